@@ -1,0 +1,20 @@
+package org.apbj.kernels.api;
+
+/**
+ * What the work-items of one group share when a kernel runs as plain Java: barriers, shared
+ * ("local") arrays and warp exchanges. The Java device implements it; compiled kernels never
+ * see it (the compiler maps the KernelContext calls to device instructions).
+ */
+public interface WorkGroup {
+    /** Waits until every work-item of the group has arrived. */
+    void barrier(KernelContext ctx);
+
+    /** The group's shared array for the {@code slot}-th allocation of the kernel. */
+    float[] localFloats(int slot, int length);
+    int[] localInts(int slot, int length);
+    short[] localShorts(int slot, int length);
+
+    /** Returns the value {@code value} of lane {@code srcLane} of the caller's warp. */
+    float shuffle(KernelContext ctx, float value, int srcLane);
+    int shuffle(KernelContext ctx, int value, int srcLane);
+}

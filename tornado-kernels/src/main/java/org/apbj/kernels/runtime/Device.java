@@ -1,0 +1,73 @@
+package org.apbj.kernels.runtime;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.F16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.I64Array;
+import org.apbj.kernels.api.I8Array;
+
+/**
+ * One compute device. Every backend runs the same kernels through the same {@link #launch}
+ * call; arrays allocated here live on the device (host-readable only on the Java device).
+ * Close it (try-with-resources) to free everything it allocated.
+ */
+public interface Device extends AutoCloseable {
+
+    Backend backend();
+
+    /** Human-readable, e.g. "cuda:0 NVIDIA H100 80GB HBM3 (sm_90)". */
+    String name();
+
+    /** Allocates a zero-filled array of {@code length} elements on this device. */
+    <A extends DeviceArray> A alloc(Class<A> type, long length);
+
+    default F32Array allocF32(long n) { return alloc(F32Array.class, n); }
+    default BF16Array allocBF16(long n) { return alloc(BF16Array.class, n); }
+    default F16Array allocF16(long n) { return alloc(F16Array.class, n); }
+    default I32Array allocI32(long n) { return alloc(I32Array.class, n); }
+    default I64Array allocI64(long n) { return alloc(I64Array.class, n); }
+    default I8Array allocI8(long n) { return alloc(I8Array.class, n); }
+
+    /**
+     * Copies {@code count} elements between any two arrays of the same element type, each on
+     * the host or on this device (host→device, device→host, device→device). Synchronous.
+     */
+    void copy(DeviceArray dst, long dstIndex, DeviceArray src, long srcIndex, long count);
+
+    default void copyIn(DeviceArray deviceDst, DeviceArray hostSrc) {
+        copy(deviceDst, 0, hostSrc, 0, hostSrc.length());
+    }
+
+    default void copyOut(DeviceArray hostDst, DeviceArray deviceSrc) {
+        copy(hostDst, 0, deviceSrc, 0, deviceSrc.length());
+    }
+
+    /** A device copy of a host array. */
+    default <A extends DeviceArray> A upload(A host) {
+        @SuppressWarnings("unchecked")
+        A d = (A) alloc(host.getClass(), host.length());
+        copyIn(d, host);
+        return d;
+    }
+
+    /**
+     * Launches {@code kernel} over {@code grid}. Arguments follow the kernel's parameters
+     * after its KernelContext: device arrays of this device and boxed primitives of the exact
+     * parameter type. A wrong count or type fails before anything runs. May return before
+     * the kernel finishes; {@link #synchronize()} waits.
+     */
+    void launch(Kernel kernel, Grid grid, Object... args);
+
+    /** Waits for all launched work; a kernel fault surfaces here, naming the kernel. */
+    void synchronize();
+
+    /** Bytes allocated now and at peak through this device, and the device's free/total. */
+    MemoryStats memory();
+
+    @Override
+    void close();
+
+    record MemoryStats(long allocatedBytes, long peakBytes, long freeBytes, long totalBytes) {}
+}
