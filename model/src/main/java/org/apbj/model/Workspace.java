@@ -1,0 +1,63 @@
+package org.apbj.model;
+
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.weights.ModelConfig;
+
+/**
+ * The scratch buffers of one forward chunk of up to {@code rows} tokens, allocated once on the
+ * device and reused by every layer and chunk. {@link #bytes} is what {@link MemoryPlan} counts.
+ */
+final class Workspace implements AutoCloseable {
+    final int rows;
+    final I32Array tokens, positions;   // [rows]
+    final F32Array x;                   // residual stream [rows, hidden]
+    final F32Array normed;              // RMSNorm output [rows, hidden]
+    final F32Array q;                   // [rows, qDim]
+    final F32Array attn;                // attention output [rows, qDim]
+    final F32Array lse;                 // [rows, nHeads]
+    final F32Array gate, up;            // [rows, intermediate]
+    final F32Array proj;                // o_proj / down_proj output before the residual add [rows, hidden]
+    final F32Array logits;              // [vocab]
+    final F32Array retainingHidden;     // [rows, retaining hidden] or null
+    final F32Array rawScores;           // [rows, nKv] or null
+
+    Workspace(Device d, ModelConfig c, int rows, int retainingWidth) {
+        this.rows = rows;
+        long r = rows;
+        tokens = d.allocI32(r);
+        positions = d.allocI32(r);
+        x = d.allocF32(r * c.hiddenSize());
+        normed = d.allocF32(r * c.hiddenSize());
+        q = d.allocF32(r * c.qDim());
+        attn = d.allocF32(r * c.qDim());
+        lse = d.allocF32(r * c.numHeads());
+        gate = d.allocF32(r * c.intermediateSize());
+        up = d.allocF32(r * c.intermediateSize());
+        proj = d.allocF32(r * c.hiddenSize());
+        logits = d.allocF32(c.vocabSize());
+        retainingHidden = retainingWidth > 0 ? d.allocF32(r * retainingWidth) : null;
+        rawScores = retainingWidth > 0 ? d.allocF32(r * c.numKvHeads()) : null;
+    }
+
+    static long bytes(ModelConfig c, int rows, int retainingWidth) {
+        long r = rows;
+        long floats = r * (4L * c.hiddenSize() + 2L * c.qDim() + c.numHeads() + 2L * c.intermediateSize())
+                + c.vocabSize()
+                + (retainingWidth > 0 ? r * (retainingWidth + c.numKvHeads()) : 0);
+        return floats * 4 + r * 2 * 4;
+    }
+
+    @Override
+    public void close() {
+        for (var a : new java.lang.AutoCloseable[] {tokens, positions, x, normed, q, attn, lse, gate, up, proj, logits,
+                retainingHidden, rawScores}) {
+            try {
+                if (a != null) a.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("freeing workspace buffer", e);
+            }
+        }
+    }
+}
