@@ -1,5 +1,6 @@
 package org.apbj.model;
 
+import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Device;
@@ -18,14 +19,17 @@ final class Workspace implements AutoCloseable {
     final F32Array attn;                // attention output [rows, qDim]
     final F32Array lse;                 // [rows, nHeads]
     final F32Array gate, up;            // [rows, intermediate]
-    final F32Array proj;                // o_proj / down_proj output before the residual add [rows, hidden]
+    final F32Array row;                 // one row of the residual stream [hidden], for the logits
     final F32Array logits;              // [vocab]
+    final F32Array qkv;                 // retaining-head input concat(q, k, v) [rows, qDim + 2·kvDim], or null
     final F32Array retainingHidden;     // [rows, retaining hidden] or null
     final F32Array rawScores;           // [rows, nKv] or null
+    private final DeviceArray[] all;
 
     Workspace(Device d, ModelConfig c, int rows, int retainingWidth) {
         this.rows = rows;
         long r = rows;
+        boolean heads = retainingWidth > 0;
         tokens = d.allocI32(r);
         positions = d.allocI32(r);
         x = d.allocF32(r * c.hiddenSize());
@@ -35,29 +39,26 @@ final class Workspace implements AutoCloseable {
         lse = d.allocF32(r * c.numHeads());
         gate = d.allocF32(r * c.intermediateSize());
         up = d.allocF32(r * c.intermediateSize());
-        proj = d.allocF32(r * c.hiddenSize());
+        row = d.allocF32(c.hiddenSize());
         logits = d.allocF32(c.vocabSize());
-        retainingHidden = retainingWidth > 0 ? d.allocF32(r * retainingWidth) : null;
-        rawScores = retainingWidth > 0 ? d.allocF32(r * c.numKvHeads()) : null;
+        qkv = heads ? d.allocF32(r * (c.qDim() + 2L * c.kvDim())) : null;
+        retainingHidden = heads ? d.allocF32(r * retainingWidth) : null;
+        rawScores = heads ? d.allocF32(r * c.numKvHeads()) : null;
+        all = new DeviceArray[] {tokens, positions, x, normed, q, attn, lse, gate, up, row, logits, qkv, retainingHidden,
+                rawScores};
     }
 
+    /** Bytes {@link #Workspace} allocates for these sizes. */
     static long bytes(ModelConfig c, int rows, int retainingWidth) {
         long r = rows;
-        long floats = r * (4L * c.hiddenSize() + 2L * c.qDim() + c.numHeads() + 2L * c.intermediateSize())
-                + c.vocabSize()
-                + (retainingWidth > 0 ? r * (retainingWidth + c.numKvHeads()) : 0);
+        long floats = r * (2L * c.hiddenSize() + 2L * c.qDim() + c.numHeads() + 2L * c.intermediateSize())
+                + c.hiddenSize() + c.vocabSize()
+                + (retainingWidth > 0 ? r * (c.qDim() + 2L * c.kvDim() + retainingWidth + c.numKvHeads()) : 0);
         return floats * 4 + r * 2 * 4;
     }
 
     @Override
     public void close() {
-        for (var a : new java.lang.AutoCloseable[] {tokens, positions, x, normed, q, attn, lse, gate, up, proj, logits,
-                retainingHidden, rawScores}) {
-            try {
-                if (a != null) a.close();
-            } catch (Exception e) {
-                throw new IllegalStateException("freeing workspace buffer", e);
-            }
-        }
+        for (DeviceArray a : all) if (a != null) a.close();
     }
 }
