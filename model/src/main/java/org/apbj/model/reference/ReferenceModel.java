@@ -5,10 +5,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.IntPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import org.apbj.model.RopeFrequencies;
 import org.apbj.weights.ModelConfig;
+import org.apbj.weights.ModelWeights;
+import org.apbj.weights.RetainingHeads;
 
 /**
  * A plain-Java forward pass of a Llama / Qwen2 decoder in fp32 (weights widened exactly from
@@ -82,6 +86,20 @@ public final class ReferenceModel {
         }
         return new ReferenceModel(cfg, embed, norm, lmHead, layers);
     }
+
+    /** The reference of a checkpoint opened by the weights module, with its retaining heads when not null. */
+    public static ReferenceModel load(ModelWeights weights, RetainingHeads heads) {
+        TensorSource model = name -> weights.checkpoint().contains(name) ? weights.tensor(name).toFloatArray() : null;
+        TensorSource retaining = heads == null ? null : name -> {
+            Matcher m = HEAD_NAME.matcher(name);
+            if (!m.matches()) return null;
+            int layer = Integer.parseInt(m.group(1));
+            return (m.group(2).equals("1") ? heads.fc1(layer) : heads.fc2(layer)).toFloatArray();
+        };
+        return load(weights.config(), model, retaining);
+    }
+
+    private static final Pattern HEAD_NAME = Pattern.compile("model\\.layers\\.(\\d+)\\.self_attn\\.fc([12])\\.weight");
 
     public ModelConfig config() { return cfg; }
 
