@@ -31,12 +31,12 @@ class MemoryPlanTest {
     @Test
     void refusesWithTheNumbersAndTheLargestContextThatFits() {
         long free = 24L << 30;
-        MemoryPlan plan = MemoryPlan.of(LLAMA_8B, 131_072, 4096, 131_072, 0, free);
+        MemoryPlan plan = MemoryPlan.of(LLAMA_8B, 131_072, 4096, 0, free);
         assertFalse(plan.fits());
         int largest = plan.largestContextThatFits();
         assertTrue(largest > 0 && largest < 131_072, "largest " + largest);
-        assertTrue(MemoryPlan.of(LLAMA_8B, largest, 4096, 131_072, 0, free).fits());
-        assertFalse(MemoryPlan.of(LLAMA_8B, largest + 1, 4096, 131_072, 0, free).fits());
+        assertTrue(MemoryPlan.of(LLAMA_8B, largest, 4096, 0, free).fits());
+        assertFalse(MemoryPlan.of(LLAMA_8B, largest + 1, 4096, 0, free).fits());
         var e = assertThrows(IllegalStateException.class, () -> plan.requireFits("test-gpu"));
         assertTrue(e.getMessage().contains("test-gpu") && e.getMessage().contains("131072 tokens")
                 && e.getMessage().contains("largest context that fits is " + largest + " tokens"), e.getMessage());
@@ -50,7 +50,7 @@ class MemoryPlanTest {
             long free = d.memory().freeBytes();
             int tooLong = (int) Math.min(Integer.MAX_VALUE, free / MemoryPlan.kvBytes(cfg, 1) + 1);
             var e = assertThrows(IllegalStateException.class,
-                    () -> Transformer.load(d, w, null, new Transformer.Options(tooLong, 16, 4096, false)));
+                    () -> Transformer.load(d, w, null, new Transformer.Options(tooLong, 16, false)));
             assertTrue(e.getMessage().contains("largest context that fits"), e.getMessage());
             assertEquals(0, d.memory().allocatedBytes(), "nothing may be allocated before the plan is checked");
         }
