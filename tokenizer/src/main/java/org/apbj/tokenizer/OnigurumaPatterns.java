@@ -17,9 +17,10 @@ import java.util.regex.PatternSyntaxException;
  *       with Unicode categories.</li>
  *   <li>{@code \h} is a hexadecimal digit in Oniguruma but horizontal space in Java: rejected.</li>
  * </ul>
- * {@code \p{L}}, {@code \p{N}} mean the same general categories in both. {@code (?i:...)} stays
- * as written: Java folds ASCII case only, which is what the contraction alternatives
- * ({@code 's|'t|...}) need; the differential tests check this against the reference.
+ * {@code \p{L}}, {@code \p{N}} mean the same general categories in both (by each one's Unicode
+ * version). Case-insensitive groups fold Unicode case in Oniguruma: {@code (?i:'s)} also matches
+ * {@code 'ſ} (U+017F, long s), so patterns are compiled with {@link Pattern#UNICODE_CASE}
+ * (checked against the reference in the tests).
  */
 final class OnigurumaPatterns {
     /** Unicode White_Space, as a character-class body. */
@@ -33,7 +34,7 @@ final class OnigurumaPatterns {
     static Pattern compile(String onigurumaRegex) {
         String java = toJava(onigurumaRegex);
         try {
-            return Pattern.compile(java);
+            return Pattern.compile(java, Pattern.UNICODE_CASE);
         } catch (PatternSyntaxException e) {
             throw new TokenizerFormatException("pre-tokenizer regex " + quote(onigurumaRegex)
                     + " could not be translated to Java (as " + quote(java) + "): " + e.getDescription(), e);
