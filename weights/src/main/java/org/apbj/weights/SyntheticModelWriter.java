@@ -97,34 +97,48 @@ public final class SyntheticModelWriter {
     /** As {@link #write(Shape, Path, long, Integer, Path, ProgressListener)} with a chosen shard size limit. */
     public static Result write(Shape shape, Path out, long seed, Integer layersOverride, Path tokenizerSource,
                                ProgressListener progress, long maxShardBytes) {
-        long start = System.nanoTime();
-        createDirectory(out);
         ModelConfig config = shape.config();
         if (layersOverride != null) {
             if (layersOverride < 1) throw new IllegalArgumentException("--layers must be at least 1, got " + layersOverride);
             config = config.withNumLayers(layersOverride);
         }
-        if (tokenizerSource == null) {
-            // The model's bos/eos must be the written tokenizer's, whatever the shape's real ids are.
-            SyntheticTokenizer.write(out, config.maxPositionEmbeddings());
-            config = withTokens(config, new TokenizerInfo(SyntheticTokenizer.vocabSize(), SyntheticTokenizer.BOS_ID,
-                    SyntheticTokenizer.EOT_ID));
-        } else {
-            TokenizerInfo tok = copyTokenizer(tokenizerSource, out);
-            if (shape == Shape.TINY) {
-                config = withTokens(config.withVocabSize(tok.size()), tok);
-            } else if (tok.size() > config.vocabSize()) {
-                throw new IllegalArgumentException(tokenizerSource + ": the tokenizer has " + tok.size()
-                        + " tokens, more than the " + shape.id() + " vocabulary of " + config.vocabSize());
-            } else {
-                config = withTokens(config, tok);
-            }
+        if (shape == Shape.TINY) {
+            int tokens = tokenizerSource == null ? SyntheticTokenizer.vocabSize() : readTokenizer(tokenizerSource).size();
+            config = config.withVocabSize(tokens);
         }
+        return write(config, shape.retainingHiddenSize(), out, seed, tokenizerSource, progress, maxShardBytes);
+    }
+
+    /**
+     * Writes a synthetic model of any supported config (e.g. a small Qwen2 for tests). The bos/eos
+     * ids written to config.json are the tokenizer's (the written one's, or those named by the
+     * copied tokenizer_config.json), so the directory is self-consistent.
+     *
+     * @param retainingHiddenSize R of the retaining heads
+     * @throws IllegalArgumentException if the tokenizer has more tokens than {@code config.vocabSize()}
+     */
+    public static Result write(ModelConfig config, int retainingHiddenSize, Path out, long seed, Path tokenizerSource,
+                               ProgressListener progress, long maxShardBytes) {
+        long start = System.nanoTime();
+        createDirectory(out);
+        TokenizerInfo tok;
+        if (tokenizerSource == null) {
+            SyntheticTokenizer.write(out, config.maxPositionEmbeddings());
+            tok = new TokenizerInfo(SyntheticTokenizer.vocabSize(), SyntheticTokenizer.BOS_ID, SyntheticTokenizer.EOT_ID);
+        } else {
+            tok = readTokenizer(tokenizerSource);
+            copyTokenizer(tokenizerSource, out);
+        }
+        if (tok.size() > config.vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer has " + tok.size() + " tokens, more than the model's"
+                    + " vocabulary of " + config.vocabSize());
+        }
+        config = withTokens(config, tok);
         writeString(out.resolve("config.json"), ModelConfigs.toJsonString(config));
 
         List<SafetensorsWriter.Spec> modelSpecs = specs(TensorNames.expected(config));
         List<SafetensorsWriter.Spec> headSpecs = specs(TensorNames.expectedRetainingHeads(config,
-                shape.retainingHiddenSize()));
+                retainingHiddenSize));
         List<List<SafetensorsWriter.Spec>> shards = shard(modelSpecs, maxShardBytes);
         Map<String, String> metadata = Map.of("format", "pt");
         long total = SafetensorsWriter.fileSize(headSpecs, metadata);
@@ -229,19 +243,33 @@ public final class SyntheticModelWriter {
                 tok.eosId() != null ? new int[] {tok.eosId()} : new int[0]);
     }
 
-    private static TokenizerInfo copyTokenizer(Path source, Path out) {
-        Path dir = Files.isDirectory(source) ? source : source.getParent();
+    private static Path tokenizerJson(Path source) {
         Path json = Files.isDirectory(source) ? source.resolve("tokenizer.json") : source;
         if (!Files.isRegularFile(json)) {
             throw new IllegalArgumentException(json + ": not found; --tokenizer takes a directory holding tokenizer.json"
                     + " or the tokenizer.json file itself");
         }
+        return json;
+    }
+
+    private static void copyTokenizer(Path source, Path out) {
+        Path json = tokenizerJson(source);
+        Path config = json.resolveSibling("tokenizer_config.json");
         try {
             Files.copy(json, out.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-            Path config = dir.resolve("tokenizer_config.json");
             if (Files.isRegularFile(config)) {
                 Files.copy(config, out.resolve("tokenizer_config.json"), StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the tokenizer from " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a tokenizer's size and its bos/eos ids (named by tokenizer_config.json beside it, if present). */
+    static TokenizerInfo readTokenizer(Path source) {
+        Path json = tokenizerJson(source);
+        Path config = json.resolveSibling("tokenizer_config.json");
+        try {
             ObjectMapper mapper = new ObjectMapper();
             JsonNode tok = mapper.readTree(json.toFile());
             Map<String, Integer> ids = new LinkedHashMap<>();
@@ -265,7 +293,7 @@ public final class SyntheticModelWriter {
             }
             return new TokenizerInfo(max + 1, bos, eos);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot copy the tokenizer from " + source + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read the tokenizer " + json + ": " + e.getMessage(), e);
         }
     }
 

@@ -234,35 +234,63 @@ public final class JavaDevice implements Device {
                 }
             }
             for (Thread t : items) t.start();
-            long deadline = System.nanoTime() + barrierTimeoutNanos + TimeUnit.SECONDS.toNanos(5);
-            for (Thread t : items) {
-                try {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0 || !t.join(Duration.ofNanos(left))) {
-                        failure.compareAndSet(null, new KernelLaunchException("kernel " + kernel + ": work-items of group "
-                                + groupName + " did not finish within " + TimeUnit.NANOSECONDS.toMillis(barrierTimeoutNanos)
-                                + " ms after the barrier timeout (a work-item stuck in a loop?); they are left running"));
-                        group.abort(new IllegalStateException("launch abandoned"));
-                        return;
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    failure.compareAndSet(null, new KernelLaunchException("interrupted while running " + kernel, e));
-                    return;
-                }
+            int stillRunning = awaitWorkItems(items, group, groupFailure);
+            if (stillRunning < 0) {
+                failure.compareAndSet(null, new KernelLaunchException("interrupted while running " + kernel));
+                return;
             }
             RuntimeException e = groupFailure.get();
+            if (e == null && stillRunning > 0 && group.failure() == null) {
+                e = new KernelLaunchException("kernel " + kernel + ": " + stillRunning + " work-items of group " + groupName
+                        + " did not finish within " + TimeUnit.NANOSECONDS.toMillis(barrierTimeoutNanos)
+                        + " ms (a work-item stuck in a loop?); they are left running");
+            }
             if (e == null && group.failure() != null) {
                 RuntimeException cause = group.failure();
                 e = cause instanceof DivergentBarrierException d
                         ? new KernelLaunchException("kernel " + kernel + ": divergent barrier: " + d.getMessage(), d)
                         : new KernelLaunchException("kernel " + kernel + " failed in group " + groupName + ": " + cause, cause);
             }
+            if (e != null && stillRunning > 0) {
+                e.addSuppressed(new IllegalStateException(stillRunning + " work-items of group " + groupName
+                        + " were still running when the launch gave up on them"));
+            }
             if (e != null) {
                 failure.compareAndSet(null, e);
                 return;
             }
         }
+    }
+
+    /**
+     * Joins the group's work-items. Without a failure it waits up to the barrier timeout plus a
+     * margin; once a barrier broke or a work-item failed, others get a short grace period only.
+     * Returns how many are still running (normally 0), or -1 when interrupted.
+     */
+    private int awaitWorkItems(Thread[] items, CooperativeGroup group, AtomicReference<RuntimeException> groupFailure) {
+        long deadline = System.nanoTime() + barrierTimeoutNanos + TimeUnit.SECONDS.toNanos(5);
+        boolean failed = false;
+        try {
+            for (Thread t : items) {
+                while (t.isAlive()) {
+                    if (!failed && (group.failure() != null || groupFailure.get() != null)) {
+                        failed = true;
+                        deadline = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) break;
+                    t.join(Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50))));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            group.abort(new IllegalStateException("launch interrupted"));
+            return -1;
+        }
+        int running = 0;
+        for (Thread t : items) if (t.isAlive()) running++;
+        if (running > 0) group.abort(new IllegalStateException("launch abandoned"));
+        return running;
     }
 
     /** Launches run to completion inside {@link #launch}; nothing is pending here. */
