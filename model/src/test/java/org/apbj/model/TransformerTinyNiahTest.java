@@ -12,7 +12,6 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Device;
-import org.apbj.kernels.runtime.Devices;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
 import org.apbj.weights.SafetensorsFile;
@@ -46,7 +45,7 @@ class TransformerTinyNiahTest {
                 }
             }
         }
-        device = Devices.open("opencl");
+        device = TestDevices.open(TestDevices.fastSpec());
         weights = ModelWeights.open(dir);
         heads = RetainingHeads.load(dir.resolve("retaining_heads.safetensors"), weights.config());
         tf = Transformer.load(device, weights, heads, Transformer.Options.context(ids.length + 16).withPrefillChunk(512));
