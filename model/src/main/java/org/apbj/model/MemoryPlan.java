@@ -22,7 +22,7 @@ public record MemoryPlan(ModelConfig config, int contextTokens, int prefillChunk
                 kvBytes(cfg, contextTokens), Workspace.bytes(cfg, prefillChunk, retainingHidden), freeBytes);
     }
 
-    /** Bytes of all bf16 parameters. */
+    /** Bytes of all bf16 parameters, and the fp32 RoPE inverse frequencies. */
     public static long weightBytes(ModelConfig c, int retainingHidden) {
         long h = c.hiddenSize(), qd = c.qDim(), kvd = c.kvDim(), inter = c.intermediateSize();
         long perLayer = 2 * h                       // two RMSNorm weights
@@ -31,7 +31,7 @@ public record MemoryPlan(ModelConfig config, int contextTokens, int prefillChunk
                 + 3 * h * inter                      // gate, up, down
                 + (long) retainingHidden * (qd + 2 * kvd) + (long) retainingHidden * c.numKvHeads();
         long params = (long) c.vocabSize() * h * (c.tieWordEmbeddings() ? 1 : 2) + h + perLayer * c.numLayers();
-        return params * 2;
+        return params * 2 + c.headDim() / 2 * 4L;
     }
 
     /** Bytes of the bf16 K and V caches of every layer for {@code tokens} tokens. */

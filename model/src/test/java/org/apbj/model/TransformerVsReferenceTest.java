@@ -34,6 +34,11 @@ class TransformerVsReferenceTest {
     })
     void matchesReference(String deviceSpec, ModelConfig.Family family, boolean ropeScaling, boolean tied, int promptLength,
                           int chunk, int steps) {
+        check(tmp, deviceSpec, family, ropeScaling, tied, promptLength, chunk, steps);
+    }
+
+    static void check(Path tmp, String deviceSpec, ModelConfig.Family family, boolean ropeScaling, boolean tied,
+                      int promptLength, int chunk, int steps) {
         long seed = new SplittableRandom().nextLong();
         ModelConfig cfg = RandomModels.tinyConfig(family, ropeScaling, tied);
         Path dir = RandomModels.write(tmp.resolve("m"), cfg, seed);
