@@ -357,13 +357,27 @@ public final class SyntheticModelWriter {
             System.err.println("synth-model: --shape and --out are required");
             System.exit(2);
         }
-        Shape shape = Shape.fromId(opts.get("--shape"));
-        Result r = write(shape, Path.of(opts.get("--out")), Long.parseLong(opts.getOrDefault("--seed", "0")),
-                opts.containsKey("--layers") ? Integer.valueOf(opts.get("--layers")) : null,
-                opts.containsKey("--tokenizer") ? Path.of(opts.get("--tokenizer")) : null,
-                consoleProgress());
-        System.err.printf(Locale.ROOT, "%nwrote %s: %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
-                r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
+        try {
+            Shape shape = Shape.fromId(opts.get("--shape"));
+            Result r = write(shape, Path.of(opts.get("--out")), parseNumber(opts, "--seed", "0"),
+                    opts.containsKey("--layers") ? Math.toIntExact(parseNumber(opts, "--layers", null)) : null,
+                    opts.containsKey("--tokenizer") ? Path.of(opts.get("--tokenizer")) : null,
+                    consoleProgress());
+            System.err.printf(Locale.ROOT, "%nwrote %s: %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
+                    r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
+        } catch (IllegalArgumentException | ArithmeticException | WeightsFormatException | UncheckedIOException e) {
+            System.err.println("synth-model: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static long parseNumber(Map<String, String> opts, String option, String defaultValue) {
+        String v = opts.getOrDefault(option, defaultValue);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes an integer, got '" + v + "'");
+        }
     }
 
     /** A progress line on stderr, updated at most once per percent. */
