@@ -141,9 +141,9 @@ public final class Corpus {
         F32Array a = F32Array.allocate(n);
         for (int i = 0; i < n; i++) {
             a.set(i, switch (i % 3) {
-                case 0 -> Float.intBitsToFloat(r.nextInt());
+                case 0 -> CorpusInputs.quietFloat(Float.intBitsToFloat(r.nextInt()));
                 case 1 -> (float) (r.nextGaussian() * Math.pow(2, r.nextInt(40) - 26));
-                default -> Float.float16ToFloat((short) r.nextInt(1 << 16)) * (1 + (r.nextInt(3) - 1) * 0x1p-11f);
+                default -> Float.float16ToFloat(CorpusInputs.quietHalf((short) r.nextInt(1 << 16))) * (1 + (r.nextInt(3) - 1) * 0x1p-11f);
             });
         }
         return a;

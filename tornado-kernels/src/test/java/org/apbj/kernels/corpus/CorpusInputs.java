@@ -91,10 +91,23 @@ public final class CorpusInputs {
         return a;
     }
 
+    /**
+     * Half patterns; NaNs are quiet ones, since Java itself converts signalling half NaNs
+     * differently when interpreted and when JIT-compiled to F16C instructions.
+     */
     public static F16Array f16Bits(Random r, int n) {
         F16Array a = F16Array.allocate(n);
-        for (int i = 0; i < n; i++) a.set(i, (short) r.nextInt(1 << 16));
+        for (int i = 0; i < n; i++) a.set(i, quietHalf((short) r.nextInt(1 << 16)));
         return a;
+    }
+
+    static short quietHalf(short h) {
+        return (h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0 ? (short) (h | 0x200) : h;
+    }
+
+    /** NaNs made quiet and without payload bits below half precision (see {@link #f16Bits}). */
+    static float quietFloat(float f) {
+        return Float.isNaN(f) ? Float.intBitsToFloat(Float.floatToRawIntBits(f) & ~0x1fff | 0x400000) : f;
     }
 
     /** Floats whose bit patterns are uniformly random (all exponents, NaN payloads). */

@@ -23,9 +23,9 @@ public sealed interface Instr {
         BF16_TO_F32,
         /** float to bfloat16 bits, round to nearest even, NaN quietened as KernelMath does; sign-extended short. */
         F32_TO_BF16,
-        /** IEEE half bits to float, exact (Float.float16ToFloat). */
+        /** IEEE half bits to float, exact (Float.float16ToFloat); NaNs quietened as F16C hardware does. */
         F16_TO_F32,
-        /** float to IEEE half bits, round to nearest even (Float.floatToFloat16); sign-extended short. */
+        /** float to IEEE half bits, round to nearest even (Float.floatToFloat16; NaN as F16C: quiet, top payload bits); sign-extended short. */
         F32_TO_F16
     }
 

@@ -49,7 +49,7 @@ final class PtxConvert {
                 e.line("selp.b32 %s, %s, %s, %s;", d, q, r, nan);
             }
             case F16_TO_F32 -> {
-                // Float.float16ToFloat; NaN keeps sign and payload: (s << 16) | 0x7f800000 | (sig << 13).
+                // Float.float16ToFloat; NaN keeps sign and payload, quietened: (s << 16) | 0x7fc00000 | (sig << 13).
                 String h = e.b16(), f = e.b32(), mag = e.b32(), nan = e.pred(), s = e.b32(), sig = e.b32();
                 e.line("cvt.u16.u32 %s, %s;", h, a);
                 e.line("cvt.f32.f16 %s, %s;", f, h);
@@ -60,25 +60,20 @@ final class PtxConvert {
                 e.line("and.b32 %s, %s, 1023;", sig, a);
                 e.line("shl.b32 %s, %s, 13;", sig, sig);
                 e.line("or.b32 %s, %s, %s;", s, s, sig);
-                e.line("or.b32 %s, %s, 2139095040;", s, s);
+                e.line("or.b32 %s, %s, 2143289344;", s, s);   // 0x7fc00000: exponent and quiet bit
                 e.line("selp.b32 %s, %s, %s, %s;", d, s, f, nan);
             }
             case F32_TO_F16 -> {
-                // Float.floatToFloat16; NaN: sign | 0x7c00 | (b & 0x7fe000) >> 13 | (b & 0x1ff0) >> 4 | (b & 0xf).
+                // Float.floatToFloat16 as compiled by Java's JIT (F16C): NaN -> sign | 0x7e00 | top 10 payload bits.
                 String h = e.b16(), r = e.b32(), nan = e.pred(), b = e.b32(), q = e.b32(), t = e.b32();
                 e.line("cvt.rn.f16.f32 %s, %s;", h, a);
                 e.line("cvt.s32.s16 %s, %s;", r, h);
                 e.line("mov.b32 %s, %s;", b, a);
                 e.line("shr.u32 %s, %s, 16;", q, b);
                 e.line("and.b32 %s, %s, 32768;", q, q);
-                e.line("or.b32 %s, %s, 31744;", q, q);
-                e.line("and.b32 %s, %s, 8380416;", t, b);
-                e.line("shr.u32 %s, %s, 13;", t, t);
-                e.line("or.b32 %s, %s, %s;", q, q, t);
-                e.line("and.b32 %s, %s, 8176;", t, b);
-                e.line("shr.u32 %s, %s, 4;", t, t);
-                e.line("or.b32 %s, %s, %s;", q, q, t);
-                e.line("and.b32 %s, %s, 15;", t, b);
+                e.line("or.b32 %s, %s, 32256;", q, q);   // 0x7e00: exponent and quiet bit
+                e.line("shr.u32 %s, %s, 13;", t, b);
+                e.line("and.b32 %s, %s, 1023;", t, t);
                 e.line("or.b32 %s, %s, %s;", q, q, t);
                 e.line("cvt.s32.s16 %s, %s;", q, q);
                 e.line("setp.nan.f32 %s, %s, %s;", nan, a, a);
