@@ -98,7 +98,13 @@ public final class CudaDevice implements Device {
     }
 
     private void makeCurrent() {
-        drv.check(drv.invoke(drv.ctxSetCurrent, context), "cuCtxSetCurrent", context);
+        int r;
+        try {
+            r = (int) drv.ctxSetCurrent.invokeExact(context);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cuCtxSetCurrent could not be called: " + t, t);
+        }
+        drv.check(r, "cuCtxSetCurrent", context);
     }
 
     /** Every public entry: open, and this thread's current context is ours. */
