@@ -42,7 +42,7 @@ class CudaDeviceTest {
             .target sm_70
             .address_size 64
             .visible .entry scalars(.param .u64 out_ptr, .param .s64 l, .param .s32 i, .param .s16 s, .param .s8 b,
-                                    .param .u32 flag, .param .f32 f, .param .f64 d)
+                                    .param .u8 flag, .param .f32 f, .param .f64 d)
             {
                 .reg .b16 %h<3>;
                 .reg .b32 %r<4>;
@@ -62,8 +62,8 @@ class CudaDeviceTest {
                 ld.param.s8 %h2, [b];
                 cvt.s64.s8 %rd5, %h2;
                 st.global.s64 [%rd1+24], %rd5;
-                ld.param.u32 %r2, [flag];
-                cvt.u64.u32 %rd6, %r2;
+                ld.param.u8 %h1, [flag];
+                cvt.u64.u16 %rd6, %h1;
                 st.global.s64 [%rd1+32], %rd6;
                 ld.param.f32 %f1, [f];
                 mul.rn.f32 %f2, %f1, 0f447A0000;
