@@ -139,9 +139,8 @@ public final class KernelOps {
     /** Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. */
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
                           int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse) {
-        if (headDim % 16 != 0 || headDim > Attention.MAX_HEAD_DIM || headDim <= 0) {
-            throw new IllegalArgumentException("attention supports head dims that are multiples of 16 up to "
-                    + Attention.MAX_HEAD_DIM + ", got " + headDim);
+        if (!Attention.supportsHeadDim(headDim)) {
+            throw new IllegalArgumentException("attention supports head dims 64 and 128, got " + headDim);
         }
         if (nKvHeads <= 0 || nHeads % nKvHeads != 0) {
             throw new IllegalArgumentException(nHeads + " query heads are not a multiple of " + nKvHeads + " KV heads");
