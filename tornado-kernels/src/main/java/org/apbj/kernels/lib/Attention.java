@@ -26,7 +26,13 @@ import org.apbj.kernels.api.KernelMath;
  * 16-lane shuffles; P goes through shared memory into O += P·V, V staged 16 keys at a time.
  * Work-item (tx, ty) owns query rows ty + 16·i (i &lt; 4), score columns tx + 16·j (j &lt; 4)
  * and output columns tx + 16·j (j &lt; d/16). Key tiles that no row of the group sees are
- * skipped. Grid: {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, THREADS, 1)}.
+ * skipped. Grid: {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, splits, THREADS, 1, 1)}.
+ *
+ * <p>Split over keys (flash-decoding, for few query rows and many keys): group z of the third
+ * grid dimension sees only keys [z·keysPerSplit, (z+1)·keysPerSplit) and writes its partial
+ * result to {@code out}/{@code lse} at offset z·(nq·nHeads·d) / z·(nq·nHeads); {@link
+ * #mergeSplits} then combines the partials. One split with keysPerSplit ≥ p + a + b is the
+ * plain kernel.
  *
  * <p>The per-work-item state is written out as scalars (o00..o37, s00..s33, m0..m3, l0..l3):
  * with indexed private arrays ptxas kept it in local memory. Generated text, regular by design.
@@ -48,7 +54,7 @@ public final class Attention {
 
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
                                  int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
-                                 @Constant int headDim, float scale) {
+                                 @Constant int headDim, float scale, int keysPerSplit) {
         int tid = ctx.localIdx;
         int tx = tid & 15;
         int ty = tid >> 4;
@@ -58,6 +64,9 @@ public final class Attention {
         int qStride = nHeads * headDim;
         int kvStride = nKvHeads * headDim;
         int nKeys = p + a + b;
+        int split = ctx.groupIdz;
+        int outBase = split * nq * qStride;
+        int lseBase = split * nq * nHeads;
 
         float[] qs = ctx.allocateFloatLocalArray(SLICE * QK_STRIDE);
         float[] ks = ctx.allocateFloatLocalArray(SLICE * QK_STRIDE);
@@ -82,6 +91,8 @@ public final class Attention {
             keyLo = lastRow >= a ? 0 : p;
             keyEnd = KernelMath.min(p + lastRow + 1, nKeys);
         }
+        keyLo = KernelMath.max(keyLo, split * keysPerSplit);
+        keyEnd = KernelMath.min(keyEnd, (split + 1) * keysPerSplit);
         int firstTile = keyLo - keyLo % BKV;
 
         for (int kt = firstTile; kt < keyEnd; kt += BKV) {
@@ -318,7 +329,7 @@ public final class Attention {
             int gq = q0 + ty + 0;
             if (gq < nq) {
                 float inv = l0 > 0.0f ? 1.0f / l0 : 0.0f;
-                int at = gq * qStride + h * headDim + tx;
+                int at = outBase + gq * qStride + h * headDim + tx;
                 out.set(at + 0, o00 * inv);
                 out.set(at + 16, o01 * inv);
                 out.set(at + 32, o02 * inv);
@@ -329,14 +340,14 @@ public final class Attention {
                     out.set(at + 96, o06 * inv);
                     out.set(at + 112, o07 * inv);
                 }
-                if (tx == 0) lse.set(gq * nHeads + h, l0 > 0.0f ? m0 + KernelMath.log(l0) : Float.NEGATIVE_INFINITY);
+                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l0 > 0.0f ? m0 + KernelMath.log(l0) : Float.NEGATIVE_INFINITY);
             }
         }
         {
             int gq = q0 + ty + 16;
             if (gq < nq) {
                 float inv = l1 > 0.0f ? 1.0f / l1 : 0.0f;
-                int at = gq * qStride + h * headDim + tx;
+                int at = outBase + gq * qStride + h * headDim + tx;
                 out.set(at + 0, o10 * inv);
                 out.set(at + 16, o11 * inv);
                 out.set(at + 32, o12 * inv);
@@ -347,14 +358,14 @@ public final class Attention {
                     out.set(at + 96, o16 * inv);
                     out.set(at + 112, o17 * inv);
                 }
-                if (tx == 0) lse.set(gq * nHeads + h, l1 > 0.0f ? m1 + KernelMath.log(l1) : Float.NEGATIVE_INFINITY);
+                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l1 > 0.0f ? m1 + KernelMath.log(l1) : Float.NEGATIVE_INFINITY);
             }
         }
         {
             int gq = q0 + ty + 32;
             if (gq < nq) {
                 float inv = l2 > 0.0f ? 1.0f / l2 : 0.0f;
-                int at = gq * qStride + h * headDim + tx;
+                int at = outBase + gq * qStride + h * headDim + tx;
                 out.set(at + 0, o20 * inv);
                 out.set(at + 16, o21 * inv);
                 out.set(at + 32, o22 * inv);
@@ -365,14 +376,14 @@ public final class Attention {
                     out.set(at + 96, o26 * inv);
                     out.set(at + 112, o27 * inv);
                 }
-                if (tx == 0) lse.set(gq * nHeads + h, l2 > 0.0f ? m2 + KernelMath.log(l2) : Float.NEGATIVE_INFINITY);
+                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l2 > 0.0f ? m2 + KernelMath.log(l2) : Float.NEGATIVE_INFINITY);
             }
         }
         {
             int gq = q0 + ty + 48;
             if (gq < nq) {
                 float inv = l3 > 0.0f ? 1.0f / l3 : 0.0f;
-                int at = gq * qStride + h * headDim + tx;
+                int at = outBase + gq * qStride + h * headDim + tx;
                 out.set(at + 0, o30 * inv);
                 out.set(at + 16, o31 * inv);
                 out.set(at + 32, o32 * inv);
@@ -383,8 +394,37 @@ public final class Attention {
                     out.set(at + 96, o36 * inv);
                     out.set(at + 112, o37 * inv);
                 }
-                if (tx == 0) lse.set(gq * nHeads + h, l3 > 0.0f ? m3 + KernelMath.log(l3) : Float.NEGATIVE_INFINITY);
+                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l3 > 0.0f ? m3 + KernelMath.log(l3) : Float.NEGATIVE_INFINITY);
             }
+        }
+    }
+
+    /**
+     * Combines the {@code splits} partial results of a split launch of {@link #attention}
+     * (partOut F32 [splits, nq, nHeads·d], partLse F32 [splits, nq, nHeads]) into out and lse:
+     * weights e^(lse_z − max), out = Σ w_z·out_z / Σ w_z, lse = max + log Σ w_z; splits that saw
+     * no key (lse = −inf) weigh 0, and a row no split saw gets out = 0, lse = −inf.
+     * Grid: 1-D, any size (grid-stride loop over nq·nHeads·d).
+     */
+    public static void mergeSplits(KernelContext ctx, F32Array out, F32Array lse, F32Array partOut, F32Array partLse,
+                                   int splits, int nq, int nHeads, @Constant int headDim) {
+        int rowHeads = nq * nHeads;
+        int total = rowHeads * headDim;
+        for (int e = ctx.globalIdx; e < total; e += ctx.globalGroupSizeX) {
+            int rh = e / headDim;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int z = 0; z < splits; z++) max = KernelMath.max(max, partLse.get(z * rowHeads + rh));
+            float weights = 0.0f;
+            float acc = 0.0f;
+            if (max != Float.NEGATIVE_INFINITY) {
+                for (int z = 0; z < splits; z++) {
+                    float wz = KernelMath.exp(partLse.get(z * rowHeads + rh) - max);
+                    weights += wz;
+                    acc = KernelMath.fma(wz, partOut.get(z * total + e), acc);
+                }
+            }
+            out.set(e, weights > 0.0f ? acc / weights : 0.0f);
+            if (e - rh * headDim == 0) lse.set(rh, weights > 0.0f ? max + KernelMath.log(weights) : Float.NEGATIVE_INFINITY);
         }
     }
 

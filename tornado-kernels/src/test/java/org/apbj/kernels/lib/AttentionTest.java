@@ -8,6 +8,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -62,6 +63,22 @@ class AttentionTest {
         Device d = device(backend);
         int nH = 4, nKv = 1, hd = 64, nq = 5, keys = 150;
         runAndCompare(backend, d, r, nq, keys, 0, 0, false, nH, nKv, hd);
+    }
+
+    /**
+     * Few queries against many keys run split over key ranges (flash-decoding) and merged:
+     * decoding after a long cache, and anchor rows that see no key of the first splits.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void fewQueriesSplitOverKeys(Backend backend) {
+        Random r = random("fewQueriesSplitOverKeys " + backend);
+        assertTrue(KernelOps.attentionSplits(3, 2, 523) > 1, "the decode case must take the split path");
+        assertTrue(KernelOps.attentionSplits(4, 2, 564) > 1, "the anchor case must take the split path");
+        assertTrue(KernelOps.attentionSplits(5, 2, 600) > 1, "the non-causal case must take the split path");
+        check(backend, r, 520, 0, 3, true, 2, 1, 64);                  // decoding 3 tokens after 520
+        check(backend, r, 560, 2, 2, true, 2, 1, 64);                  // anchors see no key of split 0
+        runAndCompare(backend, device(backend), r, 5, 600, 0, 0, false, 2, 1, 128);
     }
 
     private static void check(Backend backend, Random r, int p, int a, int b, boolean causal, int nH, int nKv, int hd) {

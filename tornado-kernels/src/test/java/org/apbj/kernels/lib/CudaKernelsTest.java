@@ -42,6 +42,7 @@ class CudaKernelsTest {
         t.apbMaskHeadDim128(CUDA);
         t.nonCausalSeesAllKeys(CUDA);
         t.nonCausalQueriesAgainstForeignBlock(CUDA);
+        t.fewQueriesSplitOverKeys(CUDA);
     }
 
     @Test void elementwise() {
@@ -87,12 +88,15 @@ class CudaKernelsTest {
         }
     }
 
-    /** Causal attention, 32 heads / 8 KV heads of 128, and the APB shape of one host at 128K context. */
+    /**
+     * Causal attention, 32 heads / 8 KV heads of 128: dense prefill of 8K, the APB shape of one
+     * host at 128K context, decoding one token after 128K, a 64-token query after a 16K block.
+     */
     @Test void attentionThroughput() {
         Device d = device(CUDA);
         KernelOps ops = new KernelOps(d);
         int nH = 32, nKv = 8, hd = 128;
-        for (int[] pab : new int[][] {{0, 0, 8192}, {14336, 4096, 16384}}) {
+        for (int[] pab : new int[][] {{0, 0, 8192}, {14336, 4096, 16384}, {131072, 0, 1}, {16384, 0, 64}}) {
             int p = pab[0], a = pab[1], b = pab[2];
             int nq = a + b, keys = p + a + b;
             F32Array q = d.allocF32((long) nq * nH * hd);
