@@ -25,8 +25,9 @@ final class RankRun {
     static RankRun run(Method method, int hosts, int[] context, int[] query, StrategyOptions options, int maxTokens,
                        Function<Communicator, LayerSteps> stepsPerRank) {
         RankRun run = new RankRun();
-        run.answers = InProcessRanks.run(hosts, Duration.ofSeconds(60), comm -> {
+        run.answers = InProcessRanks.run(hosts, Duration.ofSeconds(120), comm -> {
             LayerSteps steps = stepsPerRank.apply(comm);
+            try (AutoCloseable closeSteps = steps instanceof AutoCloseable c ? c : () -> {}) {
             int hidden = steps.config().hiddenSize();
             LayerObserver observer = new LayerObserver() {
                 @Override
@@ -55,6 +56,7 @@ final class RankRun {
             try (Strategy s = Strategies.create(method, steps, comm, options.withObserver(observer))) {
                 s.prefill(context, query);
                 return s.answer(maxTokens);
+            }
             }
         });
         return run;
