@@ -27,7 +27,8 @@ final class RankRun {
         RankRun run = new RankRun();
         run.answers = InProcessRanks.run(hosts, Duration.ofSeconds(120), comm -> {
             LayerSteps steps = stepsPerRank.apply(comm);
-            try (AutoCloseable closeSteps = steps instanceof AutoCloseable c ? c : () -> {}) {
+            try (var closeDevice = steps.device();
+                 AutoCloseable closeSteps = steps instanceof AutoCloseable c ? c : () -> {}) {
             int hidden = steps.config().hiddenSize();
             LayerObserver observer = new LayerObserver() {
                 @Override
