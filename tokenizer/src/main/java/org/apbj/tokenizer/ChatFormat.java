@@ -1,0 +1,198 @@
+package org.apbj.tokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+
+/**
+ * The chat formats of the model families apbj supports, written in code (not Jinja), and the
+ * split of a rendered request into APB's context and query parts.
+ *
+ * <p>A request is an instruction plus document ({@code contextText}), a question and an answer
+ * prefix. Rendered:
+ * <pre>
+ *   context = header + contextText
+ *   query   = question + assistantTurn + answerPrefix
+ * </pre>
+ * The header and the context text are tokenized separately and concatenated, so the header's
+ * tokens are exactly the first {@code qpos} context tokens whatever the text starts with; the
+ * query is tokenized on its own, as APB needs it. {@code qpos} is the header's token count.
+ */
+public final class ChatFormat {
+    /** The supported families. */
+    public enum Family {
+        /** Llama-3 / 3.1 instruct: header lines with {@code <|start_header_id|>}, turns end with {@code <|eot_id|>}. */
+        LLAMA3,
+        /** Qwen-2 / 2.5 instruct: ChatML with Qwen's default system prompt. */
+        QWEN_CHATML,
+        /** Base models (Yi and others): no template, qpos = 0. */
+        PLAIN,
+        /** The project's tiny-niah test model: {@code <|bos|><|user|>} ... {@code <|assistant|>}. */
+        TINY_NIAH
+    }
+
+    /** Llama-3's system prompt in the template apbj renders (gives the 16-token header of APB-SPEC). */
+    public static final String LLAMA3_SYSTEM_PROMPT = "You are a helpful assistant.";
+    /** The system prompt Qwen-2.5's own template uses when none is given. */
+    public static final String QWEN_SYSTEM_PROMPT = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
+
+    private final Family family;
+    private final Tokenizer tokenizer;
+    private final String header;
+    private final String assistantTurn;
+    private final int[] headerIds;
+    private final int[] stopTokenIds;
+
+    private ChatFormat(Family family, Tokenizer tokenizer, String header, String assistantTurn, List<String> stopTokens) {
+        this.family = family;
+        this.tokenizer = tokenizer;
+        this.header = header;
+        this.assistantTurn = assistantTurn;
+        this.headerIds = tokenizer.encode(header);
+        List<Integer> stops = new ArrayList<>();
+        for (String s : stopTokens) tokenizer.addedTokenId(s).ifPresent(stops::add);
+        if (family == Family.PLAIN) tokenizer.eosId().ifPresent(stops::add);
+        this.stopTokenIds = stops.stream().distinct().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The format of the tokenizer's family, recognized by its special tokens; {@link Family#PLAIN} when none matches. */
+    public static ChatFormat forTokenizer(Tokenizer tokenizer) {
+        return of(detectFamily(tokenizer), tokenizer);
+    }
+
+    /** Which family a tokenizer belongs to, by its special tokens. */
+    public static Family detectFamily(Tokenizer tokenizer) {
+        if (has(tokenizer, "<|bos|>", "<|user|>", "<|assistant|>", "<|eot|>")) return Family.TINY_NIAH;
+        if (has(tokenizer, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")) return Family.LLAMA3;
+        if (has(tokenizer, "<|im_start|>", "<|im_end|>")) return Family.QWEN_CHATML;
+        return Family.PLAIN;
+    }
+
+    /**
+     * The format named {@code name}: "llama3", "qwen" (or "chatml", "qwen2.5"), "plain" (or "base"),
+     * "tiny-niah"; "auto" detects it from the tokenizer.
+     */
+    public static ChatFormat forFamily(String name, Tokenizer tokenizer) {
+        String n = name.toLowerCase(Locale.ROOT).replace("_", "-");
+        Family family = switch (n) {
+            case "auto" -> detectFamily(tokenizer);
+            case "llama3", "llama-3", "llama3.1", "llama-3.1" -> Family.LLAMA3;
+            case "qwen", "qwen2", "qwen2.5", "qwen-2.5", "qwen-chatml", "chatml" -> Family.QWEN_CHATML;
+            case "plain", "base", "yi" -> Family.PLAIN;
+            case "tiny-niah", "tinyniah" -> Family.TINY_NIAH;
+            default -> throw new IllegalArgumentException("unknown chat format \"" + name
+                    + "\"; use one of auto, llama3, qwen, plain, tiny-niah");
+        };
+        return of(family, tokenizer);
+    }
+
+    /**
+     * The format of {@code family} for this tokenizer.
+     *
+     * @throws IllegalArgumentException if the tokenizer lacks a special token the format needs
+     */
+    public static ChatFormat of(Family family, Tokenizer tokenizer) {
+        return switch (family) {
+            case LLAMA3 -> {
+                require(tokenizer, family, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>");
+                yield new ChatFormat(family, tokenizer,
+                        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n" + LLAMA3_SYSTEM_PROMPT
+                                + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n",
+                        "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+                        List.of("<|eot_id|>", "<|end_of_text|>"));
+            }
+            case QWEN_CHATML -> {
+                require(tokenizer, family, "<|im_start|>", "<|im_end|>");
+                yield new ChatFormat(family, tokenizer,
+                        "<|im_start|>system\n" + QWEN_SYSTEM_PROMPT + "<|im_end|>\n<|im_start|>user\n",
+                        "<|im_end|>\n<|im_start|>assistant\n",
+                        List.of("<|im_end|>", "<|endoftext|>"));
+            }
+            case PLAIN -> new ChatFormat(family, tokenizer, "", "", List.of());
+            case TINY_NIAH -> {
+                require(tokenizer, family, "<|bos|>", "<|user|>", "<|assistant|>", "<|eot|>");
+                yield new ChatFormat(family, tokenizer, "<|bos|><|user|>", "<|assistant|>", List.of("<|eot|>"));
+            }
+        };
+    }
+
+    /**
+     * Renders and tokenizes a request.
+     *
+     * @param contextText  the instruction followed by the long document
+     * @param question     the question, asked after the document
+     * @param answerPrefix the start of the assistant's answer (may be empty)
+     */
+    public ApbPrompt render(String contextText, String question, String answerPrefix) {
+        if (family == Family.LLAMA3) {
+            // Llama-3's template trims the user message ("| trim"): leading white space of the
+            // document and trailing white space of the question go.
+            contextText = contextText.stripLeading();
+            question = question.stripTrailing();
+        }
+        int[] body = tokenizer.encode(contextText);
+        int[] context = Arrays.copyOf(headerIds, headerIds.length + body.length);
+        System.arraycopy(body, 0, context, headerIds.length, body.length);
+        int[] query = tokenizer.encode(question + assistantTurn + answerPrefix);
+        return new ApbPrompt(context, query, headerIds.length);
+    }
+
+    /** The whole prompt as text (header, context, question, assistant turn, answer prefix), for display and checks. */
+    public String renderText(String contextText, String question, String answerPrefix) {
+        if (family == Family.LLAMA3) {
+            contextText = contextText.stripLeading();
+            question = question.stripTrailing();
+        }
+        return header + contextText + question + assistantTurn + answerPrefix;
+    }
+
+    public Family family() {
+        return family;
+    }
+
+    /** The chat header text that starts every context. */
+    public String header() {
+        return header;
+    }
+
+    /** The text between the question and the answer prefix (end of the user turn, assistant header). */
+    public String assistantTurn() {
+        return assistantTurn;
+    }
+
+    /** The number of header tokens (APB's qpos): 16 for Llama-3, 24 for Qwen-2.5, 0 for plain, 2 for tiny-niah. */
+    public int qpos() {
+        return headerIds.length;
+    }
+
+    /** Ids that end the assistant's answer (end of turn, end of text). */
+    public int[] stopTokenIds() {
+        return stopTokenIds.clone();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    private static boolean has(Tokenizer tokenizer, String... tokens) {
+        for (String t : tokens) if (tokenizer.addedTokenId(t).isEmpty()) return false;
+        return true;
+    }
+
+    private static void require(Tokenizer tokenizer, Family family, String... tokens) {
+        for (String t : tokens) {
+            OptionalInt id = tokenizer.addedTokenId(t);
+            if (id.isEmpty()) {
+                throw new IllegalArgumentException("chat format " + family + " needs the special token " + t + ", which "
+                        + tokenizer.source() + " does not define; pick the format of this model's family (or \"auto\")");
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ChatFormat[" + family + ", qpos=" + qpos() + "]";
+    }
+}
