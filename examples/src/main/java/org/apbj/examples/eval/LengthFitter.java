@@ -99,9 +99,12 @@ public final class LengthFitter {
         return new Fitted(best.parts(), best.m(), best.context(), best.query(), starts, lengths, landed);
     }
 
-    /** Token index in the formatted context where needle i starts. */
+    /**
+     * Token index in the formatted context where needle i starts: the white space before a needle
+     * merges into its first token (" The"), so the prefix is counted without it.
+     */
     private int tokenStart(Parts p, int i) {
-        return tokens.contextTokens(p.context().substring(0, p.needleStarts().get(i)));
+        return tokens.contextTokens(p.context().substring(0, p.needleStarts().get(i)).stripTrailing());
     }
 
     private int tokensOf(Parts p, int i) {

@@ -13,8 +13,7 @@ import org.apbj.examples.eval.Weave;
  * InfiniteBench math_find: the largest or smallest number of a long list. The extreme is unique
  * and is the needle (its depth is placed like any needle). The prompt prefix is built as
  * InfiniteBench's create_prompt does: "What is {target} in the following list?" with target =
- * the input's "The ... of" match lower-cased minus its last 3 characters, which leaves a double
- * space ("What is the largest number  in the following list?"); kept as is.
+ * the input's "The ... of" match lower-cased minus its last 3 characters (" of").
  */
 public final class MathFindDraft implements Draft {
     private final boolean largest;
