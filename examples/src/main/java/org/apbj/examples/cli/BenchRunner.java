@@ -1,5 +1,7 @@
 package org.apbj.examples.cli;
 
+import org.apbj.examples.api.NotAvailableException;
+
 /** Runs `bench`. */
 final class BenchRunner {
     private final BenchCommand cmd;

@@ -1,5 +1,7 @@
 package org.apbj.examples.cli;
 
+import org.apbj.examples.api.NotAvailableException;
+
 /** Runs `run`. */
 final class RunRunner {
     private final RunCommand cmd;
