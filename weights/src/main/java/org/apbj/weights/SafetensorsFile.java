@@ -65,7 +65,7 @@ public final class SafetensorsFile implements AutoCloseable {
                     n -> mapped.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE), name);
             return new SafetensorsFile(file, arena, ownsArena, header, mapped);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read safetensors file " + name + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read safetensors file " + name + ": " + e, e);
         }
     }
 

@@ -16,8 +16,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Writes safetensors files as a stream: the header is computed from the tensor specs alone, then
@@ -86,39 +96,91 @@ public final class SafetensorsWriter {
 
     /**
      * Writes {@code file}; {@code progress} sees cumulative bytes starting at {@code progressBase}
-     * out of {@code progressTotal} (so several files can share one progress bar).
+     * out of {@code progressTotal} (so several files can share one progress bar). Chunks are
+     * filled on {@code threads} threads (the filler must be thread-safe) and written in order;
+     * memory use is 2·threads chunks.
      */
     public static void write(Path file, List<Spec> specs, Map<String, String> metadata, ChunkFiller filler,
-                             ProgressListener progress, long progressBase, long progressTotal) {
+                             ProgressListener progress, long progressBase, long progressTotal, int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         String fileName = file.getFileName().toString();
-        try (Arena arena = Arena.ofConfined();
+        List<Chunk> chunks = new ArrayList<>();
+        for (Spec s : specs) {
+            long chunkIndex = 0;
+            for (long off = 0; off < s.byteSize(); off += CHUNK_BYTES, chunkIndex++) {
+                chunks.add(new Chunk(s, chunkIndex, off / s.dtype().byteSize(), Math.min(CHUNK_BYTES, s.byteSize() - off)));
+            }
+        }
+        int window = threads == 1 ? 1 : 2 * threads;
+        ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "safetensors-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        try (Arena arena = Arena.ofShared();
              FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                      StandardOpenOption.TRUNCATE_EXISTING)) {
             byte[] header = header(specs, metadata);
             writeFully(ch, ByteBuffer.wrap(header));
             long written = progressBase + header.length;
-            MemorySegment buffer = arena.allocate(CHUNK_BYTES, 64);
-            for (Spec s : specs) {
-                long bytes = s.byteSize();
-                long chunkIndex = 0;
-                for (long off = 0; off < bytes; off += CHUNK_BYTES, chunkIndex++) {
-                    long n = Math.min(CHUNK_BYTES, bytes - off);
-                    MemorySegment chunk = buffer.asSlice(0, n);
-                    filler.fill(s, chunkIndex, off / s.dtype().byteSize(), chunk);
-                    writeFully(ch, chunk.asByteBuffer());
-                    written += n;
-                    progress.onProgress(written, progressTotal, fileName);
+            ArrayDeque<MemorySegment> free = new ArrayDeque<>();
+            for (int i = 0; i < window; i++) free.add(arena.allocate(CHUNK_BYTES, 64));
+            ArrayDeque<Future<MemorySegment>> pending = new ArrayDeque<>();
+            ArrayDeque<MemorySegment> inFlight = new ArrayDeque<>();   // the buffers behind pending, same order
+            int next = 0;
+            for (int done = 0; done < chunks.size(); done++) {
+                while (next < chunks.size() && !free.isEmpty()) {
+                    Chunk c = chunks.get(next++);
+                    MemorySegment buffer = free.poll();
+                    inFlight.add(buffer);
+                    MemorySegment slice = buffer.asSlice(0, c.bytes());
+                    Callable<MemorySegment> task = () -> {
+                        filler.fill(c.spec(), c.chunkIndex(), c.firstElement(), slice);
+                        return slice;
+                    };
+                    pending.add(pool == null ? CompletableFuture.completedFuture(task.call()) : pool.submit(task));
                 }
+                MemorySegment filled = await(pending.poll(), file);
+                writeFully(ch, filled.asByteBuffer());
+                written += filled.byteSize();
+                free.add(inFlight.poll());
+                progress.onProgress(written, progressTotal, fileName);
             }
             ch.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + partial + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+        } finally {
+            if (pool != null) pool.shutdownNow();
         }
         try {
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot rename " + partial + " to " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** As above, on one thread. */
+    public static void write(Path file, List<Spec> specs, Map<String, String> metadata, ChunkFiller filler,
+                             ProgressListener progress, long progressBase, long progressTotal) {
+        write(file, specs, metadata, filler, progress, progressBase, progressTotal, 1);
+    }
+
+    private record Chunk(Spec spec, long chunkIndex, long firstElement, long bytes) {}
+
+    /** Filling one 8 MiB chunk takes milliseconds; minutes mean something is stuck. */
+    private static MemorySegment await(Future<MemorySegment> f, Path file) {
+        try {
+            return f.get(5, TimeUnit.MINUTES);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("filling a chunk of " + file + " took more than 5 minutes", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing " + file, e);
         }
     }
 

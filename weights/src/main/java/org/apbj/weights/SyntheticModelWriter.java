@@ -120,6 +120,7 @@ public final class SyntheticModelWriter {
     public static Result write(ModelConfig config, int retainingHiddenSize, Path out, long seed, Path tokenizerSource,
                                ProgressListener progress, long maxShardBytes) {
         long start = System.nanoTime();
+        int threads = writerThreads();
         createDirectory(out);
         TokenizerInfo tok;
         if (tokenizerSource == null) {
@@ -153,16 +154,34 @@ public final class SyntheticModelWriter {
             String name = shards.size() == 1 ? SafetensorsCheckpoint.SINGLE_FILE
                     : String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
             Path file = out.resolve(name);
-            SafetensorsWriter.write(file, shards.get(i), metadata, filler, progress, written, total);
+            SafetensorsWriter.write(file, shards.get(i), metadata, filler, progress, written, total, threads);
             written += SafetensorsWriter.fileSize(shards.get(i), metadata);
             files.add(file);
             for (SafetensorsWriter.Spec s : shards.get(i)) weightMap.put(s.name(), name);
         }
         if (shards.size() > 1) writeIndex(out, modelSpecs, weightMap);
         Path heads = out.resolve(RETAINING_HEADS_FILE);
-        SafetensorsWriter.write(heads, headSpecs, metadata, filler, progress, written, total);
+        SafetensorsWriter.write(heads, headSpecs, metadata, filler, progress, written, total, threads);
         written += SafetensorsWriter.fileSize(headSpecs, metadata);
         return new Result(out, config, List.copyOf(files), heads, written, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Threads that generate weights: the system property apbj.synth.threads, else up to 8 of the
+     * machine's processors. The bytes written do not depend on it (each chunk has its own seed).
+     */
+    static int writerThreads() {
+        String p = System.getProperty("apbj.synth.threads");
+        if (p != null) {
+            try {
+                int n = Integer.parseInt(p.trim());
+                if (n >= 1) return n;
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new IllegalArgumentException("apbj.synth.threads must be a positive integer, got '" + p + "'");
+        }
+        return Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 8);
     }
 
     private static SafetensorsWriter.ChunkFiller filler(long seed) {
@@ -338,13 +357,27 @@ public final class SyntheticModelWriter {
             System.err.println("synth-model: --shape and --out are required");
             System.exit(2);
         }
-        Shape shape = Shape.fromId(opts.get("--shape"));
-        Result r = write(shape, Path.of(opts.get("--out")), Long.parseLong(opts.getOrDefault("--seed", "0")),
-                opts.containsKey("--layers") ? Integer.valueOf(opts.get("--layers")) : null,
-                opts.containsKey("--tokenizer") ? Path.of(opts.get("--tokenizer")) : null,
-                consoleProgress());
-        System.err.printf(Locale.ROOT, "%nwrote %s: %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
-                r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
+        try {
+            Shape shape = Shape.fromId(opts.get("--shape"));
+            Result r = write(shape, Path.of(opts.get("--out")), parseNumber(opts, "--seed", "0"),
+                    opts.containsKey("--layers") ? Math.toIntExact(parseNumber(opts, "--layers", null)) : null,
+                    opts.containsKey("--tokenizer") ? Path.of(opts.get("--tokenizer")) : null,
+                    consoleProgress());
+            System.err.printf(Locale.ROOT, "%nwrote %s: %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
+                    r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
+        } catch (IllegalArgumentException | ArithmeticException | WeightsFormatException | UncheckedIOException e) {
+            System.err.println("synth-model: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static long parseNumber(Map<String, String> opts, String option, String defaultValue) {
+        String v = opts.getOrDefault(option, defaultValue);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes an integer, got '" + v + "'");
+        }
     }
 
     /** A progress line on stderr, updated at most once per percent. */

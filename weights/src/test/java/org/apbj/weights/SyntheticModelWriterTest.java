@@ -2,6 +2,7 @@ package org.apbj.weights;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -136,6 +137,21 @@ class SyntheticModelWriterTest {
         assertEquals(-1, Files.mismatch(source.resolve("tokenizer.json"), r.directory().resolve("tokenizer.json")));
         try (ModelWeights w = ModelWeights.open(r.directory())) {
             assertEquals(2048, w.lmHead().dim(0));
+        }
+    }
+
+    @Test
+    void realLlama3TokenizerGivesItsVocabularyAndIds() {
+        Path shared = TestModels.shared();
+        Assumptions.assumeTrue(shared != null && Files.isDirectory(shared.resolve("tokenizers/llama3")),
+                "no shared/tokenizers/llama3 (set -Dapbj.shared=DIR to run this test)");
+        SyntheticModelWriter.Result r = SyntheticModelWriter.write(SyntheticModelWriter.Shape.TINY, tmp.resolve("l"), 1, 1,
+                shared.resolve("tokenizers/llama3"), ProgressListener.NONE);
+        assertEquals(128256, r.config().vocabSize());
+        assertEquals(128000, r.config().bosTokenId(), "<|begin_of_text|>");
+        assertArrayEquals(new int[] {128009}, r.config().eosTokenIds(), "<|eot_id|> of the 3.0-style tokenizer_config.json");
+        try (ModelWeights w = ModelWeights.open(r.directory())) {
+            assertEquals(128256, w.embedTokens().dim(0));
         }
     }
 
