@@ -65,6 +65,11 @@ final class BpeModel {
         }
     }
 
+    /** Empties the piece cache (for measurements of uncached encoding). */
+    void clearCache() {
+        cache.clear();
+    }
+
     int vocabSize() {
         return idToToken.length;
     }

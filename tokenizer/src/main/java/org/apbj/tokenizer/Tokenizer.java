@@ -211,6 +211,11 @@ public final class Tokenizer {
         return eosToken == null ? OptionalInt.empty() : tokenId(eosToken);
     }
 
+    /** Empties the internal cache of encoded pieces (only measurements need this). */
+    void clearCache() {
+        model.clearCache();
+    }
+
     /** Where this tokenizer was loaded from. */
     public String source() {
         return source;
