@@ -1,10 +1,61 @@
 package org.apbj.examples;
 
-/** Entry point of ./apbj's engine commands (replaced by the picocli CLI of the examples module). */
-public final class Main {
+import java.io.PrintWriter;
+import org.apbj.examples.cli.BenchCommand;
+import org.apbj.examples.cli.DemoCommand;
+import org.apbj.examples.cli.EvalCommand;
+import org.apbj.examples.cli.KernelsCommand;
+import org.apbj.examples.cli.NotAvailableException;
+import org.apbj.examples.cli.RunCommand;
+import org.apbj.examples.cli.SynthModelCommand;
+import org.apbj.examples.cli.TokenizeCliCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of ./apbj's engine commands: {@code ./apbj <command> [options]}. */
+@Command(name = "apbj", mixinStandardHelpOptions = true, version = "apbj 0.1.0",
+        description = "Long-context inference with APB (and dense, ring, star baselines) in pure Java.",
+        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, EvalCommand.class,
+                KernelsCommand.class, SynthModelCommand.class, TokenizeCliCommand.class})
+public final class Main implements Runnable {
+
+    /** Exit status of a command that needs a part of the engine this build lacks. */
+    public static final int EXIT_NOT_AVAILABLE = 3;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command (see --help)");
+    }
+
     public static void main(String[] args) {
-        String cmd = args.length > 0 ? args[0] : "demo";
-        System.out.println("apbj " + cmd + ": will run a needle-in-a-haystack prompt on the tiny model with"
-                + " APB (4 ranks) and dense attention, and print both predictions and prefill times.");
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs one command with the given output streams; returns its exit status. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out).setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            // Bad input and missing parts get their message only; anything else is a bug: full trace.
+            String name = line.getCommandName();
+            if (ex instanceof NotAvailableException) {
+                line.getErr().println("apbj " + name + ": " + ex.getMessage());
+                return EXIT_NOT_AVAILABLE;
+            }
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.UncheckedIOException
+                    || ex instanceof java.io.IOException) {
+                line.getErr().println("apbj " + name + ": " + ex.getMessage());
+                return 1;
+            }
+            ex.printStackTrace(line.getErr());
+            return 1;
+        });
+        int status = cl.execute(args);
+        out.flush();
+        err.flush();
+        return status;
     }
 }

@@ -1,0 +1,68 @@
+package org.apbj.examples.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Prefill time and its breakdown per method and length (JSON + PNG).",
+                "Reports prefill time, tokens/s and the breakdown (QKV+scoring, communication, attention,",
+                "FFN, staging) per method and context length. Warm-up runs are excluded and reported.",
+                "Writes JSON (--out) and a PNG chart (--chart): time vs length, and a stacked breakdown."})
+public final class BenchCommand implements Callable<Integer> {
+
+    static final class ModelSource {
+        @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory")
+        Path model;
+
+        @Option(names = "--synth", paramLabel = "SHAPE",
+                description = "a synthetic model of this shape, written to a temporary folder: llama-3.1-8b, qwen-2.5-14b or tiny")
+        String synth;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ModelSource source;
+
+    @Option(names = "--heads", paramLabel = "FILE", description = "retaining heads for apb (default: the model's, or random heads for --synth)")
+    Path heads;
+
+    @Option(names = "--layers", paramLabel = "N", description = "with --synth: only this many layers (faster, same per-layer cost)")
+    Integer layers;
+
+    @Option(names = "--methods", defaultValue = "apb,star,ring,dense", description = "(default: ${DEFAULT-VALUE})")
+    String methods;
+
+    @Option(names = "--lengths", defaultValue = "16k,32k,128k", description = "context lengths in tokens (default: ${DEFAULT-VALUE})")
+    String lengths;
+
+    @Option(names = "--ranks", paramLabel = "N", defaultValue = "4", description = "ranks for the distributed methods (default: ${DEFAULT-VALUE})")
+    int ranks;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "warm-up runs per cell, excluded from the numbers (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "timed runs per cell; the median is reported (default: ${DEFAULT-VALUE})")
+    int repeat;
+
+    @Option(names = "--device", paramLabel = "KIND", defaultValue = "AUTO", description = "auto, cuda, opencl or java (default: ${DEFAULT-VALUE})")
+    DeviceChoice device;
+
+    @Option(names = "--in-process", description = "run the ranks as threads of this JVM instead of through mpjrun")
+    boolean inProcess;
+
+    @Option(names = "--seed", defaultValue = "7", description = "seed of the benchmark prompts and synthetic weights (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "results as JSON (default: bench.json)", defaultValue = "bench.json")
+    Path out;
+
+    @Option(names = "--chart", paramLabel = "FILE", description = "PNG chart (default: the --out path with .png)")
+    Path chart;
+
+    @Override
+    public Integer call() throws Exception {
+        return new BenchRunner(this).run();
+    }
+}

@@ -1,0 +1,70 @@
+package org.apbj.examples.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Accuracy suite (RULER / InfiniteBench-style) per method and length.",
+                "RULER tasks (niah_single_1..3, niah_multikey_1..3, niah_multivalue,",
+                "niah_multiquery, vt, cwe, fwe) and InfiniteBench tasks (passkey, number_string, kv_retrieval,",
+                "math_find), generated deterministically from --seed at each --lengths, scored per method.",
+                "Prints the SHA-256 of every generated (task, length, seed) set."})
+public final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (default: models/tiny-niah)")
+    Path model;
+
+    @Option(names = "--heads", paramLabel = "FILE", description = "retaining heads for apb (default: the model's retaining_heads.safetensors)")
+    Path heads;
+
+    @Option(names = "--methods", defaultValue = "dense,apb", description = "(default: ${DEFAULT-VALUE})")
+    String methods;
+
+    @Option(names = "--tasks", defaultValue = "all",
+            description = "comma list of tasks, 'ruler', 'infbench', 'trained' (the tiny-niah tasks) or 'all' (default: ${DEFAULT-VALUE})")
+    String tasks;
+
+    @Option(names = "--lengths", defaultValue = "4k", description = "prompt lengths in tokens, context + query (default: ${DEFAULT-VALUE})")
+    String lengths;
+
+    @Option(names = "--samples", paramLabel = "N", defaultValue = "10", description = "samples per task and length (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--seed", defaultValue = "20250218", description = "generator seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--dataset", paramLabel = "FILE.jsonl",
+            description = "score these samples instead of generated ones: JSON lines {id, task, context, query, outputs, metric}")
+    Path dataset;
+
+    @Option(names = "--ranks", paramLabel = "N", defaultValue = "4", description = "ranks for the distributed methods; depths are stratified over their blocks (default: ${DEFAULT-VALUE})")
+    int ranks;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "tokens to generate (default: per task, as RULER / InfiniteBench)")
+    Integer maxNewTokens;
+
+    @Option(names = "--device", paramLabel = "KIND", defaultValue = "AUTO", description = "auto, cuda, opencl or java (default: ${DEFAULT-VALUE})")
+    DeviceChoice device;
+
+    @Option(names = "--in-process", description = "run the ranks as threads of this JVM instead of through mpjrun")
+    boolean inProcess;
+
+    @Option(names = "--generate-only", description = "generate the samples and print their SHA-256 (and write them with --out) without running a model")
+    boolean generateOnly;
+
+    @Option(names = "--out", paramLabel = "FILE", defaultValue = "eval.json", description = "scores as JSON (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--chart", paramLabel = "FILE", description = "PNG chart (default: the --out path with .png)")
+    Path chart;
+
+    @Option(names = "--log", paramLabel = "FILE", description = "per-sample log, JSON lines (default: the --out path with .samples.jsonl)")
+    Path log;
+
+    @Override
+    public Integer call() throws Exception {
+        return new EvalRunner(this).run();
+    }
+}

@@ -1,0 +1,143 @@
+package org.apbj.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.HostBuffer;
+import org.apbj.kernels.api.KernelMath;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.weights.DType;
+import org.apbj.weights.LayerWeights;
+import org.apbj.weights.ModelConfig;
+import org.apbj.weights.ModelWeights;
+import org.apbj.weights.RetainingHeads;
+import org.apbj.weights.Tensor;
+
+/** A model's parameters on a device, all bf16, plus the fp32 RoPE cos/sin tables. */
+final class DeviceWeights implements AutoCloseable {
+
+    /** One layer's parameters; biases null unless the model has them, fc1/fc2 null without retaining heads. */
+    record LayerOnDevice(BF16Array inputNorm, BF16Array wq, BF16Array bq, BF16Array wk, BF16Array bk, BF16Array wv,
+                         BF16Array bv, BF16Array wo, BF16Array postNorm, BF16Array gate, BF16Array up, BF16Array down,
+                         BF16Array fc1, BF16Array fc2) {}
+
+    final BF16Array embed, lmHead, finalNorm;
+    final LayerOnDevice[] layers;
+    final F32Array ropeCos, ropeSin;   // [maxPosition, d/2]
+    private final int retainingHidden;
+    private final List<DeviceArray> owned;
+
+    private DeviceWeights(BF16Array embed, BF16Array lmHead, BF16Array finalNorm, LayerOnDevice[] layers,
+                          F32Array ropeCos, F32Array ropeSin, int retainingHidden, List<DeviceArray> owned) {
+        this.embed = embed;
+        this.lmHead = lmHead;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+        this.ropeCos = ropeCos;
+        this.ropeSin = ropeSin;
+        this.retainingHidden = retainingHidden;
+        this.owned = owned;
+    }
+
+    int retainingHidden() { return retainingHidden; }
+
+    static DeviceWeights upload(Device device, ModelWeights w, RetainingHeads heads, int maxPosition) {
+        ModelConfig cfg = w.config();
+        if (heads != null && heads.config().numLayers() != cfg.numLayers()) {
+            throw new IllegalArgumentException("retaining heads are for " + heads.config().numLayers()
+                    + " layers, the model has " + cfg.numLayers());
+        }
+        List<DeviceArray> owned = new ArrayList<>();
+        try {
+            Uploader up = new Uploader(device, owned);
+            BF16Array embed = up.bf16(w.embedTokens());
+            BF16Array lmHead = cfg.tieWordEmbeddings() ? embed : up.bf16(w.lmHead());
+            BF16Array norm = up.bf16(w.finalNorm());
+            LayerOnDevice[] layers = new LayerOnDevice[cfg.numLayers()];
+            for (int l = 0; l < layers.length; l++) {
+                LayerWeights lw = w.layer(l);
+                layers[l] = new LayerOnDevice(up.bf16(lw.inputNorm()),
+                        up.bf16(lw.qProj()), up.bf16OrNull(lw.qBias()),
+                        up.bf16(lw.kProj()), up.bf16OrNull(lw.kBias()),
+                        up.bf16(lw.vProj()), up.bf16OrNull(lw.vBias()),
+                        up.bf16(lw.oProj()), up.bf16(lw.postAttentionNorm()),
+                        up.bf16(lw.gateProj()), up.bf16(lw.upProj()), up.bf16(lw.downProj()),
+                        heads == null ? null : up.bf16(heads.fc1(l)), heads == null ? null : up.bf16(heads.fc2(l)));
+            }
+            F32Array[] rope = ropeTables(cfg, maxPosition);
+            F32Array cos = up.f32(rope[0]);
+            F32Array sin = up.f32(rope[1]);
+            return new DeviceWeights(embed, lmHead, norm, layers, cos, sin, heads == null ? 0 : heads.hiddenSize(), owned);
+        } catch (RuntimeException e) {
+            owned.forEach(DeviceArray::close);
+            throw e;
+        }
+    }
+
+    /**
+     * cos and sin of position · invFreq[i] for positions [0, maxPosition), as Hugging Face
+     * computes them: the angle rounded to fp32, then its cosine and sine.
+     */
+    static F32Array[] ropeTables(ModelConfig cfg, int maxPosition) {
+        float[] inv = RopeFrequencies.inverse(cfg);
+        int half = inv.length;
+        F32Array cos = F32Array.allocate((long) maxPosition * half);
+        F32Array sin = F32Array.allocate((long) maxPosition * half);
+        for (int p = 0; p < maxPosition; p++) {
+            for (int i = 0; i < half; i++) {
+                float angle = (float) p * inv[i];
+                cos.set((long) p * half + i, (float) Math.cos(angle));
+                sin.set((long) p * half + i, (float) Math.sin(angle));
+            }
+        }
+        return new F32Array[] {cos, sin};
+    }
+
+    /** Copies tensors to the device as bf16, remembering every allocation. */
+    private record Uploader(Device device, List<DeviceArray> owned) {
+        private static final long CONVERT_CHUNK = 1 << 20;
+
+        BF16Array bf16OrNull(Tensor t) { return t == null ? null : bf16(t); }
+
+        BF16Array bf16(Tensor t) {
+            BF16Array dst = device.allocBF16(t.numel());
+            owned.add(dst);
+            if (t.dtype() == DType.BF16) {
+                device.copy(dst, 0, new BF16Array(HostBuffer.view(t.segment())), 0, t.numel());
+                return dst;
+            }
+            // F32 / F16 checkpoints: round to bf16 a chunk at a time
+            BF16Array host = BF16Array.allocate(Math.min(CONVERT_CHUNK, t.numel()));
+            try {
+                float[] buf = new float[(int) host.length()];
+                for (long first = 0; first < t.numel(); first += buf.length) {
+                    int n = (int) Math.min(buf.length, t.numel() - first);
+                    t.readFloats(first, buf, 0, n);
+                    for (int i = 0; i < n; i++) host.set(i, KernelMath.floatToBf16(buf[i]));
+                    device.copy(dst, first, host, 0, n);
+                }
+            } finally {
+                host.close();
+            }
+            return dst;
+        }
+
+        F32Array f32(F32Array hostArray) {
+            try {
+                F32Array dst = device.upload(hostArray);
+                owned.add(dst);
+                return dst;
+            } finally {
+                hostArray.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        owned.forEach(DeviceArray::close);
+    }
+}

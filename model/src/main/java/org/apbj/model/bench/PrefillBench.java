@@ -1,0 +1,207 @@
+package org.apbj.model.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.Devices;
+import org.apbj.model.KernelTimes;
+import org.apbj.model.Transformer;
+import org.apbj.weights.ModelConfig;
+import org.apbj.weights.ModelWeights;
+import org.apbj.weights.SyntheticModelWriter;
+
+/**
+ * Dense single-device prefill benchmark: loads a model directory (or writes a synthetic one of
+ * a known shape into a temporary directory), prefills N random tokens on the best device,
+ * decodes a few tokens, and prints one JSON object: prefill seconds and tokens/s, device time
+ * per kernel kind, achieved GEMM and attention TFLOP/s, decode seconds per token.
+ *
+ * <pre>
+ * java -cp ... org.apbj.model.bench.PrefillBench (--model DIR | --synthetic llama-3.1-8b|qwen-2.5-14b|tiny)
+ *      [--layers N] [--tokens 32768] [--decode 16] [--chunk 4096] [--device cuda|opencl|java] [--no-breakdown] [--seed S]
+ * </pre>
+ * With the breakdown (default) every launch is followed by a synchronisation so its time can be
+ * attributed; {@code --no-breakdown} measures the plain asynchronous prefill instead.
+ */
+public final class PrefillBench {
+    private PrefillBench() {}
+
+    public record Args(Path model, String synthetic, Integer layers, int tokens, int decode, int chunk, String device,
+                       boolean breakdown, long seed) {
+
+        static Args parse(String[] a) {
+            Path model = null;
+            String synthetic = null, device = null;
+            Integer layers = null;
+            int tokens = 32768, decode = 16, chunk = 4096;
+            boolean breakdown = true;
+            long seed = 1;
+            for (int i = 0; i < a.length; i++) {
+                String k = a[i];
+                if (k.equals("--no-breakdown")) {
+                    breakdown = false;
+                    continue;
+                }
+                if (i + 1 >= a.length) throw usage("missing value after " + k);
+                String v = a[++i];
+                switch (k) {
+                    case "--model" -> model = Path.of(v);
+                    case "--synthetic" -> synthetic = v;
+                    case "--layers" -> layers = positive(k, v);
+                    case "--tokens" -> tokens = positive(k, v);
+                    case "--decode" -> decode = Integer.parseInt(v);
+                    case "--chunk" -> chunk = positive(k, v);
+                    case "--device" -> device = v;
+                    case "--seed" -> seed = Long.parseLong(v);
+                    default -> throw usage("unknown option " + k);
+                }
+            }
+            if ((model == null) == (synthetic == null)) throw usage("give exactly one of --model DIR and --synthetic SHAPE");
+            if (decode < 0) throw usage("--decode must be >= 0");
+            return new Args(model, synthetic, layers, tokens, decode, chunk, device, breakdown, seed);
+        }
+
+        private static int positive(String k, String v) {
+            int n = Integer.parseInt(v);
+            if (n <= 0) throw usage(k + " must be positive, got " + v);
+            return n;
+        }
+
+        private static IllegalArgumentException usage(String why) {
+            return new IllegalArgumentException(why + "\nusage: PrefillBench (--model DIR | --synthetic SHAPE) [--layers N]"
+                    + " [--tokens N] [--decode N] [--chunk N] [--device SPEC] [--no-breakdown] [--seed S]");
+        }
+    }
+
+    public static void main(String[] argv) {
+        Args args = Args.parse(argv);
+        System.out.println(toJson(run(args)));
+    }
+
+    /** Runs the benchmark and returns its results as an ordered map (what main prints as JSON). */
+    public static Map<String, Object> run(Args args) {
+        Path tmp = null;
+        try {
+            Path dir = args.model();
+            if (dir == null) {
+                tmp = Files.createTempDirectory("apbj-bench-model");
+                System.err.println("writing a synthetic " + args.synthetic() + " model to " + tmp);
+                SyntheticModelWriter.write(SyntheticModelWriter.Shape.fromId(args.synthetic()), tmp, args.seed(), args.layers(),
+                        null, SyntheticModelWriter.consoleProgress());
+                dir = tmp;
+            }
+            try (Device device = args.device() == null ? Devices.best() : Devices.open(args.device());
+                 ModelWeights weights = ModelWeights.open(dir)) {
+                return measure(args, device, weights);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    private static Map<String, Object> measure(Args args, Device device, ModelWeights weights) {
+        ModelConfig cfg = weights.config();
+        int n = args.tokens();
+        int chunk = Math.min(args.chunk(), n);
+        long t0 = System.nanoTime();
+        try (Transformer tf = Transformer.load(device, weights, null,
+                Transformer.Options.context(n + args.decode()).withPrefillChunk(chunk))) {
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            int[] prompt = new SplittableRandom(args.seed()).ints(n, 0, cfg.vocabSize()).toArray();
+
+            // warm-up: compiles every kernel (a chunk plus a decode step), not timed
+            long w0 = System.nanoTime();
+            tf.prefill(java.util.Arrays.copyOf(prompt, Math.min(n, 2 * Math.min(chunk, 64))));
+            tf.decode(prompt[0]);
+            device.synchronize();
+            double warmupSeconds = (System.nanoTime() - w0) / 1e9;
+
+            tf.setTiming(args.breakdown());
+            tf.resetTiming();
+            long p0 = System.nanoTime();
+            float[] logits = tf.prefill(prompt);
+            device.synchronize();
+            double prefillSeconds = (System.nanoTime() - p0) / 1e9;
+            KernelTimes prefill = tf.timing();
+
+            tf.resetTiming();
+            long d0 = System.nanoTime();
+            int token = argmax(logits);
+            for (int i = 0; i < args.decode(); i++) token = argmax(tf.decode(token));
+            device.synchronize();
+            double decodeSeconds = (System.nanoTime() - d0) / 1e9;
+
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("device", device.name());
+            out.put("model", args.model() != null ? args.model().toString() : "synthetic " + args.synthetic());
+            out.put("layers", cfg.numLayers());
+            out.put("hidden", cfg.hiddenSize());
+            out.put("vocab", cfg.vocabSize());
+            out.put("tokens", n);
+            out.put("prefill_chunk", chunk);
+            out.put("load_seconds", round(loadSeconds));
+            out.put("warmup_seconds", round(warmupSeconds));
+            out.put("prefill_seconds", round(prefillSeconds));
+            out.put("prefill_tokens_per_second", round(n / prefillSeconds));
+            out.put("timing_synchronised_per_launch", args.breakdown());
+            Map<String, Object> kinds = new LinkedHashMap<>();
+            kinds.put("gemm", round(prefill.gemmNanos() / 1e9));
+            kinds.put("attention", round(prefill.attentionNanos() / 1e9));
+            kinds.put("other", round(prefill.otherNanos() / 1e9));
+            out.put("prefill_kernel_seconds", kinds);
+            out.put("gemm_tflop", round(prefill.gemmFlops() / 1e12));
+            out.put("attention_tflop", round(prefill.attentionFlops() / 1e12));
+            out.put("gemm_tflops_per_second", args.breakdown() ? round(prefill.gemmTflops()) : null);
+            out.put("attention_tflops_per_second", args.breakdown() ? round(prefill.attentionTflops()) : null);
+            out.put("launches", prefill.launches());
+            out.put("decode_tokens", args.decode());
+            out.put("decode_seconds_per_token", args.decode() == 0 ? null : round(decodeSeconds / args.decode()));
+            var mem = device.memory();
+            out.put("device_peak_bytes", mem.peakBytes());
+            out.put("memory_plan_bytes", tf.memoryPlan().totalBytes());
+            return out;
+        }
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    private static double round(double v) {
+        return Double.parseDouble(String.format(Locale.ROOT, "%.6g", v));
+    }
+
+    static String toJson(Map<String, Object> m) {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> s = Files.walk(root)) {
+            List<Path> all = s.sorted(Comparator.reverseOrder()).toList();
+            for (Path p : all) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            System.err.println("could not delete " + root + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package org.apbj.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.Devices;
+import org.apbj.weights.ModelConfig;
+import org.apbj.weights.ModelWeights;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The LayerSteps the parallel strategies rely on beyond the dense path — the [P ; A ; B]
+ * attention mask, the LSE merge, top-k and the KV gather — against fp64 host code on random
+ * inputs, on the Java device and on PoCL.
+ */
+class LayerStepsTest {
+
+    static Path dir;
+    static ModelConfig cfg;
+    static final SplittableRandom RND = new SplittableRandom();
+
+    @BeforeAll
+    static void model(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        cfg = RandomModels.tinyConfig(ModelConfig.Family.LLAMA, false, false);
+        dir = RandomModels.write(tmp.resolve("m"), cfg, RND.nextLong());
+    }
+
+    interface WithSteps { void run(Device d, Transformer tf); }
+
+    static void withSteps(String spec, WithSteps body) {
+        try (Device d = Devices.open(spec); ModelWeights w = ModelWeights.open(dir);
+             Transformer tf = Transformer.load(d, w, null, Transformer.Options.context(64))) {
+            body.run(d, tf);
+        }
+    }
+
+    static float[] randomFloats(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) RND.nextGaussian();
+        return v;
+    }
+
+    /** Rounds through bf16, as the device's K/V buffers hold them. */
+    static float[] bf16(float[] v) {
+        float[] r = new float[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = org.apbj.kernels.api.KernelMath.bf16ToFloat(org.apbj.kernels.api.KernelMath.floatToBf16(v[i]));
+        return r;
+    }
+
+    static float[] host(Device d, F32Array a) {
+        try (F32Array h = F32Array.allocate(a.length())) {
+            d.copyOut(h, a);
+            return h.toArray();
+        }
+    }
+
+    /** fp64 attention of query row r over the given key range set. */
+    static void expectedAttention(float[] q, float[] k, float[] v, int r, int h, boolean[] visible, double[] out, double[] lse) {
+        int d = cfg.headDim(), nh = cfg.numHeads(), kvh = h / cfg.groupSize(), kvd = cfg.kvDim();
+        double max = Double.NEGATIVE_INFINITY;
+        double[] logits = new double[visible.length];
+        for (int s = 0; s < visible.length; s++) {
+            if (!visible[s]) continue;
+            double dot = 0;
+            for (int i = 0; i < d; i++) dot += (double) q[r * nh * d + h * d + i] * k[s * kvd + kvh * d + i];
+            logits[s] = dot / Math.sqrt(d);
+            max = Math.max(max, logits[s]);
+        }
+        double sum = 0;
+        Arrays.fill(out, 0);
+        for (int s = 0; s < visible.length; s++) {
+            if (!visible[s]) continue;
+            double e = Math.exp(logits[s] - max);
+            sum += e;
+            for (int i = 0; i < d; i++) out[i] += e * v[s * kvd + kvh * d + i];
+        }
+        for (int i = 0; i < d; i++) out[i] /= sum;
+        lse[0] = max + Math.log(sum);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"java", "opencl"})
+    void apbMaskAttentionAndMergeMatchFp64(String spec) {
+        withSteps(spec, (d, tf) -> {
+            int p = 5, a = 4, b = 7, keys = p + a + b, nq = a + b;
+            int qd = cfg.qDim(), kvd = cfg.kvDim(), nh = cfg.numHeads(), hd = cfg.headDim();
+            float[] q = randomFloats(nq * qd), k = bf16(randomFloats(keys * kvd)), v = bf16(randomFloats(keys * kvd));
+            try (F32Array dq = d.upload(F32Array.fromArray(q));
+                 BF16Array dk = d.upload(BF16Array.fromFloats(k));
+                 BF16Array dv = d.upload(BF16Array.fromFloats(v));
+                 F32Array out = d.allocF32((long) nq * qd); F32Array lse = d.allocF32((long) nq * nh);
+                 F32Array out2 = d.allocF32((long) nq * qd); F32Array lse2 = d.allocF32((long) nq * nh)) {
+                // 1. causal [P ; A ; B]
+                tf.attention(dq, nq, dk, dv, p, a, b, true, out, lse);
+                check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
+                        r < a ? s >= p && s <= p + r : s <= p + r).toArray(Boolean[]::new), "causal [P;A;B]");
+                // 2. non-causal over all keys, and the same as two halves merged by LSE
+                tf.attention(dq, nq, dk, dv, 0, 0, keys, false, out, lse);
+                boolean[] all = new boolean[keys];
+                Arrays.fill(all, true);
+                check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s -> true)
+                        .toArray(Boolean[]::new), "non-causal");
+                int split = 6;
+                try (BF16Array k1 = d.upload(BF16Array.fromFloats(Arrays.copyOf(k, split * kvd)));
+                     BF16Array v1 = d.upload(BF16Array.fromFloats(Arrays.copyOf(v, split * kvd)));
+                     BF16Array k2 = d.upload(BF16Array.fromFloats(Arrays.copyOfRange(k, split * kvd, keys * kvd)));
+                     BF16Array v2 = d.upload(BF16Array.fromFloats(Arrays.copyOfRange(v, split * kvd, keys * kvd)))) {
+                    tf.attention(dq, nq, k1, v1, 0, 0, split, false, out, lse);
+                    tf.attention(dq, nq, k2, v2, 0, 0, keys - split, false, out2, lse2);
+                    tf.mergeAttention(out, lse, out2, lse2, nq);
+                    check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s -> true)
+                            .toArray(Boolean[]::new), "merged halves");
+                }
+            }
+        });
+    }
+
+    private void check(float[] out, float[] lse, float[] q, float[] k, float[] v, int nq,
+                       java.util.function.IntFunction<Boolean[]> mask, String what) {
+        int hd = cfg.headDim(), nh = cfg.numHeads();
+        double[] o = new double[hd], l = new double[1];
+        double worst = 0;
+        for (int r = 0; r < nq; r++) {
+            Boolean[] m = mask.apply(r);
+            boolean[] vis = new boolean[m.length];
+            for (int s = 0; s < m.length; s++) vis[s] = m[s];
+            for (int h = 0; h < nh; h++) {
+                expectedAttention(q, k, v, r, h, vis, o, l);
+                for (int i = 0; i < hd; i++) worst = Math.max(worst, Math.abs(out[r * nh * hd + h * hd + i] - o[i]));
+                worst = Math.max(worst, Math.abs(lse[r * nh + h] - l[0]));
+            }
+        }
+        assertTrue(worst < 1e-4, what + ": max |Δ| " + worst);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"java", "opencl"})
+    void topKPicksTheHighestScoresPerHeadAndGatherCopiesThoseRows(String spec) {
+        withSteps(spec, (d, tf) -> {
+            int n = 40, exclude = 6, k = 9, kvh = cfg.numKvHeads(), kvd = cfg.kvDim(), hd = cfg.headDim();
+            float[] scores = randomFloats(n * kvh);
+            float[] srcK = bf16(randomFloats((n + 3) * kvd)), srcV = bf16(randomFloats((n + 3) * kvd));
+            int srcRow = 3, dstRow = 2;
+            try (F32Array ds = d.upload(F32Array.fromArray(scores)); I32Array idx = d.allocI32((long) kvh * k);
+                 BF16Array sk = d.upload(BF16Array.fromFloats(srcK)); BF16Array sv = d.upload(BF16Array.fromFloats(srcV));
+                 BF16Array dk = d.allocBF16((long) (dstRow + k) * kvd); BF16Array dv = d.allocBF16((long) (dstRow + k) * kvd)) {
+                tf.selectTopK(ds, n, exclude, k, idx);
+                int[] got;
+                try (I32Array h = I32Array.allocate((long) kvh * k)) {
+                    d.copyOut(h, idx);
+                    got = h.toArray();
+                }
+                for (int head = 0; head < kvh; head++) {
+                    final int hh = head;
+                    int[] want = IntStream.range(exclude, n).boxed()
+                            .sorted((x, y) -> Float.compare(scores[y * kvh + hh], scores[x * kvh + hh]))
+                            .limit(k).mapToInt(Integer::intValue).sorted().toArray();
+                    int[] mine = Arrays.copyOfRange(got, head * k, (head + 1) * k);
+                    Arrays.sort(mine);
+                    assertEquals(Arrays.toString(want), Arrays.toString(mine), "top-" + k + " of head " + head);
+                }
+                tf.gatherKv(sk, sv, srcRow, idx, k, dk, dv, dstRow);
+                float[] gk, gv;
+                try (BF16Array h = BF16Array.allocate(dk.length())) {
+                    d.copyOut(h, dk);
+                    gk = new float[(int) h.length()];
+                    for (int i = 0; i < gk.length; i++) gk[i] = h.getFloat(i);
+                    d.copyOut(h, dv);
+                    gv = new float[(int) h.length()];
+                    for (int i = 0; i < gv.length; i++) gv[i] = h.getFloat(i);
+                }
+                for (int j = 0; j < k; j++) {
+                    for (int c = 0; c < kvd; c++) {
+                        int row = got[(c / hd) * k + j];
+                        assertEquals(srcK[(srcRow + row) * kvd + c], gk[(dstRow + j) * kvd + c], 0f);
+                        assertEquals(srcV[(srcRow + row) * kvd + c], gv[(dstRow + j) * kvd + c], 0f);
+                    }
+                }
+            }
+        });
+    }
+
+    @AfterAll
+    static void done() {}
+}

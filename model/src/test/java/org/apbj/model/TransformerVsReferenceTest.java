@@ -1,0 +1,78 @@
+package org.apbj.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.Devices;
+import org.apbj.model.reference.ReferenceModel;
+import org.apbj.weights.ModelConfig;
+import org.apbj.weights.ModelWeights;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The kernel-backed Transformer against the plain-Java ReferenceModel on fresh random models:
+ * last-row logits after a chunked prefill, then 32 greedy tokens through the KV cache.
+ */
+class TransformerVsReferenceTest {
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "{0} {1} ropeScaling={2} tied={3} prompt={4} chunk={5}")
+    @CsvSource({
+            "java,   LLAMA, false, false, 12, 5",
+            "java,   QWEN2, true,  true,  9,  16",
+            "opencl, LLAMA, true,  false, 70, 32",
+            "opencl, QWEN2, false, false, 40, 64",
+    })
+    void matchesReference(String deviceSpec, ModelConfig.Family family, boolean ropeScaling, boolean tied, int promptLength,
+                          int chunk) {
+        long seed = new SplittableRandom().nextLong();
+        ModelConfig cfg = RandomModels.tinyConfig(family, ropeScaling, tied);
+        Path dir = RandomModels.write(tmp.resolve("m"), cfg, seed);
+        int[] prompt = new SplittableRandom(seed + 1).ints(promptLength, 2, cfg.vocabSize()).toArray();
+        int steps = 32;
+        String where = deviceSpec + " seed " + seed;
+
+        ReferenceModel ref;
+        try (ModelWeights w = ModelWeights.open(dir)) {
+            ref = ReferenceModel.load(w, null);
+        }
+        float[] refLogits = ref.prefill(prompt, 1, false).logits()[0];
+        int[] refTokens = ref.generate(prompt, steps, t -> false);
+
+        try (Device device = Devices.open(deviceSpec);
+             ModelWeights w = ModelWeights.open(dir);
+             Transformer tf = Transformer.load(device, w, null,
+                     Transformer.Options.context(promptLength + steps).withPrefillChunk(chunk))) {
+            float[] logits = tf.prefill(prompt);
+            double rel = relativeError(logits, refLogits);
+            System.out.printf("%s %s: prefill logits max|Δ|/range %.2e%n", where, family, rel);
+            assertTrue(rel <= 1e-2, where + ": prefill logits differ by " + rel + " of their range");
+
+            int[] tokens = tf.generate(prompt, steps, t -> false);
+            assertArrayEquals(refTokens, tokens, where + ": greedy tokens " + Arrays.toString(tokens)
+                    + " vs reference " + Arrays.toString(refTokens));
+            assertTrue(tf.position() == promptLength + steps - 1, "cache holds prompt + generated tokens but the last");
+        }
+    }
+
+    /** max |a − b| over the range (max − min) of the reference b. */
+    static double relativeError(float[] a, float[] b) {
+        assertTrue(a.length == b.length, "lengths " + a.length + " vs " + b.length);
+        double maxDiff = 0, lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+        for (int i = 0; i < a.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+            lo = Math.min(lo, b[i]);
+            hi = Math.max(hi, b[i]);
+        }
+        return maxDiff / (hi - lo);
+    }
+}

@@ -1,0 +1,29 @@
+package org.apbj.model.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class PrefillBenchTest {
+
+    @Test
+    void benchmarksASyntheticTinyModelOnTheJavaDevice() {
+        var args = PrefillBench.Args.parse(new String[] {"--synthetic", "tiny", "--layers", "2", "--tokens", "48",
+                "--decode", "2", "--chunk", "32", "--device", "java"});
+        Map<String, Object> r = PrefillBench.run(args);
+        System.out.println(PrefillBench.toJson(r));
+        assertEquals(48, r.get("tokens"));
+        assertTrue((double) r.get("prefill_seconds") > 0);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> kinds = (Map<String, Object>) r.get("prefill_kernel_seconds");
+        assertTrue((double) kinds.get("gemm") > 0 && (double) kinds.get("attention") > 0, kinds.toString());
+        // GEMM FLOPs of a 2-layer tiny model (hidden 256, intermediate 512, 4/2 heads × 64) over 48 tokens,
+        // plus the LM head of the last row of each of the two chunks... only the final row's logits are computed
+        double perToken = 2.0 * 2 * (256 * 256 + 2 * 256 * 128 + 256 * 256 + 3 * 256 * 512);
+        double expected = (perToken * 48 + 2.0 * 256 * (int) r.get("vocab")) / 1e12;
+        assertEquals(expected, (double) r.get("gemm_tflop"), expected * 1e-5);
+    }
+}

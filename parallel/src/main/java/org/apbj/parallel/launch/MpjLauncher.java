@@ -1,0 +1,168 @@
+package org.apbj.parallel.launch;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Starts an MPJ Express job with the multicore device: N ranks as threads of one child JVM,
+ * each running {@code main(String[])} of the given class in its own class loader.
+ *
+ * <p>Why not {@code mpjrun}: on JDK 25 its child JVM cannot load log4j through the manifest
+ * Class-Path of the (symlinked) Debian jars, and a rank's exception leaves its exit status 0.
+ * So the launcher starts the child itself exactly as mpjrun would ({@code
+ * runtime.starter.MulticoreStarter wdir np smpdev useLocalLoader classpath class args}), with
+ * log4j on its class path, and keeps the process handle: ranks report failures by exiting
+ * non-zero (see RankMain), and a job that overruns its deadline is killed with its whole
+ * process tree.
+ */
+public final class MpjLauncher {
+
+    private static final Pattern MPJ_JAR = Pattern.compile("(?i).*(^|[/\\\\])(mpj|mpi|mpjdev)(-[0-9.]+)?\\.jar$");
+    private static final List<String> STARTER_JARS =
+            List.of("smpdev.jar", "xdev.jar", "mpjbuf.jar", "loader2.jar", "starter.jar", "mpiExp.jar", "runtimecommon.jar", "log4j-1.2.jar");
+
+    /**
+     * One job. {@code classpath}: the application's class path (MPJ's own jars are removed:
+     * MPJ Express adds its per-rank mpi.jar itself). {@code jvmOptions}: options of the child
+     * JVM (-Xmx, -D...).
+     */
+    public record Job(int ranks, String mainClass, List<String> args, List<String> classpath,
+                      List<String> jvmOptions, Path workDir, Path outputFile) {
+        public Job {
+            if (ranks < 1) throw new IllegalArgumentException("ranks must be at least 1, got " + ranks);
+            Objects.requireNonNull(mainClass, "mainClass");
+            args = List.copyOf(args);
+            classpath = List.copyOf(classpath);
+            jvmOptions = List.copyOf(jvmOptions);
+            Objects.requireNonNull(workDir, "workDir");
+            Objects.requireNonNull(outputFile, "outputFile");
+        }
+    }
+
+    /** How a job ended: exit status (or timed out and killed) and its stdout+stderr. */
+    public record Result(int exitCode, boolean timedOut, String output, Duration wallTime) {
+        public boolean succeeded() { return !timedOut && exitCode == 0; }
+    }
+
+    private final MpjHome home;
+
+    public MpjLauncher(MpjHome home) { this.home = home; }
+
+    public MpjLauncher() { this(MpjHome.locate()); }
+
+    public MpjHome home() { return home; }
+
+    /** The class path of this JVM (Surefire's test class path when run under Maven). */
+    public static List<String> currentClasspath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        if (cp == null || cp.isBlank()) cp = System.getProperty("java.class.path");
+        return Arrays.stream(cp.split(File.pathSeparator)).filter(s -> !s.isBlank()).toList();
+    }
+
+    /** The command line that starts the job's JVM. */
+    public List<String> command(Job job) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(job.jvmOptions());
+        cmd.add("-cp");
+        cmd.add(String.join(File.pathSeparator, STARTER_JARS.stream().map(j -> home.lib(j).toString()).toList()));
+        cmd.add("runtime.starter.MulticoreStarter");
+        cmd.add(job.workDir().toAbsolutePath().toString());
+        cmd.add(Integer.toString(job.ranks()));
+        cmd.add("smpdev");
+        cmd.add("useLocalLoader");
+        List<String> appCp = job.classpath().stream().filter(e -> !MPJ_JAR.matcher(e).matches()).toList();
+        if (appCp.isEmpty()) throw new IllegalArgumentException("empty application class path for " + job.mainClass());
+        cmd.add(String.join(File.pathSeparator, appCp));
+        cmd.add(job.mainClass());
+        cmd.addAll(job.args());
+        return cmd;
+    }
+
+    /** Starts the job; stdout and stderr go to {@code job.outputFile()}. */
+    public RunningJob start(Job job) {
+        ProcessBuilder pb = new ProcessBuilder(command(job))
+                .directory(job.workDir().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(job.outputFile().toFile());
+        pb.environment().put("MPJ_HOME", home.dir().toString());
+        try {
+            Files.createDirectories(job.workDir());
+            return new RunningJob(pb.start(), job.outputFile(), System.nanoTime());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the MPJ Express job " + job.mainClass() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts the job and waits for it at most {@code timeout}; an overrun job is killed. */
+    public Result run(Job job, Duration timeout) {
+        try (RunningJob running = start(job)) {
+            return running.await(timeout);
+        }
+    }
+
+    /** A started job; closing it kills whatever is still running. */
+    public static final class RunningJob implements AutoCloseable {
+        private final Process process;
+        private final Path output;
+        private final long startNanos;
+
+        RunningJob(Process process, Path output, long startNanos) {
+            this.process = process;
+            this.output = output;
+            this.startNanos = startNanos;
+        }
+
+        public long pid() { return process.pid(); }
+
+        public Result await(Duration timeout) {
+            boolean done;
+            try {
+                done = process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done = false;
+            }
+            if (!done) kill();
+            Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
+            return new Result(done ? process.exitValue() : -1, !done, readOutput(), wall);
+        }
+
+        public String readOutput() {
+            try {
+                return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+            } catch (IOException e) {
+                return "(output unreadable: " + e + ")";
+            }
+        }
+
+        /** Kills the process and its descendants by PID, children first. */
+        public void kill() {
+            ProcessHandle h = process.toHandle();
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (process.isAlive() || process.toHandle().descendants().findAny().isPresent()) kill();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.apbj.kernels.lib;
+
+import java.util.List;
+
+import org.apbj.kernels.runtime.Kernel;
+
+/** Every kernel of the library (for {@code ./apbj kernels --emit} and the compile-everything tests). */
+public final class KernelLibrary {
+    private KernelLibrary() {}
+
+    public static final Kernel EMBED = Kernel.of(Embedding.class, "embed");
+    public static final Kernel RMS_NORM = Kernel.of(RmsNorm.class, "rmsNorm");
+    public static final Kernel ROPE_F32 = Kernel.of(Rope.class, "ropeF32");
+    public static final Kernel ROPE_BF16 = Kernel.of(Rope.class, "ropeBf16");
+    public static final Kernel MATMUL = Kernel.of(Gemm.class, "matmul");
+    public static final Kernel MATMUL_BF16_OUT = Kernel.of(Gemm.class, "matmulBf16Out");
+    public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
+    public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
+    public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
+    public static final Kernel ATTENTION = Kernel.of(Attention.class, "attention");
+    public static final Kernel MERGE_ATTENTION = Kernel.of(LseMerge.class, "mergeAttention");
+    public static final Kernel RETAINING_HIDDEN = Kernel.of(RetainingHeads.class, "retainingHidden");
+    public static final Kernel RETAINING_OUT = Kernel.of(RetainingHeads.class, "retainingOut");
+    public static final Kernel MAX_POOL5 = Kernel.of(RetainingHeads.class, "maxPool5");
+    public static final Kernel TOP_K_ROWS = Kernel.of(TopK.class, "topKRows");
+    public static final Kernel GATHER_KV = Kernel.of(TopK.class, "gatherKv");
+    public static final Kernel ARGMAX = Kernel.of(Sampling.class, "argmax");
+    public static final Kernel SAMPLE_TOP_P = Kernel.of(Sampling.class, "sampleTopP");
+
+    private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
+            MATVEC, MATVEC_BF16_OUT, SWIGLU, ATTENTION, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
+            TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
+
+    public static List<Kernel> all() { return ALL; }
+}

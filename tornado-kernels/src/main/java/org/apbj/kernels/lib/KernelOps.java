@@ -1,0 +1,298 @@
+package org.apbj.kernels.lib;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.Grid;
+
+/**
+ * The library's kernels as calls on one device: each method checks its arguments (a clear
+ * exception naming the problem), picks the launch geometry (and the variant: the tiled GEMM or
+ * the warp-per-column product for a few rows) and launches. Launches are asynchronous like
+ * {@link Device#launch}; {@link Device#synchronize()} waits.
+ */
+public final class KernelOps {
+    /** Rows up to which projections use {@link Matvec} (memory-bound) instead of {@link Gemm}. */
+    public static final int MATVEC_MAX_ROWS = Matvec.MAX_ROWS;
+    private static final int ELEMENTWISE_THREADS = 256;
+    private static final int MAX_ELEMENTWISE_GROUPS = 65536;
+
+    private final Device device;
+    private final int reductionThreads;
+
+    /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
+    public KernelOps(Device device) { this(device, 1024); }
+
+    /**
+     * @param reductionThreads work-items per group of the row-reduction kernels (RMSNorm, top-k,
+     *                         argmax, sampling): a multiple of 32 up to 1024; the Java device
+     *                         runs cooperating work-items as threads, so tests use fewer
+     */
+    public KernelOps(Device device, int reductionThreads) {
+        if (reductionThreads < 32 || reductionThreads > 1024 || reductionThreads % 32 != 0) {
+            throw new IllegalArgumentException("reductionThreads must be a multiple of 32 in [32, 1024], got "
+                    + reductionThreads);
+        }
+        this.device = device;
+        this.reductionThreads = reductionThreads;
+    }
+
+    public Device device() { return device; }
+
+    // --- embedding, norm, rope, activation ------------------------------------------------------
+
+    /** {@code out[t, :] = table[tokens[t], :]}, t &lt; rows; ids must lie in [0, table rows). */
+    public void embed(F32Array out, BF16Array table, I32Array tokens, int rows, int hidden) {
+        positive("hidden", hidden);
+        need(out, "out", (long) rows * hidden);
+        need(tokens, "tokens", rows);
+        if (rows == 0) return;
+        device.launch(KernelLibrary.EMBED, elementwise((long) rows * hidden), out, table, tokens, rows, hidden);
+    }
+
+    /** RMSNorm of x rows [xRow0, xRow0 + rows) into out rows [outRow0, ...) (out may be x). */
+    public void rmsNorm(F32Array out, int outRow0, F32Array x, int xRow0, BF16Array weight, int rows, int dim,
+                        float eps) {
+        positive("dim", dim);
+        need(x, "x", (long) (xRow0 + rows) * dim);
+        need(out, "out", (long) (outRow0 + rows) * dim);
+        need(weight, "weight", dim);
+        if (rows == 0) return;
+        int threads = Math.min(reductionThreads, roundUp(Math.max(dim / 4, 32), 32));
+        device.launch(KernelLibrary.RMS_NORM, Grid.groups(rows, threads), out, outRow0, x, xRow0, weight, dim, eps);
+    }
+
+    /** RoPE in place on q rows [qRow0, qRow0 + rows) and k rows [kRow0, ...) at the given positions. */
+    public void rope(F32Array q, int qRow0, int nHeads, BF16Array k, int kRow0, int nKvHeads, int headDim, int rows,
+                     I32Array positions, F32Array invFreq) {
+        if (headDim <= 0 || headDim % 2 != 0) throw new IllegalArgumentException("headDim must be even, got " + headDim);
+        need(q, "q", (long) (qRow0 + rows) * nHeads * headDim);
+        need(k, "k", (long) (kRow0 + rows) * nKvHeads * headDim);
+        need(positions, "positions", rows);
+        need(invFreq, "invFreq", headDim / 2);
+        if (rows == 0) return;
+        device.launch(KernelLibrary.ROPE_F32, elementwise((long) rows * nHeads * headDim / 2),
+                q, qRow0, rows, nHeads, headDim, positions, invFreq);
+        device.launch(KernelLibrary.ROPE_BF16, elementwise((long) rows * nKvHeads * headDim / 2),
+                k, kRow0, rows, nKvHeads, headDim, positions, invFreq);
+    }
+
+    /** {@code h = silu(gate) · up} over count elements. */
+    public void swiGlu(F32Array h, F32Array gate, F32Array up, long count) {
+        need(h, "h", count);
+        need(gate, "gate", count);
+        need(up, "up", count);
+        if (count == 0) return;
+        device.launch(KernelLibrary.SWIGLU, elementwise(count), h, gate, up, intExtent("count", count));
+    }
+
+    // --- projections ------------------------------------------------------------------------------
+
+    /**
+     * {@code y[yRow0 + t, :] (+)= x[xRow0 + t, :] · Wᵀ + bias} for t &lt; rows; W BF16 [n, k],
+     * bias BF16 [n] or null; accumulate adds to y (residual).
+     */
+    public void matmul(F32Array y, int yRow0, F32Array x, int xRow0, BF16Array w, BF16Array bias, int rows, int n,
+                       int k, boolean accumulate) {
+        checkProduct(y, yRow0, x, xRow0, w, bias, rows, n, k);
+        if (rows == 0) return;
+        BF16Array b = bias != null ? bias : w;
+        if (rows <= MATVEC_MAX_ROWS) {
+            device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, w, b, n, k, rows,
+                    bias != null, accumulate);
+        } else {
+            device.launch(KernelLibrary.MATMUL, gemmGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
+                    bias != null, accumulate);
+        }
+    }
+
+    /** As {@link #matmul} with a bf16 output (k and v rows), no accumulate. */
+    public void matmulBf16Out(BF16Array y, int yRow0, F32Array x, int xRow0, BF16Array w, BF16Array bias, int rows,
+                              int n, int k) {
+        checkProduct(y, yRow0, x, xRow0, w, bias, rows, n, k);
+        if (rows == 0) return;
+        BF16Array b = bias != null ? bias : w;
+        if (rows <= MATVEC_MAX_ROWS) {
+            device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, w, b, n, k, rows,
+                    bias != null);
+        } else {
+            device.launch(KernelLibrary.MATMUL_BF16_OUT, gemmGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
+                    bias != null);
+        }
+    }
+
+    private static void checkProduct(DeviceArray y, int yRow0, F32Array x, int xRow0, BF16Array w, BF16Array bias,
+                                     int rows, int n, int k) {
+        positive("n", n);
+        positive("k", k);
+        nonNegative("rows", rows);
+        need(x, "x", (long) (xRow0 + rows) * k);
+        need(y, "y", (long) (yRow0 + rows) * n);
+        need(w, "weight [n, k]", (long) n * k);
+        if (bias != null) need(bias, "bias", n);
+    }
+
+    // --- attention --------------------------------------------------------------------------------
+
+    /** Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. */
+    public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
+                          int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse) {
+        if (headDim % 16 != 0 || headDim > Attention.MAX_HEAD_DIM || headDim <= 0) {
+            throw new IllegalArgumentException("attention supports head dims that are multiples of 16 up to "
+                    + Attention.MAX_HEAD_DIM + ", got " + headDim);
+        }
+        if (nKvHeads <= 0 || nHeads % nKvHeads != 0) {
+            throw new IllegalArgumentException(nHeads + " query heads are not a multiple of " + nKvHeads + " KV heads");
+        }
+        if (p < 0 || a < 0 || b < 0) throw new IllegalArgumentException("negative block length: p=" + p + " a=" + a + " b=" + b);
+        if (causal && nq != a + b) {
+            throw new IllegalArgumentException("causal attention takes the queries [A ; B]: nq must be a + b = "
+                    + (a + b) + ", got " + nq);
+        }
+        long keys = (long) p + a + b;
+        need(q, "q", (long) nq * nHeads * headDim);
+        need(k, "k", keys * nKvHeads * headDim);
+        need(v, "v", keys * nKvHeads * headDim);
+        need(out, "out", (long) nq * nHeads * headDim);
+        need(lse, "lse", (long) nq * nHeads);
+        if (nq == 0) return;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int tiles = (nq + Attention.BQ - 1) / Attention.BQ;
+        device.launch(KernelLibrary.ATTENTION, Grid.of(tiles * Attention.THREADS, nHeads, Attention.THREADS, 1),
+                out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale);
+    }
+
+    /** (outA, lseA) ← exact merge with (outB, lseB), rows [0, nq). */
+    public void mergeAttention(F32Array outA, F32Array lseA, F32Array outB, F32Array lseB, int nq, int nHeads,
+                               int headDim) {
+        need(outA, "outA", (long) nq * nHeads * headDim);
+        need(outB, "outB", (long) nq * nHeads * headDim);
+        need(lseA, "lseA", (long) nq * nHeads);
+        need(lseB, "lseB", (long) nq * nHeads);
+        if (nq == 0) return;
+        device.launch(KernelLibrary.MERGE_ATTENTION, elementwise((long) nq * nHeads), outA, lseA, outB, lseB, nq,
+                nHeads, headDim);
+    }
+
+    // --- retaining heads, selection ---------------------------------------------------------------
+
+    /**
+     * Max-pooled retaining-head scores F32 [n, nKv] of the tokens whose pre-RoPE q are rows
+     * [0, n) of q and k, v rows [kvRow, kvRow + n). {@code hidden} (F32 [n, r]) and {@code raw}
+     * (F32 [n, nKv]) are scratch.
+     */
+    public void retainingScores(F32Array q, BF16Array k, BF16Array v, int kvRow, int n, BF16Array w1, BF16Array w2,
+                                int nHeads, int nKvHeads, int headDim, F32Array hidden, F32Array raw,
+                                F32Array scores) {
+        int qDim = nHeads * headDim;
+        int kvDim = nKvHeads * headDim;
+        int in = qDim + 2 * kvDim;
+        if (w1.length() % in != 0) {
+            throw new IllegalArgumentException("retaining head W1 has " + w1.length() + " elements: not [R, " + in
+                    + "] for " + nHeads + "+2·" + nKvHeads + " heads of " + headDim);
+        }
+        int r = intExtent("R", w1.length() / in);
+        need(w2, "W2 [nKv, R]", (long) nKvHeads * r);
+        need(q, "q", (long) n * qDim);
+        need(k, "k", (long) (kvRow + n) * kvDim);
+        need(v, "v", (long) (kvRow + n) * kvDim);
+        need(hidden, "hidden scratch [n, R]", (long) n * r);
+        need(raw, "raw scratch [n, nKv]", (long) n * nKvHeads);
+        need(scores, "scores", (long) n * nKvHeads);
+        if (n == 0) return;
+        device.launch(KernelLibrary.RETAINING_HIDDEN, gemmGrid(n, r), hidden, q, k, v, kvRow, w1, n, r, qDim, kvDim);
+        int warps = RetainingHeads.OUT_THREADS / 32;
+        device.launch(KernelLibrary.RETAINING_OUT, Grid.groups((n + warps - 1) / warps, RetainingHeads.OUT_THREADS),
+                raw, hidden, w2, n, r, nKvHeads);
+        device.launch(KernelLibrary.MAX_POOL5, elementwise((long) n * nKvHeads), scores, raw, n, nKvHeads);
+    }
+
+    /** Per KV head, the k best rows of scores [n, nKv] outside [0, excludeFirst), ascending, into indices [nKv, k]. */
+    public void topK(F32Array scores, int n, int nKvHeads, int excludeFirst, int k, I32Array indices) {
+        if (excludeFirst < 0 || k < 0 || k > n - excludeFirst) {
+            throw new IllegalArgumentException("top-" + k + " of " + n + " rows with the first " + excludeFirst
+                    + " excluded: need 0 <= k <= n - excludeFirst");
+        }
+        need(scores, "scores", (long) n * nKvHeads);
+        need(indices, "indices", (long) nKvHeads * k);
+        if (k == 0) return;
+        device.launch(KernelLibrary.TOP_K_ROWS, Grid.groups(nKvHeads, reductionThreads), indices, scores, n,
+                nKvHeads, excludeFirst, k);
+    }
+
+    /** Per head h: dst rows [dstRow, dstRow + k) ← src rows srcRow + indices[h, j], head h's slice. */
+    public void gatherKv(BF16Array srcK, BF16Array srcV, int srcRow, I32Array indices, int k, int nKvHeads,
+                         int headDim, BF16Array dstK, BF16Array dstV, int dstRow) {
+        need(indices, "indices", (long) nKvHeads * k);
+        need(dstK, "dstK", (long) (dstRow + k) * nKvHeads * headDim);
+        need(dstV, "dstV", (long) (dstRow + k) * nKvHeads * headDim);
+        if (k == 0) return;
+        device.launch(KernelLibrary.GATHER_KV, elementwise((long) k * nKvHeads * headDim), dstK, dstV, dstRow, srcK,
+                srcV, srcRow, indices, k, nKvHeads, headDim);
+    }
+
+    // --- next token ---------------------------------------------------------------------------------
+
+    /** Greedy: the lowest index of the largest logit into {@code result[0]}. */
+    public void argmax(F32Array logits, int n, I32Array result) {
+        positive("n", n);
+        need(logits, "logits", n);
+        need(result, "result", 1);
+        device.launch(KernelLibrary.ARGMAX, Grid.groups(1, reductionThreads), result, logits, n);
+    }
+
+    /** Temperature / top-p sampling driven by {@code uniform} in [0, 1) (see {@link Sampling#sampleTopP}). */
+    public void sampleTopP(F32Array logits, int n, float temperature, float topP, float uniform, I32Array result) {
+        positive("n", n);
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0 (use argmax for greedy), got " + temperature);
+        if (!(topP > 0)) throw new IllegalArgumentException("top_p must be > 0, got " + topP);
+        if (!(uniform >= 0 && uniform < 1)) throw new IllegalArgumentException("uniform must lie in [0, 1), got " + uniform);
+        need(logits, "logits", n);
+        need(result, "result", 1);
+        device.launch(KernelLibrary.SAMPLE_TOP_P, Grid.groups(1, reductionThreads), result, logits, n, temperature,
+                topP, uniform);
+    }
+
+    // --- geometry and checks ------------------------------------------------------------------------
+
+    static Grid gemmGrid(int rows, int n) {
+        return Grid.of((n + Gemm.BN - 1) / Gemm.BN * Gemm.THREADS, (rows + Gemm.BM - 1) / Gemm.BM, Gemm.THREADS, 1);
+    }
+
+    static Grid matvecGrid(int n) {
+        return Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS);
+    }
+
+    static Grid elementwise(long count) {
+        long groups = Math.min((count + ELEMENTWISE_THREADS - 1) / ELEMENTWISE_THREADS, MAX_ELEMENTWISE_GROUPS);
+        return Grid.groups((int) Math.max(groups, 1), ELEMENTWISE_THREADS);
+    }
+
+    private static void need(DeviceArray a, String name, long elements) {
+        if (a == null) throw new IllegalArgumentException(name + " is null");
+        if (elements > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(name + ": " + elements + " elements exceed the 2^31 that kernels index");
+        }
+        if (a.length() < elements) {
+            throw new IllegalArgumentException(name + " holds " + a.length() + " elements but this call uses "
+                    + elements + ": allocate it larger or pass fewer rows");
+        }
+    }
+
+    private static int intExtent(String name, long v) {
+        if (v > Integer.MAX_VALUE) throw new IllegalArgumentException(name + " = " + v + " exceeds int range");
+        return (int) v;
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) throw new IllegalArgumentException(name + " must be positive, got " + v);
+    }
+
+    private static void nonNegative(String name, int v) {
+        if (v < 0) throw new IllegalArgumentException(name + " must not be negative, got " + v);
+    }
+
+    private static int roundUp(int v, int m) { return (v + m - 1) / m * m; }
+}

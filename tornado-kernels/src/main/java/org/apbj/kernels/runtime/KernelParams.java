@@ -1,0 +1,102 @@
+package org.apbj.kernels.runtime;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.F16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.I64Array;
+import org.apbj.kernels.api.I8Array;
+import org.apbj.kernels.jit.CompiledKernel;
+import org.apbj.kernels.jit.CompiledKernel.Param;
+import org.apbj.kernels.jit.CompiledKernel.ParamKind;
+
+/**
+ * Turns launch arguments into the native values compiled kernels take: an array becomes its
+ * buffer's address (device pointer or cl_mem), a primitive its bytes. Booleans travel as a
+ * 32-bit int (0 or 1), since OpenCL C kernels cannot take bool.
+ */
+public final class KernelParams {
+    private KernelParams() {}
+
+    /**
+     * Picks the compiled parameters' values out of the Java launch arguments. {@link Param#javaIndex()}
+     * counts the Java method's parameters, the KernelContext being 0, so argument i (after the
+     * context) is parameter i + 1.
+     */
+    public static Object[] select(CompiledKernel ck, Object[] javaArgs) {
+        List<Param> params = ck.params();
+        Object[] values = new Object[params.size()];
+        for (int i = 0; i < values.length; i++) {
+            int at = params.get(i).javaIndex() - 1;
+            if (at < 0 || at >= javaArgs.length) {
+                throw new KernelLaunchException("compiled kernel " + ck.entryName() + ": parameter '" + params.get(i).name()
+                        + "' has Java index " + params.get(i).javaIndex() + ", outside the " + javaArgs.length
+                        + " launch arguments (index 0 is the KernelContext)");
+            }
+            values[i] = javaArgs[at];
+        }
+        return values;
+    }
+
+    /** Checks {@code values} against the compiled parameters (count, kind, owning device). */
+    public static void check(CompiledKernel ck, Object[] values, Device device) {
+        List<Param> params = ck.params();
+        if (values.length != params.size()) {
+            throw new KernelLaunchException("compiled kernel " + ck.entryName() + " takes " + params.size()
+                    + " parameters " + params + ", got " + values.length);
+        }
+        for (int i = 0; i < values.length; i++) {
+            Param p = params.get(i);
+            Object v = values[i];
+            Class<?> want = javaType(p.kind());
+            if (v == null || v.getClass() != want) {
+                throw new KernelLaunchException("compiled kernel " + ck.entryName() + ", parameter " + i + " '" + p.name()
+                        + "' (" + p.kind() + "): expected a " + want.getSimpleName() + ", got "
+                        + (v == null ? "null" : v.getClass().getSimpleName()));
+            }
+            if (v instanceof DeviceArray a && a.buffer().owner() != device) {
+                throw new KernelLaunchException("compiled kernel " + ck.entryName() + ", parameter '" + p.name() + "': "
+                        + a + " does not live on " + device.name() + "; upload it first (Device.upload)");
+            }
+        }
+    }
+
+    public static Class<?> javaType(ParamKind kind) {
+        return switch (kind) {
+            case F32_ARRAY -> F32Array.class;
+            case BF16_ARRAY -> BF16Array.class;
+            case F16_ARRAY -> F16Array.class;
+            case I32_ARRAY -> I32Array.class;
+            case I8_ARRAY -> I8Array.class;
+            case I64_ARRAY -> I64Array.class;
+            case INT -> Integer.class;
+            case LONG -> Long.class;
+            case FLOAT -> Float.class;
+            case DOUBLE -> Double.class;
+            case SHORT -> Short.class;
+            case BYTE -> Byte.class;
+            case BOOLEAN -> Boolean.class;
+        };
+    }
+
+    /** The value's native bytes, allocated in {@code arena}. */
+    public static MemorySegment nativeValue(Arena arena, ParamKind kind, Object v) {
+        return switch (kind) {
+            case F32_ARRAY, BF16_ARRAY, F16_ARRAY, I32_ARRAY, I8_ARRAY, I64_ARRAY ->
+                    arena.allocateFrom(ValueLayout.JAVA_LONG, ((DeviceArray) v).buffer().address());
+            case INT -> arena.allocateFrom(ValueLayout.JAVA_INT, (Integer) v);
+            case LONG -> arena.allocateFrom(ValueLayout.JAVA_LONG, (Long) v);
+            case FLOAT -> arena.allocateFrom(ValueLayout.JAVA_FLOAT, (Float) v);
+            case DOUBLE -> arena.allocateFrom(ValueLayout.JAVA_DOUBLE, (Double) v);
+            case SHORT -> arena.allocateFrom(ValueLayout.JAVA_SHORT, (Short) v);
+            case BYTE -> arena.allocateFrom(ValueLayout.JAVA_BYTE, (Byte) v);
+            case BOOLEAN -> arena.allocateFrom(ValueLayout.JAVA_INT, (Boolean) v ? 1 : 0);
+        };
+    }
+}

@@ -1,0 +1,78 @@
+package org.apbj.kernels.runtime;
+
+import java.lang.reflect.Parameter;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.KernelContext;
+
+/**
+ * Checks launch arguments against the kernel method's parameters before anything runs: the
+ * count, each argument's type (device arrays of the exact class, boxed primitives of the exact
+ * parameter type) and where each array lives.
+ */
+public final class LaunchArguments {
+    private LaunchArguments() {}
+
+    /**
+     * @param device     the launching device; arrays must belong to it
+     * @param hostArrays whether plain host arrays (buffer owner {@code null}) are acceptable
+     */
+    public static void check(Kernel kernel, Grid grid, Object[] args, Device device, boolean hostArrays) {
+        Parameter[] params = kernel.method().getParameters();
+        if (params.length == 0 || params[0].getType() != KernelContext.class) {
+            throw new KernelLaunchException("kernel " + kernel + " must take a KernelContext as its first parameter");
+        }
+        if (args == null) args = new Object[0];
+        if (args.length != params.length - 1) {
+            throw new KernelLaunchException("kernel " + kernel + " takes " + (params.length - 1)
+                    + " arguments after its KernelContext " + signature(params) + ", got " + args.length);
+        }
+        for (int i = 0; i < args.length; i++) {
+            Parameter p = params[i + 1];
+            Object a = args[i];
+            String where = "kernel " + kernel + ", argument " + (i + 1) + " '" + p.getName() + "' ("
+                    + p.getType().getSimpleName() + ")";
+            if (a == null) throw new KernelLaunchException(where + ": got null");
+            Class<?> t = p.getType();
+            if (DeviceArray.class.isAssignableFrom(t)) {
+                if (a.getClass() != t) {
+                    throw new KernelLaunchException(where + ": got " + a.getClass().getSimpleName());
+                }
+                Object owner = ((DeviceArray) a).buffer().owner();
+                boolean ok = owner == device || (owner == null && hostArrays);
+                if (!ok) {
+                    throw new KernelLaunchException(where + ": the array lives on "
+                            + (owner == null ? "the host" : owner) + ", not on " + device.name()
+                            + (owner == null ? "; upload it first (Device.upload)" : "; copy it to this device first"));
+                }
+            } else if (t.isPrimitive()) {
+                Class<?> boxed = boxed(t);
+                if (a.getClass() != boxed) {
+                    throw new KernelLaunchException(where + ": got " + a.getClass().getSimpleName() + " " + a
+                            + "; pass a " + boxed.getSimpleName() + " (e.g. a " + t.getName() + " value or cast)");
+                }
+            } else {
+                throw new KernelLaunchException(where + ": kernels take only device arrays and primitives");
+            }
+        }
+    }
+
+    public static Class<?> boxed(Class<?> primitive) {
+        if (primitive == int.class) return Integer.class;
+        if (primitive == long.class) return Long.class;
+        if (primitive == float.class) return Float.class;
+        if (primitive == double.class) return Double.class;
+        if (primitive == short.class) return Short.class;
+        if (primitive == byte.class) return Byte.class;
+        if (primitive == boolean.class) return Boolean.class;
+        if (primitive == char.class) return Character.class;
+        throw new IllegalArgumentException(primitive.getName());
+    }
+
+    private static String signature(Parameter[] params) {
+        return Arrays.stream(params).skip(1).map(p -> p.getType().getSimpleName() + " " + p.getName())
+                .collect(Collectors.joining(", ", "(", ")"));
+    }
+}

@@ -1,0 +1,451 @@
+package org.apbj.kernels.runtime.cuda;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.jit.CompiledKernel;
+import org.apbj.kernels.jit.Target;
+import org.apbj.kernels.runtime.ArrayTypes;
+import org.apbj.kernels.runtime.Backend;
+import org.apbj.kernels.runtime.CopyChecks;
+import org.apbj.kernels.runtime.CopyChecks.Side;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.DeviceMemoryException;
+import org.apbj.kernels.runtime.DeviceUnavailableException;
+import org.apbj.kernels.runtime.Grid;
+import org.apbj.kernels.runtime.Kernel;
+import org.apbj.kernels.runtime.KernelBuildException;
+import org.apbj.kernels.runtime.KernelCompilers;
+import org.apbj.kernels.runtime.KernelLaunchException;
+import org.apbj.kernels.runtime.KernelParams;
+import org.apbj.kernels.runtime.LaunchArguments;
+import org.apbj.kernels.runtime.MemoryTracker;
+
+/**
+ * One NVIDIA GPU through the CUDA driver API: its primary context (made current at the start
+ * of every public method, so any thread may use the device: ranks are threads), one
+ * non-blocking stream that every copy and launch goes through in order, device memory, pinned
+ * host memory, PTX modules JIT-compiled by the driver (cached per {@link CompiledKernel#cacheKey()})
+ * and cuLaunchKernel. Copies are synchronous; launches are not, and a kernel fault surfaces at
+ * the next synchronisation, naming the kernels launched last.
+ */
+public final class CudaDevice implements Device {
+    /** Static shared memory a block may declare without opting in. */
+    public static final int STATIC_SHARED_LIMIT = 48 * 1024;
+    private static final int RECENT_KERNELS = 8;
+    private static final int LOG_BYTES = 64 * 1024;
+
+    private final CudaDriver drv;
+    private final int ordinal;
+    private final int device;
+    private final String name;
+    private final int ccMajor, ccMinor, smCount, maxThreadsPerBlock, maxSharedOptIn;
+    private final long totalMemory;
+    private final MemorySegment context;
+    private final MemorySegment stream;
+    private final MemorySegment timerStart, timerEnd;
+    private final MemoryTracker memory = new MemoryTracker();
+    private final AtomicLong pinnedBytes = new AtomicLong();
+    private final Set<CudaBuffer> live = ConcurrentHashMap.newKeySet();
+    private final Set<PinnedBuffer> livePinned = ConcurrentHashMap.newKeySet();
+    private final Map<String, LoadedKernel> modules = new ConcurrentHashMap<>();
+    private final ArrayDeque<String> recent = new ArrayDeque<>();
+    private volatile boolean closed;
+
+    /** A loaded module, its entry function and the dynamic shared memory each launch requests. */
+    private record LoadedKernel(MemorySegment module, MemorySegment function, CompiledKernel compiled,
+                                int dynamicSharedBytes, String jitInfoLog, float jitMillis) {}
+
+    private CudaDevice(CudaDriver drv, int ordinal) {
+        this.drv = drv;
+        this.ordinal = ordinal;
+        this.device = drv.device(ordinal);
+        this.ccMajor = drv.attribute(device, CudaDriver.ATTR_CC_MAJOR);
+        this.ccMinor = drv.attribute(device, CudaDriver.ATTR_CC_MINOR);
+        this.smCount = drv.attribute(device, CudaDriver.ATTR_MULTIPROCESSOR_COUNT);
+        this.maxThreadsPerBlock = drv.attribute(device, CudaDriver.ATTR_MAX_THREADS_PER_BLOCK);
+        this.maxSharedOptIn = drv.attribute(device, CudaDriver.ATTR_MAX_SHARED_PER_BLOCK_OPTIN);
+        this.totalMemory = drv.totalMemory(device);
+        this.name = "cuda:" + ordinal + " " + drv.deviceName(device) + " (" + target() + ")";
+        this.context = drv.createHandle(drv.primaryCtxRetain, "cuDevicePrimaryCtxRetain", device);
+        makeCurrent();
+        this.stream = drv.createHandle(drv.streamCreate, "cuStreamCreate", CudaDriver.STREAM_NON_BLOCKING);
+        this.timerStart = drv.createHandle(drv.eventCreate, "cuEventCreate", CudaDriver.EVENT_DEFAULT);
+        this.timerEnd = drv.createHandle(drv.eventCreate, "cuEventCreate", CudaDriver.EVENT_DEFAULT);
+    }
+
+    /** Opens CUDA device {@code ordinal}; fails clearly without a driver or with a bad ordinal. */
+    public static CudaDevice open(int ordinal) {
+        CudaDriver drv = CudaDriver.get();
+        int count = drv.deviceCount();
+        if (count == 0) throw new DeviceUnavailableException("CUDA: the driver is installed but reports no GPU");
+        if (ordinal < 0 || ordinal >= count) {
+            throw new IllegalArgumentException("no CUDA device " + ordinal + ": this machine has " + count + " (0.." + (count - 1) + ")");
+        }
+        return new CudaDevice(drv, ordinal);
+    }
+
+    private void makeCurrent() {
+        drv.check(drv.invoke(drv.ctxSetCurrent, context), "cuCtxSetCurrent", context);
+    }
+
+    /** Every public entry: open, and this thread's current context is ours. */
+    private void enter() {
+        if (closed) throw new IllegalStateException(name + " is closed");
+        makeCurrent();
+    }
+
+    @Override public Backend backend() { return Backend.CUDA; }
+    @Override public String name() { return name; }
+    @Override public String toString() { return name; }
+
+    public int ordinal() { return ordinal; }
+    public int computeCapabilityMajor() { return ccMajor; }
+    public int computeCapabilityMinor() { return ccMinor; }
+    public int multiprocessorCount() { return smCount; }
+    public int maxThreadsPerBlock() { return maxThreadsPerBlock; }
+    /** The most shared memory one block may use after opting in (227 KiB on H100). */
+    public int maxSharedMemoryPerBlockOptIn() { return maxSharedOptIn; }
+    public long totalMemoryBytes() { return totalMemory; }
+
+    /** The PTX target for this GPU: sm_XY from its compute capability (sm_90 on H100). */
+    public Target target() { return Target.ptx(ccMajor, ccMinor); }
+
+    // --- memory --------------------------------------------------------------------------------
+
+    @Override
+    public <A extends DeviceArray> A alloc(Class<A> type, long length) {
+        enter();
+        long bytes = ArrayTypes.byteSize(type, length);
+        long physical = Math.max(bytes, 1);
+        long ptr;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_LONG);
+            int r = drv.invoke(drv.memAlloc, out, physical);
+            if (r == CudaDriver.CUDA_ERROR_OUT_OF_MEMORY) throw outOfMemory(bytes, drv.error(r, "cuMemAlloc_v2", "&ptr", physical));
+            drv.check(r, "cuMemAlloc_v2", "&ptr", physical);
+            ptr = out.get(JAVA_LONG, 0);
+        }
+        // zero-fill in stream order: later copies and launches on the stream see zeros
+        try {
+            drv.check(drv.invoke(drv.memsetD8Async, ptr, (byte) 0, physical, stream), "cuMemsetD8Async", ptr, 0, physical, stream);
+        } catch (RuntimeException e) {
+            drv.invoke(drv.memFree, ptr);
+            throw e;
+        }
+        CudaBuffer b = new CudaBuffer(this, ptr, bytes);
+        live.add(b);
+        memory.allocated(bytes);
+        return ArrayTypes.wrap(type, b);
+    }
+
+    private DeviceMemoryException outOfMemory(long asked, CudaException cause) {
+        String free = "unknown", total = DeviceMemoryException.bytes(totalMemory);
+        try {
+            long[] info = drv.memInfo();
+            free = DeviceMemoryException.bytes(info[0]);
+            total = DeviceMemoryException.bytes(info[1]);
+        } catch (RuntimeException ignored) {
+            // the numbers we have are still worth reporting
+        }
+        return new DeviceMemoryException(name + ": out of device memory: asked " + DeviceMemoryException.bytes(asked)
+                + ", free " + free + " of total " + total + "; allocated through this device "
+                + DeviceMemoryException.bytes(memory.allocatedBytes()) + " in " + memory.liveBuffers()
+                + " buffers (peak " + DeviceMemoryException.bytes(memory.peakBytes()) + ")", cause);
+    }
+
+    void release(CudaBuffer b, long ptr) {
+        if (!live.remove(b)) return;
+        memory.freed(b.byteSize());
+        if (closed) return;
+        makeCurrent();
+        // cuMemFree synchronises with outstanding work on the buffer
+        drv.check(drv.invoke(drv.memFree, ptr), "cuMemFree_v2", ptr);
+    }
+
+    /**
+     * A host array in page-locked memory: host↔device copies through it run at full bus speed.
+     * It is plain host memory to every other API; close it to free it.
+     */
+    public <A extends DeviceArray> A allocPinned(Class<A> type, long length) {
+        enter();
+        long bytes = ArrayTypes.byteSize(type, length);
+        MemorySegment p;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ADDRESS);
+            int r = drv.invoke(drv.memHostAlloc, out, Math.max(bytes, 1), CudaDriver.MEMHOSTALLOC_PORTABLE);
+            if (r != 0) {
+                throw new DeviceMemoryException(name + ": cannot pin " + DeviceMemoryException.bytes(bytes)
+                        + " of host memory (" + pinnedBytes.get() + " bytes pinned already): "
+                        + drv.error(r, "cuMemHostAlloc", "&p", bytes, CudaDriver.MEMHOSTALLOC_PORTABLE).getMessage());
+            }
+            p = out.get(ADDRESS, 0).reinterpret(bytes);
+        }
+        p.fill((byte) 0);
+        PinnedBuffer b = new PinnedBuffer(this, p);
+        livePinned.add(b);
+        pinnedBytes.addAndGet(bytes);
+        return ArrayTypes.wrap(type, b);
+    }
+
+    void releasePinned(PinnedBuffer b, MemorySegment p) {
+        if (!livePinned.remove(b)) return;
+        pinnedBytes.addAndGet(-b.byteSize());
+        if (closed) return;
+        makeCurrent();
+        drv.check(drv.invoke(drv.memFreeHost, p), "cuMemFreeHost", p);
+    }
+
+    /** Bytes of pinned host memory allocated through this device and not yet freed. */
+    public long pinnedBytes() { return pinnedBytes.get(); }
+
+    @Override
+    public void copy(DeviceArray dst, long dstIndex, DeviceArray src, long srcIndex, long count) {
+        copyAsync(dst, dstIndex, src, srcIndex, count);
+        syncStream("copy of " + count + " elements from " + src + " to " + dst);
+    }
+
+    /**
+     * Enqueues the copy on the device's stream and returns; the host side must stay untouched
+     * until {@link #synchronize()}. With pageable host memory the driver may wait anyway; with
+     * {@link #allocPinned pinned} memory the copy overlaps the caller.
+     */
+    public void copyAsync(DeviceArray dst, long dstIndex, DeviceArray src, long srcIndex, long count) {
+        enter();
+        Side[] sides = CopyChecks.check(this, dst, dstIndex, src, srcIndex, count);
+        long eb = dst.elementBytes();
+        long bytes = count * eb, dstOff = dstIndex * eb, srcOff = srcIndex * eb;
+        if (bytes == 0) return;
+        Side d = sides[0], s = sides[1];
+        if (d == Side.HOST && s == Side.HOST) {
+            syncStream("host copy");
+            MemorySegment.copy(src.segment(), srcOff, dst.segment(), dstOff, bytes);
+        } else if (d == Side.DEVICE && s == Side.HOST) {
+            long to = ptr(dst) + dstOff;
+            MemorySegment from = src.segment().asSlice(srcOff, bytes);
+            drv.check(drv.invoke(drv.memcpyHtoDAsync, to, from, bytes, stream), "cuMemcpyHtoDAsync_v2", to, from, bytes, stream);
+        } else if (d == Side.HOST) {
+            MemorySegment to = dst.segment().asSlice(dstOff, bytes);
+            long from = ptr(src) + srcOff;
+            drv.check(drv.invoke(drv.memcpyDtoHAsync, to, from, bytes, stream), "cuMemcpyDtoHAsync_v2", to, from, bytes, stream);
+        } else {
+            long to = ptr(dst) + dstOff, from = ptr(src) + srcOff;
+            drv.check(drv.invoke(drv.memcpyDtoDAsync, to, from, bytes, stream), "cuMemcpyDtoDAsync_v2", to, from, bytes, stream);
+        }
+    }
+
+    private static long ptr(DeviceArray a) { return ((CudaBuffer) a.buffer()).pointer(); }
+
+    @Override
+    public MemoryStats memory() {
+        enter();
+        long[] info = drv.memInfo();
+        return new MemoryStats(memory.allocatedBytes(), memory.peakBytes(), info[0], info[1]);
+    }
+
+    /** Device buffers allocated here and not yet freed. */
+    public long liveBuffers() { return memory.liveBuffers(); }
+
+    // --- kernels -------------------------------------------------------------------------------
+
+    @Override
+    public void launch(Kernel kernel, Grid grid, Object... args) {
+        enter();
+        LaunchArguments.check(kernel, grid, args, this, false);
+        CompiledKernel ck = KernelCompilers.compile(kernel, target(), args);
+        launchCompiled(ck, kernel.qualifiedName(), grid, KernelParams.select(ck, args));
+    }
+
+    /**
+     * Launches PTX that did not come from a Java method (hand-written kernels, tests):
+     * {@code values} follow {@code ck.params()} exactly.
+     */
+    public void launchCompiled(CompiledKernel ck, String displayName, Grid grid, Object... values) {
+        enter();
+        if (ck.target().kind() != Target.Kind.PTX) {
+            throw new KernelLaunchException(displayName + ": compiled for " + ck.target() + ", not PTX");
+        }
+        KernelParams.check(ck, values, this);
+        int threads = grid.workItemsPerGroup();
+        if (threads > maxThreadsPerBlock) {
+            throw new KernelLaunchException(displayName + ": " + grid + " asks " + threads + " work-items per group; "
+                    + name + " allows " + maxThreadsPerBlock);
+        }
+        if (ck.usesWarpOps() && threads % 32 != 0) {
+            throw new KernelLaunchException(displayName + " uses warp operations: its groups must be multiples of 32"
+                    + " work-items, " + grid + " has " + threads);
+        }
+        LoadedKernel k = load(ck, displayName);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment params = a.allocate(ADDRESS, Math.max(values.length, 1));
+            for (int i = 0; i < values.length; i++) {
+                params.setAtIndex(ADDRESS, i, KernelParams.nativeValue(a, ck.params().get(i).kind(), values[i]));
+            }
+            int r;
+            try {
+                r = (int) drv.launchKernel.invokeExact(k.function(), grid.groupCount(0), grid.groupCount(1), grid.groupCount(2),
+                        grid.localSize(0), grid.localSize(1), grid.localSize(2), k.dynamicSharedBytes(), stream, params,
+                        MemorySegment.NULL);
+            } catch (Throwable t) {
+                throw new KernelLaunchException("cuLaunchKernel could not be called for " + displayName + ": " + t, t);
+            }
+            if (r != 0) {
+                throw new KernelLaunchException("launching " + displayName + " over " + grid + " (dynamic shared "
+                        + k.dynamicSharedBytes() + " bytes) failed: " + drv.error(r, "cuLaunchKernel", k.function(),
+                        grid.groupCount(0), grid.groupCount(1), grid.groupCount(2), grid.localSize(0), grid.localSize(1),
+                        grid.localSize(2), k.dynamicSharedBytes(), stream, "params", "NULL").getMessage()
+                        + "; kernels launched before: " + recentKernels());
+            }
+        }
+        synchronized (recent) {
+            if (recent.size() == RECENT_KERNELS) recent.removeFirst();
+            recent.addLast(displayName + " " + grid);
+        }
+    }
+
+    /** Loads (once per cache key) the PTX module of {@code ck} and returns its function. */
+    private LoadedKernel load(CompiledKernel ck, String displayName) {
+        return modules.computeIfAbsent(ck.cacheKey(), key -> loadModule(ck, displayName));
+    }
+
+    /**
+     * Loads the kernel's module now (PTX JIT by the driver) and returns the JIT's wall time in
+     * milliseconds; a later launch of the same cache key does no further work.
+     */
+    public float prepare(CompiledKernel ck, String displayName) {
+        enter();
+        return load(ck, displayName).jitMillis();
+    }
+
+    private LoadedKernel loadModule(CompiledKernel ck, String displayName) {
+        int dynamicShared = ck.sharedBytes() > STATIC_SHARED_LIMIT ? ck.sharedBytes() : 0;
+        if (ck.sharedBytes() > maxSharedOptIn) {
+            throw new KernelLaunchException(displayName + " needs " + ck.sharedBytes() + " bytes of shared memory; "
+                    + name + " allows at most " + maxSharedOptIn + " per block");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment image = a.allocateFrom(ck.source());
+            MemorySegment info = a.allocate(LOG_BYTES), err = a.allocate(LOG_BYTES);
+            int[] opts = {CudaDriver.JIT_INFO_LOG_BUFFER, CudaDriver.JIT_INFO_LOG_BUFFER_SIZE, CudaDriver.JIT_ERROR_LOG_BUFFER,
+                    CudaDriver.JIT_ERROR_LOG_BUFFER_SIZE, CudaDriver.JIT_LOG_VERBOSE, CudaDriver.JIT_WALL_TIME};
+            MemorySegment options = a.allocateFrom(JAVA_INT, opts);
+            // option values are void*: pointers, or integers stored in the pointer's bits
+            MemorySegment values = a.allocate(JAVA_LONG, opts.length);
+            values.setAtIndex(JAVA_LONG, 0, info.address());
+            values.setAtIndex(JAVA_LONG, 1, LOG_BYTES);
+            values.setAtIndex(JAVA_LONG, 2, err.address());
+            values.setAtIndex(JAVA_LONG, 3, LOG_BYTES);
+            values.setAtIndex(JAVA_LONG, 4, 1);
+            values.setAtIndex(JAVA_LONG, 5, 0);
+            MemorySegment out = a.allocate(ADDRESS);
+            int r = drv.invoke(drv.moduleLoadDataEx, out, image, opts.length, options, values);
+            if (r != 0) {
+                String log = err.getString(0).strip();
+                String infoLog = info.getString(0).strip();
+                throw new KernelBuildException("loading the PTX of " + displayName + " (entry " + ck.entryName() + ", "
+                        + ck.target() + ") on " + name + " failed: " + drv.error(r, "cuModuleLoadDataEx", "&module", "ptx",
+                        opts.length, "options", "values").getMessage(),
+                        log + (infoLog.isEmpty() ? "" : "\n--- info log ---\n" + infoLog),
+                        KernelBuildException.dump("apbj-" + ck.entryName() + "-", ".ptx", ck.source()));
+            }
+            float jitMillis = values.get(JAVA_FLOAT, 5L * 8);
+            MemorySegment module = out.get(ADDRESS, 0);
+            MemorySegment function;
+            try {
+                function = drv.createHandle(drv.moduleGetFunction, "cuModuleGetFunction", module, a.allocateFrom(ck.entryName()));
+                if (dynamicShared > 0) {
+                    drv.check(drv.invoke(drv.funcSetAttribute, function, CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                            dynamicShared), "cuFuncSetAttribute", function, "MAX_DYNAMIC_SHARED_SIZE_BYTES", dynamicShared);
+                }
+            } catch (RuntimeException e) {
+                drv.invoke(drv.moduleUnload, module);
+                throw new KernelBuildException("PTX module of " + displayName + " loaded but its entry '" + ck.entryName()
+                        + "' is unusable: " + e.getMessage(), "", KernelBuildException.dump("apbj-" + ck.entryName() + "-", ".ptx", ck.source()));
+            }
+            return new LoadedKernel(module, function, ck, dynamicShared, info.getString(0).strip(), jitMillis);
+        }
+    }
+
+    /** Number of PTX modules loaded and cached on this device. */
+    public int cachedModules() { return modules.size(); }
+
+    @Override
+    public void synchronize() {
+        enter();
+        syncStream("synchronize");
+    }
+
+    private void syncStream(String what) {
+        int r = drv.invoke(drv.streamSynchronize, stream);
+        if (r != 0) {
+            throw new KernelLaunchException(name + ": " + what + ": the stream reported "
+                    + drv.error(r, "cuStreamSynchronize", stream).getMessage()
+                    + "; kernels launched last (oldest first): " + recentKernels()
+                    + (r == 700 || r == 719 ? " — the context is now unusable; restart the process" : ""));
+        }
+    }
+
+    private String recentKernels() {
+        synchronized (recent) {
+            return recent.isEmpty() ? "none" : String.join(", ", recent);
+        }
+    }
+
+    /**
+     * Times GPU work with CUDA events: records an event, runs {@code work} (which enqueues on
+     * this device), records another, waits for it and returns the milliseconds between them.
+     */
+    public synchronized float timeMillis(Runnable work) {
+        enter();
+        drv.check(drv.invoke(drv.eventRecord, timerStart, stream), "cuEventRecord", timerStart, stream);
+        work.run();
+        makeCurrent();
+        drv.check(drv.invoke(drv.eventRecord, timerEnd, stream), "cuEventRecord", timerEnd, stream);
+        int r = drv.invoke(drv.eventSynchronize, timerEnd);
+        if (r != 0) {
+            throw new KernelLaunchException(name + ": timed work failed: " + drv.error(r, "cuEventSynchronize", timerEnd).getMessage()
+                    + "; kernels launched last: " + recentKernels());
+        }
+        return drv.elapsedMillis(timerStart, timerEnd);
+    }
+
+    /** The driver's JIT info log of a loaded kernel (registers, spills), or null if not loaded here. */
+    public String jitInfoLog(CompiledKernel ck) {
+        LoadedKernel k = modules.get(ck.cacheKey());
+        return k == null ? null : k.jitInfoLog();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        makeCurrent();
+        RuntimeException pending = null;
+        try {
+            syncStream("close");
+        } catch (RuntimeException e) {
+            pending = e;   // still free everything
+        }
+        for (CudaBuffer b : List.copyOf(live)) b.close();
+        for (PinnedBuffer b : List.copyOf(livePinned)) b.close();
+        for (LoadedKernel k : modules.values()) drv.invoke(drv.moduleUnload, k.module());
+        modules.clear();
+        drv.invoke(drv.eventDestroy, timerStart);
+        drv.invoke(drv.eventDestroy, timerEnd);
+        drv.invoke(drv.streamDestroy, stream);
+        closed = true;
+        drv.invoke(drv.primaryCtxRelease, device);
+        if (pending != null) throw pending;
+    }
+}

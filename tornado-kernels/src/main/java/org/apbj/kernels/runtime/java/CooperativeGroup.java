@@ -1,0 +1,121 @@
+package org.apbj.kernels.runtime.java;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.WorkGroup;
+
+/**
+ * One work-group whose work-items run as cooperating threads: a group barrier, shared arrays
+ * handed out by allocation slot (every work-item allocates in the same order, so the n-th
+ * allocation of each is the same array), and warp shuffles through per-warp exchange slots.
+ */
+final class CooperativeGroup implements WorkGroup {
+    private final String kernelName;
+    private final int size;
+    private final GroupBarrier barrier;
+    private final Warp[] warps;
+    /** Per work-item: which of the two exchange buffers its next shuffle uses. */
+    private final byte[] shuffleParity;
+    private final List<Object> shared = new ArrayList<>();
+
+    /** A warp's exchange: double-buffered so one barrier per shuffle suffices. */
+    private static final class Warp {
+        final long[][] slots = new long[2][KernelContext.WARP_SIZE];
+        final GroupBarrier barrier;
+
+        Warp(GroupBarrier barrier) { this.barrier = barrier; }
+    }
+
+    CooperativeGroup(String kernelName, String groupName, int size, long timeoutNanos) {
+        this.kernelName = kernelName;
+        this.size = size;
+        this.barrier = new GroupBarrier("barrier of group " + groupName + " of " + kernelName, size, timeoutNanos);
+        int warpCount = (size + KernelContext.WARP_SIZE - 1) / KernelContext.WARP_SIZE;
+        this.warps = new Warp[warpCount];
+        for (int w = 0; w < warpCount; w++) {
+            int lanes = Math.min(KernelContext.WARP_SIZE, size - w * KernelContext.WARP_SIZE);
+            warps[w] = new Warp(new GroupBarrier("warp operation of warp " + w + " of group " + groupName + " of "
+                    + kernelName, lanes, timeoutNanos));
+        }
+        this.shuffleParity = new byte[size];
+    }
+
+    int size() { return size; }
+
+    @Override
+    public void barrier(KernelContext ctx) { barrier.await(describe(ctx)); }
+
+    @Override
+    public float[] localFloats(int slot, int length) { return slotArray(slot, float[].class, length); }
+
+    @Override
+    public int[] localInts(int slot, int length) { return slotArray(slot, int[].class, length); }
+
+    @Override
+    public short[] localShorts(int slot, int length) { return slotArray(slot, short[].class, length); }
+
+    private synchronized <T> T slotArray(int slot, Class<T> type, int length) {
+        if (length < 0) throw new IllegalArgumentException(kernelName + ": shared array of negative length " + length);
+        while (shared.size() <= slot) shared.add(null);
+        Object a = shared.get(slot);
+        if (a == null) {
+            a = java.lang.reflect.Array.newInstance(type.getComponentType(), length);
+            shared.set(slot, a);
+        } else if (a.getClass() != type || java.lang.reflect.Array.getLength(a) != length) {
+            throw new IllegalStateException(kernelName + ": shared allocation #" + slot + " is a "
+                    + type.getComponentType() + "[" + length + "] in one work-item but a "
+                    + a.getClass().getComponentType() + "[" + java.lang.reflect.Array.getLength(a)
+                    + "] in another: every work-item must allocate the same shared arrays in the same order");
+        }
+        return type.cast(a);
+    }
+
+    @Override
+    public float shuffle(KernelContext ctx, float value, int srcLane) {
+        return Float.intBitsToFloat((int) exchange(ctx, Float.floatToRawIntBits(value), srcLane));
+    }
+
+    @Override
+    public int shuffle(KernelContext ctx, int value, int srcLane) { return (int) exchange(ctx, value, srcLane); }
+
+    private long exchange(KernelContext ctx, long bits, int srcLane) {
+        int id = ctx.localLinearId();
+        Warp warp = warps[id / KernelContext.WARP_SIZE];
+        int lane = id % KernelContext.WARP_SIZE;
+        int parity = shuffleParity[id];
+        shuffleParity[id] = (byte) (parity ^ 1);
+        long[] slots = warp.slots[parity];
+        slots[lane] = bits;
+        // The barrier's lock orders the writes before the reads; the other buffer is written
+        // next, and this one again only after everyone passed the next barrier (after reading).
+        warp.barrier.await(describe(ctx));
+        return slots[srcLane];
+    }
+
+    /** The work-item returned from the kernel (normally or not). */
+    void exited(KernelContext ctx) {
+        String who = describe(ctx);
+        barrier.exit(who);
+        warps[ctx.localLinearId() / KernelContext.WARP_SIZE].barrier.exit(who);
+    }
+
+    /** A work-item failed: wake everyone waiting so the group ends. */
+    void abort(RuntimeException failure) {
+        barrier.abort(failure);
+        for (Warp w : warps) w.barrier.abort(failure);
+    }
+
+    /** The first failure any of the group's barriers recorded (divergence, timeout), or null. */
+    RuntimeException failure() {
+        RuntimeException e = barrier.cause();
+        for (int w = 0; e == null && w < warps.length; w++) e = warps[w].barrier.cause();
+        return e;
+    }
+
+    static String describe(KernelContext ctx) {
+        return "work-item (" + ctx.localIdx + "," + ctx.localIdy + "," + ctx.localIdz + ") of group ("
+                + ctx.groupIdx + "," + ctx.groupIdy + "," + ctx.groupIdz + ")";
+    }
+}
