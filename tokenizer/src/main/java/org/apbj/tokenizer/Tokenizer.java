@@ -121,6 +121,11 @@ public final class Tokenizer {
         return postProcessor.apply(ids.toArray(), addSpecialTokens);
     }
 
+    /** What the post-processor adds around already encoded ids (Llama-3: BOS first; others: nothing). */
+    public int[] addSpecialTokens(int[] ids) {
+        return postProcessor.apply(ids, true);
+    }
+
     private void encodeSegment(String segment, List<String> pieces, IntList ids) {
         pieces.clear();
         preTokenizer.split(segment, pieces);

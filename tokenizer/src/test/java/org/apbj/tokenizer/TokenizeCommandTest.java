@@ -45,13 +45,16 @@ class TokenizeCommandTest {
     }
 
     @Test
-    void addBosAppliesTheTemplateOfLlama3Only() throws IOException {
+    void addBosAddsTheModelsBos() throws IOException {
         Path llama = TestFiles.sharedTokenizer("llama3");
         // "Hello" is 9906 in Llama-3 (llama.cpp vectors); the post-processor prepends 128000.
         assertEquals("128000 9906\n", run(llama, "Hello", false, false, true));
         assertEquals("9906\n", run(llama, "Hello", false, false, false));
-        // tiny-niah has no post-processor: HF's add_special_tokens adds nothing there.
-        assertEquals("44\n", run(TINY, "H", false, false, true));
+        // tiny-niah has no post-processor; its tokenizer_config.json names <|bos|> (id 0).
+        assertEquals("0 44\n", run(TINY, "H", false, false, true));
+        // Qwen-2.5 has no BOS token at all: nothing is added, as in HF.
+        Path qwen = TestFiles.sharedTokenizer("qwen2_5");
+        assertEquals(run(qwen, "Hello", false, false, false), run(qwen, "Hello", false, false, true));
     }
 
     @Test
