@@ -68,5 +68,8 @@ class TokenizeCommandTest {
                 new ByteArrayInputStream(new byte[] {'a', (byte) 0xC3}), new PrintStream(sink)));
         assertTrue(notUtf8.getMessage().contains("UTF-8"), notUtf8.getMessage());
         assertArrayEquals(new int[0], TokenizeCommand.parseIds("  \n"));
+        Tokenizer tiny = Tokenizer.load(TINY);
+        IllegalArgumentException surrogate = assertThrows(IllegalArgumentException.class, () -> tiny.encode("ok \uD83D!"));
+        assertTrue(surrogate.getMessage().contains("unpaired"), surrogate.getMessage());
     }
 }
