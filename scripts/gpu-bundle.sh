@@ -15,7 +15,7 @@ mvn -B -q -o -DskipTests test-compile >/dev/null
 out=.device; mkdir -p "$out"
 if [[ ! -f $out/jre.tgz ]]; then
   tmp=$(mktemp -d)
-  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.unsupported,java.logging,java.management,java.xml,java.naming \
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.unsupported,java.logging,java.management,java.xml,java.naming,jdk.zipfs \
     --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output "$tmp/jre"
   tar czf $out/jre.tgz -C "$tmp" jre; rm -rf "$tmp"
 fi
