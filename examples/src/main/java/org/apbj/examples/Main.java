@@ -5,7 +5,7 @@ import org.apbj.examples.cli.BenchCommand;
 import org.apbj.examples.cli.DemoCommand;
 import org.apbj.examples.cli.EvalCommand;
 import org.apbj.examples.cli.KernelsCommand;
-import org.apbj.examples.cli.NotAvailableException;
+import org.apbj.examples.api.NotAvailableException;
 import org.apbj.examples.cli.RunCommand;
 import org.apbj.examples.cli.SynthModelCommand;
 import org.apbj.examples.cli.TokenizeCliCommand;
@@ -45,9 +45,14 @@ public final class Main implements Runnable {
                 line.getErr().println("apbj " + name + ": " + ex.getMessage());
                 return EXIT_NOT_AVAILABLE;
             }
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.UncheckedIOException
-                    || ex instanceof java.io.IOException) {
+            if (ex instanceof IllegalArgumentException) {
                 line.getErr().println("apbj " + name + ": " + ex.getMessage());
+                return 1;
+            }
+            if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
+                // NoSuchFileException and friends carry only the path: name the kind of failure too.
+                Throwable io = ex instanceof java.io.UncheckedIOException u ? u.getCause() : ex;
+                line.getErr().println("apbj " + name + ": " + io.getClass().getSimpleName() + ": " + io.getMessage());
                 return 1;
             }
             ex.printStackTrace(line.getErr());

@@ -46,8 +46,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "timed runs per cell; the median is reported (default: ${DEFAULT-VALUE})")
     int repeat;
 
-    @Option(names = "--device", paramLabel = "KIND", defaultValue = "AUTO", description = "auto, cuda, opencl or java (default: ${DEFAULT-VALUE})")
-    DeviceChoice device;
+    @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto", description = "auto, cuda[:N], opencl[:P[:D]] or java[:THREADS] (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
+    String device;
 
     @Option(names = "--in-process", description = "run the ranks as threads of this JVM instead of through mpjrun")
     boolean inProcess;

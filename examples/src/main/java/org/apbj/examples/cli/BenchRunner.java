@@ -1,12 +1,164 @@
 package org.apbj.examples.cli;
 
-/** Runs `bench`. */
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apbj.examples.api.Apbj;
+import org.apbj.examples.api.Method;
+import org.apbj.examples.api.Options;
+import org.apbj.examples.api.Result;
+import org.apbj.examples.api.TokenRequest;
+import org.apbj.examples.report.Charts;
+import org.apbj.examples.report.Json;
+import org.apbj.examples.report.ProgressBar;
+import org.apbj.tokenizer.ApbPrompt;
+import org.apbj.tokenizer.Tokenizer;
+import org.apbj.weights.SyntheticModelWriter;
+
+/**
+ * Runs {@code bench}: exact-length prompts of random (non-special) tokens, no chat header, a
+ * 32-token query and one generated token; per method and length, warm-up runs then timed runs,
+ * the median reported with its breakdown.
+ */
 final class BenchRunner {
+    static final int QUERY_TOKENS = 32;
+    static final List<String> CATEGORIES = List.of("qkv_scoring", "communication", "attention", "ffn", "staging", "other");
+
     private final BenchCommand cmd;
 
     BenchRunner(BenchCommand cmd) { this.cmd = cmd; }
 
-    int run() {
-        throw new NotAvailableException("bench", "the parallel strategies with timing breakdown, not yet in this build");
+    record Cell(String method, int ranks, int length, String device, List<Double> warmupPrefillMs, List<Double> prefillMs,
+                double medianPrefillMs, double tokensPerSecond, Map<String, Double> breakdownMs, double[] perRankPrefillMs) {}
+
+    record Report(String model, String synthShape, int queryTokens, int warmup, int repeat, List<Cell> cells) {}
+
+    int run() throws Exception {
+        if (cmd.warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + cmd.warmup);
+        if (cmd.repeat < 1) throw new IllegalArgumentException("--repeat must be >= 1, got " + cmd.repeat);
+        List<Method> methods = Method.parseList(cmd.methods);
+        List<Integer> lengths = Lengths.parseList(cmd.lengths);
+        PrintStream out = System.out;
+        Path model = cmd.source.model;
+        Path temp = null;
+        if (cmd.source.synth != null) {
+            SyntheticModelWriter.Shape shape = SyntheticModelWriter.Shape.fromId(cmd.source.synth);
+            temp = Files.createTempDirectory("apbj-bench-" + shape.id() + "-");
+            out.println("writing a synthetic " + shape.id() + " model" + (cmd.layers != null ? " (" + cmd.layers + " layers)" : "") + " to " + temp);
+            SyntheticModelWriter.write(shape, temp, cmd.seed, cmd.layers, null, SyntheticModelWriter.consoleProgress());
+            System.err.println();
+            model = temp;
+        } else if (cmd.layers != null) {
+            throw new IllegalArgumentException("--layers applies to --synth models only");
+        }
+        try {
+            return bench(out, model, methods, lengths);
+        } finally {
+            if (temp != null) deleteTree(temp);
+        }
+    }
+
+    private int bench(PrintStream out, Path model, List<Method> methods, List<Integer> lengths) throws IOException {
+        Tokenizer tokenizer = Tokenizer.load(model);
+        List<Cell> cells = new ArrayList<>();
+        ProgressBar bar = new ProgressBar(System.err, methods.size() * lengths.size(), true);
+        try {
+            for (Method m : methods) {
+                Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device).chatFormat("plain")
+                        .launch(cmd.inProcess ? Options.Launch.IN_PROCESS : Options.Launch.MPJRUN);
+                if (cmd.heads != null) o = o.heads(cmd.heads);
+                try (Apbj engine = Apbj.open(model, o)) {
+                    for (int length : lengths) {
+                        bar.show(m.label() + " " + Lengths.format(length) + " (" + (cmd.warmup + cmd.repeat) + " runs)");
+                        ApbPrompt prompt = randomPrompt(tokenizer, length, cmd.seed);
+                        List<TokenRequest> reqs = new ArrayList<>();
+                        for (int i = 0; i < cmd.warmup + cmd.repeat; i++) reqs.add(new TokenRequest(prompt, 1));
+                        List<Result> results = engine.generateTokens(reqs);
+                        cells.add(cell(m, o.ranks(), length, results));
+                        bar.step(m.label() + " " + Lengths.format(length));
+                    }
+                }
+            }
+        } finally {
+            bar.finish();
+        }
+        print(out, cells);
+        Json.write(cmd.out, new Report(model.toString(), cmd.source.synth, QUERY_TOKENS, cmd.warmup, cmd.repeat, cells));
+        Path chart = cmd.chart != null ? cmd.chart : Json.sibling(cmd.out, ".png");
+        Charts.write(panels(methods, lengths, cells), chart);
+        out.println("results: " + cmd.out + "  chart: " + chart);
+        return 0;
+    }
+
+    private Cell cell(Method m, int ranks, int length, List<Result> results) {
+        List<Double> warm = new ArrayList<>(), timed = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) (i < cmd.warmup ? warm : timed).add(results.get(i).timing().prefillMs());
+        List<Result> timedResults = results.subList(cmd.warmup, results.size());
+        Result median = timedResults.stream().sorted(Comparator.comparingDouble(r -> r.timing().prefillMs()))
+                .toList().get((timedResults.size() - 1) / 2);
+        Map<String, Double> breakdown = new LinkedHashMap<>();
+        for (String c : CATEGORIES) breakdown.put(c, median.timing().prefillBreakdownMs().getOrDefault(c, 0.0));
+        double ms = median.timing().prefillMs();
+        return new Cell(m.label(), ranks, length, median.device(), warm, timed, ms, length / (ms / 1000), breakdown,
+                median.timing().prefillPerRankMs());
+    }
+
+    /** {@code length} context tokens and a query, drawn from the non-special vocabulary. */
+    static ApbPrompt randomPrompt(Tokenizer tokenizer, int length, long seed) {
+        SplittableRandom r = new SplittableRandom(seed ^ length);
+        int vocab = tokenizer.vocabSize();
+        int[] context = new int[length], query = new int[QUERY_TOKENS];
+        for (int[] a : new int[][] {context, query}) {
+            for (int i = 0; i < a.length; i++) {
+                int id;
+                do { id = r.nextInt(vocab); } while (tokenizer.isSpecial(id));
+                a[i] = id;
+            }
+        }
+        return new ApbPrompt(context, query, 0);
+    }
+
+    static void print(PrintStream out, List<Cell> cells) {
+        out.printf(Locale.ROOT, "%n%-7s %5s %7s %12s %10s   %s%n", "method", "ranks", "length", "prefill ms", "tokens/s",
+                String.join(" / ", CATEGORIES) + " (ms)");
+        for (Cell c : cells) {
+            StringBuilder b = new StringBuilder();
+            for (String k : CATEGORIES) b.append(b.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.1f", c.breakdownMs().get(k)));
+            out.printf(Locale.ROOT, "%-7s %5d %7s %12.1f %10.0f   %s   (warm-up %s ms, excluded)%n", c.method(), c.ranks(),
+                    Lengths.format(c.length()), c.medianPrefillMs(), c.tokensPerSecond(), b,
+                    c.warmupPrefillMs().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
+        }
+    }
+
+    static List<Charts.Panel> panels(List<Method> methods, List<Integer> lengths, List<Cell> cells) {
+        List<String> xs = lengths.stream().map(Lengths::format).toList();
+        List<String> names = methods.stream().map(Method::label).toList();
+        double[][] y = new double[names.size()][xs.size()];
+        for (double[] row : y) Arrays.fill(row, Double.NaN);
+        List<String> bars = new ArrayList<>();
+        double[][] stacked = new double[cells.size()][CATEGORIES.size()];
+        for (int i = 0; i < cells.size(); i++) {
+            Cell c = cells.get(i);
+            y[names.indexOf(c.method())][lengths.indexOf(c.length())] = c.medianPrefillMs() / 1000;
+            bars.add(c.method() + " " + Lengths.format(c.length()));
+            for (int k = 0; k < CATEGORIES.size(); k++) stacked[i][k] = c.breakdownMs().get(CATEGORIES.get(k)) / 1000;
+        }
+        return List.of(new Charts.Line("Prefill time vs context length", "prefill (s)", xs, names, y),
+                new Charts.Stacked("Prefill breakdown (slowest rank)", "time (s)", bars, CATEGORIES, stacked));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 }

@@ -24,9 +24,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--ranks", paramLabel = "N", defaultValue = "4", description = "ranks (hosts) for APB (default: ${DEFAULT-VALUE})")
     int ranks;
 
-    @Option(names = "--device", paramLabel = "KIND", defaultValue = "AUTO",
-            description = "auto, cuda, opencl or java (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
-    DeviceChoice device;
+    @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto",
+            description = "auto, cuda[:N], opencl[:P[:D]] or java[:THREADS] (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
+    String device;
 
     @Option(names = "--seed", defaultValue = "42", description = "seed of the pass key and its depth (default: ${DEFAULT-VALUE})")
     long seed;

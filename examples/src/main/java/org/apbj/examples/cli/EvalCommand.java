@@ -45,8 +45,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "tokens to generate (default: per task, as RULER / InfiniteBench)")
     Integer maxNewTokens;
 
-    @Option(names = "--device", paramLabel = "KIND", defaultValue = "AUTO", description = "auto, cuda, opencl or java (default: ${DEFAULT-VALUE})")
-    DeviceChoice device;
+    @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto", description = "auto, cuda[:N], opencl[:P[:D]] or java[:THREADS] (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
+    String device;
 
     @Option(names = "--in-process", description = "run the ranks as threads of this JVM instead of through mpjrun")
     boolean inProcess;

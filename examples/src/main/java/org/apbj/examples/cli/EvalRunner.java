@@ -1,12 +1,192 @@
 package org.apbj.examples.cli;
 
-/** Runs `eval`. */
+import java.io.BufferedWriter;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apbj.examples.api.Apbj;
+import org.apbj.examples.api.Method;
+import org.apbj.examples.api.Options;
+import org.apbj.examples.api.Request;
+import org.apbj.examples.api.Result;
+import org.apbj.examples.eval.ChatPromptTokens;
+import org.apbj.examples.eval.Dataset;
+import org.apbj.examples.eval.EvalReport;
+import org.apbj.examples.eval.Sample;
+import org.apbj.examples.eval.SampleSet;
+import org.apbj.examples.eval.Scoring;
+import org.apbj.examples.eval.Seeds;
+import org.apbj.examples.eval.SuiteGenerator;
+import org.apbj.examples.eval.Task;
+import org.apbj.examples.report.Charts;
+import org.apbj.examples.report.Json;
+import org.apbj.examples.report.ProgressBar;
+import org.apbj.tokenizer.ChatFormat;
+import org.apbj.tokenizer.Tokenizer;
+
+/** Runs {@code eval}: generate (or read) the sets, run every method on them, score, report. */
 final class EvalRunner {
     private final EvalCommand cmd;
 
     EvalRunner(EvalCommand cmd) { this.cmd = cmd; }
 
-    int run() {
-        throw new NotAvailableException("eval", "the model and the parallel strategies, not yet in this build");
+    /** A set to run: its label for the length column and its samples. */
+    record Work(String task, String length, List<Sample> samples) {}
+
+    /** One line of the per-sample log. */
+    record LogLine(String id, String task, String length, String method, String promptSha256, List<String> answer,
+                   String prediction, double score, boolean correct, List<Double> depths, String stratum) {}
+
+    int run() throws Exception {
+        PrintStream out = System.out;
+        Path model = cmd.model != null ? cmd.model : RepoRoot.tinyModel();
+        List<Method> methods = Method.parseList(cmd.methods);
+        Path chart = cmd.chart != null ? cmd.chart : Json.sibling(cmd.out, ".png");
+        Path log = cmd.log != null ? cmd.log : Json.sibling(cmd.out, ".samples.jsonl");
+
+        EvalReport report = new EvalReport();
+        List<Work> work = new ArrayList<>();
+        if (cmd.dataset != null) {
+            for (var e : Dataset.read(cmd.dataset).entrySet()) {
+                String sha = sha(e.getValue());
+                report.addSet(new EvalReport.SetInfo(e.getKey(), "dataset", 0, e.getValue().size(), sha));
+                out.printf(Locale.ROOT, "set %-16s %-8s %3d samples  sha256 %s%n", e.getKey(), "dataset", e.getValue().size(), sha);
+                work.add(new Work(e.getKey(), "dataset", e.getValue()));
+            }
+        } else {
+            ChatPromptTokens tokens = new ChatPromptTokens(ChatFormat.forTokenizer(Tokenizer.load(model)));
+            SuiteGenerator gen = new SuiteGenerator(tokens, tokens.style(), cmd.ranks);
+            List<Task> tasks = Task.parseList(cmd.tasks);
+            List<Integer> lengths = Lengths.parseList(cmd.lengths);
+            ProgressBar bar = new ProgressBar(System.err, tasks.size() * lengths.size(), tasks.size() * lengths.size() > 1);
+            for (int length : lengths) {
+                for (Task t : tasks) {
+                    bar.show("generating " + t.id() + " " + Lengths.format(length));
+                    SampleSet set = gen.generate(t, length, cmd.seed, cmd.samples);
+                    bar.step("generated " + t.id() + " " + Lengths.format(length));
+                    report.addSet(new EvalReport.SetInfo(t.id(), Lengths.format(length), cmd.seed, set.samples().size(), set.sha256()));
+                    work.add(new Work(t.id(), Lengths.format(length), set.samples()));
+                }
+            }
+            bar.finish();
+            for (EvalReport.SetInfo s : report.sets()) {
+                out.printf(Locale.ROOT, "set %-16s %-6s seed %d  %3d samples  sha256 %s%n", s.task(), s.length(), s.seed(), s.samples(), s.sha256());
+            }
+        }
+        Map<String, Object> settings = settings(model, methods);
+        Path logDir = log.toAbsolutePath().getParent();
+        if (logDir != null) Files.createDirectories(logDir);
+        if (cmd.generateOnly) {
+            try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                for (Work wk : work) for (Sample s : wk.samples()) { w.write(Json.line(Dataset.toJson(s))); w.newLine(); }
+            }
+            Json.write(cmd.out, report.toJson(settings));
+            out.println("samples written to " + log + " (JSON lines, readable with --dataset); sets to " + cmd.out);
+            return 0;
+        }
+
+        int total = methods.size() * work.stream().mapToInt(w -> w.samples().size()).sum();
+        ProgressBar bar = new ProgressBar(System.err, total, true);
+        try (BufferedWriter logOut = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+          try {
+            for (Method m : methods) {
+                Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device)
+                        .launch(cmd.inProcess ? Options.Launch.IN_PROCESS : Options.Launch.MPJRUN);
+                if (cmd.heads != null) o = o.heads(cmd.heads);
+                try (Apbj engine = Apbj.open(model, o)) {
+                    for (Work wk : work) {
+                        bar.show(m.label() + " " + wk.task() + " " + wk.length());
+                        List<Request> reqs = new ArrayList<>();
+                        for (Sample s : wk.samples()) {
+                            int maxNew = cmd.maxNewTokens != null ? cmd.maxNewTokens : s.maxNewTokens();
+                            reqs.add(new Request(s.context(), s.question(), s.answerPrefix(), maxNew));
+                        }
+                        List<Result> results = engine.generateAll(reqs);
+                        for (int i = 0; i < results.size(); i++) {
+                            Sample s = wk.samples().get(i);
+                            String pred = results.get(i).text();
+                            double score = Scoring.score(s.metric(), pred, s.outputs());
+                            report.add(m.label(), wk.length(), wk.task(), score);
+                            logOut.write(Json.line(new LogLine(s.id(), s.task(), wk.length(), m.label(),
+                                    Seeds.sha256Hex(s.context() + "\u0000" + s.question() + "\u0000" + s.answerPrefix()),
+                                    s.outputs(), pred, score, score == 1.0, s.depths(), s.stratum())));
+                            logOut.newLine();
+                            bar.step(m.label() + " " + wk.task() + " " + wk.length());
+                        }
+                        logOut.flush();
+                    }
+                }
+            }
+          } finally {
+            bar.finish();
+          }
+        }
+        printTable(out, report);
+        Json.write(cmd.out, report.toJson(settings));
+        Charts.write(chartPanels(report), chart);
+        out.println("scores: " + cmd.out + "  chart: " + chart + "  per-sample log: " + log);
+        return 0;
+    }
+
+    private Map<String, Object> settings(Path model, List<Method> methods) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model.toString());
+        m.put("methods", methods.stream().map(Method::label).toList());
+        m.put("ranks", cmd.ranks);
+        m.put("seed", cmd.seed);
+        m.put("samples", cmd.samples);
+        m.put("device", cmd.device);
+        m.put("dataset", cmd.dataset == null ? null : cmd.dataset.toString());
+        return m;
+    }
+
+    static String sha(List<Sample> samples) {
+        return SampleSet.of("dataset", 0, 0, samples).sha256();
+    }
+
+    static void printTable(PrintStream out, EvalReport r) {
+        for (String len : r.lengths()) {
+            out.printf(Locale.ROOT, "%nlength %s%n%-18s", len, "task");
+            for (String m : r.methods()) out.printf(Locale.ROOT, "%10s", m);
+            out.println();
+            for (String t : r.tasks()) {
+                out.printf(Locale.ROOT, "%-18s", t);
+                for (String m : r.methods()) out.printf(Locale.ROOT, "%10.2f", r.score(m, len, t));
+                out.println();
+            }
+            out.printf(Locale.ROOT, "%-18s", "average");
+            for (String m : r.methods()) out.printf(Locale.ROOT, "%10.2f", r.averages().get(m).get(len));
+            out.println();
+        }
+    }
+
+    static List<Charts.Panel> chartPanels(EvalReport r) {
+        List<Charts.Panel> panels = new ArrayList<>();
+        List<String> groups = new ArrayList<>(r.tasks());
+        groups.add("average");
+        for (String len : r.lengths()) {
+            double[][] v = new double[groups.size()][r.methods().size()];
+            for (int g = 0; g < groups.size(); g++) {
+                for (int m = 0; m < r.methods().size(); m++) {
+                    String method = r.methods().get(m);
+                    v[g][m] = g < r.tasks().size() ? r.score(method, len, groups.get(g)) : r.averages().get(method).get(len);
+                }
+            }
+            panels.add(new Charts.Grouped("Accuracy at " + len, "score (%)", shortNames(groups), r.methods(), v, 100));
+        }
+        return panels;
+    }
+
+    /** Task names short enough for the x axis. */
+    static List<String> shortNames(List<String> tasks) {
+        return tasks.stream().map(t -> t.replace("niah_", "").replace("single_", "s").replace("multikey_", "mk")
+                .replace("multivalue", "mv").replace("multiquery", "mq").replace("number_string", "numstr")
+                .replace("kv_retrieval", "kv").replace("math_find", "math")).toList();
     }
 }

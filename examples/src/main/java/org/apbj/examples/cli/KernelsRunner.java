@@ -1,5 +1,7 @@
 package org.apbj.examples.cli;
 
+import org.apbj.examples.api.NotAvailableException;
+
 /** Runs `kernels`. */
 final class KernelsRunner {
     private final KernelsCommand cmd;

@@ -46,8 +46,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--passing-length", paramLabel = "N", description = "APB passing length l_p (default: B/8)")
     Integer passingLength;
 
-    @Option(names = "--device", paramLabel = "KIND", defaultValue = "AUTO", description = "auto, cuda, opencl or java (default: ${DEFAULT-VALUE})")
-    DeviceChoice device;
+    @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto", description = "auto, cuda[:N], opencl[:P[:D]] or java[:THREADS] (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
+    String device;
 
     @Option(names = "--in-process", description = "run the ranks as threads of this JVM instead of through mpjrun")
     boolean inProcess;

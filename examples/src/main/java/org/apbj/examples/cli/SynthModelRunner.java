@@ -1,12 +1,21 @@
 package org.apbj.examples.cli;
 
-/** Runs `synth-model`. */
+import java.util.Locale;
+import org.apbj.weights.SyntheticModelWriter;
+
+/** Runs {@code synth-model}: a thin wrapper over the weights module's SyntheticModelWriter. */
 final class SynthModelRunner {
     private final SynthModelCommand cmd;
 
     SynthModelRunner(SynthModelCommand cmd) { this.cmd = cmd; }
 
     int run() {
-        throw new NotAvailableException("synth-model", "the weights module's SyntheticModelWriter, not yet in this build");
+        SyntheticModelWriter.Shape shape = SyntheticModelWriter.Shape.fromId(cmd.shape);
+        SyntheticModelWriter.Result r = SyntheticModelWriter.write(shape, cmd.out, cmd.seed, cmd.layers, cmd.tokenizer,
+                SyntheticModelWriter.consoleProgress());
+        System.err.println();
+        System.out.printf(Locale.ROOT, "wrote %s (%s, %d layers): %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
+                shape.id(), r.config().numLayers(), r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
+        return 0;
     }
 }

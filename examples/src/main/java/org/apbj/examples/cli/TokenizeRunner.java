@@ -1,12 +1,17 @@
 package org.apbj.examples.cli;
 
-/** Runs `tokenize`. */
+import java.nio.file.Path;
+import org.apbj.tokenizer.TokenizeCommand;
+
+/** Runs {@code tokenize}: a thin wrapper over the tokenizer module's TokenizeCommand (stdin to stdout). */
 final class TokenizeRunner {
     private final TokenizeCliCommand cmd;
 
     TokenizeRunner(TokenizeCliCommand cmd) { this.cmd = cmd; }
 
-    int run() {
-        throw new NotAvailableException("tokenize", "the tokenizer module's TokenizeCommand, not yet in this build");
+    int run() throws Exception {
+        Path dir = cmd.tokenizer != null ? cmd.tokenizer : RepoRoot.tinyModel();
+        TokenizeCommand.run(dir, cmd.decode, cmd.noSpecial, cmd.addBos, System.in, System.out);
+        return 0;
     }
 }

@@ -44,9 +44,8 @@ public final class RankJob {
     /** {@code decorate} wraps the model's layer steps (fault injection, tracing). */
     public static RunReport run(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate) {
         configuration(args).verify(comm);
-        int total = args.context().length + args.query().length + args.maxTokens();
         try (Device device = DeviceChoice.open(args.device(), comm.rank(), args.gpuMap());
-             Transformer model = load(device, args, total)) {
+             Transformer model = load(device, args)) {
             StrategyOptions options = new StrategyOptions(args.anchor(), args.passing(), args.qpos(), args.maxTokens(), LayerObserver.NONE);
             try (Strategy strategy = Strategies.create(args.method(), decorate.apply(model), comm, options)) {
                 comm.barrier();
@@ -76,7 +75,7 @@ public final class RankJob {
         return c;
     }
 
-    private static Transformer load(Device device, RankArgs args, int maxPosition) {
+    private static Transformer load(Device device, RankArgs args) {
         try (ModelWeights w = ModelWeights.open(args.model());
              RetainingHeads heads = args.heads() == null ? null : RetainingHeads.load(args.heads(), w.config())) {
             if (args.method() == Method.APB && heads == null) {
@@ -84,7 +83,7 @@ public final class RankJob {
                         + args.model().resolve("retaining_heads.safetensors") + ")");
             }
             // the strategies keep their own KV; the Transformer's own cache is not used
-            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(256).withMaxPosition(maxPosition));
+            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(256));
         }
     }
 

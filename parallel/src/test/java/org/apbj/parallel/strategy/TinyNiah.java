@@ -41,11 +41,11 @@ final class TinyNiah {
     }
 
     /** A Transformer on its own single-threaded Java device: one per in-process rank. */
-    static Transformer load(int maxPosition) {
+    static Transformer load() {
         Device device = new JavaDevice(1, Duration.ofSeconds(60));
         try (ModelWeights w = ModelWeights.open(dir());
              RetainingHeads heads = RetainingHeads.load(dir().resolve("retaining_heads.safetensors"), w.config())) {
-            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(64).withMaxPosition(maxPosition));
+            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(64));
         }
     }
 }

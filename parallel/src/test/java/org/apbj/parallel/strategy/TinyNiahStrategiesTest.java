@@ -62,7 +62,7 @@ class TinyNiahStrategiesTest {
     }
 
     private static RankRun run(Method m, int hosts, StrategyOptions o) {
-        return RankRun.run(m, hosts, context, query, o, 3, comm -> TinyNiah.load(CONTEXT + query.length + 8));
+        return RankRun.run(m, hosts, context, query, o, 3, comm -> TinyNiah.load());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.apbj.examples.cli;
+package org.apbj.examples.api;
 
 /**
  * A command needs a part of the engine that this build does not have yet (or that this machine

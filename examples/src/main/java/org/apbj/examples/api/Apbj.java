@@ -1,0 +1,112 @@
+package org.apbj.examples.api;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apbj.tokenizer.ApbPrompt;
+import org.apbj.tokenizer.ChatFormat;
+import org.apbj.tokenizer.Tokenizer;
+
+/**
+ * The Java API for experiments: one model, one method, many requests.
+ *
+ * <pre>{@code
+ * try (var engine = Apbj.open(modelDir, Options.apb().ranks(4).heads(file))) {
+ *     Result r = engine.generate(context, query, 32);
+ *     System.out.println(r.text() + "  " + r.timing().prefillMs() + " ms");
+ * }
+ * }</pre>
+ *
+ * Ranks run as threads of this JVM ({@link Options#inProcess()}, the default) or as processes
+ * started through mpjrun ({@link Options#mpjrun()}). Requests given together to
+ * {@link #generateAll} share one start of the ranks (weights loaded once per rank).
+ */
+public final class Apbj implements AutoCloseable {
+    public static final String HEADS_FILE = "retaining_heads.safetensors";
+
+    private final Path modelDir;
+    private final Options options;
+    private final Tokenizer tokenizer;
+    private final ChatFormat format;
+    private final Path heads;
+
+    private Apbj(Path modelDir, Options options, Tokenizer tokenizer, ChatFormat format, Path heads) {
+        this.modelDir = modelDir;
+        this.options = options;
+        this.tokenizer = tokenizer;
+        this.format = format;
+        this.heads = heads;
+    }
+
+    /**
+     * Opens a Hugging Face model directory (config.json, safetensors, tokenizer.json) for
+     * {@code options}. Checks the inputs now; the ranks start on the first request.
+     */
+    public static Apbj open(Path modelDir, Options options) {
+        if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
+            throw new IllegalArgumentException(modelDir + " is not a Hugging Face model directory (no config.json);"
+                    + " pass the folder holding config.json, *.safetensors and tokenizer.json");
+        }
+        Tokenizer tokenizer = Tokenizer.load(modelDir);
+        ChatFormat format = ChatFormat.forFamily(options.chatFormat(), tokenizer);
+        Path heads = options.heads() != null ? options.heads() : modelDir.resolve(HEADS_FILE);
+        if (options.method() == Method.APB && !Files.isRegularFile(heads)) {
+            throw new IllegalArgumentException("APB needs retaining heads: " + heads + " does not exist; pass --heads FILE"
+                    + " (Options.heads) with a retaining-heads safetensors file for this model");
+        }
+        if (options.method() == Method.DENSE && options.ranks() != 1) {
+            throw new IllegalArgumentException("dense attention runs on one rank; use ranks(1) (got " + options.ranks() + ")");
+        }
+        return new Apbj(modelDir, options, tokenizer, format, Files.isRegularFile(heads) ? heads : null);
+    }
+
+    /** The context and query as text, no answer prefix. */
+    public Result generate(String context, String query, int maxNewTokens) {
+        return generate(new Request(context, query, "", maxNewTokens));
+    }
+
+    public Result generate(String context, String question, String answerPrefix, int maxNewTokens) {
+        return generate(new Request(context, question, answerPrefix, maxNewTokens));
+    }
+
+    public Result generate(Request request) { return generateAll(List.of(request)).getFirst(); }
+
+    /** Several requests on one start of the ranks, in order. */
+    public List<Result> generateAll(List<Request> requests) {
+        List<TokenRequest> tokenized = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            tokenized.add(new TokenRequest(format.render(r.context(), r.question(), r.answerPrefix()), r.maxNewTokens()));
+        }
+        return generateTokens(tokenized);
+    }
+
+    /** Requests already tokenized, on one start of the ranks, in order. */
+    public List<Result> generateTokens(List<TokenRequest> requests) {
+        if (requests.isEmpty()) return List.of();
+        return EngineRuntime.run(this, requests);
+    }
+
+    /** A request rendered in this engine's chat format. */
+    public ApbPrompt render(Request r) { return format.render(r.context(), r.question(), r.answerPrefix()); }
+
+    public Path modelDir() { return modelDir; }
+    public Options options() { return options; }
+    public Tokenizer tokenizer() { return tokenizer; }
+    public ChatFormat chatFormat() { return format; }
+    /** The retaining heads in use, or null where the model has none (and the method needs none). */
+    public Path heads() { return heads; }
+
+    /** Decodes generated ids to text, stopping before the first stop token (end of turn). */
+    public String decode(int[] generated) {
+        int end = generated.length;
+        int[] stops = format.stopTokenIds();
+        for (int i = 0; i < generated.length && end == generated.length; i++) {
+            for (int s : stops) if (generated[i] == s) { end = i; break; }
+        }
+        return tokenizer.decode(java.util.Arrays.copyOf(generated, end), true);
+    }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,69 @@
+package org.apbj.examples.api;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How an {@link Apbj} engine runs: the method, the ranks, the retaining heads, APB's lengths,
+ * the device and how ranks are started. Immutable; every setter returns a copy:
+ * {@code Options.apb().ranks(4).heads(file)}.
+ *
+ * @param heads         retaining heads (safetensors); null = the model directory's
+ *                      retaining_heads.safetensors (needed by APB only)
+ * @param anchorLength  APB's l_a, or null for the default rule (B/4, APB-SPEC.md)
+ * @param passingLength APB's l_p, or null for the default rule (B/8)
+ * @param device        "auto" (CUDA, else OpenCL, else Java; rank r on GPU r mod count),
+ *                      or a spec: cuda[:N], opencl[:P[:D]], java[:THREADS]
+ * @param launch        ranks as threads of this JVM, or processes started by mpjrun
+ * @param chatFormat    "auto" (from the tokenizer) or a family name (llama3, qwen, plain, tiny-niah)
+ * @param timeout       bound on one request, communication waits included
+ */
+public record Options(Method method, int ranks, Path heads, Integer anchorLength, Integer passingLength,
+                      String device, Launch launch, String chatFormat, Duration timeout) {
+
+    /** Where the ranks run. */
+    public enum Launch {
+        /** Threads of this JVM, one per rank, over the in-process communicator. */
+        IN_PROCESS,
+        /** One process per rank started through mpjrun (MPJ Express multicore device). */
+        MPJRUN
+    }
+
+    public Options {
+        Objects.requireNonNull(method, "method");
+        if (ranks < 1) throw new IllegalArgumentException("ranks must be at least 1, got " + ranks);
+        if (anchorLength != null && anchorLength < 0) throw new IllegalArgumentException("anchor length must be >= 0");
+        if (passingLength != null && passingLength < 0) throw new IllegalArgumentException("passing length must be >= 0");
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(launch, "launch");
+        Objects.requireNonNull(chatFormat, "chatFormat");
+        Objects.requireNonNull(timeout, "timeout");
+    }
+
+    public static Options of(Method method) {
+        return new Options(method, method == Method.DENSE ? 1 : 4, null, null, null, "auto", Launch.IN_PROCESS,
+                "auto", Duration.ofMinutes(30));
+    }
+
+    public static Options apb() { return of(Method.APB); }
+    public static Options star() { return of(Method.STAR); }
+    public static Options ring() { return of(Method.RING); }
+    /** Dense attention on one rank (the FlashAttn baseline). */
+    public static Options dense() { return of(Method.DENSE); }
+
+    public Options method(Method m) { return new Options(m, ranks, heads, anchorLength, passingLength, device, launch, chatFormat, timeout); }
+    public Options ranks(int n) { return new Options(method, n, heads, anchorLength, passingLength, device, launch, chatFormat, timeout); }
+    public Options heads(Path file) { return new Options(method, ranks, file, anchorLength, passingLength, device, launch, chatFormat, timeout); }
+    public Options anchorLength(Integer la) { return new Options(method, ranks, heads, la, passingLength, device, launch, chatFormat, timeout); }
+    public Options passingLength(Integer lp) { return new Options(method, ranks, heads, anchorLength, lp, device, launch, chatFormat, timeout); }
+    public Options device(String spec) { return new Options(method, ranks, heads, anchorLength, passingLength, spec, launch, chatFormat, timeout); }
+    public Options launch(Launch l) { return new Options(method, ranks, heads, anchorLength, passingLength, device, l, chatFormat, timeout); }
+    public Options inProcess() { return launch(Launch.IN_PROCESS); }
+    public Options mpjrun() { return launch(Launch.MPJRUN); }
+    public Options chatFormat(String f) { return new Options(method, ranks, heads, anchorLength, passingLength, device, launch, f, timeout); }
+    public Options timeout(Duration t) { return new Options(method, ranks, heads, anchorLength, passingLength, device, launch, chatFormat, t); }
+
+    /** "apb, 4 ranks". */
+    public String describe() { return method.label() + ", " + ranks + (ranks == 1 ? " rank" : " ranks"); }
+}

@@ -1,0 +1,17 @@
+package org.apbj.examples.api;
+
+/**
+ * What one request produced.
+ *
+ * @param text          the generated text (special tokens left out; stops at end-of-turn)
+ * @param tokens        the generated token ids (an end token, if reached, is the last)
+ * @param contextTokens tokens of the formatted context
+ * @param queryTokens   tokens of the formatted query
+ * @param device        the device rank 0 ran on, in words
+ */
+public record Result(String text, int[] tokens, Timing timing, int contextTokens, int queryTokens,
+                     Method method, int ranks, String device) {
+    public Result {
+        tokens = tokens.clone();
+    }
+}

@@ -1,0 +1,27 @@
+package org.apbj.examples.api;
+
+import java.util.Map;
+
+/**
+ * Where one request's time went, in milliseconds. Prefill is the slowest rank's phase-1 time
+ * (the critical path); its breakdown is that rank's, by category: qkv_scoring, communication,
+ * attention, ffn, staging, other.
+ *
+ * @param prefillMs          phase 1 (the context)
+ * @param queryMs            phase 2, the query tokens
+ * @param decodeMs           phase 2, all generated tokens
+ * @param prefillBreakdownMs the slowest rank's prefill by category
+ * @param prefillPerRankMs   every rank's prefill time, rank order
+ */
+public record Timing(double prefillMs, double queryMs, double decodeMs, Map<String, Double> prefillBreakdownMs,
+                     double[] prefillPerRankMs) {
+    public Timing {
+        prefillBreakdownMs = Map.copyOf(prefillBreakdownMs);
+        prefillPerRankMs = prefillPerRankMs.clone();
+    }
+
+    /** Context tokens per second of prefill. */
+    public double prefillTokensPerSecond(int contextTokens) {
+        return prefillMs > 0 ? contextTokens / (prefillMs / 1000) : Double.NaN;
+    }
+}
