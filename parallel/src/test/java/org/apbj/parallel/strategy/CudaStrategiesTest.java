@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
 @Tag("gpu")
 class CudaStrategiesTest {
 
-    static Transformer loadOnGpu(int rank, int maxPosition) {
+    static Transformer loadOnGpu(int rank) {
         int gpus = Devices.cudaDeviceCount();
         var device = Devices.open("cuda:" + (rank % gpus));
         try (ModelWeights w = ModelWeights.open(TinyNiah.dir());
              RetainingHeads heads = RetainingHeads.load(TinyNiah.dir().resolve("retaining_heads.safetensors"), w.config())) {
-            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(256).withMaxPosition(maxPosition));
+            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(256));
         }
     }
 
@@ -31,12 +31,11 @@ class CudaStrategiesTest {
         assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
         int[][] req = TinyNiah.request(TinyNiah.GOLDEN_CONTEXT);
         int[] context = req[0], query = req[1];
-        int max = context.length + query.length + 8;
         StrategyOptions o = StrategyOptions.defaults(TinyNiah.QPOS, 3);
-        RankRun dense = RankRun.run(Method.DENSE, 1, context, query, o, 3, c -> loadOnGpu(c.rank(), max));
+        RankRun dense = RankRun.run(Method.DENSE, 1, context, query, o, 3, c -> loadOnGpu(c.rank()));
         int block = (int) Math.ceilDiv(context.length, 2);
-        for (RankRun run : List.of(RankRun.run(Method.RING, 2, context, query, o, 3, c -> loadOnGpu(c.rank(), max)),
-                RankRun.run(Method.APB, 2, context, query, o.withLengths(0, block), 3, c -> loadOnGpu(c.rank(), max)))) {
+        for (RankRun run : List.of(RankRun.run(Method.RING, 2, context, query, o, 3, c -> loadOnGpu(c.rank())),
+                RankRun.run(Method.APB, 2, context, query, o.withLengths(0, block), 3, c -> loadOnGpu(c.rank())))) {
             int last = context.length + query.length - 1;
             float[] e = dense.hidden.get("QUERY/3").get(last), a = run.hidden.get("QUERY/3").get(last);
             float scale = 0, diff = 0;
