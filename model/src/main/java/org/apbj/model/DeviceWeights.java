@@ -8,6 +8,7 @@ import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.HostBuffer;
 import org.apbj.kernels.api.KernelMath;
+import org.apbj.kernels.lib.Rope;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.weights.DType;
 import org.apbj.weights.LayerWeights;
@@ -16,7 +17,7 @@ import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
 import org.apbj.weights.Tensor;
 
-/** A model's parameters on a device, all bf16, plus the fp32 RoPE cos/sin tables. */
+/** A model's parameters on a device, all bf16, plus the fp32 RoPE inverse frequencies. */
 final class DeviceWeights implements AutoCloseable {
 
     /** One layer's parameters; biases null unless the model has them, fc1/fc2 null without retaining heads. */
@@ -26,25 +27,24 @@ final class DeviceWeights implements AutoCloseable {
 
     final BF16Array embed, lmHead, finalNorm;
     final LayerOnDevice[] layers;
-    final F32Array ropeCos, ropeSin;   // [maxPosition, d/2]
+    final F32Array invFreq;   // [d/2]
     private final int retainingHidden;
     private final List<DeviceArray> owned;
 
     private DeviceWeights(BF16Array embed, BF16Array lmHead, BF16Array finalNorm, LayerOnDevice[] layers,
-                          F32Array ropeCos, F32Array ropeSin, int retainingHidden, List<DeviceArray> owned) {
+                          F32Array invFreq, int retainingHidden, List<DeviceArray> owned) {
         this.embed = embed;
         this.lmHead = lmHead;
         this.finalNorm = finalNorm;
         this.layers = layers;
-        this.ropeCos = ropeCos;
-        this.ropeSin = ropeSin;
+        this.invFreq = invFreq;
         this.retainingHidden = retainingHidden;
         this.owned = owned;
     }
 
     int retainingHidden() { return retainingHidden; }
 
-    static DeviceWeights upload(Device device, ModelWeights w, RetainingHeads heads, int maxPosition) {
+    static DeviceWeights upload(Device device, ModelWeights w, RetainingHeads heads) {
         ModelConfig cfg = w.config();
         if (heads != null && heads.config().numLayers() != cfg.numLayers()) {
             throw new IllegalArgumentException("retaining heads are for " + heads.config().numLayers()
@@ -67,33 +67,21 @@ final class DeviceWeights implements AutoCloseable {
                         up.bf16(lw.gateProj()), up.bf16(lw.upProj()), up.bf16(lw.downProj()),
                         heads == null ? null : up.bf16(heads.fc1(l)), heads == null ? null : up.bf16(heads.fc2(l)));
             }
-            F32Array[] rope = ropeTables(cfg, maxPosition);
-            F32Array cos = up.f32(rope[0]);
-            F32Array sin = up.f32(rope[1]);
-            return new DeviceWeights(embed, lmHead, norm, layers, cos, sin, heads == null ? 0 : heads.hiddenSize(), owned);
+            F32Array invFreq = up.f32(F32Array.fromArray(inverseFrequencies(cfg)));
+            return new DeviceWeights(embed, lmHead, norm, layers, invFreq, heads == null ? 0 : heads.hiddenSize(), owned);
         } catch (RuntimeException e) {
             owned.forEach(DeviceArray::close);
             throw e;
         }
     }
 
-    /**
-     * cos and sin of position · invFreq[i] for positions [0, maxPosition), as Hugging Face
-     * computes them: the angle rounded to fp32, then its cosine and sine.
-     */
-    static F32Array[] ropeTables(ModelConfig cfg, int maxPosition) {
-        float[] inv = RopeFrequencies.inverse(cfg);
-        int half = inv.length;
-        F32Array cos = F32Array.allocate((long) maxPosition * half);
-        F32Array sin = F32Array.allocate((long) maxPosition * half);
-        for (int p = 0; p < maxPosition; p++) {
-            for (int i = 0; i < half; i++) {
-                float angle = (float) p * inv[i];
-                cos.set((long) p * half + i, (float) Math.cos(angle));
-                sin.set((long) p * half + i, (float) Math.sin(angle));
-            }
-        }
-        return new F32Array[] {cos, sin};
+    /** The kernel library's inverse frequencies for this config (plain, or Llama-3 scaled). */
+    static float[] inverseFrequencies(ModelConfig cfg) {
+        ModelConfig.RopeScaling s = cfg.ropeScaling();
+        return s == null
+                ? Rope.inverseFrequencies(cfg.headDim(), cfg.ropeTheta(), 0, 0, 0, 0)
+                : Rope.inverseFrequencies(cfg.headDim(), cfg.ropeTheta(), s.factor(), s.lowFreqFactor(), s.highFreqFactor(),
+                        s.originalMaxPositionEmbeddings());
     }
 
     /** Copies tensors to the device as bf16, remembering every allocation. */

@@ -4,27 +4,25 @@ import org.apbj.weights.ModelConfig;
 
 /**
  * Device memory a {@link Transformer} needs, worked out from the config before anything is
- * allocated: bf16 weights (and retaining heads) with the RoPE tables, the bf16 KV cache for
- * the requested context, and the scratch buffers of one prefill chunk.
+ * allocated: bf16 weights (and retaining heads), the bf16 KV cache for the requested context, and the scratch buffers of one prefill chunk.
  *
  * @param retainingHidden hidden width of the retaining heads (fc1 rows), 0 without heads
  */
-public record MemoryPlan(ModelConfig config, int contextTokens, int prefillChunk, int maxPosition, int retainingHidden,
+public record MemoryPlan(ModelConfig config, int contextTokens, int prefillChunk, int retainingHidden,
                          long weightBytes, long kvBytes, long scratchBytes, long freeBytes) {
 
     /** Headroom kept free for the runtime, compiled modules and allocator slack. */
     public static final double HEADROOM = 0.05;
 
-    public static MemoryPlan of(ModelConfig cfg, int contextTokens, int prefillChunk, int maxPosition, int retainingHidden,
+    public static MemoryPlan of(ModelConfig cfg, int contextTokens, int prefillChunk, int retainingHidden,
                                 long freeBytes) {
         if (contextTokens <= 0) throw new IllegalArgumentException("context must be at least one token, got " + contextTokens);
         if (prefillChunk <= 0) throw new IllegalArgumentException("prefill chunk must be at least one token, got " + prefillChunk);
-        return new MemoryPlan(cfg, contextTokens, prefillChunk, maxPosition, retainingHidden,
-                weightBytes(cfg, retainingHidden) + ropeTableBytes(cfg, maxPosition),
+        return new MemoryPlan(cfg, contextTokens, prefillChunk, retainingHidden, weightBytes(cfg, retainingHidden),
                 kvBytes(cfg, contextTokens), Workspace.bytes(cfg, prefillChunk, retainingHidden), freeBytes);
     }
 
-    /** Bytes of all bf16 parameters. */
+    /** Bytes of all bf16 parameters, and the fp32 RoPE inverse frequencies. */
     public static long weightBytes(ModelConfig c, int retainingHidden) {
         long h = c.hiddenSize(), qd = c.qDim(), kvd = c.kvDim(), inter = c.intermediateSize();
         long perLayer = 2 * h                       // two RMSNorm weights
@@ -33,12 +31,7 @@ public record MemoryPlan(ModelConfig config, int contextTokens, int prefillChunk
                 + 3 * h * inter                      // gate, up, down
                 + (long) retainingHidden * (qd + 2 * kvd) + (long) retainingHidden * c.numKvHeads();
         long params = (long) c.vocabSize() * h * (c.tieWordEmbeddings() ? 1 : 2) + h + perLayer * c.numLayers();
-        return params * 2;
-    }
-
-    /** The fp32 cos and sin tables [maxPosition, d/2] RoPE reads. */
-    public static long ropeTableBytes(ModelConfig c, int maxPosition) {
-        return 2L * maxPosition * (c.headDim() / 2) * 4;
+        return params * 2 + c.headDim() / 2 * 4L;
     }
 
     /** Bytes of the bf16 K and V caches of every layer for {@code tokens} tokens. */

@@ -9,6 +9,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.lib.Attention;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.model.DeviceWeights.LayerOnDevice;
 import org.apbj.weights.ModelConfig;
@@ -26,27 +27,23 @@ public final class Transformer implements LayerSteps, AutoCloseable {
 
     /**
      * @param contextTokens KV-cache capacity in tokens (prompt + generated)
-     * @param prefillChunk  tokens per forward chunk: the scratch buffers' row count; calls with
-     *                      more rows grow the scratch
-     * @param maxPosition   RoPE positions supported are [0, maxPosition); at least contextTokens
-     *                      (strategies that keep global positions on a host pass the total length)
+     * @param prefillChunk  tokens per forward chunk: the scratch buffers' row count (LayerSteps
+     *                      calls with more rows grow the scratch)
      * @param timing        synchronise and time every launch (see {@link KernelTimes})
      */
-    public record Options(int contextTokens, int prefillChunk, int maxPosition, boolean timing) {
+    public record Options(int contextTokens, int prefillChunk, boolean timing) {
         public Options {
             if (contextTokens <= 0) throw new IllegalArgumentException("contextTokens must be positive, got " + contextTokens);
             if (prefillChunk <= 0) throw new IllegalArgumentException("prefillChunk must be positive, got " + prefillChunk);
-            maxPosition = Math.max(maxPosition, contextTokens);
         }
 
         /** A cache of {@code contextTokens}, chunks of up to 4096 tokens, timing off. */
         public static Options context(int contextTokens) {
-            return new Options(contextTokens, Math.min(contextTokens, 4096), contextTokens, false);
+            return new Options(contextTokens, Math.min(contextTokens, 4096), false);
         }
 
-        public Options withPrefillChunk(int rows) { return new Options(contextTokens, rows, maxPosition, timing); }
-        public Options withMaxPosition(int p) { return new Options(contextTokens, prefillChunk, p, timing); }
-        public Options withTiming(boolean on) { return new Options(contextTokens, prefillChunk, maxPosition, on); }
+        public Options withPrefillChunk(int rows) { return new Options(contextTokens, rows, timing); }
+        public Options withTiming(boolean on) { return new Options(contextTokens, prefillChunk, on); }
     }
 
     private final Device device;
@@ -96,20 +93,19 @@ public final class Transformer implements LayerSteps, AutoCloseable {
      */
     public static Transformer load(Device device, ModelWeights modelWeights, RetainingHeads heads, Options options) {
         ModelConfig cfg = modelWeights.config();
-        if (cfg.headDim() > org.apbj.model.kernels.ModelKernels.MAX_HEAD_DIM || cfg.headDim() % 2 != 0) {
-            throw new IllegalArgumentException("head_dim " + cfg.headDim() + " is not supported: it must be even and at most "
-                    + org.apbj.model.kernels.ModelKernels.MAX_HEAD_DIM);
+        if (cfg.headDim() % 16 != 0 || cfg.headDim() > Attention.MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("head_dim " + cfg.headDim() + " is not supported by the attention kernel:"
+                    + " it must be a multiple of 16 up to " + Attention.MAX_HEAD_DIM);
         }
         MemoryPlan plan = plan(cfg, heads == null ? 0 : heads.hiddenSize(), options, device.memory().freeBytes());
         plan.requireFits(device.name());
-        DeviceWeights w = DeviceWeights.upload(device, modelWeights, heads, options.maxPosition());
+        DeviceWeights w = DeviceWeights.upload(device, modelWeights, heads);
         return new Transformer(device, cfg, options, plan, w);
     }
 
     /** The memory a Transformer with these options would take on a device with {@code freeBytes} free. */
     public static MemoryPlan plan(ModelConfig cfg, int retainingHidden, Options options, long freeBytes) {
-        return MemoryPlan.of(cfg, options.contextTokens(), options.prefillChunk(), options.maxPosition(), retainingHidden,
-                freeBytes);
+        return MemoryPlan.of(cfg, options.contextTokens(), options.prefillChunk(), retainingHidden, freeBytes);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -131,6 +127,31 @@ public final class Transformer implements LayerSteps, AutoCloseable {
      * appending their K/V to the cache; returns the last token's logits.
      */
     public float[] append(int[] tokens) {
+        forward(tokens);
+        F32Array host = F32Array.allocate(cfg.vocabSize());
+        try {
+            device.copyOut(host, ws.logits);
+            return host.toArray();
+        } finally {
+            host.close();
+        }
+    }
+
+    /** Runs {@code tokens} like {@link #append} and returns the greedy next token (argmax on the device). */
+    public int appendGreedy(int[] tokens) {
+        forward(tokens);
+        ops.argmax(ws.logits, ws.next);
+        I32Array host = I32Array.allocate(1);
+        try {
+            device.copyOut(host, ws.next);
+            return host.get(0);
+        } finally {
+            host.close();
+        }
+    }
+
+    /** The forward pass of {@link #append}, leaving the last token's logits in the workspace. */
+    private void forward(int[] tokens) {
         requireOpen();
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to run");
         if (position + tokens.length > options.contextTokens()) {
@@ -148,13 +169,6 @@ public final class Transformer implements LayerSteps, AutoCloseable {
             forwardChunk(Arrays.copyOfRange(tokens, start, start + n), n);
         }
         logits(ws.x, lastChunkRows - 1, ws.logits);
-        F32Array host = F32Array.allocate(cfg.vocabSize());
-        try {
-            device.copyOut(host, ws.logits);
-            return host.toArray();
-        } finally {
-            host.close();
-        }
     }
 
     private int lastChunkRows;
@@ -188,22 +202,16 @@ public final class Transformer implements LayerSteps, AutoCloseable {
     /** Greedy generation after {@code prompt}: at most {@code maxNew} tokens, stopping after one that {@code stop} accepts. */
     public int[] generate(int[] prompt, int maxNew, IntPredicate stop) {
         if (maxNew <= 0) return new int[0];
-        float[] logits = prefill(prompt);
+        position = 0;
+        int next = appendGreedy(prompt);
         int[] out = new int[maxNew];
         int n = 0;
         while (true) {
-            int next = argmax(logits);
             out[n++] = next;
             if (n == maxNew || stop.test(next)) break;
-            logits = decode(next);
+            next = appendGreedy(new int[] {next});
         }
         return Arrays.copyOf(out, n);
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 
     /** Tokens in the KV cache. */
@@ -248,7 +256,7 @@ public final class Transformer implements LayerSteps, AutoCloseable {
     public void projectQkv(int layer, F32Array x, int n, F32Array q, BF16Array k, BF16Array v, int kvRow) {
         LayerOnDevice w = weights.layers[layer];
         ensureRows(n);
-        ops.rmsNorm(ws.normed, x, w.inputNorm(), n);
+        ops.rmsNorm(ws.normed, x, 0, w.inputNorm(), n);
         ops.linear(q, ws.normed, w.wq(), w.bq(), n, cfg.hiddenSize(), cfg.qDim(), false);
         ops.linearToBf16(k, kvRow, ws.normed, w.wk(), w.bk(), n, cfg.hiddenSize(), cfg.kvDim());
         ops.linearToBf16(v, kvRow, ws.normed, w.wv(), w.bv(), n, cfg.hiddenSize(), cfg.kvDim());
@@ -261,18 +269,13 @@ public final class Transformer implements LayerSteps, AutoCloseable {
         }
         LayerOnDevice w = weights.layers[layer];
         ensureRows(n);
-        int width = cfg.qDim() + 2 * cfg.kvDim();
-        int hidden = weights.retainingHidden();
-        ops.concatQkv(ws.qkv, q, k, v, kvRow, n);
-        ops.linear(ws.retainingHidden, ws.qkv, w.fc1(), null, n, width, hidden, false);
-        ops.silu(ws.retainingHidden, n * hidden);
-        ops.linear(ws.rawScores, ws.retainingHidden, w.fc2(), null, n, hidden, cfg.numKvHeads(), false);
-        ops.maxPool(scores, ws.rawScores, n, cfg.numKvHeads(), 2);
+        ops.retainingScores(q, k, v, kvRow, n, w.fc1(), w.fc2(), weights.retainingHidden(), ws.retainingHidden,
+                ws.rawScores, scores);
     }
 
     @Override
     public void rope(F32Array q, BF16Array k, int kvRow, int n, I32Array positions) {
-        ops.rope(q, k, kvRow, n, positions, weights.ropeCos, weights.ropeSin);
+        ops.rope(q, k, kvRow, n, positions, weights.invFreq);
     }
 
     @Override
@@ -295,7 +298,7 @@ public final class Transformer implements LayerSteps, AutoCloseable {
         ensureRows(n);
         int h = cfg.hiddenSize(), inter = cfg.intermediateSize();
         ops.linear(x, attn, w.wo(), null, n, cfg.qDim(), h, true);
-        ops.rmsNorm(ws.normed, x, w.postNorm(), n);
+        ops.rmsNorm(ws.normed, x, 0, w.postNorm(), n);
         ops.linear(ws.gate, ws.normed, w.gate(), null, n, h, inter, false);
         ops.linear(ws.up, ws.normed, w.up(), null, n, h, inter, false);
         ops.swiglu(ws.gate, ws.up, n * inter);
@@ -305,18 +308,13 @@ public final class Transformer implements LayerSteps, AutoCloseable {
     @Override
     public void logits(F32Array x, int row, F32Array logits) {
         int h = cfg.hiddenSize();
-        device.copy(ws.row, 0, x, (long) row * h, h);
-        ops.rmsNorm(ws.normed, ws.row, weights.finalNorm, 1);
+        ops.rmsNorm(ws.normed, x, row, weights.finalNorm, 1);
         ops.linear(logits, ws.normed, weights.lmHead, null, 1, h, cfg.vocabSize(), false);
     }
 
     @Override
     public void selectTopK(F32Array scores, int n, int excludeFirst, int k, I32Array indices) {
-        if (k > n - excludeFirst) {
-            throw new IllegalArgumentException("top-" + k + " of " + (n - excludeFirst) + " candidate rows (n " + n
-                    + ", excluding the first " + excludeFirst + ")");
-        }
-        ops.topK(scores, indices, n, excludeFirst, k);
+        ops.topK(scores, n, excludeFirst, k, indices);
     }
 
     @Override
@@ -348,7 +346,6 @@ public final class Transformer implements LayerSteps, AutoCloseable {
             keyCache[l].close();
             valueCache[l].close();
         }
-        ops.close();
         weights.close();
     }
 }

@@ -19,9 +19,8 @@ final class Workspace implements AutoCloseable {
     final F32Array attn;                // attention output [rows, qDim]
     final F32Array lse;                 // [rows, nHeads]
     final F32Array gate, up;            // [rows, intermediate]
-    final F32Array row;                 // one row of the residual stream [hidden], for the logits
     final F32Array logits;              // [vocab]
-    final F32Array qkv;                 // retaining-head input concat(q, k, v) [rows, qDim + 2·kvDim], or null
+    final I32Array next;                // [1]: the greedy token
     final F32Array retainingHidden;     // [rows, retaining hidden] or null
     final F32Array rawScores;           // [rows, nKv] or null
     private final DeviceArray[] all;
@@ -39,12 +38,11 @@ final class Workspace implements AutoCloseable {
         lse = d.allocF32(r * c.numHeads());
         gate = d.allocF32(r * c.intermediateSize());
         up = d.allocF32(r * c.intermediateSize());
-        row = d.allocF32(c.hiddenSize());
         logits = d.allocF32(c.vocabSize());
-        qkv = heads ? d.allocF32(r * (c.qDim() + 2L * c.kvDim())) : null;
+        next = d.allocI32(1);
         retainingHidden = heads ? d.allocF32(r * retainingWidth) : null;
         rawScores = heads ? d.allocF32(r * c.numKvHeads()) : null;
-        all = new DeviceArray[] {tokens, positions, x, normed, q, attn, lse, gate, up, row, logits, qkv, retainingHidden,
+        all = new DeviceArray[] {tokens, positions, x, normed, q, attn, lse, gate, up, logits, next, retainingHidden,
                 rawScores};
     }
 
@@ -52,9 +50,9 @@ final class Workspace implements AutoCloseable {
     static long bytes(ModelConfig c, int rows, int retainingWidth) {
         long r = rows;
         long floats = r * (2L * c.hiddenSize() + 2L * c.qDim() + c.numHeads() + 2L * c.intermediateSize())
-                + c.hiddenSize() + c.vocabSize()
-                + (retainingWidth > 0 ? r * (c.qDim() + 2L * c.kvDim() + retainingWidth + c.numKvHeads()) : 0);
-        return floats * 4 + r * 2 * 4;
+                + c.vocabSize()
+                + (retainingWidth > 0 ? r * (retainingWidth + c.numKvHeads()) : 0);
+        return floats * 4 + (r * 2 + 1) * 4;
     }
 
     @Override

@@ -12,10 +12,8 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Device;
-import org.apbj.kernels.runtime.Devices;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,7 +38,7 @@ class LayerStepsTest {
     interface WithSteps { void run(Device d, Transformer tf); }
 
     static void withSteps(String spec, WithSteps body) {
-        try (Device d = Devices.open(spec); ModelWeights w = ModelWeights.open(dir);
+        try (Device d = TestDevices.open(spec); ModelWeights w = ModelWeights.open(dir);
              Transformer tf = Transformer.load(d, w, null, Transformer.Options.context(64))) {
             body.run(d, tf);
         }
@@ -108,8 +106,6 @@ class LayerStepsTest {
                         r < a ? s >= p && s <= p + r : s <= p + r).toArray(Boolean[]::new), "causal [P;A;B]");
                 // 2. non-causal over all keys, and the same as two halves merged by LSE
                 tf.attention(dq, nq, dk, dv, 0, 0, keys, false, out, lse);
-                boolean[] all = new boolean[keys];
-                Arrays.fill(all, true);
                 check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s -> true)
                         .toArray(Boolean[]::new), "non-causal");
                 int split = 6;
@@ -191,7 +187,4 @@ class LayerStepsTest {
             }
         });
     }
-
-    @AfterAll
-    static void done() {}
 }

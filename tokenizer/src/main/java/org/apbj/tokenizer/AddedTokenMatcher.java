@@ -97,10 +97,16 @@ final class AddedTokenMatcher {
         return index < text.length() && isWordChar(text.codePointAt(index));
     }
 
-    /** Rust's char::is_alphanumeric, or '_'. */
+    /**
+     * Unicode {@code \w} as Hugging Face tests it (Rust regex {@code \w}): Alphabetic, marks,
+     * decimal digits, connector punctuation ('_') and the joiners.
+     */
     private static boolean isWordChar(int cp) {
-        if (cp == '_' || Character.isAlphabetic(cp)) return true;
-        int type = Character.getType(cp);
-        return type == Character.DECIMAL_DIGIT_NUMBER || type == Character.LETTER_NUMBER || type == Character.OTHER_NUMBER;
+        if (Character.isAlphabetic(cp) || cp == 0x200C || cp == 0x200D) return true;
+        return switch (Character.getType(cp)) {
+            case Character.NON_SPACING_MARK, Character.COMBINING_SPACING_MARK, Character.ENCLOSING_MARK,
+                 Character.DECIMAL_DIGIT_NUMBER, Character.CONNECTOR_PUNCTUATION -> true;
+            default -> false;
+        };
     }
 }

@@ -65,6 +65,11 @@ final class BpeModel {
         }
     }
 
+    /** Empties the piece cache (for measurements of uncached encoding). */
+    void clearCache() {
+        cache.clear();
+    }
+
     int vocabSize() {
         return idToToken.length;
     }
@@ -90,6 +95,7 @@ final class BpeModel {
     }
 
     int[] encodeUncached(String piece) {
+        requireWellFormed(piece);
         byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
         if (bytes.length == 1) return new int[] {byteIds[bytes[0] & 0xFF]};
         if (ignoreMerges) {
@@ -97,6 +103,20 @@ final class BpeModel {
             if (whole != null) return new int[] {whole};
         }
         return merge(bytes);
+    }
+
+    /** Unpaired surrogates have no UTF-8 form (Java would silently write '?' for them). */
+    private static void requireWellFormed(String piece) {
+        for (int i = 0; i < piece.length(); i++) {
+            char c = piece.charAt(i);
+            if (!Character.isSurrogate(c)) continue;
+            if (Character.isHighSurrogate(c) && i + 1 < piece.length() && Character.isLowSurrogate(piece.charAt(i + 1))) {
+                i++;
+                continue;
+            }
+            throw new IllegalArgumentException(String.format("the text contains an unpaired UTF-16 surrogate U+%04X"
+                    + " (in \"%s\"), which is not Unicode text and has no UTF-8 encoding; fix the text's decoding", (int) c, piece));
+        }
     }
 
     private int[] merge(byte[] bytes) {

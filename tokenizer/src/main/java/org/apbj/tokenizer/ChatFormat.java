@@ -40,14 +40,17 @@ public final class ChatFormat {
 
     private final Family family;
     private final Tokenizer tokenizer;
+    private final String systemPrompt;
     private final String header;
     private final String assistantTurn;
     private final int[] headerIds;
     private final int[] stopTokenIds;
 
-    private ChatFormat(Family family, Tokenizer tokenizer, String header, String assistantTurn, List<String> stopTokens) {
+    private ChatFormat(Family family, Tokenizer tokenizer, String systemPrompt, String header, String assistantTurn,
+                       List<String> stopTokens) {
         this.family = family;
         this.tokenizer = tokenizer;
+        this.systemPrompt = systemPrompt;
         this.header = header;
         this.assistantTurn = assistantTurn;
         this.headerIds = tokenizer.encode(header);
@@ -94,26 +97,52 @@ public final class ChatFormat {
      * @throws IllegalArgumentException if the tokenizer lacks a special token the format needs
      */
     public static ChatFormat of(Family family, Tokenizer tokenizer) {
+        return of(family, tokenizer, switch (family) {
+            case LLAMA3 -> LLAMA3_SYSTEM_PROMPT;
+            case QWEN_CHATML -> QWEN_SYSTEM_PROMPT;
+            case PLAIN, TINY_NIAH -> null;
+        });
+    }
+
+    /**
+     * This format with another system prompt (Llama-3 and Qwen only); qpos follows from the new header.
+     *
+     * @throws IllegalArgumentException for a family without a system turn
+     */
+    public ChatFormat withSystemPrompt(String prompt) {
+        if (systemPrompt == null) {
+            throw new IllegalArgumentException("the " + family + " chat format has no system prompt to replace");
+        }
+        return of(family, tokenizer, prompt);
+    }
+
+    /** The system prompt in the header, or null for formats without one. */
+    public String systemPrompt() {
+        return systemPrompt;
+    }
+
+    private static ChatFormat of(Family family, Tokenizer tokenizer, String systemPrompt) {
         return switch (family) {
             case LLAMA3 -> {
                 require(tokenizer, family, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>");
-                yield new ChatFormat(family, tokenizer,
-                        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n" + LLAMA3_SYSTEM_PROMPT
+                // Llama-3's template trims message contents, the system prompt's too.
+                yield new ChatFormat(family, tokenizer, systemPrompt,
+                        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n" + systemPrompt.strip()
                                 + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n",
                         "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
                         List.of("<|eot_id|>", "<|end_of_text|>"));
             }
             case QWEN_CHATML -> {
                 require(tokenizer, family, "<|im_start|>", "<|im_end|>");
-                yield new ChatFormat(family, tokenizer,
-                        "<|im_start|>system\n" + QWEN_SYSTEM_PROMPT + "<|im_end|>\n<|im_start|>user\n",
+                yield new ChatFormat(family, tokenizer, systemPrompt,
+                        "<|im_start|>system\n" + systemPrompt + "<|im_end|>\n<|im_start|>user\n",
                         "<|im_end|>\n<|im_start|>assistant\n",
                         List.of("<|im_end|>", "<|endoftext|>"));
             }
-            case PLAIN -> new ChatFormat(family, tokenizer, "", "", List.of());
+            case PLAIN -> new ChatFormat(family, tokenizer, null, "", "", List.of());
             case TINY_NIAH -> {
                 require(tokenizer, family, "<|bos|>", "<|user|>", "<|assistant|>", "<|eot|>");
-                yield new ChatFormat(family, tokenizer, "<|bos|><|user|>", "<|assistant|>", List.of("<|eot|>"));
+                yield new ChatFormat(family, tokenizer, null, "<|bos|><|user|>", "<|assistant|>", List.of("<|eot|>"));
             }
         };
     }
@@ -162,7 +191,7 @@ public final class ChatFormat {
         return assistantTurn;
     }
 
-    /** The number of header tokens (APB's qpos): 16 for Llama-3, 24 for Qwen-2.5, 0 for plain, 2 for tiny-niah. */
+    /** The number of header tokens (APB's qpos): 16 for Llama-3, 24 for Qwen-2.5 (default system prompts), 0 for plain, 2 for tiny-niah. */
     public int qpos() {
         return headerIds.length;
     }

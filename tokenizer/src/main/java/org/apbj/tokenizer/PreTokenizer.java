@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * The pre-tokenizers of tokenizer.json used with byte-level BPE: they cut a text segment into
  * pieces, each of which the BPE model encodes on its own.
  */
-sealed interface PreTokenizer {
+sealed interface PreTokenizer permits PreTokenizer.Split, PreTokenizer.ByteLevelSplit, PreTokenizer.Sequence, LlamaPatternSplit {
     /** Appends the pieces of {@code text}, in order, to {@code out}. */
     void split(String text, List<String> out);
 

@@ -19,9 +19,11 @@ import java.util.Arrays;
  *       is part of the text: use {@code printf} or {@code echo -n} to leave it out), and prints the
  *       ids space-separated on one line.</li>
  *   <li>{@code --decode}: reads whitespace-separated ids and prints the decoded text and a newline.</li>
- *   <li>{@code --add-bos}: encode with Hugging Face's {@code add_special_tokens=True}, i.e. what the
- *       tokenizer's post-processor adds (Llama-3: {@code <|begin_of_text|>}; Qwen-2.5 and tiny-niah
- *       add nothing). Without it, as {@code add_special_tokens=False}.</li>
+ *   <li>{@code --add-bos}: add what Hugging Face's {@code add_special_tokens=True} adds (the
+ *       post-processor's template: {@code <|begin_of_text|>} for Llama-3); where the template adds
+ *       nothing but tokenizer_config.json names a {@code bos_token} (tiny-niah: {@code <|bos|>}),
+ *       prepend that. A tokenizer with neither (Qwen-2.5) has no BOS and gets none. Without the
+ *       flag, as {@code add_special_tokens=False}.</li>
  *   <li>{@code --no-special}: when encoding, special-token strings in the text are ordinary text
  *       (HF {@code split_special_tokens=True}); when decoding, special tokens are left out (HF
  *       {@code skip_special_tokens=True}).</li>
@@ -38,7 +40,8 @@ public final class TokenizeCommand {
             if (addBos) throw new IllegalArgumentException("--add-bos applies to encoding only; leave it out with --decode");
             out.println(tokenizer.decode(parseIds(new String(input, StandardCharsets.US_ASCII)), noSpecial));
         } else {
-            int[] ids = tokenizer.encode(strictUtf8(input), addBos, !noSpecial);
+            int[] ids = tokenizer.encode(strictUtf8(input), false, !noSpecial);
+            if (addBos) ids = withBos(tokenizer, ids);
             StringBuilder line = new StringBuilder(ids.length * 6);
             for (int i = 0; i < ids.length; i++) {
                 if (i > 0) line.append(' ');
@@ -47,6 +50,15 @@ public final class TokenizeCommand {
             out.println(line);
         }
         out.flush();
+    }
+
+    static int[] withBos(Tokenizer tokenizer, int[] ids) {
+        int[] templated = tokenizer.addSpecialTokens(ids);
+        if (templated.length > ids.length || tokenizer.bosId().isEmpty()) return templated;
+        int[] out = new int[ids.length + 1];
+        out[0] = tokenizer.bosId().getAsInt();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
     }
 
     static int[] parseIds(String text) {

@@ -121,6 +121,11 @@ public final class Tokenizer {
         return postProcessor.apply(ids.toArray(), addSpecialTokens);
     }
 
+    /** What the post-processor adds around already encoded ids (Llama-3: BOS first; others: nothing). */
+    public int[] addSpecialTokens(int[] ids) {
+        return postProcessor.apply(ids, true);
+    }
+
     private void encodeSegment(String segment, List<String> pieces, IntList ids) {
         pieces.clear();
         preTokenizer.split(segment, pieces);
@@ -209,6 +214,11 @@ public final class Tokenizer {
     /** The EOS token id named by tokenizer_config.json's eos_token, if any. */
     public OptionalInt eosId() {
         return eosToken == null ? OptionalInt.empty() : tokenId(eosToken);
+    }
+
+    /** Empties the internal cache of encoded pieces (only measurements need this). */
+    void clearCache() {
+        model.clearCache();
     }
 
     /** Where this tokenizer was loaded from. */

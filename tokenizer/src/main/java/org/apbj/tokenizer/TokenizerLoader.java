@@ -115,11 +115,17 @@ final class TokenizerLoader {
                     n.path("use_regex").asBoolean(true));
             case "Split" -> {
                 JsonNode pattern = n.path("pattern");
+                PreTokenizer.Behavior behavior = behavior(n.path("behavior").asText(), source);
+                boolean invert = n.path("invert").asBoolean(false);
+                if (pattern.path("Regex").isTextual() && behavior == PreTokenizer.Behavior.ISOLATED && !invert) {
+                    LlamaPatternSplit fast = LlamaPatternSplit.forRegex(pattern.path("Regex").asText());
+                    if (fast != null) yield fast;
+                }
                 Pattern p;
                 if (pattern.path("Regex").isTextual()) p = OnigurumaPatterns.compile(pattern.path("Regex").asText());
                 else if (pattern.path("String").isTextual()) p = Pattern.compile(Pattern.quote(pattern.path("String").asText()));
                 else throw new TokenizerFormatException(source + ": Split pre-tokenizer without a Regex or String pattern: " + n);
-                yield new PreTokenizer.Split(p, behavior(n.path("behavior").asText(), source), n.path("invert").asBoolean(false));
+                yield new PreTokenizer.Split(p, behavior, invert);
             }
             default -> throw unsupported(source, "pre-tokenizer", type, "Sequence, Split, ByteLevel");
         };
@@ -142,6 +148,7 @@ final class TokenizerLoader {
             case PreTokenizer.ByteLevelSplit b -> true;
             case PreTokenizer.Sequence s -> s.stages().stream().anyMatch(TokenizerLoader::containsByteLevel);
             case PreTokenizer.Split s -> false;
+            case LlamaPatternSplit s -> false;
         };
     }
 

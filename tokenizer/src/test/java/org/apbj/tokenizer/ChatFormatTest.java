@@ -102,6 +102,24 @@ class ChatFormatTest {
     }
 
     @Test
+    void customSystemPromptChangesTheHeaderAndQpos() {
+        Tokenizer tokenizer = SharedTokenizers.get("qwen2_5");
+        ChatFormat format = ChatFormat.forTokenizer(tokenizer).withSystemPrompt("You are a helpful assistant.");
+        ApbPrompt p = format.render(DOCUMENT, QUESTION, PREFIX);
+        String header = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n";
+        assertEquals(header, tokenizer.decode(p.header()));
+        // <|im_start|> system \n You are a helpful assistant . <|im_end|> \n <|im_start|> user \n
+        assertEquals(14, p.qpos());
+        Tokenizer llama = SharedTokenizers.get("llama3");
+        ChatFormat llamaFormat = ChatFormat.forTokenizer(llama).withSystemPrompt("  Be brief. ");
+        assertEquals("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\n", llamaFormat.header());
+        assertEquals(13, llamaFormat.qpos()); // bos sh system eh \n\n Be brief . eot sh user eh \n\n
+        assertThrows(IllegalArgumentException.class,
+                () -> ChatFormat.forFamily("plain", tokenizer).withSystemPrompt("x"));
+    }
+
+    @Test
     void plainFormatHasNoHeader() {
         Tokenizer tokenizer = SharedTokenizers.get("qwen2_5");
         ChatFormat format = ChatFormat.forFamily("plain", tokenizer);

@@ -9,7 +9,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
-import org.apbj.model.RopeFrequencies;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;

@@ -58,13 +58,16 @@ public final class MpjCommunicator implements Communicator {
     }
 
     /** Prints the cause on stderr and ends the process (all ranks, with the multicore device). */
-    static void exitProcess(String message, Throwable cause, int status) {
+    public static void exitProcess(String message, Throwable cause, int status) {
         System.err.println("apbj: " + message);
         if (cause != null) cause.printStackTrace(System.err);
         System.err.flush();
         System.out.flush();
         System.exit(status);
     }
+
+    /** Bounds every later collective by {@code timeout} (overrides -D{@value CommTimeout#PROPERTY}). */
+    public void setTimeout(Duration timeout) { watchdog.setTimeout(timeout); }
 
     @Override public int rank() { return rank; }
     @Override public int size() { return size; }

@@ -19,7 +19,7 @@ public final class Watchdog implements AutoCloseable {
     }
 
     private final int rank;
-    private final Duration timeout;
+    private volatile Duration timeout;
     private final Consumer<String> onTimeout;
     private final ScheduledThreadPoolExecutor timer;
 
@@ -37,11 +37,18 @@ public final class Watchdog implements AutoCloseable {
 
     public Duration timeout() { return timeout; }
 
+    /** Changes the bound of the calls guarded from now on. */
+    public void setTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        this.timeout = timeout;
+    }
+
     /** Runs {@code call}; checked exceptions come back as CommunicationException naming the operation. */
     public void guard(String operation, BlockingCall call) {
+        Duration bound = timeout;
         ScheduledFuture<?> alarm = timer.schedule(() -> onTimeout.accept("rank " + rank + ": " + operation
-                + " did not complete within " + timeout.toSeconds() + " s (-D" + CommTimeout.PROPERTY
-                + "): another rank is dead or stuck; ending the job"), timeout.toNanos(), TimeUnit.NANOSECONDS);
+                + " did not complete within " + bound.toSeconds() + " s (-D" + CommTimeout.PROPERTY
+                + "): another rank is dead or stuck; ending the job"), bound.toNanos(), TimeUnit.NANOSECONDS);
         try {
             call.run();
         } catch (RuntimeException e) {

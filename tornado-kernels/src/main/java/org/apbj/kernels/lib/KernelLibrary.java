@@ -18,6 +18,7 @@ public final class KernelLibrary {
     public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
     public static final Kernel ATTENTION = Kernel.of(Attention.class, "attention");
+    public static final Kernel MERGE_SPLITS = Kernel.of(Attention.class, "mergeSplits");
     public static final Kernel MERGE_ATTENTION = Kernel.of(LseMerge.class, "mergeAttention");
     public static final Kernel RETAINING_HIDDEN = Kernel.of(RetainingHeads.class, "retainingHidden");
     public static final Kernel RETAINING_OUT = Kernel.of(RetainingHeads.class, "retainingOut");
@@ -28,7 +29,7 @@ public final class KernelLibrary {
     public static final Kernel SAMPLE_TOP_P = Kernel.of(Sampling.class, "sampleTopP");
 
     private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
-            MATVEC, MATVEC_BF16_OUT, SWIGLU, ATTENTION, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
+            MATVEC, MATVEC_BF16_OUT, SWIGLU, ATTENTION, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     public static List<Kernel> all() { return ALL; }

@@ -11,9 +11,10 @@ import org.apbj.kernels.runtime.Grid;
  * The library's kernels as calls on one device: each method checks its arguments (a clear
  * exception naming the problem), picks the launch geometry (and the variant: the tiled GEMM or
  * the warp-per-column product for a few rows) and launches. Launches are asynchronous like
- * {@link Device#launch}; {@link Device#synchronize()} waits.
+ * {@link Device#launch}; {@link Device#synchronize()} waits. Not thread-safe: one per thread
+ * (it keeps scratch memory for split attention; {@link #close()} frees it).
  */
-public final class KernelOps {
+public final class KernelOps implements AutoCloseable {
     /** Rows up to which projections use {@link Matvec} (memory-bound) instead of {@link Gemm}. */
     public static final int MATVEC_MAX_ROWS = Matvec.MAX_ROWS;
     private static final int ELEMENTWISE_THREADS = 256;
@@ -139,9 +140,8 @@ public final class KernelOps {
     /** Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. */
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
                           int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse) {
-        if (headDim % 16 != 0 || headDim > Attention.MAX_HEAD_DIM || headDim <= 0) {
-            throw new IllegalArgumentException("attention supports head dims that are multiples of 16 up to "
-                    + Attention.MAX_HEAD_DIM + ", got " + headDim);
+        if (!Attention.supportsHeadDim(headDim)) {
+            throw new IllegalArgumentException("attention supports head dims 64 and 128, got " + headDim);
         }
         if (nKvHeads <= 0 || nHeads % nKvHeads != 0) {
             throw new IllegalArgumentException(nHeads + " query heads are not a multiple of " + nKvHeads + " KV heads");
@@ -160,8 +160,76 @@ public final class KernelOps {
         if (nq == 0) return;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int tiles = (nq + Attention.BQ - 1) / Attention.BQ;
-        device.launch(KernelLibrary.ATTENTION, Grid.of(tiles * Attention.THREADS, nHeads, Attention.THREADS, 1),
-                out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale);
+        int splits = attentionSplits(nq, nHeads, keys);
+        if (splits == 1) {
+            device.launch(KernelLibrary.ATTENTION, Grid.of(tiles * Attention.THREADS, nHeads, 1, Attention.THREADS, 1, 1),
+                    out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1));
+            return;
+        }
+        int keysPerSplit = keysPerSplit(keys, splits);
+        splits = (int) ((keys + keysPerSplit - 1) / keysPerSplit);
+        F32Array partOut = scratchOut((long) splits * nq * nHeads * headDim);
+        F32Array partLse = scratchLse((long) splits * nq * nHeads);
+        device.launch(KernelLibrary.ATTENTION, Grid.of(tiles * Attention.THREADS, nHeads, splits, Attention.THREADS, 1, 1),
+                partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, keysPerSplit);
+        device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
+                splits, nq, nHeads, headDim);
+    }
+
+    /**
+     * How many key ranges attention is split into: one unless the (query tile, head) groups
+     * are too few to fill a large GPU and there are keys enough for every split to stream at
+     * least {@link #MIN_KEYS_PER_SPLIT} of them (decoding, the phase-2 query, short blocks
+     * against long caches).
+     */
+    static int attentionSplits(int nq, int nHeads, long keys) {
+        long groups = (long) ((nq + Attention.BQ - 1) / Attention.BQ) * nHeads;
+        if (groups >= TARGET_GROUPS) return 1;
+        long byGroups = (TARGET_GROUPS + groups - 1) / groups;
+        long byKeys = keys / MIN_KEYS_PER_SPLIT;
+        return (int) Math.max(1, Math.min(Math.min(byGroups, byKeys), MAX_SPLITS));
+    }
+
+    static int keysPerSplit(long keys, int splits) {
+        long per = (keys + splits - 1) / splits;
+        return (int) ((per + Attention.BKV - 1) / Attention.BKV * Attention.BKV);
+    }
+
+    /** Groups that keep a large GPU busy (about two per streaming multiprocessor of an H100). */
+    static final int TARGET_GROUPS = 264;
+    static final int MIN_KEYS_PER_SPLIT = 4 * Attention.BKV;
+    static final int MAX_SPLITS = 64;
+
+    // Partial results of split attention, reused across calls (launches on one device run in order).
+    private F32Array scratchOut;
+    private F32Array scratchLse;
+
+    private F32Array scratchOut(long n) {
+        if (scratchOut == null || scratchOut.length() < n) scratchOut = regrow(scratchOut, n);
+        return scratchOut;
+    }
+
+    private F32Array scratchLse(long n) {
+        if (scratchLse == null || scratchLse.length() < n) scratchLse = regrow(scratchLse, n);
+        return scratchLse;
+    }
+
+    private F32Array regrow(F32Array old, long n) {
+        if (old != null) {
+            device.synchronize();   // earlier launches may still read it
+            old.close();
+        }
+        return device.allocF32(Math.max(n, 1));
+    }
+
+    /** Frees the scratch memory of split attention (the device frees it anyway when closed). */
+    @Override
+    public void close() {
+        if (scratchOut != null || scratchLse != null) device.synchronize();
+        if (scratchOut != null) scratchOut.close();
+        if (scratchLse != null) scratchLse.close();
+        scratchOut = null;
+        scratchLse = null;
     }
 
     /** (outA, lseA) ← exact merge with (outB, lseB), rows [0, nq). */

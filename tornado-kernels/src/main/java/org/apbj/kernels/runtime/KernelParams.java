@@ -18,8 +18,8 @@ import org.apbj.kernels.jit.CompiledKernel.ParamKind;
 
 /**
  * Turns launch arguments into the native values compiled kernels take: an array becomes its
- * buffer's address (device pointer or cl_mem), a primitive its bytes. Booleans travel as a
- * 32-bit int (0 or 1), since OpenCL C kernels cannot take bool.
+ * buffer's address (device pointer or cl_mem), a primitive its bytes. Booleans travel as one
+ * byte, 0 or 1 (PTX {@code .u8}; OpenCL C kernels cannot take bool, so {@code uchar}).
  */
 public final class KernelParams {
     private KernelParams() {}
@@ -96,7 +96,7 @@ public final class KernelParams {
             case DOUBLE -> arena.allocateFrom(ValueLayout.JAVA_DOUBLE, (Double) v);
             case SHORT -> arena.allocateFrom(ValueLayout.JAVA_SHORT, (Short) v);
             case BYTE -> arena.allocateFrom(ValueLayout.JAVA_BYTE, (Byte) v);
-            case BOOLEAN -> arena.allocateFrom(ValueLayout.JAVA_INT, (Boolean) v ? 1 : 0);
+            case BOOLEAN -> arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) ((Boolean) v ? 1 : 0));
         };
     }
 }

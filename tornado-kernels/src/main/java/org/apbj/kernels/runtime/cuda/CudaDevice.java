@@ -98,7 +98,13 @@ public final class CudaDevice implements Device {
     }
 
     private void makeCurrent() {
-        drv.check(drv.invoke(drv.ctxSetCurrent, context), "cuCtxSetCurrent", context);
+        int r;
+        try {
+            r = (int) drv.ctxSetCurrent.invokeExact(context);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cuCtxSetCurrent could not be called: " + t, t);
+        }
+        drv.check(r, "cuCtxSetCurrent", context);
     }
 
     /** Every public entry: open, and this thread's current context is ours. */
@@ -330,7 +336,9 @@ public final class CudaDevice implements Device {
     }
 
     private LoadedKernel loadModule(CompiledKernel ck, String displayName) {
-        int dynamicShared = ck.sharedBytes() > STATIC_SHARED_LIMIT ? ck.sharedBytes() : 0;
+        // Kernels declaring `.extern .shared` get their shared memory at launch (dynamic, which
+        // is the only way past 48 KiB); static `.shared` declarations need nothing at launch.
+        int dynamicShared = ck.source().contains(".extern .shared") ? ck.sharedBytes() : 0;
         if (ck.sharedBytes() > maxSharedOptIn) {
             throw new KernelLaunchException(displayName + " needs " + ck.sharedBytes() + " bytes of shared memory; "
                     + name + " allows at most " + maxSharedOptIn + " per block");
@@ -365,7 +373,7 @@ public final class CudaDevice implements Device {
             MemorySegment function;
             try {
                 function = drv.createHandle(drv.moduleGetFunction, "cuModuleGetFunction", module, a.allocateFrom(ck.entryName()));
-                if (dynamicShared > 0) {
+                if (dynamicShared > STATIC_SHARED_LIMIT) {
                     drv.check(drv.invoke(drv.funcSetAttribute, function, CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                             dynamicShared), "cuFuncSetAttribute", function, "MAX_DYNAMIC_SHARED_SIZE_BYTES", dynamicShared);
                 }

@@ -44,7 +44,7 @@ public final class CudaDriver {
     final MethodHandle init, driverGetVersion, deviceGetCount, deviceGet, deviceGetName, deviceGetAttribute,
             deviceTotalMem, primaryCtxRetain, primaryCtxRelease, ctxSetCurrent, streamCreate, streamSynchronize,
             streamDestroy, eventCreate, eventRecord, eventSynchronize, eventElapsedTime, eventDestroy, memAlloc, memFree,
-            memHostAlloc, memFreeHost, memcpyHtoD, memcpyDtoH, memcpyDtoD, memcpyHtoDAsync, memcpyDtoHAsync,
+            memHostAlloc, memFreeHost, memcpyHtoDAsync, memcpyDtoHAsync,
             memcpyDtoDAsync, memsetD8Async, memGetInfo, moduleLoadDataEx, moduleGetFunction, moduleUnload,
             funcSetAttribute, launchKernel, getErrorName, getErrorString;
 
@@ -68,15 +68,14 @@ public final class CudaDriver {
         eventCreate = lib.function("cuEventCreate", FunctionDescriptor.of(I, P, I));
         eventRecord = lib.function("cuEventRecord", FunctionDescriptor.of(I, P, P));
         eventSynchronize = lib.function("cuEventSynchronize", FunctionDescriptor.of(I, P));
-        eventElapsedTime = lib.function("cuEventElapsedTime", FunctionDescriptor.of(I, P, P, P));
+        // CUDA 13's header maps cuEventElapsedTime to _v2 (same signature); older drivers lack it
+        eventElapsedTime = lib.function(lib.has("cuEventElapsedTime_v2") ? "cuEventElapsedTime_v2" : "cuEventElapsedTime",
+                FunctionDescriptor.of(I, P, P, P));
         eventDestroy = lib.function("cuEventDestroy_v2", FunctionDescriptor.of(I, P));
         memAlloc = lib.function("cuMemAlloc_v2", FunctionDescriptor.of(I, P, L));
         memFree = lib.function("cuMemFree_v2", FunctionDescriptor.of(I, L));
         memHostAlloc = lib.function("cuMemHostAlloc", FunctionDescriptor.of(I, P, L, I));
         memFreeHost = lib.function("cuMemFreeHost", FunctionDescriptor.of(I, P));
-        memcpyHtoD = lib.function("cuMemcpyHtoD_v2", FunctionDescriptor.of(I, L, P, L));
-        memcpyDtoH = lib.function("cuMemcpyDtoH_v2", FunctionDescriptor.of(I, P, L, L));
-        memcpyDtoD = lib.function("cuMemcpyDtoD_v2", FunctionDescriptor.of(I, L, L, L));
         memcpyHtoDAsync = lib.function("cuMemcpyHtoDAsync_v2", FunctionDescriptor.of(I, L, P, L, P));
         memcpyDtoHAsync = lib.function("cuMemcpyDtoHAsync_v2", FunctionDescriptor.of(I, P, L, L, P));
         memcpyDtoDAsync = lib.function("cuMemcpyDtoDAsync_v2", FunctionDescriptor.of(I, L, L, L, P));

@@ -99,6 +99,15 @@ class JavaDeviceTest {
     }
 
     @Test
+    void barriersOrderSharedWritesOverManyRounds() {
+        int groups = 6, local = 128, rounds = 50;
+        I32Array errors = device.allocI32(groups * local);
+        errors.fill(-1);
+        device.launch(k("barrierRounds"), Grid.groups(groups, local), errors, rounds);
+        for (int i = 0; i < groups * local; i++) assertEquals(0, errors.get(i), "stale reads in work-item " + i);
+    }
+
+    @Test
     void independentKernelsHaveNoFeatures() {
         assertTrue(KernelFeatures.of(k("saxpy").method()).isEmpty());
         assertEquals(EnumSet.of(Feature.WARP), EnumSet.copyOf(KernelFeatures.of(k("warpSums").method())));

@@ -112,4 +112,19 @@ final class JavaTestKernels {
         out.set(ctx.globalIdx, 1f);
         ctx.globalBarrier();
     }
+
+    /** Rounds of write, barrier, read-neighbour, barrier: counts reads that saw a stale value. */
+    public static void barrierRounds(KernelContext ctx, I32Array errors, int rounds) {
+        int[] shared = ctx.allocateIntLocalArray(128);
+        int t = ctx.localIdx, n = ctx.localGroupSizeX;
+        int bad = 0;
+        for (int r = 0; r < rounds; r++) {
+            shared[t] = r * 1000 + t;
+            ctx.localBarrier();
+            int next = (t + 1) % n;
+            if (shared[next] != r * 1000 + next) bad++;
+            ctx.localBarrier();
+        }
+        errors.set(ctx.globalIdx, bad);
+    }
 }

@@ -56,7 +56,7 @@ class OpenCLDeviceTest {
 
     static final CompiledKernel SCALARS = new CompiledKernel("scalars", """
             #pragma OPENCL EXTENSION cl_khr_fp64 : enable
-            __kernel void scalars(__global long* out, long l, int i, short s, char b, int flag, float f, double d) {
+            __kernel void scalars(__global long* out, long l, int i, short s, char b, uchar flag, float f, double d) {
                 out[0] = l; out[1] = i; out[2] = s; out[3] = b; out[4] = flag;
                 out[5] = (long) (f * 1000.0f); out[6] = (long) (d * 1e6);
             }

@@ -1,10 +1,12 @@
-package org.apbj.model;
+package org.apbj.model.reference;
 
 import org.apbj.weights.ModelConfig;
 
 /**
- * RoPE inverse frequencies of a model, in the "rotate half" convention of Hugging Face Llama and
- * Qwen2: dimension i of a head (i < d/2) pairs with i + d/2 and turns by position · invFreq[i].
+ * RoPE inverse frequencies for the reference forward, in the "rotate half" convention of Hugging
+ * Face Llama and Qwen2: dimension i of a head (i < d/2) pairs with i + d/2 and turns by
+ * position · invFreq[i]. Computed here rather than taken from the kernel library so that the
+ * reference stays an independent check of it.
  */
 public final class RopeFrequencies {
     private RopeFrequencies() {}

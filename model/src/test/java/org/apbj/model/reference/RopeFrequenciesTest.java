@@ -1,4 +1,4 @@
-package org.apbj.model;
+package org.apbj.model.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,0 +1,53 @@
+package org.apbj.parallel;
+
+import org.apbj.parallel.comm.ExitCodes;
+import org.apbj.parallel.comm.MpjCommunicator;
+import org.apbj.parallel.rank.ConfigCheck;
+import org.apbj.parallel.rank.RankArgs;
+import org.apbj.parallel.rank.RankJob;
+import org.apbj.parallel.rank.RunReport;
+
+/**
+ * The program each MPJ Express rank runs ({@code mpjrun -np N -dev multicore -cp CP
+ * org.apbj.parallel.RankMain --model=... --method=apb ...}; options in {@link RankArgs}).
+ * With the multicore device the ranks are threads of one JVM, so nothing here is static
+ * mutable state. Failures end the whole job with a non-zero status and the cause on stderr:
+ * {@link ExitCodes#CONFIG_MISMATCH} when ranks disagree on the configuration,
+ * {@link ExitCodes#RANK_FAILED} when a rank throws, {@link ExitCodes#COMM_TIMEOUT} when a rank
+ * stops answering.
+ */
+public final class RankMain {
+    private RankMain() {}
+
+    public static void main(String[] args) {
+        runRank(args, RankHooks.NONE);
+    }
+
+    /** main() with hooks (tests inject faults and inconsistent arguments with them). */
+    public static void runRank(String[] args, RankHooks hooks) {
+        MpjCommunicator.Session session;
+        try {
+            session = MpjCommunicator.init(args);
+        } catch (Throwable t) {
+            MpjCommunicator.exitProcess("MPI initialisation failed: " + t, t, ExitCodes.RANK_FAILED);
+            return;
+        }
+        MpjCommunicator comm = session.communicator();
+        try {
+            RankArgs parsed = RankArgs.parse(hooks.arguments(comm.rank(), session.appArgs()));
+            if (parsed.commTimeout() != null) comm.setTimeout(parsed.commTimeout());
+            RunReport report = RankJob.run(comm, parsed, steps -> hooks.layerSteps(comm.rank(), steps));
+            if (comm.rank() == 0) {
+                if (parsed.output() != null) report.write(parsed.output());
+                System.out.printf("apbj: %s on %d ranks: prefill of %d tokens %.3f s (%.0f tokens/s), generated %s%n",
+                        report.method(), report.ranks(), report.contextTokens(), report.prefillSeconds(),
+                        report.prefillTokensPerSecond(), java.util.Arrays.toString(report.generated()));
+            }
+            comm.close();
+        } catch (ConfigCheck.MismatchException e) {
+            MpjCommunicator.exitProcess("rank " + comm.rank() + ": " + e.getMessage(), null, ExitCodes.CONFIG_MISMATCH);
+        } catch (Throwable t) {
+            comm.abort(t.toString(), t);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package org.apbj.parallel.rank;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apbj.parallel.strategy.Method;
+
+/**
+ * The command line of a rank: {@code --key=value} tokens (mpjrun passes single tokens).
+ *
+ * <pre>
+ * --model=DIR            Hugging Face model directory (config.json, *.safetensors)       required
+ * --heads=FILE           retaining heads (safetensors); default DIR/retaining_heads.safetensors if present
+ * --method=M             dense | ring | star | apb                                        required
+ * --request=FILE         JSON {"context": [ids], "query": [ids]}        (or --context= and --query=)
+ * --context=1,2,3        context token ids
+ * --query=4,5            query token ids
+ * --anchor=N --passing=N APB's l_a and l_p (default: the rule of ApbLengths)
+ * --qpos=N               chat-header tokens leading the anchor (default 0)
+ * --max-tokens=N         tokens to generate (default 32)
+ * --device=SPEC          auto | java[:T] | opencl[:P[:D]] | cuda[:N] (default auto: GPU r mod #GPUs)
+ * --gpu-map=0,1,..       GPU of each rank (also -Dapbj.gpu.map)
+ * --comm-timeout=S       seconds any collective may wait (default -Dapbj.comm.timeout.seconds or 300)
+ * --output=FILE          JSON report, written by rank 0
+ * --logits               also put the first token's logits into the report
+ * </pre>
+ */
+public record RankArgs(Path model, Path heads, Method method, int[] context, int[] query, Integer anchor, Integer passing,
+                       int qpos, int maxTokens, String device, String gpuMap, Duration commTimeout, Path output,
+                       boolean dumpLogits) {
+
+    private static final Set<String> KEYS = Set.of("model", "heads", "method", "request", "context", "query", "anchor",
+            "passing", "qpos", "max-tokens", "device", "gpu-map", "comm-timeout", "output", "logits");
+
+    public static RankArgs parse(String... args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String a : args) {
+            if (!a.startsWith("--")) throw new IllegalArgumentException("argument '" + a + "' is not --key=value; keys: " + KEYS);
+            int eq = a.indexOf('=');
+            String key = eq < 0 ? a.substring(2) : a.substring(2, eq);
+            if (!KEYS.contains(key)) throw new IllegalArgumentException("unknown option --" + key + "; known: " + KEYS);
+            m.put(key, eq < 0 ? "true" : a.substring(eq + 1));
+        }
+        Path model = Path.of(required(m, "model"));
+        if (!Files.isDirectory(model)) throw new IllegalArgumentException("--model=" + model + " is not a directory");
+        Path heads = m.containsKey("heads") ? Path.of(m.get("heads")) : model.resolve("retaining_heads.safetensors");
+        if (!Files.isRegularFile(heads)) {
+            if (m.containsKey("heads")) throw new IllegalArgumentException("--heads=" + heads + " does not exist");
+            heads = null;
+        }
+        Method method = Method.parse(required(m, "method"));
+        int[] context, query;
+        if (m.containsKey("request")) {
+            JsonNode root = readJson(Path.of(m.get("request")));
+            context = ids(root, "context", m.get("request"));
+            query = ids(root, "query", m.get("request"));
+        } else {
+            context = ids(required(m, "context"), "context");
+            query = ids(required(m, "query"), "query");
+        }
+        Duration timeout = m.containsKey("comm-timeout")
+                ? Duration.ofMillis((long) (positive(m.get("comm-timeout"), "comm-timeout") * 1000)) : null;
+        return new RankArgs(model, heads, method, context, query,
+                m.containsKey("anchor") ? (int) nonNegative(m.get("anchor"), "anchor") : null,
+                m.containsKey("passing") ? (int) nonNegative(m.get("passing"), "passing") : null,
+                m.containsKey("qpos") ? (int) nonNegative(m.get("qpos"), "qpos") : 0,
+                m.containsKey("max-tokens") ? (int) positive(m.get("max-tokens"), "max-tokens") : 32,
+                m.getOrDefault("device", "auto"), m.getOrDefault("gpu-map", System.getProperty("apbj.gpu.map")),
+                timeout, m.containsKey("output") ? Path.of(m.get("output")) : null, Boolean.parseBoolean(m.getOrDefault("logits", "false")));
+    }
+
+    /** The arguments back as a command line (for launching ranks). */
+    public String[] toArgs() {
+        var out = new java.util.ArrayList<String>();
+        out.add("--model=" + model);
+        if (heads != null) out.add("--heads=" + heads);
+        out.add("--method=" + method.id());
+        out.add("--context=" + join(context));
+        out.add("--query=" + join(query));
+        if (anchor != null) out.add("--anchor=" + anchor);
+        if (passing != null) out.add("--passing=" + passing);
+        out.add("--qpos=" + qpos);
+        out.add("--max-tokens=" + maxTokens);
+        out.add("--device=" + device);
+        if (gpuMap != null) out.add("--gpu-map=" + gpuMap);
+        if (commTimeout != null) out.add("--comm-timeout=" + commTimeout.toMillis() / 1000.0);
+        if (output != null) out.add("--output=" + output);
+        if (dumpLogits) out.add("--logits");
+        return out.toArray(String[]::new);
+    }
+
+    private static String join(int[] ids) {
+        return String.join(",", Arrays.stream(ids).mapToObj(Integer::toString).toList());
+    }
+
+    private static String required(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("missing --" + key + (key.equals("context") || key.equals("query")
+                    ? " (or --request=FILE with {\"context\": [...], \"query\": [...]})" : ""));
+        }
+        return v;
+    }
+
+    private static double positive(String v, String key) {
+        double d = number(v, key);
+        if (!(d > 0)) throw new IllegalArgumentException("--" + key + "=" + v + " must be positive");
+        return d;
+    }
+
+    private static double nonNegative(String v, String key) {
+        double d = number(v, key);
+        if (d < 0 || d != Math.rint(d)) throw new IllegalArgumentException("--" + key + "=" + v + " must be a whole number >= 0");
+        return d;
+    }
+
+    private static double number(String v, String key) {
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + "=" + v + " is not a number", e);
+        }
+    }
+
+    private static int[] ids(String csv, String what) {
+        try {
+            return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + what + " must be comma-separated token ids: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode readJson(Path p) {
+        try {
+            return new ObjectMapper().readTree(p.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the request " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int[] ids(JsonNode root, String field, String file) {
+        JsonNode arr = root.get(field);
+        if (arr == null || !arr.isArray()) {
+            throw new IllegalArgumentException("request " + file + " needs an array \"" + field + "\" of token ids");
+        }
+        int[] out = new int[arr.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!arr.get(i).canConvertToInt()) throw new IllegalArgumentException("request " + file + ": " + field + "[" + i + "] is not a token id");
+            out[i] = arr.get(i).asInt();
+        }
+        return out;
+    }
+}

@@ -1,0 +1,79 @@
+package org.apbj.parallel.rank;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apbj.parallel.strategy.Category;
+import org.apbj.parallel.strategy.Phase;
+
+/**
+ * What a job reports (written as JSON by rank 0): the request's shape, the generated tokens, the
+ * prefill time (slowest rank, from a common barrier), and per rank and layer the time per
+ * {@link Category} in milliseconds.
+ *
+ * @param firstLogitsSha256 SHA-256 of the first generated token's fp32 logits (bit patterns):
+ *                          equal runs give equal hashes
+ * @param firstLogits       the logits themselves, only with --logits
+ */
+public record RunReport(String method, int ranks, int contextTokens, int queryTokens, int blockSize, Integer anchorLength,
+                        Integer passingLength, int[] generated, String firstLogitsSha256, float[] firstLogits,
+                        double prefillSeconds, double prefillTokensPerSecond, List<RankTiming> perRank) {
+
+    /** @param totalsMs phase -> category -> ms; layers: one entry per (phase, layer), layer -1 = outside the layers */
+    public record RankTiming(int rank, String device, double prefillSeconds, Map<String, Map<String, Double>> totalsMs,
+                             List<LayerTiming> layers) {}
+
+    public record LayerTiming(String phase, int layer, Map<String, Double> ms) {}
+
+    /** Rebuilds one rank's timing from the slots of StepTimer.toMillis(). */
+    static RankTiming rankTiming(int rank, String device, double prefillSeconds, float[] ms, int offset, int numLayers) {
+        Map<String, Map<String, Double>> totals = new LinkedHashMap<>();
+        List<LayerTiming> layers = new ArrayList<>();
+        int cats = Category.values().length;
+        for (Phase p : Phase.values()) {
+            Map<String, Double> total = new LinkedHashMap<>();
+            for (Category c : Category.values()) total.put(c.name().toLowerCase(), 0.0);
+            for (int slot = 0; slot <= numLayers; slot++) {
+                int layer = slot == numLayers ? -1 : slot;
+                Map<String, Double> byCat = new LinkedHashMap<>();
+                double sum = 0;
+                for (Category c : Category.values()) {
+                    double v = ms[offset + (p.ordinal() * (numLayers + 1) + slot) * cats + c.ordinal()];
+                    byCat.put(c.name().toLowerCase(), v);
+                    total.merge(c.name().toLowerCase(), v, Double::sum);
+                    sum += v;
+                }
+                if (sum > 0) layers.add(new LayerTiming(p.name().toLowerCase(), layer, byCat));
+            }
+            totals.put(p.name().toLowerCase(), total);
+        }
+        return new RankTiming(rank, device, prefillSeconds, totals, layers);
+    }
+
+    public void write(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            mapper().writeValue(file.toFile(), this);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static RunReport read(Path file) {
+        try {
+            return mapper().readValue(file.toFile(), RunReport.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the report " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static ObjectMapper mapper() { return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT); }
+}

@@ -1,0 +1,152 @@
+package org.apbj.parallel.rank;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apbj.parallel.RankMain;
+import org.apbj.parallel.comm.CommunicationException;
+import org.apbj.parallel.comm.ExitCodes;
+import org.apbj.parallel.comm.InProcessRanks;
+import org.apbj.parallel.launch.MpjLauncher;
+import org.apbj.weights.SafetensorsFile;
+import org.apbj.weights.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The rank program end to end on tiny-niah: in-process ranks, then real MPJ Express ranks
+ * (multicore device) with the same arguments, which must produce the same tokens and the same
+ * logits bit for bit; and the failure modes: a rank throwing mid-layer, inconsistent ranks.
+ */
+class RankMainTest {
+
+    static Path model;
+    static int[] context, query;
+    @TempDir Path dir;
+
+    @BeforeAll
+    static void request() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isDirectory(d.resolve("models/tiny-niah"))) {
+                model = d.resolve("models/tiny-niah");
+                break;
+            }
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(model.resolve("golden/dense_1024.safetensors"))) {
+            for (Tensor t : f.tensors()) {
+                if (t.name().equals("input_ids")) {
+                    int[] ids = t.toIntArray();
+                    context = Arrays.copyOf(ids, 150);            // 2 ranks: blocks of 75
+                    query = Arrays.copyOfRange(ids, 983, ids.length);
+                }
+            }
+        }
+    }
+
+    private List<String> args(String method, Path output) {
+        List<String> a = new ArrayList<>(List.of("--model=" + model, "--method=" + method,
+                "--context=" + join(context), "--query=" + join(query), "--qpos=2", "--max-tokens=4", "--device=java:1",
+                "--comm-timeout=60", "--logits", "--output=" + output));
+        return a;
+    }
+
+    private static String join(int[] ids) {
+        return String.join(",", Arrays.stream(ids).mapToObj(Integer::toString).toList());
+    }
+
+    private MpjLauncher.Result mpj(String mainClass, List<String> args, int ranks) {
+        var job = new MpjLauncher.Job(ranks, mainClass, args, MpjLauncher.currentClasspath(), List.of("-Xss8m"), dir,
+                dir.resolve("job-" + System.nanoTime() + ".log"));
+        return new MpjLauncher().run(job, Duration.ofSeconds(150));
+    }
+
+    @Test
+    @Timeout(300)
+    void apbOnTwoMpjRanksEqualsTheInProcessRunBitForBit() {
+        RankArgs parsed = RankArgs.parse(args("apb", dir.resolve("inproc.json")).toArray(String[]::new));
+        RunReport inProcess = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0);
+        assertEquals(4, inProcess.generated().length);
+        assertEquals(75, inProcess.blockSize());
+        assertEquals(43, inProcess.anchorLength());   // B/4 = 18 -> 16, raised to hold 2 + 41 header and query tokens
+        assertEquals(9, inProcess.passingLength());   // B/8 = 9, below the tile: kept
+        assertEquals(2, inProcess.perRank().size());
+        float[] logits = inProcess.firstLogits();
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        assertEquals(best, inProcess.generated()[0], "the first token is the argmax of the reported logits");
+        assertTrue(logits[best] - logits[(best + 1) % logits.length] != 0);
+        assertTrue(inProcess.perRank().get(1).totalsMs().get("prefill").get("communication") >= 0);
+
+        Path out = dir.resolve("mpj.json");
+        MpjLauncher.Result r = mpj(RankMain.class.getName(), args("apb", out), 2);
+        assertTrue(r.succeeded(), () -> "MPJ job failed (exit " + r.exitCode() + "):\n" + r.output());
+        assertTrue(r.output().contains("apbj: apb on 2 ranks: prefill of 150 tokens"), r.output());
+        RunReport viaMpj = RunReport.read(out);
+        assertArrayEquals(inProcess.generated(), viaMpj.generated());
+        assertEquals(inProcess.firstLogitsSha256(), viaMpj.firstLogitsSha256(), "first-token logits differ in some bit");
+        assertArrayEquals(inProcess.firstLogits(), viaMpj.firstLogits());
+        assertEquals(inProcess.anchorLength(), viaMpj.anchorLength());
+        for (RunReport.RankTiming t : viaMpj.perRank()) {
+            assertTrue(t.totalsMs().get("prefill").values().stream().mapToDouble(Double::doubleValue).sum() > 0, "rank " + t.rank());
+            assertEquals(4 + 1, t.layers().stream().filter(l -> l.phase().equals("prefill")).count(), "4 layers + outside");
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void aRankThatThrowsMidLayerEndsAllRanksWithTheCause() {
+        List<String> a = new ArrayList<>(List.of("throw"));
+        a.addAll(args("ring", dir.resolve("never.json")));
+        MpjLauncher.Result r = mpj(FaultyRankMain.class.getName(), a, 2);
+        assertEquals(ExitCodes.RANK_FAILED, r.exitCode(), r.output());
+        assertTrue(r.output().contains("rank 1 aborts the job: java.lang.IllegalStateException: injected failure in the FFN of layer 1"),
+                r.output());
+        assertTrue(!Files.exists(dir.resolve("never.json")));
+    }
+
+    @Test
+    @Timeout(300)
+    void mismatchedRanksAreRefusedAtStartUpNamingTheField() {
+        List<String> a = new ArrayList<>(List.of("mismatch"));
+        a.addAll(args("apb", dir.resolve("never.json")));
+        MpjLauncher.Result r = mpj(FaultyRankMain.class.getName(), a, 2);
+        assertEquals(ExitCodes.CONFIG_MISMATCH, r.exitCode(), r.output());
+        assertTrue(r.output().contains("rank 1 differs from rank 0 in 'method'"), r.output());
+    }
+
+    @Test
+    @Timeout(60)
+    void inProcessMismatchFailsEveryRankBeforeLoadingTheModel() {
+        String[] base = args("ring", dir.resolve("x.json")).toArray(String[]::new);
+        var e = assertThrows(RuntimeException.class, () -> InProcessRanks.run(3, Duration.ofSeconds(20), comm -> {
+            String[] mine = base.clone();
+            if (comm.rank() == 2) mine[3] = "--query=" + join(Arrays.copyOf(query, 5));
+            return RankJob.run(comm, RankArgs.parse(mine));
+        }));
+        assertTrue(e instanceof ConfigCheck.MismatchException || e instanceof CommunicationException, e.toString());
+        assertTrue(e.getMessage().contains("rank 2 differs from rank 0 in 'query token ids'"), e.getMessage());
+    }
+
+    @Test
+    void argumentsAreValidatedWithTheFix() {
+        var e = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=apb", "--context=1,2"));
+        assertTrue(e.getMessage().contains("missing --query"), e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=fast", "--context=1", "--query=2"));
+        assertTrue(e2.getMessage().contains("unknown method 'fast'"), e2.getMessage());
+        var e3 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--modle=x"));
+        assertTrue(e3.getMessage().contains("unknown option --modle"), e3.getMessage());
+        RankArgs ok = RankArgs.parse(args("apb", dir.resolve("o.json")).toArray(String[]::new));
+        assertEquals(ok.toString().length() > 0, true);
+        assertArrayEquals(query, RankArgs.parse(ok.toArgs()).query());
+    }
+}

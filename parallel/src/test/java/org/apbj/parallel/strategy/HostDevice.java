@@ -1,0 +1,50 @@
+package org.apbj.parallel.strategy;
+
+import java.lang.foreign.MemorySegment;
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.F16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.I64Array;
+import org.apbj.kernels.api.I8Array;
+import org.apbj.kernels.runtime.Backend;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.Kernel;
+import org.apbj.kernels.runtime.Grid;
+
+/** A test device whose arrays are plain host memory; it launches no kernels (HostLayerSteps computes in Java). */
+final class HostDevice implements Device {
+
+    @Override public Backend backend() { return Backend.JAVA; }
+    @Override public String name() { return "host test device"; }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <A extends DeviceArray> A alloc(Class<A> type, long length) {
+        Object a;
+        if (type == F32Array.class) a = F32Array.allocate(length);
+        else if (type == BF16Array.class) a = BF16Array.allocate(length);
+        else if (type == I32Array.class) a = I32Array.allocate(length);
+        else if (type == F16Array.class) a = new F16Array(org.apbj.kernels.api.HostBuffer.allocate(length * 2));
+        else if (type == I64Array.class) a = new I64Array(org.apbj.kernels.api.HostBuffer.allocate(length * 8));
+        else if (type == I8Array.class) a = new I8Array(org.apbj.kernels.api.HostBuffer.allocate(length));
+        else throw new IllegalArgumentException("unknown array type " + type);
+        return (A) a;
+    }
+
+    @Override
+    public void copy(DeviceArray dst, long dstIndex, DeviceArray src, long srcIndex, long count) {
+        if (dst.getClass() != src.getClass()) throw new IllegalArgumentException("copy between " + src + " and " + dst);
+        int eb = src.elementBytes();
+        if ((srcIndex + count) > src.length() || (dstIndex + count) > dst.length()) {
+            throw new IndexOutOfBoundsException("copy of " + count + " from " + srcIndex + " of " + src + " to " + dstIndex + " of " + dst);
+        }
+        MemorySegment.copy(src.segment(), srcIndex * eb, dst.segment(), dstIndex * eb, count * eb);
+    }
+
+    @Override public void launch(Kernel kernel, Grid grid, Object... args) { throw new UnsupportedOperationException("host test device runs no kernels"); }
+    @Override public void synchronize() {}
+    @Override public MemoryStats memory() { return new MemoryStats(0, 0, Long.MAX_VALUE, Long.MAX_VALUE); }
+    @Override public void close() {}
+}

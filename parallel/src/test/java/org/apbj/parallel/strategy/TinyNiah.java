@@ -1,0 +1,51 @@
+package org.apbj.parallel.strategy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.java.JavaDevice;
+import org.apbj.model.Transformer;
+import org.apbj.weights.ModelWeights;
+import org.apbj.weights.RetainingHeads;
+import org.apbj.weights.SafetensorsFile;
+import org.apbj.weights.Tensor;
+
+/** The repository's tiny-niah model and its golden prompt (983 context + 41 query tokens). */
+final class TinyNiah {
+    static final int QPOS = 2;
+    static final int GOLDEN_CONTEXT = 983;
+
+    private TinyNiah() {}
+
+    static Path dir() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path c = d.resolve("models").resolve("tiny-niah");
+            if (Files.isDirectory(c)) return c;
+        }
+        throw new IllegalStateException("models/tiny-niah not found above " + Path.of("").toAbsolutePath());
+    }
+
+    static int[] goldenIds() {
+        try (SafetensorsFile f = SafetensorsFile.open(dir().resolve("golden/dense_1024.safetensors"))) {
+            for (Tensor t : f.tensors()) if (t.name().equals("input_ids")) return t.toIntArray();
+        }
+        throw new IllegalStateException("golden input_ids missing");
+    }
+
+    /** The golden query, after the first {@code contextTokens} tokens of its context. */
+    static int[][] request(int contextTokens) {
+        int[] ids = goldenIds();
+        return new int[][] {Arrays.copyOf(ids, contextTokens), Arrays.copyOfRange(ids, GOLDEN_CONTEXT, ids.length)};
+    }
+
+    /** A Transformer on its own single-threaded Java device: one per in-process rank. */
+    static Transformer load() {
+        Device device = new JavaDevice(1, Duration.ofSeconds(60));
+        try (ModelWeights w = ModelWeights.open(dir());
+             RetainingHeads heads = RetainingHeads.load(dir().resolve("retaining_heads.safetensors"), w.config())) {
+            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(64));
+        }
+    }
+}

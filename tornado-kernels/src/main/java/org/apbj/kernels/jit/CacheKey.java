@@ -1,0 +1,49 @@
+package org.apbj.kernels.jit;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import org.apbj.kernels.jit.front.CalleeScanner;
+import org.apbj.kernels.runtime.Kernel;
+
+/** SHA-256 of the compiler version, target, bytecode of the kernel and its callees, and constants. */
+final class CacheKey {
+    /** Bump when the generated code changes for the same input, to invalidate disk caches. */
+    static final String COMPILER_VERSION = "apbj-jit-1";
+
+    private CacheKey() {}
+
+    static String of(Kernel kernel, Target target, Object[] constants) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            update(md, COMPILER_VERSION);
+            update(md, target.kind() + ":" + target.arch());
+            for (Map.Entry<String, byte[]> e : CalleeScanner.bytecode(kernel.method()).entrySet()) {
+                update(md, e.getKey());
+                md.update(e.getValue());
+            }
+            for (int i = 0; i < constants.length; i++) {
+                if (constants[i] != null) update(md, i + "=" + constants[i].getClass().getSimpleName() + ":" + bitsOf(constants[i]));
+            }
+            return HexFormat.of().formatHex(md.digest()).substring(0, 40);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    /** Floats by their bits, so that -0.0 and NaN payloads are distinct constants. */
+    private static String bitsOf(Object v) {
+        return switch (v) {
+            case Float f -> Integer.toHexString(Float.floatToRawIntBits(f));
+            case Double d -> Long.toHexString(Double.doubleToRawLongBits(d));
+            default -> v.toString();
+        };
+    }
+
+    private static void update(MessageDigest md, String s) {
+        md.update(s.getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+    }
+}

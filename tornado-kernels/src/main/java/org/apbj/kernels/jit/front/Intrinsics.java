@@ -1,0 +1,406 @@
+package org.apbj.kernels.jit.front;
+
+import java.lang.classfile.instruction.ConvertInstruction;
+import java.lang.classfile.instruction.FieldInstruction;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import org.apbj.kernels.jit.Target;
+import org.apbj.kernels.jit.ir.ArrayRef;
+import org.apbj.kernels.jit.ir.ElemType;
+import org.apbj.kernels.jit.ir.Imm;
+import org.apbj.kernels.jit.ir.Instr;
+import org.apbj.kernels.jit.ir.Instr.BinOp;
+import org.apbj.kernels.jit.ir.Instr.CmpOp;
+import org.apbj.kernels.jit.ir.Instr.ConvOp;
+import org.apbj.kernels.jit.ir.Instr.ShuffleMode;
+import org.apbj.kernels.jit.ir.Instr.UnOp;
+import org.apbj.kernels.jit.ir.Reg;
+import org.apbj.kernels.jit.ir.Special;
+import org.apbj.kernels.jit.ir.Type;
+
+/**
+ * Calls and field reads the compiler maps to device operations instead of inlining:
+ * KernelContext ids, barriers, shared arrays and warp exchanges; device-array access;
+ * KernelMath and the java.lang.Math / Float functions with the same meaning.
+ */
+final class Intrinsics {
+    private Intrinsics() {}
+
+    static final String API = "org.apbj.kernels.api.";
+    static final String CONTEXT = API + "KernelContext";
+
+    // ---- fields --------------------------------------------------------------------------------
+
+    static void field(Interpreter in, FieldInstruction f) {
+        String owner = f.owner().asInternalName().replace('/', '.');
+        String name = f.name().stringValue();
+        switch (f.opcode()) {
+            case GETFIELD -> {
+                StackVal receiver = in.pop();
+                if (!(receiver.abs() instanceof AbsVal.Ctx) || !owner.equals(CONTEXT)) {
+                    throw in.error("field read " + owner + "." + name + ": kernels cannot read object fields",
+                            "pass the value as a kernel parameter");
+                }
+                Special s = contextField(name);
+                if (s == null) throw in.error("KernelContext." + name + " is not a launch coordinate", "use the id and size fields");
+                Reg dst = in.temp(Type.I32);
+                in.emit(new Instr.ReadSpecial(s, dst));
+                in.pushValue(Type.I32, dst);
+            }
+            case GETSTATIC -> in.pushConst(staticConstant(in, owner, name));
+            case PUTFIELD -> throw in.error("write to field " + owner + "." + name
+                    + ": kernels cannot write fields (KernelContext fields are read-only launch coordinates)",
+                    "use a local variable");
+            default -> throw in.error("write to static field " + owner + "." + name + ": kernels cannot write fields",
+                    "write results into a device-array parameter");
+        }
+    }
+
+    private static Special contextField(String name) {
+        return switch (name) {
+            case "globalIdx" -> Special.GLOBAL_ID_X; case "globalIdy" -> Special.GLOBAL_ID_Y; case "globalIdz" -> Special.GLOBAL_ID_Z;
+            case "localIdx" -> Special.LOCAL_ID_X; case "localIdy" -> Special.LOCAL_ID_Y; case "localIdz" -> Special.LOCAL_ID_Z;
+            case "groupIdx" -> Special.GROUP_ID_X; case "groupIdy" -> Special.GROUP_ID_Y; case "groupIdz" -> Special.GROUP_ID_Z;
+            case "globalGroupSizeX" -> Special.GLOBAL_SIZE_X; case "globalGroupSizeY" -> Special.GLOBAL_SIZE_Y;
+            case "globalGroupSizeZ" -> Special.GLOBAL_SIZE_Z;
+            case "localGroupSizeX" -> Special.LOCAL_SIZE_X; case "localGroupSizeY" -> Special.LOCAL_SIZE_Y;
+            case "localGroupSizeZ" -> Special.LOCAL_SIZE_Z;
+            default -> null;
+        };
+    }
+
+    /** A static final primitive field's value, read from the initialised class. */
+    private static Imm staticConstant(Interpreter in, String owner, String name) {
+        Field field;
+        try {
+            Class<?> c = Class.forName(owner, true, in.lifter().loader());
+            field = c.getDeclaredField(name);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw in.error("static field " + owner + "." + name + " cannot be resolved (" + e + ")", "use a literal constant");
+        }
+        int mod = field.getModifiers();
+        if (!Modifier.isStatic(mod) || !Modifier.isFinal(mod) || !field.getType().isPrimitive()) {
+            throw in.error("read of static field " + owner + "." + name + ": kernels may only read static final primitive constants",
+                    "make it static final, or pass the value as a (@Constant) kernel parameter");
+        }
+        try {
+            field.setAccessible(true);
+            Object v = field.get(null);
+            return switch (v) {
+                case Integer i -> Imm.ofInt(i);
+                case Short s -> Imm.ofInt(s);
+                case Byte b -> Imm.ofInt(b);
+                case Character ch -> Imm.ofInt(ch);
+                case Boolean b -> Imm.ofInt(b ? 1 : 0);
+                case Long l -> Imm.ofLong(l);
+                case Float f -> Imm.ofFloat(f);
+                case Double d -> Imm.ofDouble(d);
+                default -> throw new IllegalStateException("unexpected constant " + v);
+            };
+        } catch (IllegalAccessException | RuntimeException e) {
+            throw in.error("static field " + owner + "." + name + " cannot be read (" + e + ")", "use a literal constant");
+        }
+    }
+
+    // ---- static calls --------------------------------------------------------------------------
+
+    /** True if the call was an intrinsic (and has been interpreted). */
+    static boolean staticCall(Interpreter in, String owner, String name, MethodTypeDesc desc) {
+        String sig = name + desc.descriptorString();
+        return switch (owner) {
+            case API + "KernelMath" -> kernelMath(in, sig);
+            case "java.lang.Math", "java.lang.StrictMath" -> javaMath(in, sig);
+            case "java.lang.Float" -> floatBits(in, sig);
+            case "java.lang.Double" -> doubleBits(in, sig);
+            default -> false;
+        };
+    }
+
+    private static boolean kernelMath(Interpreter in, String sig) {
+        switch (sig) {
+            case "exp(F)F" -> in.unary(UnOp.EXP, Type.F32, in.pop());
+            case "log(F)F" -> in.unary(UnOp.LOG, Type.F32, in.pop());
+            case "sqrt(F)F" -> in.unary(UnOp.SQRT, Type.F32, in.pop());
+            case "rsqrt(F)F" -> in.unary(UnOp.RSQRT, Type.F32, in.pop());
+            case "tanh(F)F" -> in.unary(UnOp.TANH, Type.F32, in.pop());
+            case "floor(F)F" -> in.unary(UnOp.FLOOR, Type.F32, in.pop());
+            case "ceil(F)F" -> in.unary(UnOp.CEIL, Type.F32, in.pop());
+            case "abs(F)F" -> in.unary(UnOp.ABS, Type.F32, in.pop());
+            case "abs(I)I" -> in.unary(UnOp.ABS, Type.I32, in.pop());
+            case "pow(FF)F" -> binary(in, BinOp.POW, Type.F32);
+            case "min(FF)F" -> binary(in, BinOp.MIN, Type.F32);
+            case "max(FF)F" -> binary(in, BinOp.MAX, Type.F32);
+            case "min(II)I" -> binary(in, BinOp.MIN, Type.I32);
+            case "max(II)I" -> binary(in, BinOp.MAX, Type.I32);
+            case "fma(FFF)F" -> fma(in, Type.F32);
+            case "bf16ToFloat(S)F" -> in.convert(ConvOp.BF16_TO_F32, Type.F32, in.pop());
+            case "floatToBf16(F)S" -> in.convert(ConvOp.F32_TO_BF16, Type.I32, in.pop());
+            case "halfToFloat(S)F" -> in.convert(ConvOp.F16_TO_F32, Type.F32, in.pop());
+            case "floatToHalf(F)S" -> in.convert(ConvOp.F32_TO_F16, Type.I32, in.pop());
+            default -> { return false; }   // e.g. silu: inlined from its Java body
+        }
+        return true;
+    }
+
+    private static boolean javaMath(Interpreter in, String sig) {
+        switch (sig) {
+            case "abs(I)I" -> in.unary(UnOp.ABS, Type.I32, in.pop());
+            case "abs(J)J" -> in.unary(UnOp.ABS, Type.I64, in.pop());
+            case "abs(F)F" -> in.unary(UnOp.ABS, Type.F32, in.pop());
+            case "abs(D)D" -> in.unary(UnOp.ABS, Type.F64, in.pop());
+            case "min(II)I" -> binary(in, BinOp.MIN, Type.I32);
+            case "max(II)I" -> binary(in, BinOp.MAX, Type.I32);
+            case "min(JJ)J" -> binary(in, BinOp.MIN, Type.I64);
+            case "max(JJ)J" -> binary(in, BinOp.MAX, Type.I64);
+            case "min(FF)F" -> binary(in, BinOp.MIN, Type.F32);
+            case "max(FF)F" -> binary(in, BinOp.MAX, Type.F32);
+            case "min(DD)D" -> binary(in, BinOp.MIN, Type.F64);
+            case "max(DD)D" -> binary(in, BinOp.MAX, Type.F64);
+            case "fma(FFF)F" -> fma(in, Type.F32);
+            case "fma(DDD)D" -> fma(in, Type.F64);
+            case "sqrt(D)D" -> doubleFunction(in, UnOp.SQRT, false);
+            case "floor(D)D" -> doubleFunction(in, UnOp.FLOOR, false);
+            case "ceil(D)D" -> doubleFunction(in, UnOp.CEIL, false);
+            case "exp(D)D" -> doubleFunction(in, UnOp.EXP, true);
+            case "log(D)D" -> doubleFunction(in, UnOp.LOG, true);
+            case "tanh(D)D" -> doubleFunction(in, UnOp.TANH, true);
+            case "pow(DD)D" -> doublePow(in);
+            default -> { return false; }
+        }
+        return true;
+    }
+
+    /**
+     * Math.f(double). When the argument is a widened float and the result is narrowed right
+     * back ({@code (float) Math.exp(x)}), the float version is used, as KernelMath does.
+     */
+    private static void doubleFunction(Interpreter in, UnOp op, boolean transcendental) {
+        StackVal arg = in.peek(0);
+        if (arg.widenedFrom() != null && in.nextInBlock() instanceof ConvertInstruction c
+                && c.opcode() == java.lang.classfile.Opcode.D2F) {
+            in.pop();
+            in.skipNext();
+            in.unary(op, Type.F32, arg.widenedFrom());
+            return;
+        }
+        if (transcendental) requireDoubleMath(in, op.name().toLowerCase());
+        in.unary(op, Type.F64, in.pop());
+    }
+
+    private static void doublePow(Interpreter in) {
+        StackVal y = in.peek(0), x = in.peek(1);
+        if (x.widenedFrom() != null && y.widenedFrom() != null && in.nextInBlock() instanceof ConvertInstruction c
+                && c.opcode() == java.lang.classfile.Opcode.D2F) {
+            in.pop();
+            in.pop();
+            in.skipNext();
+            in.binary(BinOp.POW, Type.F32, x.widenedFrom(), y.widenedFrom());
+            return;
+        }
+        requireDoubleMath(in, "pow");
+        binary(in, BinOp.POW, Type.F64);
+    }
+
+    private static void requireDoubleMath(Interpreter in, String fn) {
+        if (in.lifter().target().kind() == Target.Kind.PTX) {
+            throw in.error("double-precision Math." + fn + " is not implemented for PTX (only sqrt, abs, min, max, floor, ceil, fma are)",
+                    "compute in float: (float) Math." + fn + "(floatValue) or KernelMath." + fn);
+        }
+    }
+
+    private static boolean floatBits(Interpreter in, String sig) {
+        switch (sig) {
+            case "floatToRawIntBits(F)I" -> bits(in, ConvOp.F_BITS, Type.I32);
+            case "intBitsToFloat(I)F" -> bits(in, ConvOp.BITS_F, Type.F32);
+            case "floatToIntBits(F)I" -> {
+                // Like the raw bits, but every NaN becomes the canonical 0x7fc00000.
+                StackVal v = in.pop();
+                Imm c = Interpreter.constOf(v);
+                if (c != null) { in.pushConst(Imm.ofInt(Float.floatToIntBits(c.floatValue()))); return true; }
+                Reg raw = in.temp(Type.I32), nan = in.temp(Type.PRED), out = in.temp(Type.I32);
+                in.emit(new Instr.Convert(ConvOp.F_BITS, raw, v.op()));
+                in.emit(new Instr.Compare(CmpOp.NE, true, nan, v.op(), v.op()));
+                in.emit(new Instr.Select(out, nan, Imm.ofInt(0x7fc00000), raw));
+                in.pushValue(Type.I32, out);
+            }
+            case "isNaN(F)Z" -> {
+                StackVal v = in.pop();
+                Imm c = Interpreter.constOf(v);
+                if (c != null) { in.pushConst(Imm.ofInt(Float.isNaN(c.floatValue()) ? 1 : 0)); return true; }
+                Reg nan = in.temp(Type.PRED), out = in.temp(Type.I32);
+                in.emit(new Instr.Compare(CmpOp.NE, true, nan, v.op(), v.op()));
+                in.emit(new Instr.Select(out, nan, Imm.ofInt(1), Imm.ofInt(0)));
+                in.pushValue(Type.I32, out);
+            }
+            case "float16ToFloat(S)F" -> in.convert(ConvOp.F16_TO_F32, Type.F32, in.pop());
+            case "floatToFloat16(F)S" -> in.convert(ConvOp.F32_TO_F16, Type.I32, in.pop());
+            default -> { return false; }
+        }
+        return true;
+    }
+
+    private static boolean doubleBits(Interpreter in, String sig) {
+        switch (sig) {
+            case "doubleToRawLongBits(D)J" -> bits(in, ConvOp.F_BITS, Type.I64);
+            case "longBitsToDouble(J)D" -> bits(in, ConvOp.BITS_F, Type.F64);
+            default -> { return false; }
+        }
+        return true;
+    }
+
+    private static void bits(Interpreter in, ConvOp op, Type to) {
+        StackVal v = in.pop();
+        Imm c = Interpreter.constOf(v);
+        if (c != null) { in.pushConst(ConstantFolder.convert(op, c)); return; }
+        Reg dst = in.temp(to);
+        in.emit(new Instr.Convert(op, dst, v.op()));
+        in.pushValue(to, dst);
+    }
+
+    private static void binary(Interpreter in, BinOp op, Type t) {
+        StackVal b = in.pop(), a = in.pop();
+        in.binary(op, t, a, b);
+    }
+
+    private static void fma(Interpreter in, Type t) {
+        StackVal c = in.pop(), b = in.pop(), a = in.pop();
+        Reg dst = in.temp(t);
+        in.emit(new Instr.Fma(dst, a.op(), b.op(), c.op()));
+        in.pushValue(t, dst);
+    }
+
+    // ---- virtual calls: KernelContext and device arrays -----------------------------------------
+
+    static boolean virtualCall(Interpreter in, String owner, String name, MethodTypeDesc desc) {
+        if (owner.equals(CONTEXT)) return contextCall(in, name, desc);
+        ElemType elem = switch (owner) {
+            case API + "F32Array" -> ElemType.F32;
+            case API + "BF16Array", API + "F16Array" -> ElemType.I16;
+            case API + "I32Array" -> ElemType.I32;
+            case API + "I8Array" -> ElemType.I8;
+            case API + "I64Array" -> ElemType.I64;
+            case API + "DeviceArray" -> ElemType.I8;
+            default -> null;
+        };
+        if (elem == null) return false;
+        arrayCall(in, owner, name, desc);
+        return true;
+    }
+
+    private static void arrayCall(Interpreter in, String owner, String name, MethodTypeDesc desc) {
+        int n = desc.parameterCount();
+        StackVal[] args = new StackVal[n];
+        for (int k = n - 1; k >= 0; k--) args[k] = in.pop();
+        StackVal receiver = in.pop();
+        if (!(receiver.abs() instanceof AbsVal.Arr(ArrayRef.Global g))) {
+            throw in.error("device array not known at compile time", "use the kernel's array parameters directly");
+        }
+        String simple = owner.substring(owner.lastIndexOf('.') + 1);
+        switch (name + "/" + n) {
+            case "get/1" -> {
+                Reg dst = in.temp(g.elem().regType);
+                in.emit(new Instr.Load(dst, g, args[0].op()));
+                in.pushValue(g.elem().regType, dst);
+            }
+            case "set/2" -> in.emit(new Instr.Store(g, args[0].op(), args[1].op()));
+            case "getFloat/1" -> {
+                Reg bits = in.temp(Type.I32);
+                in.emit(new Instr.Load(bits, g, args[0].op()));
+                ConvOp op = simple.equals("BF16Array") ? ConvOp.BF16_TO_F32 : ConvOp.F16_TO_F32;
+                in.convert(op, Type.F32, new StackVal(new AbsVal.Prim(Type.I32, null), bits));
+            }
+            case "setFloat/2" -> {
+                ConvOp op = simple.equals("BF16Array") ? ConvOp.F32_TO_BF16 : ConvOp.F32_TO_F16;
+                in.convert(op, Type.I32, args[1]);
+                StackVal bits = in.pop();
+                in.emit(new Instr.Store(g, args[0].op(), bits.op()));
+            }
+            case "atomicAdd/2" -> {
+                Type t = g.elem().regType;
+                Reg dst = in.temp(t);
+                in.emit(new Instr.AtomicAdd(dst, g, args[0].op(), args[1].op()));
+                in.pushValue(t, dst);
+            }
+            case "length/0", "size/0" -> throw in.error(simple + "." + name + "(): device array lengths are not passed to compiled kernels",
+                    "pass the length as an int (or @Constant) kernel parameter");
+            default -> throw in.error(simple + "." + name + " cannot be called in a kernel",
+                    "use get/set (and getFloat/setFloat, atomicAdd) with an int or long index");
+        }
+    }
+
+    private static boolean contextCall(Interpreter in, String name, MethodTypeDesc desc) {
+        String sig = name + desc.descriptorString();
+        switch (sig) {
+            case "localBarrier()V", "globalBarrier()V" -> {
+                in.pop();
+                in.fn().markBarriers();
+                in.emit(new Instr.Barrier());
+            }
+            case "allocateFloatLocalArray(I)[F" -> sharedArray(in, ElemType.F32);
+            case "allocateIntLocalArray(I)[I" -> sharedArray(in, ElemType.I32);
+            case "allocateHalfLocalArray(I)[S", "allocateBFloat16LocalArray(I)[S" -> sharedArray(in, ElemType.I16);
+            case "localLinearId()I" -> special(in, Special.LOCAL_LINEAR_ID);
+            case "laneId()I" -> special(in, Special.LANE_ID);
+            case "warpId()I" -> special(in, Special.WARP_ID);
+            case "shuffleDown(FI)F", "shuffleDown(II)I" -> shuffle(in, ShuffleMode.DOWN);
+            case "shuffleXor(FI)F", "shuffleXor(II)I" -> shuffle(in, ShuffleMode.XOR);
+            case "broadcast(FI)F", "broadcast(II)I" -> shuffle(in, ShuffleMode.IDX);
+            case "warpReduceSum(F)F", "warpReduceSum(I)I" -> warpReduce(in, BinOp.ADD);
+            case "warpReduceMax(F)F", "warpReduceMax(I)I" -> warpReduce(in, BinOp.MAX);
+            default -> throw in.error("KernelContext." + name + " cannot be used in a kernel",
+                    "use the id/size fields, barriers, allocate*LocalArray, shuffles and warp reductions");
+        }
+        return true;
+    }
+
+    private static void special(Interpreter in, Special s) {
+        in.pop();
+        Reg dst = in.temp(Type.I32);
+        in.emit(new Instr.ReadSpecial(s, dst));
+        in.pushValue(Type.I32, dst);
+    }
+
+    private static void sharedArray(Interpreter in, ElemType elem) {
+        StackVal count = in.pop();
+        in.pop();
+        Imm n = Interpreter.constOf(count);
+        if (n == null) {
+            throw in.error("shared array size is not a compile-time constant",
+                    "use a literal, a static final constant, or a @Constant kernel parameter as the size");
+        }
+        if (n.intValue() <= 0) throw in.error("shared array size " + n.intValue() + " must be positive", "use a positive size");
+        String name = in.nameOfNextStore("shared");
+        ArrayRef a = in.instance().allocation(in.index, () -> new ArrayRef.Shared(in.fn().uniqueName(name), elem, n.intValue()));
+        if (in.emitting()) in.fn().declare(a);
+        in.fn().markBarriers();
+        in.pushRef(new AbsVal.Arr(a));
+    }
+
+    private static void shuffle(Interpreter in, ShuffleMode mode) {
+        StackVal lane = in.pop(), v = in.pop();
+        in.pop();
+        in.fn().markWarpOps();
+        Type t = v.abs() instanceof AbsVal.Prim p ? p.type() : Type.I32;
+        Reg dst = in.temp(t);
+        in.emit(new Instr.Shuffle(mode, dst, v.op(), lane.op()));
+        in.pushValue(t, dst);
+    }
+
+    /** The butterfly of KernelContext.warpReduce*: v = op(v, shuffleXor(v, m)) for m = 16, 8, 4, 2, 1. */
+    private static void warpReduce(Interpreter in, BinOp op) {
+        StackVal v = in.pop();
+        in.pop();
+        in.fn().markWarpOps();
+        Type t = v.abs() instanceof AbsVal.Prim p ? p.type() : Type.I32;
+        StackVal acc = v;
+        for (int m = 16; m > 0; m >>= 1) {
+            Reg other = in.temp(t);
+            in.emit(new Instr.Shuffle(ShuffleMode.XOR, other, acc.op(), Imm.ofInt(m)));
+            Reg next = in.temp(t);
+            in.emit(new Instr.Binary(op, next, acc.op(), other));
+            acc = new StackVal(new AbsVal.Prim(t, null), next);
+        }
+        in.push(acc);
+    }
+}

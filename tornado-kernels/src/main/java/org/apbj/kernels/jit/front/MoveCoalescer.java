@@ -1,0 +1,121 @@
+package org.apbj.kernels.jit.front;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apbj.kernels.jit.ir.Block;
+import org.apbj.kernels.jit.ir.Instr;
+import org.apbj.kernels.jit.ir.IrFunction;
+import org.apbj.kernels.jit.ir.Operand;
+import org.apbj.kernels.jit.ir.Reg;
+import org.apbj.kernels.jit.ir.Terminator;
+
+/**
+ * Removes the move after a computation into a temporary: {@code t = a + b; x = t} becomes
+ * {@code x = a + b} when t is defined and used exactly once. Keeps the emitted code readable
+ * (named variables instead of stack temporaries); ptxas would remove the moves anyway.
+ */
+final class MoveCoalescer {
+    private MoveCoalescer() {}
+
+    static void run(IrFunction fn) {
+        Map<Reg, Integer> uses = new HashMap<>();
+        Map<Reg, Integer> defs = new HashMap<>();
+        for (Block b : fn.blocks()) {
+            for (Instr i : b.instrs()) {
+                for (Operand o : operands(i)) if (o instanceof Reg r) uses.merge(r, 1, Integer::sum);
+                Reg d = dst(i);
+                if (d != null) defs.merge(d, 1, Integer::sum);
+            }
+            switch (b.terminator()) {
+                case Terminator.Branch br when br.pred() instanceof Reg r -> uses.merge(r, 1, Integer::sum);
+                case Terminator.Switch s when s.value() instanceof Reg r -> uses.merge(r, 1, Integer::sum);
+                default -> { }
+            }
+        }
+        for (Block b : fn.blocks()) {
+            List<Instr> is = b.instrs();
+            for (int k = 0; k + 1 < is.size(); k++) {
+                if (!(is.get(k + 1) instanceof Instr.Mov(Reg to, Reg from))) continue;
+                Reg d = dst(is.get(k));
+                if (d == null || !d.equals(from) || d.type() != to.type()) continue;
+                if (defs.getOrDefault(d, 0) != 1 || uses.getOrDefault(d, 0) != 1) continue;
+                is.set(k, withDst(is.get(k), to));
+                is.remove(k + 1);
+            }
+        }
+        dropUnreferencedRegs(fn);
+    }
+
+    private static void dropUnreferencedRegs(IrFunction fn) {
+        java.util.Set<Reg> referenced = new java.util.HashSet<>();
+        for (Block b : fn.blocks()) {
+            for (Instr i : b.instrs()) {
+                if (dst(i) != null) referenced.add(dst(i));
+                for (Operand o : operands(i)) if (o instanceof Reg r) referenced.add(r);
+            }
+            switch (b.terminator()) {
+                case Terminator.Branch br when br.pred() instanceof Reg r -> referenced.add(r);
+                case Terminator.Switch s when s.value() instanceof Reg r -> referenced.add(r);
+                default -> { }
+            }
+        }
+        fn.params().stream().filter(p -> p.reg() != null).forEach(p -> referenced.add(p.reg()));
+        fn.regs().retainAll(referenced);
+    }
+
+    static Reg dst(Instr i) {
+        return switch (i) {
+            case Instr.Mov m -> m.dst();
+            case Instr.Unary u -> u.dst();
+            case Instr.Binary b -> b.dst();
+            case Instr.Fma f -> f.dst();
+            case Instr.Convert c -> c.dst();
+            case Instr.Compare c -> c.dst();
+            case Instr.Select s -> s.dst();
+            case Instr.ReadSpecial r -> r.dst();
+            case Instr.Load l -> l.dst();
+            case Instr.AtomicAdd a -> a.dst();
+            case Instr.Shuffle s -> s.dst();
+            case Instr.Store s -> null;
+            case Instr.Barrier b -> null;
+            case Instr.SourceLine s -> null;
+        };
+    }
+
+    static List<Operand> operands(Instr i) {
+        return switch (i) {
+            case Instr.Mov m -> List.of(m.src());
+            case Instr.Unary u -> List.of(u.a());
+            case Instr.Binary b -> List.of(b.a(), b.b());
+            case Instr.Fma f -> List.of(f.a(), f.b(), f.c());
+            case Instr.Convert c -> List.of(c.src());
+            case Instr.Compare c -> List.of(c.a(), c.b());
+            case Instr.Select s -> List.of(s.pred(), s.ifTrue(), s.ifFalse());
+            case Instr.ReadSpecial r -> List.of();
+            case Instr.Load l -> List.of(l.index());
+            case Instr.Store s -> List.of(s.index(), s.value());
+            case Instr.AtomicAdd a -> List.of(a.index(), a.value());
+            case Instr.Shuffle s -> List.of(s.value(), s.lane());
+            case Instr.Barrier b -> List.of();
+            case Instr.SourceLine s -> List.of();
+        };
+    }
+
+    private static Instr withDst(Instr i, Reg d) {
+        return switch (i) {
+            case Instr.Mov m -> new Instr.Mov(d, m.src());
+            case Instr.Unary u -> new Instr.Unary(u.op(), d, u.a());
+            case Instr.Binary b -> new Instr.Binary(b.op(), d, b.a(), b.b());
+            case Instr.Fma f -> new Instr.Fma(d, f.a(), f.b(), f.c());
+            case Instr.Convert c -> new Instr.Convert(c.op(), d, c.src());
+            case Instr.Compare c -> new Instr.Compare(c.op(), c.unordered(), d, c.a(), c.b());
+            case Instr.Select s -> new Instr.Select(d, s.pred(), s.ifTrue(), s.ifFalse());
+            case Instr.ReadSpecial r -> new Instr.ReadSpecial(r.which(), d);
+            case Instr.Load l -> new Instr.Load(d, l.array(), l.index());
+            case Instr.AtomicAdd a -> new Instr.AtomicAdd(d, a.array(), a.index(), a.value());
+            case Instr.Shuffle s -> new Instr.Shuffle(s.mode(), d, s.value(), s.lane());
+            default -> throw new IllegalArgumentException("no destination: " + i);
+        };
+    }
+}

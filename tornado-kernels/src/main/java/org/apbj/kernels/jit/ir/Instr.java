@@ -1,0 +1,73 @@
+package org.apbj.kernels.jit.ir;
+
+/**
+ * One IR instruction. Operations carry Java semantics (the backends implement them exactly
+ * where the device allows: shift counts masked, integer division by -1 and 0 defined, f2i
+ * saturating, min/max with Java's NaN and signed-zero rules).
+ */
+public sealed interface Instr {
+
+    enum UnOp { NEG, ABS, SQRT, RSQRT, EXP, LOG, TANH, FLOOR, CEIL }
+
+    enum BinOp { ADD, SUB, MUL, DIV, REM, AND, OR, XOR, SHL, SHR, USHR, MIN, MAX, POW }
+
+    enum CmpOp { EQ, NE, LT, LE, GT, GE }
+
+    enum ConvOp {
+        I2L, I2F, I2D, L2I, L2F, L2D, F2I, F2L, F2D, D2I, D2L, D2F,
+        /** int -> byte -> int (sign-extend the low 8 bits), likewise short and char. */
+        I2B, I2S, I2C,
+        /** Float.floatToRawIntBits and Float.intBitsToFloat: reinterpretation. */
+        F_BITS, BITS_F,
+        /** bfloat16 bits (low 16 bits of an int) to float, exact. */
+        BF16_TO_F32,
+        /** float to bfloat16 bits, round to nearest even, NaN quietened as KernelMath does; sign-extended short. */
+        F32_TO_BF16,
+        /** IEEE half bits to float, exact (Float.float16ToFloat); NaNs quietened as F16C hardware does. */
+        F16_TO_F32,
+        /** float to IEEE half bits, round to nearest even (Float.floatToFloat16; NaN as F16C: quiet, top payload bits); sign-extended short. */
+        F32_TO_F16
+    }
+
+    enum ShuffleMode { DOWN, XOR, IDX }
+
+    record Mov(Reg dst, Operand src) implements Instr {}
+
+    record Unary(UnOp op, Reg dst, Operand a) implements Instr {}
+
+    record Binary(BinOp op, Reg dst, Operand a, Operand b) implements Instr {}
+
+    /** a * b + c with one rounding. */
+    record Fma(Reg dst, Operand a, Operand b, Operand c) implements Instr {}
+
+    record Convert(ConvOp op, Reg dst, Operand src) implements Instr {}
+
+    /**
+     * dst (a predicate) = a op b. For floats, {@code unordered} makes the result true when
+     * either operand is NaN (otherwise false), which is how fcmpl/fcmpg + if* fuse.
+     */
+    record Compare(CmpOp op, boolean unordered, Reg dst, Operand a, Operand b) implements Instr {}
+
+    /** dst = pred ? ifTrue : ifFalse. */
+    record Select(Reg dst, Operand pred, Operand ifTrue, Operand ifFalse) implements Instr {}
+
+    record ReadSpecial(Special which, Reg dst) implements Instr {}
+
+    /** dst = array[index]; index is I32 or I64; 8/16-bit elements are sign- or zero-extended to I32. */
+    record Load(Reg dst, ArrayRef array, Operand index) implements Instr {}
+
+    /** array[index] = value (narrowed to the element type). */
+    record Store(ArrayRef array, Operand index, Operand value) implements Instr {}
+
+    /** dst (may be null) = previous value; array[index] += value atomically. Global I32/F32 arrays. */
+    record AtomicAdd(Reg dst, ArrayRef array, Operand index, Operand value) implements Instr {}
+
+    /** Work-group barrier with shared and global memory ordering. */
+    record Barrier() implements Instr {}
+
+    /** Warp exchange over 32 lanes; {@code lane} is the delta, the xor mask or the source lane. */
+    record Shuffle(ShuffleMode mode, Reg dst, Operand value, Operand lane) implements Instr {}
+
+    /** Marks the Java source line that the following instructions come from. */
+    record SourceLine(String file, int line) implements Instr {}
+}

@@ -1,0 +1,123 @@
+package org.apbj.kernels.jit.ir;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A kernel lifted to the IR: a control-flow graph over typed virtual registers. The first
+ * block is the entry. Register and array names are unique and valid PTX and C identifiers.
+ */
+public final class IrFunction {
+    /** Names that would clash with PTX special registers or C keywords and built-ins. */
+    private static final Set<String> RESERVED = Set.of(
+            "tid", "ntid", "ctaid", "nctaid", "laneid", "warpid", "nwarpid", "smid", "nsmid", "gridid",
+            "clock", "clock64", "pm0", "pm1", "pm2", "pm3", "envreg", "globaltimer", "lanemask_eq",
+            "int", "long", "float", "double", "short", "char", "uint", "ulong", "ushort", "uchar", "half",
+            "bool", "void", "if", "else", "for", "while", "do", "switch", "case", "default", "break",
+            "continue", "goto", "return", "const", "static", "volatile", "restrict", "signed", "unsigned",
+            "struct", "union", "enum", "typedef", "sizeof", "auto", "register", "extern", "inline",
+            "kernel", "global", "local", "constant", "private", "image2d_t", "sampler_t", "event_t",
+            "size_t", "ptrdiff_t", "intptr_t", "uintptr_t", "true", "false", "min", "max", "exp", "log",
+            "sqrt", "fabs", "floor", "ceil", "fma", "fmod", "pow", "tanh", "rsqrt", "abs", "select",
+            "barrier", "isnan", "isinf", "as_int", "as_float", "as_uint", "convert_int", "fmin", "fmax",
+            "copysign", "signbit", "atomic_add", "atomic_cmpxchg", "mad", "clamp", "sign", "dot");
+
+    private final String entryName;
+    private final String sourceFile;
+    private final List<KernelParam> params = new ArrayList<>();
+    private final List<Block> blocks = new ArrayList<>();
+    private final List<Reg> regs = new ArrayList<>();
+    private final List<ArrayRef.Shared> sharedArrays = new ArrayList<>();
+    private final List<ArrayRef.Private> privateArrays = new ArrayList<>();
+    private final Set<String> usedNames = new HashSet<>();
+    private boolean usesWarpOps;
+    private boolean usesBarriers;
+
+    public IrFunction(String entryName, String sourceFile) {
+        this.entryName = entryName;
+        this.sourceFile = sourceFile;
+        usedNames.add(entryName);
+    }
+
+    public String entryName() { return entryName; }
+    public String sourceFile() { return sourceFile; }
+    public List<KernelParam> params() { return params; }
+    public List<Block> blocks() { return blocks; }
+    public List<Reg> regs() { return regs; }
+    public List<ArrayRef.Shared> sharedArrays() { return sharedArrays; }
+    public List<ArrayRef.Private> privateArrays() { return privateArrays; }
+    public boolean usesWarpOps() { return usesWarpOps; }
+    public boolean usesBarriers() { return usesBarriers; }
+    public void markWarpOps() { usesWarpOps = true; }
+    public void markBarriers() { usesBarriers = true; }
+
+    public boolean usesType(Type t) {
+        return regs.stream().anyMatch(r -> r.type() == t)
+                || sharedArrays.stream().anyMatch(a -> a.elem().regType == t)
+                || privateArrays.stream().anyMatch(a -> a.elem().regType == t)
+                || params.stream().anyMatch(p -> p.isArray() && p.array().elem().regType == t);
+    }
+
+    public int sharedBytes() {
+        int total = 0;
+        for (ArrayRef.Shared s : sharedArrays) total = align(total, 16) + s.length() * s.elem().bytes;
+        return total;
+    }
+
+    private static int align(int n, int a) { return (n + a - 1) / a * a; }
+
+    /** A fresh, unique, identifier-safe name based on {@code base}. */
+    public String uniqueName(String base) {
+        String clean = base.replaceAll("[^A-Za-z0-9_]", "_");
+        if (clean.isEmpty() || !Character.isLetter(clean.charAt(0))) clean = "v" + clean;
+        if (RESERVED.contains(clean)) clean = clean + "_";
+        String name = clean;
+        for (int n = 2; !usedNames.add(name); n++) name = clean + "_" + n;
+        return name;
+    }
+
+    public Reg newReg(Type type, String baseName) {
+        Reg r = new Reg(regs.size(), type, uniqueName(baseName));
+        regs.add(r);
+        return r;
+    }
+
+    /** A new block; it joins {@link #blocks()} when {@link #place} starts filling it. */
+    public Block newBlock(String baseLabel) {
+        return new Block(uniqueName(baseLabel));
+    }
+
+    /** Appends {@code b} to the layout: blocks are emitted in the order they were filled. */
+    public void place(Block b) {
+        if (blocks.contains(b)) throw new IllegalStateException("block " + b + " placed twice");
+        blocks.add(b);
+    }
+
+    /** Declares an array created by the front end once its allocation is emitted. */
+    public void declare(ArrayRef array) {
+        switch (array) {
+            case ArrayRef.Shared s -> { if (!sharedArrays.contains(s)) sharedArrays.add(s); }
+            case ArrayRef.Private p -> { if (!privateArrays.contains(p)) privateArrays.add(p); }
+            case ArrayRef.Global g -> throw new IllegalArgumentException("global arrays are parameters: " + g);
+        }
+    }
+
+    /** Drops blocks that no terminator reaches from the entry (after constant branches). */
+    public void removeUnreachableBlocks() {
+        Set<Block> seen = new HashSet<>();
+        List<Block> work = new ArrayList<>(List.of(blocks.getFirst()));
+        while (!work.isEmpty()) {
+            Block b = work.removeLast();
+            if (!seen.add(b)) continue;
+            switch (b.terminator()) {
+                case Terminator.Goto g -> work.add(g.target());
+                case Terminator.Branch br -> { work.add(br.ifTrue()); work.add(br.ifFalse()); }
+                case Terminator.Switch s -> { work.addAll(s.targets()); work.add(s.otherwise()); }
+                case Terminator.Return r -> { }
+            }
+        }
+        blocks.removeIf(b -> !seen.contains(b));
+    }
+}

@@ -1,0 +1,108 @@
+package org.apbj.kernels.jit;
+
+import java.util.function.IntUnaryOperator;
+import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.KernelContext;
+
+/**
+ * Kernels the compiler must reject. Each rejected line carries a "rejected:" marker comment
+ * naming its kernel; {@link CompileErrorsTest} checks the reported source line against it.
+ */
+@SuppressWarnings("unused")
+public final class RejectedKernels {
+    private RejectedKernels() {}
+
+    static int counter;
+
+    public static void allocatesObject(KernelContext ctx, I32Array out) {
+        Object o = new Object(); // rejected: allocatesObject
+        out.set(0, 1);
+    }
+
+    public static void writesContextField(KernelContext ctx, I32Array out) {
+        ctx.globalIdx = 3; // rejected: writesContextField
+        out.set(0, 1);
+    }
+
+    public static void callsArrayMethod(KernelContext ctx, F32Array out) {
+        out.fill(1f); // rejected: callsArrayMethod
+    }
+
+    public static void catchesException(KernelContext ctx, I32Array out, I32Array in) {
+        int i = ctx.globalIdx;
+        try {
+            out.set(i, in.get(i)); // rejected: catchesException
+        } catch (RuntimeException e) {
+            out.set(i, -1);
+        }
+    }
+
+    private static int factorial(int n) {
+        return n <= 1 ? 1 : n * factorial(n - 1); // rejected: recursive
+    }
+
+    public static void recursive(KernelContext ctx, I32Array out) {
+        out.set(0, factorial(ctx.globalIdx));
+    }
+
+    public static void dynamicArray(KernelContext ctx, F32Array out, int n) {
+        float[] tmp = new float[n]; // rejected: dynamicArray
+        out.set(0, tmp[0]);
+    }
+
+    public static void concatenatesStrings(KernelContext ctx, I32Array out) {
+        int i = ctx.globalIdx;
+        String s = "item " + i; // rejected: concatenatesStrings
+        out.set(i, s.length());
+    }
+
+    public static void usesLambda(KernelContext ctx, I32Array out) {
+        IntUnaryOperator f = x -> x + 1; // rejected: usesLambda
+        out.set(0, f.applyAsInt(1));
+    }
+
+    public static void readsMutableStatic(KernelContext ctx, I32Array out) {
+        out.set(0, counter); // rejected: readsMutableStatic
+    }
+
+    public static void writesStatic(KernelContext ctx, I32Array out) {
+        counter = ctx.globalIdx; // rejected: writesStatic
+    }
+
+    public static void asksArraySize(KernelContext ctx, F32Array out) {
+        out.set(0, out.size()); // rejected: asksArraySize
+    }
+
+    public static void sharedArrayOfVariableSize(KernelContext ctx, F32Array out, int n) {
+        float[] s = ctx.allocateFloatLocalArray(n); // rejected: sharedArrayOfVariableSize
+        out.set(0, s[0]);
+    }
+
+    public static void callsUnsupportedMath(KernelContext ctx, F32Array out) {
+        out.set(0, (float) Math.random()); // rejected: callsUnsupportedMath
+    }
+
+    public static void doubleExpOnPtx(KernelContext ctx, F32Array out, F32Array in) {
+        double d = in.get(0);
+        out.set(0, (float) (Math.exp(d) * 2.0)); // rejected: doubleExpOnPtx
+    }
+
+    private static int helperWithObject(int v) {
+        StringBuilder sb = new StringBuilder(); // rejected: inlinedHelper
+        return v;
+    }
+
+    public static void inlinedHelper(KernelContext ctx, I32Array out) {
+        out.set(0, helperWithObject(ctx.globalIdx));
+    }
+
+    public static void noContext(I32Array out) {
+        out.set(0, 1);
+    }
+
+    public static void constantWithoutValue(KernelContext ctx, F32Array out, @Constant int tile) {
+        out.set(0, tile);
+    }
+}

@@ -1,0 +1,123 @@
+package org.apbj.kernels.lib;
+
+import static org.apbj.kernels.lib.LibTesting.*;
+
+import java.util.Random;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.runtime.Backend;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.Devices;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every kernel-library check on the CUDA device (the same references and tolerances as on the
+ * other devices), plus timings of the two kernels that dominate prefill. Runs with
+ * {@code ./apbj test-gpu}; skips where no CUDA device exists.
+ */
+@Tag("gpu")
+class CudaKernelsTest {
+    private static final Backend CUDA = Backend.CUDA;
+
+    @BeforeAll
+    static void needsCuda() {
+        Assumptions.assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
+    }
+
+    @Test void gemm() {
+        GemmTest t = new GemmTest();
+        t.tiledMatmulMatchesReference(CUDA);
+        t.tiledMatmulBf16Output(CUDA);
+        t.matvecMatchesReference(CUDA);
+    }
+
+    @Test void attention() {
+        AttentionTest t = new AttentionTest();
+        t.plainCausal(CUDA);
+        t.apbMaskWithOddBlocks(CUDA);
+        t.apbMaskHeadDim128(CUDA);
+        t.nonCausalSeesAllKeys(CUDA);
+        t.nonCausalQueriesAgainstForeignBlock(CUDA);
+        t.fewQueriesSplitOverKeys(CUDA);
+    }
+
+    @Test void elementwise() {
+        ElementwiseKernelsTest t = new ElementwiseKernelsTest();
+        t.embeddingGathersRowsExactly(CUDA);
+        t.rmsNormMatchesReference(CUDA);
+        t.ropeRotatesPairsAtArbitraryPositions(CUDA);
+        t.swiGluMatchesReference(CUDA);
+    }
+
+    @Test void mergeRetainingTopKSampling() {
+        new LseMergeTest().mergeOfDisjointKeySetsEqualsAttentionOverTheUnion(CUDA);
+        new LseMergeTest().attentionOverSplitKeysMergesToFullAttention(CUDA);
+        new RetainingHeadsTest().scoresMatchReference(CUDA);
+        new TopKTest().selectsTheSameRowsAsSorting(CUDA);
+        new TopKTest().gatherCopiesEachHeadsChosenRows(CUDA);
+        new SamplingTest().argmaxTakesTheLowestIndexOfTheLargest(CUDA);
+        new SamplingTest().samplesTheInverseCdfOfTheNucleus(CUDA);
+    }
+
+    /** Llama-3-8B shapes: a 4096×4096 projection and the FFN up projection over 4096 tokens. */
+    @Test void gemmThroughput() {
+        Device d = device(CUDA);
+        KernelOps ops = new KernelOps(d);
+        Random r = random("gemmThroughput");
+        for (int[] shape : new int[][] {{4096, 4096, 4096}, {4096, 14336, 4096}, {4096, 4096, 14336}}) {
+            int rows = shape[0], n = shape[1], k = shape[2];
+            F32Array x = d.allocF32((long) rows * k);
+            d.copyIn(x, F32Array.fromArray(gaussians(r, rows * k, 1)));
+            BF16Array w = d.allocBF16((long) n * k);
+            F32Array y = d.allocF32((long) rows * n);
+            ops.matmul(y, 0, x, 0, w, null, rows, n, k, false);   // compile and warm up
+            d.synchronize();
+            int reps = 5;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) ops.matmul(y, 0, x, 0, w, null, rows, n, k, false);
+            d.synchronize();
+            double s = (System.nanoTime() - t0) / 1e9 / reps;
+            System.out.printf("matmul %dx%dx%d: %.2f ms, %.1f TFLOP/s%n", rows, n, k, s * 1e3, 2.0 * rows * n * k / s / 1e12);
+            x.close();
+            w.close();
+            y.close();
+        }
+    }
+
+    /**
+     * Causal attention, 32 heads / 8 KV heads of 128: dense prefill of 8K, the APB shape of one
+     * host at 128K context, decoding one token after 128K, a 64-token query after a 16K block.
+     */
+    @Test void attentionThroughput() {
+        Device d = device(CUDA);
+        KernelOps ops = new KernelOps(d);
+        int nH = 32, nKv = 8, hd = 128;
+        for (int[] pab : new int[][] {{0, 0, 8192}, {14336, 4096, 16384}, {131072, 0, 1}, {16384, 0, 64}}) {
+            int p = pab[0], a = pab[1], b = pab[2];
+            int nq = a + b, keys = p + a + b;
+            F32Array q = d.allocF32((long) nq * nH * hd);
+            BF16Array k = d.allocBF16((long) keys * nKv * hd), v = d.allocBF16((long) keys * nKv * hd);
+            F32Array out = d.allocF32((long) nq * nH * hd), lse = d.allocF32((long) nq * nH);
+            ops.attention(q, nq, k, v, p, a, b, true, nH, nKv, hd, out, lse);
+            d.synchronize();
+            int reps = 3;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) ops.attention(q, nq, k, v, p, a, b, true, nH, nKv, hd, out, lse);
+            d.synchronize();
+            double s = (System.nanoTime() - t0) / 1e9 / reps;
+            // visible (query, key) pairs: anchor rows see i+1 keys, B rows p + a + j + 1
+            double pairs = (double) a * (a + 1) / 2 + (double) b * (p + a) + (double) b * (b + 1) / 2;
+            System.out.printf("attention p=%d a=%d b=%d: %.2f ms, %.1f TFLOP/s (4·d flops per visible pair and head)%n",
+                    p, a, b, s * 1e3, 4.0 * hd * nH * pairs / s / 1e12);
+            q.close();
+            k.close();
+            v.close();
+            out.close();
+            lse.close();
+        }
+    }
+}
