@@ -25,7 +25,7 @@ import org.apbj.kernels.runtime.DeviceUnavailableException;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelBuildException;
-import org.apbj.kernels.runtime.KernelCompilers;
+import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
@@ -226,7 +226,7 @@ public final class OpenCLDevice implements Device {
     public void launch(Kernel kernel, Grid grid, Object... args) {
         ensureOpen();
         LaunchArguments.check(kernel, grid, args, this, false);
-        CompiledKernel ck = KernelCompilers.compile(kernel, Target.OPENCL, args);
+        CompiledKernel ck = KernelCompiler.compile(kernel, Target.OPENCL, args);
         launchCompiled(ck, kernel.qualifiedName(), grid, KernelParams.select(ck, args));
     }
 
