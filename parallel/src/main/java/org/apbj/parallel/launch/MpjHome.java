@@ -46,4 +46,35 @@ public record MpjHome(Path dir) {
     }
 
     public Path lib(String jar) { return dir.resolve("lib").resolve(jar); }
+
+    /**
+     * A jar MPJ Express' daemon needs beside its own (commons-io, commons-codec): in lib/, else in
+     * the folder the installed log4j jar really lives in (where the distribution put its dependencies).
+     */
+    public Path dependency(String jar) {
+        Path own = lib(jar);
+        if (Files.isRegularFile(own)) return own;
+        try {
+            Path beside = lib("log4j-1.2.jar").toRealPath().getParent().resolve(jar);
+            if (Files.isRegularFile(beside)) return beside;
+        } catch (java.io.IOException e) {
+            // fall through to the error below
+        }
+        throw new IllegalStateException(jar + " not found in " + dir.resolve("lib") + " nor beside the installed log4j-1.2.jar: "
+                + "link it into " + dir.resolve("lib") + " (MPJ Express' daemon needs it)");
+    }
+
+    /** A value of conf/mpjexpress.conf (e.g. mpjexpress.mpjdaemon.port.1). */
+    public String conf(String key) {
+        Path conf = dir.resolve("conf/mpjexpress.conf");
+        try {
+            for (String line : Files.readAllLines(conf)) {
+                String t = line.strip();
+                if (t.startsWith(key + "=")) return t.substring(key.length() + 1).strip();
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + conf + ": " + e.getMessage(), e);
+        }
+        throw new IllegalStateException(conf + " has no " + key);
+    }
 }

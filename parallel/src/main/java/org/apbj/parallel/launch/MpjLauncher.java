@@ -32,14 +32,39 @@ public final class MpjLauncher {
     private static final List<String> STARTER_JARS =
             List.of("smpdev.jar", "xdev.jar", "mpjbuf.jar", "loader2.jar", "starter.jar", "mpiExp.jar", "runtimecommon.jar", "log4j-1.2.jar");
 
+    /** MPJ Express devices the launcher drives. */
+    public enum Transport {
+        /** Ranks as threads of one JVM started here. */
+        MULTICORE,
+        /** One JVM per rank over TCP, started by the MPJ Express daemon of each host (see {@link MpjDaemon}). */
+        NIODEV
+    }
+
     /**
      * One job. {@code classpath}: the application's class path (MPJ's own jars are removed:
-     * MPJ Express adds its per-rank mpi.jar itself). {@code jvmOptions}: options of the child
-     * JVM (-Xmx, -D...).
+     * MPJ Express adds them itself). {@code jvmOptions}: options of the rank JVMs (-Xmx, -D...;
+     * single tokens). {@code hosts}: the machines file for niodev (default: localhost).
      */
     public record Job(int ranks, String mainClass, List<String> args, List<String> classpath,
-                      List<String> jvmOptions, Path workDir, Path outputFile) {
+                      List<String> jvmOptions, Path workDir, Path outputFile, Transport transport, List<String> hosts) {
+        public Job(int ranks, String mainClass, List<String> args, List<String> classpath, List<String> jvmOptions,
+                   Path workDir, Path outputFile) {
+            this(ranks, mainClass, args, classpath, jvmOptions, workDir, outputFile, Transport.MULTICORE, List.of("localhost"));
+        }
+
+        public Job withTransport(Transport t) {
+            return new Job(ranks, mainClass, args, classpath, jvmOptions, workDir, outputFile, t, hosts);
+        }
+
         public Job {
+            Objects.requireNonNull(transport, "transport");
+            hosts = List.copyOf(hosts);
+            if (hosts.isEmpty()) throw new IllegalArgumentException("no hosts for the machines file");
+            for (String o : jvmOptions) {
+                if (!o.startsWith("-") || o.contains(" ")) {
+                    throw new IllegalArgumentException("JVM option '" + o + "' must be one token starting with '-' (e.g. -Xmx8g, -Dkey=value)");
+                }
+            }
             if (ranks < 1) throw new IllegalArgumentException("ranks must be at least 1, got " + ranks);
             Objects.requireNonNull(mainClass, "mainClass");
             args = List.copyOf(args);
@@ -70,8 +95,46 @@ public final class MpjLauncher {
         return Arrays.stream(cp.split(File.pathSeparator)).filter(s -> !s.isBlank()).toList();
     }
 
-    /** The command line that starts the job's JVM. */
+    /** The command line that starts the job. */
     public List<String> command(Job job) {
+        return job.transport() == Transport.NIODEV ? niodevCommand(job) : multicoreCommand(job);
+    }
+
+    private List<String> applicationClasspath(Job job) {
+        List<String> appCp = job.classpath().stream().filter(e -> !MPJ_JAR.matcher(e).matches()).toList();
+        if (appCp.isEmpty()) throw new IllegalArgumentException("empty application class path for " + job.mainClass());
+        return appCp;
+    }
+
+    /**
+     * niodev through runtime.starter.MPJRun: it asks the daemons to start one JVM per rank with
+     * the application class path, to which log4j and mpj.jar are added (the rank JVMs load them
+     * with the application class loader). Note: MPJRun's own exit status does not reflect the
+     * ranks'; read the ranks' output or report.
+     */
+    private List<String> niodevCommand(Job job) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(String.join(File.pathSeparator, home.lib("starter.jar").toString(), home.lib("log4j-1.2.jar").toString(),
+                home.lib("runtimecommon.jar").toString()));
+        cmd.add("runtime.starter.MPJRun");
+        cmd.addAll(List.of("-np", Integer.toString(job.ranks()), "-dev", "niodev",
+                "-machinesfile", job.workDir().toAbsolutePath().resolve("machines").toString(),
+                "-wdir", job.workDir().toAbsolutePath().toString()));
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(job.jvmOptions());
+        List<String> cp = new ArrayList<>(applicationClasspath(job));
+        cp.add(home.lib("log4j-1.2.jar").toString());
+        cp.add(home.lib("mpj.jar").toString());
+        cmd.add("-cp");
+        cmd.add(String.join(File.pathSeparator, cp));
+        cmd.add(job.mainClass());
+        cmd.addAll(job.args());
+        return cmd;
+    }
+
+    private List<String> multicoreCommand(Job job) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -83,9 +146,7 @@ public final class MpjLauncher {
         cmd.add(Integer.toString(job.ranks()));
         cmd.add("smpdev");
         cmd.add("useLocalLoader");
-        List<String> appCp = job.classpath().stream().filter(e -> !MPJ_JAR.matcher(e).matches()).toList();
-        if (appCp.isEmpty()) throw new IllegalArgumentException("empty application class path for " + job.mainClass());
-        cmd.add(String.join(File.pathSeparator, appCp));
+        cmd.add(String.join(File.pathSeparator, applicationClasspath(job)));
         cmd.add(job.mainClass());
         cmd.addAll(job.args());
         return cmd;
@@ -100,6 +161,7 @@ public final class MpjLauncher {
         pb.environment().put("MPJ_HOME", home.dir().toString());
         try {
             Files.createDirectories(job.workDir());
+            if (job.transport() == Transport.NIODEV) Files.write(job.workDir().resolve("machines"), job.hosts());
             return new RunningJob(pb.start(), job.outputFile(), System.nanoTime());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the MPJ Express job " + job.mainClass() + ": " + e.getMessage(), e);

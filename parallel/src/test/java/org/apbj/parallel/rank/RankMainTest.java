@@ -15,6 +15,7 @@ import org.apbj.parallel.RankMain;
 import org.apbj.parallel.comm.CommunicationException;
 import org.apbj.parallel.comm.ExitCodes;
 import org.apbj.parallel.comm.InProcessRanks;
+import org.apbj.parallel.launch.MpjDaemon;
 import org.apbj.parallel.launch.MpjLauncher;
 import org.apbj.weights.SafetensorsFile;
 import org.apbj.weights.Tensor;
@@ -65,16 +66,49 @@ class RankMainTest {
     }
 
     private MpjLauncher.Result mpj(String mainClass, List<String> args, int ranks) {
-        var job = new MpjLauncher.Job(ranks, mainClass, args, MpjLauncher.currentClasspath(), List.of("-Xss8m"), dir,
+        return new MpjLauncher().run(job(mainClass, args, ranks), Duration.ofSeconds(150));
+    }
+
+    private MpjLauncher.Job job(String mainClass, List<String> args, int ranks) {
+        return new MpjLauncher.Job(ranks, mainClass, args, MpjLauncher.currentClasspath(), List.of("-Xss8m"), dir,
                 dir.resolve("job-" + System.nanoTime() + ".log"));
-        return new MpjLauncher().run(job, Duration.ofSeconds(150));
+    }
+
+    private static RunReport inProcessApb;
+
+    /** APB on 2 in-process ranks: the run the MPJ runs must reproduce bit for bit. */
+    private synchronized RunReport inProcessApb() {
+        if (inProcessApb == null) {
+            RankArgs parsed = RankArgs.parse(args("apb", dir.resolve("inproc.json")).toArray(String[]::new));
+            inProcessApb = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0);
+        }
+        return inProcessApb;
+    }
+
+    @Test
+    @Timeout(300)
+    void apbOverNiodevOnTwoJvmsEqualsTheInProcessRun() {
+        RunReport expected = inProcessApb();
+        Path out = dir.resolve("niodev.json");
+        MpjLauncher launcher = new MpjLauncher();
+        try (MpjDaemon daemon = MpjDaemon.start(launcher.home(), dir.resolve("daemon.log"), Duration.ofSeconds(30))) {
+            MpjLauncher.Result r = launcher.run(job(RankMain.class.getName(), args("apb", out), 2)
+                    .withTransport(MpjLauncher.Transport.NIODEV), Duration.ofSeconds(150));
+            String all = r.output() + "\n--- daemon ---\n" + daemon.readLog();
+            // MPJRun's exit status does not carry the ranks': the report and the ranks' output do
+            assertTrue(!r.timedOut() && Files.exists(out), () -> "niodev job produced no report:\n" + all);
+            assertTrue(all.contains("apbj: apb on 2 ranks: prefill of 150 tokens"), all);
+            assertTrue(!all.contains("aborts the job"), all);
+        }
+        RunReport viaNiodev = RunReport.read(out);
+        assertArrayEquals(expected.generated(), viaNiodev.generated());
+        assertEquals(expected.firstLogitsSha256(), viaNiodev.firstLogitsSha256());
     }
 
     @Test
     @Timeout(300)
     void apbOnTwoMpjRanksEqualsTheInProcessRunBitForBit() {
-        RankArgs parsed = RankArgs.parse(args("apb", dir.resolve("inproc.json")).toArray(String[]::new));
-        RunReport inProcess = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0);
+        RunReport inProcess = inProcessApb();
         assertEquals(4, inProcess.generated().length);
         assertEquals(75, inProcess.blockSize());
         assertEquals(43, inProcess.anchorLength());   // B/4 = 18 -> 16, raised to hold 2 + 41 header and query tokens

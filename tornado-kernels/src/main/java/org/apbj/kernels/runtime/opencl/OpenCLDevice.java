@@ -153,7 +153,8 @@ public final class OpenCLDevice implements Device {
     public <A extends DeviceArray> A alloc(Class<A> type, long length) {
         ensureOpen();
         long bytes = ArrayTypes.byteSize(type, length);
-        long physical = Math.max(bytes, 4);   // OpenCL rejects empty buffers; 4 keeps the zero fill aligned
+        // OpenCL rejects empty buffers, and the zero fill's size must be a multiple of its 4-byte pattern
+        long physical = (Math.max(bytes, 4) + 3) & ~3L;
         MemorySegment mem;
         try {
             mem = cl.create("clCreateBuffer", cl.createBuffer, context, OpenCL.MEM_READ_WRITE, physical, MemorySegment.NULL);

@@ -1,0 +1,51 @@
+package org.apbj.parallel.strategy;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+import org.apbj.kernels.runtime.Devices;
+import org.apbj.model.Transformer;
+import org.apbj.weights.ModelWeights;
+import org.apbj.weights.RetainingHeads;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On CUDA (./apbj test-gpu): ring and APB with whole blocks passed on 2 ranks (rank r on GPU
+ * r mod count) reproduce dense on the same GPU kernels, as on the Java device.
+ */
+@Tag("gpu")
+class CudaStrategiesTest {
+
+    static Transformer loadOnGpu(int rank) {
+        int gpus = Devices.cudaDeviceCount();
+        var device = Devices.open("cuda:" + (rank % gpus));
+        try (ModelWeights w = ModelWeights.open(TinyNiah.dir());
+             RetainingHeads heads = RetainingHeads.load(TinyNiah.dir().resolve("retaining_heads.safetensors"), w.config())) {
+            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(256));
+        }
+    }
+
+    @Test
+    void ringAndApbMatchDenseOnGpus() {
+        assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
+        int[][] req = TinyNiah.request(TinyNiah.GOLDEN_CONTEXT);
+        int[] context = req[0], query = req[1];
+        StrategyOptions o = StrategyOptions.defaults(TinyNiah.QPOS, 3);
+        RankRun dense = RankRun.run(Method.DENSE, 1, context, query, o, 3, c -> loadOnGpu(c.rank()));
+        int block = (int) Math.ceilDiv(context.length, 2);
+        for (RankRun run : List.of(RankRun.run(Method.RING, 2, context, query, o, 3, c -> loadOnGpu(c.rank())),
+                RankRun.run(Method.APB, 2, context, query, o.withLengths(0, block), 3, c -> loadOnGpu(c.rank())))) {
+            int last = context.length + query.length - 1;
+            float[] e = dense.hidden.get("QUERY/3").get(last), a = run.hidden.get("QUERY/3").get(last);
+            float scale = 0, diff = 0;
+            for (int j = 0; j < e.length; j++) {
+                scale = Math.max(scale, Math.abs(e[j]));
+                diff = Math.max(diff, Math.abs(e[j] - a[j]));
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(diff <= 1e-3f * scale, "last query row after layer 3: max |diff| " + diff
+                    + " for values up to " + scale);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(dense.lastAnswer().tokens(), run.lastAnswer().tokens());
+        }
+    }
+}
