@@ -8,13 +8,14 @@
 # Usage (repository root): scripts/gpu-bundle.sh   -> then carry .device to the GPU machine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
-grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
+exclude=$(git rev-parse --git-path info/exclude); mkdir -p "$(dirname "$exclude")"
+grep -qx '/.device/' "$exclude" 2>/dev/null || echo '/.device/' >> "$exclude"
 ./apbj build >/dev/null
 mvn -B -q -o -DskipTests test-compile >/dev/null
 out=.device; mkdir -p "$out"
 if [[ ! -f $out/jre.tgz ]]; then
   tmp=$(mktemp -d)
-  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.unsupported,java.logging,java.management,java.xml,java.naming,java.desktop \
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.unsupported,java.logging,java.management,java.xml,java.naming,jdk.zipfs \
     --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output "$tmp/jre"
   tar czf $out/jre.tgz -C "$tmp" jre; rm -rf "$tmp"
 fi
@@ -23,7 +24,7 @@ for m in tornado-kernels weights tokenizer model parallel examples tests; do
   [[ -d $m/target/classes ]] && (cd $m/target/classes && jar cf "$root/$out/lib/$m.jar" .)
   [[ -d $m/target/test-classes ]] && (cd $m/target/test-classes && jar cf "$root/$out/lib/$m-tests.jar" .)
 done
-tr ':' '\n' < build/classpath.txt | grep '\.jar$' | grep -v '/org/apbj/' | while read -r j; do cp -L "$j" $out/lib/; done
+tr ':' '\n' < build/classpath.txt | grep '\.jar$' | grep -v -e '/org/apbj/' -e '/target/' -e '/junit-' | while read -r j; do cp -L "$j" $out/lib/; done
 repo=${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}
 console=$repo/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar
 [[ -f $console ]] || mvn -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4

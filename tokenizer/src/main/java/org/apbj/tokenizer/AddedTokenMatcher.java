@@ -59,7 +59,7 @@ final class AddedTokenMatcher {
             for (int j = i; j < n; j++) {
                 node = node.children.get(text.charAt(j));
                 if (node == null) break;
-                if (node.token != null && (parseSpecial || !node.token.special())) {
+                if (node.token != null) {
                     found = node.token;
                     foundEnd = j + 1;
                 }
@@ -69,6 +69,12 @@ final class AddedTokenMatcher {
                 continue;
             }
             int start = i, end = foundEnd;
+            // As HF with encode_special_tokens: the leftmost-longest match is found among all
+            // added tokens; a special one is then skipped (left as text) and the scan resumes after it.
+            if (found.special() && !parseSpecial) {
+                i = end;
+                continue;
+            }
             if (found.singleWord() && (endsWithWordChar(text, start) || startsWithWordChar(text, end))) {
                 i = end; // as HF: matches do not overlap, so scanning resumes after the rejected one
                 continue;

@@ -64,6 +64,32 @@ class AddedTokenFlagsTest {
         }
     }
 
+    @Test
+    void unparsedSpecialTokenHidesTokensInsideIt() {
+        // With special tokens not parsed, HF still finds the leftmost-longest added token and then
+        // skips it when special, resuming after it: a non-special token inside stays text too.
+        AddedToken special = new AddedToken(10, "<|ab|>", true, false, false, false, false);
+        AddedToken plain = new AddedToken(11, "ab", false, false, false, false, false);
+        AddedTokenMatcher matcher = new AddedTokenMatcher(java.util.List.of(special, plain));
+        StringBuilder seen = new StringBuilder();
+        AddedTokenMatcher.Sink sink = new AddedTokenMatcher.Sink() {
+            @Override
+            public void text(String text, int start, int end) {
+                seen.append('[').append(text, start, end).append(']');
+            }
+
+            @Override
+            public void token(AddedToken token) {
+                seen.append('#').append(token.id());
+            }
+        };
+        matcher.split("x<|ab|>ab", false, sink);
+        assertEquals("[x<|ab|>]#11", seen.toString());
+        seen.setLength(0);
+        matcher.split("x<|ab|>ab", true, sink);
+        assertEquals("[x]#10#11", seen.toString());
+    }
+
     private static void addToken(ArrayNode added, int id, String content, boolean special, boolean lstrip, boolean rstrip,
                                  boolean singleWord, boolean normalized) {
         added.addObject().put("id", id).put("content", content).put("single_word", singleWord).put("lstrip", lstrip)

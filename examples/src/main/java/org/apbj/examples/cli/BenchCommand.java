@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -12,6 +14,8 @@ import picocli.CommandLine.Option;
                 "FFN, staging) per method and context length. Warm-up runs are excluded and reported.",
                 "Writes JSON (--out) and a PNG chart (--chart): time vs length, and a stacked breakdown."})
 public final class BenchCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     static final class ModelSource {
         @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory")

@@ -1,7 +1,7 @@
 package org.apbj.examples.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ final class BenchRunner {
         if (cmd.repeat < 1) throw new IllegalArgumentException("--repeat must be >= 1, got " + cmd.repeat);
         List<Method> methods = Method.parseList(cmd.methods);
         List<Integer> lengths = Lengths.parseList(cmd.lengths);
-        PrintStream out = System.out;
+        PrintWriter out = cmd.spec.commandLine().getOut();
         Path model = cmd.source.model;
         Path temp = null;
         if (cmd.source.synth != null) {
@@ -67,10 +67,10 @@ final class BenchRunner {
         }
     }
 
-    private int bench(PrintStream out, Path model, List<Method> methods, List<Integer> lengths) throws IOException {
+    private int bench(PrintWriter out, Path model, List<Method> methods, List<Integer> lengths) throws IOException {
         Tokenizer tokenizer = Tokenizer.load(model);
         List<Cell> cells = new ArrayList<>();
-        ProgressBar bar = new ProgressBar(System.err, methods.size() * lengths.size(), true);
+        ProgressBar bar = new ProgressBar(cmd.spec.commandLine().getErr(), methods.size() * lengths.size(), true);
         try {
             for (Method m : methods) {
                 Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device).chatFormat("plain")
@@ -127,7 +127,7 @@ final class BenchRunner {
         return new ApbPrompt(context, query, 0);
     }
 
-    static void print(PrintStream out, List<Cell> cells) {
+    static void print(PrintWriter out, List<Cell> cells) {
         out.printf(Locale.ROOT, "%n%-7s %5s %7s %12s %10s   %s%n", "method", "ranks", "length", "prefill ms", "tokens/s",
                 String.join(" / ", CATEGORIES) + " (ms)");
         for (Cell c : cells) {

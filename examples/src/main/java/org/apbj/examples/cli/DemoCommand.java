@@ -3,6 +3,8 @@ package org.apbj.examples.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -10,6 +12,8 @@ import picocli.CommandLine.Option;
                 "Default model: the embedded models/tiny-niah; prints Ground Truth, each method's",
                 "Prediction and its prefill time."})
 public final class DemoCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (default: models/tiny-niah)")
     Path model;

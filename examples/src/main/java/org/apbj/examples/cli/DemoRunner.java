@@ -1,6 +1,6 @@
 package org.apbj.examples.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +37,7 @@ final class DemoRunner {
                   String needleStratum, List<MethodOutcome> methods) {}
 
     int run() throws Exception {
-        PrintStream out = System.out;
+        PrintWriter out = cmd.spec.commandLine().getOut();
         Path model = cmd.model != null ? cmd.model : RepoRoot.tinyModel();
         ChatPromptTokens tokens = new ChatPromptTokens(ChatFormat.forTokenizer(Tokenizer.load(model)));
         DepthPlan plan = new DepthPlan(cmd.ranks);

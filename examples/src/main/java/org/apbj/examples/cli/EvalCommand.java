@@ -3,6 +3,8 @@ package org.apbj.examples.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -12,6 +14,8 @@ import picocli.CommandLine.Option;
                 "math_find), generated deterministically from --seed at each --lengths, scored per method.",
                 "Prints the SHA-256 of every generated (task, length, seed) set."})
 public final class EvalCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (default: models/tiny-niah)")
     Path model;

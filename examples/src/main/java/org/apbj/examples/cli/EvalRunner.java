@@ -1,7 +1,7 @@
 package org.apbj.examples.cli;
 
 import java.io.BufferedWriter;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ final class EvalRunner {
                    String prediction, double score, boolean correct, List<Double> depths, String stratum) {}
 
     int run() throws Exception {
-        PrintStream out = System.out;
+        PrintWriter out = cmd.spec.commandLine().getOut();
         Path model = cmd.model != null ? cmd.model : RepoRoot.tinyModel();
         List<Method> methods = Method.parseList(cmd.methods);
         Path chart = cmd.chart != null ? cmd.chart : Json.sibling(cmd.out, ".png");
@@ -64,7 +64,7 @@ final class EvalRunner {
             SuiteGenerator gen = new SuiteGenerator(tokens, tokens.style(), cmd.ranks);
             List<Task> tasks = Task.parseList(cmd.tasks);
             List<Integer> lengths = Lengths.parseList(cmd.lengths);
-            ProgressBar bar = new ProgressBar(System.err, tasks.size() * lengths.size(), tasks.size() * lengths.size() > 1);
+            ProgressBar bar = new ProgressBar(cmd.spec.commandLine().getErr(), tasks.size() * lengths.size(), tasks.size() * lengths.size() > 1);
             for (int length : lengths) {
                 for (Task t : tasks) {
                     bar.show("generating " + t.id() + " " + Lengths.format(length));
@@ -92,7 +92,7 @@ final class EvalRunner {
         }
 
         int total = methods.size() * work.stream().mapToInt(w -> w.samples().size()).sum();
-        ProgressBar bar = new ProgressBar(System.err, total, true);
+        ProgressBar bar = new ProgressBar(cmd.spec.commandLine().getErr(), total, true);
         try (BufferedWriter logOut = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
           try {
             for (Method m : methods) {
@@ -150,7 +150,7 @@ final class EvalRunner {
         return SampleSet.of("dataset", 0, 0, samples).sha256();
     }
 
-    static void printTable(PrintStream out, EvalReport r) {
+    static void printTable(PrintWriter out, EvalReport r) {
         for (String len : r.lengths()) {
             out.printf(Locale.ROOT, "%nlength %s%n%-18s", len, "task");
             for (String m : r.methods()) out.printf(Locale.ROOT, "%10s", m);

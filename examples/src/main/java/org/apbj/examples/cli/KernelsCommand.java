@@ -3,11 +3,15 @@ package org.apbj.examples.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "kernels", mixinStandardHelpOptions = true,
         description = "Compiles every kernel of the library and writes its PTX or OpenCL C, one file per kernel.")
 public final class KernelsCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     public enum Emit { PTX, OPENCL }
 

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apbj.examples.api.Method;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -11,6 +13,8 @@ import picocli.CommandLine.Option;
                 "The context comes from --prompt-file, the question from --query; the context is prefilled",
                 "with --method over --ranks ranks (through mpjrun), then decoded greedily."})
 public final class RunCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "DIR", required = true, description = "Hugging Face model directory")
     Path model;

@@ -1,6 +1,6 @@
 package org.apbj.examples.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
@@ -19,7 +19,7 @@ final class RunRunner {
     RunRunner(RunCommand cmd) { this.cmd = cmd; }
 
     int run() throws Exception {
-        PrintStream out = System.out;
+        PrintWriter out = cmd.spec.commandLine().getOut();
         if (!Files.isRegularFile(cmd.promptFile)) {
             throw new IllegalArgumentException("--prompt-file " + cmd.promptFile + " is not a readable file");
         }
@@ -31,7 +31,7 @@ final class RunRunner {
         try (Apbj engine = Apbj.open(cmd.model, o)) {
             Result r = engine.generate(new Request(context, cmd.query, cmd.answerPrefix, cmd.maxNewTokens));
             out.println(r.text());
-            System.err.printf(Locale.ROOT, "%s on %s: %d context + %d query tokens; prefill %.1f ms (%.0f tokens/s), query %.1f ms,"
+            cmd.spec.commandLine().getErr().printf(Locale.ROOT, "%s on %s: %d context + %d query tokens; prefill %.1f ms (%.0f tokens/s), query %.1f ms,"
                             + " decode %.1f ms for %d tokens%n", o.describe(), r.device(), r.contextTokens(), r.queryTokens(),
                     r.timing().prefillMs(), r.timing().prefillTokensPerSecond(r.contextTokens()), r.timing().queryMs(),
                     r.timing().decodeMs(), r.tokens().length);

@@ -14,7 +14,7 @@ final class SynthModelRunner {
         SyntheticModelWriter.Result r = SyntheticModelWriter.write(shape, cmd.out, cmd.seed, cmd.layers, cmd.tokenizer,
                 SyntheticModelWriter.consoleProgress());
         System.err.println();
-        System.out.printf(Locale.ROOT, "wrote %s (%s, %d layers): %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
+        cmd.spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, %d layers): %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
                 shape.id(), r.config().numLayers(), r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
         return 0;
     }

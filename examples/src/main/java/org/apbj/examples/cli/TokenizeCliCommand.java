@@ -3,11 +3,15 @@ package org.apbj.examples.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Text on stdin -> token ids on stdout (or ids -> text with --decode).")
 public final class TokenizeCliCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "folder with tokenizer.json (default: models/tiny-niah)")
     Path tokenizer;

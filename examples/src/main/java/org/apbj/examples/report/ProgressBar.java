@@ -1,17 +1,17 @@
 package org.apbj.examples.report;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /** A one-line progress bar on stderr: "[#####.....] 12/40 bench apb 32k  ETA 1m05s". */
 public final class ProgressBar {
-    private final PrintStream err;
+    private final PrintWriter err;
     private final int total;
     private final long start = System.nanoTime();
     private final boolean enabled;
     private int done;
 
-    public ProgressBar(PrintStream err, int total, boolean enabled) {
+    public ProgressBar(PrintWriter err, int total, boolean enabled) {
         this.err = err;
         this.total = Math.max(1, total);
         this.enabled = enabled;

@@ -48,7 +48,7 @@ class CliTest {
 
         Outcome bad = run("run", "--model", "m", "--prompt-file", "p", "--method", "flash");
         assertNotEquals(0, bad.status());
-        assertTrue(bad.err().contains("use apb, star, ring or dense"), bad.err());
+        assertTrue(bad.err().contains("unknown method 'flash'"), bad.err());
     }
 
     @Test

@@ -3,15 +3,15 @@ package org.apbj.examples.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class ProgressBarTest {
     @Test
     void drawsFilledShareAndEta() {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        ProgressBar bar = new ProgressBar(new PrintStream(buf), 4, true);
+        StringWriter buf = new StringWriter();
+        ProgressBar bar = new ProgressBar(new PrintWriter(buf, true), 4, true);
         bar.step("a");
         String line = bar.line("apb 32k", 10_000_000_000L);
         assertTrue(line.startsWith("[" + "#".repeat(7) + ".".repeat(23) + "] 1/4 apb 32k"), line);
@@ -23,8 +23,8 @@ class ProgressBarTest {
 
     @Test
     void disabledBarPrintsNothing() {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        ProgressBar bar = new ProgressBar(new PrintStream(buf), 2, false);
+        StringWriter buf = new StringWriter();
+        ProgressBar bar = new ProgressBar(new PrintWriter(buf, true), 2, false);
         bar.step("x");
         bar.finish();
         assertEquals("", buf.toString());

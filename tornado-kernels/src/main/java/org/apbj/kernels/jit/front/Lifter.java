@@ -49,7 +49,7 @@ public final class Lifter {
         this.target = target;
         this.loader = kernel.getDeclaringClass().getClassLoader();
         String simple = kernel.getDeclaringClass().getSimpleName();
-        this.fn = new IrFunction((simple.isEmpty() ? "Kernel" : simple) + "_" + kernel.getName(), null);
+        this.fn = new IrFunction((simple.isEmpty() ? "Kernel" : simple) + "_" + kernel.getName());
     }
 
     /**

@@ -25,7 +25,6 @@ public final class IrFunction {
             "copysign", "signbit", "atomic_add", "atomic_cmpxchg", "mad", "clamp", "sign", "dot");
 
     private final String entryName;
-    private final String sourceFile;
     private final List<KernelParam> params = new ArrayList<>();
     private final List<Block> blocks = new ArrayList<>();
     private final List<Reg> regs = new ArrayList<>();
@@ -35,14 +34,12 @@ public final class IrFunction {
     private boolean usesWarpOps;
     private boolean usesBarriers;
 
-    public IrFunction(String entryName, String sourceFile) {
+    public IrFunction(String entryName) {
         this.entryName = entryName;
-        this.sourceFile = sourceFile;
         usedNames.add(entryName);
     }
 
     public String entryName() { return entryName; }
-    public String sourceFile() { return sourceFile; }
     public List<KernelParam> params() { return params; }
     public List<Block> blocks() { return blocks; }
     public List<Reg> regs() { return regs; }
@@ -102,22 +99,5 @@ public final class IrFunction {
             case ArrayRef.Private p -> { if (!privateArrays.contains(p)) privateArrays.add(p); }
             case ArrayRef.Global g -> throw new IllegalArgumentException("global arrays are parameters: " + g);
         }
-    }
-
-    /** Drops blocks that no terminator reaches from the entry (after constant branches). */
-    public void removeUnreachableBlocks() {
-        Set<Block> seen = new HashSet<>();
-        List<Block> work = new ArrayList<>(List.of(blocks.getFirst()));
-        while (!work.isEmpty()) {
-            Block b = work.removeLast();
-            if (!seen.add(b)) continue;
-            switch (b.terminator()) {
-                case Terminator.Goto g -> work.add(g.target());
-                case Terminator.Branch br -> { work.add(br.ifTrue()); work.add(br.ifFalse()); }
-                case Terminator.Switch s -> { work.addAll(s.targets()); work.add(s.otherwise()); }
-                case Terminator.Return r -> { }
-            }
-        }
-        blocks.removeIf(b -> !seen.contains(b));
     }
 }

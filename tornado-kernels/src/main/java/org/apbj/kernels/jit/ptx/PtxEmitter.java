@@ -345,7 +345,7 @@ public final class PtxEmitter {
             case Terminator.Branch br -> {
                 String p = reg(br.pred());
                 if (br.ifTrue() == next) {
-                    line("@!%s bra %s;", p.substring(0), br.ifFalse().label());
+                    line("@!%s bra %s;", p, br.ifFalse().label());
                 } else {
                     line("@%s bra %s;", p, br.ifTrue().label());
                     if (br.ifFalse() != next) line("bra.uni %s;", br.ifFalse().label());
