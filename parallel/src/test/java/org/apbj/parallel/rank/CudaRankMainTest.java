@@ -50,7 +50,9 @@ class CudaRankMainTest {
 
         var job = new MpjLauncher.Job(2, RankMain.class.getName(), args, MpjLauncher.currentClasspath(), List.of("-Xss8m"), dir,
                 dir.resolve("job.log"));
-        MpjLauncher.Result r = new MpjLauncher().run(job, Duration.ofSeconds(240));
+        MpjLauncher launcher = new MpjLauncher();
+        System.out.println("command: " + String.join(" ", launcher.command(job)));
+        MpjLauncher.Result r = launcher.run(job, Duration.ofSeconds(240));
         System.out.println(r.output());
         assertTrue(r.succeeded(), () -> "MPJ job failed (exit " + r.exitCode() + "):\n" + r.output());
         RunReport viaMpj = RunReport.read(dir.resolve("mpj.json"));

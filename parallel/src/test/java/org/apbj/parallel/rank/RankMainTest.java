@@ -47,7 +47,7 @@ class RankMainTest {
             for (Tensor t : f.tensors()) {
                 if (t.name().equals("input_ids")) {
                     int[] ids = t.toIntArray();
-                    context = Arrays.copyOf(ids, 150);            // 2 ranks: blocks of 75
+                    context = Arrays.copyOf(ids, 120);            // 2 ranks: blocks of 60
                     query = Arrays.copyOfRange(ids, 983, ids.length);
                 }
             }
@@ -56,7 +56,7 @@ class RankMainTest {
 
     private List<String> args(String method, Path output) {
         List<String> a = new ArrayList<>(List.of("--model=" + model, "--method=" + method,
-                "--context=" + join(context), "--query=" + join(query), "--qpos=2", "--max-tokens=4", "--device=java:1",
+                "--context=" + join(context), "--query=" + join(query), "--qpos=2", "--max-tokens=4", "--device=" + org.apbj.parallel.strategy.TinyNiah.testDeviceSpec(),
                 "--comm-timeout=60", "--logits", "--output=" + output));
         return a;
     }
@@ -97,7 +97,7 @@ class RankMainTest {
             String all = r.output() + "\n--- daemon ---\n" + daemon.readLog();
             // MPJRun's exit status does not carry the ranks': the report and the ranks' output do
             assertTrue(!r.timedOut() && Files.exists(out), () -> "niodev job produced no report:\n" + all);
-            assertTrue(all.contains("apbj: apb on 2 ranks: prefill of 150 tokens"), all);
+            assertTrue(all.contains("apbj: apb on 2 ranks: prefill of 120 tokens"), all);
             assertTrue(!all.contains("aborts the job"), all);
         }
         RunReport viaNiodev = RunReport.read(out);
@@ -110,9 +110,9 @@ class RankMainTest {
     void apbOnTwoMpjRanksEqualsTheInProcessRunBitForBit() {
         RunReport inProcess = inProcessApb();
         assertEquals(4, inProcess.generated().length);
-        assertEquals(75, inProcess.blockSize());
-        assertEquals(43, inProcess.anchorLength());   // B/4 = 18 -> 16, raised to hold 2 + 41 header and query tokens
-        assertEquals(9, inProcess.passingLength());   // B/8 = 9, below the tile: kept
+        assertEquals(60, inProcess.blockSize());
+        assertEquals(43, inProcess.anchorLength());   // B/4 = 15, raised to hold 2 + 41 header and query tokens
+        assertEquals(7, inProcess.passingLength());   // B/8 = 7, below the tile: kept
         assertEquals(2, inProcess.perRank().size());
         float[] logits = inProcess.firstLogits();
         int best = 0;
@@ -124,7 +124,7 @@ class RankMainTest {
         Path out = dir.resolve("mpj.json");
         MpjLauncher.Result r = mpj(RankMain.class.getName(), args("apb", out), 2);
         assertTrue(r.succeeded(), () -> "MPJ job failed (exit " + r.exitCode() + "):\n" + r.output());
-        assertTrue(r.output().contains("apbj: apb on 2 ranks: prefill of 150 tokens"), r.output());
+        assertTrue(r.output().contains("apbj: apb on 2 ranks: prefill of 120 tokens"), r.output());
         RunReport viaMpj = RunReport.read(out);
         assertArrayEquals(inProcess.generated(), viaMpj.generated());
         assertEquals(inProcess.firstLogitsSha256(), viaMpj.firstLogitsSha256(), "first-token logits differ in some bit");
