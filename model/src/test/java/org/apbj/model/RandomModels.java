@@ -27,7 +27,7 @@ public final class RandomModels {
     public static final int RETAINING_HIDDEN = 32;
 
     public static ModelConfig tinyConfig(ModelConfig.Family family, boolean ropeScaling, boolean tied) {
-        return new ModelConfig(family, 128, 256, 2, 4, 2, 32, 1e-5f, 10000.0,
+        return new ModelConfig(family, 256, 512, 2, 4, 2, 64, 1e-5f, 10000.0,
                 ropeScaling ? new ModelConfig.RopeScaling(8, 1, 4, 64) : null,
                 512, tied, 4096, family == ModelConfig.Family.QWEN2, 0, new int[] {1});
     }

@@ -11,15 +11,14 @@ import org.apbj.kernels.api.I8Array;
 import org.apbj.kernels.jit.CompiledKernel;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Kernel;
-import org.apbj.kernels.runtime.KernelCompilers;
+import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.cuda.CudaDevice;
 
 /**
  * CUDA runtime benchmark; prints one JSON object per line:
  * <ul>
- *   <li>saxpy over 256M floats (hand-written PTX, and the compiled Java kernel when the compiler
- *       is in the build) against a 2 GiB device-to-device copy, both as GB/s counting bytes read
+ *   <li>saxpy over 256M floats (hand-written PTX and the compiled Java kernel) against a 2 GiB device-to-device copy, both as GB/s counting bytes read
  *       plus written, and their ratio (goal ≥ 0.85);</li>
  *   <li>pinned host→device and device→host copy GB/s (goal ≥ 20);</li>
  *   <li>empty-kernel launch overhead: median host time of 1000 launches in µs;</li>
@@ -40,7 +39,7 @@ public final class RuntimeBench {
         int reps = Integer.parseInt(opt.getOrDefault("reps", "10"));
         try (CudaDevice dev = CudaDevice.open(ordinal)) {
             emit("device", "name", dev.name(), "sms", dev.multiprocessorCount(),
-                    "total_mem_bytes", dev.totalMemoryBytes(), "compiler", KernelCompilers.available());
+                    "total_mem_bytes", dev.totalMemoryBytes());
             compileTimes(dev);
             double copyGbps = deviceCopy(dev, copyBytes, reps);
             saxpy(dev, floats, reps, copyGbps);
@@ -51,22 +50,20 @@ public final class RuntimeBench {
     }
 
     private static void compileTimes(CudaDevice dev) {
-        if (KernelCompilers.available()) {
-            Kernel saxpy = Kernel.of(BenchKernels.class, "saxpy");
-            Object[] args = {dev.allocF32(1), dev.allocF32(1), 1f, 1};
+        Kernel saxpy = Kernel.of(BenchKernels.class, "saxpy");
+        try (F32Array y = dev.allocF32(1); F32Array x = dev.allocF32(1)) {
+            Object[] args = {y, x, 1f, 1};
             long t0 = System.nanoTime();
-            CompiledKernel ck = KernelCompilers.compile(saxpy, dev.target(), args);
+            CompiledKernel ck = KernelCompiler.compile(saxpy, dev.target(), args);
             long t1 = System.nanoTime();
             float jitMs = dev.prepare(ck, saxpy.qualifiedName());
             long t2 = System.nanoTime();
-            CompiledKernel again = KernelCompilers.compile(saxpy, dev.target(), args);
+            CompiledKernel again = KernelCompiler.compile(saxpy, dev.target(), args);
             dev.prepare(again, saxpy.qualifiedName());
             long t3 = System.nanoTime();
             emit("compile", "kernel", saxpy.qualifiedName(), "first_compile_ms", ms(t1 - t0),
                     "first_load_ms", ms(t2 - t1), "driver_jit_ms", jitMs, "first_total_ms", ms(t2 - t0),
                     "cached_compile_and_load_ms", ms(t3 - t2), "ptx_chars", ck.source().length());
-        } else {
-            emit("compile", "kernel", "org.apbj.kernels.jit.KernelCompiler", "error", "compiler not in this build");
         }
         long t0 = System.nanoTime();
         float jitMs = dev.prepare(BenchPtx.SAXPY, "ptx saxpy");
@@ -94,13 +91,11 @@ public final class RuntimeBench {
             Grid grid = Grid.groups((n + BLOCK - 1) / BLOCK, BLOCK);
             runSaxpy(dev, "ptx-handwritten", () -> dev.launchCompiled(BenchPtx.SAXPY, "ptx saxpy", grid, y, x, 2f, n),
                     n, reps, copyGbps);
-            if (KernelCompilers.available()) {
-                Kernel k = Kernel.of(BenchKernels.class, "saxpy");
-                Object[] args = {y, x, 2f, n};
-                CompiledKernel ck = KernelCompilers.compile(k, dev.target(), args);
-                Object[] values = KernelParams.select(ck, args);
-                runSaxpy(dev, "java-compiled", () -> dev.launchCompiled(ck, k.qualifiedName(), grid, values), n, reps, copyGbps);
-            }
+            Kernel k = Kernel.of(BenchKernels.class, "saxpy");
+            Object[] args = {y, x, 2f, n};
+            CompiledKernel ck = KernelCompiler.compile(k, dev.target(), args);
+            Object[] values = KernelParams.select(ck, args);
+            runSaxpy(dev, "java-compiled", () -> dev.launchCompiled(ck, k.qualifiedName(), grid, values), n, reps, copyGbps);
         }
     }
 
@@ -140,20 +135,18 @@ public final class RuntimeBench {
         });
         emit("launch_overhead", "kernel", "ptx-handwritten empty", "launches", launches, "median_host_us", median(host),
                 "p90_host_us", percentile(host, 0.9), "gpu_us_per_launch", gpuMs * 1e3 / launches);
-        if (KernelCompilers.available()) {
-            Kernel k = Kernel.of(BenchKernels.class, "empty");
+        Kernel k = Kernel.of(BenchKernels.class, "empty");
+        dev.launch(k, one);
+        dev.synchronize();
+        float[] full = new float[launches];
+        for (int i = 0; i < launches; i++) {
+            long t0 = System.nanoTime();
             dev.launch(k, one);
-            dev.synchronize();
-            float[] full = new float[launches];
-            for (int i = 0; i < launches; i++) {
-                long t0 = System.nanoTime();
-                dev.launch(k, one);
-                full[i] = (System.nanoTime() - t0) / 1e3f;
-            }
-            dev.synchronize();
-            emit("launch_overhead", "kernel", "java-compiled empty via Device.launch", "launches", launches,
-                    "median_host_us", median(full), "p90_host_us", percentile(full, 0.9));
+            full[i] = (System.nanoTime() - t0) / 1e3f;
         }
+        dev.synchronize();
+        emit("launch_overhead", "kernel", "java-compiled empty via Device.launch", "launches", launches,
+                "median_host_us", median(full), "p90_host_us", percentile(full, 0.9));
     }
 
     // --- helpers -------------------------------------------------------------------------------

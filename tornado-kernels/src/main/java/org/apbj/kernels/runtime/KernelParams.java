@@ -85,6 +85,21 @@ public final class KernelParams {
         };
     }
 
+    /** Writes the value's native bytes at {@code offset} of {@code seg} (8 bytes available there, 8-aligned). */
+    public static void write(MemorySegment seg, long offset, ParamKind kind, Object v) {
+        switch (kind) {
+            case F32_ARRAY, BF16_ARRAY, F16_ARRAY, I32_ARRAY, I8_ARRAY, I64_ARRAY ->
+                    seg.set(ValueLayout.JAVA_LONG, offset, ((DeviceArray) v).buffer().address());
+            case INT -> seg.set(ValueLayout.JAVA_INT, offset, (Integer) v);
+            case LONG -> seg.set(ValueLayout.JAVA_LONG, offset, (Long) v);
+            case FLOAT -> seg.set(ValueLayout.JAVA_FLOAT, offset, (Float) v);
+            case DOUBLE -> seg.set(ValueLayout.JAVA_DOUBLE, offset, (Double) v);
+            case SHORT -> seg.set(ValueLayout.JAVA_SHORT, offset, (Short) v);
+            case BYTE -> seg.set(ValueLayout.JAVA_BYTE, offset, (Byte) v);
+            case BOOLEAN -> seg.set(ValueLayout.JAVA_BYTE, offset, (byte) ((Boolean) v ? 1 : 0));
+        }
+    }
+
     /** The value's native bytes, allocated in {@code arena}. */
     public static MemorySegment nativeValue(Arena arena, ParamKind kind, Object v) {
         return switch (kind) {

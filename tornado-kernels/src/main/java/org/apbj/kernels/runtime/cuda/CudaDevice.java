@@ -27,7 +27,7 @@ import org.apbj.kernels.runtime.DeviceUnavailableException;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelBuildException;
-import org.apbj.kernels.runtime.KernelCompilers;
+import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
@@ -270,7 +270,7 @@ public final class CudaDevice implements Device {
     public void launch(Kernel kernel, Grid grid, Object... args) {
         enter();
         LaunchArguments.check(kernel, grid, args, this, false);
-        CompiledKernel ck = KernelCompilers.compile(kernel, target(), args);
+        CompiledKernel ck = KernelCompiler.compile(kernel, target(), args);
         launchCompiled(ck, kernel.qualifiedName(), grid, KernelParams.select(ck, args));
     }
 
@@ -294,31 +294,54 @@ public final class CudaDevice implements Device {
                     + " work-items, " + grid + " has " + threads);
         }
         LoadedKernel k = load(ck, displayName);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment params = a.allocate(ADDRESS, Math.max(values.length, 1));
-            for (int i = 0; i < values.length; i++) {
-                params.setAtIndex(ADDRESS, i, KernelParams.nativeValue(a, ck.params().get(i).kind(), values[i]));
-            }
-            int r;
-            try {
-                r = (int) drv.launchKernel.invokeExact(k.function(), grid.groupCount(0), grid.groupCount(1), grid.groupCount(2),
-                        grid.localSize(0), grid.localSize(1), grid.localSize(2), k.dynamicSharedBytes(), stream, params,
-                        MemorySegment.NULL);
-            } catch (Throwable t) {
-                throw new KernelLaunchException("cuLaunchKernel could not be called for " + displayName + ": " + t, t);
-            }
-            if (r != 0) {
-                throw new KernelLaunchException("launching " + displayName + " over " + grid + " (dynamic shared "
-                        + k.dynamicSharedBytes() + " bytes) failed: " + drv.error(r, "cuLaunchKernel", k.function(),
-                        grid.groupCount(0), grid.groupCount(1), grid.groupCount(2), grid.localSize(0), grid.localSize(1),
-                        grid.localSize(2), k.dynamicSharedBytes(), stream, "params", "NULL").getMessage()
-                        + "; kernels launched before: " + recentKernels());
-            }
+        if (values.length > LaunchScratch.MAX_PARAMS) {
+            throw new KernelLaunchException(displayName + " takes " + values.length + " parameters; at most "
+                    + LaunchScratch.MAX_PARAMS + " are supported");
+        }
+        LaunchScratch scratch = LaunchScratch.forThisThread();
+        for (int i = 0; i < values.length; i++) {
+            KernelParams.write(scratch.values, 8L * i, ck.params().get(i).kind(), values[i]);
+        }
+        int r;
+        try {
+            r = (int) drv.launchKernel.invokeExact(k.function(), grid.groupCount(0), grid.groupCount(1), grid.groupCount(2),
+                    grid.localSize(0), grid.localSize(1), grid.localSize(2), k.dynamicSharedBytes(), stream,
+                    scratch.pointers, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw new KernelLaunchException("cuLaunchKernel could not be called for " + displayName + ": " + t, t);
+        }
+        if (r != 0) {
+            throw new KernelLaunchException("launching " + displayName + " over " + grid + " (dynamic shared "
+                    + k.dynamicSharedBytes() + " bytes) failed: " + drv.error(r, "cuLaunchKernel", k.function(),
+                    grid.groupCount(0), grid.groupCount(1), grid.groupCount(2), grid.localSize(0), grid.localSize(1),
+                    grid.localSize(2), k.dynamicSharedBytes(), stream, "params", "NULL").getMessage()
+                    + "; kernels launched before: " + recentKernels());
         }
         synchronized (recent) {
             if (recent.size() == RECENT_KERNELS) recent.removeFirst();
             recent.addLast(displayName + " " + grid);
         }
+    }
+
+    /**
+     * Per-thread native memory for cuLaunchKernel's kernelParams: an array of pointers, each to an
+     * 8-byte value slot. cuLaunchKernel copies the values during the call, so the slots are reused
+     * by the thread's next launch and no memory is allocated per launch.
+     */
+    private static final class LaunchScratch {
+        static final int MAX_PARAMS = 128;
+        private static final ThreadLocal<LaunchScratch> PER_THREAD = ThreadLocal.withInitial(LaunchScratch::new);
+        final MemorySegment pointers;
+        final MemorySegment values;
+
+        private LaunchScratch() {
+            Arena arena = Arena.ofAuto();   // freed with the thread's scratch
+            values = arena.allocate(8L * MAX_PARAMS, 8);
+            pointers = arena.allocate(ADDRESS, MAX_PARAMS);
+            for (int i = 0; i < MAX_PARAMS; i++) pointers.setAtIndex(ADDRESS, i, values.asSlice(8L * i, 8));
+        }
+
+        static LaunchScratch forThisThread() { return PER_THREAD.get(); }
     }
 
     /** Loads (once per cache key) the PTX module of {@code ck} and returns its function. */

@@ -18,6 +18,8 @@ final class CooperativeGroup implements WorkGroup {
     private final Warp[] warps;
     /** Per work-item: which of the two exchange buffers its next shuffle uses. */
     private final byte[] shuffleParity;
+    /** Per work-item: warp operations reached, checked for group uniformity at the end. */
+    private final int[] warpOps;
     private final List<Object> shared = new ArrayList<>();
 
     /** A warp's exchange: double-buffered so one barrier per shuffle suffices. */
@@ -40,6 +42,7 @@ final class CooperativeGroup implements WorkGroup {
                     + kernelName, lanes, timeoutNanos));
         }
         this.shuffleParity = new byte[size];
+        this.warpOps = new int[size];
     }
 
     int size() { return size; }
@@ -84,6 +87,7 @@ final class CooperativeGroup implements WorkGroup {
         int id = ctx.localLinearId();
         Warp warp = warps[id / KernelContext.WARP_SIZE];
         int lane = id % KernelContext.WARP_SIZE;
+        warpOps[id]++;
         int parity = shuffleParity[id];
         shuffleParity[id] = (byte) (parity ^ 1);
         long[] slots = warp.slots[parity];
@@ -105,6 +109,25 @@ final class CooperativeGroup implements WorkGroup {
     void abort(RuntimeException failure) {
         barrier.abort(failure);
         for (Warp w : warps) w.barrier.abort(failure);
+    }
+
+    /**
+     * After every work-item returned: the KernelContext contract asks warp operations to be
+     * reached by every work-item of the group (OpenCL emulates them with group barriers), which
+     * warps running alone cannot notice. Returns the violation, or null.
+     */
+    DivergentBarrierException nonUniformWarpOps(String groupName) {
+        int min = 0, max = 0;
+        for (int i = 1; i < size; i++) {
+            if (warpOps[i] < warpOps[min]) min = i;
+            if (warpOps[i] > warpOps[max]) max = i;
+        }
+        if (warpOps[min] == warpOps[max]) return null;
+        return new DivergentBarrierException("in group " + groupName + ", work-item " + max + " (linear id) reached "
+                + warpOps[max] + " warp operations but work-item " + min + " reached " + warpOps[min]
+                + ": shuffles, broadcasts and warp reductions must be reached by every work-item of the group, not only"
+                + " of the warp (KernelContext contract; the OpenCL backend emulates them with group barriers)."
+                + " Make the condition around them uniform over the group, e.g. compute with a neutral value instead of skipping");
     }
 
     /** The first failure any of the group's barriers recorded (divergence, timeout), or null. */

@@ -245,6 +245,10 @@ public final class JavaDevice implements Device {
                         + " did not finish within " + TimeUnit.NANOSECONDS.toMillis(barrierTimeoutNanos)
                         + " ms (a work-item stuck in a loop?); they are left running");
             }
+            if (e == null && stillRunning == 0 && group.failure() == null) {
+                DivergentBarrierException d = group.nonUniformWarpOps(groupName);
+                if (d != null) e = new KernelLaunchException("kernel " + kernel + ": divergent warp operations: " + d.getMessage(), d);
+            }
             if (e == null && group.failure() != null) {
                 RuntimeException cause = group.failure();
                 e = cause instanceof DivergentBarrierException d

@@ -166,6 +166,21 @@ class JavaDeviceTest {
     }
 
     @Test
+    void warpOperationsMustBeUniformOverTheGroup() {
+        F32Array in = randomFloats(128), out = device.allocF32(4);
+        device.launch(k("warpSumGuarded"), Grid.groups(2, 64), out, in, 4);   // every warp reduces: fine
+        for (int w = 0; w < 4; w++) {
+            double s = 0;
+            for (int j = 0; j < 32; j++) s += in.get(w * 32 + j);
+            assertEquals(s, out.get(w), 1e-4);
+        }
+        KernelLaunchException e = assertThrows(KernelLaunchException.class,
+                () -> device.launch(k("warpSumGuarded"), Grid.groups(2, 64), out, in, 3));
+        assertTrue(e.getMessage().contains("divergent warp operations") && e.getMessage().contains("group (1,0,0)"),
+                e.getMessage());
+    }
+
+    @Test
     void barrierTimesOutInsteadOfHanging() {
         JavaTestKernels.stuck = new CountDownLatch(1);
         try (JavaDevice quick = new JavaDevice(2, Duration.ofMillis(300))) {

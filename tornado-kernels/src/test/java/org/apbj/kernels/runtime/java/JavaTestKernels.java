@@ -127,4 +127,13 @@ final class JavaTestKernels {
         }
         errors.set(ctx.globalIdx, bad);
     }
+
+    /** Warp-uniform but not group-uniform: warps past {@code n} skip the reduction. */
+    public static void warpSumGuarded(KernelContext ctx, F32Array out, F32Array in, int n) {
+        int warp = ctx.globalIdx / KernelContext.WARP_SIZE;
+        if (warp < n) {
+            float s = ctx.warpReduceSum(in.get(ctx.globalIdx));
+            if (ctx.laneId() == 0) out.set(warp, s);
+        }
+    }
 }
