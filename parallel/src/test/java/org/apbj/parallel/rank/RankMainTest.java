@@ -80,7 +80,7 @@ class RankMainTest {
     private synchronized RunReport inProcessApb() {
         if (inProcessApb == null) {
             RankArgs parsed = RankArgs.parse(args("apb", dir.resolve("inproc.json")).toArray(String[]::new));
-            inProcessApb = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0);
+            inProcessApb = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0).getFirst();
         }
         return inProcessApb;
     }
@@ -172,6 +172,35 @@ class RankMainTest {
     }
 
     @Test
+    @Timeout(120)
+    void severalRequestsShareOneModelLoadAndMatchSeparateRuns() throws Exception {
+        int[] ctx2 = Arrays.copyOfRange(context, 0, 77);
+        Path requests = dir.resolve("requests.json");
+        Files.writeString(requests, "[{\"context\": " + Arrays.toString(context) + ", \"query\": " + Arrays.toString(query) + "},"
+                + "{\"context\": " + Arrays.toString(ctx2) + ", \"query\": " + Arrays.toString(query) + "}]");
+        List<String> common = List.of("--model=" + model, "--method=ring", "--qpos=2", "--max-tokens=3",
+                "--device=" + org.apbj.parallel.strategy.TinyNiah.testDeviceSpec());
+        List<String> both = new ArrayList<>(common);
+        both.add("--request=" + requests);
+        List<String> second = new ArrayList<>(common);
+        second.addAll(List.of("--context=" + join(ctx2), "--query=" + join(query)));
+        RankArgs bothArgs = RankArgs.parse(both.toArray(String[]::new));
+        RankArgs secondArgs = RankArgs.parse(second.toArray(String[]::new));
+        List<RunReport> reports = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, bothArgs)).get(0);
+        RunReport alone = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, secondArgs)).get(0).getFirst();
+        assertEquals(2, reports.size());
+        assertEquals(context.length, reports.get(0).contextTokens());
+        assertEquals(77, reports.get(1).contextTokens());
+        assertEquals(39, reports.get(1).blockSize());
+        assertArrayEquals(alone.generated(), reports.get(1).generated());
+        assertEquals(alone.firstLogitsSha256(), reports.get(1).firstLogitsSha256(), "the first request must leave nothing behind");
+        Path out = dir.resolve("both.json");
+        RunReport.write(out, reports);
+        assertEquals(2, RunReport.readAll(out).size());
+        assertArrayEquals(reports.get(0).generated(), RunReport.readAll(out).get(0).generated());
+    }
+
+    @Test
     void argumentsAreValidatedWithTheFix() {
         var e = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=apb", "--context=1,2"));
         assertTrue(e.getMessage().contains("missing --query"), e.getMessage());
@@ -181,6 +210,6 @@ class RankMainTest {
         assertTrue(e3.getMessage().contains("unknown option --modle"), e3.getMessage());
         RankArgs ok = RankArgs.parse(args("apb", dir.resolve("o.json")).toArray(String[]::new));
         assertEquals(ok.toString().length() > 0, true);
-        assertArrayEquals(query, RankArgs.parse(ok.toArgs()).query());
+        assertArrayEquals(query, RankArgs.parse(ok.toArgs()).requests().getFirst().query());
     }
 }
