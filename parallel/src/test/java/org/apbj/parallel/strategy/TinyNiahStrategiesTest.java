@@ -98,6 +98,20 @@ class TinyNiahStrategiesTest {
         assertNotNull(apb.answers.get(1).firstLogits());
     }
 
+    @Test
+    void everyMethodOnFourRanksAnswersTheGoldenNeedle() throws Exception {
+        int[][] req = TinyNiah.request(TinyNiah.GOLDEN_CONTEXT);
+        var meta = new com.fasterxml.jackson.databind.ObjectMapper().readTree(TinyNiah.dir().resolve("golden/golden_meta.json").toFile());
+        var idsNode = meta.get("greedy_continuation_dense_fp32").get("ids");
+        int[] golden = new int[8];
+        for (int i = 0; i < golden.length; i++) golden[i] = idsNode.get(i).asInt();
+        for (Method m : List.of(Method.RING, Method.STAR, Method.APB)) {
+            RankRun r = RankRun.run(m, 4, req[0], req[1], StrategyOptions.defaults(TinyNiah.QPOS, golden.length), golden.length,
+                    c -> TinyNiah.load());
+            for (var a : r.answers) assertArrayEquals(golden, a.tokens(), m + ": greedy answer on every rank");
+        }
+    }
+
     static void assertMatches(List<float[]> layers, float[] expected, RankRun run, String what, float tol) {
         for (int l = 0; l < layers.size(); l++) {
             Map<Integer, float[]> pre = run.hidden.get("PREFILL/" + l);
