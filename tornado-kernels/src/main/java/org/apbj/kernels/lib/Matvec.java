@@ -39,23 +39,27 @@ public final class Matvec {
         int col = ctx.groupIdx * WARPS + (ctx.localIdx >> 5);
         float[] acc = new float[MAX_ROWS];
         for (int r = 0; r < MAX_ROWS; r++) acc[r] = 0.0f;
-        if (col < n) {   // uniform per warp: the whole warp skips or runs the reduction below
+        // Columns past n (the last group's spare warps) load nothing and store nothing but still
+        // take part in the reductions: OpenCL emulates warp exchanges with group barriers, which
+        // every work-item of the group must reach.
+        boolean live = col < n;
+        if (live) {
             int wBase = col * k;
             for (int c = lane; c < k; c += 32) {
                 float wv = w.getFloat(wBase + c);
                 for (int r = 0; r < rows; r++) acc[r] = KernelMath.fma(wv, x.get((xRow0 + r) * k + c), acc[r]);
             }
-            for (int r = 0; r < rows; r++) {
-                float sum = ctx.warpReduceSum(acc[r]);
-                if (lane == 0) {
-                    if (hasBias) sum += bias.getFloat(col);
-                    int at = (yRow0 + r) * n + col;
-                    if (bf16Out) {
-                        yBf16.setFloat(at, sum);
-                    } else {
-                        if (accumulate) sum += yF32.get(at);
-                        yF32.set(at, sum);
-                    }
+        }
+        for (int r = 0; r < rows; r++) {
+            float sum = ctx.warpReduceSum(acc[r]);
+            if (live && lane == 0) {
+                if (hasBias) sum += bias.getFloat(col);
+                int at = (yRow0 + r) * n + col;
+                if (bf16Out) {
+                    yBf16.setFloat(at, sum);
+                } else {
+                    if (accumulate) sum += yF32.get(at);
+                    yF32.set(at, sum);
                 }
             }
         }

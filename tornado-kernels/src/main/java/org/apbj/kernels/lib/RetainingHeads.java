@@ -37,13 +37,16 @@ public final class RetainingHeads {
                                     int n, int r, int nKv) {
         int lane = ctx.localIdx & 31;
         int t = ctx.groupIdx * (OUT_THREADS / 32) + (ctx.localIdx >> 5);
-        if (t < n) {   // uniform per warp
-            for (int h = 0; h < nKv; h++) {
-                float acc = 0.0f;
+        // Tokens past n (spare warps of the last group) still reach the reductions: OpenCL
+        // emulates warp exchanges with group barriers, which the whole group must reach.
+        boolean live = t < n;
+        for (int h = 0; h < nKv; h++) {
+            float acc = 0.0f;
+            if (live) {
                 for (int c = lane; c < r; c += 32) acc = KernelMath.fma(hidden.get(t * r + c), w2.getFloat(h * r + c), acc);
-                acc = ctx.warpReduceSum(acc);
-                if (lane == 0) scores.set(t * nKv + h, acc);
             }
+            acc = ctx.warpReduceSum(acc);
+            if (live && lane == 0) scores.set(t * nKv + h, acc);
         }
     }
 

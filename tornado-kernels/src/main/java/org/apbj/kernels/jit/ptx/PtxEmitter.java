@@ -28,7 +28,7 @@ public final class PtxEmitter {
     private final IrFunction fn;
     private final Target target;
     private final StringBuilder body = new StringBuilder();
-    private int b32, b64, b16, pred;
+    private int b32, b64, b16, pred, labels;
 
     private PtxEmitter(IrFunction fn, Target target) {
         this.fn = fn;
@@ -105,6 +105,12 @@ public final class PtxEmitter {
     String b64() { return "%_w" + b64++; }
     String b16() { return "%_h" + b16++; }
     String pred() { return "%_q" + pred++; }
+
+    /** A fresh label for loops inside an expansion ('$' never starts a front-end name). */
+    String label(String base) { return "$" + base + "_" + labels++; }
+
+    /** Places a label from {@link #label(String)} here. */
+    void placeLabel(String name) { body.append(name).append(":\n"); }
 
     String scratch(Type t) {
         return switch (t) { case I32, F32 -> b32(); case I64, F64 -> b64(); case PRED -> pred(); };
