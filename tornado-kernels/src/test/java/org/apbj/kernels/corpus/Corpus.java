@@ -83,6 +83,16 @@ public final class Corpus {
         add(c, ParallelKernels.class, "histogram", g, r -> args(zerosI32(13), ints(r, N), 13), exact, 0);
         add(c, ParallelKernels.class, "atomicSum", g, r -> args(zerosF32(4), smallIntegerFloats(r, N)), exact, 0);
         add(c, ParallelKernels.class, "index64", g, r -> args(zerosI64(N), floatsIn(r, 3 * N + 5, -1000, 1000), 5L, 3L), exact, 0);
+
+        // Tensor cores: the device's sum order differs from the Java fma chain (to fp32 rounding).
+        Tolerance mma = new Tolerance(64, 1e-4);
+        int tiles = 4;
+        add(c, TensorCoreKernels.class, "mmaTile", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
+                r -> args(zerosF32(128 * tiles), bf16Gaussians(r, 256 * tiles), bf16Gaussians(r, 128 * tiles), floats(r, 128 * tiles)),
+                mma, 0);
+        add(c, TensorCoreKernels.class, "mmaStaged", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
+                r -> args(zerosF32(128 * tiles), bf16Gaussians(r, 512 * tiles), bf16Gaussians(r, 256 * tiles),
+                        floatsIn(r, 128 * tiles, -4, 4)), mma, 0);
         return c;
     }
 

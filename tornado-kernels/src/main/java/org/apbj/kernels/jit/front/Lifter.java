@@ -149,6 +149,7 @@ public final class Lifter {
         }
         entry.terminate(new Terminator.Goto(inst.blockAt(0)));
         inst.emit();
+        PrivateArrayScalarizer.run(fn);
         MoveCoalescer.run(fn);
         return fn;
     }

@@ -78,6 +78,7 @@ final class MoveCoalescer {
             case Instr.AtomicAdd a -> a.dst();
             case Instr.Shuffle s -> s.dst();
             case Instr.Store s -> null;
+            case Instr.MmaBf16 m -> null;   // four destinations: never coalesced
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -97,6 +98,13 @@ final class MoveCoalescer {
             case Instr.Store s -> List.of(s.index(), s.value());
             case Instr.AtomicAdd a -> List.of(a.index(), a.value());
             case Instr.Shuffle s -> List.of(s.value(), s.lane());
+            case Instr.MmaBf16 m -> {
+                List<Operand> all = new java.util.ArrayList<>(m.a());
+                all.addAll(m.b());
+                all.addAll(m.c());
+                all.addAll(m.d());   // counted as uses so that no other definition is coalesced into them
+                yield all;
+            }
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };

@@ -157,6 +157,8 @@ public final class OpenClEmitter {
             }
             case Instr.Barrier b -> line("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);");
             case Instr.Shuffle s -> shuffle(s);
+            case Instr.MmaBf16 m -> throw new IllegalStateException("mma reached the OpenCL emitter: the front end inlines"
+                    + " TensorCore.mmaBf16's Java body for OpenCL");
         }
     }
 

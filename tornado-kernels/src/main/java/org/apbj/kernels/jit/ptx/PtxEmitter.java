@@ -152,6 +152,13 @@ public final class PtxEmitter {
         return s;
     }
 
+    /** The 32-bit operand in a .b32 scratch register. */
+    private String bitsReg(Operand o) {
+        String s = b32();
+        line("mov.b32 %s, %s;", s, op(o));
+        return s;
+    }
+
     static String bits(Type t) { return t.isWide() ? "b64" : "b32"; }
 
     static String arith(Type t) {
@@ -189,6 +196,16 @@ public final class PtxEmitter {
                 line("atom.%s.add.%s %s, [%s], %s;", space(a.array()), t, dst, addr, reg(a.value()));
             }
             case Instr.Barrier b -> line("bar.sync 0;");
+            case Instr.MmaBf16 m -> {
+                List<String> a = new java.util.ArrayList<>(), b = new java.util.ArrayList<>(), c = new java.util.ArrayList<>(), d = new java.util.ArrayList<>();
+                // A and B must be .b32 registers (ptxas rejects .s32 ones); ptxas drops the moves.
+                for (Operand o : m.a()) a.add(bitsReg(o));
+                for (Operand o : m.b()) b.add(bitsReg(o));
+                for (Operand o : m.c()) c.add(reg(o));
+                for (Reg r : m.d()) d.add("%" + r.name());
+                line("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%s}, {%s}, {%s}, {%s};",
+                        String.join(", ", d), String.join(", ", a), String.join(", ", b), String.join(", ", c));
+            }
             case Instr.Shuffle s -> {
                 String mode = switch (s.mode()) { case DOWN -> "down"; case XOR -> "bfly"; case IDX -> "idx"; };
                 line("shfl.sync.%s.b32 %%%s, %s, %s, 31, -1;", mode, s.dst().name(), reg(s.value()), op(s.lane()));
