@@ -122,17 +122,15 @@ final class Intrinsics {
     }
 
     /**
-     * TensorCore.mmaBf16 becomes the mma instruction for PTX (sm_80 and later); elsewhere its
-     * Java body is inlined (shuffles, emulated in OpenCL). The fragments must be private
-     * arrays: their elements are read and written with constant indices, so they stay in
-     * registers. The other TensorCore methods are plain Java and inlined everywhere.
+     * TensorCore.mmaBf16 becomes one IR instruction: the mma instruction in PTX (sm_80 and
+     * later), an emulation through the group's exchange buffer in OpenCL. The fragments must
+     * be private arrays: their elements are read and written with constant indices, so they
+     * stay in registers. The other TensorCore methods are plain Java and inlined everywhere.
      */
     private static boolean tensorCore(Interpreter in, String sig) {
         if (!sig.equals("mmaBf16(L" + CONTEXT.replace('.', '/') + ";[F[I[I)V")) return false;
         Target target = in.lifter().target();
-        if (target.kind() != Target.Kind.PTX) return false;
-        int sm = Integer.parseInt(target.arch().replaceAll("\\D", ""));
-        if (sm < 80) {
+        if (target.kind() == Target.Kind.PTX && Integer.parseInt(target.arch().replaceAll("\\D", "")) < 80) {
             throw in.error("TensorCore.mmaBf16 needs bf16 tensor cores (sm_80 or later), the target is " + target.arch(),
                     "compile for sm_80 or later, or use the fp32 kernels on older GPUs");
         }
