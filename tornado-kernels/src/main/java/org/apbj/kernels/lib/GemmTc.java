@@ -21,8 +21,8 @@ import org.apbj.kernels.api.TensorCore;
  * columns and depths read as 0 and are not stored. Grid as Gemm's:
  * {@code Grid.of(ceil(n/BN)·THREADS, ceil(rows/BM), THREADS, 1)}.
  *
- * <p>Written out in full: the 16 accumulator tiles are separate arrays with constant indices,
- * which the compiler keeps in registers (a loop over them would index memory).
+ * <p>Generated text (the 16 accumulator tiles are separate arrays with constant indices so
+ * that the compiler keeps them in registers).
  */
 public final class GemmTc {
     private GemmTc() {}
@@ -64,65 +64,99 @@ public final class GemmTc {
         int[] a0 = new int[4]; int[] a1 = new int[4]; int[] a2 = new int[4]; int[] a3 = new int[4];
         int[] b0 = new int[2]; int[] b1 = new int[2]; int[] b2 = new int[2]; int[] b3 = new int[2];
 
-        // Staging: work-item tid moves pair (tid & 15) of rows (tid >> 4) + 16·l, l < 8, of both slices.
+        // Staging: work-item tid moves pair (tid & 15) of rows (tid >> 4) + 16·l, l < 8, of both slices;
+        // the next slice's values wait in registers (raw: packing them would wait for the loads).
         int sRow = tid >> 4;
         int sCol = 2 * (tid & 15);
         int stage = sRow * STRIDE + (tid & 15);
-        int na0 = xPair(x, xRow0, rows, k, rowBase + sRow + 0, sCol);
-        int na1 = xPair(x, xRow0, rows, k, rowBase + sRow + 16, sCol);
-        int na2 = xPair(x, xRow0, rows, k, rowBase + sRow + 32, sCol);
-        int na3 = xPair(x, xRow0, rows, k, rowBase + sRow + 48, sCol);
-        int na4 = xPair(x, xRow0, rows, k, rowBase + sRow + 64, sCol);
-        int na5 = xPair(x, xRow0, rows, k, rowBase + sRow + 80, sCol);
-        int na6 = xPair(x, xRow0, rows, k, rowBase + sRow + 96, sCol);
-        int na7 = xPair(x, xRow0, rows, k, rowBase + sRow + 112, sCol);
-        int nb0 = wPair(w, n, k, colBase + sRow + 0, sCol);
-        int nb1 = wPair(w, n, k, colBase + sRow + 16, sCol);
-        int nb2 = wPair(w, n, k, colBase + sRow + 32, sCol);
-        int nb3 = wPair(w, n, k, colBase + sRow + 48, sCol);
-        int nb4 = wPair(w, n, k, colBase + sRow + 64, sCol);
-        int nb5 = wPair(w, n, k, colBase + sRow + 80, sCol);
-        int nb6 = wPair(w, n, k, colBase + sRow + 96, sCol);
-        int nb7 = wPair(w, n, k, colBase + sRow + 112, sCol);
+        float xa0 = xValue(x, xRow0, rows, k, rowBase + sRow + 0, sCol);
+        float xb0 = xValue(x, xRow0, rows, k, rowBase + sRow + 0, sCol + 1);
+        float xa1 = xValue(x, xRow0, rows, k, rowBase + sRow + 16, sCol);
+        float xb1 = xValue(x, xRow0, rows, k, rowBase + sRow + 16, sCol + 1);
+        float xa2 = xValue(x, xRow0, rows, k, rowBase + sRow + 32, sCol);
+        float xb2 = xValue(x, xRow0, rows, k, rowBase + sRow + 32, sCol + 1);
+        float xa3 = xValue(x, xRow0, rows, k, rowBase + sRow + 48, sCol);
+        float xb3 = xValue(x, xRow0, rows, k, rowBase + sRow + 48, sCol + 1);
+        float xa4 = xValue(x, xRow0, rows, k, rowBase + sRow + 64, sCol);
+        float xb4 = xValue(x, xRow0, rows, k, rowBase + sRow + 64, sCol + 1);
+        float xa5 = xValue(x, xRow0, rows, k, rowBase + sRow + 80, sCol);
+        float xb5 = xValue(x, xRow0, rows, k, rowBase + sRow + 80, sCol + 1);
+        float xa6 = xValue(x, xRow0, rows, k, rowBase + sRow + 96, sCol);
+        float xb6 = xValue(x, xRow0, rows, k, rowBase + sRow + 96, sCol + 1);
+        float xa7 = xValue(x, xRow0, rows, k, rowBase + sRow + 112, sCol);
+        float xb7 = xValue(x, xRow0, rows, k, rowBase + sRow + 112, sCol + 1);
+        int wa0 = wBits(w, n, k, colBase + sRow + 0, sCol);
+        int wb0 = wBits(w, n, k, colBase + sRow + 0, sCol + 1);
+        int wa1 = wBits(w, n, k, colBase + sRow + 16, sCol);
+        int wb1 = wBits(w, n, k, colBase + sRow + 16, sCol + 1);
+        int wa2 = wBits(w, n, k, colBase + sRow + 32, sCol);
+        int wb2 = wBits(w, n, k, colBase + sRow + 32, sCol + 1);
+        int wa3 = wBits(w, n, k, colBase + sRow + 48, sCol);
+        int wb3 = wBits(w, n, k, colBase + sRow + 48, sCol + 1);
+        int wa4 = wBits(w, n, k, colBase + sRow + 64, sCol);
+        int wb4 = wBits(w, n, k, colBase + sRow + 64, sCol + 1);
+        int wa5 = wBits(w, n, k, colBase + sRow + 80, sCol);
+        int wb5 = wBits(w, n, k, colBase + sRow + 80, sCol + 1);
+        int wa6 = wBits(w, n, k, colBase + sRow + 96, sCol);
+        int wb6 = wBits(w, n, k, colBase + sRow + 96, sCol + 1);
+        int wa7 = wBits(w, n, k, colBase + sRow + 112, sCol);
+        int wb7 = wBits(w, n, k, colBase + sRow + 112, sCol + 1);
         int frag = TensorCore.fragmentOffset(ctx, STRIDE);
         int aAt = warpRow * STRIDE + frag;
         int bAt = warpCol * STRIDE + frag;
 
         for (int k0 = 0; k0 < k; k0 += BK) {
-            aTile[stage + 0 * STRIDE] = na0;
-            bTile[stage + 0 * STRIDE] = nb0;
-            aTile[stage + 16 * STRIDE] = na1;
-            bTile[stage + 16 * STRIDE] = nb1;
-            aTile[stage + 32 * STRIDE] = na2;
-            bTile[stage + 32 * STRIDE] = nb2;
-            aTile[stage + 48 * STRIDE] = na3;
-            bTile[stage + 48 * STRIDE] = nb3;
-            aTile[stage + 64 * STRIDE] = na4;
-            bTile[stage + 64 * STRIDE] = nb4;
-            aTile[stage + 80 * STRIDE] = na5;
-            bTile[stage + 80 * STRIDE] = nb5;
-            aTile[stage + 96 * STRIDE] = na6;
-            bTile[stage + 96 * STRIDE] = nb6;
-            aTile[stage + 112 * STRIDE] = na7;
-            bTile[stage + 112 * STRIDE] = nb7;
+            aTile[stage + 0 * STRIDE] = TensorCore.packBf16(xa0, xb0);
+            bTile[stage + 0 * STRIDE] = wa0 | (wb0 << 16);
+            aTile[stage + 16 * STRIDE] = TensorCore.packBf16(xa1, xb1);
+            bTile[stage + 16 * STRIDE] = wa1 | (wb1 << 16);
+            aTile[stage + 32 * STRIDE] = TensorCore.packBf16(xa2, xb2);
+            bTile[stage + 32 * STRIDE] = wa2 | (wb2 << 16);
+            aTile[stage + 48 * STRIDE] = TensorCore.packBf16(xa3, xb3);
+            bTile[stage + 48 * STRIDE] = wa3 | (wb3 << 16);
+            aTile[stage + 64 * STRIDE] = TensorCore.packBf16(xa4, xb4);
+            bTile[stage + 64 * STRIDE] = wa4 | (wb4 << 16);
+            aTile[stage + 80 * STRIDE] = TensorCore.packBf16(xa5, xb5);
+            bTile[stage + 80 * STRIDE] = wa5 | (wb5 << 16);
+            aTile[stage + 96 * STRIDE] = TensorCore.packBf16(xa6, xb6);
+            bTile[stage + 96 * STRIDE] = wa6 | (wb6 << 16);
+            aTile[stage + 112 * STRIDE] = TensorCore.packBf16(xa7, xb7);
+            bTile[stage + 112 * STRIDE] = wa7 | (wb7 << 16);
             ctx.localBarrier();
             if (k0 + BK < k) {
-                na0 = xPair(x, xRow0, rows, k, rowBase + sRow + 0, k0 + BK + sCol);
-                na1 = xPair(x, xRow0, rows, k, rowBase + sRow + 16, k0 + BK + sCol);
-                na2 = xPair(x, xRow0, rows, k, rowBase + sRow + 32, k0 + BK + sCol);
-                na3 = xPair(x, xRow0, rows, k, rowBase + sRow + 48, k0 + BK + sCol);
-                na4 = xPair(x, xRow0, rows, k, rowBase + sRow + 64, k0 + BK + sCol);
-                na5 = xPair(x, xRow0, rows, k, rowBase + sRow + 80, k0 + BK + sCol);
-                na6 = xPair(x, xRow0, rows, k, rowBase + sRow + 96, k0 + BK + sCol);
-                na7 = xPair(x, xRow0, rows, k, rowBase + sRow + 112, k0 + BK + sCol);
-                nb0 = wPair(w, n, k, colBase + sRow + 0, k0 + BK + sCol);
-                nb1 = wPair(w, n, k, colBase + sRow + 16, k0 + BK + sCol);
-                nb2 = wPair(w, n, k, colBase + sRow + 32, k0 + BK + sCol);
-                nb3 = wPair(w, n, k, colBase + sRow + 48, k0 + BK + sCol);
-                nb4 = wPair(w, n, k, colBase + sRow + 64, k0 + BK + sCol);
-                nb5 = wPair(w, n, k, colBase + sRow + 80, k0 + BK + sCol);
-                nb6 = wPair(w, n, k, colBase + sRow + 96, k0 + BK + sCol);
-                nb7 = wPair(w, n, k, colBase + sRow + 112, k0 + BK + sCol);
+                int next = k0 + BK + sCol;
+                xa0 = xValue(x, xRow0, rows, k, rowBase + sRow + 0, next);
+                xb0 = xValue(x, xRow0, rows, k, rowBase + sRow + 0, next + 1);
+                xa1 = xValue(x, xRow0, rows, k, rowBase + sRow + 16, next);
+                xb1 = xValue(x, xRow0, rows, k, rowBase + sRow + 16, next + 1);
+                xa2 = xValue(x, xRow0, rows, k, rowBase + sRow + 32, next);
+                xb2 = xValue(x, xRow0, rows, k, rowBase + sRow + 32, next + 1);
+                xa3 = xValue(x, xRow0, rows, k, rowBase + sRow + 48, next);
+                xb3 = xValue(x, xRow0, rows, k, rowBase + sRow + 48, next + 1);
+                xa4 = xValue(x, xRow0, rows, k, rowBase + sRow + 64, next);
+                xb4 = xValue(x, xRow0, rows, k, rowBase + sRow + 64, next + 1);
+                xa5 = xValue(x, xRow0, rows, k, rowBase + sRow + 80, next);
+                xb5 = xValue(x, xRow0, rows, k, rowBase + sRow + 80, next + 1);
+                xa6 = xValue(x, xRow0, rows, k, rowBase + sRow + 96, next);
+                xb6 = xValue(x, xRow0, rows, k, rowBase + sRow + 96, next + 1);
+                xa7 = xValue(x, xRow0, rows, k, rowBase + sRow + 112, next);
+                xb7 = xValue(x, xRow0, rows, k, rowBase + sRow + 112, next + 1);
+                wa0 = wBits(w, n, k, colBase + sRow + 0, next);
+                wb0 = wBits(w, n, k, colBase + sRow + 0, next + 1);
+                wa1 = wBits(w, n, k, colBase + sRow + 16, next);
+                wb1 = wBits(w, n, k, colBase + sRow + 16, next + 1);
+                wa2 = wBits(w, n, k, colBase + sRow + 32, next);
+                wb2 = wBits(w, n, k, colBase + sRow + 32, next + 1);
+                wa3 = wBits(w, n, k, colBase + sRow + 48, next);
+                wb3 = wBits(w, n, k, colBase + sRow + 48, next + 1);
+                wa4 = wBits(w, n, k, colBase + sRow + 64, next);
+                wb4 = wBits(w, n, k, colBase + sRow + 64, next + 1);
+                wa5 = wBits(w, n, k, colBase + sRow + 80, next);
+                wb5 = wBits(w, n, k, colBase + sRow + 80, next + 1);
+                wa6 = wBits(w, n, k, colBase + sRow + 96, next);
+                wb6 = wBits(w, n, k, colBase + sRow + 96, next + 1);
+                wa7 = wBits(w, n, k, colBase + sRow + 112, next);
+                wb7 = wBits(w, n, k, colBase + sRow + 112, next + 1);
             }
             step(ctx, aTile, bTile, aAt, bAt, a0, a1, a2, a3, b0, b1, b2, b3,
                     c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
@@ -191,19 +225,20 @@ public final class GemmTc {
         Gemm.store(yF32, yBf16, bf16Out, bias, hasBias, accumulate, false, yRow0, rows, n, row + 8, col + 1, c[3]);
     }
 
-    /** x[xRow0 + row][col, col + 1] rounded to bf16 and packed; 0 outside rows × k. */
-    private static int xPair(F32Array x, int xRow0, int rows, int k, int row, int col) {
-        if (row >= rows || col >= k) return 0;
-        int at = (xRow0 + row) * k + col;
-        float hi = col + 1 < k ? x.get(at + 1) : 0.0f;
-        return TensorCore.packBf16(x.get(at), hi);
+    /**
+     * x[xRow0 + row][col], 0 outside rows × k. The load itself is unconditional (element 0
+     * stands in for a missing one), so that all of a slice's loads are in flight at once.
+     */
+    private static float xValue(F32Array x, int xRow0, int rows, int k, int row, int col) {
+        boolean inside = row < rows && col < k;
+        float v = x.get(inside ? (xRow0 + row) * k + col : 0);
+        return inside ? v : 0.0f;
     }
 
-    /** W[row][col, col + 1] packed; 0 outside n × k. */
-    private static int wPair(BF16Array w, int n, int k, int row, int col) {
-        if (row >= n || col >= k) return 0;
-        int at = row * k + col;
-        int hi = col + 1 < k ? w.get(at + 1) << 16 : 0;
-        return (w.get(at) & 0xffff) | hi;
+    /** W[row][col] as 16 bits (zero-extended), 0 outside n × k; the load is unconditional as in {@link #xValue}. */
+    private static int wBits(BF16Array w, int n, int k, int row, int col) {
+        boolean inside = row < n && col < k;
+        short v = w.get(inside ? row * k + col : 0);
+        return inside ? v & 0xffff : 0;
     }
 }

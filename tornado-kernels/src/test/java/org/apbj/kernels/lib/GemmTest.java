@@ -67,6 +67,12 @@ class GemmTest {
         check(backend, r, 70, 96, 48, true, false, true, true);
     }
 
+    /** A realistic depth (a 4096-wide hidden state) on the tensor-core path: for the GPU tests. */
+    void tensorCoreMatmulDeep(Backend backend) {
+        Random r = random("tensorCoreMatmulDeep " + backend);
+        check(backend, r, 300, 520, 4096, true, false, false, true);
+    }
+
     private static void check(Backend backend, Random r, int rows, int n, int k, boolean bias, boolean accumulate,
                               boolean bf16Out) {
         check(backend, r, rows, n, k, bias, accumulate, bf16Out, false);
