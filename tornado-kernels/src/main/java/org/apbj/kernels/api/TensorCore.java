@@ -19,7 +19,8 @@ package org.apbj.kernels.api;
  * </ul>
  * The fragments are private arrays indexed only by constants, which the compiler keeps in
  * registers. {@link #loadA} and {@link #loadB} read them from shared memory holding bf16 pairs
- * packed into ints ({@link #packBf16}): A row-major, B as Bᵀ row-major (for y = x·Wᵀ, W itself).
+ * packed into ints ({@link #packBf16}, one instruction on the GPU): A row-major, B as Bᵀ
+ * row-major (for y = x·Wᵀ, W itself).
  *
  * <p>The Java bodies are the reference semantics the Java device runs: the lanes exchange
  * fragments through shuffles and each computes its part of D with fp32 fused multiply-adds in
@@ -77,9 +78,17 @@ public final class TensorCore {
         return Float.intBitsToFloat(which == 0 ? pair << 16 : pair & 0xffff0000);
     }
 
-    /** Two floats rounded to bf16 (as {@link KernelMath#floatToBf16}) and packed: lo in the low 16 bits. */
+    /**
+     * Two floats rounded to bf16 (to nearest even, as {@link KernelMath#floatToBf16}) and
+     * packed, lo in the low 16 bits; a NaN becomes the canonical bf16 NaN 0x7fff (what the GPU's
+     * one-instruction conversion, cvt.rn.bf16x2.f32, gives).
+     */
     public static int packBf16(float lo, float hi) {
-        return (KernelMath.floatToBf16(lo) & 0xffff) | (KernelMath.floatToBf16(hi) << 16);
+        return bf16Bits(lo) | (bf16Bits(hi) << 16);
+    }
+
+    private static int bf16Bits(float v) {
+        return Float.isNaN(v) ? 0x7fff : KernelMath.floatToBf16(v) & 0xffff;
     }
 
     /**

@@ -2,6 +2,7 @@ package org.apbj.kernels.corpus;
 
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.TensorCore;
 
@@ -91,6 +92,12 @@ public final class TensorCoreKernels {
         d.set(cBase + 1, acc[1]);
         d.set(cBase + 64, acc[2]);
         d.set(cBase + 65, acc[3]);
+    }
+
+    /** TensorCore.packBf16 on arbitrary bit patterns (rounding, overflow, subnormals, NaN). */
+    public static void packPairs(KernelContext ctx, I32Array out, F32Array lo, F32Array hi) {
+        int i = ctx.globalIdx;
+        out.set(i, TensorCore.packBf16(lo.get(i), hi.get(i)));
     }
 
     /** Elements i (low half) and i + 1 (high half) as one packed int. */

@@ -125,9 +125,22 @@ final class Intrinsics {
      * TensorCore.mmaBf16 becomes one IR instruction: the mma instruction in PTX (sm_80 and
      * later), an emulation through the group's exchange buffer in OpenCL. The fragments must
      * be private arrays: their elements are read and written with constant indices, so they
-     * stay in registers. The other TensorCore methods are plain Java and inlined everywhere.
+     * stay in registers. packBf16 is one instruction (cvt.rn.bf16x2.f32) in PTX. The other
+     * TensorCore methods are plain Java and inlined everywhere.
      */
     private static boolean tensorCore(Interpreter in, String sig) {
+        if (sig.equals("packBf16(FF)I")) {
+            StackVal hi = in.pop(), lo = in.pop();
+            Imm cl = Interpreter.constOf(lo), ch = Interpreter.constOf(hi);
+            if (cl != null && ch != null) {
+                in.pushConst(Imm.ofInt(org.apbj.kernels.api.TensorCore.packBf16(cl.floatValue(), ch.floatValue())));
+                return true;
+            }
+            Reg dst = in.temp(Type.I32);
+            in.emit(new Instr.PackBf16(dst, lo.op(), hi.op()));
+            in.pushValue(Type.I32, dst);
+            return true;
+        }
         if (!sig.equals("mmaBf16(L" + CONTEXT.replace('.', '/') + ";[F[I[I)V")) return false;
         Target target = in.lifter().target();
         if (target.kind() == Target.Kind.PTX && Integer.parseInt(target.arch().replaceAll("\\D", "")) < 80) {

@@ -77,6 +77,7 @@ final class MoveCoalescer {
             case Instr.Load l -> l.dst();
             case Instr.AtomicAdd a -> a.dst();
             case Instr.Shuffle s -> s.dst();
+            case Instr.PackBf16 p -> p.dst();
             case Instr.Store s -> null;
             case Instr.MmaBf16 m -> null;   // four destinations: never coalesced
             case Instr.Barrier b -> null;
@@ -98,6 +99,7 @@ final class MoveCoalescer {
             case Instr.Store s -> List.of(s.index(), s.value());
             case Instr.AtomicAdd a -> List.of(a.index(), a.value());
             case Instr.Shuffle s -> List.of(s.value(), s.lane());
+            case Instr.PackBf16 p -> List.of(p.lo(), p.hi());
             case Instr.MmaBf16 m -> {
                 List<Operand> all = new java.util.ArrayList<>(m.a());
                 all.addAll(m.b());
@@ -123,6 +125,7 @@ final class MoveCoalescer {
             case Instr.Load l -> new Instr.Load(d, l.array(), l.index());
             case Instr.AtomicAdd a -> new Instr.AtomicAdd(d, a.array(), a.index(), a.value());
             case Instr.Shuffle s -> new Instr.Shuffle(s.mode(), d, s.value(), s.lane());
+            case Instr.PackBf16 p -> new Instr.PackBf16(d, p.lo(), p.hi());
             default -> throw new IllegalArgumentException("no destination: " + i);
         };
     }

@@ -84,6 +84,9 @@ public sealed interface Instr {
         }
     }
 
+    /** dst = TensorCore.packBf16(lo, hi): both rounded to bf16 (nearest even, NaN to 0x7fff), lo in the low half. */
+    record PackBf16(Reg dst, Operand lo, Operand hi) implements Instr {}
+
     /** Marks the Java source line that the following instructions come from. */
     record SourceLine(String file, int line) implements Instr {}
 }

@@ -43,6 +43,11 @@ final class OpenClPrelude {
                 uint r = (b & 0x7fffffffu) > 0x7f800000u ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16;
                 return as_int(r << 16) >> 16;
             }
+            int apbj_pack_bf16(float lo, float hi) {
+                uint l = isnan(lo) ? 0x7fffu : as_uint(apbj_float_to_bf16(lo)) & 0xffffu;
+                uint h = isnan(hi) ? 0x7fffu : as_uint(apbj_float_to_bf16(hi)) & 0xffffu;
+                return as_int(l | (h << 16));
+            }
             float apbj_half_to_float(int h) {
                 uint sign = ((uint) h & 0x8000u) << 16;
                 uint e = ((uint) h >> 10) & 0x1fu;

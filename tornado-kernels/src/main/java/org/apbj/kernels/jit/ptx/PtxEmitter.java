@@ -196,6 +196,12 @@ public final class PtxEmitter {
                 line("atom.%s.add.%s %s, [%s], %s;", space(a.array()), t, dst, addr, reg(a.value()));
             }
             case Instr.Barrier b -> line("bar.sync 0;");
+            case Instr.PackBf16 p -> {
+                // cvt.rn.bf16x2.f32 d, a, b puts a in the upper half
+                String t = b32();
+                line("cvt.rn.bf16x2.f32 %s, %s, %s;", t, reg(p.hi()), reg(p.lo()));
+                line("mov.b32 %%%s, %s;", p.dst().name(), t);
+            }
             case Instr.MmaBf16 m -> {
                 List<String> a = new java.util.ArrayList<>(), b = new java.util.ArrayList<>(), c = new java.util.ArrayList<>(), d = new java.util.ArrayList<>();
                 // A and B must be .b32 registers (ptxas rejects .s32 ones); ptxas drops the moves.
