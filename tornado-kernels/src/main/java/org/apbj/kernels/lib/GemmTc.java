@@ -4,6 +4,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.api.TensorCore;
 
 /**
@@ -17,8 +18,8 @@ import org.apbj.kernels.api.TensorCore;
  * tiles of 16×8 whose accumulators stay in registers (64 floats per lane). Slices of depth
  * {@link #BK} of x and W are staged in shared memory as packed bf16 pairs, rows padded to
  * {@link #STRIDE} ints so that the fragment loads of a warp hit 32 different banks; the next
- * slice is loaded into registers while the current one is multiplied. Out-of-range rows,
- * columns and depths read as 0 and are not stored. Grid as Gemm's:
+ * slice is loaded into registers while the current one is multiplied. Depths past k read
+ * as 0; rows past rows (or n) are read from element 0 and their outputs are not stored. Grid as Gemm's:
  * {@code Grid.of(ceil(n/BN)·THREADS, ceil(rows/BM), THREADS, 1)}.
  *
  * <p>Generated text (the 16 accumulator tiles are separate arrays with constant indices so
@@ -35,6 +36,7 @@ public final class GemmTc {
     static final int STRIDE = BK / 2 + 4;
 
     /** fp32 output, optional bias, optional accumulate into y. */
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 2)
     public static void matmulTc(KernelContext ctx, F32Array y, int yRow0, F32Array x, int xRow0, BF16Array w,
                                 BF16Array bias, int rows, int n, int k,
                                 @Constant boolean hasBias, @Constant boolean accumulate) {
@@ -42,6 +44,7 @@ public final class GemmTc {
     }
 
     /** bf16 output, optional bias. */
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 2)
     public static void matmulTcBf16Out(KernelContext ctx, BF16Array y, int yRow0, F32Array x, int xRow0, BF16Array w,
                                        BF16Array bias, int rows, int n, int k, @Constant boolean hasBias) {
         tiled(ctx, x, y, true, x, xRow0, w, bias, hasBias, false, yRow0, rows, n, k);
@@ -65,98 +68,102 @@ public final class GemmTc {
         int[] b0 = new int[2]; int[] b1 = new int[2]; int[] b2 = new int[2]; int[] b3 = new int[2];
 
         // Staging: work-item tid moves pair (tid & 15) of rows (tid >> 4) + 16·l, l < 8, of both slices;
-        // the next slice's values wait in registers (raw: packing them would wait for the loads).
+        // the next slice's values wait in registers, raw (packing them would wait for the loads).
         int sRow = tid >> 4;
         int sCol = 2 * (tid & 15);
         int stage = sRow * STRIDE + (tid & 15);
-        float xa0 = xValue(x, xRow0, rows, k, rowBase + sRow + 0, sCol);
-        float xb0 = xValue(x, xRow0, rows, k, rowBase + sRow + 0, sCol + 1);
-        float xa1 = xValue(x, xRow0, rows, k, rowBase + sRow + 16, sCol);
-        float xb1 = xValue(x, xRow0, rows, k, rowBase + sRow + 16, sCol + 1);
-        float xa2 = xValue(x, xRow0, rows, k, rowBase + sRow + 32, sCol);
-        float xb2 = xValue(x, xRow0, rows, k, rowBase + sRow + 32, sCol + 1);
-        float xa3 = xValue(x, xRow0, rows, k, rowBase + sRow + 48, sCol);
-        float xb3 = xValue(x, xRow0, rows, k, rowBase + sRow + 48, sCol + 1);
-        float xa4 = xValue(x, xRow0, rows, k, rowBase + sRow + 64, sCol);
-        float xb4 = xValue(x, xRow0, rows, k, rowBase + sRow + 64, sCol + 1);
-        float xa5 = xValue(x, xRow0, rows, k, rowBase + sRow + 80, sCol);
-        float xb5 = xValue(x, xRow0, rows, k, rowBase + sRow + 80, sCol + 1);
-        float xa6 = xValue(x, xRow0, rows, k, rowBase + sRow + 96, sCol);
-        float xb6 = xValue(x, xRow0, rows, k, rowBase + sRow + 96, sCol + 1);
-        float xa7 = xValue(x, xRow0, rows, k, rowBase + sRow + 112, sCol);
-        float xb7 = xValue(x, xRow0, rows, k, rowBase + sRow + 112, sCol + 1);
-        int wa0 = wBits(w, n, k, colBase + sRow + 0, sCol);
-        int wb0 = wBits(w, n, k, colBase + sRow + 0, sCol + 1);
-        int wa1 = wBits(w, n, k, colBase + sRow + 16, sCol);
-        int wb1 = wBits(w, n, k, colBase + sRow + 16, sCol + 1);
-        int wa2 = wBits(w, n, k, colBase + sRow + 32, sCol);
-        int wb2 = wBits(w, n, k, colBase + sRow + 32, sCol + 1);
-        int wa3 = wBits(w, n, k, colBase + sRow + 48, sCol);
-        int wb3 = wBits(w, n, k, colBase + sRow + 48, sCol + 1);
-        int wa4 = wBits(w, n, k, colBase + sRow + 64, sCol);
-        int wb4 = wBits(w, n, k, colBase + sRow + 64, sCol + 1);
-        int wa5 = wBits(w, n, k, colBase + sRow + 80, sCol);
-        int wb5 = wBits(w, n, k, colBase + sRow + 80, sCol + 1);
-        int wa6 = wBits(w, n, k, colBase + sRow + 96, sCol);
-        int wb6 = wBits(w, n, k, colBase + sRow + 96, sCol + 1);
-        int wa7 = wBits(w, n, k, colBase + sRow + 112, sCol);
-        int wb7 = wBits(w, n, k, colBase + sRow + 112, sCol + 1);
+        float xa0 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 0, sCol));
+        float xb0 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 0, sCol + 1));
+        float xa1 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 16, sCol));
+        float xb1 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 16, sCol + 1));
+        float xa2 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 32, sCol));
+        float xb2 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 32, sCol + 1));
+        float xa3 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 48, sCol));
+        float xb3 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 48, sCol + 1));
+        float xa4 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 64, sCol));
+        float xb4 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 64, sCol + 1));
+        float xa5 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 80, sCol));
+        float xb5 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 80, sCol + 1));
+        float xa6 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 96, sCol));
+        float xb6 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 96, sCol + 1));
+        float xa7 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 112, sCol));
+        float xb7 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 112, sCol + 1));
+        short wa0 = w.get(wIndex(n, k, colBase + sRow + 0, sCol));
+        short wb0 = w.get(wIndex(n, k, colBase + sRow + 0, sCol + 1));
+        short wa1 = w.get(wIndex(n, k, colBase + sRow + 16, sCol));
+        short wb1 = w.get(wIndex(n, k, colBase + sRow + 16, sCol + 1));
+        short wa2 = w.get(wIndex(n, k, colBase + sRow + 32, sCol));
+        short wb2 = w.get(wIndex(n, k, colBase + sRow + 32, sCol + 1));
+        short wa3 = w.get(wIndex(n, k, colBase + sRow + 48, sCol));
+        short wb3 = w.get(wIndex(n, k, colBase + sRow + 48, sCol + 1));
+        short wa4 = w.get(wIndex(n, k, colBase + sRow + 64, sCol));
+        short wb4 = w.get(wIndex(n, k, colBase + sRow + 64, sCol + 1));
+        short wa5 = w.get(wIndex(n, k, colBase + sRow + 80, sCol));
+        short wb5 = w.get(wIndex(n, k, colBase + sRow + 80, sCol + 1));
+        short wa6 = w.get(wIndex(n, k, colBase + sRow + 96, sCol));
+        short wb6 = w.get(wIndex(n, k, colBase + sRow + 96, sCol + 1));
+        short wa7 = w.get(wIndex(n, k, colBase + sRow + 112, sCol));
+        short wb7 = w.get(wIndex(n, k, colBase + sRow + 112, sCol + 1));
         int frag = TensorCore.fragmentOffset(ctx, STRIDE);
         int aAt = warpRow * STRIDE + frag;
         int bAt = warpCol * STRIDE + frag;
 
         for (int k0 = 0; k0 < k; k0 += BK) {
-            aTile[stage + 0 * STRIDE] = TensorCore.packBf16(xa0, xb0);
-            bTile[stage + 0 * STRIDE] = wa0 | (wb0 << 16);
-            aTile[stage + 16 * STRIDE] = TensorCore.packBf16(xa1, xb1);
-            bTile[stage + 16 * STRIDE] = wa1 | (wb1 << 16);
-            aTile[stage + 32 * STRIDE] = TensorCore.packBf16(xa2, xb2);
-            bTile[stage + 32 * STRIDE] = wa2 | (wb2 << 16);
-            aTile[stage + 48 * STRIDE] = TensorCore.packBf16(xa3, xb3);
-            bTile[stage + 48 * STRIDE] = wa3 | (wb3 << 16);
-            aTile[stage + 64 * STRIDE] = TensorCore.packBf16(xa4, xb4);
-            bTile[stage + 64 * STRIDE] = wa4 | (wb4 << 16);
-            aTile[stage + 80 * STRIDE] = TensorCore.packBf16(xa5, xb5);
-            bTile[stage + 80 * STRIDE] = wa5 | (wb5 << 16);
-            aTile[stage + 96 * STRIDE] = TensorCore.packBf16(xa6, xb6);
-            bTile[stage + 96 * STRIDE] = wa6 | (wb6 << 16);
-            aTile[stage + 112 * STRIDE] = TensorCore.packBf16(xa7, xb7);
-            bTile[stage + 112 * STRIDE] = wa7 | (wb7 << 16);
+            // Depths past k must be zeros (they would add to valid outputs); rows past rows or n
+            // hold whatever element 0 is, which only reaches outputs that are not stored.
+            boolean inA = k0 + sCol < k;
+            boolean inB = k0 + sCol + 1 < k;
+            aTile[stage + 0 * STRIDE] = TensorCore.packBf16(inA ? xa0 : 0.0f, inB ? xb0 : 0.0f);
+            bTile[stage + 0 * STRIDE] = (inA ? wa0 & 0xffff : 0) | (inB ? wb0 << 16 : 0);
+            aTile[stage + 16 * STRIDE] = TensorCore.packBf16(inA ? xa1 : 0.0f, inB ? xb1 : 0.0f);
+            bTile[stage + 16 * STRIDE] = (inA ? wa1 & 0xffff : 0) | (inB ? wb1 << 16 : 0);
+            aTile[stage + 32 * STRIDE] = TensorCore.packBf16(inA ? xa2 : 0.0f, inB ? xb2 : 0.0f);
+            bTile[stage + 32 * STRIDE] = (inA ? wa2 & 0xffff : 0) | (inB ? wb2 << 16 : 0);
+            aTile[stage + 48 * STRIDE] = TensorCore.packBf16(inA ? xa3 : 0.0f, inB ? xb3 : 0.0f);
+            bTile[stage + 48 * STRIDE] = (inA ? wa3 & 0xffff : 0) | (inB ? wb3 << 16 : 0);
+            aTile[stage + 64 * STRIDE] = TensorCore.packBf16(inA ? xa4 : 0.0f, inB ? xb4 : 0.0f);
+            bTile[stage + 64 * STRIDE] = (inA ? wa4 & 0xffff : 0) | (inB ? wb4 << 16 : 0);
+            aTile[stage + 80 * STRIDE] = TensorCore.packBf16(inA ? xa5 : 0.0f, inB ? xb5 : 0.0f);
+            bTile[stage + 80 * STRIDE] = (inA ? wa5 & 0xffff : 0) | (inB ? wb5 << 16 : 0);
+            aTile[stage + 96 * STRIDE] = TensorCore.packBf16(inA ? xa6 : 0.0f, inB ? xb6 : 0.0f);
+            bTile[stage + 96 * STRIDE] = (inA ? wa6 & 0xffff : 0) | (inB ? wb6 << 16 : 0);
+            aTile[stage + 112 * STRIDE] = TensorCore.packBf16(inA ? xa7 : 0.0f, inB ? xb7 : 0.0f);
+            bTile[stage + 112 * STRIDE] = (inA ? wa7 & 0xffff : 0) | (inB ? wb7 << 16 : 0);
             ctx.localBarrier();
             if (k0 + BK < k) {
                 int next = k0 + BK + sCol;
-                xa0 = xValue(x, xRow0, rows, k, rowBase + sRow + 0, next);
-                xb0 = xValue(x, xRow0, rows, k, rowBase + sRow + 0, next + 1);
-                xa1 = xValue(x, xRow0, rows, k, rowBase + sRow + 16, next);
-                xb1 = xValue(x, xRow0, rows, k, rowBase + sRow + 16, next + 1);
-                xa2 = xValue(x, xRow0, rows, k, rowBase + sRow + 32, next);
-                xb2 = xValue(x, xRow0, rows, k, rowBase + sRow + 32, next + 1);
-                xa3 = xValue(x, xRow0, rows, k, rowBase + sRow + 48, next);
-                xb3 = xValue(x, xRow0, rows, k, rowBase + sRow + 48, next + 1);
-                xa4 = xValue(x, xRow0, rows, k, rowBase + sRow + 64, next);
-                xb4 = xValue(x, xRow0, rows, k, rowBase + sRow + 64, next + 1);
-                xa5 = xValue(x, xRow0, rows, k, rowBase + sRow + 80, next);
-                xb5 = xValue(x, xRow0, rows, k, rowBase + sRow + 80, next + 1);
-                xa6 = xValue(x, xRow0, rows, k, rowBase + sRow + 96, next);
-                xb6 = xValue(x, xRow0, rows, k, rowBase + sRow + 96, next + 1);
-                xa7 = xValue(x, xRow0, rows, k, rowBase + sRow + 112, next);
-                xb7 = xValue(x, xRow0, rows, k, rowBase + sRow + 112, next + 1);
-                wa0 = wBits(w, n, k, colBase + sRow + 0, next);
-                wb0 = wBits(w, n, k, colBase + sRow + 0, next + 1);
-                wa1 = wBits(w, n, k, colBase + sRow + 16, next);
-                wb1 = wBits(w, n, k, colBase + sRow + 16, next + 1);
-                wa2 = wBits(w, n, k, colBase + sRow + 32, next);
-                wb2 = wBits(w, n, k, colBase + sRow + 32, next + 1);
-                wa3 = wBits(w, n, k, colBase + sRow + 48, next);
-                wb3 = wBits(w, n, k, colBase + sRow + 48, next + 1);
-                wa4 = wBits(w, n, k, colBase + sRow + 64, next);
-                wb4 = wBits(w, n, k, colBase + sRow + 64, next + 1);
-                wa5 = wBits(w, n, k, colBase + sRow + 80, next);
-                wb5 = wBits(w, n, k, colBase + sRow + 80, next + 1);
-                wa6 = wBits(w, n, k, colBase + sRow + 96, next);
-                wb6 = wBits(w, n, k, colBase + sRow + 96, next + 1);
-                wa7 = wBits(w, n, k, colBase + sRow + 112, next);
-                wb7 = wBits(w, n, k, colBase + sRow + 112, next + 1);
+                xa0 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 0, next));
+                xb0 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 0, next + 1));
+                xa1 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 16, next));
+                xb1 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 16, next + 1));
+                xa2 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 32, next));
+                xb2 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 32, next + 1));
+                xa3 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 48, next));
+                xb3 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 48, next + 1));
+                xa4 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 64, next));
+                xb4 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 64, next + 1));
+                xa5 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 80, next));
+                xb5 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 80, next + 1));
+                xa6 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 96, next));
+                xb6 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 96, next + 1));
+                xa7 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 112, next));
+                xb7 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 112, next + 1));
+                wa0 = w.get(wIndex(n, k, colBase + sRow + 0, next));
+                wb0 = w.get(wIndex(n, k, colBase + sRow + 0, next + 1));
+                wa1 = w.get(wIndex(n, k, colBase + sRow + 16, next));
+                wb1 = w.get(wIndex(n, k, colBase + sRow + 16, next + 1));
+                wa2 = w.get(wIndex(n, k, colBase + sRow + 32, next));
+                wb2 = w.get(wIndex(n, k, colBase + sRow + 32, next + 1));
+                wa3 = w.get(wIndex(n, k, colBase + sRow + 48, next));
+                wb3 = w.get(wIndex(n, k, colBase + sRow + 48, next + 1));
+                wa4 = w.get(wIndex(n, k, colBase + sRow + 64, next));
+                wb4 = w.get(wIndex(n, k, colBase + sRow + 64, next + 1));
+                wa5 = w.get(wIndex(n, k, colBase + sRow + 80, next));
+                wb5 = w.get(wIndex(n, k, colBase + sRow + 80, next + 1));
+                wa6 = w.get(wIndex(n, k, colBase + sRow + 96, next));
+                wb6 = w.get(wIndex(n, k, colBase + sRow + 96, next + 1));
+                wa7 = w.get(wIndex(n, k, colBase + sRow + 112, next));
+                wb7 = w.get(wIndex(n, k, colBase + sRow + 112, next + 1));
             }
             step(ctx, aTile, bTile, aAt, bAt, a0, a1, a2, a3, b0, b1, b2, b3,
                     c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
@@ -226,19 +233,16 @@ public final class GemmTc {
     }
 
     /**
-     * x[xRow0 + row][col], 0 outside rows × k. The load itself is unconditional (element 0
-     * stands in for a missing one), so that all of a slice's loads are in flight at once.
+     * The index of x[xRow0 + row][col], or 0 outside rows × k: the loads are unconditional and
+     * their values are not looked at until the slice is staged, so that all of a slice's loads
+     * are in flight at once.
      */
-    private static float xValue(F32Array x, int xRow0, int rows, int k, int row, int col) {
-        boolean inside = row < rows && col < k;
-        float v = x.get(inside ? (xRow0 + row) * k + col : 0);
-        return inside ? v : 0.0f;
+    private static int xIndex(int xRow0, int rows, int k, int row, int col) {
+        return row < rows && col < k ? (xRow0 + row) * k + col : 0;
     }
 
-    /** W[row][col] as 16 bits (zero-extended), 0 outside n × k; the load is unconditional as in {@link #xValue}. */
-    private static int wBits(BF16Array w, int n, int k, int row, int col) {
-        boolean inside = row < n && col < k;
-        short v = w.get(inside ? row * k + col : 0);
-        return inside ? v & 0xffff : 0;
+    /** The index of W[row][col], or 0 outside n × k (see {@link #xIndex}). */
+    private static int wIndex(int n, int k, int row, int col) {
+        return row < n && col < k ? row * k + col : 0;
     }
 }

@@ -56,7 +56,12 @@ public final class PtxEmitter {
             KernelParam p = ps.get(i);
             out.append(i == 0 ? "\n" : ",\n").append("    .param ").append(paramType(p)).append(' ').append(paramSymbol(p));
         }
-        out.append("\n)\n{\n");
+        out.append("\n)\n");
+        if (fn.maxThreads() > 0) {
+            out.append(".maxntid ").append(fn.maxThreads()).append(", 1, 1\n");
+            out.append(".minnctapersm ").append(fn.minGroupsPerMultiprocessor()).append('\n');
+        }
+        out.append("{\n");
         for (Reg r : fn.regs()) out.append("    .reg ").append(regType(r.type())).append(" %").append(r.name()).append(";\n");
         for (KernelParam p : ps) if (p.isArray()) out.append("    .reg .u64 %_g_").append(p.array().name()).append(";\n");
         if (b32 > 0) out.append("    .reg .b32 %_b<").append(b32).append(">;\n");
