@@ -163,6 +163,8 @@ public final class OpenClEmitter {
             case Instr.Barrier b -> line("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);");
             case Instr.Shuffle s -> shuffle(s);
             case Instr.MmaBf16 m -> mma(m);
+            case Instr.LoadMatrixX4 m -> throw new IllegalStateException("ldmatrix reached the OpenCL emitter: the front end"
+                    + " inlines TensorCore.loadMatrixX4's Java body for OpenCL");
             case Instr.PackBf16 p -> line(p.dst().name() + " = apbj_pack_bf16(" + op(p.lo()) + ", " + op(p.hi()) + ");");
         }
     }
