@@ -122,8 +122,8 @@ final class Intrinsics {
     }
 
     /**
-     * TensorCore.mmaBf16 becomes one IR instruction: the mma instruction in PTX (sm_80 and
-     * later), an emulation through the group's exchange buffer in OpenCL. The fragments must
+     * TensorCore.mmaBf16 and loadMatrixX4 become one IR instruction each: mma and ldmatrix in
+     * PTX (sm_80 and later), emulations through the group's exchange buffers in OpenCL. The fragments must
      * be private arrays: their elements are read and written with constant indices, so they
      * stay in registers. packBf16 is one instruction (cvt.rn.bf16x2.f32) in PTX. The other
      * TensorCore methods are plain Java and inlined everywhere.
@@ -142,8 +142,6 @@ final class Intrinsics {
             return true;
         }
         if (sig.equals("loadMatrixX4(L" + CONTEXT.replace('.', '/') + ";[I[II)V")) {
-            // PTX only: elsewhere the Java body (four broadcasts) is inlined.
-            if (in.lifter().target().kind() != Target.Kind.PTX) return false;
             StackVal rowAt = in.pop(), tile = in.pop(), r = in.pop();
             in.pop();
             if (!(tile.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != ElemType.I32) {
