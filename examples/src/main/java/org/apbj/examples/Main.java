@@ -33,6 +33,12 @@ public final class Main implements Runnable {
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
+    static boolean isUserError(Throwable t) {
+        return t instanceof IllegalArgumentException || t instanceof org.apbj.tokenizer.TokenizerFormatException
+                || t instanceof org.apbj.weights.WeightsFormatException
+                || t instanceof org.apbj.kernels.runtime.DeviceUnavailableException;
+    }
+
     /** Runs one command with the given output streams; returns its exit status. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
@@ -45,9 +51,13 @@ public final class Main implements Runnable {
                 line.getErr().println("apbj " + name + ": " + ex.getMessage());
                 return EXIT_NOT_AVAILABLE;
             }
-            if (ex instanceof IllegalArgumentException) {
-                line.getErr().println("apbj " + name + ": " + ex.getMessage());
-                return 1;
+            // Bad input, unreadable files and missing devices are the user's to fix: their message
+            // only, also when a rank hit them and aborted the job (then they are a cause).
+            for (Throwable c = ex; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (isUserError(c)) {
+                    line.getErr().println("apbj " + name + ": " + c.getMessage());
+                    return 1;
+                }
             }
             if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
                 // NoSuchFileException and friends carry only the path: name the kind of failure too.

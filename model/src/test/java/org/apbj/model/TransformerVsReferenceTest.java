@@ -49,8 +49,8 @@ class TransformerVsReferenceTest {
         try (ModelWeights w = ModelWeights.open(dir)) {
             ref = ReferenceModel.load(w, null);
         }
-        float[] refLogits = ref.prefill(prompt, 1, false).logits()[0];
-        int[] refTokens = ref.generate(prompt, steps, t -> false);
+        ReferenceModel.Prefill refPrefill = ref.prefill(prompt, 1, false);
+        float[] refLogits = refPrefill.logits()[0];
 
         try (Device device = TestDevices.open(deviceSpec);
              ModelWeights w = ModelWeights.open(dir);
@@ -61,11 +61,37 @@ class TransformerVsReferenceTest {
             System.out.printf("%s %s: prefill logits max|Δ|/range %.2e%n", where, family, rel);
             assertTrue(rel <= 1e-2, where + ": prefill logits differ by " + rel + " of their range");
 
-            int[] tokens = tf.generate(prompt, steps, t -> false);
-            assertArrayEquals(refTokens, tokens, where + ": greedy tokens " + Arrays.toString(tokens)
-                    + " vs reference " + Arrays.toString(refTokens));
-            assertTrue(tf.position() == promptLength + steps - 1, "cache holds prompt + generated tokens but the last");
+            // Greedy decoding, teacher-forced with the reference's tokens so that one near-tie
+            // cannot derail the rest: at every step the logits must agree within tolerance, and
+            // the argmax must agree unless the reference's top two are closer than the observed
+            // error (a tie at bf16 precision, where either choice is correct).
+            int exact = 0;
+            for (int step = 0; step < steps; step++) {
+                int refToken = ReferenceModel.argmax(refLogits);
+                int token = ReferenceModel.argmax(logits);
+                double diff = maxAbsDiff(logits, refLogits);
+                double stepRel = relativeError(logits, refLogits);
+                assertTrue(stepRel <= 1e-2, where + ": step " + step + " logits differ by " + stepRel + " of their range");
+                if (token == refToken) {
+                    exact++;
+                } else {
+                    double margin = refLogits[refToken] - refLogits[token];
+                    assertTrue(margin <= 2 * diff, where + ": step " + step + " greedy token " + token + " vs reference "
+                            + refToken + " although the reference prefers it by " + margin + " (error " + diff + ")");
+                }
+                refLogits = refPrefill.session().decode(refToken);
+                logits = tf.decode(refToken);
+            }
+            System.out.printf("%s %s: %d of %d greedy tokens identical, the rest near-ties%n", where, family, exact, steps);
+            assertTrue(exact >= steps * 3 / 4, where + ": only " + exact + " of " + steps + " greedy tokens identical");
+            assertTrue(tf.position() == promptLength + steps, "cache holds prompt + decoded tokens");
         }
+    }
+
+    static double maxAbsDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
     }
 
     /** max |a − b| over the range (max − min) of the reference b. */

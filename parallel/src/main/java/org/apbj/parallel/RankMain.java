@@ -1,5 +1,6 @@
 package org.apbj.parallel;
 
+import java.util.List;
 import org.apbj.parallel.comm.ExitCodes;
 import org.apbj.parallel.comm.MpjCommunicator;
 import org.apbj.parallel.rank.ConfigCheck;
@@ -36,12 +37,14 @@ public final class RankMain {
         try {
             RankArgs parsed = RankArgs.parse(hooks.arguments(comm.rank(), session.appArgs()));
             if (parsed.commTimeout() != null) comm.setTimeout(parsed.commTimeout());
-            RunReport report = RankJob.run(comm, parsed, steps -> hooks.layerSteps(comm.rank(), steps));
+            List<RunReport> reports = RankJob.run(comm, parsed, steps -> hooks.layerSteps(comm.rank(), steps));
             if (comm.rank() == 0) {
-                if (parsed.output() != null) report.write(parsed.output());
-                System.out.printf("apbj: %s on %d ranks: prefill of %d tokens %.3f s (%.0f tokens/s), generated %s%n",
-                        report.method(), report.ranks(), report.contextTokens(), report.prefillSeconds(),
-                        report.prefillTokensPerSecond(), java.util.Arrays.toString(report.generated()));
+                if (parsed.output() != null) RunReport.write(parsed.output(), reports);
+                for (RunReport report : reports) {
+                    System.out.printf("apbj: %s on %d ranks: prefill of %d tokens %.3f s (%.0f tokens/s), generated %s%n",
+                            report.method(), report.ranks(), report.contextTokens(), report.prefillSeconds(),
+                            report.prefillTokensPerSecond(), java.util.Arrays.toString(report.generated()));
+                }
             }
             comm.close();
         } catch (ConfigCheck.MismatchException e) {

@@ -1,5 +1,6 @@
 package org.apbj.examples.api;
 
+import org.apbj.parallel.strategy.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +106,19 @@ public final class Apbj implements AutoCloseable {
             for (int s : stops) if (generated[i] == s) { end = i; break; }
         }
         return tokenizer.decode(java.util.Arrays.copyOf(generated, end), true);
+    }
+
+    /**
+     * Whether {@link Options#mpjrun()} can work here: an MPJ Express home is configured
+     * (-Dapbj.mpj.home, MPJ_HOME, or build/mpj prepared by ./apbj). Otherwise the reason.
+     */
+    public static java.util.Optional<String> mpjrunUnavailableReason() {
+        try {
+            org.apbj.parallel.launch.MpjHome.locate();
+            return java.util.Optional.empty();
+        } catch (RuntimeException e) {
+            return java.util.Optional.of(e.getMessage());
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.apbj.examples.api;
 
+import org.apbj.parallel.strategy.Method;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -65,5 +66,5 @@ public record Options(Method method, int ranks, Path heads, Integer anchorLength
     public Options timeout(Duration t) { return new Options(method, ranks, heads, anchorLength, passingLength, device, launch, chatFormat, t); }
 
     /** "apb, 4 ranks". */
-    public String describe() { return method.label() + ", " + ranks + (ranks == 1 ? " rank" : " ranks"); }
+    public String describe() { return method.id() + ", " + ranks + (ranks == 1 ? " rank" : " ranks"); }
 }

@@ -1,5 +1,7 @@
 package org.apbj.examples.api;
 
+import org.apbj.parallel.strategy.Method;
+
 /**
  * What one request produced.
  *

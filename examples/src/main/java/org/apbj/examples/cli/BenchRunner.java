@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apbj.examples.api.Apbj;
-import org.apbj.examples.api.Method;
+import org.apbj.parallel.strategy.Method;
 import org.apbj.examples.api.Options;
 import org.apbj.examples.api.Result;
 import org.apbj.examples.api.TokenRequest;
@@ -45,7 +45,7 @@ final class BenchRunner {
     int run() throws Exception {
         if (cmd.warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + cmd.warmup);
         if (cmd.repeat < 1) throw new IllegalArgumentException("--repeat must be >= 1, got " + cmd.repeat);
-        List<Method> methods = Method.parseList(cmd.methods);
+        List<Method> methods = Methods.parseList(cmd.methods);
         List<Integer> lengths = Lengths.parseList(cmd.lengths);
         PrintWriter out = cmd.spec.commandLine().getOut();
         Path model = cmd.source.model;
@@ -69,22 +69,23 @@ final class BenchRunner {
 
     private int bench(PrintWriter out, Path model, List<Method> methods, List<Integer> lengths) throws IOException {
         Tokenizer tokenizer = Tokenizer.load(model);
+        Options.Launch launch = LaunchChoice.resolve(cmd.inProcess, cmd.spec.commandLine().getErr());
         List<Cell> cells = new ArrayList<>();
         ProgressBar bar = new ProgressBar(cmd.spec.commandLine().getErr(), methods.size() * lengths.size(), true);
         try {
             for (Method m : methods) {
                 Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device).chatFormat("plain")
-                        .launch(cmd.inProcess ? Options.Launch.IN_PROCESS : Options.Launch.MPJRUN);
+                        .launch(launch);
                 if (cmd.heads != null) o = o.heads(cmd.heads);
                 try (Apbj engine = Apbj.open(model, o)) {
                     for (int length : lengths) {
-                        bar.show(m.label() + " " + Lengths.format(length) + " (" + (cmd.warmup + cmd.repeat) + " runs)");
+                        bar.show(m.id() + " " + Lengths.format(length) + " (" + (cmd.warmup + cmd.repeat) + " runs)");
                         ApbPrompt prompt = randomPrompt(tokenizer, length, cmd.seed);
                         List<TokenRequest> reqs = new ArrayList<>();
                         for (int i = 0; i < cmd.warmup + cmd.repeat; i++) reqs.add(new TokenRequest(prompt, 1));
                         List<Result> results = engine.generateTokens(reqs);
                         cells.add(cell(m, o.ranks(), length, results));
-                        bar.step(m.label() + " " + Lengths.format(length));
+                        bar.step(m.id() + " " + Lengths.format(length));
                     }
                 }
             }
@@ -108,7 +109,7 @@ final class BenchRunner {
         Map<String, Double> breakdown = new LinkedHashMap<>();
         for (String c : CATEGORIES) breakdown.put(c, median.timing().prefillBreakdownMs().getOrDefault(c, 0.0));
         double ms = median.timing().prefillMs();
-        return new Cell(m.label(), ranks, length, median.device(), warm, timed, ms, length / (ms / 1000), breakdown,
+        return new Cell(m.id(), ranks, length, median.device(), warm, timed, ms, length / (ms / 1000), breakdown,
                 median.timing().prefillPerRankMs());
     }
 
@@ -141,7 +142,7 @@ final class BenchRunner {
 
     static List<Charts.Panel> panels(List<Method> methods, List<Integer> lengths, List<Cell> cells) {
         List<String> xs = lengths.stream().map(Lengths::format).toList();
-        List<String> names = methods.stream().map(Method::label).toList();
+        List<String> names = methods.stream().map(Method::id).toList();
         double[][] y = new double[names.size()][xs.size()];
         for (double[] row : y) Arrays.fill(row, Double.NaN);
         List<String> bars = new ArrayList<>();

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apbj.examples.api.Apbj;
-import org.apbj.examples.api.Method;
+import org.apbj.parallel.strategy.Method;
 import org.apbj.examples.api.Options;
 import org.apbj.examples.api.Request;
 import org.apbj.examples.api.Result;
@@ -53,20 +53,23 @@ final class DemoRunner {
         out.println("Ground Truth: " + truth);
         out.flush();
 
+        Options.Launch launch = LaunchChoice.resolve(cmd.inProcess, cmd.spec.commandLine().getErr());
+        out.println("Ranks: " + (launch == Options.Launch.MPJRUN ? "processes started by mpjrun (MPJ Express multicore)"
+                : "threads of this JVM"));
         List<MethodOutcome> outcomes = new ArrayList<>();
         for (Method m : List.of(Method.APB, Method.DENSE)) {
             Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device)
-                    .launch(cmd.inProcess ? Options.Launch.IN_PROCESS : Options.Launch.MPJRUN);
+                    .launch(launch);
             if (m == Method.APB && cmd.heads != null) o = o.heads(cmd.heads);
             try (Apbj engine = Apbj.open(model, o)) {
                 Result r = engine.generate(new Request(s.context(), s.question(), s.answerPrefix(), cmd.maxNewTokens));
                 boolean correct = org.apbj.examples.eval.Scoring.score(s.metric(), r.text(), s.outputs()) == 1.0;
-                out.printf(Locale.ROOT, "%n[%s, %d %s, %s]%n", m.label(), o.ranks(), o.ranks() == 1 ? "rank" : "ranks", r.device());
+                out.printf(Locale.ROOT, "%n[%s, %d %s, %s]%n", m.id(), o.ranks(), o.ranks() == 1 ? "rank" : "ranks", r.device());
                 out.println("Prediction: " + r.text().strip());
                 out.printf(Locale.ROOT, "Prefill time: %.3f s (%.0f tokens/s)%s%n", r.timing().prefillMs() / 1000,
                         r.timing().prefillTokensPerSecond(r.contextTokens()), correct ? "" : "   [wrong]");
                 out.flush();
-                outcomes.add(new MethodOutcome(m.label(), o.ranks(), r.device(), r.text(), correct, r.timing().prefillMs(),
+                outcomes.add(new MethodOutcome(m.id(), o.ranks(), r.device(), r.text(), correct, r.timing().prefillMs(),
                         r.timing().prefillTokensPerSecond(r.contextTokens()), new LinkedHashMap<>(r.timing().prefillBreakdownMs())));
             }
         }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apbj.examples.api.Apbj;
-import org.apbj.examples.api.Method;
+import org.apbj.parallel.strategy.Method;
 import org.apbj.examples.api.Options;
 import org.apbj.examples.api.Request;
 import org.apbj.examples.api.Result;
@@ -46,7 +46,7 @@ final class EvalRunner {
     int run() throws Exception {
         PrintWriter out = cmd.spec.commandLine().getOut();
         Path model = cmd.model != null ? cmd.model : RepoRoot.tinyModel();
-        List<Method> methods = Method.parseList(cmd.methods);
+        List<Method> methods = Methods.parseList(cmd.methods);
         Path chart = cmd.chart != null ? cmd.chart : Json.sibling(cmd.out, ".png");
         Path log = cmd.log != null ? cmd.log : Json.sibling(cmd.out, ".samples.jsonl");
 
@@ -91,17 +91,18 @@ final class EvalRunner {
             return 0;
         }
 
+        Options.Launch launch = LaunchChoice.resolve(cmd.inProcess, cmd.spec.commandLine().getErr());
         int total = methods.size() * work.stream().mapToInt(w -> w.samples().size()).sum();
         ProgressBar bar = new ProgressBar(cmd.spec.commandLine().getErr(), total, true);
         try (BufferedWriter logOut = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
           try {
             for (Method m : methods) {
                 Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device)
-                        .launch(cmd.inProcess ? Options.Launch.IN_PROCESS : Options.Launch.MPJRUN);
+                        .launch(launch);
                 if (cmd.heads != null) o = o.heads(cmd.heads);
                 try (Apbj engine = Apbj.open(model, o)) {
                     for (Work wk : work) {
-                        bar.show(m.label() + " " + wk.task() + " " + wk.length());
+                        bar.show(m.id() + " " + wk.task() + " " + wk.length());
                         List<Request> reqs = new ArrayList<>();
                         for (Sample s : wk.samples()) {
                             int maxNew = cmd.maxNewTokens != null ? cmd.maxNewTokens : s.maxNewTokens();
@@ -112,12 +113,12 @@ final class EvalRunner {
                             Sample s = wk.samples().get(i);
                             String pred = results.get(i).text();
                             double score = Scoring.score(s.metric(), pred, s.outputs());
-                            report.add(m.label(), wk.length(), wk.task(), score);
-                            logOut.write(Json.line(new LogLine(s.id(), s.task(), wk.length(), m.label(),
+                            report.add(m.id(), wk.length(), wk.task(), score);
+                            logOut.write(Json.line(new LogLine(s.id(), s.task(), wk.length(), m.id(),
                                     Seeds.sha256Hex(s.context() + "\u0000" + s.question() + "\u0000" + s.answerPrefix()),
                                     s.outputs(), pred, score, score == 1.0, s.depths(), s.stratum())));
                             logOut.newLine();
-                            bar.step(m.label() + " " + wk.task() + " " + wk.length());
+                            bar.step(m.id() + " " + wk.task() + " " + wk.length());
                         }
                         logOut.flush();
                     }
@@ -137,7 +138,7 @@ final class EvalRunner {
     private Map<String, Object> settings(Path model, List<Method> methods) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", model.toString());
-        m.put("methods", methods.stream().map(Method::label).toList());
+        m.put("methods", methods.stream().map(Method::id).toList());
         m.put("ranks", cmd.ranks);
         m.put("seed", cmd.seed);
         m.put("samples", cmd.samples);

@@ -1,6 +1,6 @@
 package org.apbj.examples.cli;
 
-import org.apbj.examples.api.Method;
+import org.apbj.parallel.strategy.Method;
 import picocli.CommandLine.ITypeConverter;
 
 /** picocli converter: "apb" -> Method.APB. */

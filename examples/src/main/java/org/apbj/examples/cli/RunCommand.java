@@ -2,7 +2,7 @@ package org.apbj.examples.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.apbj.examples.api.Method;
+import org.apbj.parallel.strategy.Method;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

@@ -26,7 +26,7 @@ final class RunRunner {
         String context = Files.readString(cmd.promptFile, StandardCharsets.UTF_8);
         Options o = Options.of(cmd.method).ranks(cmd.ranks).device(cmd.device).anchorLength(cmd.anchorLength)
                 .passingLength(cmd.passingLength).chatFormat(cmd.raw ? "plain" : "auto")
-                .launch(cmd.inProcess ? Options.Launch.IN_PROCESS : Options.Launch.MPJRUN);
+                .launch(LaunchChoice.resolve(cmd.inProcess, cmd.spec.commandLine().getErr()));
         if (cmd.heads != null) o = o.heads(cmd.heads);
         try (Apbj engine = Apbj.open(cmd.model, o)) {
             Result r = engine.generate(new Request(context, cmd.query, cmd.answerPrefix, cmd.maxNewTokens));
@@ -37,7 +37,7 @@ final class RunRunner {
                     r.timing().decodeMs(), r.tokens().length);
             if (cmd.out != null) {
                 Map<String, Object> j = new LinkedHashMap<>();
-                j.put("method", o.method().label());
+                j.put("method", o.method().id());
                 j.put("ranks", o.ranks());
                 j.put("device", r.device());
                 j.put("text", r.text());

@@ -52,6 +52,22 @@ class CliTest {
     }
 
     @Test
+    void inputProblemsGiveOneLineNamingTheFix(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Outcome noTokenizer = run("demo", "--model", dir.toString(), "--in-process");
+        assertEquals(1, noTokenizer.status());
+        assertTrue(noTokenizer.err().startsWith("apbj demo: no tokenizer file at"), noTokenizer.err());
+        assertEquals(1, noTokenizer.err().lines().count(), noTokenizer.err());
+
+        Outcome noPrompt = run("run", "--model", RepoRoot.tinyModel().toString(), "--prompt-file", dir.resolve("none.txt").toString());
+        assertEquals(1, noPrompt.status());
+        assertTrue(noPrompt.err().contains("--prompt-file") && noPrompt.err().contains("not a readable file"), noPrompt.err());
+
+        Outcome shortPrompt = run("eval", "--generate-only", "--tasks", "cwe", "--lengths", "64", "--out", dir.resolve("e.json").toString());
+        assertEquals(1, shortPrompt.status());
+        assertTrue(shortPrompt.err().contains("too short for this task"), shortPrompt.err());
+    }
+
+    @Test
     void lengthsParseSuffixes() {
         assertEquals(List.of(4096, 16384, 131072, 1000), Lengths.parseList("4096,16k, 128K,1000"));
         assertEquals("16k", Lengths.format(16384));

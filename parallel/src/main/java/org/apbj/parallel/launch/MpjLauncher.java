@@ -88,10 +88,31 @@ public final class MpjLauncher {
 
     public MpjHome home() { return home; }
 
-    /** The class path of this JVM (Surefire's test class path when run under Maven). */
+    /**
+     * The class path this code runs from: Surefire's test class path under Maven; else the
+     * URLs of the class loaders above this class (a launcher such as the JUnit console loads
+     * the application in its own loader), then java.class.path.
+     */
     public static List<String> currentClasspath() {
         String cp = System.getProperty("surefire.test.class.path");
-        if (cp == null || cp.isBlank()) cp = System.getProperty("java.class.path");
+        if (cp != null && !cp.isBlank()) return split(cp);
+        java.util.LinkedHashSet<String> entries = new java.util.LinkedHashSet<>();
+        for (ClassLoader l = MpjLauncher.class.getClassLoader(); l != null; l = l.getParent()) {
+            if (l instanceof java.net.URLClassLoader u) {
+                for (java.net.URL url : u.getURLs()) {
+                    try {
+                        entries.add(Path.of(url.toURI()).toString());
+                    } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                        // not a local file: a rank JVM could not use it either
+                    }
+                }
+            }
+        }
+        entries.addAll(split(System.getProperty("java.class.path")));
+        return List.copyOf(entries);
+    }
+
+    private static List<String> split(String cp) {
         return Arrays.stream(cp.split(File.pathSeparator)).filter(s -> !s.isBlank()).toList();
     }
 

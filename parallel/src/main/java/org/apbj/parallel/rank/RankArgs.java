@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +22,8 @@ import org.apbj.parallel.strategy.Method;
  * --model=DIR            Hugging Face model directory (config.json, *.safetensors)       required
  * --heads=FILE           retaining heads (safetensors); default DIR/retaining_heads.safetensors if present
  * --method=M             dense | ring | star | apb                                        required
- * --request=FILE         JSON {"context": [ids], "query": [ids]}        (or --context= and --query=)
+ * --request=FILE         JSON {"context": [ids], "query": [ids]}, or an array of such objects
+ *                        (several requests, one model load)             (or --context= and --query=)
  * --context=1,2,3        context token ids
  * --query=4,5            query token ids
  * --anchor=N --passing=N APB's l_a and l_p (default: the rule of ApbLengths)
@@ -33,9 +36,14 @@ import org.apbj.parallel.strategy.Method;
  * --logits               also put the first token's logits into the report
  * </pre>
  */
-public record RankArgs(Path model, Path heads, Method method, int[] context, int[] query, Integer anchor, Integer passing,
-                       int qpos, int maxTokens, String device, String gpuMap, Duration commTimeout, Path output,
-                       boolean dumpLogits) {
+public record RankArgs(Path model, Path heads, Method method, List<TokenRequest> requests, Path requestFile, Integer anchor,
+                       Integer passing, int qpos, int maxTokens, String device, String gpuMap, Duration commTimeout,
+                       Path output, boolean dumpLogits) {
+
+    public RankArgs {
+        requests = List.copyOf(requests);
+        if (requests.isEmpty()) throw new IllegalArgumentException("no request: give --request=FILE or --context= and --query=");
+    }
 
     private static final Set<String> KEYS = Set.of("model", "heads", "method", "request", "context", "query", "anchor",
             "passing", "qpos", "max-tokens", "device", "gpu-map", "comm-timeout", "output", "logits");
@@ -57,18 +65,20 @@ public record RankArgs(Path model, Path heads, Method method, int[] context, int
             heads = null;
         }
         Method method = Method.parse(required(m, "method"));
-        int[] context, query;
+        List<TokenRequest> requests = new ArrayList<>();
+        Path requestFile = null;
         if (m.containsKey("request")) {
-            JsonNode root = readJson(Path.of(m.get("request")));
-            context = ids(root, "context", m.get("request"));
-            query = ids(root, "query", m.get("request"));
+            requestFile = Path.of(m.get("request"));
+            JsonNode root = readJson(requestFile);
+            for (JsonNode r : root.isArray() ? root : List.of(root)) {
+                requests.add(new TokenRequest(ids(r, "context", m.get("request")), ids(r, "query", m.get("request"))));
+            }
         } else {
-            context = ids(required(m, "context"), "context");
-            query = ids(required(m, "query"), "query");
+            requests.add(new TokenRequest(ids(required(m, "context"), "context"), ids(required(m, "query"), "query")));
         }
         Duration timeout = m.containsKey("comm-timeout")
                 ? Duration.ofMillis((long) (positive(m.get("comm-timeout"), "comm-timeout") * 1000)) : null;
-        return new RankArgs(model, heads, method, context, query,
+        return new RankArgs(model, heads, method, requests, requestFile,
                 m.containsKey("anchor") ? (int) nonNegative(m.get("anchor"), "anchor") : null,
                 m.containsKey("passing") ? (int) nonNegative(m.get("passing"), "passing") : null,
                 m.containsKey("qpos") ? (int) nonNegative(m.get("qpos"), "qpos") : 0,
@@ -83,8 +93,12 @@ public record RankArgs(Path model, Path heads, Method method, int[] context, int
         out.add("--model=" + model);
         if (heads != null) out.add("--heads=" + heads);
         out.add("--method=" + method.id());
-        out.add("--context=" + join(context));
-        out.add("--query=" + join(query));
+        if (requestFile != null) {
+            out.add("--request=" + requestFile);
+        } else {
+            out.add("--context=" + join(requests.getFirst().context()));
+            out.add("--query=" + join(requests.getFirst().query()));
+        }
         if (anchor != null) out.add("--anchor=" + anchor);
         if (passing != null) out.add("--passing=" + passing);
         out.add("--qpos=" + qpos);
@@ -148,7 +162,7 @@ public record RankArgs(Path model, Path heads, Method method, int[] context, int
 
     private static int[] ids(JsonNode root, String field, String file) {
         JsonNode arr = root.get(field);
-        if (arr == null || !arr.isArray()) {
+        if (root == null || arr == null || !arr.isArray()) {
             throw new IllegalArgumentException("request " + file + " needs an array \"" + field + "\" of token ids");
         }
         int[] out = new int[arr.size()];

@@ -37,26 +37,35 @@ public final class RankJob {
 
     private RankJob() {}
 
-    public static RunReport run(Communicator comm, RankArgs args) {
+    /** Runs every request of {@code args}; one report per request (complete on rank 0). */
+    public static List<RunReport> run(Communicator comm, RankArgs args) {
         return run(comm, args, UnaryOperator.identity());
     }
 
-    /** {@code decorate} wraps the model's layer steps (fault injection, tracing). */
-    public static RunReport run(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate) {
+    /**
+     * {@code decorate} wraps the model's layer steps (fault injection, tracing). The model is
+     * loaded once; each request gets a fresh strategy (and its buffers).
+     */
+    public static List<RunReport> run(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate) {
         configuration(args).verify(comm);
+        List<RunReport> reports = new ArrayList<>();
         try (Device device = DeviceChoice.open(args.device(), comm.rank(), args.gpuMap());
              Transformer model = load(device, args)) {
+            LayerSteps steps = decorate.apply(model);
             StrategyOptions options = new StrategyOptions(args.anchor(), args.passing(), args.qpos(), args.maxTokens(), LayerObserver.NONE);
-            try (Strategy strategy = Strategies.create(args.method(), decorate.apply(model), comm, options)) {
-                comm.barrier();
-                long t0 = System.nanoTime();
-                strategy.prefill(args.context(), args.query());
-                long prefillNanos = System.nanoTime() - t0;
-                Answer answer = strategy.answer(args.maxTokens());
-                return report(comm, args, device.name(), prefillNanos, answer, strategy, model.config().vocabSize(),
-                        model.config().numLayers());
+            for (TokenRequest request : args.requests()) {
+                try (Strategy strategy = Strategies.create(args.method(), steps, comm, options)) {
+                    comm.barrier();
+                    long t0 = System.nanoTime();
+                    strategy.prefill(request.context(), request.query());
+                    long prefillNanos = System.nanoTime() - t0;
+                    Answer answer = strategy.answer(args.maxTokens());
+                    reports.add(report(comm, args, request, device.name(), prefillNanos, answer, strategy,
+                            model.config().vocabSize(), model.config().numLayers()));
+                }
             }
         }
+        return reports;
     }
 
     /** The fields every rank must agree on. */
@@ -70,8 +79,12 @@ public final class RankJob {
                 .add("passing length", String.valueOf(a.passing()))
                 .add("qpos", String.valueOf(a.qpos()))
                 .add("max tokens", String.valueOf(a.maxTokens()))
-                .add("context token ids", a.context())
-                .add("query token ids", a.query());
+                .add("requests", String.valueOf(a.requests().size()));
+        for (int i = 0; i < a.requests().size(); i++) {
+            String which = a.requests().size() == 1 ? "" : " of request " + i;
+            c.add("context token ids" + which, a.requests().get(i).context());
+            c.add("query token ids" + which, a.requests().get(i).query());
+        }
         return c;
     }
 
@@ -87,8 +100,8 @@ public final class RankJob {
         }
     }
 
-    private static RunReport report(Communicator comm, RankArgs args, String deviceName, long prefillNanos, Answer answer,
-                                    Strategy strategy, int vocab, int numLayers) {
+    private static RunReport report(Communicator comm, RankArgs args, TokenRequest request, String deviceName, long prefillNanos,
+                                    Answer answer, Strategy strategy, int vocab, int numLayers) {
         int hosts = comm.size();
         float[] logits = answer.firstLogits() != null ? answer.firstLogits() : new float[vocab];
         if (hosts > 1) comm.broadcast(logits, 0, vocab, hosts - 1);
@@ -110,18 +123,18 @@ public final class RankJob {
             ranks.add(RunReport.rankTiming(r, dn, walls[r], allTimes, r * mine.length, numLayers));
             slowest = Math.max(slowest, walls[r]);
         }
-        int n = args.context().length;
+        int n = request.context().length;
         ContextSplit split = ContextSplit.of(n, hosts);
         Integer la = null, lp = null;
         if (args.method() == Method.APB) {
-            ApbLengths l = ApbLengths.resolve(args.anchor(), args.passing(), split.blockSize(), args.qpos(), args.query().length, n);
+            ApbLengths l = ApbLengths.resolve(args.anchor(), args.passing(), split.blockSize(), args.qpos(), request.query().length, n);
             la = l.anchor();
             lp = l.passing();
         } else if (args.method() == Method.STAR) {
             la = split.blockSize();
             lp = 0;
         }
-        return new RunReport(args.method().id(), hosts, n, args.query().length, split.blockSize(), la, lp, answer.tokens(),
+        return new RunReport(args.method().id(), hosts, n, request.query().length, split.blockSize(), la, lp, answer.tokens(),
                 sha256(logits), args.dumpLogits() ? logits : null, slowest, slowest > 0 ? n / slowest : 0, ranks);
     }
 

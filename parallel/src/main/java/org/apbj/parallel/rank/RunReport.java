@@ -57,22 +57,34 @@ public record RunReport(String method, int ranks, int contextTokens, int queryTo
         return new RankTiming(rank, device, prefillSeconds, totals, layers);
     }
 
-    public void write(Path file) {
+    /** Writes one report as a JSON object, several as a JSON array. */
+    public static void write(Path file, List<RunReport> reports) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            mapper().writeValue(file.toFile(), this);
+            mapper().writeValue(file.toFile(), reports.size() == 1 ? reports.getFirst() : reports);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report " + file + ": " + e.getMessage(), e);
         }
     }
 
-    public static RunReport read(Path file) {
+    /** Reads what {@link #write} wrote: one report or an array of them. */
+    public static List<RunReport> readAll(Path file) {
         try {
-            return mapper().readValue(file.toFile(), RunReport.class);
+            var mapper = mapper();
+            var tree = mapper.readTree(file.toFile());
+            if (tree.isArray()) return List.of(mapper.treeToValue(tree, RunReport[].class));
+            return List.of(mapper.treeToValue(tree, RunReport.class));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the report " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The single report of a one-request file. */
+    public static RunReport read(Path file) {
+        List<RunReport> all = readAll(file);
+        if (all.size() != 1) throw new IllegalStateException(file + " holds " + all.size() + " reports: use readAll");
+        return all.getFirst();
     }
 
     static ObjectMapper mapper() { return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT); }

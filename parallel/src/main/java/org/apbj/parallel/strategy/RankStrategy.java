@@ -1,7 +1,6 @@
 package org.apbj.parallel.strategy;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
@@ -259,6 +258,4 @@ abstract class RankStrategy implements Strategy {
 
     @Override
     public String toString() { return method().id() + " on " + comm + " (" + device.name() + ")"; }
-
-    static String describe(int[] a) { return a.length <= 8 ? Arrays.toString(a) : a.length + " tokens"; }
 }

@@ -46,11 +46,13 @@ class CudaRankMainTest {
         List<String> args = List.of("--model=" + model, "--method=apb", "--context=" + ctx, "--query=" + q, "--qpos=2",
                 "--max-tokens=8", "--device=cuda", "--comm-timeout=120", "--output=" + dir.resolve("mpj.json"));
         RankArgs parsed = RankArgs.parse(args.toArray(String[]::new));
-        RunReport inProcess = InProcessRanks.run(2, Duration.ofSeconds(120), comm -> RankJob.run(comm, parsed)).get(0);
+        RunReport inProcess = InProcessRanks.run(2, Duration.ofSeconds(120), comm -> RankJob.run(comm, parsed)).get(0).getFirst();
 
         var job = new MpjLauncher.Job(2, RankMain.class.getName(), args, MpjLauncher.currentClasspath(), List.of("-Xss8m"), dir,
                 dir.resolve("job.log"));
-        MpjLauncher.Result r = new MpjLauncher().run(job, Duration.ofSeconds(240));
+        MpjLauncher launcher = new MpjLauncher();
+        System.out.println("command: " + String.join(" ", launcher.command(job)));
+        MpjLauncher.Result r = launcher.run(job, Duration.ofSeconds(240));
         System.out.println(r.output());
         assertTrue(r.succeeded(), () -> "MPJ job failed (exit " + r.exitCode() + "):\n" + r.output());
         RunReport viaMpj = RunReport.read(dir.resolve("mpj.json"));

@@ -13,9 +13,11 @@ public final class FaultyRankMain {
     public static void main(String[] args) {
         // MPJ's own arguments come first; our mode is the first application argument
         RankMain.runRank(args, new RankHooks() {
+            private String mode = "";
+
             @Override
             public String[] arguments(int rank, String[] appArgs) {
-                String mode = appArgs[0];
+                mode = appArgs[0];
                 String[] rest = Arrays.copyOfRange(appArgs, 1, appArgs.length);
                 if (mode.equals("mismatch") && rank == 1) {
                     return Arrays.stream(rest).map(a -> a.startsWith("--method=") ? "--method=star" : a).toArray(String[]::new);
@@ -25,7 +27,7 @@ public final class FaultyRankMain {
 
             @Override
             public LayerSteps layerSteps(int rank, LayerSteps steps) {
-                return rank == 1 ? new FailingLayerSteps(steps, 1) : steps;
+                return mode.equals("throw") && rank == 1 ? new FailingLayerSteps(steps, 1) : steps;
             }
         });
     }

@@ -47,7 +47,7 @@ class RankMainTest {
             for (Tensor t : f.tensors()) {
                 if (t.name().equals("input_ids")) {
                     int[] ids = t.toIntArray();
-                    context = Arrays.copyOf(ids, 150);            // 2 ranks: blocks of 75
+                    context = Arrays.copyOf(ids, 120);            // 2 ranks: blocks of 60
                     query = Arrays.copyOfRange(ids, 983, ids.length);
                 }
             }
@@ -56,7 +56,7 @@ class RankMainTest {
 
     private List<String> args(String method, Path output) {
         List<String> a = new ArrayList<>(List.of("--model=" + model, "--method=" + method,
-                "--context=" + join(context), "--query=" + join(query), "--qpos=2", "--max-tokens=4", "--device=java:1",
+                "--context=" + join(context), "--query=" + join(query), "--qpos=2", "--max-tokens=4", "--device=" + org.apbj.parallel.strategy.TinyNiah.testDeviceSpec(),
                 "--comm-timeout=60", "--logits", "--output=" + output));
         return a;
     }
@@ -80,7 +80,7 @@ class RankMainTest {
     private synchronized RunReport inProcessApb() {
         if (inProcessApb == null) {
             RankArgs parsed = RankArgs.parse(args("apb", dir.resolve("inproc.json")).toArray(String[]::new));
-            inProcessApb = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0);
+            inProcessApb = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0).getFirst();
         }
         return inProcessApb;
     }
@@ -97,7 +97,7 @@ class RankMainTest {
             String all = r.output() + "\n--- daemon ---\n" + daemon.readLog();
             // MPJRun's exit status does not carry the ranks': the report and the ranks' output do
             assertTrue(!r.timedOut() && Files.exists(out), () -> "niodev job produced no report:\n" + all);
-            assertTrue(all.contains("apbj: apb on 2 ranks: prefill of 150 tokens"), all);
+            assertTrue(all.contains("apbj: apb on 2 ranks: prefill of 120 tokens"), all);
             assertTrue(!all.contains("aborts the job"), all);
         }
         RunReport viaNiodev = RunReport.read(out);
@@ -110,9 +110,9 @@ class RankMainTest {
     void apbOnTwoMpjRanksEqualsTheInProcessRunBitForBit() {
         RunReport inProcess = inProcessApb();
         assertEquals(4, inProcess.generated().length);
-        assertEquals(75, inProcess.blockSize());
-        assertEquals(43, inProcess.anchorLength());   // B/4 = 18 -> 16, raised to hold 2 + 41 header and query tokens
-        assertEquals(9, inProcess.passingLength());   // B/8 = 9, below the tile: kept
+        assertEquals(60, inProcess.blockSize());
+        assertEquals(43, inProcess.anchorLength());   // B/4 = 15, raised to hold 2 + 41 header and query tokens
+        assertEquals(7, inProcess.passingLength());   // B/8 = 7, below the tile: kept
         assertEquals(2, inProcess.perRank().size());
         float[] logits = inProcess.firstLogits();
         int best = 0;
@@ -124,7 +124,7 @@ class RankMainTest {
         Path out = dir.resolve("mpj.json");
         MpjLauncher.Result r = mpj(RankMain.class.getName(), args("apb", out), 2);
         assertTrue(r.succeeded(), () -> "MPJ job failed (exit " + r.exitCode() + "):\n" + r.output());
-        assertTrue(r.output().contains("apbj: apb on 2 ranks: prefill of 150 tokens"), r.output());
+        assertTrue(r.output().contains("apbj: apb on 2 ranks: prefill of 120 tokens"), r.output());
         RunReport viaMpj = RunReport.read(out);
         assertArrayEquals(inProcess.generated(), viaMpj.generated());
         assertEquals(inProcess.firstLogitsSha256(), viaMpj.firstLogitsSha256(), "first-token logits differ in some bit");
@@ -172,6 +172,35 @@ class RankMainTest {
     }
 
     @Test
+    @Timeout(120)
+    void severalRequestsShareOneModelLoadAndMatchSeparateRuns() throws Exception {
+        int[] ctx2 = Arrays.copyOfRange(context, 0, 77);
+        Path requests = dir.resolve("requests.json");
+        Files.writeString(requests, "[{\"context\": " + Arrays.toString(context) + ", \"query\": " + Arrays.toString(query) + "},"
+                + "{\"context\": " + Arrays.toString(ctx2) + ", \"query\": " + Arrays.toString(query) + "}]");
+        List<String> common = List.of("--model=" + model, "--method=ring", "--qpos=2", "--max-tokens=3",
+                "--device=" + org.apbj.parallel.strategy.TinyNiah.testDeviceSpec());
+        List<String> both = new ArrayList<>(common);
+        both.add("--request=" + requests);
+        List<String> second = new ArrayList<>(common);
+        second.addAll(List.of("--context=" + join(ctx2), "--query=" + join(query)));
+        RankArgs bothArgs = RankArgs.parse(both.toArray(String[]::new));
+        RankArgs secondArgs = RankArgs.parse(second.toArray(String[]::new));
+        List<RunReport> reports = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, bothArgs)).get(0);
+        RunReport alone = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, secondArgs)).get(0).getFirst();
+        assertEquals(2, reports.size());
+        assertEquals(context.length, reports.get(0).contextTokens());
+        assertEquals(77, reports.get(1).contextTokens());
+        assertEquals(39, reports.get(1).blockSize());
+        assertArrayEquals(alone.generated(), reports.get(1).generated());
+        assertEquals(alone.firstLogitsSha256(), reports.get(1).firstLogitsSha256(), "the first request must leave nothing behind");
+        Path out = dir.resolve("both.json");
+        RunReport.write(out, reports);
+        assertEquals(2, RunReport.readAll(out).size());
+        assertArrayEquals(reports.get(0).generated(), RunReport.readAll(out).get(0).generated());
+    }
+
+    @Test
     void argumentsAreValidatedWithTheFix() {
         var e = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=apb", "--context=1,2"));
         assertTrue(e.getMessage().contains("missing --query"), e.getMessage());
@@ -181,6 +210,6 @@ class RankMainTest {
         assertTrue(e3.getMessage().contains("unknown option --modle"), e3.getMessage());
         RankArgs ok = RankArgs.parse(args("apb", dir.resolve("o.json")).toArray(String[]::new));
         assertEquals(ok.toString().length() > 0, true);
-        assertArrayEquals(query, RankArgs.parse(ok.toArgs()).query());
+        assertArrayEquals(query, RankArgs.parse(ok.toArgs()).requests().getFirst().query());
     }
 }

@@ -83,6 +83,19 @@ class StrategyEquivalenceTest {
     }
 
     @Test
+    void aRankThatThrowsMidLayerFailsEveryRankWithTheCause() {
+        var e = assertThrows(RuntimeException.class, () -> RankRun.run(Method.APB, 3, context, query, options, 4, comm -> {
+            var steps = new HostLayerSteps(HostLayerSteps.tinyConfig(), seed);
+            return comm.rank() == 1 ? new org.apbj.parallel.rank.FailingLayerSteps(steps, 1) : steps;
+        }));
+        assertTrue(e.getMessage().contains("injected failure in the FFN of layer 1"), e.getMessage());
+        java.util.List<Throwable> all = new java.util.ArrayList<>(java.util.List.of(e.getSuppressed()));
+        all.add(e);
+        assertEquals(3, all.size(), "one failure per rank: " + all);
+        for (Throwable t : all) assertTrue(String.valueOf(t.getMessage()).contains("injected failure"), "rank failure without the cause: " + t);
+    }
+
+    @Test
     void denseRefusesSeveralRanks() {
         var comm = new InProcessGroup(2).communicator(0);
         var e = assertThrows(IllegalArgumentException.class, () ->

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.opencl.OpenCL;
 import org.apbj.kernels.runtime.java.JavaDevice;
 import org.apbj.model.Transformer;
 import org.apbj.weights.ModelWeights;
@@ -13,7 +14,7 @@ import org.apbj.weights.SafetensorsFile;
 import org.apbj.weights.Tensor;
 
 /** The repository's tiny-niah model and its golden prompt (983 context + 41 query tokens). */
-final class TinyNiah {
+public final class TinyNiah {
     static final int QPOS = 2;
     static final int GOLDEN_CONTEXT = 983;
 
@@ -40,9 +41,26 @@ final class TinyNiah {
         return new int[][] {Arrays.copyOf(ids, contextTokens), Arrays.copyOfRange(ids, GOLDEN_CONTEXT, ids.length)};
     }
 
-    /** A Transformer on its own single-threaded Java device: one per in-process rank. */
+    /**
+     * A Transformer on its own device, one per in-process rank: OpenCL (PoCL in CI) when an
+     * OpenCL loader is installed, since the Java device runs the library kernels far slower;
+     * else a single-threaded Java device.
+     */
     static Transformer load() {
-        Device device = new JavaDevice(1, Duration.ofSeconds(60));
+        return load(testDevice());
+    }
+
+    static Device testDevice() {
+        return OpenCL.libraryPresent() ? org.apbj.parallel.rank.DeviceChoice.open("opencl") : new JavaDevice(1, Duration.ofSeconds(60));
+    }
+
+    /** The device spec RankMain should use in tests, by the same rule. */
+    public static String testDeviceSpec() {
+        return OpenCL.libraryPresent() ? "opencl" : "java:1";
+    }
+
+    /** A Transformer on the given device (the caller's rank owns it; RankRun closes it). */
+    static Transformer load(Device device) {
         try (ModelWeights w = ModelWeights.open(dir());
              RetainingHeads heads = RetainingHeads.load(dir().resolve("retaining_heads.safetensors"), w.config())) {
             return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(64));

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The strategies driving the model module's Transformer (Java device) on the tiny-niah model,
+ * The strategies driving the model module's Transformer (OpenCL when installed, else the Java
+ * device) on the tiny-niah model,
  * against the model module's plain-Java ReferenceModel on the same tokens: the exact methods
  * reproduce every layer's hidden states of every context and query row and the first-token logits
  * (dense against the reference within the kernels' bf16-KV precision; the distributed methods
@@ -24,13 +25,15 @@ import org.junit.jupiter.api.Test;
  */
 class TinyNiahStrategiesTest {
 
-    static final int CONTEXT = 181;   // 3 ranks: blocks of 61, 2 padding tokens on the last
+    static final int CONTEXT = 121;   // 3 ranks: blocks of 41, 2 padding tokens on the last
     static int[] context, query;
     static ReferenceModel.Prefill reference;
     static int hidden;
     static RankRun dense;
     static final float KERNELS_VS_REFERENCE = 3e-2f;   // bf16 K/V against the fp32 reference, after 4 layers
-    static final float METHOD_VS_DENSE = 1e-4f;
+    // Merge order, and on OpenCL projections tiled by block length (so bf16 K/V can round the other
+    // way), after 4 layers: measured up to 5.4e-4; a missing block or wrong mask gives > 1e-2.
+    static final float METHOD_VS_DENSE = 2e-3f;
 
     @BeforeAll
     static void referenceRun() {
@@ -79,7 +82,7 @@ class TinyNiahStrategiesTest {
     @Test
     void apbPassingWholeBlocksMatchesTheReferenceModel() {
         assertMatches(denseLayers(), dense.lastAnswer().firstLogits(),
-                run(Method.APB, 3, StrategyOptions.defaults(TinyNiah.QPOS, 3).withLengths(0, 61)), "apb l_p=B", METHOD_VS_DENSE);
+                run(Method.APB, 3, StrategyOptions.defaults(TinyNiah.QPOS, 3).withLengths(0, 41)), "apb l_p=B", METHOD_VS_DENSE);
     }
 
     @Test
@@ -88,11 +91,25 @@ class TinyNiahStrategiesTest {
         // rank 0 has neither anchor nor passing block: its rows are dense rows
         Map<Integer, float[]> l3 = apb.hidden.get("PREFILL/3");
         float[] denseL3 = denseLayers().get(3);
-        for (int pos = 0; pos < 91; pos++) assertRowClose(denseL3, pos, l3.get(pos), "apb rank 0 layer 3 row " + pos, METHOD_VS_DENSE);
+        for (int pos = 0; pos < 61; pos++) assertRowClose(denseL3, pos, l3.get(pos), "apb rank 0 layer 3 row " + pos, METHOD_VS_DENSE);
         int[] tokens = apb.answers.get(0).tokens();
         assertEquals(3, tokens.length);
         assertArrayEquals(tokens, apb.answers.get(1).tokens());
         assertNotNull(apb.answers.get(1).firstLogits());
+    }
+
+    @Test
+    void everyMethodOnFourRanksAnswersTheGoldenNeedle() throws Exception {
+        int[][] req = TinyNiah.request(TinyNiah.GOLDEN_CONTEXT);
+        var meta = new com.fasterxml.jackson.databind.ObjectMapper().readTree(TinyNiah.dir().resolve("golden/golden_meta.json").toFile());
+        var idsNode = meta.get("greedy_continuation_dense_fp32").get("ids");
+        int[] golden = new int[8];
+        for (int i = 0; i < golden.length; i++) golden[i] = idsNode.get(i).asInt();
+        for (Method m : List.of(Method.RING, Method.STAR, Method.APB)) {
+            RankRun r = RankRun.run(m, 4, req[0], req[1], StrategyOptions.defaults(TinyNiah.QPOS, golden.length), golden.length,
+                    c -> TinyNiah.load());
+            for (var a : r.answers) assertArrayEquals(golden, a.tokens(), m + ": greedy answer on every rank");
+        }
     }
 
     static void assertMatches(List<float[]> layers, float[] expected, RankRun run, String what, float tol) {
@@ -116,14 +133,17 @@ class TinyNiahStrategiesTest {
         for (int t : argmaxes) assertEquals(ReferenceModel.argmax(expected), t, what + ": first generated token");
     }
 
-    /** Within {@code tol} times the row's largest value. */
+    /** Row {@code row} of {@code all} within {@code tol} times the row's largest value. */
     static void assertRowClose(float[] all, int row, float[] actual, String what, float tol) {
+        assertRowClose(java.util.Arrays.copyOfRange(all, row * hidden, (row + 1) * hidden), actual, what, tol);
+    }
+
+    static void assertRowClose(float[] expected, float[] actual, String what, float tol) {
         assertNotNull(actual, what + " missing");
         float scale = 0, diff = 0;
-        for (int j = 0; j < hidden; j++) {
-            float e = all[row * hidden + j];
-            scale = Math.max(scale, Math.abs(e));
-            diff = Math.max(diff, Math.abs(e - actual[j]));
+        for (int j = 0; j < expected.length; j++) {
+            scale = Math.max(scale, Math.abs(expected[j]));
+            diff = Math.max(diff, Math.abs(expected[j] - actual[j]));
         }
         assertTrue(diff <= tol * scale, what + ": max |diff| " + diff + " for values up to " + scale);
     }

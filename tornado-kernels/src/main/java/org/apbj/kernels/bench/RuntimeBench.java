@@ -11,7 +11,7 @@ import org.apbj.kernels.api.I8Array;
 import org.apbj.kernels.jit.CompiledKernel;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Kernel;
-import org.apbj.kernels.runtime.KernelCompilers;
+import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.cuda.CudaDevice;
 
@@ -54,11 +54,11 @@ public final class RuntimeBench {
         try (F32Array y = dev.allocF32(1); F32Array x = dev.allocF32(1)) {
             Object[] args = {y, x, 1f, 1};
             long t0 = System.nanoTime();
-            CompiledKernel ck = KernelCompilers.compile(saxpy, dev.target(), args);
+            CompiledKernel ck = KernelCompiler.compile(saxpy, dev.target(), args);
             long t1 = System.nanoTime();
             float jitMs = dev.prepare(ck, saxpy.qualifiedName());
             long t2 = System.nanoTime();
-            CompiledKernel again = KernelCompilers.compile(saxpy, dev.target(), args);
+            CompiledKernel again = KernelCompiler.compile(saxpy, dev.target(), args);
             dev.prepare(again, saxpy.qualifiedName());
             long t3 = System.nanoTime();
             emit("compile", "kernel", saxpy.qualifiedName(), "first_compile_ms", ms(t1 - t0),
@@ -93,7 +93,7 @@ public final class RuntimeBench {
                     n, reps, copyGbps);
             Kernel k = Kernel.of(BenchKernels.class, "saxpy");
             Object[] args = {y, x, 2f, n};
-            CompiledKernel ck = KernelCompilers.compile(k, dev.target(), args);
+            CompiledKernel ck = KernelCompiler.compile(k, dev.target(), args);
             Object[] values = KernelParams.select(ck, args);
             runSaxpy(dev, "java-compiled", () -> dev.launchCompiled(ck, k.qualifiedName(), grid, values), n, reps, copyGbps);
         }

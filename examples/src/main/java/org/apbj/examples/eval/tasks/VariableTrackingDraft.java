@@ -73,7 +73,11 @@ public final class VariableTrackingDraft implements Draft {
         String sep = style == Style.TINY_NIAH ? " " : "\n";
         Weave.Woven w = Weave.weave(units, fillerUnits, chain, f, lead, sep);
         // RULER then applies context.replace(". \n", ".\n"), which never matches these units.
-        return Parts.of(INSTRUCTION, w, "", QUESTION.formatted(value), ANSWER_PREFIX.formatted(chain.size(), value));
+        String prefix = ANSWER_PREFIX.formatted(chain.size(), value);
+        // RULER's prefix ends in a space; tiny-niah's tokenizer starts each name's token with the
+        // space, so there the prefix ends at the colon (with the space the model rambles).
+        if (style == Style.TINY_NIAH) prefix = prefix.stripTrailing();
+        return Parts.of(INSTRUCTION, w, "", QUESTION.formatted(value), prefix);
     }
 
     @Override public int needles() { return chain.size(); }

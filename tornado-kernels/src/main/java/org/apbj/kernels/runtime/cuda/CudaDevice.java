@@ -27,7 +27,7 @@ import org.apbj.kernels.runtime.DeviceUnavailableException;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelBuildException;
-import org.apbj.kernels.runtime.KernelCompilers;
+import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
@@ -270,7 +270,7 @@ public final class CudaDevice implements Device {
     public void launch(Kernel kernel, Grid grid, Object... args) {
         enter();
         LaunchArguments.check(kernel, grid, args, this, false);
-        CompiledKernel ck = KernelCompilers.compile(kernel, target(), args);
+        CompiledKernel ck = KernelCompiler.compile(kernel, target(), args);
         launchCompiled(ck, kernel.qualifiedName(), grid, KernelParams.select(ck, args));
     }
 

@@ -25,7 +25,7 @@ import org.apbj.kernels.runtime.DeviceUnavailableException;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelBuildException;
-import org.apbj.kernels.runtime.KernelCompilers;
+import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
@@ -153,7 +153,8 @@ public final class OpenCLDevice implements Device {
     public <A extends DeviceArray> A alloc(Class<A> type, long length) {
         ensureOpen();
         long bytes = ArrayTypes.byteSize(type, length);
-        long physical = Math.max(bytes, 4);   // OpenCL rejects empty buffers; 4 keeps the zero fill aligned
+        // OpenCL rejects empty buffers, and the zero fill's size must be a multiple of its 4-byte pattern
+        long physical = (Math.max(bytes, 4) + 3) & ~3L;
         MemorySegment mem;
         try {
             mem = cl.create("clCreateBuffer", cl.createBuffer, context, OpenCL.MEM_READ_WRITE, physical, MemorySegment.NULL);
@@ -225,7 +226,7 @@ public final class OpenCLDevice implements Device {
     public void launch(Kernel kernel, Grid grid, Object... args) {
         ensureOpen();
         LaunchArguments.check(kernel, grid, args, this, false);
-        CompiledKernel ck = KernelCompilers.compile(kernel, Target.OPENCL, args);
+        CompiledKernel ck = KernelCompiler.compile(kernel, Target.OPENCL, args);
         launchCompiled(ck, kernel.qualifiedName(), grid, KernelParams.select(ck, args));
     }
 
