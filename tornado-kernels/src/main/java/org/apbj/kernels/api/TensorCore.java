@@ -102,6 +102,41 @@ public final class TensorCore {
     }
 
     /**
+     * PTX {@code ldmatrix.sync.aligned.m8n8.x4.shared.b16}: four 8×8 bf16 matrices from shared
+     * memory in one warp instruction. Each lane passes {@code rowAt}, the index in {@code tile}
+     * of one matrix row (8 bf16 = 4 ints; the index must be a multiple of 4): lanes 8i..8i+7
+     * the rows 0..7 of matrix i. Lane L receives in r[i] int (L % 4) of row L / 4 of matrix i,
+     * which is the mma fragment layout: with {@link #matrixOffsetA} the four matrices are an A
+     * fragment, with {@link #matrixOffsetB} the B fragments of two adjacent 8-column tiles
+     * (r[0], r[1] and r[2], r[3]). Every lane of the warp calls it.
+     */
+    public static void loadMatrixX4(KernelContext ctx, int[] r, int[] tile, int rowAt) {
+        int lane = ctx.laneId();
+        for (int i = 0; i < 4; i++) {
+            int row = ctx.broadcast(rowAt, 8 * i + (lane >> 2));
+            r[i] = tile[row + (lane & 3)];
+        }
+    }
+
+    /**
+     * This lane's row for {@link #loadMatrixX4} of a 16×16 A tile (packed pairs, rows of
+     * {@code stride} ints): matrices (rows 0-7 | 8-15) × (columns 0-7 | 8-15) in fragment order.
+     */
+    public static int matrixOffsetA(KernelContext ctx, int stride) {
+        int lane = ctx.laneId();
+        return ((lane & 7) + 8 * ((lane >> 3) & 1)) * stride + 4 * (lane >> 4);
+    }
+
+    /**
+     * This lane's row for {@link #loadMatrixX4} of two B tiles stored as Bᵀ (16 rows of 16 k
+     * values, e.g. 16 rows of W): the fragments of rows 0-7 in r[0], r[1], of rows 8-15 in r[2], r[3].
+     */
+    public static int matrixOffsetB(KernelContext ctx, int stride) {
+        int lane = ctx.laneId();
+        return ((lane & 7) + 8 * (lane >> 4)) * stride + 4 * ((lane >> 3) & 1);
+    }
+
+    /**
      * The A fragment of the 16×16 tile of a row-major bf16 matrix stored as packed pairs in
      * {@code tile} (row r, columns 2c and 2c+1 at int {@code origin + r·stride + c}); {@code at}
      * is {@code origin + fragmentOffset(ctx, stride)}.

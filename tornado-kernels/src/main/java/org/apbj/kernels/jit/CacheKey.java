@@ -12,7 +12,7 @@ import org.apbj.kernels.runtime.Kernel;
 /** SHA-256 of the compiler version, target, bytecode of the kernel and its callees, and constants. */
 final class CacheKey {
     /** Bump when the generated code changes for the same input, to invalidate disk caches. */
-    static final String COMPILER_VERSION = "apbj-jit-2";
+    static final String COMPILER_VERSION = "apbj-jit-3";
 
     private CacheKey() {}
 

@@ -12,6 +12,16 @@
  * second pass over the same interpreter emits the IR. {@code ptx.PtxEmitter} and
  * {@code opencl.OpenClEmitter} print it. Results are cached by {@link org.apbj.kernels.jit.KernelCache}.
  *
+ * <h2>Tensor cores</h2>
+ * {@link org.apbj.kernels.api.TensorCore} is the warp-level matrix API: {@code mmaBf16}
+ * (PTX {@code mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32}, sm_80 and later),
+ * {@code loadMatrixX4} ({@code ldmatrix .x4}) and {@code packBf16} ({@code cvt.rn.bf16x2.f32}).
+ * Their Java bodies are the semantics (the Java device runs them; the lanes exchange fragments
+ * by shuffles); OpenCL emulates mma and ldmatrix through {@code __local} exchange buffers with
+ * two barriers each. Fragments are private arrays indexed by constants only, which the front
+ * end turns into registers ({@code front.PrivateArrayScalarizer}). {@link
+ * org.apbj.kernels.api.LaunchBounds} becomes {@code .maxntid}/{@code .minnctapersm}.
+ *
  * <h2>Semantics where a GPU differs from Java</h2>
  * <ul>
  *   <li>Integer {@code x / 0} and {@code x % 0} give 0 (Java throws; a GPU cannot).
@@ -19,7 +29,9 @@
  *   <li>Array indices are not bounds-checked; device-array {@code size()/length()} are not
  *       available in kernels (pass lengths as parameters).</li>
  *   <li>New private arrays are zeroed as in Java; shared arrays are not initialised.</li>
- *   <li>Warp operations (shuffles, warp reductions) and barriers must be reached by every
+ *   <li>Tensor-core products sum in the hardware's order: equal to the Java fma chain up to
+ *       fp32 rounding, not bit for bit.</li>
+ *   <li>Warp operations (shuffles, warp reductions, tensor-core calls) and barriers must be reached by every
  *       work-item of the group. A warp is 32 consecutive local linear ids (x fastest). In
  *       OpenCL they are emulated through a hidden {@code __local} buffer with barriers, for
  *       groups of at most 1024 work-items. Shuffle lane/mask arguments are taken mod 32.</li>

@@ -17,7 +17,7 @@ import org.apbj.kernels.api.TensorCore;
  * of y; warp w owns the 64×32 sub-tile at rows 64·(w / 4), columns 32·(w % 4), as 4×4 mma
  * tiles of 16×8 whose accumulators stay in registers (64 floats per lane). Slices of depth
  * {@link #BK} of x and W are staged in shared memory as packed bf16 pairs, rows padded to
- * {@link #STRIDE} ints so that the fragment loads of a warp hit 32 different banks; the next
+ * {@link #STRIDE} ints so that the fragment loads (ldmatrix) of a warp hit 32 different banks; the next
  * slice is loaded into registers while the current one is multiplied. Depths past k read
  * as 0; rows past rows (or n) are read from element 0 and their outputs are not stored. Grid as Gemm's:
  * {@code Grid.of(ceil(n/BN)·THREADS, ceil(rows/BM), THREADS, 1)}.
@@ -104,9 +104,10 @@ public final class GemmTc {
         short wb6 = w.get(wIndex(n, k, colBase + sRow + 96, sCol + 1));
         short wa7 = w.get(wIndex(n, k, colBase + sRow + 112, sCol));
         short wb7 = w.get(wIndex(n, k, colBase + sRow + 112, sCol + 1));
-        int frag = TensorCore.fragmentOffset(ctx, STRIDE);
-        int aAt = warpRow * STRIDE + frag;
-        int bAt = warpCol * STRIDE + frag;
+        int aAt = warpRow * STRIDE + TensorCore.matrixOffsetA(ctx, STRIDE);
+        int bAt = warpCol * STRIDE + TensorCore.matrixOffsetB(ctx, STRIDE);
+        int[] bPair0 = new int[4];
+        int[] bPair1 = new int[4];
 
         for (int k0 = 0; k0 < k; k0 += BK) {
             // Depths past k must be zeros (they would add to valid outputs); rows past rows or n
@@ -165,9 +166,9 @@ public final class GemmTc {
                 wa7 = w.get(wIndex(n, k, colBase + sRow + 112, next));
                 wb7 = w.get(wIndex(n, k, colBase + sRow + 112, next + 1));
             }
-            step(ctx, aTile, bTile, aAt, bAt, a0, a1, a2, a3, b0, b1, b2, b3,
+            step(ctx, aTile, bTile, aAt, bAt, a0, a1, a2, a3, bPair0, bPair1, b0, b1, b2, b3,
                     c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
-            step(ctx, aTile, bTile, aAt + 8, bAt + 8, a0, a1, a2, a3, b0, b1, b2, b3,
+            step(ctx, aTile, bTile, aAt + 8, bAt + 8, a0, a1, a2, a3, bPair0, bPair1, b0, b1, b2, b3,
                     c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
             ctx.localBarrier();
         }
@@ -193,18 +194,24 @@ public final class GemmTc {
         storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 48, col + 24, c33);
     }
 
-    /** One k16 step of the warp's 64×32 sub-tile: 4 A and 4 B fragments, 16 mma. */
+    /** One k16 step of the warp's 64×32 sub-tile: 4 A and 4 B fragments (6 ldmatrix), 16 mma. */
     private static void step(KernelContext ctx, int[] aTile, int[] bTile, int aAt, int bAt,
-                             int[] a0, int[] a1, int[] a2, int[] a3, int[] b0, int[] b1, int[] b2, int[] b3,
+                             int[] a0, int[] a1, int[] a2, int[] a3, int[] bPair0, int[] bPair1, int[] b0, int[] b1, int[] b2, int[] b3,
                              float[] c00, float[] c01, float[] c02, float[] c03, float[] c10, float[] c11, float[] c12, float[] c13, float[] c20, float[] c21, float[] c22, float[] c23, float[] c30, float[] c31, float[] c32, float[] c33) {
-        TensorCore.loadA(a0, aTile, aAt + 0 * STRIDE, STRIDE);
-        TensorCore.loadA(a1, aTile, aAt + 16 * STRIDE, STRIDE);
-        TensorCore.loadA(a2, aTile, aAt + 32 * STRIDE, STRIDE);
-        TensorCore.loadA(a3, aTile, aAt + 48 * STRIDE, STRIDE);
-        TensorCore.loadB(b0, bTile, bAt + 0 * STRIDE);
-        TensorCore.loadB(b1, bTile, bAt + 8 * STRIDE);
-        TensorCore.loadB(b2, bTile, bAt + 16 * STRIDE);
-        TensorCore.loadB(b3, bTile, bAt + 24 * STRIDE);
+        TensorCore.loadMatrixX4(ctx, a0, aTile, aAt + 0 * STRIDE);
+        TensorCore.loadMatrixX4(ctx, a1, aTile, aAt + 16 * STRIDE);
+        TensorCore.loadMatrixX4(ctx, a2, aTile, aAt + 32 * STRIDE);
+        TensorCore.loadMatrixX4(ctx, a3, aTile, aAt + 48 * STRIDE);
+        TensorCore.loadMatrixX4(ctx, bPair0, bTile, bAt);
+        TensorCore.loadMatrixX4(ctx, bPair1, bTile, bAt + 16 * STRIDE);
+        b0[0] = bPair0[0];
+        b0[1] = bPair0[1];
+        b1[0] = bPair0[2];
+        b1[1] = bPair0[3];
+        b2[0] = bPair1[0];
+        b2[1] = bPair1[1];
+        b3[0] = bPair1[2];
+        b3[1] = bPair1[3];
         TensorCore.mmaBf16(ctx, c00, a0, b0);
         TensorCore.mmaBf16(ctx, c01, a0, b1);
         TensorCore.mmaBf16(ctx, c02, a0, b2);

@@ -93,6 +93,9 @@ public final class Corpus {
         add(c, TensorCoreKernels.class, "mmaStaged", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
                 r -> args(zerosF32(128 * tiles), bf16Gaussians(r, 512 * tiles), bf16Gaussians(r, 256 * tiles),
                         floatsIn(r, 128 * tiles, -4, 4)), mma, 0);
+        add(c, TensorCoreKernels.class, "mmaLdmatrix", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
+                r -> args(zerosF32(256 * tiles), bf16Gaussians(r, 256 * tiles), bf16Gaussians(r, 256 * tiles), floats(r, 256 * tiles)),
+                mma, 0);
         add(c, TensorCoreKernels.class, "packPairs", g, r -> args(zerosI32(N), floatBits(r, N), floats(r, N)), exact, 0);
         return c;
     }

@@ -94,6 +94,58 @@ public final class TensorCoreKernels {
         d.set(cBase + 65, acc[3]);
     }
 
+    /**
+     * ldmatrix: each warp stages A (16×16) and Bᵀ (16×16: two 8-column tiles) in shared memory,
+     * loads the A fragment and both B fragments with one loadMatrixX4 each and computes the
+     * 16×16 D = A·B + C (C, D row-major 16×16 per warp) with two mma.
+     */
+    public static void mmaLdmatrix(KernelContext ctx, F32Array d, BF16Array a, BF16Array bt, F32Array c) {
+        int[] aTile = ctx.allocateIntLocalArray(GROUP / 32 * 16 * STRIDE);
+        int[] bTile = ctx.allocateIntLocalArray(GROUP / 32 * 16 * STRIDE);
+        int w = ctx.globalIdx >> 5;
+        int origin = ctx.warpId() * 16 * STRIDE;
+        int lane = ctx.laneId();
+        for (int e = lane; e < 128; e += 32) {
+            int row = e >> 3, p = e & 7;
+            aTile[origin + row * STRIDE + p] = pair(a, w * 256 + row * 16 + 2 * p);
+            bTile[origin + row * STRIDE + p] = pair(bt, w * 256 + row * 16 + 2 * p);
+        }
+        ctx.localBarrier();
+        int[] fa = new int[4];
+        int[] fb = new int[4];
+        TensorCore.loadMatrixX4(ctx, fa, aTile, origin + TensorCore.matrixOffsetA(ctx, STRIDE));
+        TensorCore.loadMatrixX4(ctx, fb, bTile, origin + TensorCore.matrixOffsetB(ctx, STRIDE));
+        int[] b0 = new int[2];
+        int[] b1 = new int[2];
+        b0[0] = fb[0];
+        b0[1] = fb[1];
+        b1[0] = fb[2];
+        b1[1] = fb[3];
+        int g = lane >> 2;
+        int t = lane & 3;
+        int base = w * 256 + g * 16 + 2 * t;
+        float[] left = new float[4];
+        float[] right = new float[4];
+        left[0] = c.get(base);
+        left[1] = c.get(base + 1);
+        left[2] = c.get(base + 128);
+        left[3] = c.get(base + 129);
+        right[0] = c.get(base + 8);
+        right[1] = c.get(base + 9);
+        right[2] = c.get(base + 136);
+        right[3] = c.get(base + 137);
+        TensorCore.mmaBf16(ctx, left, fa, b0);
+        TensorCore.mmaBf16(ctx, right, fa, b1);
+        d.set(base, left[0]);
+        d.set(base + 1, left[1]);
+        d.set(base + 128, left[2]);
+        d.set(base + 129, left[3]);
+        d.set(base + 8, right[0]);
+        d.set(base + 9, right[1]);
+        d.set(base + 136, right[2]);
+        d.set(base + 137, right[3]);
+    }
+
     /** TensorCore.packBf16 on arbitrary bit patterns (rounding, overflow, subnormals, NaN). */
     public static void packPairs(KernelContext ctx, I32Array out, F32Array lo, F32Array hi) {
         int i = ctx.globalIdx;

@@ -20,6 +20,31 @@ final class Ptxas {
         return false;
     }
 
+    /** What {@code ptxas -v} reports for one kernel. */
+    record Resources(int registers, int stackFrameBytes, int spillStoreBytes, int sharedBytes, String report) {}
+
+    /** Assembles {@code ptx} with {@code -v}; throws with ptxas's output when it fails. */
+    static Resources resources(String ptx, String arch, Path workDir) throws IOException, InterruptedException {
+        Path file = Files.createTempFile(workDir, "kernel", ".ptx");
+        Path cubin = Files.createTempFile(workDir, "kernel", ".cubin");
+        Files.writeString(file, ptx, StandardCharsets.UTF_8);
+        Process p = new ProcessBuilder("ptxas", "-v", "-arch=" + arch, file.toString(), "-o", cubin.toString())
+                .redirectErrorStream(true).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("ptxas timed out after 120 s");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) throw new IOException("ptxas exit " + p.exitValue() + ":\n" + out);
+        return new Resources(number(out, "Used (\\d+) registers"), number(out, "(\\d+) bytes stack frame"),
+                number(out, "(\\d+) bytes spill stores"), number(out, "(\\d+) bytes smem"), out);
+    }
+
+    private static int number(String text, String regex) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
     /** Assembles {@code ptx} for {@code arch}; returns null on success, else ptxas's output. */
     static String check(String ptx, String arch, Path workDir) throws IOException, InterruptedException {
         Path file = Files.createTempFile(workDir, "kernel", ".ptx");

@@ -122,8 +122,8 @@ final class Intrinsics {
     }
 
     /**
-     * TensorCore.mmaBf16 becomes one IR instruction: the mma instruction in PTX (sm_80 and
-     * later), an emulation through the group's exchange buffer in OpenCL. The fragments must
+     * TensorCore.mmaBf16 and loadMatrixX4 become one IR instruction each: mma and ldmatrix in
+     * PTX (sm_80 and later), emulations through the group's exchange buffers in OpenCL. The fragments must
      * be private arrays: their elements are read and written with constant indices, so they
      * stay in registers. packBf16 is one instruction (cvt.rn.bf16x2.f32) in PTX. The other
      * TensorCore methods are plain Java and inlined everywhere.
@@ -139,6 +139,22 @@ final class Intrinsics {
             Reg dst = in.temp(Type.I32);
             in.emit(new Instr.PackBf16(dst, lo.op(), hi.op()));
             in.pushValue(Type.I32, dst);
+            return true;
+        }
+        if (sig.equals("loadMatrixX4(L" + CONTEXT.replace('.', '/') + ";[I[II)V")) {
+            StackVal rowAt = in.pop(), tile = in.pop(), r = in.pop();
+            in.pop();
+            if (!(tile.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != ElemType.I32) {
+                throw in.error("TensorCore.loadMatrixX4 reads a shared int array (ldmatrix reads shared memory)",
+                        "stage the tile in ctx.allocateIntLocalArray(n)");
+            }
+            ArrayRef.Private out = fragment(in, r, "r", 4);
+            in.fn().markWarpOps();
+            if (!in.emitting()) return true;
+            List<Reg> d = new ArrayList<>();
+            for (int i = 0; i < 4; i++) d.add(in.temp(Type.I32));
+            in.emit(new Instr.LoadMatrixX4(d, shared, rowAt.op()));
+            for (int i = 0; i < 4; i++) in.emit(new Instr.Store(out, Imm.ofInt(i), d.get(i)));
             return true;
         }
         if (!sig.equals("mmaBf16(L" + CONTEXT.replace('.', '/') + ";[F[I[I)V")) return false;
@@ -163,12 +179,12 @@ final class Intrinsics {
     private static ArrayRef.Private fragment(Interpreter in, StackVal v, String name, int length) {
         ElemType want = name.equals("acc") ? ElemType.F32 : ElemType.I32;
         if (!(v.abs() instanceof AbsVal.Arr(ArrayRef.Private p)) || p.elem() != want) {
-            throw in.error("TensorCore.mmaBf16: fragment '" + name + "' must be a private " + (want == ElemType.F32 ? "float" : "int")
+            throw in.error("TensorCore: fragment '" + name + "' must be a private " + (want == ElemType.F32 ? "float" : "int")
                     + " array of this work-item", "declare it in the kernel as new " + (want == ElemType.F32 ? "float" : "int")
                     + "[" + length + "]");
         }
         if (p.length() < length) {
-            throw in.error("TensorCore.mmaBf16: fragment '" + name + "' has " + p.length() + " elements, needs " + length,
+            throw in.error("TensorCore: fragment '" + name + "' has " + p.length() + " elements, needs " + length,
                     "declare it as new " + (want == ElemType.F32 ? "float" : "int") + "[" + length + "]");
         }
         return p;

@@ -80,6 +80,7 @@ final class MoveCoalescer {
             case Instr.PackBf16 p -> p.dst();
             case Instr.Store s -> null;
             case Instr.MmaBf16 m -> null;   // four destinations: never coalesced
+            case Instr.LoadMatrixX4 m -> null;
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -100,6 +101,11 @@ final class MoveCoalescer {
             case Instr.AtomicAdd a -> List.of(a.index(), a.value());
             case Instr.Shuffle s -> List.of(s.value(), s.lane());
             case Instr.PackBf16 p -> List.of(p.lo(), p.hi());
+            case Instr.LoadMatrixX4 m -> {
+                List<Operand> all = new java.util.ArrayList<>(m.d());   // as for mma: no coalescing into them
+                all.add(m.rowIndex());
+                yield all;
+            }
             case Instr.MmaBf16 m -> {
                 List<Operand> all = new java.util.ArrayList<>(m.a());
                 all.addAll(m.b());

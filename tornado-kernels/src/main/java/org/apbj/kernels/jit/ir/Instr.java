@@ -84,6 +84,13 @@ public sealed interface Instr {
         }
     }
 
+    /** TensorCore.loadMatrixX4 (PTX ldmatrix .x4): four I32 results from the shared int array at this lane's row index. */
+    record LoadMatrixX4(List<Reg> d, ArrayRef.Shared tile, Operand rowIndex) implements Instr {
+        public LoadMatrixX4 {
+            d = List.copyOf(d);
+        }
+    }
+
     /** dst = TensorCore.packBf16(lo, hi): both rounded to bf16 (nearest even, NaN to 0x7fff), lo in the low half. */
     record PackBf16(Reg dst, Operand lo, Operand hi) implements Instr {}
 

@@ -163,6 +163,7 @@ public final class OpenClEmitter {
             case Instr.Barrier b -> line("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);");
             case Instr.Shuffle s -> shuffle(s);
             case Instr.MmaBf16 m -> mma(m);
+            case Instr.LoadMatrixX4 m -> loadMatrix(m);
             case Instr.PackBf16 p -> line(p.dst().name() + " = apbj_pack_bf16(" + op(p.lo()) + ", " + op(p.hi()) + ");");
         }
     }
@@ -287,6 +288,17 @@ public final class OpenClEmitter {
                 + ", " + op(m.c().get(1)) + ", " + op(m.c().get(2)) + ", " + op(m.c().get(3)) + "));");
         String[] xyzw = {"x", "y", "z", "w"};
         for (int i = 0; i < 4; i++) line(m.d().get(i).name() + " = " + t + "." + xyzw[i] + ";");
+    }
+
+    /** TensorCore.loadMatrixX4: the lanes publish their row indices; each reads its four words (as the Java body). */
+    private void loadMatrix(Instr.LoadMatrixX4 m) {
+        line("barrier(CLK_LOCAL_MEM_FENCE);");
+        line("apbj_exchange[apbj_linear] = as_uint(" + op(m.rowIndex()) + ");");
+        line("barrier(CLK_LOCAL_MEM_FENCE);");
+        for (int i = 0; i < 4; i++) {
+            line(m.d().get(i).name() + " = " + m.tile().name() + "[apbj_exchange[(apbj_linear & ~31) + " + (8 * i)
+                    + " + (apbj_lane >> 2)] + (apbj_lane & 3)];");
+        }
     }
 
     private boolean usesMma() {

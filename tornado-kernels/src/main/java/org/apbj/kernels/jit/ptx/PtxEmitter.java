@@ -201,6 +201,12 @@ public final class PtxEmitter {
                 line("atom.%s.add.%s %s, [%s], %s;", space(a.array()), t, dst, addr, reg(a.value()));
             }
             case Instr.Barrier b -> line("bar.sync 0;");
+            case Instr.LoadMatrixX4 m -> {
+                String addr = address(m.tile(), m.rowIndex());
+                String[] t = {b32(), b32(), b32(), b32()};
+                line("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%s, %s, %s, %s}, [%s];", t[0], t[1], t[2], t[3], addr);
+                for (int i = 0; i < 4; i++) line("mov.b32 %%%s, %s;", m.d().get(i).name(), t[i]);
+            }
             case Instr.PackBf16 p -> {
                 // cvt.rn.bf16x2.f32 d, a, b puts a in the upper half
                 String t = b32();
