@@ -7,7 +7,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [[ -x /tmp/jre/bin/java ]] || tar xzf "$here/jre.tgz" -C /tmp
 JAVA=/tmp/jre/bin/java; export PATH=/tmp/jre/bin:$PATH  # MPJ starts child JVMs as the java on PATH
-export MPJ_HOME="$here/mpjhome"; mkdir -p "$MPJ_HOME"; ln -sfn "$here/mpj" "$MPJ_HOME/lib"
+export MPJ_HOME="$here/mpjhome"; mkdir -p "$MPJ_HOME"; ln -sfn "$here/mpj" "$MPJ_HOME/lib"; ln -sfn "$here/mpjconf" "$MPJ_HOME/conf"
 out=${OUT:-gpu-out}; mkdir -p "$out"
 cp=$(ls "$here"/lib/*.jar | grep -v junit-console | tr '\n' ':')
 mode=${1:-tests}; shift || true

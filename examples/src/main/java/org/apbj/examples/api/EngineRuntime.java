@@ -37,9 +37,11 @@ final class EngineRuntime {
         ApbPrompt p = req.prompt();
         return switch (o.launch()) {
             case IN_PROCESS -> {
-                RankArgs args = new RankArgs(engine.modelDir(), engine.heads(), o.method(), p.context(), p.query(),
+                var tokens = List.of(new org.apbj.parallel.rank.TokenRequest(p.context(), p.query()));
+                RankArgs args = new RankArgs(engine.modelDir(), engine.heads(), o.method(), tokens, null,
                         o.anchorLength(), o.passingLength(), p.qpos(), req.maxNewTokens(), o.device(), null, o.timeout(), null, false);
-                yield InProcessRanks.run(o.ranks(), o.timeout(), comm -> RankJob.run(comm, args)).getFirst();
+                // rank 0's reports, one per request
+                yield InProcessRanks.run(o.ranks(), o.timeout(), comm -> RankJob.run(comm, args)).getFirst().getFirst();
             }
             case MPJRUN -> viaMpjrun(engine, req);
         };

@@ -5,13 +5,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
+import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.jit.front.CalleeScanner;
 import org.apbj.kernels.runtime.Kernel;
 
 /** SHA-256 of the compiler version, target, bytecode of the kernel and its callees, and constants. */
 final class CacheKey {
     /** Bump when the generated code changes for the same input, to invalidate disk caches. */
-    static final String COMPILER_VERSION = "apbj-jit-1";
+    static final String COMPILER_VERSION = "apbj-jit-2";
 
     private CacheKey() {}
 
@@ -20,6 +21,8 @@ final class CacheKey {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             update(md, COMPILER_VERSION);
             update(md, target.kind() + ":" + target.arch());
+            LaunchBounds bounds = kernel.method().getAnnotation(LaunchBounds.class);
+            if (bounds != null) update(md, "bounds " + bounds.threads() + "/" + bounds.minGroupsPerMultiprocessor());
             for (Map.Entry<String, byte[]> e : CalleeScanner.bytecode(kernel.method()).entrySet()) {
                 update(md, e.getKey());
                 md.update(e.getValue());

@@ -29,8 +29,11 @@
  *       min/max (NaN, -0.0), rsqrt ({@code (float) (1 / Math.sqrt(x))}) and all conversions are
  *       exact. OpenCL programs need {@code -cl-fp32-correctly-rounded-divide-sqrt} for exact
  *       division and sqrt.</li>
- *   <li>PTX float remainder is exact while |a / b| &lt; 2^28; double exp/log/tanh/pow are
- *       rejected for PTX (accepted for OpenCL).</li>
+ *   <li>Float and double remainders are exact (fmod) on every target. Double exp/log/tanh/pow
+ *       are rejected for PTX (accepted for OpenCL).</li>
+ *   <li>Arithmetic on a NaN gives a NaN, but which one differs: GPUs return the canonical NaN,
+ *       x86 (and so the Java device) the operand's payload. Conversions and bit reads keep
+ *       the payload of the NaN they are given.</li>
  *   <li>Half-precision NaN conversions follow the hardware (x86 F16C as used by Java's JIT,
  *       GPUs): quiet NaN, payload top bits kept.</li>
  * </ul>

@@ -295,7 +295,7 @@ public final class Gemm {
     }
 
     /** The epilogue for one element: bias, SiLU, accumulate, fp32 or bf16 store; nothing outside y. */
-    private static void store(F32Array yF32, BF16Array yBf16, boolean bf16Out, BF16Array bias, boolean hasBias,
+    static void store(F32Array yF32, BF16Array yBf16, boolean bf16Out, BF16Array bias, boolean hasBias,
                               boolean accumulate, boolean silu, int yRow0, int rows, int n, int row, int col, float v) {
         if (row >= rows || col >= n) return;
         if (hasBias) v += bias.getFloat(col);

@@ -14,6 +14,8 @@ public final class KernelLibrary {
     public static final Kernel ROPE_BF16 = Kernel.of(Rope.class, "ropeBf16");
     public static final Kernel MATMUL = Kernel.of(Gemm.class, "matmul");
     public static final Kernel MATMUL_BF16_OUT = Kernel.of(Gemm.class, "matmulBf16Out");
+    public static final Kernel MATMUL_TC = Kernel.of(GemmTc.class, "matmulTc");
+    public static final Kernel MATMUL_TC_BF16_OUT = Kernel.of(GemmTc.class, "matmulTcBf16Out");
     public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
     public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
@@ -29,6 +31,7 @@ public final class KernelLibrary {
     public static final Kernel SAMPLE_TOP_P = Kernel.of(Sampling.class, "sampleTopP");
 
     private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
+            MATMUL_TC, MATMUL_TC_BF16_OUT,
             MATVEC, MATVEC_BF16_OUT, SWIGLU, ATTENTION, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 

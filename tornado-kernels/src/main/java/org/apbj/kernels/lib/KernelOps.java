@@ -4,8 +4,10 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Grid;
+import org.apbj.kernels.runtime.cuda.CudaDevice;
 
 /**
  * The library's kernels as calls on one device: each method checks its arguments (a clear
@@ -20,8 +22,12 @@ public final class KernelOps implements AutoCloseable {
     private static final int ELEMENTWISE_THREADS = 256;
     private static final int MAX_ELEMENTWISE_GROUPS = 65536;
 
+    /** Set to true to keep projections on the fp32 kernels on CUDA too ({@code -Dapbj.gemm.fp32=true}). */
+    public static final String FP32_GEMM_PROPERTY = "apbj.gemm.fp32";
+
     private final Device device;
     private final int reductionThreads;
+    private final boolean tensorCores;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -32,13 +38,34 @@ public final class KernelOps implements AutoCloseable {
      *                         runs cooperating work-items as threads, so tests use fewer
      */
     public KernelOps(Device device, int reductionThreads) {
+        this(device, reductionThreads, tensorCoresByDefault(device));
+    }
+
+    /**
+     * @param tensorCores projections of more than {@link #MATVEC_MAX_ROWS} rows on the
+     *                    tensor-core GEMM ({@link GemmTc}: x rounded to bf16) instead of the fp32
+     *                    one. The default: on CUDA devices of compute capability 8.0 and later
+     *                    unless {@value #FP32_GEMM_PROPERTY} is set; elsewhere the Java body of
+     *                    the mma (warp shuffles) runs, which is correct but slow
+     */
+    public KernelOps(Device device, int reductionThreads, boolean tensorCores) {
         if (reductionThreads < 32 || reductionThreads > 1024 || reductionThreads % 32 != 0) {
             throw new IllegalArgumentException("reductionThreads must be a multiple of 32 in [32, 1024], got "
                     + reductionThreads);
         }
         this.device = device;
         this.reductionThreads = reductionThreads;
+        this.tensorCores = tensorCores;
     }
+
+    /** Whether CUDA devices of this kind get the tensor-core GEMM unless told otherwise. */
+    static boolean tensorCoresByDefault(Device device) {
+        if (device.backend() != Backend.CUDA || Boolean.getBoolean(FP32_GEMM_PROPERTY)) return false;
+        return !(device instanceof CudaDevice cuda) || cuda.computeCapabilityMajor() >= 8;
+    }
+
+    /** Whether projections of more than {@link #MATVEC_MAX_ROWS} rows use tensor cores. */
+    public boolean tensorCores() { return tensorCores; }
 
     public Device device() { return device; }
 
@@ -104,8 +131,13 @@ public final class KernelOps implements AutoCloseable {
             device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, w, b, n, k, rows,
                     bias != null, accumulate);
         } else {
-            device.launch(KernelLibrary.MATMUL, gemmGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
-                    bias != null, accumulate);
+            if (tensorCores) {
+                device.launch(KernelLibrary.MATMUL_TC, gemmTcGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
+                        bias != null, accumulate);
+            } else {
+                device.launch(KernelLibrary.MATMUL, gemmGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
+                        bias != null, accumulate);
+            }
         }
     }
 
@@ -119,8 +151,13 @@ public final class KernelOps implements AutoCloseable {
             device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, w, b, n, k, rows,
                     bias != null);
         } else {
-            device.launch(KernelLibrary.MATMUL_BF16_OUT, gemmGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
-                    bias != null);
+            if (tensorCores) {
+                device.launch(KernelLibrary.MATMUL_TC_BF16_OUT, gemmTcGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n,
+                        k, bias != null);
+            } else {
+                device.launch(KernelLibrary.MATMUL_BF16_OUT, gemmGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
+                        bias != null);
+            }
         }
     }
 
@@ -327,6 +364,11 @@ public final class KernelOps implements AutoCloseable {
 
     static Grid gemmGrid(int rows, int n) {
         return Grid.of((n + Gemm.BN - 1) / Gemm.BN * Gemm.THREADS, (rows + Gemm.BM - 1) / Gemm.BM, Gemm.THREADS, 1);
+    }
+
+    static Grid gemmTcGrid(int rows, int n) {
+        return Grid.of((n + GemmTc.BN - 1) / GemmTc.BN * GemmTc.THREADS, (rows + GemmTc.BM - 1) / GemmTc.BM,
+                GemmTc.THREADS, 1);
     }
 
     static Grid matvecGrid(int n) {

@@ -39,10 +39,11 @@ public final class Matvec {
         int col = ctx.groupIdx * WARPS + (ctx.localIdx >> 5);
         float[] acc = new float[MAX_ROWS];
         for (int r = 0; r < MAX_ROWS; r++) acc[r] = 0.0f;
-        // Warp reductions must be reached by every work-item of the group (OpenCL emulates them
-        // with group barriers), so only the loads and the store are guarded, not the reduction.
-        boolean active = col < n;
-        if (active) {
+        // Columns past n (the last group's spare warps) load nothing and store nothing but still
+        // take part in the reductions: OpenCL emulates warp exchanges with group barriers, which
+        // every work-item of the group must reach.
+        boolean live = col < n;
+        if (live) {
             int wBase = col * k;
             for (int c = lane; c < k; c += 32) {
                 float wv = w.getFloat(wBase + c);
@@ -51,7 +52,7 @@ public final class Matvec {
         }
         for (int r = 0; r < rows; r++) {
             float sum = ctx.warpReduceSum(acc[r]);
-            if (active && lane == 0) {
+            if (live && lane == 0) {
                 if (hasBias) sum += bias.getFloat(col);
                 int at = (yRow0 + r) * n + col;
                 if (bf16Out) {

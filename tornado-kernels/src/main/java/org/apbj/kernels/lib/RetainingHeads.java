@@ -37,15 +37,16 @@ public final class RetainingHeads {
                                     int n, int r, int nKv) {
         int lane = ctx.localIdx & 31;
         int t = ctx.groupIdx * (OUT_THREADS / 32) + (ctx.localIdx >> 5);
-        // Every work-item reaches the warp reduction (see Matvec); only loads and stores are guarded.
-        boolean active = t < n;
+        // Tokens past n (spare warps of the last group) still reach the reductions: OpenCL
+        // emulates warp exchanges with group barriers, which the whole group must reach.
+        boolean live = t < n;
         for (int h = 0; h < nKv; h++) {
             float acc = 0.0f;
-            if (active) {
+            if (live) {
                 for (int c = lane; c < r; c += 32) acc = KernelMath.fma(hidden.get(t * r + c), w2.getFloat(h * r + c), acc);
             }
             acc = ctx.warpReduceSum(acc);
-            if (active && lane == 0) scores.set(t * nKv + h, acc);
+            if (live && lane == 0) scores.set(t * nKv + h, acc);
         }
     }
 

@@ -79,10 +79,23 @@ public final class ArithmeticKernels {
         out.set(5 * i + 4, -x * 0.0f);
     }
 
-    /** Float remainder (fmod semantics) on moderate quotients, infinities and zeros. */
+    /** Float remainder (fmod semantics): moderate and huge quotients, infinities and zeros. */
     public static void floatRemainder(KernelContext ctx, F32Array out, F32Array a, F32Array b) {
         int i = ctx.globalIdx;
         out.set(i, a.get(i) % b.get(i));
+    }
+
+    /**
+     * Float and double remainders on uniformly random bit patterns: quotients up to 2^277
+     * (float) and 2^2100 (double), subnormals, infinities and NaNs. NaN results are compared
+     * as one value (their payloads differ between devices).
+     */
+    public static void remainderBits(KernelContext ctx, F32Array out, I64Array wide, F32Array a, F32Array b,
+                                     I64Array da, I64Array db) {
+        int i = ctx.globalIdx;
+        out.set(i, a.get(i) % b.get(i));
+        double r = Double.longBitsToDouble(da.get(i)) % Double.longBitsToDouble(db.get(i));
+        wide.set(i, r != r ? -1L : Double.doubleToRawLongBits(r));
     }
 
     /** Comparisons with NaN (fcmpl/fcmpg) turned into 0/1 flags, one bit per operator. */

@@ -59,7 +59,10 @@ public final class ConversionKernels {
         int i = ctx.globalIdx;
         widened.set(i, in.getFloat(i));
         narrowed.setFloat(i, f.get(i));
-        viaMath.set(2 * i, KernelMath.floatToHalf(f.get(i) * 0.001f));
+        float x = f.get(i);
+        // Only numbers are scaled: arithmetic on a NaN gives the canonical NaN on GPUs but keeps
+        // the payload on x86 (Java leaves it open), and floatToHalf keeps payload bits.
+        viaMath.set(2 * i, KernelMath.floatToHalf(x != x ? x : x * 0.001f));
         viaMath.set(2 * i + 1, Float.floatToRawIntBits(Float.float16ToFloat(in.get(i))));
     }
 

@@ -39,6 +39,8 @@ public final class Corpus {
         add(c, ArithmeticKernels.class, "shifts", g, r -> args(zerosI32(3 * N), zerosI64(3 * N), ints(r, N), intsIn(r, N, -100, 100)), exact, 0, 1);
         add(c, ArithmeticKernels.class, "floatArithmetic", g, r -> args(zerosF32(5 * N), floats(r, N), floats(r, N)), exact, 0);
         add(c, ArithmeticKernels.class, "floatRemainder", g, r -> args(zerosF32(N), floats(r, N), remainderDivisors(r, N)), exact, 0);
+        add(c, ArithmeticKernels.class, "remainderBits", g,
+                r -> args(zerosF32(N), zerosI64(N), floatBits(r, N), floatBits(r, N), randomLongBits(r, N), randomLongBits(r, N)), exact, 0, 1);
         add(c, ArithmeticKernels.class, "floatCompare", g, r -> args(zerosI32(N), floats(r, N), floats(r, N)), exact, 0);
         add(c, ArithmeticKernels.class, "doubleArithmetic", g, r -> args(zerosI64(2 * N), floats(r, N), floats(r, N)), exact, 0);
         add(c, ArithmeticKernels.class, "wideCompare", g, r -> args(zerosI32(N), longs(r, N), longs(r, N), floats(r, N)), exact, 0);
@@ -81,6 +83,17 @@ public final class Corpus {
         add(c, ParallelKernels.class, "histogram", g, r -> args(zerosI32(13), ints(r, N), 13), exact, 0);
         add(c, ParallelKernels.class, "atomicSum", g, r -> args(zerosF32(4), smallIntegerFloats(r, N)), exact, 0);
         add(c, ParallelKernels.class, "index64", g, r -> args(zerosI64(N), floatsIn(r, 3 * N + 5, -1000, 1000), 5L, 3L), exact, 0);
+
+        // Tensor cores: the device's sum order differs from the Java fma chain (to fp32 rounding).
+        Tolerance mma = new Tolerance(64, 1e-4);
+        int tiles = 4;
+        add(c, TensorCoreKernels.class, "mmaTile", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
+                r -> args(zerosF32(128 * tiles), bf16Gaussians(r, 256 * tiles), bf16Gaussians(r, 128 * tiles), floats(r, 128 * tiles)),
+                mma, 0);
+        add(c, TensorCoreKernels.class, "mmaStaged", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
+                r -> args(zerosF32(128 * tiles), bf16Gaussians(r, 512 * tiles), bf16Gaussians(r, 256 * tiles),
+                        floatsIn(r, 128 * tiles, -4, 4)), mma, 0);
+        add(c, TensorCoreKernels.class, "packPairs", g, r -> args(zerosI32(N), floatBits(r, N), floats(r, N)), exact, 0);
         return c;
     }
 
@@ -91,11 +104,21 @@ public final class Corpus {
 
     private static Object[] args(Object... a) { return a; }
 
-    /** Divisors for the float remainder: quotients stay below 2^28 (see PtxMath.remainder), plus zeros and infinities. */
+    /**
+     * Divisors for the float remainder: moderate ones (quotients of the edge dividends like 1e20
+     * and MAX_VALUE are far beyond 2^28), tiny and subnormal ones, zeros, infinities and NaN.
+     */
     private static F32Array remainderDivisors(Random r, int n) {
         F32Array a = F32Array.allocate(n);
-        float[] edges = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-3f, -7f};
+        float[] edges = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-3f, -7f, 1e-30f, -3e-42f, Float.MIN_VALUE};
         for (int i = 0; i < n; i++) a.set(i, i % 9 == 4 ? edges[r.nextInt(edges.length)] : (float) (r.nextGaussian() * 1e3) + 1e-3f);
+        return a;
+    }
+
+    /** Uniformly random 64-bit patterns (as doubles: every exponent, NaN payloads). */
+    private static I64Array randomLongBits(Random r, int n) {
+        I64Array a = I64Array.allocate(n);
+        for (int i = 0; i < n; i++) a.set(i, r.nextLong());
         return a;
     }
 

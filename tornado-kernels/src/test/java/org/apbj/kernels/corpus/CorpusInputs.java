@@ -91,6 +91,13 @@ public final class CorpusInputs {
         return a;
     }
 
+    /** Standard normal values rounded to bfloat16. */
+    public static BF16Array bf16Gaussians(Random r, int n) {
+        BF16Array a = BF16Array.allocate(n);
+        for (int i = 0; i < n; i++) a.setFloat(i, (float) r.nextGaussian());
+        return a;
+    }
+
     /**
      * Half patterns; NaNs are quiet ones, since Java itself converts signalling half NaNs
      * differently when interpreted and when JIT-compiled to F16C instructions.

@@ -33,6 +33,9 @@ class CudaKernelsTest {
         t.tiledMatmulMatchesReference(CUDA);
         t.tiledMatmulBf16Output(CUDA);
         t.matvecMatchesReference(CUDA);
+        t.tensorCoreMatmulMatchesReference(CUDA);
+        t.tensorCoreMatmulBf16Output(CUDA);
+        t.tensorCoreMatmulDeep(CUDA);
     }
 
     @Test void attention() {
@@ -63,11 +66,19 @@ class CudaKernelsTest {
         new SamplingTest().samplesTheInverseCdfOfTheNucleus(CUDA);
     }
 
-    /** Llama-3-8B shapes: a 4096×4096 projection and the FFN up projection over 4096 tokens. */
+    /**
+     * Llama-3-8B shapes: a 4096×4096 projection and the FFN up projection over 4096 tokens, on
+     * the fp32 kernel and on the tensor-core kernel.
+     */
     @Test void gemmThroughput() {
         Device d = device(CUDA);
-        KernelOps ops = new KernelOps(d);
         Random r = random("gemmThroughput");
+        for (boolean tensorCores : new boolean[] {false, true}) {
+            gemmThroughput(d, new KernelOps(d, 1024, tensorCores), r, tensorCores ? "matmul (tensor cores)" : "matmul (fp32)");
+        }
+    }
+
+    private static void gemmThroughput(Device d, KernelOps ops, Random r, String what) {
         for (int[] shape : new int[][] {{4096, 4096, 4096}, {4096, 14336, 4096}, {4096, 4096, 14336}}) {
             int rows = shape[0], n = shape[1], k = shape[2];
             F32Array x = d.allocF32((long) rows * k);
@@ -81,7 +92,7 @@ class CudaKernelsTest {
             for (int i = 0; i < reps; i++) ops.matmul(y, 0, x, 0, w, null, rows, n, k, false);
             d.synchronize();
             double s = (System.nanoTime() - t0) / 1e9 / reps;
-            System.out.printf("matmul %dx%dx%d: %.2f ms, %.1f TFLOP/s%n", rows, n, k, s * 1e3, 2.0 * rows * n * k / s / 1e12);
+            System.out.printf("%s %dx%dx%d: %.2f ms, %.1f TFLOP/s%n", what, rows, n, k, s * 1e3, 2.0 * rows * n * k / s / 1e12);
             x.close();
             w.close();
             y.close();

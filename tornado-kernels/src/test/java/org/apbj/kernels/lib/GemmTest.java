@@ -47,10 +47,41 @@ class GemmTest {
         check(backend, r, 1, 50, 64, true, false, true);
     }
 
+    /**
+     * Tensor-core path ({@link GemmTc}, forced on every device): the reference rounds x to bf16
+     * as the kernel does, so only the fp32 accumulation differs (tensor cores sum in their own
+     * order: twice the fp32 bound). Edges in rows, n and k (odd k: a half-empty last pair).
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void tensorCoreMatmulMatchesReference(Backend backend) {
+        Random r = random("tensorCoreMatmulMatchesReference " + backend);
+        check(backend, r, 150, 200, 72, true, true, false, true);
+        check(backend, r, 9, 130, 33, false, false, false, true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void tensorCoreMatmulBf16Output(Backend backend) {
+        Random r = random("tensorCoreMatmulBf16Output " + backend);
+        check(backend, r, 70, 96, 48, true, false, true, true);
+    }
+
+    /** A realistic depth (a 4096-wide hidden state) on the tensor-core path: for the GPU tests. */
+    void tensorCoreMatmulDeep(Backend backend) {
+        Random r = random("tensorCoreMatmulDeep " + backend);
+        check(backend, r, 300, 520, 4096, true, false, false, true);
+    }
+
     private static void check(Backend backend, Random r, int rows, int n, int k, boolean bias, boolean accumulate,
                               boolean bf16Out) {
+        check(backend, r, rows, n, k, bias, accumulate, bf16Out, false);
+    }
+
+    private static void check(Backend backend, Random r, int rows, int n, int k, boolean bias, boolean accumulate,
+                              boolean bf16Out, boolean tensorCores) {
         Device d = device(backend);
-        KernelOps ops = ops(backend);
+        KernelOps ops = new KernelOps(d, REDUCTION_THREADS, tensorCores);
         int xRow0 = 2;
         int yRow0 = 3;
         float[] x = gaussians(r, (xRow0 + rows) * k, 1.0);
@@ -66,7 +97,8 @@ class GemmTest {
                 double sum = 0;
                 double abs = 0;
                 for (int j = 0; j < k; j++) {
-                    double p = (double) x[(xRow0 + t) * k + j] * w[c * k + j];
+                    float xv = x[(xRow0 + t) * k + j];
+                    double p = (double) (tensorCores ? roundBf16(xv) : xv) * w[c * k + j];
                     sum += p;
                     abs += Math.abs(p);
                 }
@@ -80,7 +112,7 @@ class GemmTest {
                     abs += Math.abs(y0[at]);
                 }
                 want[at] = sum;
-                tol[at] = (k + 2) * 1.01 * EPS32 * abs + (bf16Out ? EPS_BF16 * Math.abs(sum) : 0) + 1e-30;
+                tol[at] = (tensorCores ? 2 : 1) * (k + 2) * 1.01 * EPS32 * abs + (bf16Out ? EPS_BF16 * Math.abs(sum) : 0) + 1e-30;
             }
         }
         F32Array xd = f32(d, x);
@@ -99,7 +131,7 @@ class GemmTest {
             got = read(d, yd);
         }
         assertClose("y (" + rows + "x" + n + "x" + k + ", bias " + bias + ", accumulate " + accumulate + ", bf16 "
-                + bf16Out + ") on " + backend, want, got, tol);
+                + bf16Out + (tensorCores ? ", tensor cores" : "") + ") on " + backend, want, got, tol);
     }
 
     private static float[] toBf16(float[] v) {

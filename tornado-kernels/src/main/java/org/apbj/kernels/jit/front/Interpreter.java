@@ -677,8 +677,18 @@ final class Interpreter {
         return fallback;
     }
 
-    /** Java zero-initialises new arrays: a loop storing zeros (ptxas unrolls it and keeps the array in registers when it can). */
+    /** Arrays up to this length are zeroed by one store per element (so that they can become registers). */
+    private static final int UNROLLED_ZERO_FILL = 64;
+
+    /**
+     * Java zero-initialises new arrays: small ones by a store per element (constant indices,
+     * which {@link PrivateArrayScalarizer} can turn into registers), larger ones by a loop.
+     */
     private void zeroFill(ArrayRef.Private arr) {
+        if (arr.length() <= UNROLLED_ZERO_FILL) {
+            for (int k = 0; k < arr.length(); k++) emit(new Instr.Store(arr, Imm.ofInt(k), Imm.zero(arr.elem().regType)));
+            return;
+        }
         Reg i = lifter.temp(Type.I32);
         Reg p = lifter.temp(Type.PRED);
         Block head = fn().newBlock(arr.name() + "_zero");

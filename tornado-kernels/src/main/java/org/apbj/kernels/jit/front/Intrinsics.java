@@ -5,6 +5,8 @@ import java.lang.classfile.instruction.FieldInstruction;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.jit.ir.ArrayRef;
 import org.apbj.kernels.jit.ir.ElemType;
@@ -15,6 +17,7 @@ import org.apbj.kernels.jit.ir.Instr.CmpOp;
 import org.apbj.kernels.jit.ir.Instr.ConvOp;
 import org.apbj.kernels.jit.ir.Instr.ShuffleMode;
 import org.apbj.kernels.jit.ir.Instr.UnOp;
+import org.apbj.kernels.jit.ir.Operand;
 import org.apbj.kernels.jit.ir.Reg;
 import org.apbj.kernels.jit.ir.Special;
 import org.apbj.kernels.jit.ir.Type;
@@ -113,8 +116,72 @@ final class Intrinsics {
             case "java.lang.Math", "java.lang.StrictMath" -> javaMath(in, sig);
             case "java.lang.Float" -> floatBits(in, sig);
             case "java.lang.Double" -> doubleBits(in, sig);
+            case API + "TensorCore" -> tensorCore(in, sig);
             default -> false;
         };
+    }
+
+    /**
+     * TensorCore.mmaBf16 becomes one IR instruction: the mma instruction in PTX (sm_80 and
+     * later), an emulation through the group's exchange buffer in OpenCL. The fragments must
+     * be private arrays: their elements are read and written with constant indices, so they
+     * stay in registers. packBf16 is one instruction (cvt.rn.bf16x2.f32) in PTX. The other
+     * TensorCore methods are plain Java and inlined everywhere.
+     */
+    private static boolean tensorCore(Interpreter in, String sig) {
+        if (sig.equals("packBf16(FF)I")) {
+            StackVal hi = in.pop(), lo = in.pop();
+            Imm cl = Interpreter.constOf(lo), ch = Interpreter.constOf(hi);
+            if (cl != null && ch != null) {
+                in.pushConst(Imm.ofInt(org.apbj.kernels.api.TensorCore.packBf16(cl.floatValue(), ch.floatValue())));
+                return true;
+            }
+            Reg dst = in.temp(Type.I32);
+            in.emit(new Instr.PackBf16(dst, lo.op(), hi.op()));
+            in.pushValue(Type.I32, dst);
+            return true;
+        }
+        if (!sig.equals("mmaBf16(L" + CONTEXT.replace('.', '/') + ";[F[I[I)V")) return false;
+        Target target = in.lifter().target();
+        if (target.kind() == Target.Kind.PTX && Integer.parseInt(target.arch().replaceAll("\\D", "")) < 80) {
+            throw in.error("TensorCore.mmaBf16 needs bf16 tensor cores (sm_80 or later), the target is " + target.arch(),
+                    "compile for sm_80 or later, or use the fp32 kernels on older GPUs");
+        }
+        StackVal b = in.pop(), a = in.pop(), acc = in.pop();
+        in.pop();
+        ArrayRef.Private accArr = fragment(in, acc, "acc", 4), aArr = fragment(in, a, "a", 4), bArr = fragment(in, b, "b", 2);
+        in.fn().markWarpOps();
+        if (!in.emitting()) return true;
+        List<Operand> av = fragmentValues(in, aArr, 4), bv = fragmentValues(in, bArr, 2), cv = fragmentValues(in, accArr, 4);
+        List<Reg> d = new ArrayList<>();
+        for (int i = 0; i < 4; i++) d.add(in.temp(Type.F32));
+        in.emit(new Instr.MmaBf16(d, av, bv, cv));
+        for (int i = 0; i < 4; i++) in.emit(new Instr.Store(accArr, Imm.ofInt(i), d.get(i)));
+        return true;
+    }
+
+    private static ArrayRef.Private fragment(Interpreter in, StackVal v, String name, int length) {
+        ElemType want = name.equals("acc") ? ElemType.F32 : ElemType.I32;
+        if (!(v.abs() instanceof AbsVal.Arr(ArrayRef.Private p)) || p.elem() != want) {
+            throw in.error("TensorCore.mmaBf16: fragment '" + name + "' must be a private " + (want == ElemType.F32 ? "float" : "int")
+                    + " array of this work-item", "declare it in the kernel as new " + (want == ElemType.F32 ? "float" : "int")
+                    + "[" + length + "]");
+        }
+        if (p.length() < length) {
+            throw in.error("TensorCore.mmaBf16: fragment '" + name + "' has " + p.length() + " elements, needs " + length,
+                    "declare it as new " + (want == ElemType.F32 ? "float" : "int") + "[" + length + "]");
+        }
+        return p;
+    }
+
+    private static List<Operand> fragmentValues(Interpreter in, ArrayRef.Private arr, int n) {
+        List<Operand> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Reg r = in.temp(arr.elem().regType);
+            in.emit(new Instr.Load(r, arr, Imm.ofInt(i)));
+            out.add(r);
+        }
+        return out;
     }
 
     private static boolean kernelMath(Interpreter in, String sig) {

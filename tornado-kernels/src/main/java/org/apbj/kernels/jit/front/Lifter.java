@@ -16,6 +16,7 @@ import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.I8Array;
 import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.jit.CompiledKernel.ParamKind;
 import org.apbj.kernels.jit.KernelCompileException;
 import org.apbj.kernels.jit.Target;
@@ -99,6 +100,14 @@ public final class Lifter {
         if (ps.length == 0 || ps[0].getType() != KernelContext.class) {
             throw new KernelCompileException(where + ": a kernel's first parameter must be the KernelContext. Instead: declare (KernelContext ctx, ...).");
         }
+        LaunchBounds bounds = kernel.getAnnotation(LaunchBounds.class);
+        if (bounds != null) {
+            if (bounds.threads() < 1 || bounds.threads() > 1024 || bounds.minGroupsPerMultiprocessor() < 1) {
+                throw new KernelCompileException(where + ": @LaunchBounds(threads = " + bounds.threads() + ", minGroupsPerMultiprocessor = "
+                        + bounds.minGroupsPerMultiprocessor() + ") is out of range. Instead: threads in 1..1024, minGroupsPerMultiprocessor >= 1.");
+            }
+            fn.launchBounds(bounds.threads(), bounds.minGroupsPerMultiprocessor());
+        }
         MethodCode root = MethodCode.load(loader, kernel.getDeclaringClass().getName(), kernel.getName(),
                 MethodTypeDesc.ofDescriptor(descriptorOf(kernel)));
 
@@ -149,6 +158,7 @@ public final class Lifter {
         }
         entry.terminate(new Terminator.Goto(inst.blockAt(0)));
         inst.emit();
+        PrivateArrayScalarizer.run(fn);
         MoveCoalescer.run(fn);
         return fn;
     }

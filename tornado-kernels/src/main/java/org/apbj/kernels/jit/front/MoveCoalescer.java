@@ -77,7 +77,9 @@ final class MoveCoalescer {
             case Instr.Load l -> l.dst();
             case Instr.AtomicAdd a -> a.dst();
             case Instr.Shuffle s -> s.dst();
+            case Instr.PackBf16 p -> p.dst();
             case Instr.Store s -> null;
+            case Instr.MmaBf16 m -> null;   // four destinations: never coalesced
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -97,6 +99,14 @@ final class MoveCoalescer {
             case Instr.Store s -> List.of(s.index(), s.value());
             case Instr.AtomicAdd a -> List.of(a.index(), a.value());
             case Instr.Shuffle s -> List.of(s.value(), s.lane());
+            case Instr.PackBf16 p -> List.of(p.lo(), p.hi());
+            case Instr.MmaBf16 m -> {
+                List<Operand> all = new java.util.ArrayList<>(m.a());
+                all.addAll(m.b());
+                all.addAll(m.c());
+                all.addAll(m.d());   // counted as uses so that no other definition is coalesced into them
+                yield all;
+            }
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };
@@ -115,6 +125,7 @@ final class MoveCoalescer {
             case Instr.Load l -> new Instr.Load(d, l.array(), l.index());
             case Instr.AtomicAdd a -> new Instr.AtomicAdd(d, a.array(), a.index(), a.value());
             case Instr.Shuffle s -> new Instr.Shuffle(s.mode(), d, s.value(), s.lane());
+            case Instr.PackBf16 p -> new Instr.PackBf16(d, p.lo(), p.hi());
             default -> throw new IllegalArgumentException("no destination: " + i);
         };
     }

@@ -1,5 +1,7 @@
 package org.apbj.kernels.jit.ir;
 
+import java.util.List;
+
 /**
  * One IR instruction. Operations carry Java semantics (the backends implement them exactly
  * where the device allows: shift counts masked, integer division by -1 and 0 defined, f2i
@@ -67,6 +69,23 @@ public sealed interface Instr {
 
     /** Warp exchange over 32 lanes; {@code lane} is the delta, the xor mask or the source lane. */
     record Shuffle(ShuffleMode mode, Reg dst, Operand value, Operand lane) implements Instr {}
+
+    /**
+     * Warp-wide tensor-core product D = A·B + C (PTX mma.m16n8k16.row.col, bf16 inputs, fp32
+     * accumulators) on this lane's fragments: d and c four F32, a four and b two I32 (packed
+     * bf16 pairs). See {@code org.apbj.kernels.api.TensorCore}.
+     */
+    record MmaBf16(List<Reg> d, List<Operand> a, List<Operand> b, List<Operand> c) implements Instr {
+        public MmaBf16 {
+            d = List.copyOf(d);
+            a = List.copyOf(a);
+            b = List.copyOf(b);
+            c = List.copyOf(c);
+        }
+    }
+
+    /** dst = TensorCore.packBf16(lo, hi): both rounded to bf16 (nearest even, NaN to 0x7fff), lo in the low half. */
+    record PackBf16(Reg dst, Operand lo, Operand hi) implements Instr {}
 
     /** Marks the Java source line that the following instructions come from. */
     record SourceLine(String file, int line) implements Instr {}

@@ -33,6 +33,8 @@ public final class IrFunction {
     private final Set<String> usedNames = new HashSet<>();
     private boolean usesWarpOps;
     private boolean usesBarriers;
+    private int maxThreads;
+    private int minGroupsPerMultiprocessor;
 
     public IrFunction(String entryName) {
         this.entryName = entryName;
@@ -49,6 +51,14 @@ public final class IrFunction {
     public boolean usesBarriers() { return usesBarriers; }
     public void markWarpOps() { usesWarpOps = true; }
     public void markBarriers() { usesBarriers = true; }
+
+    /** Launch bounds from {@code @LaunchBounds}; 0 when the kernel has none. */
+    public int maxThreads() { return maxThreads; }
+    public int minGroupsPerMultiprocessor() { return minGroupsPerMultiprocessor; }
+    public void launchBounds(int maxThreads, int minGroupsPerMultiprocessor) {
+        this.maxThreads = maxThreads;
+        this.minGroupsPerMultiprocessor = minGroupsPerMultiprocessor;
+    }
 
     public boolean usesType(Type t) {
         return regs.stream().anyMatch(r -> r.type() == t)

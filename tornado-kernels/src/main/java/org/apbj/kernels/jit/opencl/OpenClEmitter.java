@@ -55,6 +55,8 @@ public final class OpenClEmitter {
         out.append("#pragma OPENCL FP_CONTRACT OFF\n\n");
         out.append(OpenClPrelude.COMMON);
         if (fp64) out.append(OpenClPrelude.DOUBLE);
+        boolean mma = usesMma();
+        if (mma) out.append(OpenClPrelude.MMA);
         out.append("\n__kernel void ").append(fn.entryName()).append('(');
         List<KernelParam> ps = fn.params();
         for (int i = 0; i < ps.size(); i++) {
@@ -76,6 +78,9 @@ public final class OpenClEmitter {
             out.append("    __local uint apbj_exchange[").append(MAX_GROUP_FOR_WARP_OPS).append("];   // warp emulation\n");
             out.append("    int apbj_linear = (int) (get_local_id(0) + get_local_size(0) * (get_local_id(1) + get_local_size(1) * get_local_id(2)));\n");
             out.append("    int apbj_lane = apbj_linear & 31;\n");
+        }
+        if (mma) {
+            out.append("    __local uint apbj_mma_exchange[").append(6 * MAX_GROUP_FOR_WARP_OPS).append("];   // tensor-core emulation\n");
         }
         out.append(body).append("}\n");
         return out.toString();
@@ -157,6 +162,8 @@ public final class OpenClEmitter {
             }
             case Instr.Barrier b -> line("barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);");
             case Instr.Shuffle s -> shuffle(s);
+            case Instr.MmaBf16 m -> mma(m);
+            case Instr.PackBf16 p -> line(p.dst().name() + " = apbj_pack_bf16(" + op(p.lo()) + ", " + op(p.hi()) + ");");
         }
     }
 
@@ -263,6 +270,30 @@ public final class OpenClEmitter {
         line("apbj_exchange[apbj_linear] = as_uint(" + op(s.value()) + ");");
         line("barrier(CLK_LOCAL_MEM_FENCE);");
         line(s.dst().name() + " = " + (f ? "as_float(" : "as_int(") + "apbj_exchange[(apbj_linear & ~31) + " + src + "]);");
+    }
+
+    /**
+     * TensorCore.mmaBf16: every lane publishes its six fragment words, then computes its four
+     * results from the warp's words exactly as the Java body does (same fma order). Two
+     * barriers, like a shuffle.
+     */
+    private void mma(Instr.MmaBf16 m) {
+        line("barrier(CLK_LOCAL_MEM_FENCE);");
+        for (int i = 0; i < 4; i++) line("apbj_mma_exchange[6 * apbj_linear + " + i + "] = as_uint(" + op(m.a().get(i)) + ");");
+        for (int i = 0; i < 2; i++) line("apbj_mma_exchange[6 * apbj_linear + " + (4 + i) + "] = as_uint(" + op(m.b().get(i)) + ");");
+        line("barrier(CLK_LOCAL_MEM_FENCE);");
+        String t = "apbj_mma_" + m.d().getFirst().name();
+        line("float4 " + t + " = apbj_mma_bf16(apbj_mma_exchange + 6 * (apbj_linear & ~31), apbj_lane, (float4) (" + op(m.c().get(0))
+                + ", " + op(m.c().get(1)) + ", " + op(m.c().get(2)) + ", " + op(m.c().get(3)) + "));");
+        String[] xyzw = {"x", "y", "z", "w"};
+        for (int i = 0; i < 4; i++) line(m.d().get(i).name() + " = " + t + "." + xyzw[i] + ";");
+    }
+
+    private boolean usesMma() {
+        for (Block b : fn.blocks()) {
+            for (Instr i : b.instrs()) if (i instanceof Instr.MmaBf16) return true;
+        }
+        return false;
     }
 
     // ---- control flow --------------------------------------------------------------------------

@@ -43,6 +43,11 @@ final class OpenClPrelude {
                 uint r = (b & 0x7fffffffu) > 0x7f800000u ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16;
                 return as_int(r << 16) >> 16;
             }
+            int apbj_pack_bf16(float lo, float hi) {
+                uint l = isnan(lo) ? 0x7fffu : as_uint(apbj_float_to_bf16(lo)) & 0xffffu;
+                uint h = isnan(hi) ? 0x7fffu : as_uint(apbj_float_to_bf16(hi)) & 0xffffu;
+                return as_int(l | (h << 16));
+            }
             float apbj_half_to_float(int h) {
                 uint sign = ((uint) h & 0x8000u) << 16;
                 uint e = ((uint) h >> 10) & 0x1fu;
@@ -85,6 +90,31 @@ final class OpenClPrelude {
                     next = as_uint(as_float(old) + v);
                 } while (atomic_cmpxchg((volatile __global uint*) p, old, next) != old);
                 return as_float(old);
+            }
+            """;
+
+    /**
+     * TensorCore.mmaBf16 for one lane: w holds the warp's fragments, six words per lane (A
+     * registers 0..3, B registers 0..1); the same fma chain as the Java body.
+     */
+    static final String MMA = """
+            float4 apbj_mma_bf16(__local const uint* w, int lane, float4 c) {
+                int rowGroup = lane & ~3, t = lane & 3;
+                float acc[4] = {c.x, c.y, c.z, c.w};
+                for (int i = 0; i < 4; i++) {
+                    int high = i >> 1, j = i & 1;
+                    float sum = acc[i];
+                    for (int k = 0; k < 16; k++) {
+                        int s = (k & 7) >> 1;
+                        uint wa = w[6 * (rowGroup + s) + high + ((k >> 3) << 1)];
+                        uint wb = w[6 * (4 * (2 * t + j) + s) + 4 + (k >> 3)];
+                        float av = as_float((k & 1) != 0 ? wa & 0xffff0000u : wa << 16);
+                        float bv = as_float((k & 1) != 0 ? wb & 0xffff0000u : wb << 16);
+                        sum = fma(av, bv, sum);
+                    }
+                    acc[i] = sum;
+                }
+                return (float4) (acc[0], acc[1], acc[2], acc[3]);
             }
             """;
 

@@ -5,8 +5,8 @@ import org.apbj.kernels.jit.ir.Operand;
 import org.apbj.kernels.jit.ir.Type;
 
 /**
- * Conversions with Java's semantics. Float to integer uses cvt.rzi, which saturates and maps
- * NaN to 0 as Java does. bf16/half conversions use cvt.rn and then patch NaN results to the
+ * Conversions with Java's semantics. Float to integer uses cvt.rzi, which saturates as Java
+ * does; NaN gives 0 by an explicit test (the H100 returns MIN_VALUE for NaN). bf16/half conversions use cvt.rn and then patch NaN results to the
  * exact bits Java produces (hardware returns a canonical NaN).
  */
 final class PtxConvert {
@@ -21,11 +21,11 @@ final class PtxConvert {
             case L2I -> e.line("cvt.u32.u64 %s, %s;", d, a);
             case L2F -> e.line("cvt.rn.f32.s64 %s, %s;", d, a);
             case L2D -> e.line("cvt.rn.f64.s64 %s, %s;", d, a);
-            case F2I -> e.line("cvt.rzi.s32.f32 %s, %s;", d, a);
-            case F2L -> e.line("cvt.rzi.s64.f32 %s, %s;", d, a);
+            case F2I -> floatToInteger(e, "s32", "f32", d, a);
+            case F2L -> floatToInteger(e, "s64", "f32", d, a);
             case F2D -> e.line("cvt.f64.f32 %s, %s;", d, a);
-            case D2I -> e.line("cvt.rzi.s32.f64 %s, %s;", d, a);
-            case D2L -> e.line("cvt.rzi.s64.f64 %s, %s;", d, a);
+            case D2I -> floatToInteger(e, "s32", "f64", d, a);
+            case D2L -> floatToInteger(e, "s64", "f64", d, a);
             case D2F -> e.line("cvt.rn.f32.f64 %s, %s;", d, a);
             case I2B -> e.line("cvt.s32.s8 %s, %s;", d, a);
             case I2S -> e.line("cvt.s32.s16 %s, %s;", d, a);
@@ -80,5 +80,13 @@ final class PtxConvert {
                 e.line("selp.b32 %s, %s, %s, %s;", d, q, r, nan);
             }
         }
+    }
+
+    /** Java's (int) / (long) of a float or double: truncation with saturation, NaN to 0. */
+    private static void floatToInteger(PtxEmitter e, String to, String from, String d, String a) {
+        String raw = to.equals("s64") ? e.b64() : e.b32(), nan = e.pred();
+        e.line("cvt.rzi.%s.%s %s, %s;", to, from, raw, a);
+        e.line("setp.nan.%s %s, %s, %s;", from, nan, a, a);
+        e.line("selp.%s %s, 0, %s, %s;", to, d, raw, nan);
     }
 }

@@ -28,7 +28,7 @@ public final class PtxEmitter {
     private final IrFunction fn;
     private final Target target;
     private final StringBuilder body = new StringBuilder();
-    private int b32, b64, b16, pred;
+    private int b32, b64, b16, pred, labels;
 
     private PtxEmitter(IrFunction fn, Target target) {
         this.fn = fn;
@@ -56,7 +56,12 @@ public final class PtxEmitter {
             KernelParam p = ps.get(i);
             out.append(i == 0 ? "\n" : ",\n").append("    .param ").append(paramType(p)).append(' ').append(paramSymbol(p));
         }
-        out.append("\n)\n{\n");
+        out.append("\n)\n");
+        if (fn.maxThreads() > 0) {
+            out.append(".maxntid ").append(fn.maxThreads()).append(", 1, 1\n");
+            out.append(".minnctapersm ").append(fn.minGroupsPerMultiprocessor()).append('\n');
+        }
+        out.append("{\n");
         for (Reg r : fn.regs()) out.append("    .reg ").append(regType(r.type())).append(" %").append(r.name()).append(";\n");
         for (KernelParam p : ps) if (p.isArray()) out.append("    .reg .u64 %_g_").append(p.array().name()).append(";\n");
         if (b32 > 0) out.append("    .reg .b32 %_b<").append(b32).append(">;\n");
@@ -106,6 +111,12 @@ public final class PtxEmitter {
     String b16() { return "%_h" + b16++; }
     String pred() { return "%_q" + pred++; }
 
+    /** A fresh label for loops inside an expansion ('$' never starts a front-end name). */
+    String label(String base) { return "$" + base + "_" + labels++; }
+
+    /** Places a label from {@link #label(String)} here. */
+    void placeLabel(String name) { body.append(name).append(":\n"); }
+
     String scratch(Type t) {
         return switch (t) { case I32, F32 -> b32(); case I64, F64 -> b64(); case PRED -> pred(); };
     }
@@ -146,6 +157,13 @@ public final class PtxEmitter {
         return s;
     }
 
+    /** The 32-bit operand in a .b32 scratch register. */
+    private String bitsReg(Operand o) {
+        String s = b32();
+        line("mov.b32 %s, %s;", s, op(o));
+        return s;
+    }
+
     static String bits(Type t) { return t.isWide() ? "b64" : "b32"; }
 
     static String arith(Type t) {
@@ -183,6 +201,22 @@ public final class PtxEmitter {
                 line("atom.%s.add.%s %s, [%s], %s;", space(a.array()), t, dst, addr, reg(a.value()));
             }
             case Instr.Barrier b -> line("bar.sync 0;");
+            case Instr.PackBf16 p -> {
+                // cvt.rn.bf16x2.f32 d, a, b puts a in the upper half
+                String t = b32();
+                line("cvt.rn.bf16x2.f32 %s, %s, %s;", t, reg(p.hi()), reg(p.lo()));
+                line("mov.b32 %%%s, %s;", p.dst().name(), t);
+            }
+            case Instr.MmaBf16 m -> {
+                List<String> a = new java.util.ArrayList<>(), b = new java.util.ArrayList<>(), c = new java.util.ArrayList<>(), d = new java.util.ArrayList<>();
+                // A and B must be .b32 registers (ptxas rejects .s32 ones); ptxas drops the moves.
+                for (Operand o : m.a()) a.add(bitsReg(o));
+                for (Operand o : m.b()) b.add(bitsReg(o));
+                for (Operand o : m.c()) c.add(reg(o));
+                for (Reg r : m.d()) d.add("%" + r.name());
+                line("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%s}, {%s}, {%s}, {%s};",
+                        String.join(", ", d), String.join(", ", a), String.join(", ", b), String.join(", ", c));
+            }
             case Instr.Shuffle s -> {
                 String mode = switch (s.mode()) { case DOWN -> "down"; case XOR -> "bfly"; case IDX -> "idx"; };
                 line("shfl.sync.%s.b32 %%%s, %s, %s, 31, -1;", mode, s.dst().name(), reg(s.value()), op(s.lane()));

@@ -9,7 +9,7 @@ import org.apbj.kernels.jit.ir.Type;
  * PTX sequences for math whose hardware instruction does not have Java's accuracy or
  * special cases: exp, log, tanh and pow in float (a few ulp, with Java's NaN/infinity/zero
  * rules), rsqrt (exactly Java's (float) (1 / Math.sqrt(x))), min/max (NaN and signed zeros),
- * and the float remainder.
+ * and the exact float/double remainder.
  */
 final class PtxMath {
     private PtxMath() {}
@@ -190,34 +190,89 @@ final class PtxMath {
     }
 
     /**
-     * Java's float remainder (the sign of the dividend, |r| < |b|): a - trunc(a / b) b in
-     * double, exact while |a / b| < 2^28; b infinite returns a; b zero or a infinite give NaN.
+     * Java's float and double remainder, exact (C's fmod): the sign of the dividend and
+     * |r| &lt; |b|. With |a| = ma·2^ea and |b| = mb·2^eb (integer significands; a subnormal has
+     * exponent 1 and no implicit bit), |r| = ((ma·2^(ea−eb)) mod mb)·2^eb, the power of two
+     * applied in steps that keep the shifted remainder within 64 bits (40 bits a step for
+     * float, 11 for double). |a| &lt; |b| (infinite b included) returns a; b zero, a infinite
+     * or either NaN give NaN.
      */
     static void remainder(PtxEmitter e, Type t, String d, String a, String b) {
-        if (t == Type.F64) {
-            String q = e.b64(), r = e.b64(), inf = e.pred();
-            e.line("div.rn.f64 %s, %s, %s;", q, a, b);
-            e.line("cvt.rzi.f64.f64 %s, %s;", q, q);
-            e.line("neg.f64 %s, %s;", q, q);
-            e.line("fma.rn.f64 %s, %s, %s, %s;", r, q, b, a);
-            e.line("abs.f64 %s, %s;", r, r);
-            e.line("copysign.f64 %s, %s, %s;", r, a, r);
-            e.line("testp.infinite.f64 %s, %s;", inf, b);
-            e.line("selp.f64 %s, %s, %s, %s;", d, a, r, inf);
-            return;
+        boolean f = t == Type.F32;
+        int mantBits = f ? 23 : 52, step = f ? 40 : 11;
+        String ft = f ? "f32" : "f64";
+        String ua = e.b64(), ub = e.b64(), ma = e.b64(), mb = e.b64(), r = e.b64(), sc = e.b64(), rf = e.b64();
+        String ea = e.b32(), eb = e.b32(), dist = e.b32(), k = e.b32();
+        String nan = e.pred(), keepA = e.pred(), more = e.pred();
+        String mag = e.scratch(t), res = e.scratch(t);
+        String loop = e.label("rem_loop"), done = e.label("rem_done");
+        if (f) {
+            String x = e.b32();
+            e.line("mov.b32 %s, %s;", x, a);
+            e.line("cvt.u64.u32 %s, %s;", ua, x);
+            e.line("mov.b32 %s, %s;", x, b);
+            e.line("cvt.u64.u32 %s, %s;", ub, x);
+        } else {
+            e.line("mov.b64 %s, %s;", ua, a);
+            e.line("mov.b64 %s, %s;", ub, b);
         }
-        String da = e.b64(), db = e.b64(), q = e.b64(), r = e.b64(), rf = e.b32(), inf = e.pred();
-        e.line("cvt.f64.f32 %s, %s;", da, a);
-        e.line("cvt.f64.f32 %s, %s;", db, b);
-        e.line("div.rn.f64 %s, %s, %s;", q, da, db);
-        e.line("cvt.rzi.f64.f64 %s, %s;", q, q);
-        e.line("neg.f64 %s, %s;", q, q);
-        e.line("fma.rn.f64 %s, %s, %s, %s;", r, q, db, da);
-        e.line("cvt.rn.f32.f64 %s, %s;", rf, r);
-        e.line("abs.f32 %s, %s;", rf, rf);
-        e.line("copysign.f32 %s, %s, %s;", rf, a, rf);
-        e.line("testp.infinite.f32 %s, %s;", inf, b);
-        e.line("selp.f32 %s, %s, %s, %s;", d, a, rf, inf);
+        long absMask = f ? 0x7fffffffL : 0x7fffffffffffffffL, inf = f ? 0x7f800000L : 0x7ff0000000000000L;
+        e.line("and.b64 %s, %s, %d;", ua, ua, absMask);
+        e.line("and.b64 %s, %s, %d;", ub, ub, absMask);
+        e.line("setp.eq.u64 %s, %s, 0;", nan, ub);
+        e.line("setp.ge.or.u64 %s, %s, %d, %s;", nan, ua, inf, nan);
+        e.line("setp.gt.or.u64 %s, %s, %d, %s;", nan, ub, inf, nan);
+        e.line("setp.lt.u64 %s, %s, %s;", keepA, ua, ub);
+        significand(e, ua, ma, ea, mantBits);
+        significand(e, ub, mb, eb, mantBits);
+        e.line("max.u64 %s, %s, 1;", mb, mb);   // b == 0 is answered by NaN; no division by zero
+        e.line("rem.u64 %s, %s, %s;", r, ma, mb);
+        e.line("sub.s32 %s, %s, %s;", dist, ea, eb);
+        e.line("@%s bra %s;", keepA, done);
+        e.placeLabel(loop);
+        e.line("setp.gt.s32 %s, %s, 0;", more, dist);
+        e.line("@!%s bra %s;", more, done);
+        e.line("min.s32 %s, %s, %d;", k, dist, step);
+        e.line("shl.b64 %s, %s, %s;", r, r, k);
+        e.line("rem.u64 %s, %s, %s;", r, r, mb);
+        e.line("sub.s32 %s, %s, %s;", dist, dist, k);
+        e.line("bra.uni %s;", loop);
+        e.placeLabel(done);
+        // |r| = r·2^(eb − bias − mantBits), exact since the remainder is representable.
+        e.line("cvt.rn.f64.u64 %s, %s;", rf, r);
+        if (f) {
+            e.line("add.s32 %s, %s, %d;", k, eb, 1023 - 127 - 23);   // a normal double power for every eb
+            e.line("cvt.u64.u32 %s, %s;", sc, k);
+            e.line("shl.b64 %s, %s, 52;", sc, sc);
+            e.line("mul.rn.f64 %s, %s, %s;", rf, rf, sc);
+            e.line("cvt.rn.f32.f64 %s, %s;", mag, rf);
+        } else {
+            // 2^(eb − 1075) is subnormal for small eb: then scale by 2^(eb − 1075 + 64) (normal)
+            // and by 2^-64, which rounds once (exactly); else by 2^(eb − 1075) and by 1.
+            String small = e.pred(), tail = e.b64();
+            e.line("setp.le.s32 %s, %s, 64;", small, eb);
+            e.line("selp.s32 %s, 12, -52, %s;", k, small);
+            e.line("add.s32 %s, %s, %s;", k, k, eb);
+            e.line("cvt.u64.u32 %s, %s;", sc, k);
+            e.line("shl.b64 %s, %s, 52;", sc, sc);
+            e.line("mul.rn.f64 %s, %s, %s;", rf, rf, sc);
+            e.line("selp.f64 %s, 0d3BF0000000000000, 0d3FF0000000000000, %s;", tail, small);
+            e.line("mul.rn.f64 %s, %s, %s;", mag, rf, tail);
+        }
+        e.line("copysign.%s %s, %s, %s;", ft, res, a, mag);
+        e.line("selp.%s %s, %s, %s, %s;", ft, res, a, res, keepA);
+        e.line("selp.%s %s, %s, %s, %s;", ft, d, f ? NAN : "0d7FF8000000000000", res, nan);
+    }
+
+    /** Significand (u64) and exponent (s32, at least 1) of the non-negative float bits u (u64). */
+    private static void significand(PtxEmitter e, String u, String m, String ex, int mantBits) {
+        String w = e.b64(), norm = e.pred();
+        e.line("shr.u64 %s, %s, %d;", w, u, mantBits);
+        e.line("cvt.u32.u64 %s, %s;", ex, w);
+        e.line("setp.ne.s32 %s, %s, 0;", norm, ex);
+        e.line("max.s32 %s, %s, 1;", ex, ex);
+        e.line("and.b64 %s, %s, %d;", m, u, (1L << mantBits) - 1);
+        e.line("@%s or.b64 %s, %s, %d;", norm, m, m, 1L << mantBits);
     }
 
     static String imm(Imm i) { return PtxEmitter.imm(i); }
