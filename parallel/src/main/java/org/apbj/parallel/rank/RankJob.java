@@ -59,7 +59,7 @@ public final class RankJob {
         List<RunReport> reports = new ArrayList<>();
         try (Device device = DeviceChoice.open(args.device(), comm.rank(), args.gpuMap());
              Transformer model = load(device, args)) {
-            LayerSteps steps = decorate.apply(model);
+            LayerSteps steps = decorate.apply(SerializedLayerSteps.ifSharedCpu(model));
             StrategyOptions options = new StrategyOptions(args.anchor(), args.passing(), args.qpos(), args.maxTokens(), LayerObserver.NONE);
             for (TokenRequest request : args.requests()) {
                 try (Strategy strategy = Strategies.create(args.method(), steps, comm, options)) {
