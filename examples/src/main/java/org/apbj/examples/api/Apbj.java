@@ -79,13 +79,17 @@ public final class Apbj implements AutoCloseable {
         for (Request r : requests) {
             tokenized.add(new TokenRequest(format.render(r.context(), r.question(), r.answerPrefix()), r.maxNewTokens()));
         }
-        return generateTokens(tokenized);
+        return tokenized.isEmpty() ? List.of() : EngineRuntime.run(this, tokenized, true);
     }
 
-    /** Requests already tokenized, on one start of the ranks, in order. */
+    /**
+     * Requests already tokenized, on one start of the ranks, in order. Results carry the
+     * generated ids only ({@link Result#text()} is null): decode them with {@link #decode} when
+     * the model's tokenizer covers its vocabulary (a synthetic model's small tokenizer does not).
+     */
     public List<Result> generateTokens(List<TokenRequest> requests) {
         if (requests.isEmpty()) return List.of();
-        return EngineRuntime.run(this, requests);
+        return EngineRuntime.run(this, requests, false);
     }
 
     /** A request rendered in this engine's chat format. */

@@ -26,9 +26,10 @@ final class EngineRuntime {
 
     private EngineRuntime() {}
 
-    static List<Result> run(Apbj engine, List<TokenRequest> requests) {
+    /** @param decodeText whether to decode the generated ids (token-level callers may not have a matching tokenizer) */
+    static List<Result> run(Apbj engine, List<TokenRequest> requests, boolean decodeText) {
         List<Result> out = new ArrayList<>(requests.size());
-        for (TokenRequest r : requests) out.add(toResult(engine, r.prompt(), runOne(engine, r)));
+        for (TokenRequest r : requests) out.add(toResult(engine, r.prompt(), runOne(engine, r), decodeText));
         return out;
     }
 
@@ -86,7 +87,7 @@ final class EngineRuntime {
         }
     }
 
-    static Result toResult(Apbj engine, ApbPrompt prompt, RunReport rep) {
+    static Result toResult(Apbj engine, ApbPrompt prompt, RunReport rep, boolean decodeText) {
         double[] perRank = new double[rep.perRank().size()];
         RunReport.RankTiming slowest = rep.perRank().getFirst();
         double queryMs = 0, decodeMs = 0;
@@ -99,7 +100,7 @@ final class EngineRuntime {
         }
         Timing timing = new Timing(rep.prefillSeconds() * 1000, queryMs, decodeMs,
                 slowest.totalsMs().getOrDefault("prefill", Map.of()), perRank);
-        return new Result(engine.decode(rep.generated()), rep.generated(), timing, prompt.context().length,
+        return new Result(decodeText ? engine.decode(rep.generated()) : null, rep.generated(), timing, prompt.context().length,
                 prompt.query().length, engine.options().method(), rep.ranks(), rep.perRank().getFirst().device());
     }
 

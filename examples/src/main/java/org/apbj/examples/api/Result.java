@@ -5,7 +5,8 @@ import org.apbj.parallel.strategy.Method;
 /**
  * What one request produced.
  *
- * @param text          the generated text (special tokens left out; stops at end-of-turn)
+ * @param text          the generated text (special tokens left out; stops at end-of-turn), or null
+ *                      for token-level requests ({@link Apbj#generateTokens})
  * @param tokens        the generated token ids (an end token, if reached, is the last)
  * @param contextTokens tokens of the formatted context
  * @param queryTokens   tokens of the formatted query
