@@ -37,7 +37,7 @@ public final class RankMain {
         try {
             RankArgs parsed = RankArgs.parse(hooks.arguments(comm.rank(), session.appArgs()));
             if (parsed.commTimeout() != null) comm.setTimeout(parsed.commTimeout());
-            List<RunReport> reports = RankJob.run(comm, parsed, steps -> hooks.layerSteps(comm.rank(), steps));
+            List<RunReport> reports = RankJob.runAll(comm, parsed, steps -> hooks.layerSteps(comm.rank(), steps));
             if (comm.rank() == 0) {
                 if (parsed.output() != null) RunReport.write(parsed.output(), reports);
                 for (RunReport report : reports) {

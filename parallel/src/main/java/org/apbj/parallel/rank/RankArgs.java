@@ -45,6 +45,13 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
         if (requests.isEmpty()) throw new IllegalArgumentException("no request: give --request=FILE or --context= and --query=");
     }
 
+    /** One request given as token ids. */
+    public RankArgs(Path model, Path heads, Method method, int[] context, int[] query, Integer anchor, Integer passing,
+                    int qpos, int maxTokens, String device, String gpuMap, Duration commTimeout, Path output, boolean dumpLogits) {
+        this(model, heads, method, List.of(new TokenRequest(context, query)), null, anchor, passing, qpos, maxTokens, device,
+                gpuMap, commTimeout, output, dumpLogits);
+    }
+
     private static final Set<String> KEYS = Set.of("model", "heads", "method", "request", "context", "query", "anchor",
             "passing", "qpos", "max-tokens", "device", "gpu-map", "comm-timeout", "output", "logits");
 

@@ -37,21 +37,29 @@ public final class RankJob {
 
     private RankJob() {}
 
+    /** Runs the one request of {@code args}; the report is complete on rank 0. */
+    public static RunReport run(Communicator comm, RankArgs args) {
+        if (args.requests().size() != 1) {
+            throw new IllegalArgumentException(args.requests().size() + " requests given: use RankJob.runAll for several");
+        }
+        return runAll(comm, args, UnaryOperator.identity()).getFirst();
+    }
+
     /** Runs every request of {@code args}; one report per request (complete on rank 0). */
-    public static List<RunReport> run(Communicator comm, RankArgs args) {
-        return run(comm, args, UnaryOperator.identity());
+    public static List<RunReport> runAll(Communicator comm, RankArgs args) {
+        return runAll(comm, args, UnaryOperator.identity());
     }
 
     /**
      * {@code decorate} wraps the model's layer steps (fault injection, tracing). The model is
      * loaded once; each request gets a fresh strategy (and its buffers).
      */
-    public static List<RunReport> run(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate) {
+    public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate) {
         configuration(args).verify(comm);
         List<RunReport> reports = new ArrayList<>();
         try (Device device = DeviceChoice.open(args.device(), comm.rank(), args.gpuMap());
              Transformer model = load(device, args)) {
-            LayerSteps steps = decorate.apply(model);
+            LayerSteps steps = decorate.apply(SerializedLayerSteps.ifSharedCpu(model));
             StrategyOptions options = new StrategyOptions(args.anchor(), args.passing(), args.qpos(), args.maxTokens(), LayerObserver.NONE);
             for (TokenRequest request : args.requests()) {
                 try (Strategy strategy = Strategies.create(args.method(), steps, comm, options)) {

@@ -46,7 +46,7 @@ class CudaRankMainTest {
         List<String> args = List.of("--model=" + model, "--method=apb", "--context=" + ctx, "--query=" + q, "--qpos=2",
                 "--max-tokens=8", "--device=cuda", "--comm-timeout=120", "--output=" + dir.resolve("mpj.json"));
         RankArgs parsed = RankArgs.parse(args.toArray(String[]::new));
-        RunReport inProcess = InProcessRanks.run(2, Duration.ofSeconds(120), comm -> RankJob.run(comm, parsed)).get(0).getFirst();
+        RunReport inProcess = InProcessRanks.run(2, Duration.ofSeconds(120), comm -> RankJob.run(comm, parsed)).get(0);
 
         var job = new MpjLauncher.Job(2, RankMain.class.getName(), args, MpjLauncher.currentClasspath(), List.of("-Xss8m"), dir,
                 dir.resolve("job.log"));

@@ -80,7 +80,7 @@ class RankMainTest {
     private synchronized RunReport inProcessApb() {
         if (inProcessApb == null) {
             RankArgs parsed = RankArgs.parse(args("apb", dir.resolve("inproc.json")).toArray(String[]::new));
-            inProcessApb = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0).getFirst();
+            inProcessApb = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, parsed)).get(0);
         }
         return inProcessApb;
     }
@@ -186,8 +186,8 @@ class RankMainTest {
         second.addAll(List.of("--context=" + join(ctx2), "--query=" + join(query)));
         RankArgs bothArgs = RankArgs.parse(both.toArray(String[]::new));
         RankArgs secondArgs = RankArgs.parse(second.toArray(String[]::new));
-        List<RunReport> reports = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, bothArgs)).get(0);
-        RunReport alone = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, secondArgs)).get(0).getFirst();
+        List<RunReport> reports = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.runAll(comm, bothArgs)).get(0);
+        RunReport alone = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.run(comm, secondArgs)).get(0);
         assertEquals(2, reports.size());
         assertEquals(context.length, reports.get(0).contextTokens());
         assertEquals(77, reports.get(1).contextTokens());

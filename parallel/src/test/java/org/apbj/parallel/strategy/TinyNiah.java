@@ -46,8 +46,8 @@ public final class TinyNiah {
      * OpenCL loader is installed, since the Java device runs the library kernels far slower;
      * else a single-threaded Java device.
      */
-    static Transformer load() {
-        return load(testDevice());
+    static org.apbj.model.LayerSteps load() {
+        return org.apbj.parallel.rank.SerializedLayerSteps.ifSharedCpu(load(testDevice()));
     }
 
     static Device testDevice() {
