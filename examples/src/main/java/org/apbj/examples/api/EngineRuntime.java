@@ -41,8 +41,8 @@ final class EngineRuntime {
                 var tokens = List.of(new org.apbj.parallel.rank.TokenRequest(p.context(), p.query()));
                 RankArgs args = new RankArgs(engine.modelDir(), engine.heads(), o.method(), tokens, null,
                         o.anchorLength(), o.passingLength(), p.qpos(), req.maxNewTokens(), o.device(), null, o.timeout(), null, false);
-                // rank 0's reports, one per request
-                yield InProcessRanks.run(o.ranks(), o.timeout(), comm -> RankJob.run(comm, args)).getFirst().getFirst();
+                // rank 0's report
+                yield InProcessRanks.run(o.ranks(), o.timeout(), comm -> RankJob.run(comm, args)).getFirst();
             }
             case MPJRUN -> viaMpjrun(engine, req);
         };
