@@ -37,27 +37,11 @@ public final class DeviceChoice {
         return "cuda:" + gpuIndex;
     }
 
-    /**
-     * JVM-wide lock for opening devices. Ranks of the multicore device are threads of one JVM,
-     * each with its own class loader, so a static lock of any application class would exist once
-     * per rank; an interned string is one object for the whole JVM. Opening OpenCL (PoCL)
-     * devices from two threads at once crashed the JVM inside clGetDeviceInfo.
-     */
-    private static final Object OPEN_LOCK = "org.apbj.parallel.rank.DeviceChoice.open".intern();
-
+    /** Opens the device for {@code rank} (the OpenCL runtime serialises PoCL's own setup). */
     public static Device open(String requested, int rank, String gpuMap) {
         String s = requested == null ? "auto" : requested.strip();
-        synchronized (OPEN_LOCK) {
-            int gpus = s.equals("auto") || s.equals("cuda") ? Devices.cudaDeviceCount() : 0;
-            String spec = spec(s, rank, gpuMap, gpus);
-            return spec.equals("auto") ? Devices.best() : Devices.open(spec);
-        }
-    }
-
-    /** Opens {@code spec} under the same JVM-wide lock (for callers that pick the spec themselves). */
-    public static Device open(String spec) {
-        synchronized (OPEN_LOCK) {
-            return Devices.open(spec);
-        }
+        int gpus = s.equals("auto") || s.equals("cuda") ? Devices.cudaDeviceCount() : 0;
+        String spec = spec(s, rank, gpuMap, gpus);
+        return spec.equals("auto") ? Devices.best() : Devices.open(spec);
     }
 }

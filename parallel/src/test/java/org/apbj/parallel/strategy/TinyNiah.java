@@ -51,7 +51,7 @@ public final class TinyNiah {
     }
 
     static Device testDevice() {
-        return OpenCL.libraryPresent() ? org.apbj.parallel.rank.DeviceChoice.open("opencl") : new JavaDevice(1, Duration.ofSeconds(60));
+        return OpenCL.libraryPresent() ? org.apbj.kernels.runtime.Devices.open("opencl") : new JavaDevice(1, Duration.ofSeconds(60));
     }
 
     /** The device spec RankMain should use in tests, by the same rule. */

@@ -80,7 +80,20 @@ public final class OpenCLDevice implements Device {
     }
 
     /** Opens the device a selector names (see the class comment); null or "" means the default choice. */
+    /**
+     * PoCL crashed the JVM when two threads opened devices or built programs at once. The lock
+     * must be JVM-wide: MPJ Express multicore ranks are threads with class loaders of their own,
+     * so a static field would exist once per rank, while an interned string is one object.
+     */
+    private static final Object NATIVE_SETUP_LOCK = "org.apbj.kernels.runtime.opencl.setup".intern();
+
     public static OpenCLDevice open(String selector) {
+        synchronized (NATIVE_SETUP_LOCK) {
+            return openUnlocked(selector);
+        }
+    }
+
+    private static OpenCLDevice openUnlocked(String selector) {
         OpenCL cl = OpenCL.get();
         if (selector == null || selector.isBlank()) selector = System.getProperty("apbj.opencl.platform", "");
         List<OpenCL.PlatformInfo> platforms = cl.describePlatforms();
@@ -286,7 +299,9 @@ public final class OpenCLDevice implements Device {
             MemorySegment devs = a.allocateFrom(ADDRESS, device);
             MemorySegment options = a.allocateFrom("-cl-std=CL1.2");
             try {
-                cl.call("clBuildProgram", cl.buildProgram, program, 1, devs, options, MemorySegment.NULL, MemorySegment.NULL);
+                synchronized (NATIVE_SETUP_LOCK) {
+                    cl.call("clBuildProgram", cl.buildProgram, program, 1, devs, options, MemorySegment.NULL, MemorySegment.NULL);
+                }
             } catch (OpenCLException e) {
                 String log;
                 try {
