@@ -6,7 +6,7 @@ import org.apbj.kernels.jit.KernelSources;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.lib.KernelLibrary;
 
-/** Runs {@code kernels}: a thin wrapper over the jit's emitAll on every library kernel. */
+/** Runs {@code kernels}: a thin wrapper over the jit's emit on every library kernel specialisation. */
 final class KernelsRunner {
     private final KernelsCommand cmd;
 
@@ -22,7 +22,7 @@ final class KernelsRunner {
                 yield new Target(Target.Kind.PTX, cmd.arch);
             }
         };
-        List<Path> files = KernelSources.emitAll(KernelLibrary.all(), target, cmd.out);
+        List<Path> files = KernelSources.emit(KernelLibrary.specialisations(), target, cmd.out);
         var out = cmd.spec.commandLine().getOut();
         for (Path f : files) out.println(f);
         out.printf("%d files for %s in %s (%d library kernels)%n", files.size(), target, cmd.out, KernelLibrary.all().size());

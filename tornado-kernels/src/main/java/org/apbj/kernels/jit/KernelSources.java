@@ -44,29 +44,50 @@ public final class KernelSources {
     }
 
     /**
+     * A kernel with the launch arguments its @Constant parameters are specialised for (other
+     * positions may be null), and the file name (without extension) its code is written under.
+     */
+    public record Specialisation(Kernel kernel, Object[] launchArgs, String label) {}
+
+    /**
      * Compiles each kernel for {@code target} and writes {@code <Class>_<method>.ptx} (or
      * {@code .cl}) into {@code outDir}. Kernels with @Constant parameters cannot be compiled
-     * without launch values; they are listed in {@code SKIPPED.txt} instead. Returns the files
-     * written.
+     * without launch values; they are listed in {@code SKIPPED.txt} instead (give them values
+     * through {@link #emit}). Returns the files written.
      */
     public static List<Path> emitAll(List<Kernel> kernels, Target target, Path outDir) {
-        List<Path> written = new ArrayList<>();
+        List<Specialisation> plain = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        for (Kernel k : kernels) {
+            if (Arrays.stream(k.method().getParameters()).anyMatch(p -> p.isAnnotationPresent(Constant.class))) {
+                skipped.add(k.qualifiedName() + ": has @Constant parameters (compiled per launch values)");
+            } else {
+                plain.add(new Specialisation(k, new Object[k.method().getParameterCount() - 1],
+                        k.owner().getSimpleName() + "_" + k.name()));
+            }
+        }
+        List<Path> written = new ArrayList<>(emit(plain, target, outDir));
+        if (!skipped.isEmpty()) {
+            Path file = outDir.resolve("SKIPPED.txt");
+            try {
+                Files.write(file, skipped, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing " + file, e);
+            }
+            written.add(file);
+        }
+        return written;
+    }
+
+    /** Compiles each specialisation for {@code target} into {@code outDir/<label>.ptx} (or .cl). */
+    public static List<Path> emit(List<Specialisation> specialisations, Target target, Path outDir) {
+        List<Path> written = new ArrayList<>();
         try {
             Files.createDirectories(outDir);
-            for (Kernel k : kernels) {
-                if (Arrays.stream(k.method().getParameters()).anyMatch(p -> p.isAnnotationPresent(Constant.class))) {
-                    skipped.add(k.qualifiedName() + ": has @Constant parameters (compiled per launch values)");
-                    continue;
-                }
-                CompiledKernel ck = KernelCompiler.compile(k, target);
-                Path file = outDir.resolve(ck.entryName() + (target.kind() == Target.Kind.PTX ? ".ptx" : ".cl"));
+            for (Specialisation s : specialisations) {
+                CompiledKernel ck = KernelCompiler.compile(s.kernel(), target, s.launchArgs());
+                Path file = outDir.resolve(s.label() + (target.kind() == Target.Kind.PTX ? ".ptx" : ".cl"));
                 Files.writeString(file, ck.source(), StandardCharsets.UTF_8);
-                written.add(file);
-            }
-            if (!skipped.isEmpty()) {
-                Path file = outDir.resolve("SKIPPED.txt");
-                Files.write(file, skipped, StandardCharsets.UTF_8);
                 written.add(file);
             }
         } catch (IOException e) {

@@ -1,7 +1,11 @@
 package org.apbj.kernels.lib;
 
+import java.lang.reflect.Parameter;
+import java.util.ArrayList;
 import java.util.List;
 
+import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.jit.KernelSources;
 import org.apbj.kernels.runtime.Kernel;
 
 /** Every kernel of the library (for {@code ./apbj kernels --emit} and the compile-everything tests). */
@@ -36,4 +40,48 @@ public final class KernelLibrary {
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     public static List<Kernel> all() { return ALL; }
+
+    /**
+     * Every kernel with the @Constant values the model launches it with (head dims 64 and 128,
+     * 1 and 8 decode rows, both settings of each flag), one entry per combination, labelled
+     * {@code Class_method[__name=value...]}: what {@code ./apbj kernels --emit} writes and what
+     * the compile-everything test assembles.
+     */
+    public static List<KernelSources.Specialisation> specialisations() {
+        List<KernelSources.Specialisation> out = new ArrayList<>();
+        for (Kernel k : ALL) {
+            Parameter[] params = k.method().getParameters();
+            List<Object[]> combos = new ArrayList<>();
+            combos.add(new Object[params.length - 1]);
+            List<String> labels = new ArrayList<>(List.of(k.owner().getSimpleName() + "_" + k.name()));
+            for (int i = 1; i < params.length; i++) {
+                if (!params[i].isAnnotationPresent(Constant.class)) continue;
+                List<Object> values = constantValues(k, params[i]);
+                List<Object[]> nextCombos = new ArrayList<>();
+                List<String> nextLabels = new ArrayList<>();
+                for (int c = 0; c < combos.size(); c++) {
+                    for (Object v : values) {
+                        Object[] args = combos.get(c).clone();
+                        args[i - 1] = v;
+                        nextCombos.add(args);
+                        nextLabels.add(labels.get(c) + "__" + params[i].getName() + "=" + v);
+                    }
+                }
+                combos = nextCombos;
+                labels = nextLabels;
+            }
+            for (int c = 0; c < combos.size(); c++) out.add(new KernelSources.Specialisation(k, combos.get(c), labels.get(c)));
+        }
+        return out;
+    }
+
+    private static List<Object> constantValues(Kernel k, Parameter p) {
+        if (p.getType() == boolean.class) return List.of(false, true);
+        return switch (p.getName()) {
+            case "headDim" -> List.of(64, 128);
+            case "rows" -> List.of(1, Matvec.MAX_ROWS);
+            default -> throw new IllegalStateException(k.qualifiedName() + ": no representative values for @Constant "
+                    + p.getType() + " " + p.getName() + ": add them to KernelLibrary.constantValues");
+        };
+    }
 }
