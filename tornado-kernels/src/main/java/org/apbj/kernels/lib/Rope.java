@@ -32,19 +32,26 @@ public final class Rope {
         int half = headDim / 2;
         int total = rows * nHeads * half;
         for (int e = ctx.globalIdx; e < total; e += ctx.globalGroupSizeX) {
-            int i = e % half;
-            int th = e / half;
-            int h = th % nHeads;
-            int t = th / nHeads;
-            float angle = positions.get(t) * invFreq.get(i);
+            float angle = angleOf(e, half, nHeads, positions, invFreq);
             float c = cosOf(angle);
             float s = sinOf(angle);
-            int at = ((row0 + t) * nHeads + h) * headDim + i;
+            int at = pairIndex(e, half, nHeads, row0);
             float x1 = x.get(at);
             float x2 = x.get(at + half);
             x.set(at, x1 * c - x2 * s);
             x.set(at + half, x2 * c + x1 * s);
         }
+    }
+
+    /** Work item e rotates pair i = e mod half of head h of token t, where e / half = t·nHeads + h. */
+    private static float angleOf(int e, int half, int nHeads, I32Array positions, F32Array invFreq) {
+        return positions.get(e / half / nHeads) * invFreq.get(e % half);
+    }
+
+    /** Index of the pair's first element (the second is {@code half} further) in rows from row0. */
+    private static int pairIndex(int e, int half, int nHeads, int row0) {
+        int th = e / half;
+        return ((row0 + th / nHeads) * nHeads + th % nHeads) * (2 * half) + e % half;
     }
 
     /** {@link #ropeF32} for bf16 rows (keys): rotated in fp32, rounded once to bf16. */
@@ -53,14 +60,10 @@ public final class Rope {
         int half = headDim / 2;
         int total = rows * nHeads * half;
         for (int e = ctx.globalIdx; e < total; e += ctx.globalGroupSizeX) {
-            int i = e % half;
-            int th = e / half;
-            int h = th % nHeads;
-            int t = th / nHeads;
-            float angle = positions.get(t) * invFreq.get(i);
+            float angle = angleOf(e, half, nHeads, positions, invFreq);
             float c = cosOf(angle);
             float s = sinOf(angle);
-            int at = ((row0 + t) * nHeads + h) * headDim + i;
+            int at = pairIndex(e, half, nHeads, row0);
             float x1 = x.getFloat(at);
             float x2 = x.getFloat(at + half);
             x.setFloat(at, x1 * c - x2 * s);
