@@ -2,11 +2,9 @@ package org.apbj.parallel.strategy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.opencl.OpenCL;
-import org.apbj.kernels.runtime.java.JavaDevice;
 import org.apbj.model.Transformer;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
@@ -51,10 +49,10 @@ public final class TinyNiah {
     }
 
     static Device testDevice() {
-        return OpenCL.libraryPresent() ? org.apbj.kernels.runtime.Devices.open("opencl") : new JavaDevice(1, Duration.ofSeconds(60));
+        return org.apbj.kernels.runtime.Devices.open(testDeviceSpec());
     }
 
-    /** The device spec RankMain should use in tests, by the same rule. */
+    /** The device spec of the tests, in-process and under RankMain alike. */
     public static String testDeviceSpec() {
         return OpenCL.libraryPresent() ? "opencl" : "java:1";
     }
