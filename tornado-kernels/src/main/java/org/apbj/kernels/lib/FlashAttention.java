@@ -50,7 +50,8 @@ public final class FlashAttention {
         int[] vTile = ctx.allocateIntLocalArray(BKV * (MAX_HEAD_DIM / 2 + 4));
         int lane = ctx.laneId();
         int warp = ctx.localIdx >> 5;
-        int q0 = ctx.groupIdx * BQ;
+        // Causal groups late in the sequence see the most keys: start those first (shorter tail).
+        int q0 = (causal ? ctx.globalGroupSizeX / THREADS - 1 - ctx.groupIdx : ctx.groupIdx) * BQ;
         int h = ctx.groupIdy;
         int split = ctx.groupIdz;
         int kvOffset = (h / (nHeads / nKvHeads)) * headDim;
