@@ -36,13 +36,13 @@ class StreamingDecoderTest {
 
     @org.junit.jupiter.api.Test
     void holdsBackOnlyUnfinishedCharacters() {
-        assertEquals(0, StreamingDecoder.incompleteTail(new byte[] {'a'}));
-        assertEquals(1, StreamingDecoder.incompleteTail(new byte[] {'a', (byte) 0xE2}));
-        assertEquals(2, StreamingDecoder.incompleteTail(new byte[] {(byte) 0xE2, (byte) 0x82}));
-        assertEquals(0, StreamingDecoder.incompleteTail(new byte[] {(byte) 0xE2, (byte) 0x82, (byte) 0xAC}));
-        assertEquals(3, StreamingDecoder.incompleteTail(new byte[] {(byte) 0xF0, (byte) 0x9F, (byte) 0x98}));
-        assertEquals(0, StreamingDecoder.incompleteTail(new byte[] {(byte) 0xE0, (byte) 0x80})); // overlong: already an error
-        assertEquals(0, StreamingDecoder.incompleteTail(new byte[] {(byte) 0x80}));
-        assertEquals(0, StreamingDecoder.incompleteTail(new byte[] {(byte) 0xC0}));
+        assertEquals(0, ByteLevelDecoder.incompleteTail(new byte[] {'a'}));
+        assertEquals(1, ByteLevelDecoder.incompleteTail(new byte[] {'a', (byte) 0xE2}));
+        assertEquals(2, ByteLevelDecoder.incompleteTail(new byte[] {(byte) 0xE2, (byte) 0x82}));
+        assertEquals(0, ByteLevelDecoder.incompleteTail(new byte[] {(byte) 0xE2, (byte) 0x82, (byte) 0xAC}));
+        assertEquals(3, ByteLevelDecoder.incompleteTail(new byte[] {(byte) 0xF0, (byte) 0x9F, (byte) 0x98}));
+        assertEquals(0, ByteLevelDecoder.incompleteTail(new byte[] {(byte) 0xE0, (byte) 0x80})); // overlong: already an error
+        assertEquals(0, ByteLevelDecoder.incompleteTail(new byte[] {(byte) 0x80}));
+        assertEquals(0, ByteLevelDecoder.incompleteTail(new byte[] {(byte) 0xC0}));
     }
 }
