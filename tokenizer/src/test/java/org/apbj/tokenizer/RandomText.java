@@ -33,7 +33,7 @@ final class RandomText {
 
     /** What SentencePiece-style tokenizers treat specially: the meta space, byte-token lookalikes, leading spaces. */
     private static final String[] SENTENCE_PIECE_EXTRAS = {"\u2581", "\u2581\u2581", " \u2581", "\u2581 ", "<0x41>", "<0xE4>",
-            "<0x0A>", "<0x+F>", "<unk>", " ", "  ", "   ", "\n ", " \n", "\u0000", "\uFFFD", "\u00FF", "\uD83D\uDE00\uD83D\uDE00",
+            "<0x0A>", "<0x+F>", "<un", " ", "  ", "   ", "\n ", " \n", "\u0000", "\uFFFD", "\u00FF", "\uD83D\uDE00\uD83D\uDE00",
             "\u4E2D\u6587", "\u0F00", "\u16A0", "\u2C00", "\uA000", "\uD800\uDF00"};
 
     private final Random random;

@@ -8,13 +8,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Token-by-token decoding concatenates to the whole decode, for random ids and for encoded multilingual text. */
 class StreamingDecoderTest {
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3", "tiny-niah"})
+    @ValueSource(strings = {"llama3", "tiny-niah", "llama2", "yi", "llama2-metaspace-old", "small-llama2"})
     void piecesConcatenateToTheWholeDecode(String name) {
-        Tokenizer tokenizer = name.equals("tiny-niah") ? Tokenizer.load(TestFiles.tinyNiah()) : SharedTokenizers.get(name);
+        Tokenizer tokenizer = switch (name) {
+            case "tiny-niah" -> Tokenizer.load(TestFiles.tinyNiah());
+            case "llama3" -> SharedTokenizers.get(name);
+            default -> Tokenizer.load(SentencePieceFiles.directory(name, tmp));
+        };
         Random random = new Random(3);
-        RandomText text = new RandomText(4, java.util.List.of());
+        RandomText text = new RandomText(4, java.util.List.of(), !name.equals("llama3") && !name.equals("tiny-niah"));
         for (int i = 0; i < 2000; i++) {
             int[] ids;
             if (i % 2 == 0) {
