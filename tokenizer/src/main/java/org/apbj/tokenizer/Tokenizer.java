@@ -128,6 +128,14 @@ public final class Tokenizer {
         return postProcessor.apply(ids, true);
     }
 
+    /** The ids the post-processor puts before a text (Llama-2, Llama-3: their BOS; Qwen, Yi: none). */
+    int[] idsBeforeText() {
+        int[] templated = postProcessor.apply(new int[] {-1}, true);
+        int k = 0;
+        while (templated[k] != -1) k++;
+        return java.util.Arrays.copyOf(templated, k);
+    }
+
     /** @param textStart the segment begins the text (Metaspace's prepend_scheme "first" needs it) */
     private void encodeSegment(String segment, boolean textStart, List<String> pieces, IntList ids) {
         pieces.clear();
