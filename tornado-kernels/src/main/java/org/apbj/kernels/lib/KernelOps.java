@@ -201,10 +201,10 @@ public final class KernelOps implements AutoCloseable {
         need(lse, "lse", (long) nq * nHeads);
         if (nq == 0) return;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        // Both kernels share the tile sizes that the split rule depends on (BQ = BKV = 64).
         Kernel kernel = tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
         int threads = tensorCores ? FlashAttention.THREADS : Attention.THREADS;
-        int tiles = (nq + Attention.BQ - 1) / Attention.BQ;
+        int rowsPerGroup = tensorCores ? FlashAttention.BQ : Attention.BQ;
+        int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
         int splits = attentionSplits(nq, nHeads, keys);
         if (splits == 1) {
             device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1),

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The tensor-core attention as ptxas sees it: its @Unroll helpers leave every fragment and
- * accumulator in registers (no local memory, no spills), the loops are gone (mma count per key
- * tile as the tile sizes say), and K and V arrive by cp.async and ldmatrix(.trans).
+ * accumulator in registers (no private array in local memory; ptxas may spill a few words to
+ * fit three groups per multiprocessor), the loops are gone (mma count per key tile as the tile
+ * sizes say), and K and V arrive by cp.async and ldmatrix(.trans).
  */
 class FlashAttentionPtxTest {
     @TempDir
@@ -38,8 +39,11 @@ class FlashAttentionPtxTest {
                     Ptxas.Resources r = Ptxas.resources(ptx, t.arch(), work);
                     System.out.println("FlashAttention d=" + d + " causal=" + causal + " " + t + ": " + r.registers()
                             + " registers, " + r.sharedBytes() + " bytes shared, " + r.spillStoreBytes() + " bytes spilled");
-                    assertEquals(0, r.spillStoreBytes(), r::report);
-                    assertTrue(r.registers() <= 255, r::report);
+                    // Three groups of 128 per multiprocessor (its @LaunchBounds): at most 170 registers; for
+                    // d = 128 ptxas spills a few words (8–44 B, outside the mma loops), which measured
+                    // faster than two groups without spills.
+                    assertTrue(r.registers() <= 65536 / (3 * FlashAttention.THREADS), r::report);
+                    assertTrue(r.spillStoreBytes() <= 64, () -> "spills grew:\n" + r.report());
                 }))));
     }
 
