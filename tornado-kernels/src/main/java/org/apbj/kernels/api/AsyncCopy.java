@@ -11,6 +11,7 @@ package org.apbj.kernels.api;
  * <p>The Java bodies are the meaning: the copy happens at once and commit and wait do nothing.
  * The OpenCL backend compiles these bodies; the PTX backend emits the asynchronous instructions.
  */
+@IntrinsicClass
 public final class AsyncCopy {
     private AsyncCopy() {}
 

@@ -6,6 +6,7 @@ package org.apbj.kernels.api;
  * device's instruction (PTX ex2.approx/lg2.approx with scaling, cvt.rn.bf16.f32, fma.rn, ...).
  * {@code java.lang.Math} calls with the same names are accepted by the compiler too.
  */
+@IntrinsicClass
 public final class KernelMath {
     private KernelMath() {}
 

@@ -29,6 +29,7 @@ package org.apbj.kernels.api;
  * backend maps {@link #mmaBf16} to the instruction (sm_80 and later); the OpenCL backend
  * compiles the Java body (its shuffles go through the group's exchange buffer).
  */
+@IntrinsicClass
 public final class TensorCore {
     private TensorCore() {}
 

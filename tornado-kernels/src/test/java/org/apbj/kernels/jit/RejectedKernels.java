@@ -118,4 +118,10 @@ public final class RejectedKernels {
     public static void unrollsRuntimeLoop(KernelContext ctx, F32Array out, int n) {
         out.set(0, sumRuntimeCount(out, n));
     }
+
+    public static void callsUnknownIntrinsic(KernelContext ctx, F32Array out) {
+        float[] acc = new float[4];
+        FakeIntrinsics.mmaRenamed(ctx, acc); // rejected: callsUnknownIntrinsic
+        out.set(0, acc[0]);
+    }
 }

@@ -7,6 +7,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.jit.ir.ArrayRef;
 import org.apbj.kernels.jit.ir.ElemType;
@@ -108,18 +109,60 @@ final class Intrinsics {
 
     // ---- static calls --------------------------------------------------------------------------
 
-    /** True if the call was an intrinsic (and has been interpreted). */
+    /**
+     * True if the call was an intrinsic (and has been interpreted); false if the callee is to be
+     * inlined. Fails closed on {@link org.apbj.kernels.api.IntrinsicClass} classes: a method
+     * that is neither lowered here nor a registered plain helper is a compile error.
+     */
     static boolean staticCall(Interpreter in, String owner, String name, MethodTypeDesc desc) {
         String sig = name + desc.descriptorString();
-        return switch (owner) {
+        boolean ptx = in.lifter().target().kind() == Target.Kind.PTX;
+        boolean lowered = switch (owner) {
             case API + "KernelMath" -> kernelMath(in, sig);
             case "java.lang.Math", "java.lang.StrictMath" -> javaMath(in, sig);
             case "java.lang.Float" -> floatBits(in, sig);
             case "java.lang.Double" -> doubleBits(in, sig);
             case API + "TensorCore" -> tensorCore(in, sig);
-            case API + "AsyncCopy" -> in.lifter().target().kind() == Target.Kind.PTX && asyncCopy(in, sig);
+            case API + "AsyncCopy" -> ptx && asyncCopy(in, sig);
             default -> false;
         };
+        if (lowered) return true;
+        if (isIntrinsicClass(in, owner) && !PLAIN_HELPERS.getOrDefault(owner + (ptx ? "" : "/portable"), Set.of()).contains(sig)
+                && !PLAIN_HELPERS.getOrDefault(owner, Set.of()).contains(sig)) {
+            String simple = owner.substring(owner.lastIndexOf('.') + 1);
+            throw in.error(simple + "." + sig + " is not an intrinsic the compiler knows (" + simple
+                    + " is an intrinsic class, whose methods are lowered by the compiler, never inlined unknown)",
+                    "call one of " + simple + "'s documented methods, or register the new one in the compiler's intrinsic registry"
+                    + " (Intrinsics) with its lowering");
+        }
+        return false;
+    }
+
+    private static final String CTX_DESC = "L" + CONTEXT.replace('.', '/') + ";";
+
+    /**
+     * Methods of intrinsic classes that are inlined from their Java bodies: helpers made of
+     * ordinary arithmetic (by class), and, under "class/portable", intrinsics whose Java body is
+     * the lowering on targets other than PTX.
+     */
+    private static final java.util.Map<String, Set<String>> PLAIN_HELPERS = java.util.Map.of(
+            API + "KernelMath", Set.of("silu(F)F"),
+            API + "TensorCore", Set.of("halfOf(II)F", "fragmentOffset(" + CTX_DESC + "I)I", "matrixOffsetA(" + CTX_DESC + "I)I",
+                    "matrixOffsetB(" + CTX_DESC + "I)I", "loadA([I[III)V", "loadB([I[II)V"),
+            API + "AsyncCopy/portable", Set.of("copy16(" + CTX_DESC + "[IIL" + API.replace('.', '/') + "BF16Array;IZ)V",
+                    "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V"));
+
+    private static final java.util.Map<String, Boolean> INTRINSIC_CLASSES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static boolean isIntrinsicClass(Interpreter in, String owner) {
+        return INTRINSIC_CLASSES.computeIfAbsent(owner, o -> {
+            try {
+                return Class.forName(o, false, in.lifter().loader() != null ? in.lifter().loader() : ClassLoader.getSystemClassLoader())
+                        .isAnnotationPresent(org.apbj.kernels.api.IntrinsicClass.class);
+            } catch (ClassNotFoundException | LinkageError e) {
+                return false;   // MethodCode reports classes it cannot load when it tries to inline them
+            }
+        });
     }
 
     /**
