@@ -38,12 +38,20 @@ public final class ChartOutput {
         }
     }
 
-    /** "NoClassDefFoundError: java/awt/Color, this Java runtime lacks the java.desktop module" and the like. */
+    /**
+     * "NoClassDefFoundError: java/awt/Color, this Java runtime lacks the java.desktop module" and the
+     * like: a missing class as the JVM reported it, else the root cause.
+     */
     static String describe(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-        String what = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage().strip());
-        if (root instanceof LinkageError && String.valueOf(root.getMessage()).matches("(?s).*\\b(java[/.]awt|javax[/.]imageio).*")) {
+        Throwable shown = null, root = t;
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (shown == null && c instanceof LinkageError) shown = c;
+            root = c;
+        }
+        if (shown == null) shown = root;
+        String what = shown.getClass().getSimpleName() + (shown.getMessage() == null ? "" : ": " + shown.getMessage().strip());
+        boolean missingClass = shown instanceof LinkageError || shown instanceof ClassNotFoundException;
+        if (missingClass && what.matches("(?s).*\\b(java|javax)[/.](awt|imageio)\\b.*")) {
             what += ", this Java runtime lacks the java.desktop module";
         }
         return what.replaceAll("\\s*\\R\\s*", " ");

@@ -24,6 +24,14 @@ class ChartOutputTest {
     }
 
     @Test
+    void theMissingClassIsNamedAsTheJvmReportedIt() {
+        Throwable t = new NoClassDefFoundError("java/awt/image/RenderedImage");
+        t.initCause(new ClassNotFoundException("java.awt.image.RenderedImage"));
+        assertEquals("NoClassDefFoundError: java/awt/image/RenderedImage, this Java runtime lacks the java.desktop module",
+                ChartOutput.describe(new IllegalStateException("wrapped", t)));
+    }
+
+    @Test
     void anyOtherFailureNamesItsRootCauseOnOneLine() {
         StringWriter err = new StringWriter();
         assertFalse(ChartOutput.write(new PrintWriter(err), "eval", Path.of("e.png"), Path.of("e.json"), png -> {
