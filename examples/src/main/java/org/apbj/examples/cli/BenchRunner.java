@@ -78,9 +78,9 @@ final class BenchRunner {
                 Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device).chatFormat("plain")
                         .launch(launch);
                 if (cmd.heads != null) o = o.heads(cmd.heads);
-                try (Apbj engine = Apbj.open(model, o)) {
+                try (Apbj opened = Apbj.open(model, o)) {
                     for (int length : lengths) {
-                        progress.message("running " + m.id() + " " + Lengths.format(length) + " (model load + " + (cmd.warmup + cmd.repeat) + " runs)");
+                        Apbj engine = opened.withLoadProgress(progress.loading(m.id() + " " + Lengths.format(length)));
                         ApbPrompt prompt = randomPrompt(tokenizer, length, cmd.seed);
                         List<TokenRequest> reqs = new ArrayList<>();
                         for (int i = 0; i < cmd.warmup + cmd.repeat; i++) reqs.add(new TokenRequest(prompt, 1));

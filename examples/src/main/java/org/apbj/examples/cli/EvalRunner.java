@@ -68,9 +68,9 @@ final class EvalRunner {
             try (Progress progress = Progress.start(cmd.spec.commandLine().getErr(), "generating sets", tasks.size() * lengths.size())) {
                 for (int length : lengths) {
                     for (Task t : tasks) {
-                        progress.message("generating " + t.id() + " " + Lengths.format(length));
+                        progress.message(t.id() + " " + Lengths.format(length));
                         SampleSet set = gen.generate(t, length, cmd.seed, cmd.samples);
-                        progress.step(t.id() + " " + Lengths.format(length) + " done");
+                        progress.step(t.id() + " " + Lengths.format(length));
                         report.addSet(new EvalReport.SetInfo(t.id(), Lengths.format(length), cmd.seed, set.samples().size(), set.sha256()));
                         work.add(new Work(t.id(), Lengths.format(length), set.samples()));
                     }
@@ -100,9 +100,9 @@ final class EvalRunner {
                 Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device)
                         .launch(launch);
                 if (cmd.heads != null) o = o.heads(cmd.heads);
-                try (Apbj engine = Apbj.open(model, o)) {
+                try (Apbj opened = Apbj.open(model, o)) {
                     for (Work wk : work) {
-                        progress.message("running " + m.id() + " " + wk.task() + " " + wk.length() + " (" + wk.samples().size() + " samples)");
+                        Apbj engine = opened.withLoadProgress(progress.loading(m.id() + " " + wk.task() + " " + wk.length()));
                         List<Request> reqs = new ArrayList<>();
                         for (Sample s : wk.samples()) {
                             int maxNew = cmd.maxNewTokens != null ? cmd.maxNewTokens : s.maxNewTokens();

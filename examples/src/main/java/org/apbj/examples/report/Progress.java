@@ -3,7 +3,9 @@ package org.apbj.examples.report;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -11,6 +13,7 @@ import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarRenderer;
 import me.tongfei.progressbar.ProgressBarStyle;
 import me.tongfei.progressbar.ProgressState;
+import org.apbj.weights.ProgressListener;
 
 /**
  * Progress of a long step on stderr, kept by {@code me.tongfei:progressbar}. On a terminal it is
@@ -50,8 +53,16 @@ public final class Progress implements AutoCloseable {
     }
 
     private final ProgressBar bar; // null when OFF
+    private final boolean terminal;
+    private final String separator; // between the library's suffix and our message
+    private final AtomicReference<String> lastDone;
 
-    private Progress(ProgressBar bar) { this.bar = bar; }
+    private Progress(ProgressBar bar, boolean terminal, String separator, AtomicReference<String> lastDone) {
+        this.bar = bar;
+        this.terminal = terminal;
+        this.separator = separator;
+        this.lastDone = lastDone;
+    }
 
     /** Progress over {@code total} steps (samples, runs, …) named {@code task}, shown as {@link Mode#detect()} says. */
     public static Progress start(PrintWriter err, String task, long total) {
@@ -60,34 +71,50 @@ public final class Progress implements AutoCloseable {
 
     /** As {@link #start(PrintWriter, String, long)} with an explicit mode; {@code bytes}: the steps are bytes (shown as MB/GB). */
     public static Progress start(PrintWriter err, String task, long total, Mode mode, boolean bytes) {
-        if (mode == Mode.OFF) return new Progress(null);
+        AtomicReference<String> lastDone = new AtomicReference<>("");
+        if (mode == Mode.OFF) return new Progress(null, false, "", lastDone);
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, total));
         if (mode == Mode.TERMINAL) {
             b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().setConsumer(new TerminalLine(err));
             if (bytes) b.setUnit(" MB", 1_000_000).showSpeed();
-        } else {
-            b.setUpdateIntervalMillis(500).setRenderer(new TenthsRenderer(bytes ? Progress::bytes : Long::toString))
-                    .setConsumer(new Lines(err));
+            // the bar ends "(elapsed / ETA) " then, with bytes, the speed: a space after that
+            return new Progress(b.build(), true, bytes ? " " : "", lastDone);
         }
-        return new Progress(b.build());
+        b.setUpdateIntervalMillis(500).setConsumer(new Lines(err))
+                .setRenderer(new TenthsRenderer(bytes ? Progress::bytes : Long::toString, lastDone::get));
+        return new Progress(b.build(), false, "", lastDone);
     }
 
-    /** Shows {@code message} beside the bar (what is running now) without advancing. */
+    /** Shows {@code message} beside the bar (what is running now) without advancing; plain lines show only steps. */
     public Progress message(String message) {
-        if (bar != null) bar.setExtraMessage(message);
+        if (bar != null && terminal) bar.setExtraMessage(separator + message);
         return this;
     }
 
-    /** One more step done; {@code message} says which. */
+    /** One more step done; {@code message} says which (a plain line names the last step done). */
     public Progress step(String message) {
-        if (bar != null) bar.setExtraMessage(message).step();
+        lastDone.set(message);
+        if (bar != null) message(message).bar.step();
         return this;
     }
 
     /** {@code done} steps done in all. */
     public Progress stepTo(long done, String message) {
-        if (bar != null) bar.setExtraMessage(message).stepTo(done);
+        lastDone.set(message);
+        if (bar != null) message(message).bar.stepTo(done);
         return this;
+    }
+
+    /**
+     * Shows {@code running} as the message and returns a listener for its weights loading, which
+     * adds how far that is ("apb 32k loading 40%", then "apb 32k running"); the engine reports
+     * it per request.
+     */
+    public ProgressListener loading(String running) {
+        message(running);
+        return (done, total, part) -> message(done < total
+                ? running + " loading " + (total == 0 ? 100 : done * 100 / total) + "%"
+                : running + " running");
     }
 
     /** Stops the bar after a last redraw (waits for it). */
@@ -144,9 +171,13 @@ public final class Progress implements AutoCloseable {
     /** "task: 40% (4/10) message, 12s elapsed, ETA 18s", once per tenth done. */
     static final class TenthsRenderer implements ProgressBarRenderer {
         private final LongFunction<String> amount;
+        private final Supplier<String> lastDone;
         private int lastTenth;
 
-        TenthsRenderer(LongFunction<String> amount) { this.amount = amount; }
+        TenthsRenderer(LongFunction<String> amount, Supplier<String> lastDone) {
+            this.amount = amount;
+            this.lastDone = lastDone;
+        }
 
         @Override
         public String render(ProgressState s, int maxLength) {
@@ -157,7 +188,7 @@ public final class Progress implements AutoCloseable {
             Duration elapsed = s.getTotalElapsed();
             StringBuilder b = new StringBuilder(s.getTaskName()).append(": ").append(done * 100 / max).append("% (")
                     .append(amount.apply(done)).append('/').append(amount.apply(max)).append(')');
-            String msg = s.getExtraMessage();
+            String msg = lastDone.get();
             if (msg != null && !msg.isBlank()) b.append(' ').append(msg.strip());
             b.append(", ").append(duration(elapsed)).append(" elapsed");
             if (done > 0 && done < max) b.append(", ETA ").append(duration(elapsed.multipliedBy(max - done).dividedBy(done)));

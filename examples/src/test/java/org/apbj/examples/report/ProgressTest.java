@@ -44,6 +44,22 @@ class ProgressTest {
     }
 
     @Test
+    void weightsLoadingShowsBesideTheBar() throws Exception {
+        StringWriter buf = new StringWriter();
+        try (Progress p = Progress.start(new PrintWriter(buf), "bench", 2, Progress.Mode.TERMINAL, false)) {
+            ProgressListener load = p.loading("apb 32k");
+            load.onProgress(50, 100, "layer 3");
+            Thread.sleep(600); // redrawn every 250 ms
+            load.onProgress(100, 100, "layer 7");
+            Thread.sleep(600);
+            p.step("apb 32k done");
+        }
+        String out = buf.toString();
+        assertTrue(out.contains(") apb 32k loading 50%"), out);
+        assertTrue(out.contains(") apb 32k running"), out);
+    }
+
+    @Test
     void offPrintsNothing() {
         StringWriter buf = new StringWriter();
         try (Progress p = Progress.start(new PrintWriter(buf), "x", 2, Progress.Mode.OFF, false)) {
