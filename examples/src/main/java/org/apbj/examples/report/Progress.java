@@ -53,13 +53,13 @@ public final class Progress implements AutoCloseable {
     }
 
     private final ProgressBar bar; // null when OFF
-    private final boolean terminal;
+    private final TerminalLine terminalLine; // null unless on a terminal
     private final String separator; // between the library's suffix and our message
     private final AtomicReference<String> lastDone;
 
-    private Progress(ProgressBar bar, boolean terminal, String separator, AtomicReference<String> lastDone) {
+    private Progress(ProgressBar bar, TerminalLine terminalLine, String separator, AtomicReference<String> lastDone) {
         this.bar = bar;
-        this.terminal = terminal;
+        this.terminalLine = terminalLine;
         this.separator = separator;
         this.lastDone = lastDone;
     }
@@ -72,22 +72,23 @@ public final class Progress implements AutoCloseable {
     /** As {@link #start(PrintWriter, String, long)} with an explicit mode; {@code bytes}: the steps are bytes (shown as MB/GB). */
     public static Progress start(PrintWriter err, String task, long total, Mode mode, boolean bytes) {
         AtomicReference<String> lastDone = new AtomicReference<>("");
-        if (mode == Mode.OFF) return new Progress(null, false, "", lastDone);
+        if (mode == Mode.OFF) return new Progress(null, null, "", lastDone);
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, total));
         if (mode == Mode.TERMINAL) {
-            b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().setConsumer(new TerminalLine(err));
+            TerminalLine line = new TerminalLine(err);
+            b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().setConsumer(line);
             if (bytes) b.setUnit(" MB", 1_000_000).showSpeed();
             // the bar ends "(elapsed / ETA) " then, with bytes, the speed: a space after that
-            return new Progress(b.build(), true, bytes ? " " : "", lastDone);
+            return new Progress(b.build(), line, bytes ? " " : "", lastDone);
         }
         b.setUpdateIntervalMillis(500).setConsumer(new Lines(err))
                 .setRenderer(new TenthsRenderer(bytes ? Progress::bytes : Long::toString, lastDone::get));
-        return new Progress(b.build(), false, "", lastDone);
+        return new Progress(b.build(), null, "", lastDone);
     }
 
     /** Shows {@code message} beside the bar (what is running now) without advancing; plain lines show only steps. */
     public Progress message(String message) {
-        if (bar != null && terminal) bar.setExtraMessage(separator + message);
+        if (terminalLine != null) bar.setExtraMessage(separator + message);
         return this;
     }
 
@@ -120,7 +121,10 @@ public final class Progress implements AutoCloseable {
     /** Stops the bar after a last redraw (waits for it). */
     @Override
     public void close() {
-        if (bar != null) bar.close();
+        if (bar == null) return;
+        bar.close();
+        // closed before its first redraw ran, the library draws once and skips the consumer's close
+        if (terminalLine != null) terminalLine.close();
     }
 
     // ---- output ----------------------------------------------------------------------------
@@ -128,6 +132,7 @@ public final class Progress implements AutoCloseable {
     /** The bar on a terminal: redrawn in place on {@code err}, ended by a newline. */
     private static final class TerminalLine extends DelegatingProgressBarConsumer {
         private final PrintWriter err;
+        private boolean ended;
 
         TerminalLine(PrintWriter err) {
             super(line -> {
@@ -143,7 +148,9 @@ public final class Progress implements AutoCloseable {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
+            if (ended) return;
+            ended = true;
             err.println();
             err.flush();
         }
