@@ -44,7 +44,7 @@ public final class Progress implements AutoCloseable {
                 try {
                     return valueOf(p.strip().toUpperCase(Locale.ROOT));
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("-D" + MODE_PROPERTY + " takes terminal, lines or off, got '" + p + "'");
+                    throw new IllegalArgumentException("APBJ_PROGRESS (-D" + MODE_PROPERTY + ") takes terminal, lines or off, got '" + p + "'");
                 }
             }
             java.io.Console c = System.console();
