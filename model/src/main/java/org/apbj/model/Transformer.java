@@ -14,6 +14,7 @@ import org.apbj.kernels.runtime.Device;
 import org.apbj.model.DeviceWeights.LayerOnDevice;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
+import org.apbj.weights.ProgressListener;
 import org.apbj.weights.RetainingHeads;
 
 /**
@@ -92,6 +93,15 @@ public final class Transformer implements LayerSteps, AutoCloseable {
      *                               with the numbers and the largest context that would fit
      */
     public static Transformer load(Device device, ModelWeights modelWeights, RetainingHeads heads, Options options) {
+        return load(device, modelWeights, heads, options, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #load(Device, ModelWeights, RetainingHeads, Options)}; {@code progress} sees the bytes
+     * copied to the device after each tensor, with the part being loaded ("embeddings", "layer 3").
+     */
+    public static Transformer load(Device device, ModelWeights modelWeights, RetainingHeads heads, Options options,
+                                   ProgressListener progress) {
         ModelConfig cfg = modelWeights.config();
         if (cfg.headDim() % 16 != 0 || cfg.headDim() > Attention.MAX_HEAD_DIM) {
             throw new IllegalArgumentException("head_dim " + cfg.headDim() + " is not supported by the attention kernel:"
@@ -99,7 +109,7 @@ public final class Transformer implements LayerSteps, AutoCloseable {
         }
         MemoryPlan plan = plan(cfg, heads == null ? 0 : heads.hiddenSize(), options, device.memory().freeBytes());
         plan.requireFits(device.name());
-        DeviceWeights w = DeviceWeights.upload(device, modelWeights, heads);
+        DeviceWeights w = DeviceWeights.upload(device, modelWeights, heads, progress);
         return new Transformer(device, cfg, options, plan, w);
     }
 

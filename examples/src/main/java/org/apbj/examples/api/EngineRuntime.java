@@ -9,12 +9,14 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apbj.parallel.comm.InProcessRanks;
 import org.apbj.parallel.launch.MpjLauncher;
 import org.apbj.parallel.rank.RankArgs;
 import org.apbj.parallel.rank.RankJob;
 import org.apbj.parallel.rank.RunReport;
 import org.apbj.tokenizer.ApbPrompt;
+import org.apbj.weights.ProgressListener;
 
 /**
  * Runs requests through the parallel module: each request is one job of the parallel module's
@@ -41,8 +43,10 @@ final class EngineRuntime {
                 var tokens = List.of(new org.apbj.parallel.rank.TokenRequest(p.context(), p.query()));
                 RankArgs args = new RankArgs(engine.modelDir(), engine.heads(), o.method(), tokens, null,
                         o.anchorLength(), o.passingLength(), p.qpos(), req.maxNewTokens(), o.device(), null, o.timeout(), null, false);
-                // rank 0's report
-                yield InProcessRanks.run(o.ranks(), o.timeout(), comm -> RankJob.run(comm, args)).getFirst();
+                ProgressListener load = engine.loadProgress();
+                // rank 0's report; rank 0 tells how its weights load
+                yield InProcessRanks.run(o.ranks(), o.timeout(), comm -> RankJob.runAll(comm, args, UnaryOperator.identity(),
+                        comm.rank() == 0 ? load : ProgressListener.NONE).getFirst()).getFirst();
             }
             case MPJRUN -> viaMpjrun(engine, req);
         };

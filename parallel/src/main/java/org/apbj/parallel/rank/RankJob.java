@@ -25,6 +25,7 @@ import org.apbj.parallel.strategy.Strategies;
 import org.apbj.parallel.strategy.Strategy;
 import org.apbj.parallel.strategy.StrategyOptions;
 import org.apbj.weights.ModelWeights;
+import org.apbj.weights.ProgressListener;
 import org.apbj.weights.RetainingHeads;
 
 /**
@@ -55,10 +56,19 @@ public final class RankJob {
      * loaded once; each request gets a fresh strategy (and its buffers).
      */
     public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate) {
+        return runAll(comm, args, decorate, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #runAll(Communicator, RankArgs, UnaryOperator)}; {@code loadProgress} sees this rank's
+     * weights being copied to its device (bytes, and the part: "embeddings", "layer 3").
+     */
+    public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate,
+                                         ProgressListener loadProgress) {
         configuration(args).verify(comm);
         List<RunReport> reports = new ArrayList<>();
         try (Device device = DeviceChoice.open(args.device(), comm.rank(), args.gpuMap());
-             Transformer model = load(device, args)) {
+             Transformer model = load(device, args, loadProgress)) {
             LayerSteps steps = decorate.apply(SerializedLayerSteps.ifSharedCpu(model));
             StrategyOptions options = new StrategyOptions(args.anchor(), args.passing(), args.qpos(), args.maxTokens(), LayerObserver.NONE);
             for (TokenRequest request : args.requests()) {
@@ -96,7 +106,7 @@ public final class RankJob {
         return c;
     }
 
-    private static Transformer load(Device device, RankArgs args) {
+    private static Transformer load(Device device, RankArgs args, ProgressListener progress) {
         try (ModelWeights w = ModelWeights.open(args.model());
              RetainingHeads heads = args.heads() == null ? null : RetainingHeads.load(args.heads(), w.config())) {
             if (args.method() == Method.APB && heads == null) {
@@ -104,7 +114,7 @@ public final class RankJob {
                         + args.model().resolve("retaining_heads.safetensors") + ")");
             }
             // the strategies keep their own KV; the Transformer's own cache is not used
-            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(256));
+            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(256), progress);
         }
     }
 
