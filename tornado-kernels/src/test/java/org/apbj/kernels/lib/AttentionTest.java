@@ -85,6 +85,37 @@ class AttentionTest {
         runAndCompare(backend, tensorCores, device(backend), r, 5, 600, 0, 0, false, 2, 1, 128);
     }
 
+    /**
+     * The split-attention scratch a call needs is what {@link KernelOps#attentionScratchBytes}
+     * says, and once reserved the call allocates nothing more (so it never waits to regrow it).
+     */
+    @org.junit.jupiter.api.Test
+    void splitScratchIsPlannedAndReserved() {
+        Device d = device(Backend.JAVA);
+        int nq = 3, nH = 2, hd = 64, keys = 523;
+        long want = KernelOps.attentionScratchBytes(nq, nH, hd, keys);
+        {
+            KernelOps.KeySplit split = KernelOps.KeySplit.of(nq, nH, keys);
+            assertTrue(split.splits() > 1, "this call must take the split path");
+            assertTrue(want == 4L * split.splits() * nq * nH * (hd + 1), "scratch bytes " + want + " for " + split);
+        }
+        try (KernelOps ops = new KernelOps(d, REDUCTION_THREADS, false)) {
+            long before = d.memory().allocatedBytes();
+            ops.reserveAttentionScratch(nq, nH, hd, keys);
+            long reserved = d.memory().allocatedBytes() - before;
+            assertTrue(reserved == want, "reserved " + reserved + " bytes, planned " + want);
+            Random r = random("splitScratchIsPlannedAndReserved");
+            F32Array q = f32(d, gaussians(r, nq * nH * hd, 1.0));
+            BF16Array k = bf16(d, bf16Gaussians(r, keys * hd, 1.0)), v = bf16(d, bf16Gaussians(r, keys * hd, 1.0));
+            F32Array out = d.allocF32((long) nq * nH * hd), lse = d.allocF32((long) nq * nH);
+            long withInputs = d.memory().allocatedBytes();
+            ops.attention(q, nq, k, v, keys - nq, 0, nq, true, nH, 1, hd, out, lse);
+            d.synchronize();
+            assertTrue(d.memory().allocatedBytes() == withInputs, "the call allocated "
+                    + (d.memory().allocatedBytes() - withInputs) + " bytes past the reserved scratch");
+        }
+    }
+
     private static void check(Backend backend, boolean tensorCores, Random r, int p, int a, int b, boolean causal, int nH, int nKv, int hd) {
         Device d = device(backend);
         int nq = causal ? a + b : a + b + 11;
