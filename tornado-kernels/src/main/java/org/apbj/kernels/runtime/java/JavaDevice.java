@@ -27,6 +27,7 @@ import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.LaunchArguments;
+import org.apbj.kernels.runtime.Marker;
 import org.apbj.kernels.runtime.MemoryTracker;
 import org.apbj.kernels.runtime.java.KernelFeatures.Feature;
 
@@ -300,6 +301,13 @@ public final class JavaDevice implements Device {
     /** Launches run to completion inside {@link #launch}; nothing is pending here. */
     @Override
     public void synchronize() { ensureOpen(); }
+
+    /** A host timestamp: launches and copies have finished when they return. */
+    @Override
+    public Marker mark() {
+        ensureOpen();
+        return Marker.hostTime(System.nanoTime());
+    }
 
     @Override
     public MemoryStats memory() {
