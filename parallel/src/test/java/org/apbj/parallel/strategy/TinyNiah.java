@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.opencl.OpenCL;
-import org.apbj.model.Transformer;
+import org.apbj.model.DeviceModel;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
 import org.apbj.weights.SafetensorsFile;
@@ -40,7 +40,7 @@ public final class TinyNiah {
     }
 
     /**
-     * A Transformer on its own device, one per in-process rank: OpenCL (PoCL in CI) when an
+     * A DeviceModel on its own device, one per in-process rank: OpenCL (PoCL in CI) when an
      * OpenCL loader is installed, since the Java device runs the library kernels far slower;
      * else a single-threaded Java device.
      */
@@ -57,11 +57,11 @@ public final class TinyNiah {
         return OpenCL.libraryPresent() ? "opencl" : "java:1";
     }
 
-    /** A Transformer on the given device (the caller's rank owns it; RankRun closes it). */
-    static Transformer load(Device device) {
+    /** A DeviceModel on the given device (the caller's rank owns it; RankRun closes it). */
+    static DeviceModel load(Device device) {
         try (ModelWeights w = ModelWeights.open(dir());
              RetainingHeads heads = RetainingHeads.load(dir().resolve("retaining_heads.safetensors"), w.config())) {
-            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(64));
+            return DeviceModel.load(device, w, heads, 64, 64);
         }
     }
 }
