@@ -101,7 +101,12 @@ public record MemoryPlan(String what, List<Item> items, long freeBytes) {
     @Override
     public String toString() { return what + ": " + describeItems() + " of " + gib(usableBytes()) + " usable"; }
 
-    static String gib(long bytes) { return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30)); }
+    /** Bytes for people: "14.96 GiB", "7.5 MiB", "12.0 KiB". */
+    static String gib(long bytes) {
+        if (bytes >= 1L << 30) return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+        if (bytes >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+        return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
 
     /** A plan that does not fit: refused before anything was allocated. */
     public static final class DoesNotFit extends IllegalStateException {

@@ -13,12 +13,12 @@ import org.apbj.weights.Tensor;
 
 /** The repository's tiny-niah model and its golden prompt (983 context + 41 query tokens). */
 public final class TinyNiah {
-    static final int QPOS = 2;
+    public static final int QPOS = 2;
     static final int GOLDEN_CONTEXT = 983;
 
     private TinyNiah() {}
 
-    static Path dir() {
+    public static Path dir() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
             Path c = d.resolve("models").resolve("tiny-niah");
             if (Files.isDirectory(c)) return c;
@@ -34,7 +34,7 @@ public final class TinyNiah {
     }
 
     /** The golden query, after the first {@code contextTokens} tokens of its context. */
-    static int[][] request(int contextTokens) {
+    public static int[][] request(int contextTokens) {
         int[] ids = goldenIds();
         return new int[][] {Arrays.copyOf(ids, contextTokens), Arrays.copyOfRange(ids, GOLDEN_CONTEXT, ids.length)};
     }
