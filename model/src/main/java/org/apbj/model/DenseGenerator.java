@@ -12,6 +12,7 @@ import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
+import org.apbj.weights.ProgressListener;
 import org.apbj.weights.RetainingHeads;
 
 /**
@@ -112,13 +113,22 @@ public final class DenseGenerator implements AutoCloseable {
      *                               numbers and the largest context that would fit
      */
     public static DenseGenerator load(Device device, ModelWeights weights, RetainingHeads heads, Options options) {
+        return load(device, weights, heads, options, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #load(Device, ModelWeights, RetainingHeads, Options)}; {@code progress} sees the
+     * bytes copied to the device after each tensor, with the part being loaded ("embeddings", "layer 3").
+     */
+    public static DenseGenerator load(Device device, ModelWeights weights, RetainingHeads heads, Options options,
+                                      ProgressListener progress) {
         ModelConfig cfg = weights.config();
         DeviceModel.requireSupported(cfg);
         int retaining = heads == null ? 0 : heads.hiddenSize();
         long free = device.memory().freeBytes();
         MemoryPlan plan = plan(cfg, retaining, options, free);
         plan.requireFits(device.name(), advice(cfg, retaining, options, free));
-        DeviceModel model = DeviceModel.load(device, weights, heads, options.rows(), options.contextTokens());
+        DeviceModel model = DeviceModel.load(device, weights, heads, options.rows(), options.contextTokens(), progress);
         return new DenseGenerator(model, true, options, plan);
     }
 

@@ -12,6 +12,7 @@ import org.apbj.kernels.runtime.Device;
 import org.apbj.model.DeviceWeights.LayerOnDevice;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
+import org.apbj.weights.ProgressListener;
 import org.apbj.weights.RetainingHeads;
 
 /**
@@ -61,12 +62,21 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
      * @throws MemoryPlan.DoesNotFit before allocating anything when it does not fit
      */
     public static DeviceModel load(Device device, ModelWeights modelWeights, RetainingHeads heads, int rows, int keys) {
+        return load(device, modelWeights, heads, rows, keys, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #load(Device, ModelWeights, RetainingHeads, int, int)}; {@code progress} sees the
+     * bytes copied to the device after each tensor, with the part being loaded ("embeddings", "layer 3").
+     */
+    public static DeviceModel load(Device device, ModelWeights modelWeights, RetainingHeads heads, int rows, int keys,
+                                   ProgressListener progress) {
         ModelConfig cfg = modelWeights.config();
         requireSupported(cfg);
         int retaining = heads == null ? 0 : heads.hiddenSize();
         MemoryPlan plan = plan(cfg, retaining, rows, keys, device.memory().freeBytes());
         plan.requireFits(device.name(), "use a device with more free memory, or fewer rows per call (" + rows + " asked)");
-        DeviceModel m = new DeviceModel(device, cfg, DeviceWeights.upload(device, modelWeights, heads), rows, keys);
+        DeviceModel m = new DeviceModel(device, cfg, DeviceWeights.upload(device, modelWeights, heads, progress), rows, keys);
         LOADS.incrementAndGet();
         return m;
     }

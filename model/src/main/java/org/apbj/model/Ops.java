@@ -77,6 +77,9 @@ final class Ops implements AutoCloseable {
 
     // KernelOps' rule for splitting attention over key ranges (flash-decoding), copied from its
     // package-private constants: it keeps the partial results in scratch it allocates itself.
+    // KernelOps counts (query tile, head) groups in Attention.BQ rows whichever kernel runs; the
+    // tensor-core kernel's FlashAttention.BQ only sizes its grid (both are 64), so the split and
+    // its scratch are the same with or without tensor cores.
     private static final int SPLIT_TARGET_GROUPS = 264;
     private static final int SPLIT_MIN_KEYS = 4 * Attention.BKV;
     private static final int SPLIT_MAX = 64;

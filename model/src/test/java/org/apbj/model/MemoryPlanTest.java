@@ -96,6 +96,30 @@ class MemoryPlanTest {
     }
 
     @Test
+    void loadingReportsTheDeviceBytesLayerByLayer(@TempDir Path tmp) {
+        ModelConfig cfg = RandomModels.tinyConfig(ModelConfig.Family.QWEN2, false, false);
+        Path dir = RandomModels.write(tmp.resolve("m"), cfg, 11);
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        long[] last = new long[2];
+        try (Device d = Devices.open("java"); ModelWeights w = ModelWeights.open(dir);
+             RetainingHeads heads = RetainingHeads.load(dir.resolve("retaining_heads.safetensors"), cfg);
+             DenseGenerator g = DenseGenerator.load(d, w, heads, new DenseGenerator.Options(100, 24, false), (done, total, part) -> {
+                 assertTrue(done > last[0] && done <= total, done + " of " + total);
+                 last[0] = done;
+                 last[1] = total;
+                 if (!parts.contains(part)) parts.add(part);
+             })) {
+            assertEquals(last[1], last[0], "ends at the total");
+            assertEquals(DeviceWeights.deviceBytes(w, heads), last[1]);
+            // the plan's weights are the bf16 tensors loaded plus the RoPE table (fp32, head_dim / 2)
+            assertEquals(g.memoryPlan().bytes("weights"), last[1] + cfg.headDim() / 2 * 4L, g.memoryPlan().toString());
+        }
+        java.util.List<String> expected = new java.util.ArrayList<>(java.util.List.of("embeddings"));
+        for (int l = 0; l < cfg.numLayers(); l++) expected.add("layer " + l);
+        assertEquals(expected, parts);
+    }
+
+    @Test
     void aGeneratorFailsBeforeAllocatingWhenTheContextDoesNotFit(@TempDir Path tmp) {
         ModelConfig cfg = RandomModels.tinyConfig(ModelConfig.Family.LLAMA, false, false);
         Path dir = RandomModels.write(tmp.resolve("m"), cfg, 7);

@@ -38,8 +38,11 @@ class BenchEndToEndTest {
             assertTrue(sum >= median * 0.5, "breakdown " + sum + " ms covers too little of " + median + " ms: " + c);
             assertEquals(c.get("method").asText().equals("dense") ? 1 : 2, c.get("ranks").asInt());
         }
+        // four panels, two per row: time, tokens/s, the slowest rank's breakdown, every rank's time
         var png = ImageIO.read(dir.resolve("bench.png").toFile());
-        assertEquals(2 * org.apbj.examples.report.Charts.PANEL_HEIGHT, png.getHeight());
+        assertEquals(2 * org.apbj.examples.report.ChartFile.PANEL_WIDTH, png.getWidth());
+        assertEquals(2 * org.apbj.examples.report.ChartFile.PANEL_HEIGHT, png.getHeight());
+        assertTrue(r.out().contains("chart: " + dir.resolve("bench.png")), r.toString());
     }
 
     /**

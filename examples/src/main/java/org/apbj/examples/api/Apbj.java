@@ -8,6 +8,7 @@ import java.util.List;
 import org.apbj.tokenizer.ApbPrompt;
 import org.apbj.tokenizer.ChatFormat;
 import org.apbj.tokenizer.Tokenizer;
+import org.apbj.weights.ProgressListener;
 
 /**
  * The Java API for experiments: one model, one method, many requests.
@@ -39,13 +40,15 @@ public final class Apbj implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final ChatFormat format;
     private final Path heads;
+    private final ProgressListener loadProgress;
 
-    private Apbj(Path modelDir, Options options, Tokenizer tokenizer, ChatFormat format, Path heads) {
+    private Apbj(Path modelDir, Options options, Tokenizer tokenizer, ChatFormat format, Path heads, ProgressListener loadProgress) {
         this.modelDir = modelDir;
         this.options = options;
         this.tokenizer = tokenizer;
         this.format = format;
         this.heads = heads;
+        this.loadProgress = loadProgress;
     }
 
     /**
@@ -68,8 +71,20 @@ public final class Apbj implements AutoCloseable {
         if (options.method() == Method.DENSE && options.ranks() != 1) {
             throw new IllegalArgumentException("dense attention runs on one rank; use ranks(1) (got " + options.ranks() + ")");
         }
-        return new Apbj(modelDir, options, tokenizer, format, Files.isRegularFile(heads) ? heads : null);
+        return new Apbj(modelDir, options, tokenizer, format, Files.isRegularFile(heads) ? heads : null, ProgressListener.NONE);
     }
+
+    /**
+     * This engine with {@code progress} told how rank 0 copies its weights to its device, at the
+     * start of every call: one rank job, one model load for all its requests (bytes so far,
+     * total, the part: "embeddings", "layer 3"). In-process
+     * ranks only: an mpjrun job loads in its own processes and reports nothing here.
+     */
+    public Apbj withLoadProgress(ProgressListener progress) {
+        return new Apbj(modelDir, options, tokenizer, format, heads, java.util.Objects.requireNonNull(progress, "progress"));
+    }
+
+    ProgressListener loadProgress() { return loadProgress; }
 
     /** The context and query as text, no answer prefix. */
     public Result generate(String context, String query, int maxNewTokens) {

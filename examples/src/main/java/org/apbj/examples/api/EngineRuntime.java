@@ -9,12 +9,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apbj.parallel.comm.InProcessRanks;
 import org.apbj.parallel.launch.MpjLauncher;
 import org.apbj.parallel.rank.RankArgs;
 import org.apbj.parallel.rank.RankJob;
 import org.apbj.parallel.rank.RunReport;
 import org.apbj.tokenizer.ApbPrompt;
+import org.apbj.weights.ProgressListener;
 
 /**
  * Runs requests through the parallel module: all requests of one call are one job of the
@@ -51,9 +53,11 @@ final class EngineRuntime {
             case IN_PROCESS -> {
                 RankArgs args = new RankArgs(engine.modelDir(), engine.heads(), o.method(), tokens, null,
                         o.anchorLength(), o.passingLength(), 0, 1, o.device(), null, o.timeout(), null, false);
-                // rank 0's reports
+                ProgressListener load = engine.loadProgress();
+                // rank 0's reports; rank 0 tells how its weights load
                 yield InProcessRanks.run(o.ranks(), o.timeout(), jobTimeout.plusSeconds(5),
-                        comm -> RankJob.runAll(comm, args)).getFirst();
+                        comm -> RankJob.runAll(comm, args, UnaryOperator.identity(),
+                                comm.rank() == 0 ? load : ProgressListener.NONE)).getFirst();
             }
             case MPJRUN -> viaMpjrun(engine, tokens, jobTimeout);
         };

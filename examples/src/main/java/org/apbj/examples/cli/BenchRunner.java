@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,9 +17,11 @@ import org.apbj.parallel.strategy.Method;
 import org.apbj.examples.api.Options;
 import org.apbj.examples.api.Result;
 import org.apbj.examples.api.TokenRequest;
-import org.apbj.examples.report.Charts;
+import org.apbj.examples.report.ByteProgress;
+import org.apbj.examples.report.ChartFile;
+import org.apbj.examples.report.ChartOutput;
 import org.apbj.examples.report.Json;
-import org.apbj.examples.report.ProgressBar;
+import org.apbj.examples.report.Progress;
 import org.apbj.tokenizer.ApbPrompt;
 import org.apbj.tokenizer.Tokenizer;
 import org.apbj.weights.SyntheticModelWriter;
@@ -70,8 +71,9 @@ final class BenchRunner {
             SyntheticModelWriter.Shape shape = SyntheticModelWriter.Shape.fromId(cmd.source.synth);
             temp = Files.createTempDirectory("apbj-bench-" + shape.id() + "-");
             out.println("writing a synthetic " + shape.id() + " model" + (cmd.layers != null ? " (" + cmd.layers + " layers)" : "") + " to " + temp);
-            SyntheticModelWriter.write(shape, temp, cmd.seed, cmd.layers, null, SyntheticModelWriter.consoleProgress());
-            System.err.println();
+            try (ByteProgress progress = new ByteProgress(cmd.spec.commandLine().getErr(), "synthetic model")) {
+                SyntheticModelWriter.write(shape, temp, cmd.seed, cmd.layers, null, progress);
+            }
             model = temp;
         } else if (cmd.layers != null) {
             throw new IllegalArgumentException("--layers applies to --synth models only");
@@ -90,14 +92,14 @@ final class BenchRunner {
         List<Cell> cells = new ArrayList<>();
         List<ColdStartRow> colds = new ArrayList<>();
         int runs = cmd.warmup + cmd.repeat;
-        ProgressBar bar = new ProgressBar(cmd.spec.commandLine().getErr(), methods.size(), true);
-        try {
+        try (Progress progress = Progress.start(cmd.spec.commandLine().getErr(), "bench", methods.size())) {
             for (Method m : methods) {
                 Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device).chatFormat("plain")
                         .launch(launch);
                 if (cmd.heads != null) o = o.heads(cmd.heads);
-                try (Apbj engine = Apbj.open(model, o)) {
-                    bar.show(m.id() + ": one job, " + lengths.size() * runs + " runs");
+                try (Apbj opened = Apbj.open(model, o)) {
+                    // rank 0's weights loading shows beside the bar (in-process ranks)
+                    Apbj engine = opened.withLoadProgress(progress.loading(m.id() + ": one job, " + lengths.size() * runs + " runs"));
                     List<TokenRequest> reqs = new ArrayList<>();
                     for (int length : lengths) {
                         ApbPrompt prompt = randomPrompt(tokenizer, length, cmd.seed);
@@ -111,11 +113,9 @@ final class BenchRunner {
                     for (int li = 0; li < lengths.size(); li++) {
                         cells.add(cell(m, o.ranks(), lengths.get(li), results.subList(li * runs, (li + 1) * runs), peer));
                     }
-                    bar.step(m.id());
+                    progress.step(m.id() + " done");
                 }
             }
-        } finally {
-            bar.finish();
         }
         printColdStarts(out, colds);
         print(out, cells);
@@ -123,8 +123,9 @@ final class BenchRunner {
         Json.write(cmd.out, new Report(model.toString(), cmd.source.synth, QUERY_TOKENS, cmd.decode, cmd.warmup, cmd.repeat,
                 colds, cells, peer));
         Path chart = cmd.chart != null ? cmd.chart : Json.sibling(cmd.out, ".png");
-        Charts.write(panels(methods, lengths, cells), chart);
-        out.println("results: " + cmd.out + "  chart: " + chart);
+        boolean charted = ChartOutput.write(cmd.spec.commandLine().getErr(), "bench", chart, cmd.out,
+                png -> ChartFile.writePng(BenchCharts.panels(methods, lengths, cells), png));
+        out.println("results: " + cmd.out + (charted ? "  chart: " + chart : ""));
         return 0;
     }
 
@@ -216,23 +217,6 @@ final class BenchRunner {
                     c.decodeMsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", c.decodeMsPerToken()), b,
                     c.warmupPrefillMs().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
         }
-    }
-
-    static List<Charts.Panel> panels(List<Method> methods, List<Integer> lengths, List<Cell> cells) {
-        List<String> xs = lengths.stream().map(Lengths::format).toList();
-        List<String> names = methods.stream().map(Method::id).toList();
-        double[][] y = new double[names.size()][xs.size()];
-        for (double[] row : y) Arrays.fill(row, Double.NaN);
-        List<String> bars = new ArrayList<>();
-        double[][] stacked = new double[cells.size()][CATEGORIES.size()];
-        for (int i = 0; i < cells.size(); i++) {
-            Cell c = cells.get(i);
-            y[names.indexOf(c.method())][lengths.indexOf(c.length())] = c.medianPrefillMs() / 1000;
-            bars.add(c.method() + " " + Lengths.format(c.length()));
-            for (int k = 0; k < CATEGORIES.size(); k++) stacked[i][k] = c.breakdownMs().get(CATEGORIES.get(k)) / 1000;
-        }
-        return List.of(new Charts.Line("Prefill time vs context length", "prefill (s)", xs, names, y),
-                new Charts.Stacked("Prefill breakdown (slowest rank)", "time (s)", bars, CATEGORIES, stacked));
     }
 
     private static void deleteTree(Path dir) throws IOException {

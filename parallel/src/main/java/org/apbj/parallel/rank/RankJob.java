@@ -28,6 +28,7 @@ import org.apbj.parallel.strategy.Strategy;
 import org.apbj.parallel.strategy.StrategyOptions;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
+import org.apbj.weights.ProgressListener;
 import org.apbj.weights.RetainingHeads;
 
 /**
@@ -51,12 +52,12 @@ public final class RankJob {
         if (args.requests().size() != 1) {
             throw new IllegalArgumentException(args.requests().size() + " requests given: use RankJob.runAll for several");
         }
-        return runAll(comm, args, UnaryOperator.identity(), null).getFirst();
+        return runAll(comm, args, UnaryOperator.identity(), null, ProgressListener.NONE).getFirst();
     }
 
     /** Runs every request of {@code args} on one model load; one report per request (complete on rank 0). */
     public static List<RunReport> runAll(Communicator comm, RankArgs args) {
-        return runAll(comm, args, UnaryOperator.identity(), null);
+        return runAll(comm, args, UnaryOperator.identity(), null, ProgressListener.NONE);
     }
 
     /**
@@ -68,13 +69,37 @@ public final class RankJob {
      */
     public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate,
                                          Double jvmStartSeconds) {
+        return runAll(comm, args, decorate, jvmStartSeconds, ProgressListener.NONE);
+    }
+
+    /** As {@link #runAll(Communicator, RankArgs, UnaryOperator, Double)}, for ranks not started for this job. */
+    public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate) {
+        return runAll(comm, args, decorate, null, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #runAll(Communicator, RankArgs, UnaryOperator)}; {@code loadProgress} sees this rank's
+     * weights being copied to its device (bytes, and the part: "embeddings", "layer 3").
+     */
+    public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate,
+                                         ProgressListener loadProgress) {
+        return runAll(comm, args, decorate, null, loadProgress);
+    }
+
+    /**
+     * The whole job: {@code decorate} and {@code jvmStartSeconds} as in
+     * {@link #runAll(Communicator, RankArgs, UnaryOperator, Double)}, {@code loadProgress} as in
+     * {@link #runAll(Communicator, RankArgs, UnaryOperator, ProgressListener)}.
+     */
+    public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate,
+                                         Double jvmStartSeconds, ProgressListener loadProgress) {
         configuration(args).verify(comm);
         List<RunReport> reports = new ArrayList<>();
         long open0 = System.nanoTime();
         try (Device device = DeviceChoice.open(args.device(), comm.rank(), args.gpuMap())) {
             double openSeconds = (System.nanoTime() - open0) / 1e9;
             long load0 = System.nanoTime();
-            Loaded loaded = load(device, comm, args);
+            Loaded loaded = load(device, comm, args, loadProgress);
             device.synchronize();
             double loadSeconds = (System.nanoTime() - load0) / 1e9;
             try (DeviceModel model = loaded.model()) {
@@ -141,7 +166,7 @@ public final class RankJob {
      * Plans the job (model + scratch for the largest rows and keys of its requests + the largest
      * request's strategy buffers), refuses it with the numbers if it does not fit, then loads the model.
      */
-    private static Loaded load(Device device, Communicator comm, RankArgs args) {
+    private static Loaded load(Device device, Communicator comm, RankArgs args, ProgressListener progress) {
         try (ModelWeights w = ModelWeights.open(args.model());
              RetainingHeads heads = args.heads() == null ? null : RetainingHeads.load(args.heads(), w.config())) {
             if (args.method() == Method.APB && heads == null) {
@@ -167,7 +192,7 @@ public final class RankJob {
                         + " the largest context that fits is " + fits + " tokens" : "not even a short context fits beside the model")
                         + "; use more ranks (each holds a block of context/ranks tokens), a shorter context, or a device with more memory");
             }
-            return new Loaded(DeviceModel.load(device, w, heads, job.rows(), job.keys()), plan.totalBytes());
+            return new Loaded(DeviceModel.load(device, w, heads, job.rows(), job.keys(), progress), plan.totalBytes());
         }
     }
 

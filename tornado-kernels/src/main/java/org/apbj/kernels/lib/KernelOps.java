@@ -7,6 +7,7 @@ import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Grid;
+import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.cuda.CudaDevice;
 
 /**
@@ -174,7 +175,11 @@ public final class KernelOps implements AutoCloseable {
 
     // --- attention --------------------------------------------------------------------------------
 
-    /** Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. */
+    /**
+     * Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. With
+     * {@link #tensorCores()} it runs on tensor cores ({@link FlashAttention}: Q and P rounded to
+     * bf16), else on fp32 units.
+     */
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
                           int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse) {
         if (!Attention.supportsHeadDim(headDim)) {
@@ -196,10 +201,13 @@ public final class KernelOps implements AutoCloseable {
         need(lse, "lse", (long) nq * nHeads);
         if (nq == 0) return;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        int tiles = (nq + Attention.BQ - 1) / Attention.BQ;
+        Kernel kernel = tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
+        int threads = tensorCores ? FlashAttention.THREADS : Attention.THREADS;
+        int rowsPerGroup = tensorCores ? FlashAttention.BQ : Attention.BQ;
+        int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
         int splits = attentionSplits(nq, nHeads, keys);
         if (splits == 1) {
-            device.launch(KernelLibrary.ATTENTION, Grid.of(tiles * Attention.THREADS, nHeads, 1, Attention.THREADS, 1, 1),
+            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1),
                     out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1));
             return;
         }
@@ -207,7 +215,7 @@ public final class KernelOps implements AutoCloseable {
         splits = (int) ((keys + keysPerSplit - 1) / keysPerSplit);
         F32Array partOut = scratchOut((long) splits * nq * nHeads * headDim);
         F32Array partLse = scratchLse((long) splits * nq * nHeads);
-        device.launch(KernelLibrary.ATTENTION, Grid.of(tiles * Attention.THREADS, nHeads, splits, Attention.THREADS, 1, 1),
+        device.launch(kernel, Grid.of(tiles * threads, nHeads, splits, threads, 1, 1),
                 partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, keysPerSplit);
         device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
                 splits, nq, nHeads, headDim);
