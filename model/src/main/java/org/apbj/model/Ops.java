@@ -3,6 +3,7 @@ package org.apbj.model;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.lib.Attention;
 import org.apbj.kernels.lib.KernelOps;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
@@ -13,7 +14,7 @@ import org.apbj.weights.ModelConfig;
  * booked in the {@link KernelTimer} with its kind and FLOPs. Shapes come from the config, so
  * callers pass only buffers, row offsets and row counts.
  */
-final class Ops {
+final class Ops implements AutoCloseable {
     /**
      * Work-items per group of the row reductions: the Java device runs a group's work-items as
      * cooperating threads, so it gets one warp's worth; GPUs get the library's default.
@@ -74,6 +75,34 @@ final class Ops {
         return anchor + local;
     }
 
+    // KernelOps' rule for splitting attention over key ranges (flash-decoding), copied from its
+    // package-private constants: it keeps the partial results in scratch it allocates itself.
+    // KernelOps counts (query tile, head) groups in Attention.BQ rows whichever kernel runs; the
+    // tensor-core kernel's FlashAttention.BQ only sizes its grid (both are 64), so the split and
+    // its scratch are the same with or without tensor cores.
+    private static final int SPLIT_TARGET_GROUPS = 264;
+    private static final int SPLIT_MIN_KEYS = 4 * Attention.BKV;
+    private static final int SPLIT_MAX = 64;
+
+    /**
+     * The most device memory KernelOps' split-attention scratch reaches for queries of up to
+     * {@code rows} rows over up to {@code keys} keys: it keeps the largest partial (out, lse) it
+     * was asked for, splits x rows x (qDim + nHeads) floats, where splits grows with the keys and
+     * is 1 (no scratch) once the (query tile, head) groups fill the GPU.
+     */
+    static long attentionScratchBytes(ModelConfig cfg, int rows, long keys) {
+        long worst = 0;   // max over nq of splits(nq, keys) * nq
+        int limit = Math.min(rows, Attention.BQ * (SPLIT_TARGET_GROUPS / Math.max(1, cfg.numHeads()) + 1));
+        for (int nq = 1; nq <= limit; nq++) {
+            long groups = (long) ((nq + Attention.BQ - 1) / Attention.BQ) * cfg.numHeads();
+            if (groups >= SPLIT_TARGET_GROUPS) break;
+            long byGroups = (SPLIT_TARGET_GROUPS + groups - 1) / groups;
+            long splits = Math.max(1, Math.min(Math.min(byGroups, keys / SPLIT_MIN_KEYS), SPLIT_MAX));
+            if (splits > 1) worst = Math.max(worst, splits * nq);
+        }
+        return worst * (cfg.qDim() + cfg.numHeads()) * 4L;
+    }
+
     void merge(F32Array outA, F32Array lseA, F32Array outB, F32Array lseB, int nq) {
         timer.run(KernelKind.ATTENTION, 0, () -> k.mergeAttention(outA, lseA, outB, lseB, nq, cfg.numHeads(), cfg.headDim()));
     }
@@ -103,4 +132,8 @@ final class Ops {
     void argmax(F32Array logits, I32Array result) {
         timer.run(KernelKind.OTHER, 0, () -> k.argmax(logits, cfg.vocabSize(), result));
     }
+
+    /** Frees KernelOps' split-attention scratch (waits for the device if there is any). */
+    @Override
+    public void close() { k.close(); }
 }

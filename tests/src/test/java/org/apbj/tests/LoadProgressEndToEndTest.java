@@ -7,10 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apbj.examples.api.Apbj;
 import org.apbj.examples.api.Options;
+import org.apbj.examples.api.Request;
 import org.apbj.examples.cli.RepoRoot;
 import org.junit.jupiter.api.Test;
 
-/** The Java API tells how rank 0's weights load, per request, for in-process ranks. */
+/** The Java API tells how rank 0's weights load, once per call (one job), for in-process ranks. */
 class LoadProgressEndToEndTest {
 
     @Test
@@ -25,7 +26,9 @@ class LoadProgressEndToEndTest {
                     if (!parts.contains(part)) parts.add(part);
                 }
             });
-            watched.generate("The pass key is 123.", "\nWhat is the pass key?", 1);
+            // two requests, one job: the weights load once, so the bytes only grow
+            watched.generateAll(List.of(new Request("The pass key is 123.", "\nWhat is the pass key?", "", 1),
+                    new Request("The pass key is 456.", "\nWhat is the pass key?", "", 1)));
         }
         assertTrue(reports.size() > 2, "one report per tensor");
         long total = reports.getFirst()[1];

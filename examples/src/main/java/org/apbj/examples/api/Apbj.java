@@ -21,8 +21,16 @@ import org.apbj.weights.ProgressListener;
  * }</pre>
  *
  * Ranks run as threads of this JVM ({@link Options#inProcess()}, the default) or as processes
- * started through mpjrun ({@link Options#mpjrun()}). Requests given together to
- * {@link #generateAll} share one start of the ranks (weights loaded once per rank).
+ * started through mpjrun ({@link Options#mpjrun()}).
+ *
+ * <p>Every call of {@link #generateAll}, {@link #generateTokens} or {@link #generate} is one rank
+ * job: the ranks start, open their devices, load the weights and compile the kernels once, then
+ * run the call's requests in order, each on a fresh strategy, and stop. Requests given together
+ * therefore pay that cold start once; a single {@link #generate} pays it every time, and the
+ * engine keeps nothing loaded between calls. Each {@link Result} carries the job's
+ * {@link ColdStart} and its position in the job ({@link Result#jobIndex()}: 0 ran cold, its
+ * prefill includes the first kernel compiles, {@link Timing#kernelPreparationMs()}). A job that
+ * would not fit in device memory is refused before anything is loaded, with the numbers.
  */
 public final class Apbj implements AutoCloseable {
     public static final String HEADS_FILE = "retaining_heads.safetensors";
@@ -45,7 +53,8 @@ public final class Apbj implements AutoCloseable {
 
     /**
      * Opens a Hugging Face model directory (config.json, safetensors, tokenizer.json) for
-     * {@code options}. Checks the inputs now; the ranks start on the first request.
+     * {@code options}. Checks the inputs now; nothing is loaded until a call runs requests (one
+     * job per call).
      */
     public static Apbj open(Path modelDir, Options options) {
         if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
@@ -67,7 +76,8 @@ public final class Apbj implements AutoCloseable {
 
     /**
      * This engine with {@code progress} told how rank 0 copies its weights to its device, at the
-     * start of every request (bytes so far, total, the part: "embeddings", "layer 3"). In-process
+     * start of every call: one rank job, one model load for all its requests (bytes so far,
+     * total, the part: "embeddings", "layer 3"). In-process
      * ranks only: an mpjrun job loads in its own processes and reports nothing here.
      */
     public Apbj withLoadProgress(ProgressListener progress) {
@@ -85,9 +95,10 @@ public final class Apbj implements AutoCloseable {
         return generate(new Request(context, question, answerPrefix, maxNewTokens));
     }
 
+    /** One request: a job of its own (cold start included; use {@link #generateAll} for several). */
     public Result generate(Request request) { return generateAll(List.of(request)).getFirst(); }
 
-    /** Several requests on one start of the ranks, in order. */
+    /** Several requests in one job (one model load, kernels compiled once), in order. */
     public List<Result> generateAll(List<Request> requests) {
         List<TokenRequest> tokenized = new ArrayList<>(requests.size());
         for (Request r : requests) {
@@ -97,7 +108,7 @@ public final class Apbj implements AutoCloseable {
     }
 
     /**
-     * Requests already tokenized, on one start of the ranks, in order. Results carry the
+     * Requests already tokenized, in one job (one model load), in order. Results carry the
      * generated ids only ({@link Result#text()} is null): decode them with {@link #decode} when
      * the model's tokenizer covers its vocabulary (a synthetic model's small tokenizer does not).
      */

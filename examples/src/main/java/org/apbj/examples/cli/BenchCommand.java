@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Prefill time and its breakdown per method and length (JSON + PNG).",
                 "Reports prefill time, tokens/s and the breakdown (QKV+scoring, communication, attention,",
-                "FFN, staging) per method and context length. Warm-up runs are excluded and reported.",
+                "FFN, staging) per method and context length. Each method runs as one job (model loaded and kernels",
+                "compiled once); its cold start is reported apart. Warm-up runs are excluded and reported.",
                 "Writes JSON (--out) and a PNG chart (--chart): time vs length, and a stacked breakdown."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -64,6 +65,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--chart", paramLabel = "FILE", description = "PNG chart (default: the --out path with .png)")
     Path chart;
+
+    @Option(names = "--decode", paramLabel = "N", defaultValue = "0",
+            description = "also generate N tokens after the first and report decode ms/token (default: ${DEFAULT-VALUE})")
+    int decode;
+
+    @Option(names = "--peer", paramLabel = "FILE",
+            description = "a peer's figures (JSON of scripts/peer/hf_prefill_decode.py): print and record our time over theirs")
+    Path peer;
 
     @Override
     public Integer call() throws Exception {

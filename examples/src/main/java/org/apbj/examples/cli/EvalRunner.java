@@ -101,17 +101,22 @@ final class EvalRunner {
                         .launch(launch);
                 if (cmd.heads != null) o = o.heads(cmd.heads);
                 try (Apbj opened = Apbj.open(model, o)) {
+                    // one rank job per method: the model is loaded and the kernels compiled once for all samples;
+                    // rank 0's weights loading shows beside the bar (in-process ranks)
+                    Apbj engine = opened.withLoadProgress(progress.loading(
+                            m.id() + ": one job for " + work.stream().mapToInt(w -> w.samples().size()).sum() + " samples"));
+                    List<Request> reqs = new ArrayList<>();
                     for (Work wk : work) {
-                        Apbj engine = opened.withLoadProgress(progress.loading(m.id() + " " + wk.task() + " " + wk.length()));
-                        List<Request> reqs = new ArrayList<>();
                         for (Sample s : wk.samples()) {
                             int maxNew = cmd.maxNewTokens != null ? cmd.maxNewTokens : s.maxNewTokens();
                             reqs.add(new Request(s.context(), s.question(), s.answerPrefix(), maxNew));
                         }
-                        List<Result> results = engine.generateAll(reqs);
-                        for (int i = 0; i < results.size(); i++) {
-                            Sample s = wk.samples().get(i);
-                            String pred = results.get(i).text();
+                    }
+                    List<Result> results = engine.generateAll(reqs);
+                    int next = 0;
+                    for (Work wk : work) {
+                        for (Sample s : wk.samples()) {
+                            String pred = results.get(next++).text();
                             double score = Scoring.score(s.metric(), pred, s.outputs());
                             report.add(m.id(), wk.length(), wk.task(), score);
                             logOut.write(Json.line(new LogLine(s.id(), s.task(), wk.length(), m.id(),

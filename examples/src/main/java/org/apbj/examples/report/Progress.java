@@ -109,7 +109,7 @@ public final class Progress implements AutoCloseable {
     /**
      * Shows {@code running} as the message and returns a listener for its weights loading, which
      * adds how far that is ("apb 32k loading 40%", then "apb 32k running"); the engine reports
-     * it per request.
+     * it once per rank job (the model loads once for all the job's requests).
      */
     public ProgressListener loading(String running) {
         message(running);

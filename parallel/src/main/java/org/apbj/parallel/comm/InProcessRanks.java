@@ -26,6 +26,14 @@ public final class InProcessRanks {
      * with the others' attached as suppressed exceptions.
      */
     public static <T> List<T> run(int size, Duration commTimeout, RankBody<T> body) {
+        return run(size, commTimeout, commTimeout.multipliedBy(2).plusSeconds(5), body);
+    }
+
+    /**
+     * As {@link #run(int, Duration, RankBody)}, with its own bound on the whole run (a job of
+     * many requests takes longer than any one collective may wait).
+     */
+    public static <T> List<T> run(int size, Duration commTimeout, Duration jobTimeout, RankBody<T> body) {
         InProcessGroup group = new InProcessGroup(size, commTimeout);
         ExecutorService pool = Executors.newFixedThreadPool(size, r -> {
             Thread t = new Thread(r, "in-process-rank");
@@ -48,7 +56,7 @@ public final class InProcessRanks {
             }
             List<T> results = new ArrayList<>();
             RuntimeException first = null;
-            long deadline = System.nanoTime() + commTimeout.toNanos() * 2 + TimeUnit.SECONDS.toNanos(5);
+            long deadline = System.nanoTime() + jobTimeout.toNanos();
             for (Future<T> f : futures) {
                 try {
                     results.add(f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
@@ -58,7 +66,7 @@ public final class InProcessRanks {
                     if (first == null) first = wrapped; else if (wrapped != first) first.addSuppressed(wrapped);
                 } catch (TimeoutException e) {
                     CommunicationException stuck = new CommunicationException(
-                            "a rank did not finish within twice the communication timeout; aborted");
+                            "a rank did not finish within " + jobTimeout.toSeconds() + " s; aborted");
                     group.fail(stuck.getMessage(), null);
                     if (first == null) first = stuck; else first.addSuppressed(stuck);
                 } catch (InterruptedException e) {

@@ -23,7 +23,8 @@ import org.apbj.parallel.strategy.Method;
  * --heads=FILE           retaining heads (safetensors); default DIR/retaining_heads.safetensors if present
  * --method=M             dense | ring | star | apb                                        required
  * --request=FILE         JSON {"context": [ids], "query": [ids]}, or an array of such objects
- *                        (several requests, one model load)             (or --context= and --query=)
+ *                        (several requests, one model load); optional per request:
+ *                        "qpos": N, "max_tokens": N (else --qpos / --max-tokens) (or --context= and --query=)
  * --context=1,2,3        context token ids
  * --query=4,5            query token ids
  * --anchor=N --passing=N APB's l_a and l_p (default: the rule of ApbLengths)
@@ -78,7 +79,8 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
             requestFile = Path.of(m.get("request"));
             JsonNode root = readJson(requestFile);
             for (JsonNode r : root.isArray() ? root : List.of(root)) {
-                requests.add(new TokenRequest(ids(r, "context", m.get("request")), ids(r, "query", m.get("request"))));
+                requests.add(new TokenRequest(ids(r, "context", m.get("request")), ids(r, "query", m.get("request")),
+                        optionalInt(r, "qpos", m.get("request")), optionalInt(r, "max_tokens", m.get("request"))));
             }
         } else {
             requests.add(new TokenRequest(ids(required(m, "context"), "context"), ids(required(m, "query"), "query")));
@@ -102,14 +104,18 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
         out.add("--method=" + method.id());
         if (requestFile != null) {
             out.add("--request=" + requestFile);
+        } else if (requests.size() > 1) {
+            throw new IllegalStateException(requests.size() + " requests cannot go on a command line: write them to a file"
+                    + " (writeRequests) and pass it as the request file");
         } else {
             out.add("--context=" + join(requests.getFirst().context()));
             out.add("--query=" + join(requests.getFirst().query()));
         }
         if (anchor != null) out.add("--anchor=" + anchor);
         if (passing != null) out.add("--passing=" + passing);
-        out.add("--qpos=" + qpos);
-        out.add("--max-tokens=" + maxTokens);
+        boolean onLine = requestFile == null;
+        out.add("--qpos=" + (onLine ? requests.getFirst().qposOr(qpos) : qpos));
+        out.add("--max-tokens=" + (onLine ? requests.getFirst().maxTokensOr(maxTokens) : maxTokens));
         out.add("--device=" + device);
         if (gpuMap != null) out.add("--gpu-map=" + gpuMap);
         if (commTimeout != null) out.add("--comm-timeout=" + commTimeout.toMillis() / 1000.0);
@@ -164,6 +170,34 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
             return new ObjectMapper().readTree(p.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the request " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Integer optionalInt(JsonNode root, String field, String file) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.canConvertToInt()) throw new IllegalArgumentException("request " + file + ": \"" + field + "\" is not a whole number");
+        return v.asInt();
+    }
+
+    /**
+     * Writes requests as the JSON array {@code --request=FILE} reads (token ids go through a
+     * file: 128K ids do not fit on a command line), with each request's own qpos and max tokens.
+     */
+    public static void writeRequests(Path file, List<TokenRequest> requests) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < requests.size(); i++) {
+            TokenRequest r = requests.get(i);
+            b.append(i == 0 ? "\n" : ",\n").append("{\"context\": ").append(Arrays.toString(r.context()))
+                    .append(", \"query\": ").append(Arrays.toString(r.query()));
+            if (r.qpos() != null) b.append(", \"qpos\": ").append(r.qpos());
+            if (r.maxTokens() != null) b.append(", \"max_tokens\": ").append(r.maxTokens());
+            b.append('}');
+        }
+        try {
+            Files.writeString(file, b.append("\n]\n").toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the requests to " + file + ": " + e.getMessage(), e);
         }
     }
 
