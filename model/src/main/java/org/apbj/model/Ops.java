@@ -3,7 +3,6 @@ package org.apbj.model;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
-import org.apbj.kernels.lib.Attention;
 import org.apbj.kernels.lib.KernelOps;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
@@ -77,30 +76,18 @@ final class Ops implements AutoCloseable {
 
     // KernelOps' rule for splitting attention over key ranges (flash-decoding), copied from its
     // package-private constants: it keeps the partial results in scratch it allocates itself.
-    // KernelOps counts (query tile, head) groups in Attention.BQ rows whichever kernel runs; the
-    // tensor-core kernel's FlashAttention.BQ only sizes its grid (both are 64), so the split and
-    // its scratch are the same with or without tensor cores.
-    private static final int SPLIT_TARGET_GROUPS = 264;
-    private static final int SPLIT_MIN_KEYS = 4 * Attention.BKV;
-    private static final int SPLIT_MAX = 64;
-
     /**
      * The most device memory KernelOps' split-attention scratch reaches for queries of up to
      * {@code rows} rows over up to {@code keys} keys: it keeps the largest partial (out, lse) it
-     * was asked for, splits x rows x (qDim + nHeads) floats, where splits grows with the keys and
-     * is 1 (no scratch) once the (query tile, head) groups fill the GPU.
+     * was asked for ({@link KernelOps#attentionScratchBytes}, the kernels' own rule), which grows
+     * with the keys and is 0 once the (query tile, head) groups fill the GPU.
      */
     static long attentionScratchBytes(ModelConfig cfg, int rows, long keys) {
-        long worst = 0;   // max over nq of splits(nq, keys) * nq
-        int limit = Math.min(rows, Attention.BQ * (SPLIT_TARGET_GROUPS / Math.max(1, cfg.numHeads()) + 1));
-        for (int nq = 1; nq <= limit; nq++) {
-            long groups = (long) ((nq + Attention.BQ - 1) / Attention.BQ) * cfg.numHeads();
-            if (groups >= SPLIT_TARGET_GROUPS) break;
-            long byGroups = (SPLIT_TARGET_GROUPS + groups - 1) / groups;
-            long splits = Math.max(1, Math.min(Math.min(byGroups, keys / SPLIT_MIN_KEYS), SPLIT_MAX));
-            if (splits > 1) worst = Math.max(worst, splits * nq);
+        long worst = 0;
+        for (int nq = 1; nq <= rows; nq++) {
+            worst = Math.max(worst, KernelOps.attentionScratchBytes(nq, cfg.numHeads(), cfg.headDim(), keys));
         }
-        return worst * (cfg.qDim() + cfg.numHeads()) * 4L;
+        return worst;
     }
 
     void merge(F32Array outA, F32Array lseA, F32Array outB, F32Array lseB, int nq) {
