@@ -55,7 +55,9 @@ public final class JavaDevice implements Device {
     public JavaDevice() { this(Runtime.getRuntime().availableProcessors(), DEFAULT_BARRIER_TIMEOUT); }
 
     public JavaDevice(int parallelism, Duration barrierTimeout) {
-        if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("the Java device needs at least 1 thread (java:THREADS), got " + parallelism);
+        }
         this.parallelism = parallelism;
         this.pool = new ForkJoinPool(parallelism);
         this.barrierTimeoutNanos = barrierTimeout.toNanos();
