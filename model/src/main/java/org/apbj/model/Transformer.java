@@ -93,14 +93,22 @@ public final class Transformer implements LayerSteps, AutoCloseable {
      */
     public static Transformer load(Device device, ModelWeights modelWeights, RetainingHeads heads, Options options) {
         ModelConfig cfg = modelWeights.config();
-        if (cfg.headDim() % 16 != 0 || cfg.headDim() > Attention.MAX_HEAD_DIM) {
-            throw new IllegalArgumentException("head_dim " + cfg.headDim() + " is not supported by the attention kernel:"
-                    + " it must be a multiple of 16 up to " + Attention.MAX_HEAD_DIM);
-        }
+        checkSupported(cfg);
         MemoryPlan plan = plan(cfg, heads == null ? 0 : heads.hiddenSize(), options, device.memory().freeBytes());
         plan.requireFits(device.name());
         DeviceWeights w = DeviceWeights.upload(device, modelWeights, heads);
         return new Transformer(device, cfg, options, plan, w);
+    }
+
+    /**
+     * Fails when the kernels cannot run a model of this shape (checked by {@link #load}; callers
+     * check it early to refuse a model before starting anything).
+     */
+    public static void checkSupported(ModelConfig cfg) {
+        if (cfg.headDim() % 16 != 0 || cfg.headDim() > Attention.MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("head_dim " + cfg.headDim() + " is not supported by the attention kernel:"
+                    + " it must be a multiple of 16 up to " + Attention.MAX_HEAD_DIM);
+        }
     }
 
     /** The memory a Transformer with these options would take on a device with {@code freeBytes} free. */
