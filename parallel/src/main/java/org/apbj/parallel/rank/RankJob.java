@@ -24,6 +24,7 @@ import org.apbj.parallel.strategy.Method;
 import org.apbj.parallel.strategy.Strategies;
 import org.apbj.parallel.strategy.Strategy;
 import org.apbj.parallel.strategy.StrategyOptions;
+import org.apbj.weights.ModelConfigs;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
 
@@ -56,11 +57,13 @@ public final class RankJob {
      */
     public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate) {
         configuration(args).verify(comm);
+        Preflight.checkRequests(ModelConfigs.load(args.model()), args, comm.size());
         List<RunReport> reports = new ArrayList<>();
         try (Device device = DeviceChoice.open(args.device(), comm.rank(), args.gpuMap());
              Transformer model = load(device, args)) {
             LayerSteps steps = decorate.apply(SerializedLayerSteps.ifSharedCpu(model));
             StrategyOptions options = new StrategyOptions(args.anchor(), args.passing(), args.qpos(), args.maxTokens(), LayerObserver.NONE);
+            Fault.at(comm.rank());
             for (TokenRequest request : args.requests()) {
                 try (Strategy strategy = Strategies.create(args.method(), steps, comm, options)) {
                     comm.barrier();
@@ -87,6 +90,7 @@ public final class RankJob {
                 .add("passing length", String.valueOf(a.passing()))
                 .add("qpos", String.valueOf(a.qpos()))
                 .add("max tokens", String.valueOf(a.maxTokens()))
+                .add("allow long context", String.valueOf(a.allowLongContext()))
                 .add("requests", String.valueOf(a.requests().size()));
         for (int i = 0; i < a.requests().size(); i++) {
             String which = a.requests().size() == 1 ? "" : " of request " + i;
@@ -100,7 +104,7 @@ public final class RankJob {
         try (ModelWeights w = ModelWeights.open(args.model());
              RetainingHeads heads = args.heads() == null ? null : RetainingHeads.load(args.heads(), w.config())) {
             if (args.method() == Method.APB && heads == null) {
-                throw new IllegalArgumentException("apb needs retaining heads: pass --heads=FILE (none at "
+                throw new IllegalArgumentException("apb needs retaining heads: pass --heads FILE (there is no "
                         + args.model().resolve("retaining_heads.safetensors") + ")");
             }
             // the strategies keep their own KV; the Transformer's own cache is not used

@@ -207,7 +207,7 @@ class RankMainTest {
         var e2 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=fast", "--context=1", "--query=2"));
         assertTrue(e2.getMessage().contains("unknown method 'fast'"), e2.getMessage());
         var e3 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--modle=x"));
-        assertTrue(e3.getMessage().contains("unknown option --modle"), e3.getMessage());
+        assertTrue(e3.getMessage().contains("Unknown option: '--modle=x'"), e3.getMessage());
         RankArgs ok = RankArgs.parse(args("apb", dir.resolve("o.json")).toArray(String[]::new));
         assertEquals(ok.toString().length() > 0, true);
         assertArrayEquals(query, RankArgs.parse(ok.toArgs()).requests().getFirst().query());
