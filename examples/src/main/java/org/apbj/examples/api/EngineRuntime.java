@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apbj.parallel.comm.InProcessRanks;
+import org.apbj.parallel.comm.RankFailedException;
+import org.apbj.parallel.comm.RankFailure;
+import org.apbj.parallel.rank.Fault;
+import org.apbj.parallel.rank.Preflight;
 import org.apbj.parallel.launch.MpjLauncher;
 import org.apbj.parallel.rank.RankArgs;
 import org.apbj.parallel.rank.RankJob;
@@ -28,62 +32,76 @@ final class EngineRuntime {
 
     /** @param decodeText whether to decode the generated ids (token-level callers may not have a matching tokenizer) */
     static List<Result> run(Apbj engine, List<TokenRequest> requests, boolean decodeText) {
+        List<RankArgs> jobs = new ArrayList<>(requests.size());
+        for (TokenRequest r : requests) jobs.add(rankArgs(engine, r));
+        // every request is checked before the first one starts
+        for (RankArgs a : jobs) Preflight.checkRequests(engine.config(), a, engine.options().ranks());
         List<Result> out = new ArrayList<>(requests.size());
-        for (TokenRequest r : requests) out.add(toResult(engine, r.prompt(), runOne(engine, r), decodeText));
+        for (int i = 0; i < requests.size(); i++) {
+            out.add(toResult(engine, requests.get(i).prompt(), runOne(engine, jobs.get(i)), decodeText));
+        }
         return out;
     }
 
-    static RunReport runOne(Apbj engine, TokenRequest req) {
+    /** One request as the ranks' arguments (token ids in the arguments; written to a file for mpjrun). */
+    static RankArgs rankArgs(Apbj engine, TokenRequest req) {
         Options o = engine.options();
         ApbPrompt p = req.prompt();
+        return new RankArgs(engine.modelDir().toAbsolutePath(), engine.heads() == null ? null : engine.heads().toAbsolutePath(),
+                o.method(), List.of(new org.apbj.parallel.rank.TokenRequest(p.context(), p.query())), null, o.anchorLength(),
+                o.passingLength(), p.qpos(), req.maxNewTokens(), o.device(), null, o.timeout(), null, false, o.allowLongContext());
+    }
+
+    static RunReport runOne(Apbj engine, RankArgs args) {
+        Options o = engine.options();
         return switch (o.launch()) {
-            case IN_PROCESS -> {
-                var tokens = List.of(new org.apbj.parallel.rank.TokenRequest(p.context(), p.query()));
-                RankArgs args = new RankArgs(engine.modelDir(), engine.heads(), o.method(), tokens, null,
-                        o.anchorLength(), o.passingLength(), p.qpos(), req.maxNewTokens(), o.device(), null, o.timeout(), null, false);
-                // rank 0's report
-                yield InProcessRanks.run(o.ranks(), o.timeout(), comm -> RankJob.run(comm, args)).getFirst();
-            }
-            case MPJRUN -> viaMpjrun(engine, req);
+            // rank 0's report
+            case IN_PROCESS -> InProcessRanks.run(o.ranks(), o.timeout(), comm -> RankJob.run(comm, args)).getFirst();
+            case MPJRUN -> viaMpjrun(o, args);
         };
     }
 
-    private static RunReport viaMpjrun(Apbj engine, TokenRequest req) {
-        Options o = engine.options();
-        ApbPrompt p = req.prompt();
+    /**
+     * One MPJ Express job in a temporary folder (deleted on every way out, see
+     * {@link MpjLauncher.Job#temporary()}); a failure comes back as a {@link RankFailedException}
+     * naming the rank, with the job's output for the log.
+     */
+    private static RunReport viaMpjrun(Options o, RankArgs args) {
+        MpjLauncher launcher = new MpjLauncher();
         Path dir;
         try {
             dir = Files.createTempDirectory("apbj-job-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a folder for the MPJ job: " + e.getMessage(), e);
         }
+        Path request = dir.resolve("request.json");
+        Path report = dir.resolve("report.json");
+        List<String> jvm = new ArrayList<>(List.of("-Xss8m"));
+        String fault = System.getProperty(Fault.PROPERTY);
+        if (fault != null) jvm.add("-D" + Fault.PROPERTY + "=" + fault);
+        MpjLauncher.Job job;
         try {
-            Path request = dir.resolve("request.json");
-            Path report = dir.resolve("report.json");
             // Token ids go through a file: 128K ids do not fit on a command line.
-            Files.writeString(request, "{\"context\": " + Arrays.toString(p.context()) + ", \"query\": "
-                    + Arrays.toString(p.query()) + "}");
-            List<String> args = new ArrayList<>(List.of("--model=" + engine.modelDir().toAbsolutePath(),
-                    "--method=" + o.method().id(), "--request=" + request, "--qpos=" + p.qpos(),
-                    "--max-tokens=" + req.maxNewTokens(), "--device=" + o.device(),
-                    "--comm-timeout=" + o.timeout().toSeconds(), "--output=" + report));
-            if (engine.heads() != null) args.add("--heads=" + engine.heads().toAbsolutePath());
-            if (o.anchorLength() != null) args.add("--anchor=" + o.anchorLength());
-            if (o.passingLength() != null) args.add("--passing=" + o.passingLength());
-            MpjLauncher launcher = new MpjLauncher();
-            MpjLauncher.Job job = new MpjLauncher.Job(o.ranks(), RANK_MAIN, args, MpjLauncher.currentClasspath(),
-                    List.of("-Xss8m"), dir, dir.resolve("output.txt"));
-            MpjLauncher.Result r = launcher.run(job, o.timeout().plusSeconds(60));
-            if (!r.succeeded() || !Files.isRegularFile(report)) {
-                String tail = r.output().length() > 4000 ? r.output().substring(r.output().length() - 4000) : r.output();
-                throw new IllegalStateException("the MPJ Express job (" + o.describe() + ") "
-                        + (r.timedOut() ? "timed out" : "exited with status " + r.exitCode()) + "; its output ends:\n" + tail);
+            var r = args.requests().getFirst();
+            JSON.writeValue(request.toFile(), Map.of("context", r.context(), "query", r.query()));
+            RankArgs viaFile = new RankArgs(args.model(), args.heads(), args.method(), args.requests(), request, args.anchor(),
+                    args.passing(), args.qpos(), args.maxTokens(), args.device(), args.gpuMap(), args.commTimeout(), report,
+                    false, args.allowLongContext());
+            job = new MpjLauncher.Job(o.ranks(), RANK_MAIN, List.of(viaFile.toArgs()), MpjLauncher.currentClasspath(), jvm, dir,
+                    dir.resolve("output.txt")).temporary();
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(dir);
+            throw e instanceof IOException io ? new UncheckedIOException("MPJ job files in " + dir + ": " + io.getMessage(), io)
+                    : (RuntimeException) e;
+        }
+        try (MpjLauncher.RunningJob running = launcher.start(job)) {
+            MpjLauncher.Result r = running.await(o.timeout().plusSeconds(60));
+            var failure = MpjLauncher.failure(job, r);
+            if (failure.isPresent() || !Files.isRegularFile(report)) {
+                throw new RankFailedException(failure.orElse(new RankFailure(-1, RankFailure.Cause.ERROR,
+                        "the MPJ Express job (" + o.describe() + ") ended without a report")), null, r.output());
             }
             return RunReport.read(report);
-        } catch (IOException e) {
-            throw new UncheckedIOException("MPJ job files in " + dir + ": " + e.getMessage(), e);
-        } finally {
-            deleteQuietly(dir);
         }
     }
 
@@ -109,6 +127,8 @@ final class EngineRuntime {
         if (m != null) for (double v : m.values()) s += v;
         return s;
     }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static void deleteQuietly(Path dir) {
         try (var walk = Files.walk(dir)) {

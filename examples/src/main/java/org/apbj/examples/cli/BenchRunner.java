@@ -20,6 +20,7 @@ import org.apbj.examples.api.TokenRequest;
 import org.apbj.examples.report.Charts;
 import org.apbj.examples.report.Json;
 import org.apbj.examples.report.ProgressBar;
+import org.apbj.parallel.rank.Preflight;
 import org.apbj.tokenizer.ApbPrompt;
 import org.apbj.tokenizer.Tokenizer;
 import org.apbj.weights.SyntheticModelWriter;
@@ -33,9 +34,32 @@ final class BenchRunner {
     static final int QUERY_TOKENS = 32;
     static final List<String> CATEGORIES = List.of("qkv_scoring", "communication", "attention", "ffn", "staging", "other");
 
-    private final BenchCommand cmd;
+    /**
+     * What to run: the model (or a synthetic shape written to a temporary folder first), the
+     * methods and lengths, runs per cell, and the engine options every method starts from.
+     */
+    record Settings(Path model, String synthShape, Integer layers, List<Method> methods, List<Integer> lengths, int warmup,
+                    int repeat, long seed, Options engine, Path out, Path chart) {
+        Settings {
+            if (warmup < 0) throw new IllegalArgumentException("--warmup=" + warmup + " must be at least 0");
+            if (repeat < 1) throw new IllegalArgumentException("--repeat=" + repeat + " must be at least 1");
+            if (layers != null && synthShape == null) throw new IllegalArgumentException("--layers applies to --synth models only");
+            if (layers != null && layers < 1) throw new IllegalArgumentException("--layers=" + layers + " must be at least 1");
+            if (synthShape != null && model != null) throw new IllegalArgumentException("give --model DIR or --synth SHAPE, not both");
+            methods = List.copyOf(methods);
+            lengths = List.copyOf(lengths);
+        }
+    }
 
-    BenchRunner(BenchCommand cmd) { this.cmd = cmd; }
+    private final Settings s;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    BenchRunner(Settings settings, PrintWriter out, PrintWriter err) {
+        this.s = settings;
+        this.out = out;
+        this.err = err;
+    }
 
     record Cell(String method, int ranks, int length, String device, List<Double> warmupPrefillMs, List<Double> prefillMs,
                 double medianPrefillMs, double tokensPerSecond, Map<String, Double> breakdownMs, double[] perRankPrefillMs) {}
@@ -43,48 +67,44 @@ final class BenchRunner {
     record Report(String model, String synthShape, int queryTokens, int warmup, int repeat, List<Cell> cells) {}
 
     int run() throws Exception {
-        if (cmd.warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + cmd.warmup);
-        if (cmd.repeat < 1) throw new IllegalArgumentException("--repeat must be >= 1, got " + cmd.repeat);
-        List<Method> methods = Methods.parseList(cmd.methods);
-        List<Integer> lengths = Lengths.parseList(cmd.lengths);
-        PrintWriter out = cmd.spec.commandLine().getOut();
-        Path model = cmd.source.model;
+        Path model = s.model();
         Path temp = null;
-        if (cmd.source.synth != null) {
-            SyntheticModelWriter.Shape shape = SyntheticModelWriter.Shape.fromId(cmd.source.synth);
+        if (s.synthShape() != null) {
+            SyntheticModelWriter.Shape shape = SyntheticModelWriter.Shape.fromId(s.synthShape());
             temp = Files.createTempDirectory("apbj-bench-" + shape.id() + "-");
-            out.println("writing a synthetic " + shape.id() + " model" + (cmd.layers != null ? " (" + cmd.layers + " layers)" : "") + " to " + temp);
-            SyntheticModelWriter.write(shape, temp, cmd.seed, cmd.layers, null, SyntheticModelWriter.consoleProgress());
+            out.println("writing a synthetic " + shape.id() + " model" + (s.layers() != null ? " (" + s.layers() + " layers)" : "") + " to " + temp);
+            SyntheticModelWriter.write(shape, temp, s.seed(), s.layers(), null, SyntheticModelWriter.consoleProgress());
             System.err.println();
             model = temp;
-        } else if (cmd.layers != null) {
-            throw new IllegalArgumentException("--layers applies to --synth models only");
         }
         try {
-            return bench(out, model, methods, lengths);
+            return bench(model);
         } finally {
             if (temp != null) deleteTree(temp);
         }
     }
 
-    private int bench(PrintWriter out, Path model, List<Method> methods, List<Integer> lengths) throws IOException {
-        Tokenizer tokenizer = Tokenizer.load(model);
-        Options.Launch launch = LaunchChoice.resolve(cmd.inProcess, cmd.spec.commandLine().getErr());
+    private int bench(Path model) throws IOException {
+        // every method's engine is opened (and so checked), and every length, before the first run
+        List<Apbj> engines = new ArrayList<>();
+        for (Method m : s.methods()) engines.add(Apbj.open(model, s.engine().forMethod(m).chatFormat("plain")));
+        for (int length : s.lengths()) {
+            Preflight.checkPositions(engines.getFirst().config(), model, length + QUERY_TOKENS, 1, s.engine().allowLongContext());
+        }
+        Tokenizer tokenizer = engines.getFirst().tokenizer();
         List<Cell> cells = new ArrayList<>();
-        ProgressBar bar = new ProgressBar(cmd.spec.commandLine().getErr(), methods.size() * lengths.size(), true);
+        ProgressBar bar = new ProgressBar(err, s.methods().size() * s.lengths().size(), true);
         try {
-            for (Method m : methods) {
-                Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device).chatFormat("plain")
-                        .launch(launch);
-                if (cmd.heads != null) o = o.heads(cmd.heads);
-                try (Apbj engine = Apbj.open(model, o)) {
-                    for (int length : lengths) {
-                        bar.show(m.id() + " " + Lengths.format(length) + " (" + (cmd.warmup + cmd.repeat) + " runs)");
-                        ApbPrompt prompt = randomPrompt(tokenizer, length, cmd.seed);
+            for (Apbj engine : engines) {
+                Method m = engine.options().method();
+                try (engine) {
+                    for (int length : s.lengths()) {
+                        bar.show(m.id() + " " + Lengths.format(length) + " (" + (s.warmup() + s.repeat()) + " runs)");
+                        ApbPrompt prompt = randomPrompt(tokenizer, length, s.seed());
                         List<TokenRequest> reqs = new ArrayList<>();
-                        for (int i = 0; i < cmd.warmup + cmd.repeat; i++) reqs.add(new TokenRequest(prompt, 1));
+                        for (int i = 0; i < s.warmup() + s.repeat(); i++) reqs.add(new TokenRequest(prompt, 1));
                         List<Result> results = engine.generateTokens(reqs);
-                        cells.add(cell(m, o.ranks(), length, results));
+                        cells.add(cell(m, engine.options().ranks(), length, results));
                         bar.step(m.id() + " " + Lengths.format(length));
                     }
                 }
@@ -93,17 +113,17 @@ final class BenchRunner {
             bar.finish();
         }
         print(out, cells);
-        Json.write(cmd.out, new Report(model.toString(), cmd.source.synth, QUERY_TOKENS, cmd.warmup, cmd.repeat, cells));
-        Path chart = cmd.chart != null ? cmd.chart : Json.sibling(cmd.out, ".png");
-        Charts.write(panels(methods, lengths, cells), chart);
-        out.println("results: " + cmd.out + "  chart: " + chart);
+        Json.write(s.out(), new Report(model.toString(), s.synthShape(), QUERY_TOKENS, s.warmup(), s.repeat(), cells));
+        Path chart = s.chart() != null ? s.chart() : Json.sibling(s.out(), ".png");
+        Charts.write(panels(s.methods(), s.lengths(), cells), chart);
+        out.println("results: " + s.out() + "  chart: " + chart);
         return 0;
     }
 
     private Cell cell(Method m, int ranks, int length, List<Result> results) {
         List<Double> warm = new ArrayList<>(), timed = new ArrayList<>();
-        for (int i = 0; i < results.size(); i++) (i < cmd.warmup ? warm : timed).add(results.get(i).timing().prefillMs());
-        List<Result> timedResults = results.subList(cmd.warmup, results.size());
+        for (int i = 0; i < results.size(); i++) (i < s.warmup() ? warm : timed).add(results.get(i).timing().prefillMs());
+        List<Result> timedResults = results.subList(s.warmup(), results.size());
         Result median = timedResults.stream().sorted(Comparator.comparingDouble(r -> r.timing().prefillMs()))
                 .toList().get((timedResults.size() - 1) / 2);
         Map<String, Double> breakdown = new LinkedHashMap<>();
