@@ -53,10 +53,10 @@ public record MemoryPlan(ModelConfig config, int contextTokens, int prefillChunk
         return (int) Math.min(Integer.MAX_VALUE, left / kvBytes(config, 1));
     }
 
-    /** Fails, before anything is allocated, when the plan does not fit. */
+    /** Fails ({@link org.apbj.kernels.runtime.DeviceMemoryException}), before anything is allocated, when the plan does not fit. */
     public void requireFits(String deviceName) {
         if (fits()) return;
-        throw new IllegalStateException(String.format(
+        throw new org.apbj.kernels.runtime.DeviceMemoryException(String.format(
                 "model does not fit on %s: weights %s + KV cache for %d tokens %s + scratch for %d-token prefill chunks %s = %s,"
                         + " but only %s of %s free is usable (%.0f%% headroom); the largest context that fits is %d tokens"
                         + " (lower the context, or the prefill chunk to shrink the scratch)",

@@ -39,7 +39,7 @@ class MemoryPlanTest {
         assertTrue(largest > 0 && largest < 131_072, "largest " + largest);
         assertTrue(MemoryPlan.of(LLAMA_8B, largest, 4096, 0, free).fits());
         assertFalse(MemoryPlan.of(LLAMA_8B, largest + 1, 4096, 0, free).fits());
-        var e = assertThrows(IllegalStateException.class, () -> plan.requireFits("test-gpu"));
+        var e = assertThrows(org.apbj.kernels.runtime.DeviceMemoryException.class, () -> plan.requireFits("test-gpu"));
         assertTrue(e.getMessage().contains("test-gpu") && e.getMessage().contains("131072 tokens")
                 && e.getMessage().contains("largest context that fits is " + largest + " tokens"), e.getMessage());
     }
