@@ -46,6 +46,13 @@ final class BenchRunner {
             if (layers != null && synthShape == null) throw new IllegalArgumentException("--layers applies to --synth models only");
             if (layers != null && layers < 1) throw new IllegalArgumentException("--layers=" + layers + " must be at least 1");
             if (synthShape != null && model != null) throw new IllegalArgumentException("give --model DIR or --synth SHAPE, not both");
+            if (synthShape != null) {
+                try {
+                    SyntheticModelWriter.Shape.fromId(synthShape);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--synth: " + e.getMessage(), e);
+                }
+            }
             methods = List.copyOf(methods);
             lengths = List.copyOf(lengths);
         }
