@@ -11,10 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.apbj.parallel.RankMain;
 import org.apbj.parallel.comm.CommunicationException;
 import org.apbj.parallel.comm.ExitCodes;
 import org.apbj.parallel.comm.InProcessRanks;
+import org.apbj.parallel.comm.RankFailure;
 import org.apbj.parallel.launch.MpjDaemon;
 import org.apbj.parallel.launch.MpjLauncher;
 import org.apbj.weights.SafetensorsFile;
@@ -103,6 +105,46 @@ class RankMainTest {
         RunReport viaNiodev = RunReport.read(out);
         assertArrayEquals(expected.generated(), viaNiodev.generated());
         assertEquals(expected.firstLogitsSha256(), viaNiodev.firstLogitsSha256());
+    }
+
+    @Test
+    @Timeout(300)
+    void aKilledNiodevRankJvmEndsTheOtherRanksWithinThirtySecondsNamingIt() throws Exception {
+        List<String> a = new ArrayList<>(args("ring", dir.resolve("never.json")));
+        a.replaceAll(s -> s.startsWith("--comm-timeout=") ? "--comm-timeout=200" : s);   // the watch, not the timeout, must end it
+        MpjLauncher launcher = new MpjLauncher();
+        try (MpjDaemon daemon = MpjDaemon.start(launcher.home(), dir.resolve("daemon.log"), Duration.ofSeconds(30))) {
+            MpjLauncher.Job job = new MpjLauncher.Job(3, RankMain.class.getName(), a, MpjLauncher.currentClasspath(),
+                    List.of("-Xss8m", "-D" + Fault.PROPERTY + "=hang:1"), dir, dir.resolve("niodev-kill.log"))
+                    .withTransport(MpjLauncher.Transport.NIODEV);
+            try (MpjLauncher.RunningJob running = launcher.start(job)) {
+                long[] pids = new long[3];
+                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                for (int r = 0; r < 3; r++) {
+                    Path pidFile = dir.resolve("ranks").resolve(r + ".pid");
+                    while (!Files.exists(pidFile)) {
+                        assertTrue(System.nanoTime() < deadline, "rank " + r + " did not start:\n" + running.readOutput() + daemon.readLog());
+                        Thread.sleep(100);
+                    }
+                    pids[r] = Long.parseLong(Files.readString(pidFile).strip().split(" ")[0]);
+                }
+                Thread.sleep(3000);   // the ranks load the model; rank 1 then hangs, the others wait for it
+                ProcessHandle.of(pids[1]).ifPresent(ProcessHandle::destroyForcibly);
+                long killed = System.nanoTime();
+                for (int r : new int[] {0, 2}) {
+                    Optional<ProcessHandle> h = ProcessHandle.of(pids[r]);
+                    if (h.isPresent()) h.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                double seconds = (System.nanoTime() - killed) / 1e9;
+                assertTrue(seconds < 30, "the other ranks ended " + seconds + " s after the kill");
+                MpjLauncher.Result r = running.await(Duration.ofSeconds(30));
+                String all = r.output() + "\n--- daemon ---\n" + daemon.readLog();
+                RankFailure root = RankFailure.root(all).orElseThrow(() -> new AssertionError("no failure reported:\n" + all));
+                assertEquals(1, root.rank(), all);
+                assertEquals(RankFailure.Cause.KILLED, root.cause(), all);
+                assertTrue(root.message().contains("(pid " + pids[1] + ") is gone"), all);
+            }
+        }
     }
 
     @Test
