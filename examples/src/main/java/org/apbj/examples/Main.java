@@ -50,7 +50,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: " + commandNames());
     }
 
     public static void main(String[] args) {
@@ -65,8 +65,11 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((ex, given) -> {
             CommandLine line = ex.getCommandLine();
             String name = prefix(line);
-            String help = line.getCommandSpec().parent() == null ? "apbj --help" : name + " --help";
-            line.getErr().println(name + ": " + oneLine(ex.getMessage()) + " (see " + help + ")");
+            boolean top = line.getCommandSpec().parent() == null;
+            String message = top && ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    && !u.getUnmatched().getFirst().startsWith("-")
+                    ? "unknown command '" + u.getUnmatched().getFirst() + "': use one of " + commandNames() : oneLine(ex.getMessage());
+            line.getErr().println(name + ": " + message + " (see " + (top ? "apbj" : name) + " --help)");
             return EXIT_BAD_INPUT;
         });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> report(ex, prefix(line), line.getErr(), args));
@@ -74,6 +77,10 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return status;
+    }
+
+    private static String commandNames() {
+        return String.join(", ", new CommandLine(new Main()).getSubcommands().keySet());
     }
 
     private static String prefix(CommandLine line) {

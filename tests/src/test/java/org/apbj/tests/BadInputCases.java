@@ -244,7 +244,7 @@ final class BadInputCases {
                 .process().says("no model.safetensors"));
         c.add(new Case("model", "safetensors cut in half").args(runBroken()).setup(broken(m -> BrokenModels.truncate(m, "model.safetensors", 0.5)))
                 .process().says("model.safetensors", "truncated"));
-        c.add(new Case("model", "safetensors of 4 bytes").args(runBroken()).setup(broken(m -> BrokenModels.truncate(m, "model.safetensors", 1e-7)))
+        c.add(new Case("model", "safetensors of one byte").args(runBroken()).setup(broken(m -> BrokenModels.truncate(m, "model.safetensors", 1e-7)))
                 .says("shorter than the 8-byte header length"));
         c.add(new Case("model", "safetensors header length 2^62").args(runBroken()).setup(broken(m ->
                 BrokenModels.headerLength(m, "model.safetensors", 1L << 62))).process().says("header length", "larger than the safetensors limit"));
