@@ -108,8 +108,7 @@ public final class Preflight {
     }
 
     private static void checkRequest(ModelConfig config, RankArgs args, int ranks, TokenRequest r) {
-        int n = r.context().length, q = r.query().length;
-        if (n == 0) throw new IllegalArgumentException("the context is empty: give at least one context token");
+        int n = r.context().length, q = r.query().length;   // n >= 1: TokenRequest refuses an empty context
         checkIds(r.context(), "context", config);
         checkIds(r.query(), "query", config);
         checkPositions(config, args.model(), (long) n + q, args.maxTokens(), args.allowLongContext());

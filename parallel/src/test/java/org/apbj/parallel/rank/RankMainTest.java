@@ -218,8 +218,8 @@ class RankMainTest {
     void severalRequestsShareOneModelLoadAndMatchSeparateRuns() throws Exception {
         int[] ctx2 = Arrays.copyOfRange(context, 0, 77);
         Path requests = dir.resolve("requests.json");
-        Files.writeString(requests, "[{\"context\": " + Arrays.toString(context) + ", \"query\": " + Arrays.toString(query) + "},"
-                + "{\"context\": " + Arrays.toString(ctx2) + ", \"query\": " + Arrays.toString(query) + "}]");
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(requests.toFile(),
+                List.of(java.util.Map.of("context", context, "query", query), java.util.Map.of("context", ctx2, "query", query)));
         List<String> common = List.of("--model=" + model, "--method=ring", "--qpos=2", "--max-tokens=3",
                 "--device=" + org.apbj.parallel.strategy.TinyNiah.testDeviceSpec());
         List<String> both = new ArrayList<>(common);
