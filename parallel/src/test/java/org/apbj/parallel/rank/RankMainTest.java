@@ -248,7 +248,7 @@ class RankMainTest {
         assertTrue(e.getMessage().contains("missing --query"), e.getMessage());
         var e2 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=fast", "--context=1", "--query=2"));
         assertTrue(e2.getMessage().contains("unknown method 'fast'"), e2.getMessage());
-        var e3 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--modle=x"));
+        var e3 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=apb", "--modle=x"));
         assertTrue(e3.getMessage().contains("Unknown option: '--modle=x'"), e3.getMessage());
         RankArgs ok = RankArgs.parse(args("apb", dir.resolve("o.json")).toArray(String[]::new));
         assertEquals(ok.toString().length() > 0, true);
