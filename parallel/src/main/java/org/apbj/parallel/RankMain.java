@@ -39,7 +39,7 @@ public final class RankMain {
             return;
         }
         MpjCommunicator comm = session.communicator();
-        JobWatch watch = JobWatch.start(comm.rank(), f -> MpjCommunicator.exit(f, null));
+        JobWatch watch = JobWatch.start(comm.rank(), comm.size(), f -> MpjCommunicator.exit(f, null));
         try {
             RankArgs parsed = RankArgs.parse(hooks.arguments(comm.rank(), session.appArgs()));
             if (parsed.commTimeout() != null) comm.setTimeout(parsed.commTimeout());

@@ -22,6 +22,7 @@ public final class EngineOptions {
     int ranks = 4;
     String device = "auto";
     long commTimeoutSeconds = 1800;
+    private Options.Launch launch;   // decided (and said) once per command
 
     @Option(names = "--in-process", description = "run the ranks as threads of this JVM instead of through mpjrun")
     boolean inProcess;
@@ -63,10 +64,11 @@ public final class EngineOptions {
     }
 
     private Options.Launch launch(PrintWriter err) {
-        if (inProcess) return Options.Launch.IN_PROCESS;
-        Optional<String> why = Apbj.mpjrunUnavailableReason();
-        if (why.isEmpty()) return Options.Launch.MPJRUN;
-        err.println("apbj: ranks run as threads of this JVM, not through mpjrun: " + why.get());
-        return Options.Launch.IN_PROCESS;
+        if (launch == null) {
+            Optional<String> why = inProcess ? Optional.empty() : Apbj.mpjrunUnavailableReason();
+            if (why.isPresent()) err.println("apbj: ranks run as threads of this JVM, not through mpjrun: " + why.get());
+            launch = inProcess || why.isPresent() ? Options.Launch.IN_PROCESS : Options.Launch.MPJRUN;
+        }
+        return launch;
     }
 }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.apbj.parallel.comm.RankFailure;
@@ -35,6 +36,7 @@ public final class JobWatch implements AutoCloseable {
     static final Duration PERIOD = Duration.ofSeconds(1);
 
     private final int rank;
+    private final int size;
     private final Consumer<RankFailure> onFailure;
     private final String launcher;
     private final Path jobDir;
@@ -43,8 +45,9 @@ public final class JobWatch implements AutoCloseable {
     private volatile boolean peersDone;
     private volatile boolean closed;
 
-    private JobWatch(int rank, Consumer<RankFailure> onFailure) {
+    private JobWatch(int rank, int size, Consumer<RankFailure> onFailure) {
         this.rank = rank;
+        this.size = size;
         this.onFailure = onFailure;
         this.launcher = System.getProperty(LAUNCHER);
         String dir = System.getProperty(JOB_DIR);
@@ -55,11 +58,11 @@ public final class JobWatch implements AutoCloseable {
     }
 
     /**
-     * Starts watching for rank {@code rank} (nothing to watch without the system properties);
-     * {@code onFailure} ends the process with the failure.
+     * Starts watching for rank {@code rank} of {@code size} (nothing to watch without the system
+     * properties); {@code onFailure} ends the process with the failure.
      */
-    public static JobWatch start(int rank, Consumer<RankFailure> onFailure) {
-        JobWatch w = new JobWatch(rank, onFailure);
+    public static JobWatch start(int rank, int size, Consumer<RankFailure> onFailure) {
+        JobWatch w = new JobWatch(rank, size, onFailure);
         if (w.jobDir != null) w.writePidFile();
         if (w.launcher != null || w.jobDir != null) w.thread.start();
         return w;
@@ -160,17 +163,22 @@ public final class JobWatch implements AutoCloseable {
         long me = ProcessHandle.current().pid();
         String host = host();
         try (var files = Files.list(ranksDir())) {
-            for (Path f : files.filter(x -> x.getFileName().toString().endsWith(".pid")).toList()) {
+            List<Path> pids = files.filter(x -> x.getFileName().toString().endsWith(".pid")).toList();
+            int mine = 0;
+            for (Path f : pids) {
                 String name = f.getFileName().toString();
                 int peer = Integer.parseInt(name.substring(0, name.length() - 4));
                 String[] pidHost = Files.readString(f).strip().split(" ", 2);
                 long pid = Long.parseLong(pidHost[0]);
+                if (pid == me) mine++;
                 if (pid == me || pidHost.length < 2 || !pidHost[1].equals(host)) continue;
                 if (Files.exists(ranksDir().resolve(peer + ".done"))) continue;
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
                 return Optional.of(new RankFailure(peer, RankFailure.Cause.KILLED, "rank JVM (pid " + pid
                         + ") is gone (killed or crashed) before the job ended; rank " + rank + " noticed and ends the job"));
             }
+            // every rank is a thread of this JVM (multicore): they share its fate, nothing to watch
+            if (mine == size) peersDone = true;
         } catch (IOException | RuntimeException e) {
             // a folder being deleted or a half-written file: look again next period
         }
