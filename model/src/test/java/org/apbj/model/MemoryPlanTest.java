@@ -62,7 +62,7 @@ class MemoryPlanTest {
         try (Device d = Devices.open("java"); ModelWeights w = ModelWeights.open(dir)) {
             long free = d.memory().freeBytes();
             int tooLong = (int) Math.min(Integer.MAX_VALUE, free / MemoryPlan.kvBytes(cfg, 1) + 1);
-            var e = assertThrows(IllegalStateException.class,
+            var e = assertThrows(org.apbj.kernels.runtime.DeviceMemoryException.class,
                     () -> Transformer.load(d, w, null, new Transformer.Options(tooLong, 16, false)));
             assertTrue(e.getMessage().contains("largest context that fits"), e.getMessage());
             assertEquals(0, d.memory().allocatedBytes(), "nothing may be allocated before the plan is checked");
