@@ -5,7 +5,10 @@
 # Results go to $OUT when set (else ./gpu-out).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-[[ -x /tmp/jre/bin/java ]] || tar xzf "$here/jre.tgz" -C /tmp
+# unpacked once per runtime: a bundle with another runtime (jre.recipe) unpacks its own
+if [[ ! -x /tmp/jre/bin/java || "$(cat /tmp/jre/apbj.recipe 2>/dev/null)" != "$(cat "$here/jre.recipe" 2>/dev/null)" ]]; then
+  rm -rf /tmp/jre; tar xzf "$here/jre.tgz" -C /tmp; cp "$here/jre.recipe" /tmp/jre/apbj.recipe 2>/dev/null || true
+fi
 JAVA=/tmp/jre/bin/java; export PATH=/tmp/jre/bin:$PATH  # MPJ starts child JVMs as the java on PATH
 export MPJ_HOME="$here/mpjhome"; mkdir -p "$MPJ_HOME"; ln -sfn "$here/mpj" "$MPJ_HOME/lib"; ln -sfn "$here/mpjconf" "$MPJ_HOME/conf"
 out=${OUT:-gpu-out}; mkdir -p "$out"

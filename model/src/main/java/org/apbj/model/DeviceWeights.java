@@ -14,6 +14,7 @@ import org.apbj.weights.DType;
 import org.apbj.weights.LayerWeights;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
+import org.apbj.weights.ProgressListener;
 import org.apbj.weights.RetainingHeads;
 import org.apbj.weights.Tensor;
 
@@ -45,6 +46,11 @@ final class DeviceWeights implements AutoCloseable {
     int retainingHidden() { return retainingHidden; }
 
     static DeviceWeights upload(Device device, ModelWeights w, RetainingHeads heads) {
+        return upload(device, w, heads, ProgressListener.NONE);
+    }
+
+    /** {@code progress} sees the device bytes uploaded so far, after each tensor ("layer 3" as the file). */
+    static DeviceWeights upload(Device device, ModelWeights w, RetainingHeads heads, ProgressListener progress) {
         ModelConfig cfg = w.config();
         if (heads != null && heads.config().numLayers() != cfg.numLayers()) {
             throw new IllegalArgumentException("retaining heads are for " + heads.config().numLayers()
@@ -52,13 +58,15 @@ final class DeviceWeights implements AutoCloseable {
         }
         List<DeviceArray> owned = new ArrayList<>();
         try {
-            Uploader up = new Uploader(device, owned);
+            Uploader up = new Uploader(device, owned, progress, deviceBytes(w, heads));
+            up.part = "embeddings";
             BF16Array embed = up.bf16(w.embedTokens());
             BF16Array lmHead = cfg.tieWordEmbeddings() ? embed : up.bf16(w.lmHead());
             BF16Array norm = up.bf16(w.finalNorm());
             LayerOnDevice[] layers = new LayerOnDevice[cfg.numLayers()];
             for (int l = 0; l < layers.length; l++) {
                 LayerWeights lw = w.layer(l);
+                up.part = "layer " + l;
                 layers[l] = new LayerOnDevice(up.bf16(lw.inputNorm()),
                         up.bf16(lw.qProj()), up.bf16OrNull(lw.qBias()),
                         up.bf16(lw.kProj()), up.bf16OrNull(lw.kBias()),
@@ -75,6 +83,21 @@ final class DeviceWeights implements AutoCloseable {
         }
     }
 
+    /** The bf16 bytes {@link #upload} copies to the device (the RoPE table aside). */
+    static long deviceBytes(ModelWeights w, RetainingHeads heads) {
+        ModelConfig cfg = w.config();
+        long n = w.embedTokens().numel() + (cfg.tieWordEmbeddings() ? 0 : w.lmHead().numel()) + w.finalNorm().numel();
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            LayerWeights lw = w.layer(l);
+            for (Tensor t : new Tensor[] {lw.inputNorm(), lw.qProj(), lw.qBias(), lw.kProj(), lw.kBias(), lw.vProj(), lw.vBias(),
+                    lw.oProj(), lw.postAttentionNorm(), lw.gateProj(), lw.upProj(), lw.downProj()}) {
+                if (t != null) n += t.numel();
+            }
+            if (heads != null) n += heads.fc1(l).numel() + heads.fc2(l).numel();
+        }
+        return 2 * n;
+    }
+
     /** The kernel library's inverse frequencies for this config (plain, or Llama-3 scaled). */
     static float[] inverseFrequencies(ModelConfig cfg) {
         ModelConfig.RopeScaling s = cfg.ropeScaling();
@@ -84,9 +107,22 @@ final class DeviceWeights implements AutoCloseable {
                         s.originalMaxPositionEmbeddings());
     }
 
-    /** Copies tensors to the device as bf16, remembering every allocation. */
-    private record Uploader(Device device, List<DeviceArray> owned) {
+    /** Copies tensors to the device as bf16, remembering every allocation and reporting the bytes done. */
+    private static final class Uploader {
         private static final long CONVERT_CHUNK = 1 << 20;
+        private final Device device;
+        private final List<DeviceArray> owned;
+        private final ProgressListener progress;
+        private final long total;
+        private long done;
+        String part = "";
+
+        Uploader(Device device, List<DeviceArray> owned, ProgressListener progress, long total) {
+            this.device = device;
+            this.owned = owned;
+            this.progress = progress;
+            this.total = total;
+        }
 
         BF16Array bf16OrNull(Tensor t) { return t == null ? null : bf16(t); }
 
@@ -95,7 +131,7 @@ final class DeviceWeights implements AutoCloseable {
             owned.add(dst);
             if (t.dtype() == DType.BF16) {
                 device.copy(dst, 0, new BF16Array(HostBuffer.view(t.segment())), 0, t.numel());
-                return dst;
+                return uploaded(dst, t);
             }
             // F32 / F16 checkpoints: round to bf16 a chunk at a time
             BF16Array host = BF16Array.allocate(Math.min(CONVERT_CHUNK, t.numel()));
@@ -110,6 +146,12 @@ final class DeviceWeights implements AutoCloseable {
             } finally {
                 host.close();
             }
+            return uploaded(dst, t);
+        }
+
+        private BF16Array uploaded(BF16Array dst, Tensor t) {
+            done += 2 * t.numel();
+            progress.onProgress(done, total, part);
             return dst;
         }
 

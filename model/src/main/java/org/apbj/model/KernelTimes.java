@@ -3,8 +3,8 @@ package org.apbj.model;
 /**
  * Device time spent per kernel kind since the timer was last reset, with the floating-point
  * work done (GEMM: 2·T·K·N; causal attention: 2·2·T²·d·nH/2 for the q·k and p·v products).
- * Times are only measured while timing is on: each launch is then followed by a device
- * synchronisation, which slows the run a little but makes the split honest.
+ * Times are only measured while profiling is on: each launch is then bracketed by device marks
+ * (CUDA events), read later, so nothing waits for the device in between.
  */
 public record KernelTimes(long gemmNanos, long attentionNanos, long otherNanos,
                           double gemmFlops, double attentionFlops, long launches) {

@@ -28,6 +28,22 @@ public interface LayerSteps {
 
     Device device();
 
+    /**
+     * Makes room for calls of up to {@code rows} rows whose attention reads up to {@code keys}
+     * keys: scratch buffers are sized for it and the memory is planned. Growing may wait for the
+     * device and reallocate, so call it before a request, never inside one; calls beyond the
+     * reserved size fail rather than allocate unplanned memory. Default: nothing to size.
+     *
+     * @throws IllegalStateException when the device does not have the memory (with the numbers)
+     */
+    default void reserve(int rows, int keys) {}
+
+    /**
+     * Device bytes these steps may still allocate once reserved for (rows, keys) — scratch growth
+     * and scratch allocated on first use — for a memory plan made before a request. Default: 0.
+     */
+    default long pendingBytes(int rows, int keys) { return 0; }
+
     /** Token embeddings into {@code x} rows [0, n). */
     void embed(I32Array tokens, int n, F32Array x);
 

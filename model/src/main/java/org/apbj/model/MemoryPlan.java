@@ -1,25 +1,46 @@
 package org.apbj.model;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apbj.kernels.runtime.DeviceMemoryException;
+
 import org.apbj.weights.ModelConfig;
 
 /**
- * Device memory a {@link Transformer} needs, worked out from the config before anything is
- * allocated: bf16 weights (and retaining heads), the bf16 KV cache for the requested context, and the scratch buffers of one prefill chunk.
+ * Device memory something will allocate, item by item, worked out before anything is allocated
+ * and set against the device's free memory. {@link DeviceModel#plan} gives the model's items
+ * (weights, layer scratch, split-attention scratch), {@link DenseGenerator#plan} adds the KV cache
+ * and the generator's buffers; the parallel module adds a request's strategy buffers.
  *
- * @param retainingHidden hidden width of the retaining heads (fc1 rows), 0 without heads
+ * @param what      what is planned, in words ("the dense generator for 32768 tokens")
+ * @param items     name and bytes of every buffer group
+ * @param freeBytes the device's free memory when planned
  */
-public record MemoryPlan(ModelConfig config, int contextTokens, int prefillChunk, int retainingHidden,
-                         long weightBytes, long kvBytes, long scratchBytes, long freeBytes) {
+public record MemoryPlan(String what, List<Item> items, long freeBytes) {
 
     /** Headroom kept free for the runtime, compiled modules and allocator slack. */
     public static final double HEADROOM = 0.05;
 
-    public static MemoryPlan of(ModelConfig cfg, int contextTokens, int prefillChunk, int retainingHidden,
-                                long freeBytes) {
-        if (contextTokens <= 0) throw new IllegalArgumentException("context must be at least one token, got " + contextTokens);
-        if (prefillChunk <= 0) throw new IllegalArgumentException("prefill chunk must be at least one token, got " + prefillChunk);
-        return new MemoryPlan(cfg, contextTokens, prefillChunk, retainingHidden, weightBytes(cfg, retainingHidden),
-                kvBytes(cfg, contextTokens), Workspace.bytes(cfg, prefillChunk, retainingHidden), freeBytes);
+    public record Item(String name, long bytes) {
+        public Item {
+            if (bytes < 0) throw new IllegalArgumentException(name + ": negative size " + bytes);
+        }
+    }
+
+    public MemoryPlan {
+        items = List.copyOf(items);
+    }
+
+    public static MemoryPlan of(String what, long freeBytes, Item... items) {
+        return new MemoryPlan(what, List.of(items), freeBytes);
+    }
+
+    /** This plan with more items, and a new description. */
+    public MemoryPlan plus(String newWhat, List<Item> more) {
+        List<Item> all = new ArrayList<>(items);
+        all.addAll(more);
+        return new MemoryPlan(newWhat, all, freeBytes);
     }
 
     /** Bytes of all bf16 parameters, and the fp32 RoPE inverse frequencies. */
@@ -39,30 +60,69 @@ public record MemoryPlan(ModelConfig config, int contextTokens, int prefillChunk
         return tokens * c.numLayers() * 2L * c.kvDim() * 2L;
     }
 
-    public long totalBytes() { return weightBytes + kvBytes + scratchBytes; }
+    public long totalBytes() {
+        long sum = 0;
+        for (Item i : items) sum += i.bytes();
+        return sum;
+    }
+
+    /** The bytes of the item named {@code name} (0 if there is none). */
+    public long bytes(String name) {
+        long sum = 0;
+        for (Item i : items) if (i.name().equals(name)) sum += i.bytes();
+        return sum;
+    }
 
     /** Memory the plan may use: the free memory less the headroom. */
-    public long usableBytes() { return (long) (freeBytes * (1 - HEADROOM)); }
+    public long usableBytes() { return usable(freeBytes); }
+
+    static long usable(long freeBytes) { return (long) (freeBytes * (1 - HEADROOM)); }
 
     public boolean fits() { return totalBytes() <= usableBytes(); }
 
-    /** The longest context whose KV fits beside the weights and scratch (0 if none does). */
-    public int largestContextThatFits() {
-        long left = usableBytes() - weightBytes - scratchBytes;
-        if (left <= 0) return 0;
-        return (int) Math.min(Integer.MAX_VALUE, left / kvBytes(config, 1));
-    }
-
-    /** Fails ({@link org.apbj.kernels.runtime.DeviceMemoryException}), before anything is allocated, when the plan does not fit. */
-    public void requireFits(String deviceName) {
+    /**
+     * Fails, before anything is allocated, when the plan does not fit: the message has what was
+     * asked item by item, what is free, and {@code change} (what to change, with the numbers).
+     */
+    public void requireFits(String deviceName, String change) {
         if (fits()) return;
-        throw new org.apbj.kernels.runtime.DeviceMemoryException(String.format(
-                "model does not fit on %s: weights %s + KV cache for %d tokens %s + scratch for %d-token prefill chunks %s = %s,"
-                        + " but only %s of %s free is usable (%.0f%% headroom); the largest context that fits is %d tokens"
-                        + " (lower the context, or the prefill chunk to shrink the scratch)",
-                deviceName, gib(weightBytes), contextTokens, gib(kvBytes), prefillChunk, gib(scratchBytes), gib(totalBytes()),
-                gib(usableBytes()), gib(freeBytes), HEADROOM * 100, largestContextThatFits()));
+        throw new DoesNotFit(this, deviceName, change);
     }
 
-    static String gib(long bytes) { return String.format("%.2f GiB", bytes / (double) (1L << 30)); }
+    /** "weights 14.96 GiB + KV cache for 32768 tokens 4.00 GiB + … = 19.3 GiB". */
+    public String describeItems() {
+        StringBuilder b = new StringBuilder();
+        for (Item i : items) {
+            if (i.bytes() == 0) continue;
+            b.append(b.isEmpty() ? "" : " + ").append(i.name()).append(' ').append(gib(i.bytes()));
+        }
+        return b.append(" = ").append(gib(totalBytes())).toString();
+    }
+
+    @Override
+    public String toString() { return what + ": " + describeItems() + " of " + gib(usableBytes()) + " usable"; }
+
+    /** Bytes for people: "14.96 GiB", "7.5 MiB", "12.0 KiB". */
+    static String gib(long bytes) {
+        if (bytes >= 1L << 30) return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+        if (bytes >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+        return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
+
+    /**
+     * A plan that does not fit: refused before anything was allocated. A
+     * {@link DeviceMemoryException}, so launchers report it as bad input in one line.
+     */
+    public static final class DoesNotFit extends DeviceMemoryException {
+        private final transient MemoryPlan plan;
+
+        DoesNotFit(MemoryPlan plan, String deviceName, String change) {
+            super(String.format(Locale.ROOT, "%s does not fit on %s: it asks %s, but only %s of %s free is usable"
+                            + " (%.0f%% headroom)%s", plan.what(), deviceName, plan.describeItems(), gib(plan.usableBytes()),
+                    gib(plan.freeBytes()), HEADROOM * 100, change == null || change.isBlank() ? "" : "; " + change));
+            this.plan = plan;
+        }
+
+        public MemoryPlan plan() { return plan; }
+    }
 }

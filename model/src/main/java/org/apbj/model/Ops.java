@@ -13,7 +13,7 @@ import org.apbj.weights.ModelConfig;
  * booked in the {@link KernelTimer} with its kind and FLOPs. Shapes come from the config, so
  * callers pass only buffers, row offsets and row counts.
  */
-final class Ops {
+final class Ops implements AutoCloseable {
     /**
      * Work-items per group of the row reductions: the Java device runs a group's work-items as
      * cooperating threads, so it gets one warp's worth; GPUs get the library's default.
@@ -74,6 +74,22 @@ final class Ops {
         return anchor + local;
     }
 
+    // KernelOps' rule for splitting attention over key ranges (flash-decoding), copied from its
+    // package-private constants: it keeps the partial results in scratch it allocates itself.
+    /**
+     * The most device memory KernelOps' split-attention scratch reaches for queries of up to
+     * {@code rows} rows over up to {@code keys} keys: it keeps the largest partial (out, lse) it
+     * was asked for ({@link KernelOps#attentionScratchBytes}, the kernels' own rule), which grows
+     * with the keys and is 0 once the (query tile, head) groups fill the GPU.
+     */
+    static long attentionScratchBytes(ModelConfig cfg, int rows, long keys) {
+        long worst = 0;
+        for (int nq = 1; nq <= rows; nq++) {
+            worst = Math.max(worst, KernelOps.attentionScratchBytes(nq, cfg.numHeads(), cfg.headDim(), keys));
+        }
+        return worst;
+    }
+
     void merge(F32Array outA, F32Array lseA, F32Array outB, F32Array lseB, int nq) {
         timer.run(KernelKind.ATTENTION, 0, () -> k.mergeAttention(outA, lseA, outB, lseB, nq, cfg.numHeads(), cfg.headDim()));
     }
@@ -103,4 +119,8 @@ final class Ops {
     void argmax(F32Array logits, I32Array result) {
         timer.run(KernelKind.OTHER, 0, () -> k.argmax(logits, cfg.vocabSize(), result));
     }
+
+    /** Frees KernelOps' split-attention scratch (waits for the device if there is any). */
+    @Override
+    public void close() { k.close(); }
 }

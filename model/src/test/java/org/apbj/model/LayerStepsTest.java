@@ -39,11 +39,11 @@ class LayerStepsTest {
         dir = RandomModels.write(tmp.resolve("m"), cfg, RND.nextLong());
     }
 
-    interface WithSteps { void run(Device d, Transformer tf); }
+    interface WithSteps { void run(Device d, DeviceModel tf); }
 
     static void withSteps(String spec, WithSteps body) {
         try (Device d = TestDevices.open(spec); ModelWeights w = ModelWeights.open(dir);
-             Transformer tf = Transformer.load(d, w, null, Transformer.Options.context(64))) {
+             DeviceModel tf = DeviceModel.load(d, w, null, 64, 64)) {
             body.run(d, tf);
         }
     }

@@ -31,6 +31,7 @@ public final class RankMain {
 
     /** main() with hooks (tests inject faults and inconsistent arguments with them). */
     public static void runRank(String[] args, RankHooks hooks) {
+        double jvmStartSeconds = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
         MpjCommunicator.Session session;
         try {
             session = MpjCommunicator.init(args);
@@ -43,13 +44,17 @@ public final class RankMain {
         try {
             RankArgs parsed = RankArgs.parse(hooks.arguments(comm.rank(), session.appArgs()));
             if (parsed.commTimeout() != null) comm.setTimeout(parsed.commTimeout());
-            List<RunReport> reports = RankJob.runAll(comm, parsed, steps -> hooks.layerSteps(comm.rank(), steps));
+            List<RunReport> reports = RankJob.runAll(comm, parsed, steps -> hooks.layerSteps(comm.rank(), steps), jvmStartSeconds);
             if (comm.rank() == 0) {
                 if (parsed.output() != null) RunReport.write(parsed.output(), reports);
+                RunReport.ColdStart cold = reports.getFirst().coldStart();
+                System.out.printf("apbj: cold start: JVM %s, device %.3f s, model load %.3f s, first compile %.3f s; %d request(s) on one load%n",
+                        cold.jvmStartSeconds() == null ? "-" : String.format("%.3f s", cold.jvmStartSeconds()), cold.deviceOpenSeconds(),
+                        cold.modelLoadSeconds(), cold.firstCompileSeconds(), cold.requests());
                 for (RunReport report : reports) {
-                    System.out.printf("apbj: %s on %d ranks: prefill of %d tokens %.3f s (%.0f tokens/s), generated %s%n",
+                    System.out.printf("apbj: %s on %d ranks: prefill of %d tokens %.3f s (%.0f tokens/s; compiling %.3f s of it), generated %s%n",
                             report.method(), report.ranks(), report.contextTokens(), report.prefillSeconds(),
-                            report.prefillTokensPerSecond(), java.util.Arrays.toString(report.generated()));
+                            report.prefillTokensPerSecond(), report.kernelPreparationSeconds(), java.util.Arrays.toString(report.generated()));
                 }
             }
             watch.finishing();

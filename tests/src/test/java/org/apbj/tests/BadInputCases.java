@@ -336,6 +336,9 @@ final class BadInputCases {
         c.add(new Case("devices", "--device=opencl:0:9").args(run("--device=opencl:0:9")).process().says("--device=opencl:0:9", "no device 9"));
         c.add(new Case("devices", "--device=java:0").args(run("--device=java:0")).process().says("--device=java:0", "at least 1 thread"));
         c.add(new Case("devices", "--device=java:x").args(run("--device=java:x")).says("'x' is not a number"));
+        c.add(new Case("devices", "--device=java:1:lots").args(run("--device=java:1:lots")).says("memory 'lots' is not a size"));
+        c.add(new Case("devices", "--device=java:1:1m (the job does not fit)").args(run("--device=java:1:1m", "--in-process"))
+                .says("does not fit on java (1 threads", "free is usable", "a device with more memory"));
         c.add(new Case("devices", "--device=tpu").args(run("--device=tpu")).says("unknown device spec 'tpu'", "java"));
         c.add(new Case("devices", "--device empty").args(run("--device=")).says("--device is empty"));
 

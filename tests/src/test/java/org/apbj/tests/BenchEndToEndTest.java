@@ -1,12 +1,15 @@
 package org.apbj.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import org.apbj.model.DeviceModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +38,60 @@ class BenchEndToEndTest {
             assertTrue(sum >= median * 0.5, "breakdown " + sum + " ms covers too little of " + median + " ms: " + c);
             assertEquals(c.get("method").asText().equals("dense") ? 1 : 2, c.get("ranks").asInt());
         }
+        // four panels, two per row: time, tokens/s, the slowest rank's breakdown, every rank's time
         var png = ImageIO.read(dir.resolve("bench.png").toFile());
-        assertEquals(2 * org.apbj.examples.report.Charts.PANEL_HEIGHT, png.getHeight());
+        assertEquals(2 * org.apbj.examples.report.ChartFile.PANEL_WIDTH, png.getWidth());
+        assertEquals(2 * org.apbj.examples.report.ChartFile.PANEL_HEIGHT, png.getHeight());
+        assertTrue(r.out().contains("chart: " + dir.resolve("bench.png")), r.toString());
+    }
+
+    /**
+     * With warm-up runs, each method is one job: the model is loaded once per rank for all its
+     * lengths and runs (counted in this JVM, and in the report's cold-start section), the cold
+     * figures (model load, first prefill) stand apart from the warm medians, and a peer's figures
+     * give ratios.
+     */
+    @Test
+    void oneModelLoadPerMethodWithColdAndWarmFiguresAndPeerRatios(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("bench.json");
+        Path peer = dir.resolve("peer.json");
+        Files.writeString(peer, """
+                {"peer": "test peer", "device": "test gpu",
+                 "results": [{"tokens": 128, "prefill_seconds": 0.002, "decode_ms_per_token": 0.5},
+                             {"tokens": 256, "prefill_seconds": 0.004, "decode_ms_per_token": null}]}
+                """);
+        long loads = DeviceModel.loads();
+        Cli r = Cli.run("bench", "--synth", "tiny", "--layers", "2", "--methods", "dense,apb", "--lengths", "128,256",
+                "--ranks", "2", "--warmup", "1", "--repeat", "2", "--decode", "2", "--in-process", "--device", Cli.device(),
+                "--peer", peer.toString(), "--out", json.toString());
+        assertEquals(0, r.status(), r.toString());
+        assertEquals(1 + 2, DeviceModel.loads() - loads, "one load per rank and method (dense: 1 rank, apb: 2), not per run: " + r);
+
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        JsonNode colds = report.get("coldStarts");
+        assertEquals(2, colds.size(), report.toString());
+        for (JsonNode c : colds) {
+            assertEquals(2 * (1 + 2), c.get("requests").asInt(), "2 lengths x (1 warm-up + 2 timed) in one job: " + c);
+            assertTrue(c.get("modelLoadMs").asDouble() > 0, c.toString());
+            assertTrue(c.get("firstPrefillMs").asDouble() > 0, c.toString());
+            assertTrue(c.get("jvmStartMs").isNull(), "in-process ranks start no JVM: " + c);
+            assertTrue(c.get("firstCompileMs").asDouble() >= 0, c.toString());
+        }
+        for (JsonNode c : report.get("cells")) {
+            assertEquals(1, c.get("warmupPrefillMs").size(), c.toString());
+            assertEquals(2, c.get("prefillMs").size(), c.toString());
+            assertTrue(c.get("decodeMsPerToken").asDouble() > 0, "--decode 2 measures decode: " + c);
+            double ratio = c.get("peerPrefillRatio").asDouble();
+            double peerSeconds = c.get("length").asInt() == 128 ? 0.002 : 0.004;
+            assertEquals(c.get("medianPrefillMs").asDouble() / 1000 / peerSeconds, ratio, 1e-9 * ratio, c.toString());
+            if (c.get("length").asInt() == 128) {
+                assertEquals(c.get("decodeMsPerToken").asDouble() / 0.5, c.get("peerDecodeRatio").asDouble(), 1e-9, c.toString());
+            } else {
+                assertTrue(c.get("peerDecodeRatio").isNull(), "the peer has no decode figure at 256: " + c);
+            }
+        }
+        assertNotNull(report.get("peer"));
+        assertTrue(r.out().contains("cold start (one rank job per method") && r.out().contains("against test peer (test gpu)")
+                && (r.out().contains("x slower") || r.out().contains("x faster")), r.out());
     }
 }

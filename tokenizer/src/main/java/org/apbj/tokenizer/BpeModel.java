@@ -1,13 +1,13 @@
 package org.apbj.tokenizer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Byte-level BPE: encodes one pre-token (a piece of text) into vocabulary ids.
+ * BPE: encodes one pre-token (a piece of text) into vocabulary ids.
  *
- * <p>The piece's UTF-8 bytes start as one symbol each; the adjacent pair whose merge has the
+ * <p>The piece starts as the symbols of its {@link BpeAlphabet} (UTF-8 bytes for byte-level
+ * vocabularies, characters for SentencePiece-style ones); the adjacent pair whose merge has the
  * lowest rank is merged, the leftmost on ties, until no adjacent pair has a merge. That is the
  * result of Hugging Face's BPE (its heap pops the lowest (rank, position) first). Here a min-heap
  * of (rank, position) over a linked list of symbols does it in O(n log n) per piece, and
@@ -23,32 +23,25 @@ final class BpeModel {
     private final String[] idToToken;
     private final PairRankMap mergeRanks;
     private final int[] mergedIdByRank;
-    private final int[] byteIds = new int[256];
+    private final BpeAlphabet alphabet;
     private final boolean ignoreMerges;
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>(1 << 14);
 
     /**
-     * @param vocab        byte-level token string to id
-     * @param merges       merge i (its rank) joins merges[i][0] and merges[i][1], byte-level strings
+     * @param vocab        token string (as written in tokenizer.json) to id
+     * @param merges       merge i (its rank) joins merges[i][0] and merges[i][1]
+     * @param alphabet     the symbols a piece starts from
      * @param ignoreMerges a piece that is itself a vocabulary entry is emitted whole
      */
-    BpeModel(Map<String, Integer> vocab, String[][] merges, boolean ignoreMerges, String source) {
+    BpeModel(Map<String, Integer> vocab, String[][] merges, BpeAlphabet alphabet, boolean ignoreMerges, String source) {
         this.vocab = vocab;
+        this.alphabet = alphabet;
         this.ignoreMerges = ignoreMerges;
         int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         idToToken = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             if (e.getValue() < 0) throw new TokenizerFormatException(source + ": vocabulary entry " + e.getKey() + " has a negative id");
             idToToken[e.getValue()] = e.getKey();
-        }
-        for (int b = 0; b < 256; b++) {
-            Integer id = vocab.get(String.valueOf(ByteLevel.charOf(b)));
-            if (id == null) {
-                throw new TokenizerFormatException(source + ": the byte-level vocabulary has no entry for byte 0x"
-                        + Integer.toHexString(b) + " ('" + ByteLevel.charOf(b) + "'), so some text could not be encoded;"
-                        + " only byte-level BPE vocabularies covering all 256 bytes are supported");
-            }
-            byteIds[b] = id;
         }
         mergeRanks = new PairRankMap(merges.length);
         mergedIdByRank = new int[merges.length];
@@ -74,13 +67,13 @@ final class BpeModel {
         return idToToken.length;
     }
 
-    /** The byte-level token string of an id, or null if the vocabulary has no such id. */
+    /** The token string of an id as written in tokenizer.json, or null if the vocabulary has no such id. */
     String token(int id) {
         return id >= 0 && id < idToToken.length ? idToToken[id] : null;
     }
 
-    Integer id(String byteLevelToken) {
-        return vocab.get(byteLevelToken);
+    Integer id(String token) {
+        return vocab.get(token);
     }
 
     /** Appends the ids of one pre-token. */
@@ -96,13 +89,12 @@ final class BpeModel {
 
     int[] encodeUncached(String piece) {
         requireWellFormed(piece);
-        byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length == 1) return new int[] {byteIds[bytes[0] & 0xFF]};
         if (ignoreMerges) {
-            Integer whole = vocab.get(ByteLevel.toByteLevel(bytes));
+            Integer whole = vocab.get(alphabet.vocabularyForm(piece));
             if (whole != null) return new int[] {whole};
         }
-        return merge(bytes);
+        int[] symbols = alphabet.symbols(piece);
+        return symbols.length <= 1 ? symbols : merge(symbols);
     }
 
     /** Unpaired surrogates have no UTF-8 form (Java would silently write '?' for them). */
@@ -119,13 +111,12 @@ final class BpeModel {
         }
     }
 
-    private int[] merge(byte[] bytes) {
-        int n = bytes.length;
-        int[] ids = new int[n];
+    /** Merges the symbols in place (the array is consumed) and returns the resulting ids. */
+    private int[] merge(int[] ids) {
+        int n = ids.length;
         int[] next = new int[n];
         int[] prev = new int[n];
         for (int i = 0; i < n; i++) {
-            ids[i] = byteIds[bytes[i] & 0xFF];
             next[i] = i + 1 < n ? i + 1 : -1;
             prev[i] = i - 1;
         }

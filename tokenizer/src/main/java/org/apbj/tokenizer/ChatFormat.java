@@ -19,6 +19,11 @@ import java.util.OptionalInt;
  * The header and the context text are tokenized separately and concatenated, so the header's
  * tokens are exactly the first {@code qpos} context tokens whatever the text starts with; the
  * query is tokenized on its own, as APB needs it. {@code qpos} is the header's token count.
+ *
+ * <p>With SentencePiece-style tokenizers that add a dummy prefix (Llama-2, Mistral: "▁" before
+ * each separately encoded text), the context text and the query each start with that "▁", as
+ * Hugging Face's {@code tokenizer(text)} gives them: the context's is the space of
+ * {@code [INST] text}; the query's is one extra space token a whole-prompt encoding would not have.
  */
 public final class ChatFormat {
     /** The supported families. */
@@ -27,7 +32,14 @@ public final class ChatFormat {
         LLAMA3,
         /** Qwen-2 / 2.5 instruct: ChatML with Qwen's default system prompt. */
         QWEN_CHATML,
-        /** Base models (Yi and others): no template, qpos = 0. */
+        /** Yi chat: ChatML without a system turn; recognized by Yi's {@code <|startoftext|>} beside the ChatML tokens. */
+        YI_CHATML,
+        /**
+         * Llama-2-chat and Mistral-Instruct ({@code <s>[INST] ... [/INST]}), without a system prompt.
+         * Their tokenizers are those of the base models, so this is chosen by name, never detected.
+         */
+        INST,
+        /** Base models (Llama-2, Mistral, Yi and others): no template; the header is the BOS that add_special_tokens puts first, if any. */
         PLAIN,
         /** The project's tiny-niah test model: {@code <|bos|><|user|>} ... {@code <|assistant|>}. */
         TINY_NIAH
@@ -69,13 +81,15 @@ public final class ChatFormat {
     public static Family detectFamily(Tokenizer tokenizer) {
         if (has(tokenizer, "<|bos|>", "<|user|>", "<|assistant|>", "<|eot|>")) return Family.TINY_NIAH;
         if (has(tokenizer, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")) return Family.LLAMA3;
+        if (has(tokenizer, "<|im_start|>", "<|im_end|>", "<|startoftext|>")) return Family.YI_CHATML;
         if (has(tokenizer, "<|im_start|>", "<|im_end|>")) return Family.QWEN_CHATML;
         return Family.PLAIN;
     }
 
     /**
-     * The format named {@code name}: "llama3", "qwen" (or "chatml", "qwen2.5"), "plain" (or "base"),
-     * "tiny-niah"; "auto" detects it from the tokenizer.
+     * The format named {@code name}: "llama3", "qwen" (or "chatml", "qwen2.5"), "yi" (Yi chat),
+     * "llama2" (or "mistral", "inst": {@code [INST]}), "plain" (or "base"), "tiny-niah"; "auto"
+     * detects it from the tokenizer.
      */
     public static ChatFormat forFamily(String name, Tokenizer tokenizer) {
         String n = name.toLowerCase(Locale.ROOT).replace("_", "-");
@@ -83,10 +97,12 @@ public final class ChatFormat {
             case "auto" -> detectFamily(tokenizer);
             case "llama3", "llama-3", "llama3.1", "llama-3.1" -> Family.LLAMA3;
             case "qwen", "qwen2", "qwen2.5", "qwen-2.5", "qwen-chatml", "chatml" -> Family.QWEN_CHATML;
-            case "plain", "base", "yi" -> Family.PLAIN;
+            case "yi", "yi-chat", "yi-chatml" -> Family.YI_CHATML;
+            case "llama2", "llama-2", "llama2-chat", "mistral", "mistral-instruct", "inst" -> Family.INST;
+            case "plain", "base" -> Family.PLAIN;
             case "tiny-niah", "tinyniah" -> Family.TINY_NIAH;
             default -> throw new IllegalArgumentException("unknown chat format \"" + name
-                    + "\"; use one of auto, llama3, qwen, plain, tiny-niah");
+                    + "\"; use one of auto, llama3, qwen, yi, llama2 (mistral), plain, tiny-niah");
         };
         return of(family, tokenizer);
     }
@@ -100,7 +116,7 @@ public final class ChatFormat {
         return of(family, tokenizer, switch (family) {
             case LLAMA3 -> LLAMA3_SYSTEM_PROMPT;
             case QWEN_CHATML -> QWEN_SYSTEM_PROMPT;
-            case PLAIN, TINY_NIAH -> null;
+            case YI_CHATML, INST, PLAIN, TINY_NIAH -> null;
         });
     }
 
@@ -139,7 +155,23 @@ public final class ChatFormat {
                         "<|im_end|>\n<|im_start|>assistant\n",
                         List.of("<|im_end|>", "<|endoftext|>"));
             }
-            case PLAIN -> new ChatFormat(family, tokenizer, null, "", "", List.of());
+            case YI_CHATML -> {
+                // Yi chat's template: '<|im_start|>user\n' + content + '<|im_end|>\n<|im_start|>assistant\n'.
+                require(tokenizer, family, "<|im_start|>", "<|im_end|>");
+                yield new ChatFormat(family, tokenizer, null, "<|im_start|>user\n", "<|im_end|>\n<|im_start|>assistant\n",
+                        List.of("<|im_end|>", "<|endoftext|>"));
+            }
+            case INST -> {
+                // '<s>[INST] ' + content|trim + ' [/INST]'. The space after [INST] is SentencePiece's
+                // dummy prefix of the separately encoded context ("▁Read"), so the header stops before it.
+                require(tokenizer, family, "<s>", "</s>");
+                yield new ChatFormat(family, tokenizer, null, "<s>[INST]", " [/INST]", List.of("</s>"));
+            }
+            case PLAIN -> {
+                StringBuilder bos = new StringBuilder();
+                for (int id : tokenizer.idsBeforeText()) bos.append(tokenizer.token(id).orElseThrow());
+                yield new ChatFormat(family, tokenizer, null, bos.toString(), "", List.of());
+            }
             case TINY_NIAH -> {
                 require(tokenizer, family, "<|bos|>", "<|user|>", "<|assistant|>", "<|eot|>");
                 yield new ChatFormat(family, tokenizer, null, "<|bos|><|user|>", "<|assistant|>", List.of("<|eot|>"));
@@ -155,9 +187,9 @@ public final class ChatFormat {
      * @param answerPrefix the start of the assistant's answer (may be empty)
      */
     public ApbPrompt render(String contextText, String question, String answerPrefix) {
-        if (family == Family.LLAMA3) {
-            // Llama-3's template trims the user message ("| trim"): leading white space of the
-            // document and trailing white space of the question go.
+        if (family == Family.LLAMA3 || family == Family.INST) {
+            // Llama-3's and Llama-2's templates trim the user message ("| trim", ".strip()"):
+            // leading white space of the document and trailing white space of the question go.
             contextText = contextText.stripLeading();
             question = question.stripTrailing();
         }
@@ -170,11 +202,11 @@ public final class ChatFormat {
 
     /** The whole prompt as text (header, context, question, assistant turn, answer prefix), for display and checks. */
     public String renderText(String contextText, String question, String answerPrefix) {
-        if (family == Family.LLAMA3) {
+        if (family == Family.LLAMA3 || family == Family.INST) {
             contextText = contextText.stripLeading();
             question = question.stripTrailing();
         }
-        return header + contextText + question + assistantTurn + answerPrefix;
+        return header + (family == Family.INST ? " " : "") + contextText + question + assistantTurn + answerPrefix;
     }
 
     public Family family() {
@@ -191,7 +223,11 @@ public final class ChatFormat {
         return assistantTurn;
     }
 
-    /** The number of header tokens (APB's qpos): 16 for Llama-3, 24 for Qwen-2.5 (default system prompts), 0 for plain, 2 for tiny-niah. */
+    /**
+     * The number of header tokens (APB's qpos): 16 for Llama-3, 24 for Qwen-2.5 (default system
+     * prompts), 3 for Yi chat, 4 for Llama-2 [INST], 2 for tiny-niah; plain: 1 where
+     * add_special_tokens puts a BOS first (Llama-2, Mistral, Llama-3), else 0 (Qwen, Yi).
+     */
     public int qpos() {
         return headerIds.length;
     }

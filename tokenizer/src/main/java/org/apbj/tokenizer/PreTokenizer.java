@@ -6,12 +6,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The pre-tokenizers of tokenizer.json used with byte-level BPE: they cut a text segment into
- * pieces, each of which the BPE model encodes on its own.
+ * The pre-tokenizers of tokenizer.json: they cut a text segment into pieces, each of which the
+ * BPE model encodes on its own.
  */
-sealed interface PreTokenizer permits PreTokenizer.Split, PreTokenizer.ByteLevelSplit, PreTokenizer.Sequence, LlamaPatternSplit {
-    /** Appends the pieces of {@code text}, in order, to {@code out}. */
+sealed interface PreTokenizer permits PreTokenizer.Split, PreTokenizer.ByteLevelSplit, PreTokenizer.Metaspace,
+        PreTokenizer.Sequence, LlamaPatternSplit {
+    /** Appends the pieces of {@code text}, a text on its own, in order, to {@code out}. */
     void split(String text, List<String> out);
+
+    /**
+     * Appends the pieces of {@code text}, a segment of the encoded input (the stretches between
+     * added tokens are segments). {@code textStart}: the segment begins the input; only
+     * Metaspace with {@code prepend_scheme: "first"} tells that apart.
+     */
+    default void split(String text, boolean textStart, List<String> out) {
+        split(text, out);
+    }
 
     /** How a Split pre-tokenizer treats the pattern's matches (Hugging Face's SplitDelimiterBehavior). */
     enum Behavior { REMOVED, ISOLATED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS }
@@ -107,9 +117,49 @@ sealed interface PreTokenizer permits PreTokenizer.Split, PreTokenizer.ByteLevel
         }
     }
 
+    /**
+     * SentencePiece's Metaspace: spaces become {@code replacement} ("▁"); a segment not starting
+     * with it gets it prepended (scheme ALWAYS; FIRST: only the segment that begins the input;
+     * NEVER); with {@code split}, each "▁" then starts a new piece.
+     */
+    record Metaspace(char replacement, PrependScheme prependScheme, boolean split) implements PreTokenizer {
+        enum PrependScheme { ALWAYS, FIRST, NEVER }
+
+        @Override
+        public void split(String text, List<String> out) {
+            split(text, true, out);
+        }
+
+        @Override
+        public void split(String text, boolean textStart, List<String> out) {
+            String s = text.replace(' ', replacement);
+            boolean prepend = prependScheme == PrependScheme.ALWAYS || (prependScheme == PrependScheme.FIRST && textStart);
+            if (prepend && !s.isEmpty() && s.charAt(0) != replacement) s = replacement + s;
+            if (!split) {
+                if (!s.isEmpty()) out.add(s);
+                return;
+            }
+            // Each replacement character starts a piece (Hugging Face: split on it, MergedWithNext).
+            int start = 0;
+            for (int i = 1; i < s.length(); i++) {
+                if (s.charAt(i) == replacement) {
+                    out.add(s.substring(start, i));
+                    start = i;
+                }
+            }
+            if (start < s.length()) out.add(s.substring(start));
+        }
+    }
+
     record Sequence(List<PreTokenizer> stages) implements PreTokenizer {
         @Override
         public void split(String text, List<String> out) {
+            split(text, true, out);
+        }
+
+        /** Each stage splits the pieces of the one before; only a first piece can begin the input. */
+        @Override
+        public void split(String text, boolean textStart, List<String> out) {
             if (stages.isEmpty()) {
                 if (!text.isEmpty()) out.add(text);
                 return;
@@ -117,7 +167,7 @@ sealed interface PreTokenizer permits PreTokenizer.Split, PreTokenizer.ByteLevel
             List<String> current = List.of(text);
             for (int i = 0; i < stages.size(); i++) {
                 List<String> next = i == stages.size() - 1 ? out : new ArrayList<>(current.size() * 2);
-                for (String piece : current) stages.get(i).split(piece, next);
+                for (int j = 0; j < current.size(); j++) stages.get(i).split(current.get(j), textStart && j == 0, next);
                 current = next;
             }
         }

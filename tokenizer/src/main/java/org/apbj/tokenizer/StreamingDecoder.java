@@ -1,65 +1,34 @@
 package org.apbj.tokenizer;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-
 /**
- * Decodes generated tokens one at a time. A token may end in the middle of a UTF-8 character
- * (emoji and CJK are often split over byte tokens); such trailing bytes are held back until
- * the character is complete, so the pieces returned by {@link #push} and {@link #finish}
- * concatenate to exactly {@code tokenizer.decode(allIds, skipSpecialTokens)}.
+ * Decodes generated tokens one at a time. Text that later tokens may still change is held back:
+ * the bytes of an unfinished UTF-8 character (byte-level tokenizers split emoji and CJK over byte
+ * tokens), a run of SentencePiece byte-fallback tokens. The pieces returned by {@link #push} and
+ * {@link #finish} concatenate to exactly {@code tokenizer.decode(allIds, skipSpecialTokens)}:
+ * both run the same decoder session.
  * Not thread-safe: one instance per generated sequence.
  */
 public final class StreamingDecoder {
     private final Tokenizer tokenizer;
     private final boolean skipSpecialTokens;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-    private final int[] one = new int[1];
+    private Decoder.Session session;
 
     public StreamingDecoder(Tokenizer tokenizer, boolean skipSpecialTokens) {
         this.tokenizer = tokenizer;
         this.skipSpecialTokens = skipSpecialTokens;
+        this.session = tokenizer.decoder().start();
     }
 
     /** Adds one token and returns the text it completes (possibly empty). */
     public String push(int id) {
-        one[0] = id;
-        pending.writeBytes(tokenizer.decodeBytes(one, skipSpecialTokens));
-        byte[] bytes = pending.toByteArray();
-        int complete = bytes.length - incompleteTail(bytes);
-        pending.reset();
-        pending.write(bytes, complete, bytes.length - complete);
-        return new String(bytes, 0, complete, StandardCharsets.UTF_8);
+        String token = tokenizer.tokenForDecoding(id, skipSpecialTokens);
+        return token == null ? "" : session.push(token);
     }
 
-    /** Returns what is still held back (an unfinished character becomes U+FFFD) and resets. */
+    /** Returns what is still held back (an unfinished character becomes U+FFFD) and starts a new sequence. */
     public String finish() {
-        String rest = pending.toString(StandardCharsets.UTF_8);
-        pending.reset();
+        String rest = session.finish();
+        session = tokenizer.decoder().start();
         return rest;
-    }
-
-    /**
-     * The length of a trailing sequence that is a valid but unfinished UTF-8 character, which
-     * the next bytes may complete; 0 if the bytes end on a character boundary or in an error.
-     */
-    static int incompleteTail(byte[] b) {
-        int n = b.length;
-        for (int back = 1; back <= Math.min(3, n); back++) {
-            int lead = b[n - back] & 0xFF;
-            if ((lead & 0xC0) == 0x80) continue; // a continuation byte: the lead is further back
-            int length = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 && lead <= 0xDF ? 2 : 1;
-            if (lead > 0xF4) length = 1;
-            if (length <= back) return 0;
-            // The continuation bytes so far must be allowed after this lead (Unicode Table 3-7).
-            if (back >= 2) {
-                int second = b[n - back + 1] & 0xFF;
-                int low = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
-                int high = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
-                if (second < low || second > high) return 0;
-            }
-            return back;
-        }
-        return 0;
     }
 }

@@ -1,7 +1,5 @@
 package org.apbj.tokenizer;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,15 +10,17 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A Hugging Face byte-level BPE tokenizer read from a model directory's {@code tokenizer.json}
- * (and, when present, {@code tokenizer_config.json} for the BOS/EOS token names).
+ * A Hugging Face BPE tokenizer read from a model directory's {@code tokenizer.json} (and, when
+ * present, {@code tokenizer_config.json} for the BOS/EOS token names): byte-level (Llama-3,
+ * Qwen-2.5) or SentencePiece-style with byte fallback (Llama-2, Mistral, Yi).
  *
  * <p>Encoding follows Hugging Face tokenizers step by step: added tokens are matched in the raw
  * text first (leftmost, longest); the text between them is normalized, pre-tokenized (regex
- * split, ByteLevel) and each piece is encoded by BPE; the post-processor adds BOS when asked
- * ({@code add_special_tokens}). Decoding is the ByteLevel decoder: bytes back, then UTF-8 with
- * U+FFFD for invalid sequences. For any text without added-token strings in it,
- * {@code decode(encode(text)).equals(text)}, up to the normalizer (NFC for Qwen).
+ * split and ByteLevel, or Metaspace) and each piece is encoded by BPE; the post-processor adds
+ * BOS when asked ({@code add_special_tokens}). Decoding runs the file's decoder (ByteLevel, or
+ * Replace "▁" / ByteFallback / Fuse / Strip). For any text without added-token strings in it,
+ * {@code decode(encode(text)).equals(text)}, up to the normalizer (NFC for Qwen); for
+ * SentencePiece-style files the text must also be free of "▁", which stands for a space.
  *
  * <p>Instances are immutable apart from an internal bounded cache and safe to share between threads.
  */
@@ -32,6 +32,7 @@ public final class Tokenizer {
     private final PreTokenizer preTokenizer;
     private final BpeModel model;
     private final PostProcessor postProcessor;
+    private final Decoder decoder;
     private final Map<Integer, AddedToken> addedById;
     private final Map<String, AddedToken> addedByContent;
     private final int vocabSize;
@@ -39,8 +40,9 @@ public final class Tokenizer {
     private final String eosToken;
 
     Tokenizer(String source, List<AddedToken> addedTokens, Normalizer normalizer, PreTokenizer preTokenizer,
-              BpeModel model, PostProcessor postProcessor, String bosToken, String eosToken) {
+              BpeModel model, PostProcessor postProcessor, Decoder decoder, String bosToken, String eosToken) {
         this.source = source;
+        this.decoder = decoder;
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
         this.model = model;
@@ -97,13 +99,13 @@ public final class Tokenizer {
                 String segment = s.substring(start, end);
                 String normalizedSegment = normalizer == null ? segment : normalizer.apply(segment);
                 if (normalizedAddedTokens.isEmpty()) {
-                    encodeSegment(normalizedSegment, pieces, ids);
+                    encodeSegment(normalizedSegment, start == 0, pieces, ids);
                     return;
                 }
                 normalizedAddedTokens.split(normalizedSegment, parseSpecialTokens, new AddedTokenMatcher.Sink() {
                     @Override
                     public void text(String s2, int start2, int end2) {
-                        encodeSegment(s2.substring(start2, end2), pieces, ids);
+                        encodeSegment(s2.substring(start2, end2), start == 0 && start2 == 0, pieces, ids);
                     }
 
                     @Override
@@ -126,9 +128,18 @@ public final class Tokenizer {
         return postProcessor.apply(ids, true);
     }
 
-    private void encodeSegment(String segment, List<String> pieces, IntList ids) {
+    /** The ids the post-processor puts before a text (Llama-2, Llama-3: their BOS; Qwen, Yi: none). */
+    int[] idsBeforeText() {
+        int[] templated = postProcessor.apply(new int[] {-1}, true);
+        int k = 0;
+        while (templated[k] != -1) k++;
+        return java.util.Arrays.copyOf(templated, k);
+    }
+
+    /** @param textStart the segment begins the text (Metaspace's prepend_scheme "first" needs it) */
+    private void encodeSegment(String segment, boolean textStart, List<String> pieces, IntList ids) {
         pieces.clear();
-        preTokenizer.split(segment, pieces);
+        preTokenizer.split(segment, textStart, pieces);
         for (String piece : pieces) model.encode(piece, ids);
     }
 
@@ -138,39 +149,46 @@ public final class Tokenizer {
     }
 
     /**
-     * Decodes ids to text as Hugging Face's ByteLevel decoder does (no clean-up of spaces).
+     * Decodes ids to text as Hugging Face's {@code decode(ids, skip_special_tokens)} does with the
+     * file's decoder (no clean-up of spaces).
      *
      * @param skipSpecialTokens leave out special added tokens (Hugging Face's {@code skip_special_tokens})
      * @throws IllegalArgumentException for an id outside the vocabulary (Hugging Face would drop it silently)
      */
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        return new String(decodeBytes(ids, skipSpecialTokens), StandardCharsets.UTF_8);
+        Decoder.Session session = decoder.start();
+        StringBuilder text = new StringBuilder(ids.length * 4);
+        for (int id : ids) {
+            String token = tokenForDecoding(id, skipSpecialTokens);
+            if (token != null) text.append(session.push(token));
+        }
+        return text.append(session.finish()).toString();
     }
 
     /**
-     * The UTF-8 bytes the ids stand for. A single token may hold part of a character; streaming
-     * output should buffer bytes until they form complete characters.
+     * The string the decoder gets for an id (an added token's content, else the vocabulary
+     * entry), or null when {@code skipSpecialTokens} leaves it out. As in Hugging Face, a token
+     * is special when its string is the content of a special added token.
      */
-    public byte[] decodeBytes(int[] ids, boolean skipSpecialTokens) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(ids.length * 4);
-        for (int id : ids) {
-            AddedToken added = addedById.get(id);
-            if (added != null) {
-                if (skipSpecialTokens && added.special()) continue;
-                ByteLevel.appendTokenBytes(added.content(), bytes);
-                continue;
-            }
-            String token = model.token(id);
-            if (token == null) {
-                throw new IllegalArgumentException("token id " + id + " is not in the vocabulary of " + source
-                        + " (ids are 0.." + (vocabSize - 1) + "); was the model's output decoded with another model's tokenizer?");
-            }
-            ByteLevel.appendTokenBytes(token, bytes);
+    String tokenForDecoding(int id, boolean skipSpecialTokens) {
+        AddedToken added = addedById.get(id);
+        String token = added != null ? added.content() : model.token(id);
+        if (token == null) {
+            throw new IllegalArgumentException("token id " + id + " is not in the vocabulary of " + source
+                    + " (ids are 0.." + (vocabSize - 1) + "); was the model's output decoded with another model's tokenizer?");
         }
-        return bytes.toByteArray();
+        if (skipSpecialTokens) {
+            AddedToken byContent = added != null ? added : addedByContent.get(token);
+            if (byContent != null && byContent.special()) return null;
+        }
+        return token;
     }
 
-    /** The vocabulary entry of an id as written in tokenizer.json (byte-level form, e.g. "Ġthe"), or empty. */
+    Decoder decoder() {
+        return decoder;
+    }
+
+    /** The vocabulary entry of an id as written in tokenizer.json ("Ġthe" byte-level, "▁the" SentencePiece-style), or empty. */
     public Optional<String> token(int id) {
         AddedToken added = addedById.get(id);
         if (added != null) return Optional.of(added.content());

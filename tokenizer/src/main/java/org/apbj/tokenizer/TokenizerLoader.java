@@ -32,14 +32,10 @@ final class TokenizerLoader {
         }
         List<AddedToken> added = readAddedTokens(root.path("added_tokens"), source);
         Normalizer normalizer = readNormalizer(root.path("normalizer"), source);
-        PreTokenizer preTokenizer = readPreTokenizer(root.path("pre_tokenizer"), source);
-        if (!containsByteLevel(preTokenizer)) {
-            throw new TokenizerFormatException(source + ": the pre-tokenizer has no ByteLevel step; only byte-level"
-                    + " BPE tokenizers (GPT-2, Llama-3, Qwen families) are supported");
-        }
-        BpeModel model = readModel(root.path("model"), source);
+        PreTokenizer preTokenizer = readPreTokenizer(root.path("pre_tokenizer"), source, true);
+        BpeModel model = readModel(root.path("model"), containsByteLevel(preTokenizer), source);
         PostProcessor post = readPostProcessor(root.path("post_processor"), added, model, source);
-        checkDecoder(root.path("decoder"), source);
+        Decoder decoder = readDecoder(root.path("decoder"), source);
 
         String bos = null, eos = null;
         Path config = file.resolveSibling("tokenizer_config.json");
@@ -48,7 +44,7 @@ final class TokenizerLoader {
             bos = tokenName(c.path("bos_token"));
             eos = tokenName(c.path("eos_token"));
         }
-        return new Tokenizer(source, added, normalizer, preTokenizer, model, post, bos, eos);
+        return new Tokenizer(source, added, normalizer, preTokenizer, model, post, decoder, bos, eos);
     }
 
     private static JsonNode readJson(Path file) {
@@ -90,6 +86,8 @@ final class TokenizerLoader {
             case "NFD" -> new Normalizer.Unicode(java.text.Normalizer.Form.NFD);
             case "NFKC" -> new Normalizer.Unicode(java.text.Normalizer.Form.NFKC);
             case "NFKD" -> new Normalizer.Unicode(java.text.Normalizer.Form.NFKD);
+            case "Prepend" -> new Normalizer.Prepend(text(n, "prepend", source));
+            case "Replace" -> readReplace(n, source);
             case "Sequence" -> {
                 List<Normalizer> list = new ArrayList<>();
                 for (JsonNode child : n.path("normalizers")) {
@@ -98,19 +96,46 @@ final class TokenizerLoader {
                 }
                 yield new Normalizer.Sequence(List.copyOf(list));
             }
-            default -> throw unsupported(source, "normalizer", type, "NFC, NFD, NFKC, NFKD, Sequence");
+            default -> throw unsupported(source, "normalizer", type, "NFC, NFD, NFKC, NFKD, Prepend, Replace, Sequence");
         };
     }
 
-    private static PreTokenizer readPreTokenizer(JsonNode n, String source) {
+    /** Replace, as a normalizer and as a decoder step: {"pattern": {"String" | "Regex": ...}, "content": ...}. */
+    private static Normalizer.Replace readReplace(JsonNode n, String source) {
+        JsonNode pattern = n.path("pattern");
+        Pattern p;
+        if (pattern.path("String").isTextual()) p = Pattern.compile(pattern.path("String").asText(), Pattern.LITERAL);
+        else if (pattern.path("Regex").isTextual()) p = OnigurumaPatterns.compile(pattern.path("Regex").asText());
+        else throw new TokenizerFormatException(source + ": Replace without a String or Regex pattern: " + n);
+        return new Normalizer.Replace(p, text(n, "content", source));
+    }
+
+    private static String text(JsonNode n, String field, String source) {
+        if (!n.path(field).isTextual()) {
+            throw new TokenizerFormatException(source + ": " + n.path("type").asText() + " lacks the text field \"" + field + "\": " + n);
+        }
+        return n.path(field).asText();
+    }
+
+    private static char oneChar(JsonNode n, String field, String source) {
+        String s = text(n, field, source);
+        if (s.length() != 1) {
+            throw new TokenizerFormatException(source + ": " + n.path("type").asText() + " \"" + field + "\" must be one"
+                    + " character (of the Basic Multilingual Plane), not \"" + s + "\"");
+        }
+        return s.charAt(0);
+    }
+
+    private static PreTokenizer readPreTokenizer(JsonNode n, String source, boolean topLevel) {
         if (n.isMissingNode() || n.isNull()) return new PreTokenizer.Sequence(List.of());
         String type = n.path("type").asText();
         return switch (type) {
             case "Sequence" -> {
                 List<PreTokenizer> list = new ArrayList<>();
-                for (JsonNode child : n.path("pretokenizers")) list.add(readPreTokenizer(child, source));
+                for (JsonNode child : n.path("pretokenizers")) list.add(readPreTokenizer(child, source, false));
                 yield new PreTokenizer.Sequence(List.copyOf(list));
             }
+            case "Metaspace" -> readMetaspace(n, source);
             case "ByteLevel" -> PreTokenizer.ByteLevelSplit.of(n.path("add_prefix_space").asBoolean(false),
                     n.path("use_regex").asBoolean(true));
             case "Split" -> {
@@ -127,8 +152,21 @@ final class TokenizerLoader {
                 else throw new TokenizerFormatException(source + ": Split pre-tokenizer without a Regex or String pattern: " + n);
                 yield new PreTokenizer.Split(p, behavior, invert);
             }
-            default -> throw unsupported(source, "pre-tokenizer", type, "Sequence, Split, ByteLevel");
+            default -> throw unsupported(source, "pre-tokenizer", type, "Sequence, Split, ByteLevel, Metaspace");
         };
+    }
+
+    /** Both forms: prepend_scheme ("always", "first", "never") and split, or the older add_prefix_space. */
+    private static PreTokenizer.Metaspace readMetaspace(JsonNode n, String source) {
+        char replacement = oneChar(n, "replacement", source);
+        PreTokenizer.Metaspace.PrependScheme scheme = switch (n.path("prepend_scheme").asText("always")) {
+            case "always" -> PreTokenizer.Metaspace.PrependScheme.ALWAYS;
+            case "first" -> PreTokenizer.Metaspace.PrependScheme.FIRST;
+            case "never" -> PreTokenizer.Metaspace.PrependScheme.NEVER;
+            default -> throw unsupported(source, "Metaspace prepend_scheme", n.path("prepend_scheme").asText(), "always, first, never");
+        };
+        if (!n.path("add_prefix_space").asBoolean(true)) scheme = PreTokenizer.Metaspace.PrependScheme.NEVER;
+        return new PreTokenizer.Metaspace(replacement, scheme, n.path("split").asBoolean(true));
     }
 
     private static PreTokenizer.Behavior behavior(String name, String source) {
@@ -148,25 +186,26 @@ final class TokenizerLoader {
             case PreTokenizer.ByteLevelSplit b -> true;
             case PreTokenizer.Sequence s -> s.stages().stream().anyMatch(TokenizerLoader::containsByteLevel);
             case PreTokenizer.Split s -> false;
+            case PreTokenizer.Metaspace m -> false;
             case LlamaPatternSplit s -> false;
         };
     }
 
-    private static BpeModel readModel(JsonNode m, String source) {
+    /**
+     * @param byteLevel the pre-tokenizer maps bytes to characters (ByteLevel): the model starts
+     *                  from bytes; otherwise from characters, SentencePiece-style
+     */
+    private static BpeModel readModel(JsonNode m, boolean byteLevel, String source) {
         String type = m.path("type").asText("BPE");
         if (!type.equals("BPE")) throw unsupported(source, "model", type, "BPE");
         if (m.path("dropout").isNumber() && m.path("dropout").asDouble() > 0) {
             throw new TokenizerFormatException(source + ": BPE dropout is set (" + m.path("dropout")
                     + "); it makes encoding random and is for training only. Set \"dropout\" to null");
         }
-        if (m.path("byte_fallback").asBoolean(false)) {
-            throw new TokenizerFormatException(source + ": BPE byte_fallback is set; that is a SentencePiece-style"
-                    + " vocabulary, and only byte-level BPE is supported");
-        }
         for (String affix : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
             if (m.path(affix).isTextual() && !m.path(affix).asText().isEmpty()) {
                 throw new TokenizerFormatException(source + ": BPE \"" + affix + "\" is \"" + m.path(affix).asText()
-                        + "\"; subword affixes are not supported (byte-level BPE does not use them)");
+                        + "\"; subword affixes are not supported (byte-level and SentencePiece-style BPE do not use them)");
             }
         }
         JsonNode vocabNode = m.path("vocab");
@@ -191,7 +230,22 @@ final class TokenizerLoader {
             }
             i++;
         }
-        return new BpeModel(vocab, merges, m.path("ignore_merges").asBoolean(false), source);
+        BpeAlphabet alphabet;
+        if (byteLevel) {
+            alphabet = new ByteLevelAlphabet(vocab, source);
+        } else {
+            int unkId = -1;
+            if (m.path("unk_token").isTextual()) {
+                Integer id = vocab.get(m.path("unk_token").asText());
+                if (id == null) {
+                    throw new TokenizerFormatException(source + ": unk_token \"" + m.path("unk_token").asText()
+                            + "\" is not in the vocabulary; the file is inconsistent");
+                }
+                unkId = id;
+            }
+            alphabet = new CharAlphabet(vocab, m.path("byte_fallback").asBoolean(false), unkId, m.path("fuse_unk").asBoolean(false));
+        }
+        return new BpeModel(vocab, merges, alphabet, m.path("ignore_merges").asBoolean(false), source);
     }
 
     private static PostProcessor readPostProcessor(JsonNode n, List<AddedToken> added, BpeModel model, String source) {
@@ -232,18 +286,60 @@ final class TokenizerLoader {
         return new PostProcessor.Template(before.toArray(), after.toArray());
     }
 
-    private static void checkDecoder(JsonNode n, String source) {
+    private static final String SUPPORTED_DECODERS = "ByteLevel; or, in this order, Replace steps or Metaspace,"
+            + " ByteFallback, then Fuse and Strip (stop 0)";
+
+    /** ByteLevel, or the SentencePiece-style chain of {@link SentencePieceDecoder} (alone or as a Sequence). */
+    private static Decoder readDecoder(JsonNode n, String source) {
         if (n.isMissingNode() || n.isNull()) {
-            throw new TokenizerFormatException(source + ": no decoder; byte-level BPE needs the ByteLevel decoder");
+            throw new TokenizerFormatException(source + ": no decoder (Hugging Face would join the tokens with spaces);"
+                    + " supported: " + SUPPORTED_DECODERS);
         }
-        String type = n.path("type").asText();
-        boolean ok = type.equals("ByteLevel")
-                || (type.equals("Sequence") && n.path("decoders").size() == 1 && n.path("decoders").get(0).path("type").asText().equals("ByteLevel"));
-        if (!ok) throw unsupported(source, "decoder", type, "ByteLevel");
+        List<JsonNode> steps = new ArrayList<>();
+        if (n.path("type").asText().equals("Sequence")) n.path("decoders").forEach(steps::add);
+        else steps.add(n);
+        if (steps.size() == 1 && type(steps.get(0)).equals("ByteLevel")) return ByteLevelDecoder.INSTANCE;
+
+        int i = 0;
+        List<Normalizer.Replace> replaces = new ArrayList<>();
+        while (i < steps.size() && type(steps.get(i)).equals("Replace")) replaces.add(readReplace(steps.get(i++), source));
+        char metaspace = 0;
+        boolean metaspaceFirst = false;
+        if (replaces.isEmpty() && i < steps.size() && type(steps.get(i)).equals("Metaspace")) {
+            PreTokenizer.Metaspace m = readMetaspace(steps.get(i++), source);
+            metaspace = m.replacement();
+            metaspaceFirst = m.prependScheme() != PreTokenizer.Metaspace.PrependScheme.NEVER;
+        }
+        boolean byteFallback = i < steps.size() && type(steps.get(i)).equals("ByteFallback");
+        if (byteFallback) i++;
+        boolean fused = false, stripped = false, stripWholeText = false;
+        char stripContent = ' ';
+        int stripStart = 0;
+        for (; i < steps.size(); i++) {
+            JsonNode step = steps.get(i);
+            if (type(step).equals("Fuse") && !fused) {
+                fused = true;
+            } else if (type(step).equals("Strip") && !stripped && step.path("stop").asInt(0) == 0) {
+                stripped = true;
+                stripWholeText = fused;
+                stripContent = oneChar(step, "content", source);
+                stripStart = step.path("start").asInt(0);
+            } else {
+                throw new TokenizerFormatException(source + ": decoder step " + type(step) + " at position " + i
+                        + " of " + steps.size() + " is not supported there (supported: " + SUPPORTED_DECODERS + ")");
+            }
+        }
+        return new SentencePieceDecoder(List.copyOf(replaces), metaspace, metaspaceFirst, byteFallback,
+                stripContent, stripStart, stripWholeText);
+    }
+
+    private static String type(JsonNode n) {
+        return n.path("type").asText();
     }
 
     private static TokenizerFormatException unsupported(String source, String what, String type, String supported) {
         return new TokenizerFormatException(source + ": " + what + " type \"" + type + "\" is not supported (supported: "
-                + supported + "); only byte-level BPE tokenizers of the Llama-3 / Qwen-2 / GPT-2 kind can be read");
+                + supported + "); BPE tokenizers of the byte-level kind (Llama-3, Qwen-2, GPT-2) and of the"
+                + " SentencePiece kind (Llama-2, Mistral, Yi) can be read");
     }
 }

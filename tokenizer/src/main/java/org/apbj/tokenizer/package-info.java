@@ -1,7 +1,7 @@
 /**
- * Hugging Face byte-level BPE tokenizers (Llama-3, Qwen-2.5, GPT-2 style, the tiny-niah test
- * model) read from {@code tokenizer.json}, and the chat formats that turn a request into APB's
- * context and query parts.
+ * Hugging Face BPE tokenizers read from {@code tokenizer.json}, byte-level (Llama-3, Qwen-2.5,
+ * GPT-2 style, the tiny-niah test model) and SentencePiece-style with byte fallback (Llama-2,
+ * Mistral, Yi), and the chat formats that turn a request into APB's context and query parts.
  *
  * <ul>
  *   <li>{@link org.apbj.tokenizer.Tokenizer}: {@code load(dir)}, {@code encode(text)} (as HF's
@@ -16,9 +16,10 @@
  *
  * <p>Encoding matches Hugging Face tokenizers id for id: the tests compare with llama.cpp's
  * vectors, the tiny-niah golden cases and, on random text, with Hugging Face's own Rust
- * implementation. Pipeline: added tokens ({@link org.apbj.tokenizer.AddedTokenMatcher}) →
- * normalizer → pre-tokenizer ({@code LlamaPatternSplit} for the Llama-3/Qwen pattern, otherwise
- * the regex translated by {@code OnigurumaPatterns}) → {@code BpeModel} (merge ranks, cached
- * pieces) → post-processor; decoding maps the ByteLevel characters back to bytes.
+ * implementation. Pipeline: added tokens ({@code AddedTokenMatcher}) → normalizer → pre-tokenizer
+ * ({@code LlamaPatternSplit} for the Llama-3/Qwen pattern, otherwise the regex translated by
+ * {@code OnigurumaPatterns}; Metaspace) → {@code BpeModel} (merge ranks, cached pieces, starting
+ * from bytes or characters: {@code BpeAlphabet}) → post-processor; decoding runs a
+ * {@code Decoder} session ({@code ByteLevelDecoder} or {@code SentencePieceDecoder}).
  */
 package org.apbj.tokenizer;

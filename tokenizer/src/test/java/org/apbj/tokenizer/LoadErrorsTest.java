@@ -56,6 +56,26 @@ class LoadErrorsTest {
     }
 
     @Test
+    void decoderStepsOutOfOrderAreRefused() throws IOException {
+        String byteLevel = "\"decoder\": {\n    \"type\": \"ByteLevel\"";
+        assertMessage(tinyWith(byteLevel, "\"decoder\": {\"type\": \"Sequence\", \"decoders\": [{\"type\": \"Fuse\"},"
+                + " {\"type\": \"ByteFallback\"}]}, \"unused\": {\"type\": \"ByteLevel\""), "ByteFallback", "position 1", "Strip");
+        assertMessage(tinyWith(byteLevel, "\"decoder\": {\"type\": \"Strip\", \"content\": \" \", \"start\": 0, \"stop\": 1},"
+                + " \"unused\": {\"type\": \"ByteLevel\""), "Strip", "stop 0");
+    }
+
+    @Test
+    void unknownTokenOutsideTheVocabularyIsRefused() throws IOException {
+        // Without a ByteLevel pre-tokenizer the model starts from characters and needs its unk_token.
+        Path file = tinyWith("\"unk_token\": null", "\"unk_token\": \"<nope>\"");
+        String json = Files.readString(file);
+        int start = json.indexOf("\"pre_tokenizer\"");
+        int end = json.indexOf("\"post_processor\"");
+        Files.writeString(file, json.substring(0, start) + "\"pre_tokenizer\": null,\n  " + json.substring(end));
+        assertMessage(file, "unk_token", "<nope>", "not in the vocabulary");
+    }
+
+    @Test
     void truncationIsRefused() throws IOException {
         assertMessage(tinyWith("\"truncation\": null", "\"truncation\": {\"max_length\": 8}"), "truncation");
     }

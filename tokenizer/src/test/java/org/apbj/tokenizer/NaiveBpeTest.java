@@ -51,10 +51,49 @@ class NaiveBpeTest {
         }
     }
 
+    /**
+     * Llama-2 and Yi: no pre-tokenizer, so the normalized text ("▁" for spaces, and Llama-2's
+     * dummy prefix) is one piece; it starts from its characters, those outside the vocabulary as
+     * their {@code <0xXX>} byte tokens.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama2", "yi"})
+    void sentencePieceMergeLoopMatchesNaiveDefinition(String name) throws IOException {
+        java.nio.file.Path dir = TestFiles.sharedTokenizer(name);
+        JsonNode model = new ObjectMapper().readTree(dir.resolve("tokenizer.json").toFile()).path("model");
+        Map<String, Integer> vocab = new HashMap<>();
+        model.path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+        Map<String, Integer> rankOfPair = new HashMap<>();
+        int rank = 0;
+        for (JsonNode m : model.path("merges")) rankOfPair.put(m.asText(), rank++);
+
+        Tokenizer tokenizer = Tokenizer.load(dir);
+        RandomText random = new RandomText(78, List.of(), true);
+        for (int i = 0; i < 400; i++) {
+            String text = random.next(i % 20 == 0 ? 60 : 8, false);
+            String piece = text.replace(" ", "\u2581");
+            if (name.equals("llama2") && !text.isEmpty()) piece = "\u2581" + piece;
+            List<String> symbols = new ArrayList<>();
+            piece.codePoints().forEach(cp -> {
+                String c = Character.toString(cp);
+                if (vocab.containsKey(c)) symbols.add(c);
+                else for (byte b : c.getBytes(java.nio.charset.StandardCharsets.UTF_8)) symbols.add(String.format("<0x%02X>", b));
+            });
+            List<Integer> expected = naiveMerge(symbols, vocab, rankOfPair);
+            String shown = text;
+            assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), tokenizer.encode(text),
+                    () -> name + ": " + ReferenceOracleTest.escape(shown));
+        }
+    }
+
     private static List<Integer> naive(String piece, Map<String, Integer> vocab, Map<String, Integer> rankOfPair, boolean ignoreMerges) {
         if (ignoreMerges && vocab.containsKey(piece)) return List.of(vocab.get(piece));
         List<String> symbols = new ArrayList<>();
         for (int i = 0; i < piece.length(); i++) symbols.add(String.valueOf(piece.charAt(i)));
+        return naiveMerge(symbols, vocab, rankOfPair);
+    }
+
+    private static List<Integer> naiveMerge(List<String> symbols, Map<String, Integer> vocab, Map<String, Integer> rankOfPair) {
         while (true) {
             int best = -1, bestRank = Integer.MAX_VALUE;
             for (int i = 0; i + 1 < symbols.size(); i++) {

@@ -31,12 +31,24 @@ final class RandomText {
             {0x2150, 0x218B}, {0x2460, 0x24FF}, {0x3041, 0x3096}, {0x30A1, 0x30FA}, {0x4E00, 0x9FCB}, {0xAC00, 0xD7A3},
             {0xFF01, 0xFF5E}, {0x1D400, 0x1D6A5}, {0x1F300, 0x1F5FF}, {0x20000, 0x2A6D6}};
 
+    /** What SentencePiece-style tokenizers treat specially: the meta space, byte-token lookalikes, leading spaces. */
+    private static final String[] SENTENCE_PIECE_EXTRAS = {"\u2581", "\u2581\u2581", " \u2581", "\u2581 ", "<0x41>", "<0xE4>",
+            "<0x0A>", "<0x+F>", "<un", " ", "  ", "   ", "\n ", " \n", "\u0000", "\uFFFD", "\u00FF", "\uD83D\uDE00\uD83D\uDE00",
+            "\u4E2D\u6587", "\u0F00", "\u16A0", "\u2C00", "\uA000", "\uD800\uDF00"};
+
     private final Random random;
     private final List<String> specialTokens;
+    private final boolean sentencePiece;
 
     RandomText(long seed, List<String> specialTokens) {
+        this(seed, specialTokens, false);
+    }
+
+    /** @param sentencePiece also mix in SENTENCE_PIECE_EXTRAS (rare scripts for byte fallback, "▁", byte-token lookalikes) */
+    RandomText(long seed, List<String> specialTokens, boolean sentencePiece) {
         this.random = new Random(seed);
         this.specialTokens = specialTokens;
+        this.sentencePiece = sentencePiece;
     }
 
     /** A string of up to about {@code maxParts} random parts; special tokens only when allowed. */
@@ -44,6 +56,10 @@ final class RandomText {
         StringBuilder sb = new StringBuilder();
         int parts = 1 + random.nextInt(maxParts);
         for (int i = 0; i < parts; i++) {
+            if (sentencePiece && random.nextInt(6) == 0) {
+                sb.append(pick(SENTENCE_PIECE_EXTRAS));
+                continue;
+            }
             int kind = random.nextInt(withSpecialTokens ? 13 : 12);
             switch (kind) {
                 case 0, 1, 2 -> {

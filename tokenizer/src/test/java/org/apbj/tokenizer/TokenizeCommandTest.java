@@ -58,6 +58,23 @@ class TokenizeCommandTest {
     }
 
     @Test
+    void sentencePieceTokenizersEncodeAndDecode() throws IOException {
+        Path llama2 = TestFiles.sharedTokenizer("llama2");
+        // "Hello" is "▁Hello" (22557) after Llama-2's dummy prefix; its post-processor prepends <s> (1).
+        assertEquals("22557\n", run(llama2, "Hello", false, false, false));
+        assertEquals("1 22557\n", run(llama2, "Hello", false, false, true));
+        String text = "Hello  world,\n你好 😀\u0F00";
+        String ids = run(llama2, text, false, false, false);
+        assertEquals(text + "\n", run(llama2, ids, true, false, false));
+        assertEquals("Hello\n", run(llama2, "1 22557", true, true, false));
+        Path yi = TestFiles.sharedTokenizer("yi");
+        // Yi has no dummy prefix and no post-processor; --add-bos prepends tokenizer_config.json's <|startoftext|> (1).
+        String yiIds = run(yi, text, false, false, false);
+        assertEquals(text + "\n", run(yi, yiIds, true, false, false));
+        assertEquals("1 " + yiIds, run(yi, text, false, false, true));
+    }
+
+    @Test
     void badInputIsRefusedClearly() {
         IllegalArgumentException notIds = assertThrows(IllegalArgumentException.class, () -> run(TINY, "12 x3", true, false, false));
         assertTrue(notIds.getMessage().contains("x3"), notIds.getMessage());

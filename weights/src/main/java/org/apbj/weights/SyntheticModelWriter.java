@@ -363,7 +363,7 @@ public final class SyntheticModelWriter {
                     opts.containsKey("--layers") ? Math.toIntExact(parseNumber(opts, "--layers", null)) : null,
                     opts.containsKey("--tokenizer") ? Path.of(opts.get("--tokenizer")) : null,
                     consoleProgress());
-            System.err.printf(Locale.ROOT, "%nwrote %s: %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
+            System.err.printf(Locale.ROOT, "wrote %s: %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
                     r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
         } catch (IllegalArgumentException | ArithmeticException | WeightsFormatException | UncheckedIOException e) {
             System.err.println("synth-model: " + e.getMessage());
@@ -380,19 +380,8 @@ public final class SyntheticModelWriter {
         }
     }
 
-    /** A progress line on stderr, updated at most once per percent. */
+    /** Progress as plain lines on stderr, one per tenth written ({@link ProgressListener#lines}). */
     public static ProgressListener consoleProgress() {
-        return new ProgressListener() {
-            long lastPercent = -1;
-
-            @Override
-            public void onProgress(long written, long total, String file) {
-                long percent = total == 0 ? 100 : written * 100 / total;
-                if (percent != lastPercent) {
-                    lastPercent = percent;
-                    System.err.printf(Locale.ROOT, "\r%3d%%  %,d / %,d bytes  %s   ", percent, written, total, file);
-                }
-            }
-        };
+        return ProgressListener.lines(System.err, "synthetic model");
     }
 }

@@ -10,6 +10,7 @@ import org.apbj.tokenizer.ChatFormat;
 import org.apbj.tokenizer.Tokenizer;
 import org.apbj.parallel.rank.Preflight;
 import org.apbj.weights.ModelConfig;
+import org.apbj.weights.ProgressListener;
 
 /**
  * The Java API for experiments: one model, one method, many requests.
@@ -22,8 +23,16 @@ import org.apbj.weights.ModelConfig;
  * }</pre>
  *
  * Ranks run as threads of this JVM ({@link Options#inProcess()}, the default) or as processes
- * started through mpjrun ({@link Options#mpjrun()}). Requests given together to
- * {@link #generateAll} share one start of the ranks (weights loaded once per rank).
+ * started through mpjrun ({@link Options#mpjrun()}).
+ *
+ * <p>Every call of {@link #generateAll}, {@link #generateTokens} or {@link #generate} is one rank
+ * job: the ranks start, open their devices, load the weights and compile the kernels once, then
+ * run the call's requests in order, each on a fresh strategy, and stop. Requests given together
+ * therefore pay that cold start once; a single {@link #generate} pays it every time, and the
+ * engine keeps nothing loaded between calls. Each {@link Result} carries the job's
+ * {@link ColdStart} and its position in the job ({@link Result#jobIndex()}: 0 ran cold, its
+ * prefill includes the first kernel compiles, {@link Timing#kernelPreparationMs()}). A job that
+ * would not fit in device memory is refused before anything is loaded, with the numbers.
  */
 public final class Apbj implements AutoCloseable {
     public static final String HEADS_FILE = "retaining_heads.safetensors";
@@ -34,21 +43,25 @@ public final class Apbj implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final ChatFormat format;
     private final Path heads;
+    private final ProgressListener loadProgress;
 
-    private Apbj(Path modelDir, Options options, ModelConfig config, Tokenizer tokenizer, ChatFormat format, Path heads) {
+    private Apbj(Path modelDir, Options options, ModelConfig config, Tokenizer tokenizer, ChatFormat format, Path heads,
+                 ProgressListener loadProgress) {
         this.modelDir = modelDir;
         this.options = options;
         this.config = config;
         this.tokenizer = tokenizer;
         this.format = format;
         this.heads = heads;
+        this.loadProgress = loadProgress;
     }
 
     /**
      * Opens a Hugging Face model directory (config.json, safetensors, tokenizer.json) for
      * {@code options}. Checks now, before any rank starts, everything that does not depend on
      * the requests (the parallel module's {@link Preflight}: config, weights, heads, device);
-     * each request is checked when it is given. The ranks start on the first request.
+     * each call's requests are checked before its job starts. Nothing is loaded until a call
+     * runs requests (one job per call).
      */
     public static Apbj open(Path modelDir, Options options) {
         if (!Files.isDirectory(modelDir)) {
@@ -71,8 +84,20 @@ public final class Apbj implements AutoCloseable {
             throw new IllegalArgumentException(modelDir.resolve("tokenizer.json") + " has " + tokenizer.vocabSize()
                     + " tokens but config.json's vocab_size is " + config.vocabSize() + ": the tokenizer does not belong to this model");
         }
-        return new Apbj(modelDir, options, config, tokenizer, format, heads);
+        return new Apbj(modelDir, options, config, tokenizer, format, heads, ProgressListener.NONE);
     }
+
+    /**
+     * This engine with {@code progress} told how rank 0 copies its weights to its device, at the
+     * start of every call: one rank job, one model load for all its requests (bytes so far,
+     * total, the part: "embeddings", "layer 3"). In-process
+     * ranks only: an mpjrun job loads in its own processes and reports nothing here.
+     */
+    public Apbj withLoadProgress(ProgressListener progress) {
+        return new Apbj(modelDir, options, config, tokenizer, format, heads, java.util.Objects.requireNonNull(progress, "progress"));
+    }
+
+    ProgressListener loadProgress() { return loadProgress; }
 
     /** The context and query as text, no answer prefix. */
     public Result generate(String context, String query, int maxNewTokens) {
@@ -83,9 +108,10 @@ public final class Apbj implements AutoCloseable {
         return generate(new Request(context, question, answerPrefix, maxNewTokens));
     }
 
+    /** One request: a job of its own (cold start included; use {@link #generateAll} for several). */
     public Result generate(Request request) { return generateAll(List.of(request)).getFirst(); }
 
-    /** Several requests on one start of the ranks, in order. */
+    /** Several requests in one job (one model load, kernels compiled once), in order. */
     public List<Result> generateAll(List<Request> requests) {
         List<TokenRequest> tokenized = new ArrayList<>(requests.size());
         for (Request r : requests) {
@@ -95,7 +121,7 @@ public final class Apbj implements AutoCloseable {
     }
 
     /**
-     * Requests already tokenized, on one start of the ranks, in order. Results carry the
+     * Requests already tokenized, in one job (one model load), in order. Results carry the
      * generated ids only ({@link Result#text()} is null): decode them with {@link #decode} when
      * the model's tokenizer covers its vocabulary (a synthetic model's small tokenizer does not).
      */

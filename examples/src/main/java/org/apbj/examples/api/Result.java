@@ -11,9 +11,12 @@ import org.apbj.parallel.strategy.Method;
  * @param contextTokens tokens of the formatted context
  * @param queryTokens   tokens of the formatted query
  * @param device        the device rank 0 ran on, in words
+ * @param jobIndex      the request's position in its job: 0 ran cold (kernels compiled during
+ *                      its prefill, see {@link Timing#kernelPreparationMs()}), the rest warm
+ * @param coldStart     the job's cold start (the same for every result of one call)
  */
 public record Result(String text, int[] tokens, Timing timing, int contextTokens, int queryTokens,
-                     Method method, int ranks, String device) {
+                     Method method, int ranks, String device, int jobIndex, ColdStart coldStart) {
     public Result {
         tokens = tokens.clone();
     }

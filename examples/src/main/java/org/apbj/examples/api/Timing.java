@@ -4,17 +4,20 @@ import java.util.Map;
 
 /**
  * Where one request's time went, in milliseconds. Prefill is the slowest rank's phase-1 time
- * (the critical path); its breakdown is that rank's, by category: qkv_scoring, communication,
- * attention, ffn, staging, other.
+ * (the critical path: wall time from a common start to the end of its device work); its
+ * breakdown is that rank's, by category: qkv_scoring, communication, attention, ffn, staging,
+ * other (device time between device marks; communication is host time).
  *
  * @param prefillMs          phase 1 (the context)
  * @param queryMs            phase 2, the query tokens
  * @param decodeMs           phase 2, all generated tokens
  * @param prefillBreakdownMs the slowest rank's prefill by category
  * @param prefillPerRankMs   every rank's prefill time, rank order
+ * @param kernelPreparationMs kernel compiles and module loads during this request (slowest rank),
+ *                           included in its times; 0 once the job's kernels are warm
  */
 public record Timing(double prefillMs, double queryMs, double decodeMs, Map<String, Double> prefillBreakdownMs,
-                     double[] prefillPerRankMs) {
+                     double[] prefillPerRankMs, double kernelPreparationMs) {
     public Timing {
         prefillBreakdownMs = Map.copyOf(prefillBreakdownMs);
         prefillPerRankMs = prefillPerRankMs.clone();

@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Prefill time and its breakdown per method and length (JSON + PNG).",
                 "Reports prefill time, tokens/s and the breakdown (QKV+scoring, communication, attention,",
-                "FFN, staging) per method and context length. Warm-up runs are excluded and reported.",
+                "FFN, staging) per method and context length. Each method runs as one job (model loaded and kernels",
+                "compiled once); its cold start is reported apart. Warm-up runs are excluded and reported.",
                 "Writes JSON (--out) and a PNG chart (--chart): time vs length, and a stacked breakdown."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -50,11 +51,20 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--chart", paramLabel = "FILE", description = "PNG chart (default: the --out path with .png)")
     Path chart;
 
+    @Option(names = "--decode", paramLabel = "N", defaultValue = "0",
+            description = "also generate N tokens after the first and report decode ms/token (default: ${DEFAULT-VALUE})")
+    int decode;
+
+    @Option(names = "--peer", paramLabel = "FILE",
+            description = "a peer's figures (JSON of scripts/peer/hf_prefill_decode.py): print and record our time over theirs")
+    Path peer;
+
     @Override
     public Integer call() throws Exception {
         if (synth != null && model.model != null) throw new IllegalArgumentException("give --model DIR or --synth SHAPE, not both");
         var settings = new BenchRunner.Settings(synth != null ? null : model.model(), synth, layers, Methods.parseList(methods),
-                Lengths.parseList(lengths), warmup, repeat, seed, engine.options(Method.APB, model, spec.commandLine().getErr()), out, chart);
+                Lengths.parseList(lengths), warmup, repeat, decode, seed, peer, engine.options(Method.APB, model, spec.commandLine().getErr()),
+                out, chart);
         return new BenchRunner(settings, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
     }
 }

@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,13 +12,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apbj.examples.api.Apbj;
+import org.apbj.examples.api.ColdStart;
 import org.apbj.parallel.strategy.Method;
 import org.apbj.examples.api.Options;
 import org.apbj.examples.api.Result;
 import org.apbj.examples.api.TokenRequest;
-import org.apbj.examples.report.Charts;
+import org.apbj.examples.report.ByteProgress;
+import org.apbj.examples.report.ChartFile;
+import org.apbj.examples.report.ChartOutput;
 import org.apbj.examples.report.Json;
-import org.apbj.examples.report.ProgressBar;
+import org.apbj.examples.report.Progress;
 import org.apbj.parallel.rank.Preflight;
 import org.apbj.tokenizer.ApbPrompt;
 import org.apbj.tokenizer.Tokenizer;
@@ -27,8 +29,12 @@ import org.apbj.weights.SyntheticModelWriter;
 
 /**
  * Runs {@code bench}: exact-length prompts of random (non-special) tokens, no chat header, a
- * 32-token query and one generated token; per method and length, warm-up runs then timed runs,
- * the median reported with its breakdown.
+ * 32-token query and one generated token (or 1 + --decode); per method one rank job (the model
+ * loaded and kernels compiled once) runs, per length, warm-up runs then timed runs; the median is
+ * reported with its breakdown. The job's cold start (JVM start, device open, model load, first
+ * compile and the first, cold prefill) is reported apart, and with --peer the ratio to a peer's
+ * figures (scripts/peer/hf_prefill_decode.py). Takes its {@link Settings} and output streams only,
+ * so it runs without the command line.
  */
 final class BenchRunner {
     static final int QUERY_TOKENS = 32;
@@ -36,13 +42,15 @@ final class BenchRunner {
 
     /**
      * What to run: the model (or a synthetic shape written to a temporary folder first), the
-     * methods and lengths, runs per cell, and the engine options every method starts from.
+     * methods and lengths, runs per cell, decoded tokens after the first, a peer's figures to
+     * compare with (or null), and the engine options every method starts from.
      */
     record Settings(Path model, String synthShape, Integer layers, List<Method> methods, List<Integer> lengths, int warmup,
-                    int repeat, long seed, Options engine, Path out, Path chart) {
+                    int repeat, int decode, long seed, Path peer, Options engine, Path out, Path chart) {
         Settings {
             if (warmup < 0) throw new IllegalArgumentException("--warmup=" + warmup + " must be at least 0");
             if (repeat < 1) throw new IllegalArgumentException("--repeat=" + repeat + " must be at least 1");
+            if (decode < 0) throw new IllegalArgumentException("--decode=" + decode + " must be at least 0");
             if (layers != null && synthShape == null) throw new IllegalArgumentException("--layers applies to --synth models only");
             if (layers != null && layers < 1) throw new IllegalArgumentException("--layers=" + layers + " must be at least 1");
             if (synthShape != null && model != null) throw new IllegalArgumentException("give --model DIR or --synth SHAPE, not both");
@@ -69,65 +77,93 @@ final class BenchRunner {
     }
 
     record Cell(String method, int ranks, int length, String device, List<Double> warmupPrefillMs, List<Double> prefillMs,
-                double medianPrefillMs, double tokensPerSecond, Map<String, Double> breakdownMs, double[] perRankPrefillMs) {}
+                double medianPrefillMs, double tokensPerSecond, Map<String, Double> breakdownMs, double[] perRankPrefillMs,
+                Double decodeMsPerToken, Double peerPrefillRatio, Double peerDecodeRatio) {}
 
-    record Report(String model, String synthShape, int queryTokens, int warmup, int repeat, List<Cell> cells) {}
+    /**
+     * One method's rank job before its requests ran warm.
+     *
+     * @param requests         requests the job ran on its one model load
+     * @param firstPrefillMs   the job's first prefill (a warm-up run when --warmup &gt; 0): cold, compiles included
+     */
+    record ColdStartRow(String method, int ranks, int requests, Double jvmStartMs, double deviceOpenMs, double modelLoadMs,
+                        double firstCompileMs, double firstPrefillMs) {}
+
+    record Report(String model, String synthShape, int queryTokens, int decodeTokens, int warmup, int repeat,
+                  List<ColdStartRow> coldStarts, List<Cell> cells, Peer.Figures peer) {}
 
     int run() throws Exception {
+        // the peer's file is read before anything is written or started
+        Peer.Figures peer = s.peer() == null ? null : Peer.read(s.peer());
         Path model = s.model();
         Path temp = null;
         if (s.synthShape() != null) {
             SyntheticModelWriter.Shape shape = SyntheticModelWriter.Shape.fromId(s.synthShape());
             temp = Files.createTempDirectory("apbj-bench-" + shape.id() + "-");
             out.println("writing a synthetic " + shape.id() + " model" + (s.layers() != null ? " (" + s.layers() + " layers)" : "") + " to " + temp);
-            SyntheticModelWriter.write(shape, temp, s.seed(), s.layers(), null, SyntheticModelWriter.consoleProgress());
-            System.err.println();
+            try (ByteProgress progress = new ByteProgress(err, "synthetic model")) {
+                SyntheticModelWriter.write(shape, temp, s.seed(), s.layers(), null, progress);
+            }
             model = temp;
         }
         try {
-            return bench(model);
+            return bench(model, peer);
         } finally {
             if (temp != null) deleteTree(temp);
         }
     }
 
-    private int bench(Path model) throws IOException {
+    private int bench(Path model, Peer.Figures peer) throws IOException {
         // every method's engine is opened (and so checked), and every length, before the first run
         List<Apbj> engines = new ArrayList<>();
         for (Method m : s.methods()) engines.add(Apbj.open(model, s.engine().forMethod(m).chatFormat("plain")));
         for (int length : s.lengths()) {
-            Preflight.checkPositions(engines.getFirst().config(), model, length + QUERY_TOKENS, 1, s.engine().allowLongContext());
+            Preflight.checkPositions(engines.getFirst().config(), model, length + QUERY_TOKENS, 1 + s.decode(),
+                    s.engine().allowLongContext());
         }
         Tokenizer tokenizer = engines.getFirst().tokenizer();
+        List<Method> methods = s.methods();
+        List<Integer> lengths = s.lengths();
         List<Cell> cells = new ArrayList<>();
-        ProgressBar bar = new ProgressBar(err, s.methods().size() * s.lengths().size(), true);
-        try {
-            for (Apbj engine : engines) {
-                Method m = engine.options().method();
-                try (engine) {
-                    for (int length : s.lengths()) {
-                        bar.show(m.id() + " " + Lengths.format(length) + " (" + (s.warmup() + s.repeat()) + " runs)");
+        List<ColdStartRow> colds = new ArrayList<>();
+        int runs = s.warmup() + s.repeat();
+        try (Progress progress = Progress.start(err, "bench", methods.size())) {
+            for (Apbj opened : engines) {
+                Method m = opened.options().method();
+                int ranks = opened.options().ranks();
+                try (opened) {
+                    // one rank job per method; rank 0's weights loading shows beside the bar (in-process ranks)
+                    Apbj engine = opened.withLoadProgress(progress.loading(m.id() + ": one job, " + lengths.size() * runs + " runs"));
+                    List<TokenRequest> reqs = new ArrayList<>();
+                    for (int length : lengths) {
                         ApbPrompt prompt = randomPrompt(tokenizer, length, s.seed());
-                        List<TokenRequest> reqs = new ArrayList<>();
-                        for (int i = 0; i < s.warmup() + s.repeat(); i++) reqs.add(new TokenRequest(prompt, 1));
-                        List<Result> results = engine.generateTokens(reqs);
-                        cells.add(cell(m, engine.options().ranks(), length, results));
-                        bar.step(m.id() + " " + Lengths.format(length));
+                        for (int i = 0; i < runs; i++) reqs.add(new TokenRequest(prompt, 1 + s.decode()));
                     }
+                    List<Result> results = engine.generateTokens(reqs);   // one job: one model load
+                    Result first = results.getFirst();
+                    ColdStart c = first.coldStart();
+                    colds.add(new ColdStartRow(m.id(), ranks, c.requests(), c.jvmStartMs(), c.deviceOpenMs(), c.modelLoadMs(),
+                            c.firstCompileMs(), first.timing().prefillMs()));
+                    for (int li = 0; li < lengths.size(); li++) {
+                        cells.add(cell(m, ranks, lengths.get(li), results.subList(li * runs, (li + 1) * runs), peer));
+                    }
+                    progress.step(m.id() + " done");
                 }
             }
-        } finally {
-            bar.finish();
         }
+        printColdStarts(out, colds);
         print(out, cells);
-        Json.write(s.out(), new Report(model.toString(), s.synthShape(), QUERY_TOKENS, s.warmup(), s.repeat(), cells));
+        if (peer != null) printPeer(out, peer, cells);
+        Json.write(s.out(), new Report(model.toString(), s.synthShape(), QUERY_TOKENS, s.decode(), s.warmup(), s.repeat(),
+                colds, cells, peer));
         Path chart = s.chart() != null ? s.chart() : Json.sibling(s.out(), ".png");
-        Charts.write(panels(s.methods(), s.lengths(), cells), chart);
-        out.println("results: " + s.out() + "  chart: " + chart);
+        boolean charted = ChartOutput.write(err, "bench", chart, s.out(),
+                png -> ChartFile.writePng(BenchCharts.panels(methods, lengths, cells), png));
+        out.println("results: " + s.out() + (charted ? "  chart: " + chart : ""));
         return 0;
     }
 
-    private Cell cell(Method m, int ranks, int length, List<Result> results) {
+    private Cell cell(Method m, int ranks, int length, List<Result> results, Peer.Figures peer) {
         List<Double> warm = new ArrayList<>(), timed = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) (i < s.warmup() ? warm : timed).add(results.get(i).timing().prefillMs());
         List<Result> timedResults = results.subList(s.warmup(), results.size());
@@ -136,8 +172,57 @@ final class BenchRunner {
         Map<String, Double> breakdown = new LinkedHashMap<>();
         for (String c : CATEGORIES) breakdown.put(c, median.timing().prefillBreakdownMs().getOrDefault(c, 0.0));
         double ms = median.timing().prefillMs();
+        Double decode = null;
+        if (s.decode() > 0) {
+            double[] perToken = timedResults.stream().filter(r -> r.tokens().length > 1)
+                    .mapToDouble(r -> r.timing().decodeMs() / (r.tokens().length - 1)).sorted().toArray();
+            if (perToken.length > 0) decode = perToken[(perToken.length - 1) / 2];
+        }
+        Double prefillRatio = null, decodeRatio = null;
+        if (peer != null) {
+            Peer.Result p = peer.at(length);
+            if (p != null && p.prefillSeconds() > 0) prefillRatio = ms / 1000 / p.prefillSeconds();
+            if (p != null && decode != null && p.decodeMsPerToken() != null && p.decodeMsPerToken() > 0) {
+                decodeRatio = decode / p.decodeMsPerToken();
+            }
+        }
         return new Cell(m.id(), ranks, length, median.device(), warm, timed, ms, length / (ms / 1000), breakdown,
-                median.timing().prefillPerRankMs());
+                median.timing().prefillPerRankMs(), decode, prefillRatio, decodeRatio);
+    }
+
+    static void printColdStarts(PrintWriter out, List<ColdStartRow> rows) {
+        out.printf(Locale.ROOT, "%ncold start (one rank job per method; its requests share one model load):%n");
+        out.printf(Locale.ROOT, "%-7s %5s %8s %11s %11s %11s %14s %20s%n", "method", "ranks", "requests", "JVM start", "device open",
+                "model load", "first compile", "first prefill (cold)");
+        for (ColdStartRow r : rows) {
+            out.printf(Locale.ROOT, "%-7s %5d %8d %11s %9.1f ms %8.1f ms %11.1f ms %17.1f ms%n", r.method(), r.ranks(), r.requests(),
+                    r.jvmStartMs() == null ? "-" : String.format(Locale.ROOT, "%.1f ms", r.jvmStartMs()), r.deviceOpenMs(),
+                    r.modelLoadMs(), r.firstCompileMs(), r.firstPrefillMs());
+        }
+    }
+
+    static void printPeer(PrintWriter out, Peer.Figures peer, List<Cell> cells) {
+        out.printf(Locale.ROOT, "%nagainst %s (%s):%n", peer.peer(), peer.device());
+        for (Cell c : cells) {
+            Peer.Result p = peer.at(c.length());
+            if (p == null) {
+                out.printf(Locale.ROOT, "%-7s %7s  no peer figure at this length%n", c.method(), Lengths.format(c.length()));
+                continue;
+            }
+            out.printf(Locale.ROOT, "%-7s %7s  prefill %.3f s vs %.3f s: %s", c.method(), Lengths.format(c.length()),
+                    c.medianPrefillMs() / 1000, p.prefillSeconds(), ratio(c.peerPrefillRatio()));
+            if (c.decodeMsPerToken() != null && p.decodeMsPerToken() != null) {
+                out.printf(Locale.ROOT, "; decode %.2f vs %.2f ms/token: %s", c.decodeMsPerToken(), p.decodeMsPerToken(),
+                        ratio(c.peerDecodeRatio()));
+            }
+            out.println();
+        }
+    }
+
+    /** 14.5 -> "14.5x slower", 0.5 -> "2.00x faster". */
+    static String ratio(Double r) {
+        if (r == null) return "-";
+        return r >= 1 ? String.format(Locale.ROOT, "%.2fx slower", r) : String.format(Locale.ROOT, "%.2fx faster", 1 / r);
     }
 
     /** {@code length} context tokens and a query, drawn from the non-special vocabulary. */
@@ -156,32 +241,16 @@ final class BenchRunner {
     }
 
     static void print(PrintWriter out, List<Cell> cells) {
-        out.printf(Locale.ROOT, "%n%-7s %5s %7s %12s %10s   %s%n", "method", "ranks", "length", "prefill ms", "tokens/s",
-                String.join(" / ", CATEGORIES) + " (ms)");
+        out.printf(Locale.ROOT, "%nwarm (median of the timed runs):%n%-7s %5s %7s %12s %10s %12s   %s%n", "method", "ranks", "length",
+                "prefill ms", "tokens/s", "decode ms/t", String.join(" / ", CATEGORIES) + " (ms)");
         for (Cell c : cells) {
             StringBuilder b = new StringBuilder();
             for (String k : CATEGORIES) b.append(b.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.1f", c.breakdownMs().get(k)));
-            out.printf(Locale.ROOT, "%-7s %5d %7s %12.1f %10.0f   %s   (warm-up %s ms, excluded)%n", c.method(), c.ranks(),
-                    Lengths.format(c.length()), c.medianPrefillMs(), c.tokensPerSecond(), b,
+            out.printf(Locale.ROOT, "%-7s %5d %7s %12.1f %10.0f %12s   %s   (warm-up %s ms, excluded)%n", c.method(), c.ranks(),
+                    Lengths.format(c.length()), c.medianPrefillMs(), c.tokensPerSecond(),
+                    c.decodeMsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", c.decodeMsPerToken()), b,
                     c.warmupPrefillMs().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
         }
-    }
-
-    static List<Charts.Panel> panels(List<Method> methods, List<Integer> lengths, List<Cell> cells) {
-        List<String> xs = lengths.stream().map(Lengths::format).toList();
-        List<String> names = methods.stream().map(Method::id).toList();
-        double[][] y = new double[names.size()][xs.size()];
-        for (double[] row : y) Arrays.fill(row, Double.NaN);
-        List<String> bars = new ArrayList<>();
-        double[][] stacked = new double[cells.size()][CATEGORIES.size()];
-        for (int i = 0; i < cells.size(); i++) {
-            Cell c = cells.get(i);
-            y[names.indexOf(c.method())][lengths.indexOf(c.length())] = c.medianPrefillMs() / 1000;
-            bars.add(c.method() + " " + Lengths.format(c.length()));
-            for (int k = 0; k < CATEGORIES.size(); k++) stacked[i][k] = c.breakdownMs().get(CATEGORIES.get(k)) / 1000;
-        }
-        return List.of(new Charts.Line("Prefill time vs context length", "prefill (s)", xs, names, y),
-                new Charts.Stacked("Prefill breakdown (slowest rank)", "time (s)", bars, CATEGORIES, stacked));
     }
 
     private static void deleteTree(Path dir) throws IOException {

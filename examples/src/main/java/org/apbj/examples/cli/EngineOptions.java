@@ -39,7 +39,7 @@ public final class EngineOptions {
     }
 
     @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto",
-            description = "auto, cuda[:N], opencl[:P[:D]] or java[:THREADS] (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
+            description = "auto, cuda[:N], opencl[:P[:D]] or java[:THREADS[:MEMORY]] (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
     void device(String d) {
         if (d.isBlank()) throw new ParameterException(spec.commandLine(), "--device is empty: use auto, cuda[:N], opencl[:P[:D]] or java[:THREADS]");
         device = d.strip();

@@ -24,9 +24,10 @@ import org.apbj.examples.eval.Scoring;
 import org.apbj.examples.eval.Seeds;
 import org.apbj.examples.eval.SuiteGenerator;
 import org.apbj.examples.eval.Task;
-import org.apbj.examples.report.Charts;
+import org.apbj.examples.report.ChartFile;
+import org.apbj.examples.report.ChartOutput;
 import org.apbj.examples.report.Json;
-import org.apbj.examples.report.ProgressBar;
+import org.apbj.examples.report.Progress;
 import org.apbj.parallel.rank.Preflight;
 import org.apbj.tokenizer.ChatFormat;
 import org.apbj.tokenizer.Tokenizer;
@@ -96,17 +97,17 @@ final class EvalRunner {
             SuiteGenerator gen = new SuiteGenerator(tokens, tokens.style(), settings.engine().ranks());
             List<Task> tasks = settings.tasks();
             List<Integer> lengths = settings.lengths();
-            ProgressBar bar = new ProgressBar(err, tasks.size() * lengths.size(), tasks.size() * lengths.size() > 1);
-            for (int length : lengths) {
-                for (Task t : tasks) {
-                    bar.show("generating " + t.id() + " " + Lengths.format(length));
-                    SampleSet set = gen.generate(t, length, settings.seed(), settings.samples());
-                    bar.step("generated " + t.id() + " " + Lengths.format(length));
-                    report.addSet(new EvalReport.SetInfo(t.id(), Lengths.format(length), settings.seed(), set.samples().size(), set.sha256()));
-                    work.add(new Work(t.id(), Lengths.format(length), set.samples()));
+            try (Progress progress = Progress.start(err, "generating sets", tasks.size() * lengths.size())) {
+                for (int length : lengths) {
+                    for (Task t : tasks) {
+                        progress.message(t.id() + " " + Lengths.format(length));
+                        SampleSet set = gen.generate(t, length, settings.seed(), settings.samples());
+                        progress.step(t.id() + " " + Lengths.format(length));
+                        report.addSet(new EvalReport.SetInfo(t.id(), Lengths.format(length), settings.seed(), set.samples().size(), set.sha256()));
+                        work.add(new Work(t.id(), Lengths.format(length), set.samples()));
+                    }
                 }
             }
-            bar.finish();
             for (EvalReport.SetInfo s : report.sets()) {
                 out.printf(Locale.ROOT, "set %-16s %-6s seed %d  %3d samples  sha256 %s%n", s.task(), s.length(), s.seed(), s.samples(), s.sha256());
             }
@@ -124,43 +125,45 @@ final class EvalRunner {
         }
 
         int total = methods.size() * work.stream().mapToInt(w -> w.samples().size()).sum();
-        ProgressBar bar = new ProgressBar(err, total, true);
-        try (BufferedWriter logOut = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
-          try {
-            for (Apbj engine : engines) {
-                Method m = engine.options().method();
-                try (engine) {
+        int samples = work.stream().mapToInt(w -> w.samples().size()).sum();
+        try (BufferedWriter logOut = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
+             Progress progress = Progress.start(err, "eval", total)) {
+            for (Apbj opened : engines) {
+                Method m = opened.options().method();
+                try (opened) {
+                    // one rank job per method: the model is loaded and the kernels compiled once for all samples;
+                    // rank 0's weights loading shows beside the bar (in-process ranks)
+                    Apbj engine = opened.withLoadProgress(progress.loading(m.id() + ": one job for " + samples + " samples"));
+                    List<Request> reqs = new ArrayList<>();
                     for (Work wk : work) {
-                        bar.show(m.id() + " " + wk.task() + " " + wk.length());
-                        List<Request> reqs = new ArrayList<>();
                         for (Sample s : wk.samples()) {
                             int maxNew = settings.maxNewTokens() != null ? settings.maxNewTokens() : s.maxNewTokens();
                             reqs.add(new Request(s.context(), s.question(), s.answerPrefix(), maxNew));
                         }
-                        List<Result> results = engine.generateAll(reqs);
-                        for (int i = 0; i < results.size(); i++) {
-                            Sample s = wk.samples().get(i);
-                            String pred = results.get(i).text();
+                    }
+                    List<Result> results = engine.generateAll(reqs);
+                    int next = 0;
+                    for (Work wk : work) {
+                        for (Sample s : wk.samples()) {
+                            String pred = results.get(next++).text();
                             double score = Scoring.score(s.metric(), pred, s.outputs());
                             report.add(m.id(), wk.length(), wk.task(), score);
                             logOut.write(Json.line(new LogLine(s.id(), s.task(), wk.length(), m.id(),
                                     Seeds.sha256Hex(s.context() + "\u0000" + s.question() + "\u0000" + s.answerPrefix()),
                                     s.outputs(), pred, score, score == 1.0, s.depths(), s.stratum())));
                             logOut.newLine();
-                            bar.step(m.id() + " " + wk.task() + " " + wk.length());
+                            progress.step(m.id() + " " + wk.task() + " " + wk.length());
                         }
                         logOut.flush();
                     }
                 }
             }
-          } finally {
-            bar.finish();
-          }
         }
         printTable(out, report);
         Json.write(settings.out(), report.toJson(reportSettings));
-        Charts.write(chartPanels(report), chart);
-        out.println("scores: " + settings.out() + "  chart: " + chart + "  per-sample log: " + log);
+        boolean charted = ChartOutput.write(err, "eval", chart, settings.out(),
+                png -> ChartFile.writePng(EvalCharts.panels(report), png));
+        out.println("scores: " + settings.out() + (charted ? "  chart: " + chart : "") + "  per-sample log: " + log);
         return 0;
     }
 
@@ -194,29 +197,5 @@ final class EvalRunner {
             for (String m : r.methods()) out.printf(Locale.ROOT, "%10.2f", r.averages().get(m).get(len));
             out.println();
         }
-    }
-
-    static List<Charts.Panel> chartPanels(EvalReport r) {
-        List<Charts.Panel> panels = new ArrayList<>();
-        List<String> groups = new ArrayList<>(r.tasks());
-        groups.add("average");
-        for (String len : r.lengths()) {
-            double[][] v = new double[groups.size()][r.methods().size()];
-            for (int g = 0; g < groups.size(); g++) {
-                for (int m = 0; m < r.methods().size(); m++) {
-                    String method = r.methods().get(m);
-                    v[g][m] = g < r.tasks().size() ? r.score(method, len, groups.get(g)) : r.averages().get(method).get(len);
-                }
-            }
-            panels.add(new Charts.Grouped("Accuracy at " + len, "score (%)", shortNames(groups), r.methods(), v, 100));
-        }
-        return panels;
-    }
-
-    /** Task names short enough for the x axis. */
-    static List<String> shortNames(List<String> tasks) {
-        return tasks.stream().map(t -> t.replace("niah_", "").replace("single_", "s").replace("multikey_", "mk")
-                .replace("multivalue", "mv").replace("multiquery", "mq").replace("number_string", "numstr")
-                .replace("kv_retrieval", "kv").replace("math_find", "math")).toList();
     }
 }

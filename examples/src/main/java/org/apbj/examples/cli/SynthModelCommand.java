@@ -3,6 +3,7 @@ package org.apbj.examples.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apbj.examples.report.ByteProgress;
 import org.apbj.weights.SyntheticModelWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,8 +36,10 @@ public final class SynthModelCommand implements Callable<Integer> {
     public Integer call() {
         if (layers != null) Flags.atLeast(spec, "--layers", layers, 1);
         SyntheticModelWriter.Shape s = SyntheticModelWriter.Shape.fromId(shape);
-        SyntheticModelWriter.Result r = SyntheticModelWriter.write(s, out, seed, layers, tokenizer, SyntheticModelWriter.consoleProgress());
-        System.err.println();
+        SyntheticModelWriter.Result r;
+        try (ByteProgress progress = new ByteProgress(spec.commandLine().getErr(), "synth-model " + s.id())) {
+            r = SyntheticModelWriter.write(s, out, seed, layers, tokenizer, progress);
+        }
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, %d layers): %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
                 s.id(), r.config().numLayers(), r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
         return 0;

@@ -17,6 +17,11 @@ class PrefillBenchTest {
         System.out.println(PrefillBench.toJson(r));
         assertEquals(48, r.get("tokens"));
         assertTrue((double) r.get("prefill_seconds") > 0);
+        assertTrue((double) r.get("profiled_prefill_seconds") > 0);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> cold = (Map<String, Object>) r.get("cold_start");
+        assertTrue((double) cold.get("model_load_seconds") > 0, cold.toString());
+        assertEquals(0.0, (double) cold.get("first_compile_seconds"), "the Java device compiles nothing");
         @SuppressWarnings("unchecked")
         Map<String, Object> kinds = (Map<String, Object>) r.get("prefill_kernel_seconds");
         assertTrue((double) kinds.get("gemm") > 0 && (double) kinds.get("attention") > 0, kinds.toString());

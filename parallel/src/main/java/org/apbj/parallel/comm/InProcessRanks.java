@@ -60,6 +60,14 @@ public final class InProcessRanks {
      * ranks' attached as suppressed exceptions.
      */
     public static <T> List<T> run(int size, Duration commTimeout, RankBody<T> body) {
+        return run(size, commTimeout, commTimeout.multipliedBy(2).plusSeconds(5), body);
+    }
+
+    /**
+     * As {@link #run(int, Duration, RankBody)}, with its own bound on the whole run (a job of
+     * many requests takes longer than any one collective may wait).
+     */
+    public static <T> List<T> run(int size, Duration commTimeout, Duration jobTimeout, RankBody<T> body) {
         InProcessGroup group = new InProcessGroup(size, commTimeout);
         ExecutorService pool = Executors.newFixedThreadPool(size, r -> {
             Thread t = new Thread(r, "in-process-rank");
@@ -82,7 +90,7 @@ public final class InProcessRanks {
             }
             List<T> results = new ArrayList<>();
             Throwable[] failures = new Throwable[size];
-            long deadline = System.nanoTime() + commTimeout.toNanos() * 2 + TimeUnit.SECONDS.toNanos(5);
+            long deadline = System.nanoTime() + jobTimeout.toNanos();
             for (int r = 0; r < size; r++) {
                 Future<T> f = futures.get(r);
                 try {
@@ -92,7 +100,7 @@ public final class InProcessRanks {
                 } catch (TimeoutException e) {
                     boolean afterFailure = group.failedAt().isPresent();
                     String why = afterFailure ? "still busy after the job failed; abandoned"
-                            : "did not finish within twice the communication timeout; aborted";
+                            : "did not finish within " + jobTimeout.toSeconds() + " s; aborted";
                     group.fail(new RankFailure(r, RankFailure.Cause.TIMEOUT, why), "rank " + r + " " + why, null);
                     failures[r] = new CommunicationException("rank " + r + " " + why);
                 } catch (InterruptedException e) {

@@ -3,7 +3,7 @@ package org.apbj.parallel.rank;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apbj.kernels.runtime.DeviceUnavailableException;
-import org.apbj.model.Transformer;
+import org.apbj.model.DeviceModel;
 import org.apbj.parallel.plan.ApbLengths;
 import org.apbj.parallel.plan.ContextSplit;
 import org.apbj.parallel.strategy.Method;
@@ -55,7 +55,7 @@ public final class Preflight {
             config = w.config();
         }
         try {
-            Transformer.checkSupported(config);
+            DeviceModel.checkSupported(config);
         } catch (IllegalArgumentException e) {
             throw new WeightsFormatException(model.resolve("config.json") + ": " + e.getMessage()
                     + "; this model cannot run here", e);
@@ -111,10 +111,10 @@ public final class Preflight {
         int n = r.context().length, q = r.query().length;   // n >= 1: TokenRequest refuses an empty context
         checkIds(r.context(), "context", config);
         checkIds(r.query(), "query", config);
-        checkPositions(config, args.model(), (long) n + q, args.maxTokens(), args.allowLongContext());
+        checkPositions(config, args.model(), (long) n + q, r.maxTokensOr(args.maxTokens()), args.allowLongContext());
         ContextSplit split = ContextSplit.of(n, ranks);
         if (args.method() == Method.APB) {
-            ApbLengths.resolve(args.anchor(), args.passing(), split.blockSize(), args.qpos(), q, n);
+            ApbLengths.resolve(args.anchor(), args.passing(), split.blockSize(), r.qposOr(args.qpos()), q, n);
         } else if (args.anchor() != null || args.passing() != null) {
             throw new IllegalArgumentException("--anchor-length and --passing-length apply to --method apb only (star's"
                     + " anchor is the whole first block; ring and dense have none); got --method " + args.method().id());

@@ -2,6 +2,8 @@ package org.apbj.parallel.rank;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Option;
  * --heads=FILE              retaining heads (safetensors); default DIR/retaining_heads.safetensors if present
  * --method=M                dense | ring | star | apb                                        required
  * --request=FILE            JSON {"context": [ids], "query": [ids]}, or an array of such objects
- *                           (several requests, one model load)             (or --context= and --query=)
+ *                           (several requests, one model load)             (or --context= and --query=);
+ *                           optional per request: "qpos": N, "max_tokens": N (else --qpos / --max-new-tokens)
  * --context=1,2,3           context token ids
  * --query=4,5               query token ids
  * --anchor-length=N         APB's l_a (default: the rule of ApbLengths)
@@ -94,7 +97,8 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
         if (c.request != null) {
             JsonNode root = readJson(c.request);
             for (JsonNode r : root.isArray() ? root : List.of(root)) {
-                requests.add(new TokenRequest(ids(r, "context", c.request), ids(r, "query", c.request)));
+                requests.add(new TokenRequest(ids(r, "context", c.request), ids(r, "query", c.request),
+                        optionalInt(r, "qpos", c.request), optionalInt(r, "max_tokens", c.request)));
             }
         } else {
             if (c.context == null || c.query == null) {
@@ -123,14 +127,18 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
         out.add("--method=" + method.id());
         if (requestFile != null) {
             out.add("--request=" + requestFile);
+        } else if (requests.size() > 1) {
+            throw new IllegalStateException(requests.size() + " requests cannot go on a command line: write them to a file"
+                    + " (writeRequests) and pass it as the request file");
         } else {
             out.add("--context=" + join(requests.getFirst().context()));
             out.add("--query=" + join(requests.getFirst().query()));
         }
         if (anchor != null) out.add("--anchor-length=" + anchor);
         if (passing != null) out.add("--passing-length=" + passing);
-        out.add("--qpos=" + qpos);
-        out.add("--max-new-tokens=" + maxTokens);
+        boolean onLine = requestFile == null;
+        out.add("--qpos=" + (onLine ? requests.getFirst().qposOr(qpos) : qpos));
+        out.add("--max-new-tokens=" + (onLine ? requests.getFirst().maxTokensOr(maxTokens) : maxTokens));
         out.add("--device=" + device);
         if (gpuMap != null) out.add("--gpu-map=" + gpuMap);
         if (commTimeout != null) out.add("--comm-timeout=" + commTimeout.toMillis() / 1000.0);
@@ -161,6 +169,36 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
             return new ObjectMapper().readTree(p.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the request " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Integer optionalInt(JsonNode root, String field, Path file) {
+        JsonNode v = root == null ? null : root.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.canConvertToInt()) throw new IllegalArgumentException("request " + file + ": \"" + field + "\" is not a whole number");
+        return v.asInt();
+    }
+
+    /**
+     * Writes requests as the JSON array {@code --request=FILE} reads (token ids go through a
+     * file: 128K ids do not fit on a command line), with each request's own qpos and max tokens.
+     */
+    public static void writeRequests(Path file, List<TokenRequest> requests) {
+        ObjectMapper json = new ObjectMapper();
+        ArrayNode all = json.createArrayNode();
+        for (TokenRequest r : requests) {
+            ObjectNode o = all.addObject();
+            ArrayNode context = o.putArray("context");
+            for (int id : r.context()) context.add(id);
+            ArrayNode query = o.putArray("query");
+            for (int id : r.query()) query.add(id);
+            if (r.qpos() != null) o.put("qpos", r.qpos());
+            if (r.maxTokens() != null) o.put("max_tokens", r.maxTokens());
+        }
+        try {
+            json.writeValue(file.toFile(), all);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the requests to " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -14,26 +14,50 @@ import org.apbj.parallel.strategy.Category;
 import org.apbj.parallel.strategy.Phase;
 
 /**
- * What a job reports (written as JSON by rank 0): the request's shape, the generated tokens, the
- * prefill time (slowest rank, from a common barrier), and per rank and layer the time per
- * {@link Category} in milliseconds.
+ * What a job reports per request (written as JSON by rank 0): the request's shape, the generated
+ * tokens, the prefill time (slowest rank, from a common barrier to the end of its device work),
+ * and per rank and layer the time per {@link Category} in milliseconds (device time between
+ * device marks; communication: host time). The job's cold start (JVM start, device open, model
+ * load, first compile) is in {@link #coldStart}, the same in every report of one job.
  *
+ * @param requestIndex      position of the request in its job (0: the first, which ran cold)
+ * @param kernelPreparationSeconds kernel compiles and module loads during this request (slowest
+ *                          rank); included in its prefill time, 0 once every kernel is warm
  * @param firstLogitsSha256 SHA-256 of the first generated token's fp32 logits (bit patterns):
  *                          equal runs give equal hashes
  * @param firstLogits       the logits themselves, only with --logits
  */
 public record RunReport(String method, int ranks, int contextTokens, int queryTokens, int blockSize, Integer anchorLength,
                         Integer passingLength, int[] generated, String firstLogitsSha256, float[] firstLogits,
-                        double prefillSeconds, double prefillTokensPerSecond, List<RankTiming> perRank) {
+                        double prefillSeconds, double prefillTokensPerSecond, int requestIndex,
+                        double kernelPreparationSeconds, ColdStart coldStart, List<RankTiming> perRank) {
 
-    /** @param totalsMs phase -> category -> ms; layers: one entry per (phase, layer), layer -1 = outside the layers */
+    /**
+     * What the job spent before its first request, slowest rank.
+     *
+     * @param jvmStartSeconds     JVM start to the rank program's entry; null where the ranks run
+     *                            in a JVM that was not started for the job (in-process ranks)
+     * @param deviceOpenSeconds   opening the device
+     * @param modelLoadSeconds    weights to the device and scratch allocated (one load per rank per job)
+     * @param firstCompileSeconds kernel compiles and module loads during the first request
+     * @param requests            requests the job ran on that one load
+     */
+    public record ColdStart(Double jvmStartSeconds, double deviceOpenSeconds, double modelLoadSeconds,
+                            double firstCompileSeconds, int requests) {}
+
+    /**
+     * @param totalsMs         phase -> category -> ms; layers: one entry per (phase, layer), layer -1 = outside the layers
+     * @param memoryPlanBytes  the rank's memory plan for the job (model, scratch, largest request's buffers)
+     * @param devicePeakBytes  the most device memory allocated through the rank's device so far
+     */
     public record RankTiming(int rank, String device, double prefillSeconds, Map<String, Map<String, Double>> totalsMs,
-                             List<LayerTiming> layers) {}
+                             List<LayerTiming> layers, long memoryPlanBytes, long devicePeakBytes) {}
 
     public record LayerTiming(String phase, int layer, Map<String, Double> ms) {}
 
     /** Rebuilds one rank's timing from the slots of StepTimer.toMillis(). */
-    static RankTiming rankTiming(int rank, String device, double prefillSeconds, float[] ms, int offset, int numLayers) {
+    static RankTiming rankTiming(int rank, String device, double prefillSeconds, float[] ms, int offset, int numLayers,
+                                 long memoryPlanBytes, long devicePeakBytes) {
         Map<String, Map<String, Double>> totals = new LinkedHashMap<>();
         List<LayerTiming> layers = new ArrayList<>();
         int cats = Category.values().length;
@@ -54,7 +78,7 @@ public record RunReport(String method, int ranks, int contextTokens, int queryTo
             }
             totals.put(p.name().toLowerCase(), total);
         }
-        return new RankTiming(rank, device, prefillSeconds, totals, layers);
+        return new RankTiming(rank, device, prefillSeconds, totals, layers, memoryPlanBytes, devicePeakBytes);
     }
 
     /** Writes one report as a JSON object, several as a JSON array. */

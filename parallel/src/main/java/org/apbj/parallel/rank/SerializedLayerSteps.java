@@ -33,6 +33,10 @@ public final class SerializedLayerSteps implements LayerSteps, AutoCloseable {
     @Override public ModelConfig config() { return inner.config(); }
     @Override public Device device() { return inner.device(); }
 
+    @Override public void reserve(int rows, int keys) { synchronized (JVM_LOCK) { inner.reserve(rows, keys); } }
+
+    @Override public long pendingBytes(int rows, int keys) { return inner.pendingBytes(rows, keys); }
+
     @Override public void embed(I32Array t, int n, F32Array x) { synchronized (JVM_LOCK) { inner.embed(t, n, x); } }
 
     @Override

@@ -34,42 +34,61 @@ final class AnchoredPrefill extends RankStrategy {
 
     @Override public Method method() { return method; }
 
+    // the request's plan and buffers, from prepare()
+    private RankPlan plan;
+    private boolean passing, selects;
+    private F32Array x, q, out, lse, scores;
+    private BF16Array k, v, sendK, sendV;
+    private I32Array tok, pos, picked;
+    private short[] send, recv;
+
     @Override
-    protected void runPrefill(int[] context, int[] query) {
+    protected PrefillShape prepare(int[] context, int[] query) {
         int hosts = comm.size();
         int rank = comm.rank();
         ContextSplit split = ContextSplit.of(context.length, hosts);
-        RankPlan plan = switch (method) {
+        plan = switch (method) {
             case APB -> PrefillPlanner.apb(context, query, options.qpos(), split,
                     ApbLengths.resolve(options.anchorLength(), options.passingLength(), split.blockSize(), options.qpos(),
                             query.length, context.length), rank, padToken());
             default -> PrefillPlanner.star(context, split, rank, padToken());
         };
+        int rows = plan.queryRows();
+        int p = plan.passingRows();
+        int lp = plan.passingPerHost();
+        int kvDim = cfg.kvDim();
+        passing = method == Method.APB && hosts > 1 && lp > 0;
+        selects = passing && plan.sendsPassingBlock();
+
+        x = f32((long) rows * cfg.hiddenSize());
+        q = f32((long) rows * cfg.qDim());
+        k = bf16((long) (p + rows) * kvDim);
+        v = bf16((long) (p + rows) * kvDim);
+        out = f32((long) rows * cfg.qDim());
+        lse = f32((long) rows * cfg.numHeads());
+        tok = i32(rows);
+        pos = i32(rows);
+        scores = selects ? f32((long) rows * cfg.numKvHeads()) : null;
+        picked = selects ? i32((long) cfg.numKvHeads() * lp) : null;
+        sendK = selects ? bf16((long) lp * kvDim) : null;
+        sendV = selects ? bf16((long) lp * kvDim) : null;
+        int perRank = 2 * lp * kvDim;
+        send = passing && !planning() ? new short[perRank] : null;   // the last rank contributes zeros: nobody reads them
+        recv = passing && !planning() ? new short[hosts * perRank] : null;
+        allocateCache(plan.blockLength());
+        return new PrefillShape(rows, p + rows, plan.realBlockLength());
+    }
+
+    @Override
+    protected void runPrefill() {
+        int rank = comm.rank();
         int a = plan.anchorLength();
         int b = plan.blockLength();
         int rows = plan.queryRows();
         int p = plan.passingRows();
         int lp = plan.passingPerHost();
         int kvDim = cfg.kvDim();
-        boolean passing = method == Method.APB && hosts > 1 && lp > 0;
-        boolean selects = passing && plan.sendsPassingBlock();
-
-        F32Array x = f32((long) rows * cfg.hiddenSize());
-        F32Array q = f32((long) rows * cfg.qDim());
-        BF16Array k = bf16((long) (p + rows) * kvDim);
-        BF16Array v = bf16((long) (p + rows) * kvDim);
-        F32Array out = f32((long) rows * cfg.qDim());
-        F32Array lse = f32((long) rows * cfg.numHeads());
-        I32Array tok = i32(rows);
-        I32Array pos = i32(rows);
-        F32Array scores = selects ? f32((long) rows * cfg.numKvHeads()) : null;
-        I32Array picked = selects ? i32((long) cfg.numKvHeads() * lp) : null;
-        BF16Array sendK = selects ? bf16((long) lp * kvDim) : null;
-        BF16Array sendV = selects ? bf16((long) lp * kvDim) : null;
         int perRank = 2 * lp * kvDim;
-        short[] send = passing ? new short[perRank] : null;   // the last rank contributes zeros: nobody reads them
-        short[] recv = passing ? new short[hosts * perRank] : null;
-        allocateCache(b);
 
         embed(Phase.PREFILL, plan.rowTokens(), plan.rowPositions(), tok, pos, x);
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
@@ -102,9 +121,9 @@ final class AnchoredPrefill extends RankStrategy {
             timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, rows, k, v, p, a, b, true, out, lse));
             timer.time(Phase.PREFILL, l, Category.FFN, () -> steps.finishLayer(l, x, out, rows));
             options.observer().afterLayer(Phase.PREFILL, l, x, a, plan.realBlockLength(), plan.blockPositions()[0]);
-            timer.time(Phase.PREFILL, l, Category.STAGING, () -> {   // keep only the block's real rows
-                device.copy(cacheK[l], 0, k, (long) (p + a) * kvDim, (long) plan.realBlockLength() * kvDim);
-                device.copy(cacheV[l], 0, v, (long) (p + a) * kvDim, (long) plan.realBlockLength() * kvDim);
+            timer.time(Phase.PREFILL, l, Category.STAGING, () -> {   // keep only the block's real rows, queued on the device
+                device.enqueueCopy(cacheK[l], 0, k, (long) (p + a) * kvDim, (long) plan.realBlockLength() * kvDim);
+                device.enqueueCopy(cacheV[l], 0, v, (long) (p + a) * kvDim, (long) plan.realBlockLength() * kvDim);
             });
         }
         cachedRows = plan.realBlockLength();

@@ -11,7 +11,9 @@ import org.apbj.kernels.runtime.Device;
 /**
  * Moves device data to and from the Java arrays MPJ Express sends: device array -> host staging
  * array (one per element type, grown on demand, then reused) -> Java array, and back. Arrays the
- * host can read directly (the Java device) skip the staging copy.
+ * host can read directly (the Java device) skip the staging copy. Copies to the device are
+ * queued ({@link Device#enqueueCopy}: the staging array is free again when the call returns);
+ * copies to the host wait, since the host is about to read the data.
  */
 public final class HostStaging implements AutoCloseable {
 
@@ -41,7 +43,7 @@ public final class HostStaging implements AutoCloseable {
         }
         if (shorts.length() < count) shorts = grow(shorts, BF16Array.allocate(capacity(shorts, count)));
         MemorySegment.copy(src, srcOffset, shorts.segment(), ValueLayout.JAVA_SHORT_UNALIGNED, 0, count);
-        device.copy(dst, dstIndex, shorts, 0, count);
+        device.enqueueCopy(dst, dstIndex, shorts, 0, count);
     }
 
     public void toDevice(float[] src, int srcOffset, F32Array dst, long dstIndex, int count) {
@@ -51,7 +53,7 @@ public final class HostStaging implements AutoCloseable {
         }
         if (floats.length() < count) floats = grow(floats, F32Array.allocate(capacity(floats, count)));
         MemorySegment.copy(src, srcOffset, floats.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, count);
-        device.copy(dst, dstIndex, floats, 0, count);
+        device.enqueueCopy(dst, dstIndex, floats, 0, count);
     }
 
     public void toDevice(int[] src, I32Array dst) {
@@ -61,7 +63,7 @@ public final class HostStaging implements AutoCloseable {
         }
         if (ints.length() < src.length) ints = grow(ints, I32Array.allocate(capacity(ints, src.length)));
         MemorySegment.copy(src, 0, ints.segment(), ValueLayout.JAVA_INT_UNALIGNED, 0, src.length);
-        device.copy(dst, 0, ints, 0, src.length);
+        device.enqueueCopy(dst, 0, ints, 0, src.length);
     }
 
     /** The bytes of src[srcIndex, srcIndex + count): the array itself, or the staging copy of them. */

@@ -8,6 +8,7 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.model.LayerSteps;
+import org.apbj.model.MemoryPlan;
 import org.apbj.parallel.comm.Communicator;
 import org.apbj.parallel.plan.PrefillPlanner;
 import org.apbj.weights.ModelConfig;
@@ -19,6 +20,12 @@ import org.apbj.weights.ModelConfig;
  * the last rank also its appended query and generated tokens, causally); the partial (out, lse)
  * are all-gathered and merged exactly in rank order, so every rank holds the same hidden
  * states; the last rank samples greedily and broadcasts the token.
+ *
+ * <p>Memory: before a request allocates anything, a dry run of its allocations
+ * ({@link #demand}) gives the bytes of every buffer it will hold and the rows and keys the layer
+ * steps must be reserved for; a request that does not fit in the device's free memory is refused
+ * with the numbers and the largest context that would fit. Nothing waits for the device except
+ * where the host needs data (staging for communication, the logits of a sampled token).
  */
 abstract class RankStrategy implements Strategy {
 
@@ -35,6 +42,8 @@ abstract class RankStrategy implements Strategy {
     protected BF16Array[] cacheK;
     protected BF16Array[] cacheV;
     protected int cachedRows;
+    private boolean planning;
+    private long plannedBytes;
     private int contextLength;
     private int[] query;
     private boolean prefilled;
@@ -59,14 +68,93 @@ abstract class RankStrategy implements Strategy {
         if (prefilled) throw new IllegalStateException(method().id() + ": prefill runs once; create a new strategy for the next request");
         checkTokens("context", context);
         checkTokens("query", query);
+        RequestDemand demand = demand(context.length, query.length);
+        requireMemory(demand, context.length, query.length);
+        steps.reserve(demand.rows(), demand.keys());
         this.contextLength = context.length;
         this.query = query.clone();
-        runPrefill(context.clone(), this.query);
+        prepare(context.clone(), this.query);
+        runPrefill();
         prefilled = true;
     }
 
-    /** Phase 1 on this rank; leaves this rank's real block KV in cache rows [0, cachedRows). */
-    protected abstract void runPrefill(int[] context, int[] query);
+    /** The most rows and keys a prefill's layer-step calls use, and the rows of block KV it keeps. */
+    protected record PrefillShape(int rows, int keys, int keptRows) {}
+
+    /**
+     * Plans phase 1 on this rank and allocates its buffers (into fields) through
+     * {@link #f32}/{@link #bf16}/{@link #i32} and {@link #allocateCache}; nothing else: in a dry
+     * run those return null and only count bytes.
+     */
+    protected abstract PrefillShape prepare(int[] context, int[] query);
+
+    /** Phase 1 on this rank with the buffers of {@link #prepare}; leaves this rank's real block KV in cache rows [0, cachedRows). */
+    protected abstract void runPrefill();
+
+    /**
+     * What a request with these lengths asks of this rank, by a dry run of its allocations
+     * (prefill and phase 2); nothing is allocated.
+     */
+    final RequestDemand demand(int contextLength, int queryLength) {
+        int savedLength = this.contextLength;
+        int[] savedQuery = this.query;
+        BF16Array[] savedK = cacheK, savedV = cacheV;
+        planning = true;
+        plannedBytes = 0;
+        try {
+            this.contextLength = contextLength;
+            this.query = new int[queryLength];
+            PrefillShape shape = prepare(new int[contextLength], this.query);
+            new QueryRun(1);
+            int phase2Keys = comm.isLast() ? shape.keptRows() + queryLength + options.maxNewTokens() : shape.keptRows();
+            return new RequestDemand(plannedBytes, Math.max(shape.rows(), queryLength), Math.max(shape.keys(), phase2Keys));
+        } finally {
+            planning = false;
+            this.contextLength = savedLength;
+            this.query = savedQuery;
+            cacheK = savedK;
+            cacheV = savedV;
+        }
+    }
+
+    /** Refuses, before anything is allocated, a request whose buffers and scratch do not fit. */
+    private void requireMemory(RequestDemand d, int contextLength, int queryLength) {
+        long free = device.memory().freeBytes();
+        MemoryPlan plan = MemoryPlan.of(describe(contextLength, queryLength), free,
+                new MemoryPlan.Item(method().id() + " buffers", d.bufferBytes()),
+                new MemoryPlan.Item("model scratch to come", steps.pendingBytes(d.rows(), d.keys())));
+        if (plan.fits()) return;
+        int largest = largestContextThatFits(contextLength, queryLength, free);
+        plan.requireFits(device.name(), (largest > 0 ? "the largest context that fits on this rank with " + comm.size()
+                + (comm.size() == 1 ? " rank is " : " ranks is ") + largest + " tokens" : "not even a short context fits")
+                + "; use more ranks (each holds a block of context/ranks tokens) or a shorter context");
+    }
+
+    private String describe(int contextLength, int queryLength) {
+        return "a " + method().id() + " request of " + contextLength + " context + " + queryLength + " query tokens (rank "
+                + comm.rank() + " of " + comm.size() + ")";
+    }
+
+    /** The longest context below {@code contextLength} whose demand fits in {@code free} (0 if none). */
+    private int largestContextThatFits(int contextLength, int queryLength, long free) {
+        int lo = 0, hi = contextLength - 1;
+        while (lo < hi) {
+            int mid = lo + (hi - lo + 1) / 2;
+            if (fits(mid, queryLength, free)) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    private boolean fits(int contextLength, int queryLength, long free) {
+        try {
+            RequestDemand d = demand(contextLength, queryLength);
+            return MemoryPlan.of("probe", free, new MemoryPlan.Item("buffers", d.bufferBytes()),
+                    new MemoryPlan.Item("scratch", steps.pendingBytes(d.rows(), d.keys()))).fits();
+        } catch (IllegalArgumentException e) {
+            return false;   // a length the split refuses (too short for the ranks)
+        }
+    }
 
     /** Rows of KV cache this rank needs: its block, and on the last rank the query and generated tokens too. */
     protected final void allocateCache(int blockRows) {
@@ -79,9 +167,18 @@ abstract class RankStrategy implements Strategy {
         }
     }
 
-    protected final F32Array f32(long n) { return own(device.allocF32(Math.max(1, n))); }
-    protected final BF16Array bf16(long n) { return own(device.allocBF16(Math.max(1, n))); }
-    protected final I32Array i32(long n) { return own(device.allocI32(Math.max(1, n))); }
+    /** Whether {@link #prepare} runs as a dry run (skip host buffers too: nothing will use them). */
+    protected final boolean planning() { return planning; }
+
+    /** Allocates an F32 buffer of the request (in a dry run: counts it and returns null). */
+    protected final F32Array f32(long n) { return planning ? planned(n, 4) : own(device.allocF32(Math.max(1, n))); }
+    protected final BF16Array bf16(long n) { return planning ? planned(n, 2) : own(device.allocBF16(Math.max(1, n))); }
+    protected final I32Array i32(long n) { return planning ? planned(n, 4) : own(device.allocI32(Math.max(1, n))); }
+
+    private <A extends DeviceArray> A planned(long n, int elementBytes) {
+        plannedBytes += Math.max(1, n) * elementBytes;
+        return null;
+    }
 
     private <A extends DeviceArray> A own(A a) {
         owned.add(a);
@@ -251,9 +348,13 @@ abstract class RankStrategy implements Strategy {
     public void close() {
         if (closed) return;
         closed = true;
-        owned.forEach(DeviceArray::close);
-        owned.clear();
-        staging.close();
+        try {
+            timer.close();
+        } finally {
+            owned.forEach(DeviceArray::close);
+            owned.clear();
+            staging.close();
+        }
     }
 
     @Override

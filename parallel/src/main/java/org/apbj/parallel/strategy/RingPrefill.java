@@ -20,27 +20,45 @@ final class RingPrefill extends RankStrategy {
 
     @Override public Method method() { return Method.RING; }
 
+    // the request's split and buffers, from prepare()
+    private ContextSplit split;
+    private int[] blockTokens;
+    private F32Array x, q, out, lse, out2, lse2;
+    private BF16Array kRing, vRing;
+    private I32Array tok, pos;
+    private short[][] buffers;
+
     @Override
-    protected void runPrefill(int[] context, int[] query) {
+    protected PrefillShape prepare(int[] context, int[] query) {
         int hosts = comm.size();
         int rank = comm.rank();
-        ContextSplit split = ContextSplit.of(context.length, hosts);
+        split = ContextSplit.of(context.length, hosts);
+        blockTokens = split.block(context, rank, padToken());
         int b = split.blockSize();
         int kvCount = b * cfg.kvDim();
-        F32Array x = f32((long) b * cfg.hiddenSize());
-        F32Array q = f32((long) b * cfg.qDim());
-        F32Array out = f32((long) b * cfg.qDim());
-        F32Array lse = f32((long) b * cfg.numHeads());
-        F32Array out2 = hosts > 1 ? f32((long) b * cfg.qDim()) : null;
-        F32Array lse2 = hosts > 1 ? f32((long) b * cfg.numHeads()) : null;
-        BF16Array kRing = hosts > 1 ? bf16(kvCount) : null;
-        BF16Array vRing = hosts > 1 ? bf16(kvCount) : null;
-        I32Array tok = i32(b);
-        I32Array pos = i32(b);
-        short[][] buffers = hosts > 1 ? new short[][] {new short[2 * kvCount], new short[2 * kvCount]} : null;
+        x = f32((long) b * cfg.hiddenSize());
+        q = f32((long) b * cfg.qDim());
+        out = f32((long) b * cfg.qDim());
+        lse = f32((long) b * cfg.numHeads());
+        out2 = hosts > 1 ? f32((long) b * cfg.qDim()) : null;
+        lse2 = hosts > 1 ? f32((long) b * cfg.numHeads()) : null;
+        kRing = hosts > 1 ? bf16(kvCount) : null;
+        vRing = hosts > 1 ? bf16(kvCount) : null;
+        tok = i32(b);
+        pos = i32(b);
+        buffers = hosts > 1 && !planning() ? new short[][] {new short[2 * kvCount], new short[2 * kvCount]} : null;
         allocateCache(b);   // the block's K/V are computed in place; padding rows are later overwritten
+        return new PrefillShape(b, b, split.realLength(rank));
+    }
 
-        embed(Phase.PREFILL, split.block(context, rank, padToken()), split.positions(rank), tok, pos, x);
+    @Override
+    protected void runPrefill() {
+        int hosts = comm.size();
+        int rank = comm.rank();
+        int b = split.blockSize();
+        int kvCount = b * cfg.kvDim();
+
+        embed(Phase.PREFILL, blockTokens, split.positions(rank), tok, pos, x);
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
             final int l = layer;
             timer.time(Phase.PREFILL, l, Category.QKV_SCORING, () -> {

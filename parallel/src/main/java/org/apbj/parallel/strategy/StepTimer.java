@@ -1,22 +1,33 @@
 package org.apbj.parallel.strategy;
 
+import java.util.ArrayDeque;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.Marker;
 
 /**
- * Wall time per (phase, layer, category) of one rank. Each measured section ends with a device
- * synchronisation, so kernel time lands in the section that launched it. Layer index
+ * Time per (phase, layer, category) of one rank, without synchronising the device: a section of
+ * device work is bracketed by two device marks ({@link Device#mark()}: CUDA events, OpenCL
+ * markers) and charged the device time between them, read later (when the times are asked for,
+ * or, past {@value #MAX_PENDING} unread sections, the oldest half then). Communication is host
+ * work and is charged its host wall time. Device sections do not overlap each other (one
+ * in-order queue); communication may overlap device work still running. Layer index
  * {@code numLayers} holds what happens outside the layers (embedding, LM head).
  */
-public final class StepTimer {
+public final class StepTimer implements AutoCloseable {
+
+    static final int MAX_PENDING = 4096;
 
     @FunctionalInterface
     public interface Section {
         void run();
     }
 
+    private record Pending(int slot, Marker start, Marker end) {}
+
     private final Device device;
     private final int layers;
     private final long[] nanos;   // [phase][layer + 1 slot][category]
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
     public StepTimer(Device device, int numLayers) {
         this.device = device;
@@ -26,18 +37,50 @@ public final class StepTimer {
 
     public int numLayers() { return layers; }
 
-    /** Runs {@code body} and charges its time (up to device idle) to the slot; layer -1: outside the layers. */
+    /**
+     * Runs {@code body} and charges it to the slot (layer -1: outside the layers): device time
+     * between marks for device work, host time for {@link Category#COMMUNICATION}. Nothing waits.
+     */
     public void time(Phase phase, int layer, Category category, Section body) {
-        long t0 = System.nanoTime();
+        int slot = index(phase, layer, category);
+        if (category == Category.COMMUNICATION) {
+            long t0 = System.nanoTime();
+            try {
+                body.run();
+            } finally {
+                nanos[slot] += System.nanoTime() - t0;
+            }
+            return;
+        }
+        Marker start = device.mark();
         try {
             body.run();
-            device.synchronize();
-        } finally {
-            nanos[index(phase, layer, category)] += System.nanoTime() - t0;
+        } catch (RuntimeException | Error e) {
+            start.close();
+            throw e;
+        }
+        pending.add(new Pending(slot, start, device.mark()));
+        if (pending.size() > MAX_PENDING) resolve(pending.size() / 2);
+    }
+
+    /** Reads the oldest {@code count} sections' marks (waits until the device has passed them). */
+    private void resolve(int count) {
+        for (int i = 0; i < count; i++) {
+            Pending p = pending.poll();
+            try {
+                nanos[p.slot()] += p.start().nanosUntil(p.end());
+            } finally {
+                p.start().close();
+                p.end().close();
+            }
         }
     }
 
-    public long nanos(Phase phase, int layer, Category category) { return nanos[index(phase, layer, category)]; }
+    /** Time charged to the slot; reads outstanding marks, so it may wait for the device. */
+    public long nanos(Phase phase, int layer, Category category) {
+        resolve(pending.size());
+        return nanos[index(phase, layer, category)];
+    }
 
     public long totalNanos(Phase phase) {
         long sum = 0;
@@ -45,14 +88,29 @@ public final class StepTimer {
         return sum;
     }
 
-    /** All slots in milliseconds, in index order: for gathering over ranks (see {@link TimingReport}). */
+    /** All slots in milliseconds, in index order: for gathering over ranks. Reads outstanding marks. */
     public float[] toMillis() {
+        resolve(pending.size());
         float[] ms = new float[nanos.length];
         for (int i = 0; i < nanos.length; i++) ms[i] = nanos[i] / 1e6f;
         return ms;
     }
 
     public int slotCount() { return nanos.length; }
+
+    /** Reads what is outstanding and gives the marks back to the device. */
+    @Override
+    public void close() {
+        try {
+            resolve(pending.size());
+        } finally {
+            for (Pending p : pending) {
+                p.start().close();
+                p.end().close();
+            }
+            pending.clear();
+        }
+    }
 
     private int index(Phase phase, int layer, Category category) {
         if (layer < -1 || layer >= layers) throw new IllegalArgumentException("layer " + layer + " outside [-1, " + layers + ")");

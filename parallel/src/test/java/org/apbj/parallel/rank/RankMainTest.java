@@ -219,12 +219,14 @@ class RankMainTest {
         int[] ctx2 = Arrays.copyOfRange(context, 0, 77);
         Path requests = dir.resolve("requests.json");
         new com.fasterxml.jackson.databind.ObjectMapper().writeValue(requests.toFile(),
-                List.of(java.util.Map.of("context", context, "query", query), java.util.Map.of("context", ctx2, "query", query)));
+                List.of(java.util.Map.of("context", context, "query", query),
+                        java.util.Map.of("context", ctx2, "query", query, "max_tokens", 2)));
         List<String> common = List.of("--model=" + model, "--method=ring", "--qpos=2", "--max-tokens=3",
                 "--device=" + org.apbj.parallel.strategy.TinyNiah.testDeviceSpec());
         List<String> both = new ArrayList<>(common);
         both.add("--request=" + requests);
-        List<String> second = new ArrayList<>(common);
+        // the same job alone, with the second request's own budget as the job's (an option is given once)
+        List<String> second = new ArrayList<>(common.stream().map(a -> a.equals("--max-tokens=3") ? "--max-tokens=2" : a).toList());
         second.addAll(List.of("--context=" + join(ctx2), "--query=" + join(query)));
         RankArgs bothArgs = RankArgs.parse(both.toArray(String[]::new));
         RankArgs secondArgs = RankArgs.parse(second.toArray(String[]::new));
@@ -236,6 +238,23 @@ class RankMainTest {
         assertEquals(39, reports.get(1).blockSize());
         assertArrayEquals(alone.generated(), reports.get(1).generated());
         assertEquals(alone.firstLogitsSha256(), reports.get(1).firstLogitsSha256(), "the first request must leave nothing behind");
+        assertEquals(3, reports.get(0).generated().length, "the job's --max-tokens");
+        assertEquals(2, reports.get(1).generated().length, "the request's own max_tokens");
+        for (int i = 0; i < 2; i++) {
+            RunReport r = reports.get(i);
+            assertEquals(i, r.requestIndex());
+            assertEquals(reports.get(0).coldStart(), r.coldStart(), "one job, one cold start");
+            assertEquals(2, r.coldStart().requests(), "both requests on one model load");
+            assertTrue(r.coldStart().modelLoadSeconds() > 0 && r.coldStart().jvmStartSeconds() == null, r.coldStart().toString());
+            for (RunReport.RankTiming t : r.perRank()) {
+                assertTrue(t.devicePeakBytes() > 0 && t.devicePeakBytes() <= t.memoryPlanBytes(), "rank " + t.rank()
+                        + ": peak " + t.devicePeakBytes() + " bytes, plan " + t.memoryPlanBytes());
+            }
+        }
+        if (org.apbj.parallel.strategy.TinyNiah.testDeviceSpec().startsWith("opencl")) {
+            assertTrue(reports.get(0).kernelPreparationSeconds() > 0, "the first request builds the OpenCL programs");
+            assertEquals(reports.get(0).kernelPreparationSeconds(), reports.get(0).coldStart().firstCompileSeconds(), 1e-6);
+        }
         Path out = dir.resolve("both.json");
         RunReport.write(out, reports);
         assertEquals(2, RunReport.readAll(out).size());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import org.apbj.kernels.runtime.Devices;
-import org.apbj.model.Transformer;
+import org.apbj.model.DeviceModel;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
 import org.junit.jupiter.api.Tag;
@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
 @Tag("gpu")
 class CudaStrategiesTest {
 
-    static Transformer loadOnGpu(int rank) {
+    static DeviceModel loadOnGpu(int rank) {
         int gpus = Devices.cudaDeviceCount();
         var device = Devices.open("cuda:" + (rank % gpus));
         try (ModelWeights w = ModelWeights.open(TinyNiah.dir());
              RetainingHeads heads = RetainingHeads.load(TinyNiah.dir().resolve("retaining_heads.safetensors"), w.config())) {
-            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(256));
+            return DeviceModel.load(device, w, heads, 256, 256);
         }
     }
 

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.opencl.OpenCL;
-import org.apbj.model.Transformer;
+import org.apbj.model.DeviceModel;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
 import org.apbj.weights.SafetensorsFile;
@@ -13,12 +13,12 @@ import org.apbj.weights.Tensor;
 
 /** The repository's tiny-niah model and its golden prompt (983 context + 41 query tokens). */
 public final class TinyNiah {
-    static final int QPOS = 2;
+    public static final int QPOS = 2;
     static final int GOLDEN_CONTEXT = 983;
 
     private TinyNiah() {}
 
-    static Path dir() {
+    public static Path dir() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
             Path c = d.resolve("models").resolve("tiny-niah");
             if (Files.isDirectory(c)) return c;
@@ -34,13 +34,13 @@ public final class TinyNiah {
     }
 
     /** The golden query, after the first {@code contextTokens} tokens of its context. */
-    static int[][] request(int contextTokens) {
+    public static int[][] request(int contextTokens) {
         int[] ids = goldenIds();
         return new int[][] {Arrays.copyOf(ids, contextTokens), Arrays.copyOfRange(ids, GOLDEN_CONTEXT, ids.length)};
     }
 
     /**
-     * A Transformer on its own device, one per in-process rank: OpenCL (PoCL in CI) when an
+     * A DeviceModel on its own device, one per in-process rank: OpenCL (PoCL in CI) when an
      * OpenCL loader is installed, since the Java device runs the library kernels far slower;
      * else a single-threaded Java device.
      */
@@ -57,11 +57,11 @@ public final class TinyNiah {
         return OpenCL.libraryPresent() ? "opencl" : "java:1";
     }
 
-    /** A Transformer on the given device (the caller's rank owns it; RankRun closes it). */
-    static Transformer load(Device device) {
+    /** A DeviceModel on the given device (the caller's rank owns it; RankRun closes it). */
+    static DeviceModel load(Device device) {
         try (ModelWeights w = ModelWeights.open(dir());
              RetainingHeads heads = RetainingHeads.load(dir().resolve("retaining_heads.safetensors"), w.config())) {
-            return Transformer.load(device, w, heads, Transformer.Options.context(16).withPrefillChunk(64));
+            return DeviceModel.load(device, w, heads, 64, 64);
         }
     }
 }

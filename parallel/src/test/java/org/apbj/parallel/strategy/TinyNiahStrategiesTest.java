@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apbj.model.Transformer;
+import org.apbj.model.DeviceModel;
 import org.apbj.model.reference.ReferenceModel;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The strategies driving the model module's Transformer (OpenCL when installed, else the Java
+ * The strategies driving the model module's DeviceModel (OpenCL when installed, else the Java
  * device) on the tiny-niah model,
  * against the model module's plain-Java ReferenceModel on the same tokens: the exact methods
  * reproduce every layer's hidden states of every context and query row and the first-token logits

@@ -29,6 +29,7 @@ package org.apbj.kernels.api;
  * backend maps {@link #mmaBf16} to the instruction (sm_80 and later); the OpenCL backend
  * compiles the Java body (its shuffles go through the group's exchange buffer).
  */
+@IntrinsicClass
 public final class TensorCore {
     private TensorCore() {}
 
@@ -44,32 +45,42 @@ public final class TensorCore {
      * b int[2], this lane's fragments (see the class comment). Every lane of the warp calls it.
      */
     public static void mmaBf16(KernelContext ctx, float[] acc, int[] a, int[] b) {
+        mmaBf16(ctx, acc, 0, a, 0, b, 0);
+    }
+
+    /**
+     * {@link #mmaBf16(KernelContext, float[], int[], int[])} on fragments stored inside larger
+     * private arrays: acc[accAt..accAt+4), a[aAt..aAt+4), b[bAt..bAt+2). The offsets must be
+     * compile-time constants (literals, or loop variables of an {@link Unroll} method), so that
+     * the arrays stay in registers.
+     */
+    public static void mmaBf16(KernelContext ctx, float[] acc, int accAt, int[] a, int aAt, int[] b, int bAt) {
         int lane = ctx.laneId();
         int rowGroup = lane & ~3;   // lane 4g: the four lanes 4g..4g+3 hold rows g and g+8 of A
         int t = lane & 3;
         // rowsA[4s + r] = register r of lane 4g + s: A[g or g+8][...] for k pairs s and s + 4
         int[] rowsA = new int[16];
         for (int s = 0; s < 4; s++) {
-            for (int r = 0; r < 4; r++) rowsA[4 * s + r] = ctx.broadcast(a[r], rowGroup + s);
+            for (int r = 0; r < 4; r++) rowsA[4 * s + r] = ctx.broadcast(a[aAt + r], rowGroup + s);
         }
         // colsB[8j + 2s + r] = register r of lane 4(2t + j) + s: column 2t + j of B, k pair s (+4 for r = 1)
         int[] colsB = new int[16];
         for (int j = 0; j < 2; j++) {
             for (int s = 0; s < 4; s++) {
-                for (int r = 0; r < 2; r++) colsB[8 * j + 2 * s + r] = ctx.broadcast(b[r], 4 * (2 * t + j) + s);
+                for (int r = 0; r < 2; r++) colsB[8 * j + 2 * s + r] = ctx.broadcast(b[bAt + r], 4 * (2 * t + j) + s);
             }
         }
         for (int i = 0; i < 4; i++) {
             int high = i >> 1;   // row g + 8
             int j = i & 1;       // column 2t + j
-            float sum = acc[i];
+            float sum = acc[accAt + i];
             for (int k = 0; k < K; k++) {
                 int s = (k & 7) >> 1;
                 int wordA = rowsA[4 * s + high + ((k >> 3) << 1)];
                 int wordB = colsB[8 * j + 2 * s + (k >> 3)];
                 sum = KernelMath.fma(halfOf(wordA, k & 1), halfOf(wordB, k & 1), sum);
             }
-            acc[i] = sum;
+            acc[accAt + i] = sum;
         }
     }
 
@@ -111,12 +122,40 @@ public final class TensorCore {
      * (r[0], r[1] and r[2], r[3]). Every lane of the warp calls it.
      */
     public static void loadMatrixX4(KernelContext ctx, int[] r, int[] tile, int rowAt) {
+        loadMatrixX4(ctx, r, 0, tile, rowAt);
+    }
+
+    /** {@link #loadMatrixX4(KernelContext, int[], int[], int)} into r[rAt..rAt+4); rAt a compile-time constant. */
+    public static void loadMatrixX4(KernelContext ctx, int[] r, int rAt, int[] tile, int rowAt) {
         int lane = ctx.laneId();
         for (int i = 0; i < 4; i++) {
             int row = ctx.broadcast(rowAt, 8 * i + (lane >> 2));
-            r[i] = tile[row + (lane & 3)];
+            r[rAt + i] = tile[row + (lane & 3)];
         }
     }
+
+    /**
+     * PTX {@code ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16}: as {@link #loadMatrixX4} but each
+     * 8×8 matrix transposed: lane L receives in r[rAt + i] the elements (row 2·(L % 4), column L / 4)
+     * in the low and (row 2·(L % 4) + 1, column L / 4) in the high half of matrix i. It loads B
+     * fragments from a tile stored k-major (row = k, e.g. V[key][dim] for P·V): with the rows of
+     * {@link #matrixOffsetA} (k rows 0-7 | 8-15 × columns 0-7 | 8-15) r[0], r[1] are the B fragment
+     * of columns 0-7 and r[2], r[3] that of columns 8-15. Every lane of the warp calls it; rAt is a compile-time constant.
+     */
+    public static void loadMatrixX4Trans(KernelContext ctx, int[] r, int rAt, int[] tile, int rowAt) {
+        int lane = ctx.laneId();
+        int g = lane >> 2;
+        int t = lane & 3;
+        int shift = 16 * (g & 1);
+        for (int i = 0; i < 4; i++) {
+            int row0 = ctx.broadcast(rowAt, 8 * i + 2 * t);
+            int row1 = ctx.broadcast(rowAt, 8 * i + 2 * t + 1);
+            int lo = (tile[row0 + (g >> 1)] >>> shift) & 0xffff;
+            int hi = (tile[row1 + (g >> 1)] >>> shift) & 0xffff;
+            r[rAt + i] = lo | (hi << 16);
+        }
+    }
+
 
     /**
      * This lane's row for {@link #loadMatrixX4} of a 16×16 A tile (packed pairs, rows of

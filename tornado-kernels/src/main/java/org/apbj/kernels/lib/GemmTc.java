@@ -6,6 +6,7 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.api.TensorCore;
+import org.apbj.kernels.api.Unroll;
 
 /**
  * The projection of {@link Gemm} on tensor cores: {@code y[rows, n] = x[rows, k] · Wᵀ (+ bias)
@@ -22,8 +23,8 @@ import org.apbj.kernels.api.TensorCore;
  * as 0; rows past rows (or n) are read from element 0 and their outputs are not stored. Grid as Gemm's:
  * {@code Grid.of(ceil(n/BN)·THREADS, ceil(rows/BM), THREADS, 1)}.
  *
- * <p>Generated text (the 16 accumulator tiles are separate arrays with constant indices so
- * that the compiler keeps them in registers).
+ * <p>The fixed-size work (staging, the two k16 steps, the epilogue) is in {@link Unroll} methods,
+ * so the accumulators and fragments are private arrays indexed by constants: registers.
  */
 public final class GemmTc {
     private GemmTc() {}
@@ -60,183 +61,89 @@ public final class GemmTc {
         int warpCol = (warp & 3) * 32;
         int[] aTile = ctx.allocateIntLocalArray(BM * STRIDE);
         int[] bTile = ctx.allocateIntLocalArray(BN * STRIDE);
-        float[] c00 = new float[4]; float[] c01 = new float[4]; float[] c02 = new float[4]; float[] c03 = new float[4];
-        float[] c10 = new float[4]; float[] c11 = new float[4]; float[] c12 = new float[4]; float[] c13 = new float[4];
-        float[] c20 = new float[4]; float[] c21 = new float[4]; float[] c22 = new float[4]; float[] c23 = new float[4];
-        float[] c30 = new float[4]; float[] c31 = new float[4]; float[] c32 = new float[4]; float[] c33 = new float[4];
-        int[] a0 = new int[4]; int[] a1 = new int[4]; int[] a2 = new int[4]; int[] a3 = new int[4];
-        int[] b0 = new int[2]; int[] b1 = new int[2]; int[] b2 = new int[2]; int[] b3 = new int[2];
-
+        float[] acc = new float[4 * WARP_TILES * WARP_TILES];   // 4×4 tiles of 16×8, tile (i, j) at 4·(4i + j)
+        int[] af = new int[4 * WARP_TILES];
+        int[] bf = new int[2 * WARP_TILES];
         // Staging: work-item tid moves pair (tid & 15) of rows (tid >> 4) + 16·l, l < 8, of both slices;
         // the next slice's values wait in registers, raw (packing them would wait for the loads).
+        float[] xNext = new float[2 * STAGE_ROWS];
+        int[] wNext = new int[2 * STAGE_ROWS];   // bf16 bits, sign-extended as a short would be
         int sRow = tid >> 4;
         int sCol = 2 * (tid & 15);
         int stage = sRow * STRIDE + (tid & 15);
-        float xa0 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 0, sCol));
-        float xb0 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 0, sCol + 1));
-        float xa1 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 16, sCol));
-        float xb1 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 16, sCol + 1));
-        float xa2 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 32, sCol));
-        float xb2 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 32, sCol + 1));
-        float xa3 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 48, sCol));
-        float xb3 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 48, sCol + 1));
-        float xa4 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 64, sCol));
-        float xb4 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 64, sCol + 1));
-        float xa5 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 80, sCol));
-        float xb5 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 80, sCol + 1));
-        float xa6 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 96, sCol));
-        float xb6 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 96, sCol + 1));
-        float xa7 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 112, sCol));
-        float xb7 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 112, sCol + 1));
-        short wa0 = w.get(wIndex(n, k, colBase + sRow + 0, sCol));
-        short wb0 = w.get(wIndex(n, k, colBase + sRow + 0, sCol + 1));
-        short wa1 = w.get(wIndex(n, k, colBase + sRow + 16, sCol));
-        short wb1 = w.get(wIndex(n, k, colBase + sRow + 16, sCol + 1));
-        short wa2 = w.get(wIndex(n, k, colBase + sRow + 32, sCol));
-        short wb2 = w.get(wIndex(n, k, colBase + sRow + 32, sCol + 1));
-        short wa3 = w.get(wIndex(n, k, colBase + sRow + 48, sCol));
-        short wb3 = w.get(wIndex(n, k, colBase + sRow + 48, sCol + 1));
-        short wa4 = w.get(wIndex(n, k, colBase + sRow + 64, sCol));
-        short wb4 = w.get(wIndex(n, k, colBase + sRow + 64, sCol + 1));
-        short wa5 = w.get(wIndex(n, k, colBase + sRow + 80, sCol));
-        short wb5 = w.get(wIndex(n, k, colBase + sRow + 80, sCol + 1));
-        short wa6 = w.get(wIndex(n, k, colBase + sRow + 96, sCol));
-        short wb6 = w.get(wIndex(n, k, colBase + sRow + 96, sCol + 1));
-        short wa7 = w.get(wIndex(n, k, colBase + sRow + 112, sCol));
-        short wb7 = w.get(wIndex(n, k, colBase + sRow + 112, sCol + 1));
+        fetch(x, xRow0, w, rows, n, k, rowBase + sRow, colBase + sRow, sCol, xNext, wNext);
         int aAt = warpRow * STRIDE + TensorCore.matrixOffsetA(ctx, STRIDE);
         int bAt = warpCol * STRIDE + TensorCore.matrixOffsetB(ctx, STRIDE);
-        int[] bPair0 = new int[4];
-        int[] bPair1 = new int[4];
 
         for (int k0 = 0; k0 < k; k0 += BK) {
             // Depths past k must be zeros (they would add to valid outputs); rows past rows or n
             // hold whatever element 0 is, which only reaches outputs that are not stored.
-            boolean inA = k0 + sCol < k;
-            boolean inB = k0 + sCol + 1 < k;
-            aTile[stage + 0 * STRIDE] = TensorCore.packBf16(inA ? xa0 : 0.0f, inB ? xb0 : 0.0f);
-            bTile[stage + 0 * STRIDE] = (inA ? wa0 & 0xffff : 0) | (inB ? wb0 << 16 : 0);
-            aTile[stage + 16 * STRIDE] = TensorCore.packBf16(inA ? xa1 : 0.0f, inB ? xb1 : 0.0f);
-            bTile[stage + 16 * STRIDE] = (inA ? wa1 & 0xffff : 0) | (inB ? wb1 << 16 : 0);
-            aTile[stage + 32 * STRIDE] = TensorCore.packBf16(inA ? xa2 : 0.0f, inB ? xb2 : 0.0f);
-            bTile[stage + 32 * STRIDE] = (inA ? wa2 & 0xffff : 0) | (inB ? wb2 << 16 : 0);
-            aTile[stage + 48 * STRIDE] = TensorCore.packBf16(inA ? xa3 : 0.0f, inB ? xb3 : 0.0f);
-            bTile[stage + 48 * STRIDE] = (inA ? wa3 & 0xffff : 0) | (inB ? wb3 << 16 : 0);
-            aTile[stage + 64 * STRIDE] = TensorCore.packBf16(inA ? xa4 : 0.0f, inB ? xb4 : 0.0f);
-            bTile[stage + 64 * STRIDE] = (inA ? wa4 & 0xffff : 0) | (inB ? wb4 << 16 : 0);
-            aTile[stage + 80 * STRIDE] = TensorCore.packBf16(inA ? xa5 : 0.0f, inB ? xb5 : 0.0f);
-            bTile[stage + 80 * STRIDE] = (inA ? wa5 & 0xffff : 0) | (inB ? wb5 << 16 : 0);
-            aTile[stage + 96 * STRIDE] = TensorCore.packBf16(inA ? xa6 : 0.0f, inB ? xb6 : 0.0f);
-            bTile[stage + 96 * STRIDE] = (inA ? wa6 & 0xffff : 0) | (inB ? wb6 << 16 : 0);
-            aTile[stage + 112 * STRIDE] = TensorCore.packBf16(inA ? xa7 : 0.0f, inB ? xb7 : 0.0f);
-            bTile[stage + 112 * STRIDE] = (inA ? wa7 & 0xffff : 0) | (inB ? wb7 << 16 : 0);
+            stageSlice(aTile, bTile, stage, k0 + sCol < k, k0 + sCol + 1 < k, xNext, wNext);
             ctx.localBarrier();
-            if (k0 + BK < k) {
-                int next = k0 + BK + sCol;
-                xa0 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 0, next));
-                xb0 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 0, next + 1));
-                xa1 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 16, next));
-                xb1 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 16, next + 1));
-                xa2 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 32, next));
-                xb2 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 32, next + 1));
-                xa3 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 48, next));
-                xb3 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 48, next + 1));
-                xa4 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 64, next));
-                xb4 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 64, next + 1));
-                xa5 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 80, next));
-                xb5 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 80, next + 1));
-                xa6 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 96, next));
-                xb6 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 96, next + 1));
-                xa7 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 112, next));
-                xb7 = x.get(xIndex(xRow0, rows, k, rowBase + sRow + 112, next + 1));
-                wa0 = w.get(wIndex(n, k, colBase + sRow + 0, next));
-                wb0 = w.get(wIndex(n, k, colBase + sRow + 0, next + 1));
-                wa1 = w.get(wIndex(n, k, colBase + sRow + 16, next));
-                wb1 = w.get(wIndex(n, k, colBase + sRow + 16, next + 1));
-                wa2 = w.get(wIndex(n, k, colBase + sRow + 32, next));
-                wb2 = w.get(wIndex(n, k, colBase + sRow + 32, next + 1));
-                wa3 = w.get(wIndex(n, k, colBase + sRow + 48, next));
-                wb3 = w.get(wIndex(n, k, colBase + sRow + 48, next + 1));
-                wa4 = w.get(wIndex(n, k, colBase + sRow + 64, next));
-                wb4 = w.get(wIndex(n, k, colBase + sRow + 64, next + 1));
-                wa5 = w.get(wIndex(n, k, colBase + sRow + 80, next));
-                wb5 = w.get(wIndex(n, k, colBase + sRow + 80, next + 1));
-                wa6 = w.get(wIndex(n, k, colBase + sRow + 96, next));
-                wb6 = w.get(wIndex(n, k, colBase + sRow + 96, next + 1));
-                wa7 = w.get(wIndex(n, k, colBase + sRow + 112, next));
-                wb7 = w.get(wIndex(n, k, colBase + sRow + 112, next + 1));
-            }
-            step(ctx, aTile, bTile, aAt, bAt, a0, a1, a2, a3, bPair0, bPair1, b0, b1, b2, b3,
-                    c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
-            step(ctx, aTile, bTile, aAt + 8, bAt + 8, a0, a1, a2, a3, bPair0, bPair1, b0, b1, b2, b3,
-                    c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
+            if (k0 + BK < k) fetch(x, xRow0, w, rows, n, k, rowBase + sRow, colBase + sRow, k0 + BK + sCol, xNext, wNext);
+            multiplySlice(ctx, aTile, bTile, aAt, bAt, af, bf, acc);
             ctx.localBarrier();
         }
 
         int lane = ctx.laneId();
-        int row = rowBase + warpRow + (lane >> 2);
-        int col = colBase + warpCol + 2 * (lane & 3);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 0, col + 0, c00);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 0, col + 8, c01);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 0, col + 16, c02);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 0, col + 24, c03);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 16, col + 0, c10);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 16, col + 8, c11);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 16, col + 16, c12);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 16, col + 24, c13);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 32, col + 0, c20);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 32, col + 8, c21);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 32, col + 16, c22);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 32, col + 24, c23);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 48, col + 0, c30);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 48, col + 8, c31);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 48, col + 16, c32);
-        storeTile(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, row + 48, col + 24, c33);
+        storeTiles(yF32, yBf16, bf16Out, bias, hasBias, accumulate, yRow0, rows, n, rowBase + warpRow + (lane >> 2),
+                colBase + warpCol + 2 * (lane & 3), acc);
     }
 
-    /** One k16 step of the warp's 64×32 sub-tile: 4 A and 4 B fragments (6 ldmatrix), 16 mma. */
-    private static void step(KernelContext ctx, int[] aTile, int[] bTile, int aAt, int bAt,
-                             int[] a0, int[] a1, int[] a2, int[] a3, int[] bPair0, int[] bPair1, int[] b0, int[] b1, int[] b2, int[] b3,
-                             float[] c00, float[] c01, float[] c02, float[] c03, float[] c10, float[] c11, float[] c12, float[] c13, float[] c20, float[] c21, float[] c22, float[] c23, float[] c30, float[] c31, float[] c32, float[] c33) {
-        TensorCore.loadMatrixX4(ctx, a0, aTile, aAt + 0 * STRIDE);
-        TensorCore.loadMatrixX4(ctx, a1, aTile, aAt + 16 * STRIDE);
-        TensorCore.loadMatrixX4(ctx, a2, aTile, aAt + 32 * STRIDE);
-        TensorCore.loadMatrixX4(ctx, a3, aTile, aAt + 48 * STRIDE);
-        TensorCore.loadMatrixX4(ctx, bPair0, bTile, bAt);
-        TensorCore.loadMatrixX4(ctx, bPair1, bTile, bAt + 16 * STRIDE);
-        b0[0] = bPair0[0];
-        b0[1] = bPair0[1];
-        b1[0] = bPair0[2];
-        b1[1] = bPair0[3];
-        b2[0] = bPair1[0];
-        b2[1] = bPair1[1];
-        b3[0] = bPair1[2];
-        b3[1] = bPair1[3];
-        TensorCore.mmaBf16(ctx, c00, a0, b0);
-        TensorCore.mmaBf16(ctx, c01, a0, b1);
-        TensorCore.mmaBf16(ctx, c02, a0, b2);
-        TensorCore.mmaBf16(ctx, c03, a0, b3);
-        TensorCore.mmaBf16(ctx, c10, a1, b0);
-        TensorCore.mmaBf16(ctx, c11, a1, b1);
-        TensorCore.mmaBf16(ctx, c12, a1, b2);
-        TensorCore.mmaBf16(ctx, c13, a1, b3);
-        TensorCore.mmaBf16(ctx, c20, a2, b0);
-        TensorCore.mmaBf16(ctx, c21, a2, b1);
-        TensorCore.mmaBf16(ctx, c22, a2, b2);
-        TensorCore.mmaBf16(ctx, c23, a2, b3);
-        TensorCore.mmaBf16(ctx, c30, a3, b0);
-        TensorCore.mmaBf16(ctx, c31, a3, b1);
-        TensorCore.mmaBf16(ctx, c32, a3, b2);
-        TensorCore.mmaBf16(ctx, c33, a3, b3);
+    /** Rows of the x and W slices one work-item stages (16 rows apart). */
+    private static final int STAGE_ROWS = BM / 16;
+    /** 16×8 mma tiles along each side of a warp's 64×32 sub-tile: 4 × 4 (rows by 16, columns by 8). */
+    private static final int WARP_TILES = 4;
+
+    /** Loads this work-item's pairs (column col, col + 1) of rows xRow + 16·l of x and wRow + 16·l of W. */
+    @Unroll
+    private static void fetch(F32Array x, int xRow0, BF16Array w, int rows, int n, int k, int xRow, int wRow, int col,
+                              float[] xNext, int[] wNext) {
+        for (int l = 0; l < STAGE_ROWS; l++) {
+            for (int j = 0; j < 2; j++) {
+                xNext[2 * l + j] = x.get(xIndex(xRow0, rows, k, xRow + 16 * l, col + j));
+                wNext[2 * l + j] = w.get(wIndex(n, k, wRow + 16 * l, col + j));
+            }
+        }
     }
 
-    /** The four values of one 16×8 accumulator tile (rows row, row + 8; columns col, col + 1). */
-    private static void storeTile(F32Array yF32, BF16Array yBf16, boolean bf16Out, BF16Array bias, boolean hasBias,
-                                  boolean accumulate, int yRow0, int rows, int n, int row, int col, float[] c) {
-        Gemm.store(yF32, yBf16, bf16Out, bias, hasBias, accumulate, false, yRow0, rows, n, row, col, c[0]);
-        Gemm.store(yF32, yBf16, bf16Out, bias, hasBias, accumulate, false, yRow0, rows, n, row, col + 1, c[1]);
-        Gemm.store(yF32, yBf16, bf16Out, bias, hasBias, accumulate, false, yRow0, rows, n, row + 8, col, c[2]);
-        Gemm.store(yF32, yBf16, bf16Out, bias, hasBias, accumulate, false, yRow0, rows, n, row + 8, col + 1, c[3]);
+    /** Packs the fetched pairs into the shared slices (as bf16 pairs); depths past k become zeros. */
+    @Unroll
+    private static void stageSlice(int[] aTile, int[] bTile, int stage, boolean inA, boolean inB, float[] xNext,
+                                   int[] wNext) {
+        for (int l = 0; l < STAGE_ROWS; l++) {
+            aTile[stage + 16 * l * STRIDE] = TensorCore.packBf16(inA ? xNext[2 * l] : 0.0f, inB ? xNext[2 * l + 1] : 0.0f);
+            bTile[stage + 16 * l * STRIDE] = (inA ? wNext[2 * l] & 0xffff : 0) | (inB ? wNext[2 * l + 1] << 16 : 0);
+        }
+    }
+
+    /** The two k16 steps of a slice for the warp's 64×32 sub-tile: 4 A and 2×2 B fragments (6 ldmatrix), 16 mma each. */
+    @Unroll
+    private static void multiplySlice(KernelContext ctx, int[] aTile, int[] bTile, int aAt, int bAt, int[] af, int[] bf,
+                                      float[] acc) {
+        for (int ks = 0; ks < BK / 16; ks++) {
+            for (int i = 0; i < WARP_TILES; i++) TensorCore.loadMatrixX4(ctx, af, 4 * i, aTile, aAt + 16 * i * STRIDE + 8 * ks);
+            for (int jp = 0; jp < WARP_TILES / 2; jp++) {
+                TensorCore.loadMatrixX4(ctx, bf, 4 * jp, bTile, bAt + 16 * jp * STRIDE + 8 * ks);
+            }
+            for (int i = 0; i < WARP_TILES; i++) {
+                for (int j = 0; j < WARP_TILES; j++) TensorCore.mmaBf16(ctx, acc, 4 * (WARP_TILES * i + j), af, 4 * i, bf, 2 * j);
+            }
+        }
+    }
+
+    /** Tile (i, j)'s four values go to rows row + 16i (+ 8), columns col + 8j (+ 1). */
+    @Unroll
+    private static void storeTiles(F32Array yF32, BF16Array yBf16, boolean bf16Out, BF16Array bias, boolean hasBias,
+                                   boolean accumulate, int yRow0, int rows, int n, int row, int col, float[] acc) {
+        for (int i = 0; i < WARP_TILES; i++) {
+            for (int j = 0; j < WARP_TILES; j++) {
+                for (int e = 0; e < 4; e++) {
+                    Gemm.store(yF32, yBf16, bf16Out, bias, hasBias, accumulate, false, yRow0, rows, n,
+                            row + 16 * i + 8 * (e >> 1), col + 8 * j + (e & 1), acc[4 * (WARP_TILES * i + j) + e]);
+                }
+            }
+        }
     }
 
     /**

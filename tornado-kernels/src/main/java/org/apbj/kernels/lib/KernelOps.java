@@ -7,6 +7,7 @@ import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Grid;
+import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.cuda.CudaDevice;
 
 /**
@@ -174,7 +175,11 @@ public final class KernelOps implements AutoCloseable {
 
     // --- attention --------------------------------------------------------------------------------
 
-    /** Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. */
+    /**
+     * Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. With
+     * {@link #tensorCores()} it runs on tensor cores ({@link FlashAttention}: Q and P rounded to
+     * bf16), else on fp32 units.
+     */
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
                           int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse) {
         if (!Attention.supportsHeadDim(headDim)) {
@@ -196,21 +201,36 @@ public final class KernelOps implements AutoCloseable {
         need(lse, "lse", (long) nq * nHeads);
         if (nq == 0) return;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        int tiles = (nq + Attention.BQ - 1) / Attention.BQ;
-        int splits = attentionSplits(nq, nHeads, keys);
-        if (splits == 1) {
-            device.launch(KernelLibrary.ATTENTION, Grid.of(tiles * Attention.THREADS, nHeads, 1, Attention.THREADS, 1, 1),
+        Kernel kernel = tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
+        int threads = tensorCores ? FlashAttention.THREADS : Attention.THREADS;
+        int rowsPerGroup = tensorCores ? FlashAttention.BQ : Attention.BQ;
+        int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
+        KeySplit split = KeySplit.of(nq, nHeads, keys);
+        if (split.splits() == 1) {
+            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1),
                     out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1));
             return;
         }
-        int keysPerSplit = keysPerSplit(keys, splits);
-        splits = (int) ((keys + keysPerSplit - 1) / keysPerSplit);
-        F32Array partOut = scratchOut((long) splits * nq * nHeads * headDim);
-        F32Array partLse = scratchLse((long) splits * nq * nHeads);
-        device.launch(KernelLibrary.ATTENTION, Grid.of(tiles * Attention.THREADS, nHeads, splits, Attention.THREADS, 1, 1),
-                partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, keysPerSplit);
+        F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
+        F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
+        device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1),
+                partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, split.keysPerSplit());
         device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
-                splits, nq, nHeads, headDim);
+                split.splits(), nq, nHeads, headDim);
+    }
+
+    /** How {@link #attention} divides a call's keys: {@code splits} ranges of {@code keysPerSplit} (one range: no split). */
+    record KeySplit(int splits, int keysPerSplit) {
+        static KeySplit of(int nq, int nHeads, long keys) {
+            int splits = attentionSplits(nq, nHeads, keys);
+            if (splits == 1) return new KeySplit(1, (int) Math.max(keys, 1));
+            int per = KernelOps.keysPerSplit(keys, splits);
+            return new KeySplit((int) ((keys + per - 1) / per), per);
+        }
+
+        long outFloats(int nq, int nHeads, int headDim) { return splits == 1 ? 0 : (long) splits * nq * nHeads * headDim; }
+
+        long lseFloats(int nq, int nHeads) { return splits == 1 ? 0 : (long) splits * nq * nHeads; }
     }
 
     /**
@@ -225,6 +245,26 @@ public final class KernelOps implements AutoCloseable {
         long byGroups = (TARGET_GROUPS + groups - 1) / groups;
         long byKeys = keys / MIN_KEYS_PER_SPLIT;
         return (int) Math.max(1, Math.min(Math.min(byGroups, byKeys), MAX_SPLITS));
+    }
+
+    /**
+     * Bytes of device scratch that {@link #attention} needs for a call of these sizes: the
+     * partial (out, lse) of every key split, 0 when the call is not split. For memory plans.
+     */
+    public static long attentionScratchBytes(int nq, int nHeads, int headDim, long keys) {
+        KeySplit split = KeySplit.of(nq, nHeads, keys);
+        return 4 * (split.outFloats(nq, nHeads, headDim) + split.lseFloats(nq, nHeads));
+    }
+
+    /**
+     * Allocates the split-attention scratch for calls up to these sizes now, so that no later
+     * call has to regrow it (regrowing waits for the device, since earlier launches may read it).
+     */
+    public void reserveAttentionScratch(int nq, int nHeads, int headDim, long keys) {
+        KeySplit split = KeySplit.of(nq, nHeads, keys);
+        if (split.splits() == 1) return;
+        scratchOut(split.outFloats(nq, nHeads, headDim));
+        scratchLse(split.lseFloats(nq, nHeads));
     }
 
     static int keysPerSplit(long keys, int splits) {

@@ -40,6 +40,17 @@ public interface Device extends AutoCloseable {
         copy(deviceDst, 0, hostSrc, 0, hostSrc.length());
     }
 
+    /**
+     * Copies like {@link #copy} without waiting for earlier work: the copy takes its place in
+     * this device's order of work (later launches and copies see its result), and the call
+     * returns as soon as a host source may be reused. A host destination holds the data only
+     * once {@link #synchronize()} has returned; read device data into the host with
+     * {@link #copy}, which waits. Default: {@link #copy}.
+     */
+    default void enqueueCopy(DeviceArray dst, long dstIndex, DeviceArray src, long srcIndex, long count) {
+        copy(dst, dstIndex, src, srcIndex, count);
+    }
+
     default void copyOut(DeviceArray hostDst, DeviceArray deviceSrc) {
         copy(hostDst, 0, deviceSrc, 0, deviceSrc.length());
     }
@@ -62,6 +73,25 @@ public interface Device extends AutoCloseable {
 
     /** Waits for all launched work; a kernel fault surfaces here, naming the kernel. */
     void synchronize();
+
+    /**
+     * Marks the current end of this device's work without waiting for it (see {@link Marker}):
+     * device time between two marks measures the work enqueued between them, with no
+     * synchronisation in between. Default, for devices without events: synchronise, then take
+     * a host timestamp.
+     */
+    default Marker mark() {
+        synchronize();
+        return Marker.hostTime(System.nanoTime());
+    }
+
+    /**
+     * Host nanoseconds this device has spent so far preparing kernels for their first launch
+     * on it: compiling them for its target and loading or building the result (cached
+     * specialisations cost nothing). What a "first compile" costs, apart from running kernels.
+     * Default: 0 (nothing to prepare).
+     */
+    default long preparationNanos() { return 0; }
 
     /** Bytes allocated now and at peak through this device, and the device's free/total. */
     MemoryStats memory();

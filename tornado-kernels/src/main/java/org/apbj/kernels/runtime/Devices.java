@@ -32,7 +32,7 @@ public final class Devices {
     }
 
     public static Device open(String spec) {
-        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("empty device spec; use cuda[:N], opencl[:P[:D]] or java[:T]");
+        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("empty device spec; use cuda[:N], opencl[:P[:D]] or java[:T[:MEMORY]]");
         String s = spec.strip();
         int colon = s.indexOf(':');
         String kind = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
@@ -40,9 +40,9 @@ public final class Devices {
         return switch (kind) {
             case "cuda" -> CudaDevice.open(rest == null ? 0 : index(spec, rest));
             case "opencl" -> OpenCLDevice.open(rest);
-            case "java" -> rest == null ? new JavaDevice() : new JavaDevice(index(spec, rest), JavaDevice.DEFAULT_BARRIER_TIMEOUT);
+            case "java" -> java(spec, rest);
             default -> throw new IllegalArgumentException("unknown device spec '" + spec
-                    + "': use cuda[:N], opencl[:PLATFORM[:DEVICE]] or java[:THREADS]");
+                    + "': use cuda[:N], opencl[:PLATFORM[:DEVICE]] or java[:THREADS[:MEMORY]]");
         };
     }
 
@@ -53,7 +53,7 @@ public final class Devices {
      * an index out of range, {@link DeviceUnavailableException} when the backend is missing.
      */
     public static String check(String spec) {
-        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("empty device spec; use cuda[:N], opencl[:P[:D]] or java[:T]");
+        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("empty device spec; use cuda[:N], opencl[:P[:D]] or java[:T[:MEMORY]]");
         String s = spec.strip();
         if (s.equals("auto")) return "auto";
         int colon = s.indexOf(':');
@@ -67,15 +67,46 @@ public final class Devices {
             }
             case "opencl" -> OpenCLDevice.check(rest);
             case "java" -> {
-                int threads = rest == null ? Runtime.getRuntime().availableProcessors() : index(spec, rest);
+                int memColon = rest == null ? -1 : rest.indexOf(':');
+                int threads = rest == null ? Runtime.getRuntime().availableProcessors()
+                        : index(spec, memColon < 0 ? rest : rest.substring(0, memColon));
                 if (threads < 1) {
                     throw new IllegalArgumentException("the Java device needs at least 1 thread (java:THREADS), got " + threads);
+                }
+                if (memColon >= 0) {
+                    long capacity = bytes(spec, rest.substring(memColon + 1));
+                    yield "java (" + threads + " threads, " + DeviceMemoryException.bytes(capacity) + ")";
                 }
                 yield "java (" + threads + " threads)";
             }
             default -> throw new IllegalArgumentException("unknown device spec '" + spec
-                    + "': use auto, cuda[:N], opencl[:PLATFORM[:DEVICE]] or java[:THREADS]");
+                    + "': use auto, cuda[:N], opencl[:PLATFORM[:DEVICE]] or java[:THREADS[:MEMORY]]");
         };
+    }
+
+    /** java, java:THREADS, java:THREADS:MEMORY (bytes, or with k/m/g: a device of that size, for tests). */
+    private static Device java(String spec, String rest) {
+        if (rest == null) return new JavaDevice();
+        int colon = rest.indexOf(':');
+        int threads = index(spec, colon < 0 ? rest : rest.substring(0, colon));
+        long capacity = colon < 0 ? 0 : bytes(spec, rest.substring(colon + 1));
+        return new JavaDevice(threads, JavaDevice.DEFAULT_BARRIER_TIMEOUT, capacity);
+    }
+
+    private static long bytes(String spec, String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (t.endsWith("k")) unit = 1L << 10;
+        else if (t.endsWith("m")) unit = 1L << 20;
+        else if (t.endsWith("g")) unit = 1L << 30;
+        if (unit > 1) t = t.substring(0, t.length() - 1);
+        try {
+            long v = Long.parseLong(t) * unit;
+            if (v <= 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("device spec '" + spec + "': memory '" + text + "' is not a size like 512m or 2g");
+        }
     }
 
     private static int index(String spec, String text) {

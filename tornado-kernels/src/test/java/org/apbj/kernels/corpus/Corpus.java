@@ -96,6 +96,9 @@ public final class Corpus {
         add(c, TensorCoreKernels.class, "mmaLdmatrix", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
                 r -> args(zerosF32(256 * tiles), bf16Gaussians(r, 256 * tiles), bf16Gaussians(r, 256 * tiles), floats(r, 256 * tiles)),
                 mma, 0);
+        add(c, TensorCoreKernels.class, "mmaAsyncTrans", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
+                r -> args(zerosF32(256 * tiles), bf16Gaussians(r, 256 * tiles), bf16Gaussians(r, 256 * tiles), floats(r, 256 * tiles), 11),
+                mma, 0);
         add(c, TensorCoreKernels.class, "packPairs", g, r -> args(zerosI32(N), floatBits(r, N), floats(r, N)), exact, 0);
         return c;
     }

@@ -4,7 +4,9 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.AsyncCopy;
 import org.apbj.kernels.api.TensorCore;
+import org.apbj.kernels.api.Unroll;
 
 /**
  * Corpus: warp-level tensor-core products. Each warp w computes one tile: A (16 rows of
@@ -144,6 +146,45 @@ public final class TensorCoreKernels {
         d.set(base + 9, right[1]);
         d.set(base + 136, right[2]);
         d.set(base + 137, right[3]);
+    }
+
+    /**
+     * The Hopper-era vocabulary in one warp-level product: A (16×16, row-major) and B (16 k rows
+     * × 16 columns, k-major) reach shared memory by {@link AsyncCopy} (16-byte copies, the last
+     * row group of B zero-filled when {@code bRows} &lt; 16), A's fragment comes by ldmatrix and
+     * B's by ldmatrix.trans, and an {@link Unroll} loop issues the two mma with fragment offsets:
+     * D (16×16) = A·B + C.
+     */
+    public static void mmaAsyncTrans(KernelContext ctx, F32Array d, BF16Array a, BF16Array b, F32Array c, int bRows) {
+        int[] aTile = ctx.allocateIntLocalArray(GROUP / 32 * 16 * STRIDE);
+        int[] bTile = ctx.allocateIntLocalArray(GROUP / 32 * 16 * STRIDE);
+        int w = ctx.globalIdx >> 5;
+        int origin = ctx.warpId() * 16 * STRIDE;
+        int lane = ctx.laneId();
+        int row = lane >> 1;
+        int half = lane & 1;
+        AsyncCopy.copy16(ctx, aTile, origin + row * STRIDE + 4 * half, a, w * 256 + row * 16 + 8 * half, true);
+        AsyncCopy.copy16(ctx, bTile, origin + row * STRIDE + 4 * half, b, w * 256 + row * 16 + 8 * half, row < bRows);
+        AsyncCopy.commit(ctx);
+        AsyncCopy.waitPending(ctx, 0);
+        ctx.localBarrier();
+        int[] fa = new int[4];
+        int[] fb = new int[4];
+        TensorCore.loadMatrixX4(ctx, fa, 0, aTile, origin + TensorCore.matrixOffsetA(ctx, STRIDE));
+        TensorCore.loadMatrixX4Trans(ctx, fb, 0, bTile, origin + TensorCore.matrixOffsetA(ctx, STRIDE));
+        float[] acc = new float[8];
+        int base = w * 256 + (lane >> 2) * 16 + 2 * (lane & 3);
+        twoTiles(ctx, c, d, base, acc, fa, fb);
+    }
+
+    /** Columns 0-7 and 8-15: load C, one mma each (offsets from the loop variable), store D. */
+    @Unroll
+    private static void twoTiles(KernelContext ctx, F32Array c, F32Array d, int base, float[] acc, int[] fa, int[] fb) {
+        for (int j = 0; j < 2; j++) {
+            for (int e = 0; e < 4; e++) acc[4 * j + e] = c.get(base + 8 * j + 128 * (e >> 1) + (e & 1));
+            TensorCore.mmaBf16(ctx, acc, 4 * j, fa, 0, fb, 2 * j);
+            for (int e = 0; e < 4; e++) d.set(base + 8 * j + 128 * (e >> 1) + (e & 1), acc[4 * j + e]);
+        }
     }
 
     /** TensorCore.packBf16 on arbitrary bit patterns (rounding, overflow, subnormals, NaN). */

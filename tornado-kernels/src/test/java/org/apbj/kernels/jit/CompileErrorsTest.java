@@ -40,6 +40,8 @@ class CompileErrorsTest {
             callsUnsupportedMath      | callsUnsupportedMath      | call to java.lang.Math.random()D                                        | use KernelMath
             doubleExpOnPtx            | doubleExpOnPtx            | double-precision Math.exp is not implemented for PTX                    | compute in float
             inlinedHelper             | helperWithObject          | object allocation (new java.lang.StringBuilder)                         | fixed-size primitive arrays
+            unrollsRuntimeLoop        | sumRuntimeCount           | @Unroll: the loop at this line did not end after 1024 iterations        | bound the loop by literals
+            callsUnknownIntrinsic     | callsUnknownIntrinsic     | FakeIntrinsics.mmaRenamed(Lorg/apbj/kernels/api/KernelContext;[F)V is not an intrinsic the compiler knows | register the new one
             """)
     void rejectsWithLocationRuleAndFix(String kernel, String method, String rule, String fix) throws IOException {
         KernelCompileException e = assertThrows(KernelCompileException.class,

@@ -105,4 +105,23 @@ public final class RejectedKernels {
     public static void constantWithoutValue(KernelContext ctx, F32Array out, @Constant int tile) {
         out.set(0, tile);
     }
+
+    @org.apbj.kernels.api.Unroll
+    private static float sumRuntimeCount(F32Array in, int n) {
+        float sum = 0.0f;
+        for (int i = 0; i < n; i++) { // rejected: unrollsRuntimeLoop
+            sum += in.get(i);
+        }
+        return sum;
+    }
+
+    public static void unrollsRuntimeLoop(KernelContext ctx, F32Array out, int n) {
+        out.set(0, sumRuntimeCount(out, n));
+    }
+
+    public static void callsUnknownIntrinsic(KernelContext ctx, F32Array out) {
+        float[] acc = new float[4];
+        FakeIntrinsics.mmaRenamed(ctx, acc); // rejected: callsUnknownIntrinsic
+        out.set(0, acc[0]);
+    }
 }

@@ -28,44 +28,48 @@ import org.junit.jupiter.params.provider.MethodSource;
 @org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class AttentionTest {
 
-    static Iterable<Backend> backends() { return LibTesting.backends(); }
-
-    @ParameterizedTest
-    @MethodSource("backends")
-    void plainCausal(Backend backend) {
-        Random r = random("plainCausal " + backend);
-        check(backend, r, 0, 0, 77, true, 4, 2, 64);
+    /** Every backend with the fp32 kernel ({@link Attention}) and the tensor-core one ({@link FlashAttention}). */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> kernels() {
+        return LibTesting.backends().stream().flatMap(b -> java.util.stream.Stream.of(false, true)
+                .map(tc -> org.junit.jupiter.params.provider.Arguments.of(b, tc)));
     }
 
     @ParameterizedTest
-    @MethodSource("backends")
-    void apbMaskWithOddBlocks(Backend backend) {
-        Random r = random("apbMaskWithOddBlocks " + backend);
-        check(backend, r, 37, 29, 53, true, 4, 2, 64);
+    @MethodSource("kernels")
+    void plainCausal(Backend backend, boolean tensorCores) {
+        Random r = random("plainCausal " + backend + (tensorCores ? " tensor cores" : ""));
+        check(backend, tensorCores, r, 0, 0, 77, true, 4, 2, 64);
     }
 
     @ParameterizedTest
-    @MethodSource("backends")
-    void apbMaskHeadDim128(Backend backend) {
-        Random r = random("apbMaskHeadDim128 " + backend);
-        check(backend, r, 70, 5, 66, true, 2, 1, 128);
+    @MethodSource("kernels")
+    void apbMaskWithOddBlocks(Backend backend, boolean tensorCores) {
+        Random r = random("apbMaskWithOddBlocks " + backend + (tensorCores ? " tensor cores" : ""));
+        check(backend, tensorCores, r, 37, 29, 53, true, 4, 2, 64);
     }
 
     @ParameterizedTest
-    @MethodSource("backends")
-    void nonCausalSeesAllKeys(Backend backend) {
-        Random r = random("nonCausalSeesAllKeys " + backend);
-        check(backend, r, 40, 3, 90, false, 6, 3, 64);   // nq chosen independently below
+    @MethodSource("kernels")
+    void apbMaskHeadDim128(Backend backend, boolean tensorCores) {
+        Random r = random("apbMaskHeadDim128 " + backend + (tensorCores ? " tensor cores" : ""));
+        check(backend, tensorCores, r, 70, 5, 66, true, 2, 1, 128);
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void nonCausalSeesAllKeys(Backend backend, boolean tensorCores) {
+        Random r = random("nonCausalSeesAllKeys " + backend + (tensorCores ? " tensor cores" : ""));
+        check(backend, tensorCores, r, 40, 3, 90, false, 6, 3, 64);   // nq chosen independently below
     }
 
     /** A query block attends with no mask to keys of another block: nq unrelated to the key count. */
     @ParameterizedTest
-    @MethodSource("backends")
-    void nonCausalQueriesAgainstForeignBlock(Backend backend) {
-        Random r = random("nonCausalQueriesAgainstForeignBlock " + backend);
+    @MethodSource("kernels")
+    void nonCausalQueriesAgainstForeignBlock(Backend backend, boolean tensorCores) {
+        Random r = random("nonCausalQueriesAgainstForeignBlock " + backend + (tensorCores ? " tensor cores" : ""));
         Device d = device(backend);
         int nH = 4, nKv = 1, hd = 64, nq = 5, keys = 150;
-        runAndCompare(backend, d, r, nq, keys, 0, 0, false, nH, nKv, hd);
+        runAndCompare(backend, tensorCores, d, r, nq, keys, 0, 0, false, nH, nKv, hd);
     }
 
     /**
@@ -73,26 +77,57 @@ class AttentionTest {
      * decoding after a long cache, and anchor rows that see no key of the first splits.
      */
     @ParameterizedTest
-    @MethodSource("backends")
-    void fewQueriesSplitOverKeys(Backend backend) {
-        Random r = random("fewQueriesSplitOverKeys " + backend);
+    @MethodSource("kernels")
+    void fewQueriesSplitOverKeys(Backend backend, boolean tensorCores) {
+        Random r = random("fewQueriesSplitOverKeys " + backend + (tensorCores ? " tensor cores" : ""));
         assertTrue(KernelOps.attentionSplits(3, 2, 523) > 1, "the decode case must take the split path");
         assertTrue(KernelOps.attentionSplits(4, 2, 564) > 1, "the anchor case must take the split path");
         assertTrue(KernelOps.attentionSplits(5, 2, 600) > 1, "the non-causal case must take the split path");
-        check(backend, r, 520, 0, 3, true, 2, 1, 64);                  // decoding 3 tokens after 520
-        check(backend, r, 560, 2, 2, true, 2, 1, 64);                  // anchors see no key of split 0
-        runAndCompare(backend, device(backend), r, 5, 600, 0, 0, false, 2, 1, 128);
+        check(backend, tensorCores, r, 520, 0, 3, true, 2, 1, 64);                  // decoding 3 tokens after 520
+        check(backend, tensorCores, r, 560, 2, 2, true, 2, 1, 64);                  // anchors see no key of split 0
+        runAndCompare(backend, tensorCores, device(backend), r, 5, 600, 0, 0, false, 2, 1, 128);
     }
 
-    private static void check(Backend backend, Random r, int p, int a, int b, boolean causal, int nH, int nKv, int hd) {
+    /**
+     * The split-attention scratch a call needs is what {@link KernelOps#attentionScratchBytes}
+     * says, and once reserved the call allocates nothing more (so it never waits to regrow it).
+     */
+    @org.junit.jupiter.api.Test
+    void splitScratchIsPlannedAndReserved() {
+        Device d = device(Backend.JAVA);
+        int nq = 3, nH = 2, hd = 64, keys = 523;
+        long want = KernelOps.attentionScratchBytes(nq, nH, hd, keys);
+        {
+            KernelOps.KeySplit split = KernelOps.KeySplit.of(nq, nH, keys);
+            assertTrue(split.splits() > 1, "this call must take the split path");
+            assertTrue(want == 4L * split.splits() * nq * nH * (hd + 1), "scratch bytes " + want + " for " + split);
+        }
+        try (KernelOps ops = new KernelOps(d, REDUCTION_THREADS, false)) {
+            long before = d.memory().allocatedBytes();
+            ops.reserveAttentionScratch(nq, nH, hd, keys);
+            long reserved = d.memory().allocatedBytes() - before;
+            assertTrue(reserved == want, "reserved " + reserved + " bytes, planned " + want);
+            Random r = random("splitScratchIsPlannedAndReserved");
+            F32Array q = f32(d, gaussians(r, nq * nH * hd, 1.0));
+            BF16Array k = bf16(d, bf16Gaussians(r, keys * hd, 1.0)), v = bf16(d, bf16Gaussians(r, keys * hd, 1.0));
+            F32Array out = d.allocF32((long) nq * nH * hd), lse = d.allocF32((long) nq * nH);
+            long withInputs = d.memory().allocatedBytes();
+            ops.attention(q, nq, k, v, keys - nq, 0, nq, true, nH, 1, hd, out, lse);
+            d.synchronize();
+            assertTrue(d.memory().allocatedBytes() == withInputs, "the call allocated "
+                    + (d.memory().allocatedBytes() - withInputs) + " bytes past the reserved scratch");
+        }
+    }
+
+    private static void check(Backend backend, boolean tensorCores, Random r, int p, int a, int b, boolean causal, int nH, int nKv, int hd) {
         Device d = device(backend);
         int nq = causal ? a + b : a + b + 11;
-        runAndCompare(backend, d, r, nq, p + a + b, p, a, causal, nH, nKv, hd);
+        runAndCompare(backend, tensorCores, d, r, nq, p + a + b, p, a, causal, nH, nKv, hd);
     }
 
     /** keys = p + a + b total; with causal, nq = a + b. */
-    private static void runAndCompare(Backend backend, Device d, Random r, int nq, int keys, int p, int a,
-                                      boolean causal, int nH, int nKv, int hd) {
+    private static void runAndCompare(Backend backend, boolean tensorCores, Device d, Random r, int nq, int keys, int p,
+                                      int a, boolean causal, int nH, int nKv, int hd) {
         int b = keys - p - a;
         // logits of spread ~2.5 so rows are neither uniform nor one-hot
         float[] q = gaussians(r, nq * nH * hd, 2.5 / Math.pow(hd, 0.25));
@@ -102,6 +137,14 @@ class AttentionTest {
         double[] wantOut = new double[nq * nH * hd];
         double[] wantLse = new double[nq * nH];
         double scale = 1.0 / Math.sqrt(hd);
+        // The tensor-core kernel rounds q·scale·log2(e) to bf16 as it loads Q: the reference takes
+        // the same rounded queries, so what remains is P's rounding to bf16 before P·V.
+        float qScale = (float) (1.0 / Math.sqrt(hd)) * 1.4426950408889634f;
+        double[] qUsed = new double[q.length];
+        for (int i = 0; i < q.length; i++) {
+            qUsed[i] = tensorCores ? org.apbj.kernels.api.KernelMath.bf16ToFloat(
+                    org.apbj.kernels.api.KernelMath.floatToBf16(q[i] * qScale)) / (double) qScale : q[i];
+        }
         int group = nH / nKv;
         for (int row = 0; row < nq; row++) {
             for (int h = 0; h < nH; h++) {
@@ -114,7 +157,7 @@ class AttentionTest {
                         continue;
                     }
                     double dot = 0;
-                    for (int c = 0; c < hd; c++) dot += (double) q[(row * nH + h) * hd + c] * k[(key * nKv + kvh) * hd + c];
+                    for (int c = 0; c < hd; c++) dot += qUsed[(row * nH + h) * hd + c] * k[(key * nKv + kvh) * hd + c];
                     s[key] = dot * scale;
                     max = Math.max(max, s[key]);
                 }
@@ -133,12 +176,14 @@ class AttentionTest {
 
         F32Array out = d.allocF32((long) nq * nH * hd);
         F32Array lse = d.allocF32((long) nq * nH);
-        ops(backend).attention(f32(d, q), nq, bf16(d, k), bf16(d, v), p, a, b, causal, nH, nKv, hd, out, lse);
+        new KernelOps(d, REDUCTION_THREADS, tensorCores).attention(f32(d, q), nq, bf16(d, k), bf16(d, v), p, a, b, causal, nH, nKv, hd, out, lse);
         d.synchronize();
         String what = "attention p=" + p + " a=" + a + " b=" + b + " nq=" + nq + " causal=" + causal + " heads " + nH
-                + "/" + nKv + " d=" + hd + " on " + backend;
-        assertClose(what + ": out", wantOut, read(d, out), constant(wantOut.length, 2e-5));
-        assertClose(what + ": lse", wantLse, read(d, lse), constant(wantLse.length, 2e-5));
+                + "/" + nKv + " d=" + hd + " on " + backend + (tensorCores ? " (tensor cores)" : "");
+        // P in bf16 moves an output by at most 2^-9·Σ p|v| (|v| ≲ 4.5 here): 4e-3 bounds it with room;
+        // a masking or rescaling error moves outputs by ~0.1. lse does not see P's rounding.
+        assertClose(what + ": out", wantOut, read(d, out), constant(wantOut.length, tensorCores ? 4e-3 : 2e-5));
+        assertClose(what + ": lse", wantLse, read(d, lse), constant(wantLse.length, tensorCores ? 5e-5 : 2e-5));
     }
 
     /** The mask of APB-SPEC.md, phase 1 step 6, stated per query row. */

@@ -43,12 +43,14 @@ class CudaKernelsTest {
 
     @Test void attention() {
         AttentionTest t = new AttentionTest();
-        t.plainCausal(CUDA);
-        t.apbMaskWithOddBlocks(CUDA);
-        t.apbMaskHeadDim128(CUDA);
-        t.nonCausalSeesAllKeys(CUDA);
-        t.nonCausalQueriesAgainstForeignBlock(CUDA);
-        t.fewQueriesSplitOverKeys(CUDA);
+        for (boolean tensorCores : new boolean[] {false, true}) {
+            t.plainCausal(CUDA, tensorCores);
+            t.apbMaskWithOddBlocks(CUDA, tensorCores);
+            t.apbMaskHeadDim128(CUDA, tensorCores);
+            t.nonCausalSeesAllKeys(CUDA, tensorCores);
+            t.nonCausalQueriesAgainstForeignBlock(CUDA, tensorCores);
+            t.fewQueriesSplitOverKeys(CUDA, tensorCores);
+        }
     }
 
     @Test void elementwise() {

@@ -100,9 +100,12 @@ class LseMergeTest {
         double[] wantOut = new double[fullOut.length], wantLse = new double[fullL.length];
         for (int i = 0; i < fullOut.length; i++) wantOut[i] = fullOut[i];
         for (int i = 0; i < fullL.length; i++) wantLse[i] = fullL[i];
-        // both sides carry the attention kernel's own error (≲ 1e-6 here): 1e-5 leaves room
-        assertClose("split+merge vs full out on " + backend, wantOut, read(d, o1), constant(wantOut.length, 1e-5));
-        assertClose("split+merge vs full lse on " + backend, wantLse, read(d, l1), constant(wantLse.length, 1e-5));
+        // Both sides carry the attention kernel's own error: ≲ 1e-6 on fp32 units (1e-5 leaves room);
+        // on tensor cores P is rounded to bf16 relative to each side's own running max, which
+        // moves outputs by up to 2^-9·Σ p|v| (AttentionTest's 4e-3); lse does not see that rounding.
+        boolean bf16P = ops.tensorCores();
+        assertClose("split+merge vs full out on " + backend, wantOut, read(d, o1), constant(wantOut.length, bf16P ? 4e-3 : 1e-5));
+        assertClose("split+merge vs full lse on " + backend, wantLse, read(d, l1), constant(wantLse.length, bf16P ? 5e-5 : 1e-5));
     }
 
     /** Softmax-weighted values over the keys of one side into out[at..]; returns lse (−inf if empty). */

@@ -75,4 +75,18 @@ class DevicesTest {
         assertTrue(e.getMessage().contains("libcuda.so.1") || e.getMessage().contains("no GPU"), e.getMessage());
         assertThrows(DeviceUnavailableException.class, () -> Devices.open("cuda:1"));
     }
+
+    @Test
+    void aJavaDeviceWithAMemorySizeBehavesLikeADeviceOfThatSize() {
+        try (Device d = Devices.open("java:1:1m")) {
+            assertEquals(1L << 20, d.memory().totalBytes());
+            var a = d.allocF32(200_000);   // 800,000 bytes
+            assertEquals((1L << 20) - 800_000, d.memory().freeBytes());
+            var e = assertThrows(DeviceMemoryException.class, () -> d.allocF32(100_000));
+            assertTrue(e.getMessage().contains("asked") && e.getMessage().contains("free"), e.getMessage());
+            a.close();
+            d.allocF32(100_000).close();
+        }
+        assertThrows(IllegalArgumentException.class, () -> Devices.open("java:1:lots"));
+    }
 }

@@ -55,12 +55,12 @@ import org.apbj.kernels.jit.ir.Type;
 final class Interpreter {
 
     /** Receives the state flowing along a control-flow edge during analysis. */
-    interface Flow { void to(int targetIndex, Frame frame); }
+    interface Flow { void to(Site target, Frame frame); }
 
     private final MethodInstance inst;
     private final MethodCode code;
     private final Lifter lifter;
-    private final int start;
+    private final Site site;
     private final AbsVal[] locals;
     private final List<StackVal> stack = new ArrayList<>();
     private Block cur;
@@ -68,11 +68,11 @@ final class Interpreter {
     int index;
     private int lastLine = -1;
 
-    Interpreter(MethodInstance inst, int start, Frame entry, Block block) {
+    Interpreter(MethodInstance inst, Site site, Frame entry, Block block) {
         this.inst = inst;
         this.code = inst.code;
         this.lifter = inst.lifter;
-        this.start = start;
+        this.site = site;
         this.locals = entry.locals.clone();
         this.cur = block;
         for (int d = 0; d < entry.stack.size(); d++) {
@@ -86,7 +86,7 @@ final class Interpreter {
     void run(Flow flow) {
         this.flow = flow;
         if (emitting()) fn().place(cur);
-        for (index = start; ; index++) {
+        for (index = site.index(); ; index++) {
             if (index == code.firstHandlerIndex) {
                 throw error("try/catch: kernels cannot throw or catch exceptions (a GPU has none)",
                         "remove the try block; check conditions with if statements");
@@ -474,24 +474,27 @@ final class Interpreter {
             return;
         }
         if (!emitting()) {
-            flow.to(target, snapshot());
-            flow.to(next, snapshot());
+            flow.to(at(target), snapshot());
+            flow.to(at(next), snapshot());
             return;
         }
         Reg pred = temp(Type.PRED);
         emit(new Instr.Compare(op, unordered, pred, a.op(), b.op()));
         materializeStack();
-        cur.terminate(new Terminator.Branch(pred, inst.blockAt(target), inst.blockAt(next)));
+        cur.terminate(new Terminator.Branch(pred, inst.blockAt(at(target)), inst.blockAt(at(next))));
     }
 
     private void jump(int target) {
         if (!emitting()) {
-            flow.to(target, snapshot());
+            flow.to(at(target), snapshot());
             return;
         }
         materializeStack();
-        cur.terminate(new Terminator.Goto(inst.blockAt(target)));
+        cur.terminate(new Terminator.Goto(inst.blockAt(at(target))));
     }
+
+    /** The site of instruction {@code target} when control goes there from this block. */
+    private Site at(int target) { return inst.successor(site, target); }
 
     private void switchInsn(java.lang.classfile.Label dflt, List<SwitchCase> cases) {
         StackVal key = pop();
@@ -503,14 +506,14 @@ final class Interpreter {
             return;
         }
         if (!emitting()) {
-            flow.to(code.indexOf(dflt), snapshot());
-            for (SwitchCase c : cases) flow.to(code.indexOf(c.target()), snapshot());
+            flow.to(at(code.indexOf(dflt)), snapshot());
+            for (SwitchCase c : cases) flow.to(at(code.indexOf(c.target())), snapshot());
             return;
         }
         materializeStack();
         int[] keys = cases.stream().mapToInt(SwitchCase::caseValue).toArray();
-        List<Block> targets = cases.stream().map(c -> inst.blockAt(code.indexOf(c.target()))).toList();
-        cur.terminate(new Terminator.Switch(key.op(), keys, targets, inst.blockAt(code.indexOf(dflt))));
+        List<Block> targets = cases.stream().map(c -> inst.blockAt(at(code.indexOf(c.target())))).toList();
+        cur.terminate(new Terminator.Switch(key.op(), keys, targets, inst.blockAt(at(code.indexOf(dflt)))));
     }
 
     private void ret(TypeKind kind) {
@@ -595,7 +598,7 @@ final class Interpreter {
         List<StackVal> args = new ArrayList<>();
         for (int k = 0; k < n; k++) args.addFirst(pop());
         List<AbsVal> abs = args.stream().map(StackVal::abs).toList();
-        MethodInstance c = inst.callee(index, callee, abs);
+        MethodInstance c = inst.callee(new Site(index, site.iterations()), index, callee, abs);
         AbsVal result = c.returnValue;
         boolean isVoid = desc.returnType().descriptorString().equals("V");
         if (!isVoid && result == null) result = new AbsVal.Top("the called method never returns");
@@ -608,7 +611,7 @@ final class Interpreter {
             Block cont = fn().newBlock(name + "_done");
             c.continuation = cont;
             c.returnReg = result instanceof AbsVal.Prim p && !p.isConst() ? lifter.temp(p.type()) : null;
-            cur.terminate(new Terminator.Goto(c.blockAt(0)));
+            cur.terminate(new Terminator.Goto(c.blockAt(Site.of(0))));
             c.emit();
             cur = cont;
             fn().place(cur);
@@ -678,7 +681,7 @@ final class Interpreter {
     }
 
     /** Arrays up to this length are zeroed by one store per element (so that they can become registers). */
-    private static final int UNROLLED_ZERO_FILL = 64;
+    private static final int UNROLLED_ZERO_FILL = 256;
 
     /**
      * Java zero-initialises new arrays: small ones by a store per element (constant indices,

@@ -7,6 +7,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.jit.ir.ArrayRef;
 import org.apbj.kernels.jit.ir.ElemType;
@@ -108,17 +109,60 @@ final class Intrinsics {
 
     // ---- static calls --------------------------------------------------------------------------
 
-    /** True if the call was an intrinsic (and has been interpreted). */
+    /**
+     * True if the call was an intrinsic (and has been interpreted); false if the callee is to be
+     * inlined. Fails closed on {@link org.apbj.kernels.api.IntrinsicClass} classes: a method
+     * that is neither lowered here nor a registered plain helper is a compile error.
+     */
     static boolean staticCall(Interpreter in, String owner, String name, MethodTypeDesc desc) {
         String sig = name + desc.descriptorString();
-        return switch (owner) {
+        boolean ptx = in.lifter().target().kind() == Target.Kind.PTX;
+        boolean lowered = switch (owner) {
             case API + "KernelMath" -> kernelMath(in, sig);
             case "java.lang.Math", "java.lang.StrictMath" -> javaMath(in, sig);
             case "java.lang.Float" -> floatBits(in, sig);
             case "java.lang.Double" -> doubleBits(in, sig);
             case API + "TensorCore" -> tensorCore(in, sig);
+            case API + "AsyncCopy" -> ptx && asyncCopy(in, sig);
             default -> false;
         };
+        if (lowered) return true;
+        if (isIntrinsicClass(in, owner) && !PLAIN_HELPERS.getOrDefault(owner + (ptx ? "" : "/portable"), Set.of()).contains(sig)
+                && !PLAIN_HELPERS.getOrDefault(owner, Set.of()).contains(sig)) {
+            String simple = owner.substring(owner.lastIndexOf('.') + 1);
+            throw in.error(simple + "." + sig + " is not an intrinsic the compiler knows (" + simple
+                    + " is an intrinsic class, whose methods are lowered by the compiler, never inlined unknown)",
+                    "call one of " + simple + "'s documented methods, or register the new one in the compiler's intrinsic registry"
+                    + " (Intrinsics) with its lowering");
+        }
+        return false;
+    }
+
+    private static final String CTX_DESC = "L" + CONTEXT.replace('.', '/') + ";";
+
+    /**
+     * Methods of intrinsic classes that are inlined from their Java bodies: helpers made of
+     * ordinary arithmetic (by class), and, under "class/portable", intrinsics whose Java body is
+     * the lowering on targets other than PTX.
+     */
+    private static final java.util.Map<String, Set<String>> PLAIN_HELPERS = java.util.Map.of(
+            API + "KernelMath", Set.of("silu(F)F"),
+            API + "TensorCore", Set.of("halfOf(II)F", "fragmentOffset(" + CTX_DESC + "I)I", "matrixOffsetA(" + CTX_DESC + "I)I",
+                    "matrixOffsetB(" + CTX_DESC + "I)I", "loadA([I[III)V", "loadB([I[II)V"),
+            API + "AsyncCopy/portable", Set.of("copy16(" + CTX_DESC + "[IIL" + API.replace('.', '/') + "BF16Array;IZ)V",
+                    "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V"));
+
+    private static final java.util.Map<String, Boolean> INTRINSIC_CLASSES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static boolean isIntrinsicClass(Interpreter in, String owner) {
+        return INTRINSIC_CLASSES.computeIfAbsent(owner, o -> {
+            try {
+                return Class.forName(o, false, in.lifter().loader() != null ? in.lifter().loader() : ClassLoader.getSystemClassLoader())
+                        .isAnnotationPresent(org.apbj.kernels.api.IntrinsicClass.class);
+            } catch (ClassNotFoundException | LinkageError e) {
+                return false;   // MethodCode reports classes it cannot load when it tries to inline them
+            }
+        });
     }
 
     /**
@@ -141,39 +185,116 @@ final class Intrinsics {
             in.pushValue(Type.I32, dst);
             return true;
         }
-        if (sig.equals("loadMatrixX4(L" + CONTEXT.replace('.', '/') + ";[I[II)V")) {
-            StackVal rowAt = in.pop(), tile = in.pop(), r = in.pop();
+        String ctx = "L" + CONTEXT.replace('.', '/') + ";";
+        boolean withOffset = sig.equals("loadMatrixX4(" + ctx + "[II[II)V") || sig.equals("loadMatrixX4Trans(" + ctx + "[II[II)V");
+        if (withOffset || sig.equals("loadMatrixX4(" + ctx + "[I[II)V")) {
+            StackVal rowAt = in.pop(), tile = in.pop();
+            int rAt = withOffset ? fragmentOffset(in, in.pop(), "rAt") : 0;
+            StackVal r = in.pop();
             in.pop();
             if (!(tile.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != ElemType.I32) {
                 throw in.error("TensorCore.loadMatrixX4 reads a shared int array (ldmatrix reads shared memory)",
                         "stage the tile in ctx.allocateIntLocalArray(n)");
             }
-            ArrayRef.Private out = fragment(in, r, "r", 4);
+            ArrayRef.Private out = fragment(in, r, "r", rAt + 4);
             in.fn().markWarpOps();
             if (!in.emitting()) return true;
             List<Reg> d = new ArrayList<>();
             for (int i = 0; i < 4; i++) d.add(in.temp(Type.I32));
-            in.emit(new Instr.LoadMatrixX4(d, shared, rowAt.op()));
-            for (int i = 0; i < 4; i++) in.emit(new Instr.Store(out, Imm.ofInt(i), d.get(i)));
+            in.emit(new Instr.LoadMatrixX4(d, shared, rowAt.op(), sig.startsWith("loadMatrixX4Trans")));
+            for (int i = 0; i < 4; i++) in.emit(new Instr.Store(out, Imm.ofInt(rAt + i), d.get(i)));
             return true;
         }
-        if (!sig.equals("mmaBf16(L" + CONTEXT.replace('.', '/') + ";[F[I[I)V")) return false;
+        boolean mmaAt = sig.equals("mmaBf16(" + ctx + "[FI[II[II)V");
+        if (!mmaAt && !sig.equals("mmaBf16(" + ctx + "[F[I[I)V")) return false;
         Target target = in.lifter().target();
         if (target.kind() == Target.Kind.PTX && Integer.parseInt(target.arch().replaceAll("\\D", "")) < 80) {
             throw in.error("TensorCore.mmaBf16 needs bf16 tensor cores (sm_80 or later), the target is " + target.arch(),
                     "compile for sm_80 or later, or use the fp32 kernels on older GPUs");
         }
-        StackVal b = in.pop(), a = in.pop(), acc = in.pop();
+        int bAt = mmaAt ? fragmentOffset(in, in.pop(), "bAt") : 0;
+        StackVal b = in.pop();
+        int aAt = mmaAt ? fragmentOffset(in, in.pop(), "aAt") : 0;
+        StackVal a = in.pop();
+        int accAt = mmaAt ? fragmentOffset(in, in.pop(), "accAt") : 0;
+        StackVal acc = in.pop();
         in.pop();
-        ArrayRef.Private accArr = fragment(in, acc, "acc", 4), aArr = fragment(in, a, "a", 4), bArr = fragment(in, b, "b", 2);
+        ArrayRef.Private accArr = fragment(in, acc, "acc", accAt + 4), aArr = fragment(in, a, "a", aAt + 4),
+                bArr = fragment(in, b, "b", bAt + 2);
         in.fn().markWarpOps();
         if (!in.emitting()) return true;
-        List<Operand> av = fragmentValues(in, aArr, 4), bv = fragmentValues(in, bArr, 2), cv = fragmentValues(in, accArr, 4);
+        List<Operand> av = fragmentValues(in, aArr, aAt, 4), bv = fragmentValues(in, bArr, bAt, 2),
+                cv = fragmentValues(in, accArr, accAt, 4);
         List<Reg> d = new ArrayList<>();
         for (int i = 0; i < 4; i++) d.add(in.temp(Type.F32));
         in.emit(new Instr.MmaBf16(d, av, bv, cv));
-        for (int i = 0; i < 4; i++) in.emit(new Instr.Store(accArr, Imm.ofInt(i), d.get(i)));
+        for (int i = 0; i < 4; i++) in.emit(new Instr.Store(accArr, Imm.ofInt(accAt + i), d.get(i)));
         return true;
+    }
+
+    /** A fragment's offset in its private array: must be known at compile time (so the array stays in registers). */
+    private static int fragmentOffset(Interpreter in, StackVal v, String name) {
+        Imm c = Interpreter.constOf(v);
+        if (c == null || c.intValue() < 0) {
+            throw in.error("TensorCore: fragment offset '" + name + "' is not a compile-time constant",
+                    "use literals, or loop variables of an @Unroll method, so the fragments stay in registers");
+        }
+        return c.intValue();
+    }
+
+    /**
+     * AsyncCopy on PTX: cp.async.cg (16 bytes, zero-fill), commit_group and wait_group. Other
+     * targets compile the Java bodies (a plain copy; commit and wait do nothing).
+     */
+    private static boolean asyncCopy(Interpreter in, String sig) {
+        String ctx = "L" + CONTEXT.replace('.', '/') + ";";
+        Target target = in.lifter().target();
+        if (Integer.parseInt(target.arch().replaceAll("\\D", "")) < 80) {
+            throw in.error("AsyncCopy needs cp.async (sm_80 or later), the target is " + target.arch(),
+                    "compile for sm_80 or later");
+        }
+        switch (sig) {
+            case String s when s.equals("copy16(" + ctx + "[IIL" + API.replace('.', '/') + "BF16Array;IZ)V") -> {
+                StackVal inBounds = in.pop(), srcAt = in.pop(), src = in.pop(), dstAt = in.pop(), dst = in.pop();
+                in.pop();
+                if (!(dst.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != ElemType.I32) {
+                    throw in.error("AsyncCopy.copy16 writes a shared int array (cp.async copies into shared memory)",
+                            "pass an array from ctx.allocateIntLocalArray(n)");
+                }
+                if (!(src.abs() instanceof AbsVal.Arr(ArrayRef.Global global))) {
+                    throw in.error("AsyncCopy.copy16 reads a device-array parameter", "pass one of the kernel's BF16Array parameters");
+                }
+                if (!in.emitting()) return true;
+                Operand pred;
+                Imm c = Interpreter.constOf(inBounds);
+                if (c != null) {
+                    pred = new Imm(Type.PRED, c.intValue() != 0 ? 1L : 0L);
+                } else {
+                    Reg p = in.temp(Type.PRED);
+                    in.emit(new Instr.Compare(Instr.CmpOp.NE, false, p, inBounds.op(), Imm.ofInt(0)));
+                    pred = p;
+                }
+                in.emit(new Instr.AsyncCopy16(shared, dstAt.op(), global, srcAt.op(), pred));
+                return true;
+            }
+            case String s when s.equals("commit(" + ctx + ")V") -> {
+                in.pop();
+                in.emit(new Instr.AsyncCommit());
+                return true;
+            }
+            case String s when s.equals("waitPending(" + ctx + "I)V") -> {
+                StackVal n = in.pop();
+                in.pop();
+                Imm c = Interpreter.constOf(n);
+                if (c == null || c.intValue() < 0 || c.intValue() > 7) {
+                    throw in.error("AsyncCopy.waitPending needs a compile-time constant count of pending groups in 0..7",
+                            "pass a literal or a static final constant");
+                }
+                in.emit(new Instr.AsyncWait(c.intValue()));
+                return true;
+            }
+            default -> throw in.error("AsyncCopy." + sig + " is not a known intrinsic", "use copy16, commit or waitPending");
+        }
     }
 
     private static ArrayRef.Private fragment(Interpreter in, StackVal v, String name, int length) {
@@ -190,11 +311,11 @@ final class Intrinsics {
         return p;
     }
 
-    private static List<Operand> fragmentValues(Interpreter in, ArrayRef.Private arr, int n) {
+    private static List<Operand> fragmentValues(Interpreter in, ArrayRef.Private arr, int at, int n) {
         List<Operand> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Reg r = in.temp(arr.elem().regType);
-            in.emit(new Instr.Load(r, arr, Imm.ofInt(i)));
+            in.emit(new Instr.Load(r, arr, Imm.ofInt(at + i)));
             out.add(r);
         }
         return out;
@@ -207,6 +328,7 @@ final class Intrinsics {
             case "sqrt(F)F" -> in.unary(UnOp.SQRT, Type.F32, in.pop());
             case "rsqrt(F)F" -> in.unary(UnOp.RSQRT, Type.F32, in.pop());
             case "tanh(F)F" -> in.unary(UnOp.TANH, Type.F32, in.pop());
+            case "exp2Approx(F)F" -> in.unary(UnOp.EXP2_APPROX, Type.F32, in.pop());
             case "floor(F)F" -> in.unary(UnOp.FLOOR, Type.F32, in.pop());
             case "ceil(F)F" -> in.unary(UnOp.CEIL, Type.F32, in.pop());
             case "abs(F)F" -> in.unary(UnOp.ABS, Type.F32, in.pop());

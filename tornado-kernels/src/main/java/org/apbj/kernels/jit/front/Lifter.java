@@ -156,7 +156,7 @@ public final class Lifter {
                 fn.params().add(new KernelParam(javaIndex, name, kind, null, reg));
             }
         }
-        entry.terminate(new Terminator.Goto(inst.blockAt(0)));
+        entry.terminate(new Terminator.Goto(inst.blockAt(Site.of(0))));
         inst.emit();
         PrivateArrayScalarizer.run(fn);
         MoveCoalescer.run(fn);

@@ -45,6 +45,10 @@ final class MethodCode {
     final int[] line;
     final BitSet leaders = new BitSet();
     final int firstHandlerIndex;  // index of the first try-block instruction, -1 without handlers
+    /** Whether the method carries {@code @Unroll}: its loops are unrolled completely. */
+    final boolean unroll;
+    /** The loops, innermost last among those sharing instructions: [header, last] index ranges. */
+    final List<Loop> loops = new ArrayList<>();
     private final Map<Label, Integer> labelIndex = new HashMap<>();
     private final List<LocalVariable> locals = new ArrayList<>();
 
@@ -83,7 +87,29 @@ final class MethodCode {
         bci = bcis.stream().mapToInt(Integer::intValue).toArray();
         line = lines.stream().mapToInt(Integer::intValue).toArray();
         firstHandlerIndex = handlerStarts.stream().mapToInt(this::indexOf).min().orElse(-1);
+        unroll = m.findAttribute(Attributes.runtimeVisibleAnnotations()).map(a -> a.annotations().stream()
+                .anyMatch(an -> an.className().stringValue().equals("L" + UNROLL + ";"))).orElse(false);
         findLeaders();
+        findLoops();
+    }
+
+    private static final String UNROLL = org.apbj.kernels.api.Unroll.class.getName().replace('.', '/');
+
+    /**
+     * A loop as javac lays it out: the header at {@code header}, entered from before it, and a
+     * backward branch at {@code last} closing the body, so its instructions are [header, last].
+     */
+    record Loop(int header, int last) {
+        boolean contains(int index) { return index >= header && index <= last; }
+    }
+
+    /** Backward branches make loops; several to one header (continue) make one loop up to the last. */
+    private void findLoops() {
+        Map<Integer, Integer> lastByHeader = new java.util.TreeMap<>();
+        for (int i = 0; i < insns.size(); i++) {
+            if (insns.get(i) instanceof BranchInstruction b && indexOf(b.target()) <= i) lastByHeader.merge(indexOf(b.target()), i, Math::max);
+        }
+        lastByHeader.forEach((h, last) -> loops.add(new Loop(h, last)));
     }
 
     /** Instruction index that a label marks. */

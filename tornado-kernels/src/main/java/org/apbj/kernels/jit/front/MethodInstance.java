@@ -26,16 +26,16 @@ final class MethodInstance {
     final MethodInstance caller;
     final int callerIndex;
 
-    /** Abstract state at the start of each reachable block, by instruction index. */
-    final Map<Integer, Frame> entryFrames = new TreeMap<>();
+    /** Abstract state at the start of each reachable block, by site. */
+    final Map<Site, Frame> entryFrames = new TreeMap<>();
     /** Merged abstract value of all returns (null for void methods or before analysis). */
     AbsVal returnValue;
 
-    private final Map<Integer, MethodInstance> callees = new HashMap<>();
+    private final Map<Site, MethodInstance> callees = new HashMap<>();
     private final Map<Integer, ArrayRef> allocations = new HashMap<>();
     private final Map<String, Reg> localRegs = new HashMap<>();
     private final Map<String, Reg> stackRegs = new HashMap<>();
-    private final Map<Integer, Block> blocks = new HashMap<>();
+    private final Map<Site, Block> blocks = new HashMap<>();
 
     /** Where an inlined copy's returns go (emission only). */
     Block continuation;
@@ -57,13 +57,13 @@ final class MethodInstance {
             entry.locals[slot] = a;
             slot += AbsVal.size(a);
         }
-        entryFrames.put(0, entry);
-        Deque<Integer> work = new ArrayDeque<>(List.of(0));
+        entryFrames.put(Site.of(0), entry);
+        Deque<Site> work = new ArrayDeque<>(List.of(Site.of(0)));
         while (!work.isEmpty()) {
-            int start = work.removeFirst();
+            Site start = work.removeFirst();
             new Interpreter(this, start, entryFrames.get(start), null).run((target, frame) -> {
                 Frame old = entryFrames.get(target);
-                Frame merged = old == null ? frame : old.mergedWith(frame, code, target);
+                Frame merged = old == null ? frame : old.mergedWith(frame, code, target.index());
                 if (merged != null) {
                     entryFrames.put(target, merged);
                     if (!work.contains(target)) work.addLast(target);
@@ -84,9 +84,37 @@ final class MethodInstance {
         returnValue = returnValue == null ? v : AbsVal.merge(returnValue, v);
     }
 
-    Block blockAt(int index) {
-        return blocks.computeIfAbsent(index, i -> lifter.fn().newBlock(
-                (caller == null ? "" : code.methodName + "_") + "L" + code.bci[i]));
+    Block blockAt(Site site) {
+        return blocks.computeIfAbsent(site, s -> lifter.fn().newBlock(
+                (caller == null ? "" : code.methodName + "_") + "L" + code.bci[s.index()] + s.suffix()));
+    }
+
+    /**
+     * The site that control reaches at instruction {@code target} from a block at {@code from}.
+     * In an {@code @Unroll} method a loop's header starts a new copy on every arrival: iteration 0
+     * from outside the loop, the next one along the backward branch; leaving a loop drops its
+     * count. Elsewhere every instruction has one site.
+     */
+    Site successor(Site from, int target) {
+        if (!code.unroll) return Site.of(target);
+        List<Integer> out = new ArrayList<>();
+        int k = 0;   // position in from.iterations(), which follows the loops containing from.index()
+        for (MethodCode.Loop loop : code.loops) {
+            boolean wasIn = loop.contains(from.index());
+            int count = wasIn ? from.iterations().get(k++) : -1;
+            if (!loop.contains(target)) continue;
+            if (loop.header() == target) {
+                count = wasIn ? count + 1 : 0;
+                if (count >= org.apbj.kernels.api.Unroll.MAX_ITERATIONS) {
+                    throw lifter.error(this, target, "@Unroll: the loop at this line did not end after "
+                            + org.apbj.kernels.api.Unroll.MAX_ITERATIONS + " iterations: its trip count is not a compile-time constant"
+                            + " (or is too large to unroll)", "bound the loop by literals, static final constants or @Constant parameters,"
+                            + " or move it out of the @Unroll method");
+                }
+            }
+            out.add(count);
+        }
+        return new Site(target, List.copyOf(out));
     }
 
     Reg localReg(int slot, Type type, int index) {
@@ -106,8 +134,8 @@ final class MethodInstance {
     }
 
     /** The callee copy at instruction {@code index}, re-analysed when its arguments changed. */
-    MethodInstance callee(int index, MethodCode calleeCode, List<AbsVal> calleeArgs) {
-        MethodInstance c = callees.get(index);
+    MethodInstance callee(Site site, int index, MethodCode calleeCode, List<AbsVal> calleeArgs) {
+        MethodInstance c = callees.get(site);
         if (c == null || !c.args.equals(calleeArgs)) {
             for (MethodInstance m = this; m != null; m = m.caller) {
                 if (m.code.className.equals(calleeCode.className) && m.code.methodName.equals(calleeCode.methodName)
@@ -119,7 +147,7 @@ final class MethodInstance {
             }
             c = new MethodInstance(lifter, calleeCode, calleeArgs, this, index);
             c.analyze();
-            callees.put(index, c);
+            callees.put(site, c);
         }
         return c;
     }

@@ -81,6 +81,9 @@ final class MoveCoalescer {
             case Instr.Store s -> null;
             case Instr.MmaBf16 m -> null;   // four destinations: never coalesced
             case Instr.LoadMatrixX4 m -> null;
+            case Instr.AsyncCopy16 c -> null;
+            case Instr.AsyncCommit c -> null;
+            case Instr.AsyncWait w -> null;
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -113,6 +116,9 @@ final class MoveCoalescer {
                 all.addAll(m.d());   // counted as uses so that no other definition is coalesced into them
                 yield all;
             }
+            case Instr.AsyncCopy16 c -> List.of(c.dstIndex(), c.srcIndex(), c.inBounds());
+            case Instr.AsyncCommit c -> List.of();
+            case Instr.AsyncWait w -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };

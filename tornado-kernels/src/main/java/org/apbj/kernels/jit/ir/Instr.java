@@ -9,7 +9,7 @@ import java.util.List;
  */
 public sealed interface Instr {
 
-    enum UnOp { NEG, ABS, SQRT, RSQRT, EXP, LOG, TANH, FLOOR, CEIL }
+    enum UnOp { NEG, ABS, SQRT, RSQRT, EXP, EXP2_APPROX, LOG, TANH, FLOOR, CEIL }
 
     enum BinOp { ADD, SUB, MUL, DIV, REM, AND, OR, XOR, SHL, SHR, USHR, MIN, MAX, POW }
 
@@ -84,8 +84,11 @@ public sealed interface Instr {
         }
     }
 
-    /** TensorCore.loadMatrixX4 (PTX ldmatrix .x4): four I32 results from the shared int array at this lane's row index. */
-    record LoadMatrixX4(List<Reg> d, ArrayRef.Shared tile, Operand rowIndex) implements Instr {
+    /**
+     * TensorCore.loadMatrixX4 / loadMatrixX4Trans (PTX ldmatrix .x4, .trans when {@code transpose}):
+     * four I32 results from the shared int array at this lane's row index.
+     */
+    record LoadMatrixX4(List<Reg> d, ArrayRef.Shared tile, Operand rowIndex, boolean transpose) implements Instr {
         public LoadMatrixX4 {
             d = List.copyOf(d);
         }
@@ -93,6 +96,18 @@ public sealed interface Instr {
 
     /** dst = TensorCore.packBf16(lo, hi): both rounded to bf16 (nearest even, NaN to 0x7fff), lo in the low half. */
     record PackBf16(Reg dst, Operand lo, Operand hi) implements Instr {}
+
+    /**
+     * AsyncCopy.copy16 (PTX cp.async.cg, 16 bytes): shared ints dst[dstIndex..+4) from the bf16
+     * elements src[srcIndex..+8), or zeros where {@code inBounds} (PRED) is false.
+     */
+    record AsyncCopy16(ArrayRef.Shared dst, Operand dstIndex, ArrayRef.Global src, Operand srcIndex, Operand inBounds) implements Instr {}
+
+    /** AsyncCopy.commit (cp.async.commit_group). */
+    record AsyncCommit() implements Instr {}
+
+    /** AsyncCopy.waitPending (cp.async.wait_group pending). */
+    record AsyncWait(int pending) implements Instr {}
 
     /** Marks the Java source line that the following instructions come from. */
     record SourceLine(String file, int line) implements Instr {}

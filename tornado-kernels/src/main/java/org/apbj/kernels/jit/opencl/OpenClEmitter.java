@@ -164,6 +164,9 @@ public final class OpenClEmitter {
             case Instr.Shuffle s -> shuffle(s);
             case Instr.MmaBf16 m -> mma(m);
             case Instr.LoadMatrixX4 m -> loadMatrix(m);
+            case Instr.AsyncCopy16 c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body, not as an instruction");
+            case Instr.AsyncCommit c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
+            case Instr.AsyncWait w -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
             case Instr.PackBf16 p -> line(p.dst().name() + " = apbj_pack_bf16(" + op(p.lo()) + ", " + op(p.hi()) + ");");
         }
     }
@@ -177,6 +180,7 @@ public final class OpenClEmitter {
             case SQRT -> "sqrt(" + a + ")";
             case RSQRT -> "apbj_rsqrtf(" + a + ")";
             case EXP -> "exp(" + a + ")";
+            case EXP2_APPROX -> "exp2(" + a + ")";
             case LOG -> "log(" + a + ")";
             case TANH -> "tanh(" + a + ")";
             case FLOOR -> "floor(" + a + ")";
@@ -296,8 +300,18 @@ public final class OpenClEmitter {
         line("apbj_exchange[apbj_linear] = as_uint(" + op(m.rowIndex()) + ");");
         line("barrier(CLK_LOCAL_MEM_FENCE);");
         for (int i = 0; i < 4; i++) {
-            line(m.d().get(i).name() + " = " + m.tile().name() + "[apbj_exchange[(apbj_linear & ~31) + " + (8 * i)
-                    + " + (apbj_lane >> 2)] + (apbj_lane & 3)];");
+            if (!m.transpose()) {
+                line(m.d().get(i).name() + " = " + m.tile().name() + "[apbj_exchange[(apbj_linear & ~31) + " + (8 * i)
+                        + " + (apbj_lane >> 2)] + (apbj_lane & 3)];");
+                continue;
+            }
+            // lane 4g + t: column g of rows 2t and 2t + 1 (as TensorCore.loadMatrixX4Trans)
+            String[] half = new String[2];
+            for (int h = 0; h < 2; h++) {
+                half[h] = "((as_uint(" + m.tile().name() + "[apbj_exchange[(apbj_linear & ~31) + " + (8 * i) + " + 2 * (apbj_lane & 3) + " + h
+                        + "] + (apbj_lane >> 3)]) >> (16 * ((apbj_lane >> 2) & 1))) & 0xffffu)";
+            }
+            line(m.d().get(i).name() + " = as_int(" + half[0] + " | (" + half[1] + " << 16));");
         }
     }
 

@@ -204,9 +204,23 @@ public final class PtxEmitter {
             case Instr.LoadMatrixX4 m -> {
                 String addr = address(m.tile(), m.rowIndex());
                 String[] t = {b32(), b32(), b32(), b32()};
-                line("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%s, %s, %s, %s}, [%s];", t[0], t[1], t[2], t[3], addr);
+                line("ldmatrix.sync.aligned.m8n8.x4%s.shared.b16 {%s, %s, %s, %s}, [%s];", m.transpose() ? ".trans" : "",
+                        t[0], t[1], t[2], t[3], addr);
                 for (int i = 0; i < 4; i++) line("mov.b32 %%%s, %s;", m.d().get(i).name(), t[i]);
             }
+            case Instr.AsyncCopy16 c -> {
+                // src-size 0 zero-fills without reading; the address is then the array's start (valid).
+                String dst = address(c.dst(), c.dstIndex());
+                String inBounds = reg(c.inBounds());
+                String bytes = b32();
+                line("selp.u32 %s, 16, 0, %s;", bytes, inBounds);
+                String idx = b32();
+                line("selp.b32 %s, %s, 0, %s;", idx, op(c.srcIndex()), inBounds);
+                String src = address(c.src(), new Reg(-1, Type.I32, idx.substring(1)));
+                line("cp.async.cg.shared.global [%s], [%s], 16, %s;", dst, src, bytes);
+            }
+            case Instr.AsyncCommit c -> line("cp.async.commit_group;");
+            case Instr.AsyncWait w -> line("cp.async.wait_group %d;", w.pending());
             case Instr.PackBf16 p -> {
                 // cvt.rn.bf16x2.f32 d, a, b puts a in the upper half
                 String t = b32();

@@ -37,6 +37,7 @@ final class PtxMath {
                 e.line("cvt.rn.f32.f64 %s, %s;", d, w);
             }
             case EXP -> exp(e, d, e.reg(a));
+            case EXP2_APPROX -> e.line("ex2.approx.ftz.f32 %s, %s;", d, e.reg(a));
             case LOG -> log(e, d, e.reg(a));
             case TANH -> tanh(e, d, e.reg(a));
         }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apbj.kernels.api.DeviceArray;
@@ -31,6 +32,7 @@ import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
+import org.apbj.kernels.runtime.Marker;
 import org.apbj.kernels.runtime.MemoryTracker;
 
 /**
@@ -38,8 +40,10 @@ import org.apbj.kernels.runtime.MemoryTracker;
  * of every public method, so any thread may use the device: ranks are threads), one
  * non-blocking stream that every copy and launch goes through in order, device memory, pinned
  * host memory, PTX modules JIT-compiled by the driver (cached per {@link CompiledKernel#cacheKey()})
- * and cuLaunchKernel. Copies are synchronous; launches are not, and a kernel fault surfaces at
- * the next synchronisation, naming the kernels launched last.
+ * and cuLaunchKernel. {@link #copy} is synchronous; {@link #enqueueCopy} and launches are not,
+ * and a kernel fault surfaces at the next synchronisation, naming the kernels launched last.
+ * {@link #mark()} records a CUDA event (pooled) on the stream, so work is timed without
+ * synchronising; {@link #streamSynchronizations()} counts the times the host waited.
  */
 public final class CudaDevice implements Device {
     /** Static shared memory a block may declare without opting in. */
@@ -61,6 +65,10 @@ public final class CudaDevice implements Device {
     private final Set<CudaBuffer> live = ConcurrentHashMap.newKeySet();
     private final Set<PinnedBuffer> livePinned = ConcurrentHashMap.newKeySet();
     private final Map<String, LoadedKernel> modules = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedDeque<MemorySegment> freeEvents = new ConcurrentLinkedDeque<>();
+    private final Set<Long> markerEvents = ConcurrentHashMap.newKeySet();
+    private final AtomicLong preparationNanos = new AtomicLong();
+    private final AtomicLong streamSyncs = new AtomicLong();
     private final ArrayDeque<String> recent = new ArrayDeque<>();
     private volatile boolean closed;
 
@@ -233,6 +241,23 @@ public final class CudaDevice implements Device {
     }
 
     /**
+     * Device→device copies and copies from pageable host memory return without waiting (the
+     * driver has taken the pageable source by then); a pinned host source is waited for, since
+     * the DMA reads it later; a host destination is the synchronous {@link #copy}.
+     */
+    @Override
+    public void enqueueCopy(DeviceArray dst, long dstIndex, DeviceArray src, long srcIndex, long count) {
+        Side[] sides = CopyChecks.check(this, dst, dstIndex, src, srcIndex, count);
+        boolean toDevice = sides[0] == Side.DEVICE;
+        boolean fromPinned = src.buffer() instanceof PinnedBuffer;
+        if (!toDevice || (sides[1] == Side.HOST && fromPinned)) {
+            copy(dst, dstIndex, src, srcIndex, count);
+        } else {
+            copyAsync(dst, dstIndex, src, srcIndex, count);
+        }
+    }
+
+    /**
      * Enqueues the copy on the device's stream and returns; the host side must stay untouched
      * until {@link #synchronize()}. With pageable host memory the driver may wait anyway; with
      * {@link #allocPinned pinned} memory the copy overlaps the caller.
@@ -279,8 +304,9 @@ public final class CudaDevice implements Device {
     public void launch(Kernel kernel, Grid grid, Object... args) {
         enter();
         LaunchArguments.check(kernel, grid, args, this, false);
+        long t0 = System.nanoTime();
         CompiledKernel ck = KernelCompiler.compile(kernel, target(), args);
-        launchCompiled(ck, kernel.qualifiedName(), grid, KernelParams.select(ck, args));
+        launchPrepared(ck, kernel.qualifiedName(), grid, System.nanoTime() - t0, KernelParams.select(ck, args));
     }
 
     /**
@@ -288,6 +314,11 @@ public final class CudaDevice implements Device {
      * {@code values} follow {@code ck.params()} exactly.
      */
     public void launchCompiled(CompiledKernel ck, String displayName, Grid grid, Object... values) {
+        launchPrepared(ck, displayName, grid, 0, values);
+    }
+
+    /** {@code compileNanos}: what compiling ck took, booked as preparation if its module is new here. */
+    private void launchPrepared(CompiledKernel ck, String displayName, Grid grid, long compileNanos, Object[] values) {
         enter();
         if (ck.target().kind() != Target.Kind.PTX) {
             throw new KernelLaunchException(displayName + ": compiled for " + ck.target() + ", not PTX");
@@ -302,7 +333,12 @@ public final class CudaDevice implements Device {
             throw new KernelLaunchException(displayName + " uses warp operations: its groups must be multiples of 32"
                     + " work-items, " + grid + " has " + threads);
         }
-        LoadedKernel k = load(ck, displayName);
+        LoadedKernel k = modules.get(ck.cacheKey());
+        if (k == null) {
+            long t0 = System.nanoTime();
+            k = load(ck, displayName);
+            preparationNanos.addAndGet(compileNanos + System.nanoTime() - t0);
+        }
         if (values.length > LaunchScratch.MAX_PARAMS) {
             throw new KernelLaunchException(displayName + " takes " + values.length + " parameters; at most "
                     + LaunchScratch.MAX_PARAMS + " are supported");
@@ -427,7 +463,15 @@ public final class CudaDevice implements Device {
         syncStream("synchronize");
     }
 
+    /** Time spent compiling kernels and loading their modules on this device. */
+    @Override
+    public long preparationNanos() { return preparationNanos.get(); }
+
+    /** How many times the host has waited for this device's stream (synchronize, synchronous copies). */
+    public long streamSynchronizations() { return streamSyncs.get(); }
+
     private void syncStream(String what) {
+        streamSyncs.incrementAndGet();
         int r = drv.invoke(drv.streamSynchronize, stream);
         if (r != 0) {
             throw new KernelLaunchException(name + ": " + what + ": the stream reported "
@@ -441,6 +485,53 @@ public final class CudaDevice implements Device {
         synchronized (recent) {
             return recent.isEmpty() ? "none" : String.join(", ", recent);
         }
+    }
+
+    /** Records a pooled CUDA event on the stream; nothing waits. */
+    @Override
+    public Marker mark() {
+        enter();
+        MemorySegment event = freeEvents.poll();
+        if (event == null) {
+            event = drv.createHandle(drv.eventCreate, "cuEventCreate", CudaDriver.EVENT_DEFAULT);
+            markerEvents.add(event.address());
+        }
+        drv.check(drv.invoke(drv.eventRecord, event, stream), "cuEventRecord", event, stream);
+        return new EventMarker(event);
+    }
+
+    /** A recorded event; closing it returns the event to the pool. */
+    private final class EventMarker implements Marker {
+        private MemorySegment event;
+
+        EventMarker(MemorySegment event) { this.event = event; }
+
+        @Override
+        public long nanosUntil(Marker later) {
+            if (!(later instanceof EventMarker m) || m.device() != CudaDevice.this) {
+                throw new IllegalArgumentException("marks of " + name + " can only be compared with each other, not with " + later);
+            }
+            if (event == null || m.event == null) throw new IllegalStateException("marker of " + name + " is closed");
+            enter();
+            int r = drv.invoke(drv.eventSynchronize, m.event);
+            if (r != 0) {
+                throw new KernelLaunchException(name + ": work before a mark failed: "
+                        + drv.error(r, "cuEventSynchronize", m.event).getMessage() + "; kernels launched last: " + recentKernels());
+            }
+            return Math.round(drv.elapsedMillis(event, m.event) * 1e6);
+        }
+
+        private CudaDevice device() { return CudaDevice.this; }
+
+        @Override
+        public void close() {
+            if (event == null) return;
+            if (!closed) freeEvents.push(event);
+            event = null;
+        }
+
+        @Override
+        public String toString() { return "CUDA event mark on " + name; }
     }
 
     /**
@@ -481,6 +572,9 @@ public final class CudaDevice implements Device {
         for (PinnedBuffer b : List.copyOf(livePinned)) b.close();
         for (LoadedKernel k : modules.values()) drv.invoke(drv.moduleUnload, k.module());
         modules.clear();
+        for (long e : markerEvents) drv.invoke(drv.eventDestroy, MemorySegment.ofAddress(e));
+        markerEvents.clear();
+        freeEvents.clear();
         drv.invoke(drv.eventDestroy, timerStart);
         drv.invoke(drv.eventDestroy, timerEnd);
         drv.invoke(drv.streamDestroy, stream);

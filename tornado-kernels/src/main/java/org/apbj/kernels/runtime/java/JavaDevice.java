@@ -23,10 +23,12 @@ import org.apbj.kernels.runtime.ArrayTypes;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.CopyChecks;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.DeviceMemoryException;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.LaunchArguments;
+import org.apbj.kernels.runtime.Marker;
 import org.apbj.kernels.runtime.MemoryTracker;
 import org.apbj.kernels.runtime.java.KernelFeatures.Feature;
 
@@ -48,16 +50,25 @@ public final class JavaDevice implements Device {
     private final ForkJoinPool pool;
     private final int parallelism;
     private final long barrierTimeoutNanos;
+    private final long capacityBytes;
     private final MemoryTracker memory = new MemoryTracker();
     private final Set<JavaBuffer> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public JavaDevice() { this(Runtime.getRuntime().availableProcessors(), DEFAULT_BARRIER_TIMEOUT); }
 
-    public JavaDevice(int parallelism, Duration barrierTimeout) {
+    public JavaDevice(int parallelism, Duration barrierTimeout) { this(parallelism, barrierTimeout, 0); }
+
+    /**
+     * @param capacityBytes when positive, the device behaves like one with this much memory: it
+     *                      reports it as total (free = capacity − allocated) and fails an
+     *                      allocation beyond it, as a GPU would (for tests of memory planning)
+     */
+    public JavaDevice(int parallelism, Duration barrierTimeout, long capacityBytes) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("the Java device needs at least 1 thread (java:THREADS), got " + parallelism);
         }
+        this.capacityBytes = Math.max(0, capacityBytes);
         this.parallelism = parallelism;
         this.pool = new ForkJoinPool(parallelism);
         this.barrierTimeoutNanos = barrierTimeout.toNanos();
@@ -65,7 +76,9 @@ public final class JavaDevice implements Device {
 
     @Override public Backend backend() { return Backend.JAVA; }
 
-    @Override public String name() { return "java (" + parallelism + " threads)"; }
+    @Override public String name() {
+        return "java (" + parallelism + " threads" + (capacityBytes > 0 ? ", " + DeviceMemoryException.bytes(capacityBytes) : "") + ")";
+    }
 
     @Override public String toString() { return name(); }
 
@@ -73,6 +86,11 @@ public final class JavaDevice implements Device {
     public <A extends DeviceArray> A alloc(Class<A> type, long length) {
         ensureOpen();
         long bytes = ArrayTypes.byteSize(type, length);
+        if (capacityBytes > 0 && memory.allocatedBytes() + bytes > capacityBytes) {
+            throw new DeviceMemoryException(name() + ": out of device memory: asked " + DeviceMemoryException.bytes(bytes)
+                    + ", free " + DeviceMemoryException.bytes(capacityBytes - memory.allocatedBytes()) + " of "
+                    + DeviceMemoryException.bytes(capacityBytes) + " in " + memory.liveBuffers() + " buffers");
+        }
         JavaBuffer b = new JavaBuffer(this, bytes);
         live.add(b);
         memory.allocated(bytes);
@@ -303,12 +321,23 @@ public final class JavaDevice implements Device {
     @Override
     public void synchronize() { ensureOpen(); }
 
+    /** A host timestamp: launches and copies have finished when they return. */
+    @Override
+    public Marker mark() {
+        ensureOpen();
+        return Marker.hostTime(System.nanoTime());
+    }
+
     @Override
     public MemoryStats memory() {
         long total = -1, free = -1;
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             total = os.getTotalMemorySize();
             free = os.getFreeMemorySize();
+        }
+        if (capacityBytes > 0) {
+            total = capacityBytes;
+            free = free < 0 ? capacityBytes - memory.allocatedBytes() : Math.min(free, capacityBytes - memory.allocatedBytes());
         }
         return new MemoryStats(memory.allocatedBytes(), memory.peakBytes(), free, total);
     }

@@ -51,7 +51,7 @@ public final class OpenCL {
             createCommandQueue, releaseCommandQueue, createBuffer, releaseMemObject, createProgramWithSource,
             buildProgram, getProgramBuildInfo, releaseProgram, createKernel, releaseKernel, setKernelArg,
             enqueueNDRangeKernel, enqueueReadBuffer, enqueueWriteBuffer, enqueueCopyBuffer, enqueueFillBuffer,
-            finish, flush, waitForEvents, releaseEvent, getEventProfilingInfo;
+            finish, flush, waitForEvents, releaseEvent, getEventProfilingInfo, enqueueMarkerWithWaitList;
 
     private OpenCL(NativeLibrary lib) {
         var P = ADDRESS;
@@ -84,6 +84,7 @@ public final class OpenCL {
         waitForEvents = lib.function("clWaitForEvents", FunctionDescriptor.of(I, I, P));
         releaseEvent = lib.function("clReleaseEvent", FunctionDescriptor.of(I, P));
         getEventProfilingInfo = lib.function("clGetEventProfilingInfo", FunctionDescriptor.of(I, P, I, L, P, P));
+        enqueueMarkerWithWaitList = lib.function("clEnqueueMarkerWithWaitList", FunctionDescriptor.of(I, P, I, P, P));
     }
 
     /** The loaded API, or a {@link DeviceUnavailableException} saying what to install. */

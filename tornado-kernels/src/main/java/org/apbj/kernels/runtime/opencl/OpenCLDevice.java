@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.jit.CompiledKernel;
@@ -29,6 +30,7 @@ import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
+import org.apbj.kernels.runtime.Marker;
 import org.apbj.kernels.runtime.MemoryTracker;
 
 /**
@@ -58,6 +60,7 @@ public final class OpenCLDevice implements Device {
     private final Map<String, Program> programs = new ConcurrentHashMap<>();
     private final ArrayDeque<String> recent = new ArrayDeque<>();
     private MemorySegment lastEvent = MemorySegment.NULL;
+    private final AtomicLong preparationNanos = new AtomicLong();
     private volatile boolean closed;
 
     /** A built program and its kernel object (kernel objects are used under the device's lock). */
@@ -245,6 +248,26 @@ public final class OpenCLDevice implements Device {
         }
     }
 
+    /**
+     * Device→device copies are enqueued without waiting; host→device writes are blocking
+     * writes (the queue is in order, and the host source is free when they return); a host
+     * destination is the synchronous {@link #copy}.
+     */
+    @Override
+    public void enqueueCopy(DeviceArray dst, long dstIndex, DeviceArray src, long srcIndex, long count) {
+        ensureOpen();
+        Side[] sides = CopyChecks.check(this, dst, dstIndex, src, srcIndex, count);
+        long eb = dst.elementBytes();
+        long bytes = count * eb;
+        if (sides[0] == Side.DEVICE && sides[1] == Side.DEVICE) {
+            if (bytes == 0) return;
+            cl.call("clEnqueueCopyBuffer", cl.enqueueCopyBuffer, queue, mem(src), mem(dst), srcIndex * eb, dstIndex * eb,
+                    bytes, 0, MemorySegment.NULL, MemorySegment.NULL);
+        } else {
+            copy(dst, dstIndex, src, srcIndex, count);
+        }
+    }
+
     private static MemorySegment mem(DeviceArray a) { return ((OpenCLBuffer) a.buffer()).mem(); }
 
     @Override
@@ -263,8 +286,9 @@ public final class OpenCLDevice implements Device {
     public void launch(Kernel kernel, Grid grid, Object... args) {
         ensureOpen();
         LaunchArguments.check(kernel, grid, args, this, false);
+        long t0 = System.nanoTime();
         CompiledKernel ck = KernelCompiler.compile(kernel, Target.OPENCL, args);
-        launchCompiled(ck, kernel.qualifiedName(), grid, KernelParams.select(ck, args));
+        launchPrepared(ck, kernel.qualifiedName(), grid, System.nanoTime() - t0, KernelParams.select(ck, args));
     }
 
     /**
@@ -272,6 +296,11 @@ public final class OpenCLDevice implements Device {
      * {@code values} follow {@code ck.params()} exactly.
      */
     public void launchCompiled(CompiledKernel ck, String displayName, Grid grid, Object... values) {
+        launchPrepared(ck, displayName, grid, 0, values);
+    }
+
+    /** {@code compileNanos}: what compiling ck took, booked as preparation if its program is new here. */
+    private void launchPrepared(CompiledKernel ck, String displayName, Grid grid, long compileNanos, Object[] values) {
         ensureOpen();
         if (ck.target().kind() != Target.Kind.OPENCL) {
             throw new KernelLaunchException(displayName + ": compiled for " + ck.target() + ", not OpenCL");
@@ -281,7 +310,12 @@ public final class OpenCLDevice implements Device {
             throw new KernelLaunchException(displayName + " uses warp operations: its groups must be multiples of 32"
                     + " work-items, " + grid + " has " + grid.workItemsPerGroup());
         }
-        Program p = program(ck, displayName);
+        Program p = programs.get(ck.cacheKey());
+        if (p == null) {
+            long t0 = System.nanoTime();
+            p = program(ck, displayName);
+            preparationNanos.addAndGet(compileNanos + System.nanoTime() - t0);
+        }
         synchronized (this) {
             try (Arena a = Arena.ofConfined()) {
                 for (int i = 0; i < values.length; i++) {
@@ -365,6 +399,66 @@ public final class OpenCLDevice implements Device {
             throw new KernelLaunchException(name + ": waiting for the queue failed (" + e.getMessage()
                     + "); kernels launched last: " + recentKernels(), e);
         }
+    }
+
+    /** Time spent compiling kernels and building their programs on this device. */
+    @Override
+    public long preparationNanos() { return preparationNanos.get(); }
+
+    /** An OpenCL marker on the (profiling) queue; its time is the marker's completion time on the device. */
+    @Override
+    public Marker mark() {
+        ensureOpen();
+        synchronized (this) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment event = a.allocate(ADDRESS);
+                cl.call("clEnqueueMarkerWithWaitList", cl.enqueueMarkerWithWaitList, queue, 0, MemorySegment.NULL, event);
+                return new QueueMarker(event.get(ADDRESS, 0));
+            }
+        }
+    }
+
+    private final class QueueMarker implements Marker {
+        private MemorySegment event;
+
+        QueueMarker(MemorySegment event) { this.event = event; }
+
+        @Override
+        public long nanosUntil(Marker later) {
+            if (!(later instanceof QueueMarker m) || m.device() != OpenCLDevice.this) {
+                throw new IllegalArgumentException("marks of " + name + " can only be compared with each other, not with " + later);
+            }
+            if (event == null || m.event == null) throw new IllegalStateException("marker of " + name + " is closed");
+            ensureOpen();
+            try (Arena a = Arena.ofConfined()) {
+                try {
+                    cl.call("clWaitForEvents", cl.waitForEvents, 1, a.allocateFrom(ADDRESS, m.event));
+                } catch (OpenCLException e) {
+                    throw new KernelLaunchException(name + ": work before a mark failed (" + e.getMessage()
+                            + "); kernels launched last: " + recentKernels(), e);
+                }
+                return m.endNanos(a) - endNanos(a);
+            }
+        }
+
+        private long endNanos(Arena a) {
+            MemorySegment t = a.allocate(JAVA_LONG);
+            cl.call("clGetEventProfilingInfo", cl.getEventProfilingInfo, event, OpenCL.PROFILING_COMMAND_END, 8L, t,
+                    MemorySegment.NULL);
+            return t.get(JAVA_LONG, 0);
+        }
+
+        private OpenCLDevice device() { return OpenCLDevice.this; }
+
+        @Override
+        public void close() {
+            if (event == null) return;
+            cl.call("clReleaseEvent", cl.releaseEvent, event);
+            event = null;
+        }
+
+        @Override
+        public String toString() { return "OpenCL marker on " + name; }
     }
 
     /** Time the last launched kernel took on the device, in nanoseconds (waits for it). */

@@ -27,6 +27,7 @@ import org.apbj.kernels.runtime.Devices;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.KernelBuildException;
 import org.apbj.kernels.runtime.KernelLaunchException;
+import org.apbj.kernels.runtime.Marker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -256,5 +257,57 @@ class CudaDeviceTest {
             float ms = device.timeMillis(() -> device.launchCompiled(BenchPtx.SAXPY, "saxpy", g, y, x, 1f, 1 << 24));
             assertTrue(ms > 0 && ms < 1000, "saxpy of 16M floats took " + ms + " ms");
         }
+    }
+
+    @Test
+    void queuedWorkWaitsOnlyWhereTheHostReadsAndMarksTimeItWithoutWaiting() {
+        int n = 1 << 22;
+        long seed = random.nextLong();
+        Random r = new Random(seed);
+        try (F32Array host = F32Array.allocate(n); F32Array back = F32Array.allocate(n)) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) host.set(i, x[i] = (float) r.nextGaussian());
+            F32Array dx = device.allocF32(n), dy = device.allocF32(n);
+            device.launchCompiled(BenchPtx.SAXPY, "saxpy", Grid.groups((n + 255) / 256, 256), dy, dx, 1f, n);
+            device.synchronize();
+            long syncs = device.streamSynchronizations();
+            device.enqueueCopy(dx, 0, host, 0, n);                     // pageable: the driver has the data on return
+            for (int i = 0; i < n; i++) host.set(i, Float.NaN);
+            device.enqueueCopy(dy, 0, dx, 0, n);
+            Marker a = device.mark();
+            for (int k = 0; k < 10; k++) {
+                device.launchCompiled(BenchPtx.SAXPY, "saxpy", Grid.groups((n + 255) / 256, 256), dy, dx, 1f, n);
+            }
+            Marker b = device.mark();
+            assertEquals(syncs, device.streamSynchronizations(), "queued copies, launches and marks must not wait");
+            long busy = a.nanosUntil(b);
+            device.copy(back, 0, dy, 0, n);
+            assertEquals(syncs + 1, device.streamSynchronizations(), "only the copy to the host waits");
+            for (int i = 0; i < n; i += 997) assertEquals(11 * x[i], back.get(i), 1e-4f * Math.abs(x[i]) + 1e-5f, "seed " + seed + " at " + i);
+            float eventMs = device.timeMillis(() -> {
+                for (int k = 0; k < 10; k++) {
+                    device.launchCompiled(BenchPtx.SAXPY, "saxpy", Grid.groups((n + 255) / 256, 256), dy, dx, 1f, n);
+                }
+            });
+            System.out.printf("10 saxpy of 4M: %.3f ms between marks, %.3f ms by timeMillis%n", busy / 1e6, eventMs);
+            assertTrue(busy > 0 && busy < 3 * eventMs * 1e6 + 1e6, "marks measured " + busy + " ns, events " + eventMs + " ms");
+            a.close();
+            b.close();
+            Marker c = device.mark();   // from the pool
+            c.close();
+        }
+    }
+
+    @Test
+    void preparationIsBookedOnTheFirstLaunchOfAKernelOnly() {
+        var k = org.apbj.kernels.runtime.Kernel.of(org.apbj.kernels.runtime.QueueOrderTest.class, "scaleAdd");
+        F32Array x = device.allocF32(1024), y = device.allocF32(1024);
+        long before = device.preparationNanos();
+        device.launch(k, Grid.groups(4, 256), y, x, 1f, 1024);
+        long first = device.preparationNanos();
+        device.launch(k, Grid.groups(4, 256), y, x, 2f, 1024);
+        device.synchronize();
+        assertTrue(first > before, "compiling and loading a new kernel takes time");
+        assertEquals(first, device.preparationNanos(), "the second launch is cached");
     }
 }

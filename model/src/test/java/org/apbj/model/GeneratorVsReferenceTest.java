@@ -18,12 +18,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The kernel-backed Transformer against the plain-Java ReferenceModel on fresh random models:
+ * The kernel-backed DenseGenerator against the plain-Java ReferenceModel on fresh random models:
  * last-row logits after a chunked prefill, then greedy tokens through the KV cache (32 on
  * PoCL; 8 on the Java device, whose cooperative work-groups make every launch slow).
  */
 @org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
-class TransformerVsReferenceTest {
+class GeneratorVsReferenceTest {
 
     @TempDir
     Path tmp;
@@ -57,8 +57,8 @@ class TransformerVsReferenceTest {
 
         try (Device device = TestDevices.open(deviceSpec);
              ModelWeights w = ModelWeights.open(dir);
-             Transformer tf = Transformer.load(device, w, null,
-                     Transformer.Options.context(promptLength + steps).withPrefillChunk(chunk))) {
+             DenseGenerator tf = DenseGenerator.load(device, w, null,
+                     DenseGenerator.Options.context(promptLength + steps).withPrefillChunk(chunk))) {
             float[] logits = tf.prefill(prompt);
             double rel = relativeError(logits, refLogits);
             System.out.printf("%s %s: prefill logits max|Δ|/range %.2e%n", where, family, rel);

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Tag;
 
 /** The tiny-niah golden checks on CUDA device 0; skipped where there is none. */
 @Tag("gpu")
-class TransformerTinyNiahCudaTest extends TinyNiahGoldenChecks {
+class TinyNiahGoldenCudaTest extends TinyNiahGoldenChecks {
     @Override
     Device openDevice() {
         Assumptions.assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device here");

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@link TransformerVsReferenceTest} on CUDA device 0, with prompts long enough for the tiled GEMM; skipped without one. */
+/** {@link GeneratorVsReferenceTest} on CUDA device 0, with prompts long enough for the tiled GEMM; skipped without one. */
 @Tag("gpu")
-class TransformerCudaVsReferenceTest {
+class GeneratorCudaVsReferenceTest {
 
     @TempDir
     Path tmp;
@@ -29,6 +29,6 @@ class TransformerCudaVsReferenceTest {
             "QWEN2, false, true,  200, 512",
     })
     void matchesReference(ModelConfig.Family family, boolean ropeScaling, boolean tied, int promptLength, int chunk) {
-        TransformerVsReferenceTest.check(tmp, "cuda", family, ropeScaling, tied, promptLength, chunk, 32);
+        GeneratorVsReferenceTest.check(tmp, "cuda", family, ropeScaling, tied, promptLength, chunk, 32);
     }
 }

@@ -1,0 +1,300 @@
+package org.apbj.model;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.lib.Attention;
+import org.apbj.kernels.runtime.Device;
+import org.apbj.model.DeviceWeights.LayerOnDevice;
+import org.apbj.weights.ModelConfig;
+import org.apbj.weights.ModelWeights;
+import org.apbj.weights.ProgressListener;
+import org.apbj.weights.RetainingHeads;
+
+/**
+ * A Llama / Qwen2 decoder's weights resident on one {@link Device} (bf16, uploaded once) and
+ * the scratch its layer steps need: the {@link LayerSteps} the parallel strategies drive and the
+ * {@link DenseGenerator} runs on. It holds no KV cache and no per-request state.
+ *
+ * <p>It is sized for calls of up to {@link #reservedRows()} rows whose attention reads up to
+ * {@link #reservedKeys()} keys: its scratch and the kernel library's split-attention scratch are
+ * in its {@link #plan memory plan}. {@link #reserve} changes the size between requests; a call
+ * beyond it fails instead of allocating memory nobody planned. Every step is an asynchronous
+ * kernel launch: nothing here waits for the device. Not thread-safe: one caller drives it.
+ */
+public final class DeviceModel implements LayerSteps, AutoCloseable {
+
+    private static final AtomicLong LOADS = new AtomicLong();
+
+    private final Device device;
+    private final ModelConfig cfg;
+    private final DeviceWeights weights;
+    private final KernelTimer timer;
+    private final Ops ops;
+    private LayerScratch scratch;
+    private int reservedKeys;
+    private boolean closed;
+
+    private DeviceModel(Device device, ModelConfig cfg, DeviceWeights weights, int rows, int keys) {
+        this.device = device;
+        this.cfg = cfg;
+        this.weights = weights;
+        this.timer = new KernelTimer(device);
+        this.ops = new Ops(device, cfg, timer);
+        try {
+            this.scratch = new LayerScratch(device, cfg, rows, weights.retainingHidden());
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+        this.reservedKeys = keys;
+    }
+
+    /**
+     * Checks the memory plan against the device's free memory, then uploads the weights (and the
+     * retaining heads when {@code heads} is not null) and allocates the scratch for calls of up
+     * to {@code rows} rows over up to {@code keys} keys.
+     *
+     * @throws MemoryPlan.DoesNotFit before allocating anything when it does not fit
+     */
+    public static DeviceModel load(Device device, ModelWeights modelWeights, RetainingHeads heads, int rows, int keys) {
+        return load(device, modelWeights, heads, rows, keys, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #load(Device, ModelWeights, RetainingHeads, int, int)}; {@code progress} sees the
+     * bytes copied to the device after each tensor, with the part being loaded ("embeddings", "layer 3").
+     */
+    public static DeviceModel load(Device device, ModelWeights modelWeights, RetainingHeads heads, int rows, int keys,
+                                   ProgressListener progress) {
+        ModelConfig cfg = modelWeights.config();
+        checkSupported(cfg);
+        int retaining = heads == null ? 0 : heads.hiddenSize();
+        MemoryPlan plan = plan(cfg, retaining, rows, keys, device.memory().freeBytes());
+        plan.requireFits(device.name(), "use a device with more free memory, or fewer rows per call (" + rows + " asked)");
+        DeviceModel m = new DeviceModel(device, cfg, DeviceWeights.upload(device, modelWeights, heads, progress), rows, keys);
+        LOADS.incrementAndGet();
+        return m;
+    }
+
+    /**
+     * Fails when the kernels cannot run a model of this shape (checked by {@link #load}; callers
+     * check it early to refuse a model before starting anything).
+     */
+    public static void checkSupported(ModelConfig cfg) {
+        if (cfg.headDim() % 16 != 0 || cfg.headDim() > Attention.MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("head_dim " + cfg.headDim() + " is not supported by the attention kernel:"
+                    + " it must be a multiple of 16 up to " + Attention.MAX_HEAD_DIM);
+        }
+    }
+
+    /** Models loaded through {@link #load} in this class loader so far (one per rank and job, when all is well). */
+    public static long loads() { return LOADS.get(); }
+
+    /** What {@link #load} with these sizes allocates (and what the kernel library may add), on a device with {@code freeBytes} free. */
+    public static MemoryPlan plan(ModelConfig cfg, int retainingHidden, int rows, int keys, long freeBytes) {
+        return new MemoryPlan("the model (" + cfg.numLayers() + " layers) for calls of " + rows + " rows over " + keys + " keys",
+                items(cfg, retainingHidden, rows, keys), freeBytes);
+    }
+
+    static List<MemoryPlan.Item> items(ModelConfig cfg, int retainingHidden, int rows, int keys) {
+        if (rows <= 0) throw new IllegalArgumentException("rows must be positive, got " + rows);
+        if (keys <= 0) throw new IllegalArgumentException("keys must be positive, got " + keys);
+        return List.of(new MemoryPlan.Item("weights", MemoryPlan.weightBytes(cfg, retainingHidden)),
+                new MemoryPlan.Item("layer scratch", LayerScratch.bytes(cfg, rows, retainingHidden)),
+                new MemoryPlan.Item("split-attention scratch", Ops.attentionScratchBytes(cfg, rows, keys)));
+    }
+
+    /** Bytes this model holds or may come to hold at its current size (its plan's total). */
+    public long plannedBytes() {
+        long sum = 0;
+        for (MemoryPlan.Item i : items(cfg, weights.retainingHidden(), scratch.rows, reservedKeys)) sum += i.bytes();
+        return sum;
+    }
+
+    public int reservedRows() { return scratch.rows; }
+
+    public int reservedKeys() { return reservedKeys; }
+
+    /**
+     * Device bytes this model may still allocate once reserved for (rows, keys): the growth of
+     * its scratch, plus the kernel library's split-attention scratch, which is allocated on first
+     * use (counted whole: what it already holds is not known here, so this errs on the safe side).
+     */
+    @Override
+    public long pendingBytes(int rows, int keys) {
+        int r = Math.max(rows, scratch.rows), k = Math.max(keys, reservedKeys);
+        int retaining = weights.retainingHidden();
+        return LayerScratch.bytes(cfg, r, retaining) - LayerScratch.bytes(cfg, scratch.rows, retaining)
+                + Ops.attentionScratchBytes(cfg, r, k);
+    }
+
+    /**
+     * Grows the scratch to calls of {@code rows} rows over {@code keys} keys (never shrinks).
+     * Growing waits for the device and reallocates: call it before a request, not inside one.
+     *
+     * @throws MemoryPlan.DoesNotFit when the growth does not fit in the free memory (nothing changes)
+     */
+    @Override
+    public void reserve(int rows, int keys) {
+        requireOpen();
+        if (rows <= scratch.rows && keys <= reservedKeys) return;
+        int r = Math.max(rows, scratch.rows), k = Math.max(keys, reservedKeys);
+        MemoryPlan.of("growing the model's scratch from " + scratch.rows + " to " + r + " rows and " + reservedKeys + " to " + k + " keys",
+                device.memory().freeBytes(), new MemoryPlan.Item("scratch to come", pendingBytes(rows, keys)))
+                .requireFits(device.name(), "fewer rows per call (a shorter block: more ranks, or a shorter context)");
+        if (r > scratch.rows) {
+            device.synchronize();   // earlier launches may still use the old scratch
+            scratch.close();
+            scratch = new LayerScratch(device, cfg, r, weights.retainingHidden());
+        }
+        reservedKeys = k;
+    }
+
+    /** Whether the model was loaded with retaining heads. */
+    public boolean hasRetainingHeads() { return weights.retainingHidden() > 0; }
+
+    /** Retaining-head hidden width (fc1 rows), 0 without heads. */
+    public int retainingHidden() { return weights.retainingHidden(); }
+
+    // --- profiling ----------------------------------------------------------------------------
+
+    /** Per-kernel-kind device times since the last reset (waits for the device to read its marks). */
+    public KernelTimes timing() { return timer.snapshot(); }
+
+    public void resetTiming() { timer.reset(); }
+
+    /** Profiling on: every launch is bracketed by device marks (see {@link KernelTimer}); off: only counted. */
+    public void setProfiling(boolean on) { timer.setEnabled(on); }
+
+    public boolean profiling() { return timer.enabled(); }
+
+    // --- LayerSteps ---------------------------------------------------------------------------
+
+    @Override public ModelConfig config() { return cfg; }
+
+    @Override public Device device() { return device; }
+
+    @Override
+    public void embed(I32Array tokens, int n, F32Array x) {
+        requireOpen();
+        ops.embed(tokens, weights.embed, x, n);
+    }
+
+    @Override
+    public void projectQkv(int layer, F32Array x, int n, F32Array q, BF16Array k, BF16Array v, int kvRow) {
+        LayerOnDevice w = weights.layers[layer];
+        requireRows(n);
+        ops.rmsNorm(scratch.normed, x, 0, w.inputNorm(), n);
+        ops.linear(q, scratch.normed, w.wq(), w.bq(), n, cfg.hiddenSize(), cfg.qDim(), false);
+        ops.linearToBf16(k, kvRow, scratch.normed, w.wk(), w.bk(), n, cfg.hiddenSize(), cfg.kvDim());
+        ops.linearToBf16(v, kvRow, scratch.normed, w.wv(), w.bv(), n, cfg.hiddenSize(), cfg.kvDim());
+    }
+
+    @Override
+    public void retainingScores(int layer, F32Array q, BF16Array k, BF16Array v, int kvRow, int n, F32Array scores) {
+        if (!hasRetainingHeads()) {
+            throw new IllegalStateException("this model was loaded without retaining heads: pass RetainingHeads to load");
+        }
+        LayerOnDevice w = weights.layers[layer];
+        requireRows(n);
+        ops.retainingScores(q, k, v, kvRow, n, w.fc1(), w.fc2(), weights.retainingHidden(), scratch.retainingHidden,
+                scratch.rawScores, scores);
+    }
+
+    @Override
+    public void rope(F32Array q, BF16Array k, int kvRow, int n, I32Array positions) {
+        requireOpen();
+        ops.rope(q, k, kvRow, n, positions, weights.invFreq);
+    }
+
+    @Override
+    public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
+                          F32Array out, F32Array lse) {
+        if (causal && nq != a + b) {
+            throw new IllegalArgumentException("causal attention takes the rows [A ; B] as queries: nq " + nq + " != a + b = " + (a + b));
+        }
+        requireRows(nq);
+        long keys = (long) p + a + b;
+        if (keys > reservedKeys) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "attention over %d keys, but the model is sized for"
+                    + " %d (its split-attention scratch is planned for that): call reserve(rows, %d) before the request",
+                    keys, reservedKeys, keys));
+        }
+        ops.attention(q, nq, k, v, p, a, b, causal, out, lse);
+    }
+
+    @Override
+    public void mergeAttention(F32Array outA, F32Array lseA, F32Array outB, F32Array lseB, int nq) {
+        requireOpen();
+        ops.merge(outA, lseA, outB, lseB, nq);
+    }
+
+    @Override
+    public void finishLayer(int layer, F32Array x, F32Array attn, int n) {
+        LayerOnDevice w = weights.layers[layer];
+        requireRows(n);
+        int h = cfg.hiddenSize(), inter = cfg.intermediateSize();
+        ops.linear(x, attn, w.wo(), null, n, cfg.qDim(), h, true);
+        ops.rmsNorm(scratch.normed, x, 0, w.postNorm(), n);
+        ops.linear(scratch.gate, scratch.normed, w.gate(), null, n, h, inter, false);
+        ops.linear(scratch.up, scratch.normed, w.up(), null, n, h, inter, false);
+        ops.swiglu(scratch.gate, scratch.up, (long) n * inter);
+        ops.linear(x, scratch.gate, w.down(), null, n, inter, h, true);
+    }
+
+    @Override
+    public void logits(F32Array x, int row, F32Array logits) {
+        requireOpen();
+        int h = cfg.hiddenSize();
+        ops.rmsNorm(scratch.normed, x, row, weights.finalNorm, 1);
+        ops.linear(logits, scratch.normed, weights.lmHead, null, 1, h, cfg.vocabSize(), false);
+    }
+
+    @Override
+    public void selectTopK(F32Array scores, int n, int excludeFirst, int k, I32Array indices) {
+        requireOpen();
+        ops.topK(scores, n, excludeFirst, k, indices);
+    }
+
+    @Override
+    public void gatherKv(BF16Array srcK, BF16Array srcV, int srcRow, I32Array indices, int k,
+                         BF16Array dstK, BF16Array dstV, int dstRow) {
+        requireOpen();
+        ops.gatherKv(srcK, srcV, srcRow, indices, k, dstK, dstV, dstRow);
+    }
+
+    /** Greedy token of {@code logits} [vocab] into {@code result} [1], on the device. */
+    public void argmax(F32Array logits, I32Array result) {
+        requireOpen();
+        ops.argmax(logits, result);
+    }
+
+    private void requireRows(int n) {
+        requireOpen();
+        if (n > scratch.rows) {
+            throw new IllegalStateException("a call with " + n + " rows, but the model's scratch holds " + scratch.rows
+                    + ": call reserve(" + n + ", keys) before the request");
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("this model is closed");
+    }
+
+    /** Frees the weights and scratch (waits for the device first). */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        device.synchronize();
+        timer.close();
+        ops.close();
+        scratch.close();
+        weights.close();
+    }
+}

@@ -1,0 +1,56 @@
+"""Peer for AttentionBench: PyTorch SDPA (flash backend) on the same shapes, bf16, one GPU.
+
+Causal prefill (32 query heads, 8 KV heads expanded to 32 outside the timing, d = 128) at the
+given lengths, and decode (one query against a 128K cache) through the efficient/flash path.
+Prints one line per case in AttentionBench's format: median ms of 5 timed runs after a warm-up,
+TFLOP/s counting visible query-key pairs at 4*d FLOPs each. Usage: python3 sdpa_attention.py [lengths...]
+"""
+import sys
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+HEADS, KV_HEADS, D, REPS = 32, 8, 128, 5
+
+
+def timed(fn):
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(REPS):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end))
+    return sorted(times)[REPS // 2]
+
+
+def case(mask, nq, keys, causal, pairs, backend):
+    g = torch.Generator(device="cuda").manual_seed(42)
+    q = torch.randn(1, HEADS, nq, D, device="cuda", dtype=torch.bfloat16, generator=g)
+    k = torch.randn(1, KV_HEADS, keys, D, device="cuda", dtype=torch.bfloat16, generator=g)
+    v = torch.randn(1, KV_HEADS, keys, D, device="cuda", dtype=torch.bfloat16, generator=g)
+    k = k.repeat_interleave(HEADS // KV_HEADS, dim=1)
+    v = v.repeat_interleave(HEADS // KV_HEADS, dim=1)
+    with sdpa_kernel([backend]):
+        ms = timed(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal))
+    tflops = 4.0 * D * HEADS * pairs / (ms * 1e-3) / 1e12
+    gbs = 2.0 * keys * KV_HEADS * D * 2 / (ms * 1e-3) / 1e9
+    print(f"attention kernel=sdpa-{backend.name.lower()} mask={mask} length={keys} ms={ms:.3f} "
+          f"tflops={tflops:.1f} kv_gbs={gbs:.0f}", flush=True)
+    del q, k, v
+    torch.cuda.empty_cache()
+
+
+def main():
+    lengths = [int(a) for a in sys.argv[1:]] or [4096, 16384, 32768, 65536]
+    print("device:", torch.cuda.get_device_name(0), "torch", torch.__version__)
+    for n in lengths:
+        case("causal", n, n, True, n * (n + 1) / 2, SDPBackend.FLASH_ATTENTION)
+    case("decode", 1, 131072, False, 131072, SDPBackend.FLASH_ATTENTION)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+package org.apbj.kernels.api;
+
+/**
+ * Asynchronous copies from global to shared memory (PTX {@code cp.async}, sm_80 and later), in
+ * the KernelContext style: a work-item starts copies, closes them into a group with
+ * {@link #commit}, and later waits until at most N of its groups are still in flight
+ * ({@link #waitPending}); then a barrier makes every work-item's copies visible to the group.
+ * Loads of the next tile thus overlap the math on the current one without passing through
+ * registers.
+ *
+ * <p>The Java bodies are the meaning: the copy happens at once and commit and wait do nothing.
+ * The OpenCL backend compiles these bodies; the PTX backend emits the asynchronous instructions.
+ */
+@IntrinsicClass
+public final class AsyncCopy {
+    private AsyncCopy() {}
+
+    /**
+     * Starts copying 16 bytes, bf16 elements src[srcAt .. srcAt + 8), into the ints
+     * dst[dstAt .. dstAt + 4) of a shared array (packed pairs, the lower element in the low
+     * half); with {@code inBounds} false the four ints become zeros and src is not read
+     * (zero-fill past the end of a matrix). srcAt must be a multiple of 8 and dstAt of 4 (16-byte
+     * alignment), and src's rows must start 16-byte aligned.
+     */
+    public static void copy16(KernelContext ctx, int[] dst, int dstAt, BF16Array src, int srcAt, boolean inBounds) {
+        for (int j = 0; j < 4; j++) {
+            int lo = inBounds ? src.get(srcAt + 2 * j) & 0xffff : 0;
+            int hi = inBounds ? src.get(srcAt + 2 * j + 1) & 0xffff : 0;
+            dst[dstAt + j] = lo | (hi << 16);
+        }
+    }
+
+    /** Closes this work-item's copies started since the last commit into one group (cp.async.commit_group). */
+    public static void commit(KernelContext ctx) {}
+
+    /**
+     * Waits until at most {@code pending} of this work-item's committed groups are still in
+     * flight (cp.async.wait_group; a compile-time constant). A barrier after it makes the
+     * finished copies of every work-item visible to the whole group.
+     */
+    public static void waitPending(KernelContext ctx, int pending) {}
+}

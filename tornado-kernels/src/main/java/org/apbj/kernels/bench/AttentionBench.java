@@ -1,0 +1,87 @@
+package org.apbj.kernels.bench;
+
+import java.util.Locale;
+import java.util.Random;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.lib.KernelOps;
+import org.apbj.kernels.runtime.cuda.CudaDevice;
+
+/**
+ * Attention speed on a CUDA device, the Llama-3.1-8B shape (32 query heads, 8 KV heads, d = 128):
+ * causal prefill at several lengths, the APB [P;A;B] mask at the 128K / 8-host block shape, and
+ * decode (one query against a long cache), for the tensor-core kernel and the fp32 one. Prints
+ * one line per case: milliseconds (median of the timed runs after one warm-up), TFLOP/s counting
+ * only the visible (unmasked) query-key pairs at 4·d FLOPs each, and for decode GB/s of K and V
+ * read once. The peer (PyTorch SDPA) is timed by scripts/peer/sdpa_attention.py in the same run.
+ * Usage: {@code AttentionBench [lengths...]} (default 4096 16384 32768 65536).
+ */
+public final class AttentionBench {
+    private static final int HEADS = 32;
+    private static final int KV_HEADS = 8;
+    private static final int HEAD_DIM = 128;
+    private static final int REPS = 5;
+
+    public static void main(String[] args) {
+        int[] lengths = args.length == 0 ? new int[] {4096, 16384, 32768, 65536}
+                : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            System.out.println("device: " + dev.name());
+            for (boolean tc : new boolean[] {true, false}) {
+                KernelOps ops = new KernelOps(dev, 1024, tc);
+                String kernel = tc ? "tensor-core" : "fp32";
+                for (int n : lengths) {
+                    if (!tc && n > 16384) continue;   // the fp32 kernel takes minutes there; 16K tells its rate
+                    run(dev, ops, kernel, "causal", n, 0, 0, n, true);
+                }
+                run(dev, ops, kernel, "apb", 0, 14336, 4096, 16384, true);
+                run(dev, ops, kernel, "decode", 1, 131072 - 1, 0, 1, true);
+                ops.close();
+            }
+        }
+    }
+
+    /** nq query rows; keys [P ; A ; B]; decode: p = cache, b = 1 new token. */
+    private static void run(CudaDevice dev, KernelOps ops, String kernel, String mask, int n, int p, int a, int b,
+                            boolean causal) {
+        int nq = a + b;
+        long keys = (long) p + a + b;
+        Random r = new Random(42);
+        F32Array q = dev.upload(gaussians(r, (long) nq * HEADS * HEAD_DIM, 0.5f));
+        BF16Array k = dev.upload(bf16Gaussians(r, keys * KV_HEADS * HEAD_DIM));
+        BF16Array v = dev.upload(bf16Gaussians(r, keys * KV_HEADS * HEAD_DIM));
+        F32Array out = dev.allocF32((long) nq * HEADS * HEAD_DIM);
+        F32Array lse = dev.allocF32((long) nq * HEADS);
+        double[] ms = new double[REPS];
+        for (int i = -1; i < REPS; i++) {
+            dev.synchronize();
+            long t0 = System.nanoTime();
+            ops.attention(q, nq, k, v, p, a, b, causal, HEADS, KV_HEADS, HEAD_DIM, out, lse);
+            dev.synchronize();
+            if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        java.util.Arrays.sort(ms);
+        double median = ms[REPS / 2];
+        // visible pairs: anchor row i sees i + 1 keys, B row j sees p + a + j + 1
+        double pairs = (double) a * (a + 1) / 2 + (double) b * (p + a) + (double) b * (b + 1) / 2;
+        double tflops = 4.0 * HEAD_DIM * HEADS * pairs / (median * 1e-3) / 1e12;
+        double gbs = 2.0 * keys * KV_HEADS * HEAD_DIM * 2 / (median * 1e-3) / 1e9;
+        System.out.println(String.format(Locale.ROOT,
+                "attention kernel=%s mask=%s length=%d p=%d a=%d b=%d ms=%.3f tflops=%.1f kv_gbs=%.0f",
+                kernel, mask, n == 0 ? keys : n, p, a, b, median, tflops, gbs));
+        q.close(); k.close(); v.close(); out.close(); lse.close();
+    }
+
+    private static F32Array gaussians(Random r, long n, float sigma) {
+        F32Array a = F32Array.allocate(n);
+        for (long i = 0; i < n; i++) a.set(i, (float) r.nextGaussian() * sigma);
+        return a;
+    }
+
+    private static BF16Array bf16Gaussians(Random r, long n) {
+        BF16Array a = BF16Array.allocate(n);
+        for (long i = 0; i < n; i++) a.setFloat(i, (float) r.nextGaussian());
+        return a;
+    }
+}
