@@ -123,7 +123,7 @@ public final class DenseGenerator implements AutoCloseable {
     public static DenseGenerator load(Device device, ModelWeights weights, RetainingHeads heads, Options options,
                                       ProgressListener progress) {
         ModelConfig cfg = weights.config();
-        DeviceModel.requireSupported(cfg);
+        DeviceModel.checkSupported(cfg);
         int retaining = heads == null ? 0 : heads.hiddenSize();
         long free = device.memory().freeBytes();
         MemoryPlan plan = plan(cfg, retaining, options, free);

@@ -72,7 +72,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     public static DeviceModel load(Device device, ModelWeights modelWeights, RetainingHeads heads, int rows, int keys,
                                    ProgressListener progress) {
         ModelConfig cfg = modelWeights.config();
-        requireSupported(cfg);
+        checkSupported(cfg);
         int retaining = heads == null ? 0 : heads.hiddenSize();
         MemoryPlan plan = plan(cfg, retaining, rows, keys, device.memory().freeBytes());
         plan.requireFits(device.name(), "use a device with more free memory, or fewer rows per call (" + rows + " asked)");
@@ -81,7 +81,11 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         return m;
     }
 
-    static void requireSupported(ModelConfig cfg) {
+    /**
+     * Fails when the kernels cannot run a model of this shape (checked by {@link #load}; callers
+     * check it early to refuse a model before starting anything).
+     */
+    public static void checkSupported(ModelConfig cfg) {
         if (cfg.headDim() % 16 != 0 || cfg.headDim() > Attention.MAX_HEAD_DIM) {
             throw new IllegalArgumentException("head_dim " + cfg.headDim() + " is not supported by the attention kernel:"
                     + " it must be a multiple of 16 up to " + Attention.MAX_HEAD_DIM);

@@ -3,6 +3,7 @@ package org.apbj.model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apbj.kernels.runtime.DeviceMemoryException;
 
 import org.apbj.weights.ModelConfig;
 
@@ -108,8 +109,11 @@ public record MemoryPlan(String what, List<Item> items, long freeBytes) {
         return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
     }
 
-    /** A plan that does not fit: refused before anything was allocated. */
-    public static final class DoesNotFit extends IllegalStateException {
+    /**
+     * A plan that does not fit: refused before anything was allocated. A
+     * {@link DeviceMemoryException}, so launchers report it as bad input in one line.
+     */
+    public static final class DoesNotFit extends DeviceMemoryException {
         private final transient MemoryPlan plan;
 
         DoesNotFit(MemoryPlan plan, String deviceName, String change) {

@@ -1,5 +1,7 @@
 package org.apbj.model;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,14 +25,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * attention mask, the LSE merge, top-k and the KV gather — against fp64 host code on random
  * inputs, on the Java device and on PoCL.
  */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class LayerStepsTest {
 
     static Path dir;
     static ModelConfig cfg;
-    static final SplittableRandom RND = new SplittableRandom();
+    static SplittableRandom RND;
 
     @BeforeAll
     static void model(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        RND = new SplittableRandom(TestSeed.next());
         cfg = RandomModels.tinyConfig(ModelConfig.Family.LLAMA, false, false);
         dir = RandomModels.write(tmp.resolve("m"), cfg, RND.nextLong());
     }

@@ -2,6 +2,7 @@ package org.apbj.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,8 +44,10 @@ class MemoryPlanTest {
         assertTrue(largest > 0 && largest < 131_072, "largest " + largest);
         assertTrue(DenseGenerator.plan(LLAMA_8B, 0, DenseGenerator.Options.context(largest), free).fits());
         assertFalse(DenseGenerator.plan(LLAMA_8B, 0, DenseGenerator.Options.context(largest + 1), free).fits());
-        var e = assertThrows(MemoryPlan.DoesNotFit.class, () -> plan.requireFits("test-gpu", "the largest context that fits is "
+        var e = assertThrows(org.apbj.kernels.runtime.DeviceMemoryException.class,
+                () -> plan.requireFits("test-gpu", "the largest context that fits is "
                 + largest + " tokens"));
+        assertInstanceOf(MemoryPlan.DoesNotFit.class, e);
         assertTrue(e.getMessage().contains("test-gpu") && e.getMessage().contains("KV cache for 131072 tokens 16.00 GiB")
                 && e.getMessage().contains("weights 14.96 GiB") && e.getMessage().contains("of 24.00 GiB free is usable")
                 && e.getMessage().contains("largest context that fits is " + largest + " tokens"), e.getMessage());
@@ -126,8 +129,9 @@ class MemoryPlanTest {
         try (Device d = Devices.open("java"); ModelWeights w = ModelWeights.open(dir)) {
             long free = d.memory().freeBytes();
             int tooLong = (int) Math.min(Integer.MAX_VALUE, free / MemoryPlan.kvBytes(cfg, 1) + 1);
-            var e = assertThrows(MemoryPlan.DoesNotFit.class,
+            var e = assertThrows(org.apbj.kernels.runtime.DeviceMemoryException.class,
                     () -> DenseGenerator.load(d, w, null, new DenseGenerator.Options(tooLong, 16, false)));
+            assertInstanceOf(MemoryPlan.DoesNotFit.class, e);
             assertTrue(e.getMessage().contains("largest context that fits") && e.getMessage().contains("KV cache for " + tooLong),
                     e.getMessage());
             assertEquals(0, d.memory().allocatedBytes(), "nothing may be allocated before the plan is checked");

@@ -2,7 +2,10 @@ package org.apbj.parallel;
 
 import java.util.List;
 import org.apbj.parallel.comm.ExitCodes;
+import org.apbj.parallel.comm.Failures;
 import org.apbj.parallel.comm.MpjCommunicator;
+import org.apbj.parallel.comm.RankFailure;
+import org.apbj.parallel.launch.JobWatch;
 import org.apbj.parallel.rank.ConfigCheck;
 import org.apbj.parallel.rank.RankArgs;
 import org.apbj.parallel.rank.RankJob;
@@ -12,10 +15,12 @@ import org.apbj.parallel.rank.RunReport;
  * The program each MPJ Express rank runs ({@code mpjrun -np N -dev multicore -cp CP
  * org.apbj.parallel.RankMain --model=... --method=apb ...}; options in {@link RankArgs}).
  * With the multicore device the ranks are threads of one JVM, so nothing here is static
- * mutable state. Failures end the whole job with a non-zero status and the cause on stderr:
+ * mutable state. Failures end the whole job with a non-zero status and the cause on stderr,
+ * as a {@link RankFailure} line a launcher reports once, then the trace:
  * {@link ExitCodes#CONFIG_MISMATCH} when ranks disagree on the configuration,
  * {@link ExitCodes#RANK_FAILED} when a rank throws, {@link ExitCodes#COMM_TIMEOUT} when a rank
- * stops answering.
+ * stops answering, {@link ExitCodes#PEER_DIED} when another rank's JVM is gone,
+ * {@link ExitCodes#LAUNCHER_GONE} when the launcher is (see {@link JobWatch}).
  */
 public final class RankMain {
     private RankMain() {}
@@ -31,10 +36,11 @@ public final class RankMain {
         try {
             session = MpjCommunicator.init(args);
         } catch (Throwable t) {
-            MpjCommunicator.exitProcess("MPI initialisation failed: " + t, t, ExitCodes.RANK_FAILED);
+            MpjCommunicator.exit(new RankFailure(-1, RankFailure.Cause.ERROR, "MPI initialisation failed: " + Failures.describe(t)), t);
             return;
         }
         MpjCommunicator comm = session.communicator();
+        JobWatch watch = JobWatch.start(comm.rank(), comm.size(), f -> MpjCommunicator.exit(f, null));
         try {
             RankArgs parsed = RankArgs.parse(hooks.arguments(comm.rank(), session.appArgs()));
             if (parsed.commTimeout() != null) comm.setTimeout(parsed.commTimeout());
@@ -51,11 +57,13 @@ public final class RankMain {
                             report.prefillTokensPerSecond(), report.kernelPreparationSeconds(), java.util.Arrays.toString(report.generated()));
                 }
             }
+            watch.finishing();
             comm.close();
+            watch.close();
         } catch (ConfigCheck.MismatchException e) {
-            MpjCommunicator.exitProcess("rank " + comm.rank() + ": " + e.getMessage(), null, ExitCodes.CONFIG_MISMATCH);
+            MpjCommunicator.exit(new RankFailure(comm.rank(), RankFailure.Cause.MISMATCH, e.getMessage()), null);
         } catch (Throwable t) {
-            comm.abort(t.toString(), t);
+            comm.abort(Failures.describe(t), t);
         }
     }
 }

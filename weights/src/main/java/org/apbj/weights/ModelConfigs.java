@@ -52,7 +52,7 @@ public final class ModelConfigs {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
             throw new WeightsFormatException(source + ": not valid JSON: " + e.getOriginalMessage()
-                    + " (at " + e.getLocation() + ")", e);
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
         }
         if (root == null || !root.isObject()) {
             throw new WeightsFormatException(source + ": not a JSON object");

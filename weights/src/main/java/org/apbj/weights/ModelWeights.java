@@ -55,7 +55,7 @@ public final class ModelWeights implements AutoCloseable {
             if (!t.hasShape(e.getValue())) {
                 throw new WeightsFormatException(where + ": tensor " + t.name() + " in " + t.source() + " has shape "
                         + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue())
-                        + " for this config.json (" + describe(config) + ")");
+                        + " for this config.json (" + describe(config) + "): config.json and the weights disagree");
             }
             if (!t.dtype().isFloating()) {
                 throw new WeightsFormatException(where + ": tensor " + t.name() + " in " + t.source() + " has dtype "

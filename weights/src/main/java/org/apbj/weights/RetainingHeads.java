@@ -50,6 +50,12 @@ public final class RetainingHeads implements AutoCloseable {
 
     private static int validate(SafetensorsFile file, ModelConfig config) {
         String where = file.path().toString();
+        for (String modelTensor : List.of(TensorNames.EMBED_TOKENS, TensorNames.LM_HEAD)) {
+            if (file.contains(modelTensor)) {
+                throw new WeightsFormatException(where + ": holds a model's weights (" + modelTensor + "), not retaining heads"
+                        + " (model.layers.{i}.self_attn.fc1.weight and fc2.weight)");
+            }
+        }
         String fc1First = TensorNames.layer(0, TensorNames.RETAINING_FC1);
         if (!file.contains(fc1First)) {
             throw new WeightsFormatException(where + ": missing tensor " + fc1First + " (retaining heads need fc1 and fc2"

@@ -117,7 +117,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
             root = JSON.readTree(Files.readString(index));
         } catch (JsonProcessingException e) {
             throw new WeightsFormatException(index + ": not valid JSON: " + e.getOriginalMessage()
-                    + " (at " + e.getLocation() + ")", e);
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + index + ": " + e.getMessage(), e);
         }

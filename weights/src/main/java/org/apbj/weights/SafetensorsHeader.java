@@ -88,7 +88,7 @@ public record SafetensorsHeader(Map<String, Entry> entries, Map<String, String> 
             root = JSON.readTree(new String(jsonBytes, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new WeightsFormatException(file + ": header is not valid JSON: " + e.getOriginalMessage()
-                    + " (at " + e.getLocation() + ")", e);
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
         }
         if (root == null || !root.isObject()) {
             throw new WeightsFormatException(file + ": header is not a JSON object");

@@ -114,7 +114,7 @@ class ModelWeightsTest {
         TestModelFiles.writeModel(dir, c, t);
         assertEquals(dir + ": tensor model.layers.0.self_attn.k_proj.weight in model.safetensors has shape [16, 16],"
                 + " expected [8, 16] for this config.json (LLAMA, 2 layers, hidden 16, heads 4/2 x 4, intermediate 24,"
-                + " vocab 40)", failure(dir));
+                + " vocab 40): config.json and the weights disagree", failure(dir));
     }
 
     @Test

@@ -107,9 +107,12 @@ class RetainingHeadsTest {
 
     @Test
     void noHeadsAtAll() {
-        String msg = failure(Map.of("model.embed_tokens.weight", new long[] {4, 4}));
+        String msg = failure(Map.of("model.layers.0.self_attn.q_proj.weight", new long[] {4, 4}));
         assertTrue(msg.endsWith("missing tensor model.layers.0.self_attn.fc1.weight (retaining heads need fc1 and fc2"
                 + " for each of the model's 2 layers)"), msg);
+        String weights = failure(Map.of("model.embed_tokens.weight", new long[] {4, 4}));
+        assertTrue(weights.endsWith("holds a model's weights (model.embed_tokens.weight), not retaining heads"
+                + " (model.layers.{i}.self_attn.fc1.weight and fc2.weight)"), weights);
     }
 
     @Test

@@ -8,6 +8,8 @@ import java.util.List;
 import org.apbj.tokenizer.ApbPrompt;
 import org.apbj.tokenizer.ChatFormat;
 import org.apbj.tokenizer.Tokenizer;
+import org.apbj.parallel.rank.Preflight;
+import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ProgressListener;
 
 /**
@@ -37,14 +39,17 @@ public final class Apbj implements AutoCloseable {
 
     private final Path modelDir;
     private final Options options;
+    private final ModelConfig config;
     private final Tokenizer tokenizer;
     private final ChatFormat format;
     private final Path heads;
     private final ProgressListener loadProgress;
 
-    private Apbj(Path modelDir, Options options, Tokenizer tokenizer, ChatFormat format, Path heads, ProgressListener loadProgress) {
+    private Apbj(Path modelDir, Options options, ModelConfig config, Tokenizer tokenizer, ChatFormat format, Path heads,
+                 ProgressListener loadProgress) {
         this.modelDir = modelDir;
         this.options = options;
+        this.config = config;
         this.tokenizer = tokenizer;
         this.format = format;
         this.heads = heads;
@@ -53,25 +58,33 @@ public final class Apbj implements AutoCloseable {
 
     /**
      * Opens a Hugging Face model directory (config.json, safetensors, tokenizer.json) for
-     * {@code options}. Checks the inputs now; nothing is loaded until a call runs requests (one
-     * job per call).
+     * {@code options}. Checks now, before any rank starts, everything that does not depend on
+     * the requests (the parallel module's {@link Preflight}: config, weights, heads, device);
+     * each call's requests are checked before its job starts. Nothing is loaded until a call
+     * runs requests (one job per call).
      */
     public static Apbj open(Path modelDir, Options options) {
+        if (!Files.isDirectory(modelDir)) {
+            throw new IllegalArgumentException("--model " + modelDir + " is not a directory: pass a Hugging Face model directory"
+                    + " (config.json, *.safetensors, tokenizer.json)");
+        }
         if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
-            throw new IllegalArgumentException(modelDir + " is not a Hugging Face model directory (no config.json);"
+            throw new IllegalArgumentException("--model " + modelDir + " is not a Hugging Face model directory (no config.json);"
                     + " pass the folder holding config.json, *.safetensors and tokenizer.json");
         }
         Tokenizer tokenizer = Tokenizer.load(modelDir);
         ChatFormat format = ChatFormat.forFamily(options.chatFormat(), tokenizer);
         Path heads = options.heads() != null ? options.heads() : modelDir.resolve(HEADS_FILE);
-        if (options.method() == Method.APB && !Files.isRegularFile(heads)) {
-            throw new IllegalArgumentException("APB needs retaining heads: " + heads + " does not exist; pass --heads FILE"
-                    + " (Options.heads) with a retaining-heads safetensors file for this model");
+        if (options.heads() == null && !Files.isRegularFile(heads)) heads = null;
+        if (options.heads() != null && !Files.isRegularFile(heads)) {
+            throw new IllegalArgumentException("--heads " + heads + " is not a file: pass a retaining-heads safetensors file for this model");
         }
-        if (options.method() == Method.DENSE && options.ranks() != 1) {
-            throw new IllegalArgumentException("dense attention runs on one rank; use ranks(1) (got " + options.ranks() + ")");
+        ModelConfig config = Preflight.checkSetup(modelDir, heads, options.method(), options.device(), options.ranks(), null);
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new IllegalArgumentException(modelDir.resolve("tokenizer.json") + " has " + tokenizer.vocabSize()
+                    + " tokens but config.json's vocab_size is " + config.vocabSize() + ": the tokenizer does not belong to this model");
         }
-        return new Apbj(modelDir, options, tokenizer, format, Files.isRegularFile(heads) ? heads : null, ProgressListener.NONE);
+        return new Apbj(modelDir, options, config, tokenizer, format, heads, ProgressListener.NONE);
     }
 
     /**
@@ -81,7 +94,7 @@ public final class Apbj implements AutoCloseable {
      * ranks only: an mpjrun job loads in its own processes and reports nothing here.
      */
     public Apbj withLoadProgress(ProgressListener progress) {
-        return new Apbj(modelDir, options, tokenizer, format, heads, java.util.Objects.requireNonNull(progress, "progress"));
+        return new Apbj(modelDir, options, config, tokenizer, format, heads, java.util.Objects.requireNonNull(progress, "progress"));
     }
 
     ProgressListener loadProgress() { return loadProgress; }
@@ -121,6 +134,8 @@ public final class Apbj implements AutoCloseable {
     public ApbPrompt render(Request r) { return format.render(r.context(), r.question(), r.answerPrefix()); }
 
     public Path modelDir() { return modelDir; }
+    /** The model's config.json. */
+    public ModelConfig config() { return config; }
     public Options options() { return options; }
     public Tokenizer tokenizer() { return tokenizer; }
     public ChatFormat chatFormat() { return format; }

@@ -11,6 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apbj.parallel.comm.InProcessRanks;
+import org.apbj.parallel.comm.RankFailedException;
+import org.apbj.parallel.comm.RankFailure;
+import org.apbj.parallel.rank.Fault;
+import org.apbj.parallel.rank.Preflight;
 import org.apbj.parallel.launch.MpjLauncher;
 import org.apbj.parallel.rank.RankArgs;
 import org.apbj.parallel.rank.RankJob;
@@ -40,60 +44,84 @@ final class EngineRuntime {
         return out;
     }
 
-    /** One job for all {@code requests}: rank 0's reports, in request order. */
+    /**
+     * One job for all {@code requests}: rank 0's reports, in request order. Every request is
+     * checked (the parallel module's {@link Preflight}) before any rank starts.
+     */
     static List<RunReport> runJob(Apbj engine, List<TokenRequest> requests) {
         Options o = engine.options();
-        List<org.apbj.parallel.rank.TokenRequest> tokens = new ArrayList<>(requests.size());
-        for (TokenRequest r : requests) {
-            ApbPrompt p = r.prompt();
-            tokens.add(new org.apbj.parallel.rank.TokenRequest(p.context(), p.query(), p.qpos(), r.maxNewTokens()));
-        }
+        RankArgs args = jobArgs(engine, requests);
+        Preflight.checkRequests(engine.config(), args, o.ranks());
         Duration jobTimeout = o.timeout().multipliedBy(requests.size());
         return switch (o.launch()) {
             case IN_PROCESS -> {
-                RankArgs args = new RankArgs(engine.modelDir(), engine.heads(), o.method(), tokens, null,
-                        o.anchorLength(), o.passingLength(), 0, 1, o.device(), null, o.timeout(), null, false);
                 ProgressListener load = engine.loadProgress();
                 // rank 0's reports; rank 0 tells how its weights load
                 yield InProcessRanks.run(o.ranks(), o.timeout(), jobTimeout.plusSeconds(5),
                         comm -> RankJob.runAll(comm, args, UnaryOperator.identity(),
                                 comm.rank() == 0 ? load : ProgressListener.NONE)).getFirst();
             }
-            case MPJRUN -> viaMpjrun(engine, tokens, jobTimeout);
+            case MPJRUN -> viaMpjrun(o, args, jobTimeout);
         };
     }
 
-    private static List<RunReport> viaMpjrun(Apbj engine, List<org.apbj.parallel.rank.TokenRequest> tokens, Duration jobTimeout) {
+    /**
+     * The ranks' arguments for one job of {@code requests}, each with its own qpos and token
+     * budget (the job's defaults, 0 and 1, are never used).
+     */
+    static RankArgs jobArgs(Apbj engine, List<TokenRequest> requests) {
         Options o = engine.options();
+        List<org.apbj.parallel.rank.TokenRequest> tokens = new ArrayList<>(requests.size());
+        for (TokenRequest r : requests) {
+            ApbPrompt p = r.prompt();
+            tokens.add(new org.apbj.parallel.rank.TokenRequest(p.context(), p.query(), p.qpos(), r.maxNewTokens()));
+        }
+        return new RankArgs(engine.modelDir().toAbsolutePath(), engine.heads() == null ? null : engine.heads().toAbsolutePath(),
+                o.method(), tokens, null, o.anchorLength(), o.passingLength(), 0, 1, o.device(), null, o.timeout(), null, false,
+                o.allowLongContext());
+    }
+
+    /**
+     * One MPJ Express job in a temporary folder (deleted on every way out, see
+     * {@link MpjLauncher.Job#temporary()}); the requests go through a file (128K ids do not fit
+     * on a command line). A failure comes back as a {@link RankFailedException} naming the rank,
+     * with the job's output for the log.
+     */
+    private static List<RunReport> viaMpjrun(Options o, RankArgs args, Duration jobTimeout) {
+        MpjLauncher launcher = new MpjLauncher();
         Path dir;
         try {
             dir = Files.createTempDirectory("apbj-job-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a folder for the MPJ job: " + e.getMessage(), e);
         }
+        Path request = dir.resolve("requests.json");
+        Path report = dir.resolve("report.json");
+        List<String> jvm = new ArrayList<>(List.of("-Xss8m"));
+        String fault = System.getProperty(Fault.PROPERTY);
+        if (fault != null) jvm.add("-D" + Fault.PROPERTY + "=" + fault);
+        MpjLauncher.Job job;
         try {
-            Path request = dir.resolve("requests.json");
-            Path report = dir.resolve("report.json");
-            RankArgs.writeRequests(request, tokens);
-            List<String> args = new ArrayList<>(List.of("--model=" + engine.modelDir().toAbsolutePath(),
-                    "--method=" + o.method().id(), "--request=" + request, "--device=" + o.device(),
-                    "--comm-timeout=" + o.timeout().toSeconds(), "--output=" + report));
-            if (engine.heads() != null) args.add("--heads=" + engine.heads().toAbsolutePath());
-            if (o.anchorLength() != null) args.add("--anchor=" + o.anchorLength());
-            if (o.passingLength() != null) args.add("--passing=" + o.passingLength());
-            MpjLauncher launcher = new MpjLauncher();
-            MpjLauncher.Job job = new MpjLauncher.Job(o.ranks(), RANK_MAIN, args, MpjLauncher.currentClasspath(),
-                    List.of("-Xss8m"), dir, dir.resolve("output.txt"));
-            MpjLauncher.Result r = launcher.run(job, jobTimeout.plusSeconds(60));
-            if (!r.succeeded() || !Files.isRegularFile(report)) {
-                String tail = r.output().length() > 4000 ? r.output().substring(r.output().length() - 4000) : r.output();
-                throw new IllegalStateException("the MPJ Express job (" + o.describe() + ", " + tokens.size()
-                        + (tokens.size() == 1 ? " request" : " requests") + ") "
-                        + (r.timedOut() ? "timed out" : "exited with status " + r.exitCode()) + "; its output ends:\n" + tail);
+            RankArgs.writeRequests(request, args.requests());
+            RankArgs viaFile = new RankArgs(args.model(), args.heads(), args.method(), args.requests(), request, args.anchor(),
+                    args.passing(), args.qpos(), args.maxTokens(), args.device(), args.gpuMap(), args.commTimeout(), report,
+                    false, args.allowLongContext());
+            job = new MpjLauncher.Job(o.ranks(), RANK_MAIN, List.of(viaFile.toArgs()), MpjLauncher.currentClasspath(), jvm, dir,
+                    dir.resolve("output.txt")).temporary();
+        } catch (RuntimeException e) {
+            deleteQuietly(dir);
+            throw e;
+        }
+        try (MpjLauncher.RunningJob running = launcher.start(job)) {
+            MpjLauncher.Result r = running.await(jobTimeout.plusSeconds(60));
+            var failure = MpjLauncher.failure(job, r);
+            if (failure.isPresent() || !Files.isRegularFile(report)) {
+                int n = args.requests().size();
+                throw new RankFailedException(failure.orElse(new RankFailure(-1, RankFailure.Cause.ERROR,
+                        "the MPJ Express job (" + o.describe() + ", " + n + (n == 1 ? " request" : " requests")
+                                + ") ended without a report")), null, r.output());
             }
             return RunReport.readAll(report);
-        } finally {
-            deleteQuietly(dir);
         }
     }
 

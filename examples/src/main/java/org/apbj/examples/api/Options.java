@@ -19,9 +19,10 @@ import java.util.Objects;
  * @param launch        ranks as threads of this JVM, or processes started by mpjrun
  * @param chatFormat    "auto" (from the tokenizer) or a family name (llama3, qwen, plain, tiny-niah)
  * @param timeout       bound on one request, communication waits included
+ * @param allowLongContext run prompts longer than the model's max_position_embeddings
  */
 public record Options(Method method, int ranks, Path heads, Integer anchorLength, Integer passingLength,
-                      String device, Launch launch, String chatFormat, Duration timeout) {
+                      String device, Launch launch, String chatFormat, Duration timeout, boolean allowLongContext) {
 
     /** Where the ranks run. */
     public enum Launch {
@@ -33,18 +34,19 @@ public record Options(Method method, int ranks, Path heads, Integer anchorLength
 
     public Options {
         Objects.requireNonNull(method, "method");
-        if (ranks < 1) throw new IllegalArgumentException("ranks must be at least 1, got " + ranks);
-        if (anchorLength != null && anchorLength < 0) throw new IllegalArgumentException("anchor length must be >= 0");
-        if (passingLength != null && passingLength < 0) throw new IllegalArgumentException("passing length must be >= 0");
+        if (ranks < 1) throw new IllegalArgumentException("--ranks=" + ranks + " must be at least 1");
+        if (anchorLength != null && anchorLength < 0) throw new IllegalArgumentException("--anchor-length=" + anchorLength + " must be >= 0");
+        if (passingLength != null && passingLength < 0) throw new IllegalArgumentException("--passing-length=" + passingLength + " must be >= 0");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(launch, "launch");
         Objects.requireNonNull(chatFormat, "chatFormat");
         Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("--comm-timeout must be positive, got " + timeout);
     }
 
     public static Options of(Method method) {
         return new Options(method, method == Method.DENSE ? 1 : 4, null, null, null, "auto", Launch.IN_PROCESS,
-                "auto", Duration.ofMinutes(30));
+                "auto", Duration.ofMinutes(30), false);
     }
 
     public static Options apb() { return of(Method.APB); }
@@ -53,17 +55,22 @@ public record Options(Method method, int ranks, Path heads, Integer anchorLength
     /** Dense attention on one rank (the FlashAttn baseline). */
     public static Options dense() { return of(Method.DENSE); }
 
-    public Options method(Method m) { return new Options(m, ranks, heads, anchorLength, passingLength, device, launch, chatFormat, timeout); }
-    public Options ranks(int n) { return new Options(method, n, heads, anchorLength, passingLength, device, launch, chatFormat, timeout); }
-    public Options heads(Path file) { return new Options(method, ranks, file, anchorLength, passingLength, device, launch, chatFormat, timeout); }
-    public Options anchorLength(Integer la) { return new Options(method, ranks, heads, la, passingLength, device, launch, chatFormat, timeout); }
-    public Options passingLength(Integer lp) { return new Options(method, ranks, heads, anchorLength, lp, device, launch, chatFormat, timeout); }
-    public Options device(String spec) { return new Options(method, ranks, heads, anchorLength, passingLength, spec, launch, chatFormat, timeout); }
-    public Options launch(Launch l) { return new Options(method, ranks, heads, anchorLength, passingLength, device, l, chatFormat, timeout); }
+    public Options method(Method m) { return new Options(m, ranks, heads, anchorLength, passingLength, device, launch, chatFormat, timeout, allowLongContext); }
+    public Options ranks(int n) { return new Options(method, n, heads, anchorLength, passingLength, device, launch, chatFormat, timeout, allowLongContext); }
+    public Options heads(Path file) { return new Options(method, ranks, file, anchorLength, passingLength, device, launch, chatFormat, timeout, allowLongContext); }
+    public Options anchorLength(Integer la) { return new Options(method, ranks, heads, la, passingLength, device, launch, chatFormat, timeout, allowLongContext); }
+    public Options passingLength(Integer lp) { return new Options(method, ranks, heads, anchorLength, lp, device, launch, chatFormat, timeout, allowLongContext); }
+    public Options device(String spec) { return new Options(method, ranks, heads, anchorLength, passingLength, spec, launch, chatFormat, timeout, allowLongContext); }
+    public Options launch(Launch l) { return new Options(method, ranks, heads, anchorLength, passingLength, device, l, chatFormat, timeout, allowLongContext); }
     public Options inProcess() { return launch(Launch.IN_PROCESS); }
     public Options mpjrun() { return launch(Launch.MPJRUN); }
-    public Options chatFormat(String f) { return new Options(method, ranks, heads, anchorLength, passingLength, device, launch, f, timeout); }
-    public Options timeout(Duration t) { return new Options(method, ranks, heads, anchorLength, passingLength, device, launch, chatFormat, t); }
+    public Options chatFormat(String f) { return new Options(method, ranks, heads, anchorLength, passingLength, device, launch, f, timeout, allowLongContext); }
+    public Options timeout(Duration t) { return new Options(method, ranks, heads, anchorLength, passingLength, device, launch, chatFormat, t, allowLongContext); }
+    /** Runs prompts longer than the model's max_position_embeddings (refused otherwise). */
+    public Options allowLongContext(boolean allow) { return new Options(method, ranks, heads, anchorLength, passingLength, device, launch, chatFormat, timeout, allow); }
+
+    /** These options for method {@code m}: dense on one rank, the others on {@link #ranks()}. */
+    public Options forMethod(Method m) { return method(m).ranks(m == Method.DENSE ? 1 : ranks); }
 
     /** "apb, 4 ranks". */
     public String describe() { return method.id() + ", " + ranks + (ranks == 1 ? " rank" : " ranks"); }

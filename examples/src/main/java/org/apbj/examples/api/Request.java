@@ -11,6 +11,6 @@ public record Request(String context, String question, String answerPrefix, int 
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(answerPrefix, "answerPrefix");
-        if (maxNewTokens < 1) throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);
+        if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
     }
 }

@@ -7,6 +7,6 @@ import org.apbj.tokenizer.ApbPrompt;
 public record TokenRequest(ApbPrompt prompt, int maxNewTokens) {
     public TokenRequest {
         Objects.requireNonNull(prompt, "prompt");
-        if (maxNewTokens < 1) throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);
+        if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got " + maxNewTokens);
     }
 }

@@ -2,11 +2,12 @@ package org.apbj.examples.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
+import org.apbj.parallel.strategy.Method;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Prefill time and its breakdown per method and length (JSON + PNG).",
@@ -18,20 +19,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    static final class ModelSource {
-        @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory")
-        Path model;
+    @Mixin ModelOptions model;
 
-        @Option(names = "--synth", paramLabel = "SHAPE",
-                description = "a synthetic model of this shape, written to a temporary folder: llama-3.1-8b, qwen-2.5-14b or tiny")
-        String synth;
-    }
+    @Mixin EngineOptions engine;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    ModelSource source;
-
-    @Option(names = "--heads", paramLabel = "FILE", description = "retaining heads for apb (default: the model's, or random heads for --synth)")
-    Path heads;
+    @Option(names = "--synth", paramLabel = "SHAPE",
+            description = "instead of --model: a synthetic model of this shape, written to a temporary folder: llama-3.1-8b, qwen-2.5-14b or tiny")
+    String synth;
 
     @Option(names = "--layers", paramLabel = "N", description = "with --synth: only this many layers (faster, same per-layer cost)")
     Integer layers;
@@ -42,25 +36,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lengths", defaultValue = "16k,32k,128k", description = "context lengths in tokens (default: ${DEFAULT-VALUE})")
     String lengths;
 
-    @Option(names = "--ranks", paramLabel = "N", defaultValue = "4", description = "ranks for the distributed methods (default: ${DEFAULT-VALUE})")
-    int ranks;
-
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "warm-up runs per cell, excluded from the numbers (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "timed runs per cell; the median is reported (default: ${DEFAULT-VALUE})")
     int repeat;
 
-    @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto", description = "auto, cuda[:N], opencl[:P[:D]] or java[:THREADS] (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
-    String device;
-
-    @Option(names = "--in-process", description = "run the ranks as threads of this JVM instead of through mpjrun")
-    boolean inProcess;
-
     @Option(names = "--seed", defaultValue = "7", description = "seed of the benchmark prompts and synthetic weights (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "results as JSON (default: bench.json)", defaultValue = "bench.json")
+    @Option(names = "--out", paramLabel = "FILE", description = "results as JSON (default: ${DEFAULT-VALUE})", defaultValue = "bench.json")
     Path out;
 
     @Option(names = "--chart", paramLabel = "FILE", description = "PNG chart (default: the --out path with .png)")
@@ -76,6 +61,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return new BenchRunner(this).run();
+        if (synth != null && model.model != null) throw new IllegalArgumentException("give --model DIR or --synth SHAPE, not both");
+        var settings = new BenchRunner.Settings(synth != null ? null : model.model(), synth, layers, Methods.parseList(methods),
+                Lengths.parseList(lengths), warmup, repeat, decode, seed, peer, engine.options(Method.APB, model, spec.commandLine().getErr()),
+                out, chart);
+        return new BenchRunner(settings, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
     }
 }

@@ -22,6 +22,7 @@ import org.apbj.examples.report.ChartFile;
 import org.apbj.examples.report.ChartOutput;
 import org.apbj.examples.report.Json;
 import org.apbj.examples.report.Progress;
+import org.apbj.parallel.rank.Preflight;
 import org.apbj.tokenizer.ApbPrompt;
 import org.apbj.tokenizer.Tokenizer;
 import org.apbj.weights.SyntheticModelWriter;
@@ -32,15 +33,48 @@ import org.apbj.weights.SyntheticModelWriter;
  * loaded and kernels compiled once) runs, per length, warm-up runs then timed runs; the median is
  * reported with its breakdown. The job's cold start (JVM start, device open, model load, first
  * compile and the first, cold prefill) is reported apart, and with --peer the ratio to a peer's
- * figures (scripts/peer/hf_prefill_decode.py).
+ * figures (scripts/peer/hf_prefill_decode.py). Takes its {@link Settings} and output streams only,
+ * so it runs without the command line.
  */
 final class BenchRunner {
     static final int QUERY_TOKENS = 32;
     static final List<String> CATEGORIES = List.of("qkv_scoring", "communication", "attention", "ffn", "staging", "other");
 
-    private final BenchCommand cmd;
+    /**
+     * What to run: the model (or a synthetic shape written to a temporary folder first), the
+     * methods and lengths, runs per cell, decoded tokens after the first, a peer's figures to
+     * compare with (or null), and the engine options every method starts from.
+     */
+    record Settings(Path model, String synthShape, Integer layers, List<Method> methods, List<Integer> lengths, int warmup,
+                    int repeat, int decode, long seed, Path peer, Options engine, Path out, Path chart) {
+        Settings {
+            if (warmup < 0) throw new IllegalArgumentException("--warmup=" + warmup + " must be at least 0");
+            if (repeat < 1) throw new IllegalArgumentException("--repeat=" + repeat + " must be at least 1");
+            if (decode < 0) throw new IllegalArgumentException("--decode=" + decode + " must be at least 0");
+            if (layers != null && synthShape == null) throw new IllegalArgumentException("--layers applies to --synth models only");
+            if (layers != null && layers < 1) throw new IllegalArgumentException("--layers=" + layers + " must be at least 1");
+            if (synthShape != null && model != null) throw new IllegalArgumentException("give --model DIR or --synth SHAPE, not both");
+            if (synthShape != null) {
+                try {
+                    SyntheticModelWriter.Shape.fromId(synthShape);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--synth: " + e.getMessage(), e);
+                }
+            }
+            methods = List.copyOf(methods);
+            lengths = List.copyOf(lengths);
+        }
+    }
 
-    BenchRunner(BenchCommand cmd) { this.cmd = cmd; }
+    private final Settings s;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    BenchRunner(Settings settings, PrintWriter out, PrintWriter err) {
+        this.s = settings;
+        this.out = out;
+        this.err = err;
+    }
 
     record Cell(String method, int ranks, int length, String device, List<Double> warmupPrefillMs, List<Double> prefillMs,
                 double medianPrefillMs, double tokensPerSecond, Map<String, Double> breakdownMs, double[] perRankPrefillMs,
@@ -59,59 +93,59 @@ final class BenchRunner {
                   List<ColdStartRow> coldStarts, List<Cell> cells, Peer.Figures peer) {}
 
     int run() throws Exception {
-        if (cmd.warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + cmd.warmup);
-        if (cmd.decode < 0) throw new IllegalArgumentException("--decode must be >= 0, got " + cmd.decode);
-        if (cmd.repeat < 1) throw new IllegalArgumentException("--repeat must be >= 1, got " + cmd.repeat);
-        List<Method> methods = Methods.parseList(cmd.methods);
-        List<Integer> lengths = Lengths.parseList(cmd.lengths);
-        PrintWriter out = cmd.spec.commandLine().getOut();
-        Path model = cmd.source.model;
+        // the peer's file is read before anything is written or started
+        Peer.Figures peer = s.peer() == null ? null : Peer.read(s.peer());
+        Path model = s.model();
         Path temp = null;
-        if (cmd.source.synth != null) {
-            SyntheticModelWriter.Shape shape = SyntheticModelWriter.Shape.fromId(cmd.source.synth);
+        if (s.synthShape() != null) {
+            SyntheticModelWriter.Shape shape = SyntheticModelWriter.Shape.fromId(s.synthShape());
             temp = Files.createTempDirectory("apbj-bench-" + shape.id() + "-");
-            out.println("writing a synthetic " + shape.id() + " model" + (cmd.layers != null ? " (" + cmd.layers + " layers)" : "") + " to " + temp);
-            try (ByteProgress progress = new ByteProgress(cmd.spec.commandLine().getErr(), "synthetic model")) {
-                SyntheticModelWriter.write(shape, temp, cmd.seed, cmd.layers, null, progress);
+            out.println("writing a synthetic " + shape.id() + " model" + (s.layers() != null ? " (" + s.layers() + " layers)" : "") + " to " + temp);
+            try (ByteProgress progress = new ByteProgress(err, "synthetic model")) {
+                SyntheticModelWriter.write(shape, temp, s.seed(), s.layers(), null, progress);
             }
             model = temp;
-        } else if (cmd.layers != null) {
-            throw new IllegalArgumentException("--layers applies to --synth models only");
         }
         try {
-            return bench(out, model, methods, lengths);
+            return bench(model, peer);
         } finally {
             if (temp != null) deleteTree(temp);
         }
     }
 
-    private int bench(PrintWriter out, Path model, List<Method> methods, List<Integer> lengths) throws IOException {
-        Tokenizer tokenizer = Tokenizer.load(model);
-        Peer.Figures peer = cmd.peer == null ? null : Peer.read(cmd.peer);
-        Options.Launch launch = LaunchChoice.resolve(cmd.inProcess, cmd.spec.commandLine().getErr());
+    private int bench(Path model, Peer.Figures peer) throws IOException {
+        // every method's engine is opened (and so checked), and every length, before the first run
+        List<Apbj> engines = new ArrayList<>();
+        for (Method m : s.methods()) engines.add(Apbj.open(model, s.engine().forMethod(m).chatFormat("plain")));
+        for (int length : s.lengths()) {
+            Preflight.checkPositions(engines.getFirst().config(), model, length + QUERY_TOKENS, 1 + s.decode(),
+                    s.engine().allowLongContext());
+        }
+        Tokenizer tokenizer = engines.getFirst().tokenizer();
+        List<Method> methods = s.methods();
+        List<Integer> lengths = s.lengths();
         List<Cell> cells = new ArrayList<>();
         List<ColdStartRow> colds = new ArrayList<>();
-        int runs = cmd.warmup + cmd.repeat;
-        try (Progress progress = Progress.start(cmd.spec.commandLine().getErr(), "bench", methods.size())) {
-            for (Method m : methods) {
-                Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device).chatFormat("plain")
-                        .launch(launch);
-                if (cmd.heads != null) o = o.heads(cmd.heads);
-                try (Apbj opened = Apbj.open(model, o)) {
-                    // rank 0's weights loading shows beside the bar (in-process ranks)
+        int runs = s.warmup() + s.repeat();
+        try (Progress progress = Progress.start(err, "bench", methods.size())) {
+            for (Apbj opened : engines) {
+                Method m = opened.options().method();
+                int ranks = opened.options().ranks();
+                try (opened) {
+                    // one rank job per method; rank 0's weights loading shows beside the bar (in-process ranks)
                     Apbj engine = opened.withLoadProgress(progress.loading(m.id() + ": one job, " + lengths.size() * runs + " runs"));
                     List<TokenRequest> reqs = new ArrayList<>();
                     for (int length : lengths) {
-                        ApbPrompt prompt = randomPrompt(tokenizer, length, cmd.seed);
-                        for (int i = 0; i < runs; i++) reqs.add(new TokenRequest(prompt, 1 + cmd.decode));
+                        ApbPrompt prompt = randomPrompt(tokenizer, length, s.seed());
+                        for (int i = 0; i < runs; i++) reqs.add(new TokenRequest(prompt, 1 + s.decode()));
                     }
                     List<Result> results = engine.generateTokens(reqs);   // one job: one model load
                     Result first = results.getFirst();
                     ColdStart c = first.coldStart();
-                    colds.add(new ColdStartRow(m.id(), o.ranks(), c.requests(), c.jvmStartMs(), c.deviceOpenMs(), c.modelLoadMs(),
+                    colds.add(new ColdStartRow(m.id(), ranks, c.requests(), c.jvmStartMs(), c.deviceOpenMs(), c.modelLoadMs(),
                             c.firstCompileMs(), first.timing().prefillMs()));
                     for (int li = 0; li < lengths.size(); li++) {
-                        cells.add(cell(m, o.ranks(), lengths.get(li), results.subList(li * runs, (li + 1) * runs), peer));
+                        cells.add(cell(m, ranks, lengths.get(li), results.subList(li * runs, (li + 1) * runs), peer));
                     }
                     progress.step(m.id() + " done");
                 }
@@ -120,26 +154,26 @@ final class BenchRunner {
         printColdStarts(out, colds);
         print(out, cells);
         if (peer != null) printPeer(out, peer, cells);
-        Json.write(cmd.out, new Report(model.toString(), cmd.source.synth, QUERY_TOKENS, cmd.decode, cmd.warmup, cmd.repeat,
+        Json.write(s.out(), new Report(model.toString(), s.synthShape(), QUERY_TOKENS, s.decode(), s.warmup(), s.repeat(),
                 colds, cells, peer));
-        Path chart = cmd.chart != null ? cmd.chart : Json.sibling(cmd.out, ".png");
-        boolean charted = ChartOutput.write(cmd.spec.commandLine().getErr(), "bench", chart, cmd.out,
+        Path chart = s.chart() != null ? s.chart() : Json.sibling(s.out(), ".png");
+        boolean charted = ChartOutput.write(err, "bench", chart, s.out(),
                 png -> ChartFile.writePng(BenchCharts.panels(methods, lengths, cells), png));
-        out.println("results: " + cmd.out + (charted ? "  chart: " + chart : ""));
+        out.println("results: " + s.out() + (charted ? "  chart: " + chart : ""));
         return 0;
     }
 
     private Cell cell(Method m, int ranks, int length, List<Result> results, Peer.Figures peer) {
         List<Double> warm = new ArrayList<>(), timed = new ArrayList<>();
-        for (int i = 0; i < results.size(); i++) (i < cmd.warmup ? warm : timed).add(results.get(i).timing().prefillMs());
-        List<Result> timedResults = results.subList(cmd.warmup, results.size());
+        for (int i = 0; i < results.size(); i++) (i < s.warmup() ? warm : timed).add(results.get(i).timing().prefillMs());
+        List<Result> timedResults = results.subList(s.warmup(), results.size());
         Result median = timedResults.stream().sorted(Comparator.comparingDouble(r -> r.timing().prefillMs()))
                 .toList().get((timedResults.size() - 1) / 2);
         Map<String, Double> breakdown = new LinkedHashMap<>();
         for (String c : CATEGORIES) breakdown.put(c, median.timing().prefillBreakdownMs().getOrDefault(c, 0.0));
         double ms = median.timing().prefillMs();
         Double decode = null;
-        if (cmd.decode > 0) {
+        if (s.decode() > 0) {
             double[] perToken = timedResults.stream().filter(r -> r.tokens().length > 1)
                     .mapToDouble(r -> r.timing().decodeMs() / (r.tokens().length - 1)).sorted().toArray();
             if (perToken.length > 0) decode = perToken[(perToken.length - 1) / 2];

@@ -2,10 +2,13 @@ package org.apbj.examples.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.apbj.examples.eval.Task;
+import org.apbj.parallel.strategy.Method;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Accuracy suite (RULER / InfiniteBench-style) per method and length.",
@@ -17,11 +20,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory (default: models/tiny-niah)")
-    Path model;
+    @Mixin ModelOptions model;
 
-    @Option(names = "--heads", paramLabel = "FILE", description = "retaining heads for apb (default: the model's retaining_heads.safetensors)")
-    Path heads;
+    @Mixin EngineOptions engine;
 
     @Option(names = "--methods", defaultValue = "dense,apb", description = "(default: ${DEFAULT-VALUE})")
     String methods;
@@ -43,17 +44,8 @@ public final class EvalCommand implements Callable<Integer> {
             description = "score these samples instead of generated ones: JSON lines {id, task, context, query, outputs, metric}")
     Path dataset;
 
-    @Option(names = "--ranks", paramLabel = "N", defaultValue = "4", description = "ranks for the distributed methods; depths are stratified over their blocks (default: ${DEFAULT-VALUE})")
-    int ranks;
-
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "tokens to generate (default: per task, as RULER / InfiniteBench)")
     Integer maxNewTokens;
-
-    @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto", description = "auto, cuda[:N], opencl[:P[:D]] or java[:THREADS] (default: ${DEFAULT-VALUE}: CUDA, else OpenCL, else Java)")
-    String device;
-
-    @Option(names = "--in-process", description = "run the ranks as threads of this JVM instead of through mpjrun")
-    boolean inProcess;
 
     @Option(names = "--generate-only", description = "generate the samples and print their SHA-256 (and write them with --out) without running a model")
     boolean generateOnly;
@@ -69,6 +61,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return new EvalRunner(this).run();
+        var settings = new EvalRunner.Settings(model.model(), Methods.parseList(methods), Task.parseList(tasks), Lengths.parseList(lengths),
+                samples, seed, dataset, maxNewTokens, generateOnly, engine.options(Method.APB, model, spec.commandLine().getErr()),
+                out, chart, log);
+        return new EvalRunner(settings, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
     }
 }

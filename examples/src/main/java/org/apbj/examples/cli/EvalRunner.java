@@ -28,14 +28,38 @@ import org.apbj.examples.report.ChartFile;
 import org.apbj.examples.report.ChartOutput;
 import org.apbj.examples.report.Json;
 import org.apbj.examples.report.Progress;
+import org.apbj.parallel.rank.Preflight;
 import org.apbj.tokenizer.ChatFormat;
 import org.apbj.tokenizer.Tokenizer;
 
-/** Runs {@code eval}: generate (or read) the sets, run every method on them, score, report. */
+/**
+ * Runs {@code eval}: generate (or read) the sets, run every method on them, score, report.
+ * Takes its {@link Settings} and output streams only, so it runs without the command line.
+ */
 final class EvalRunner {
-    private final EvalCommand cmd;
 
-    EvalRunner(EvalCommand cmd) { this.cmd = cmd; }
+    /** What to run: the model, the methods, the sets (generated, or read from a dataset), and where to write. */
+    record Settings(Path model, List<Method> methods, List<Task> tasks, List<Integer> lengths, int samples, long seed,
+                    Path dataset, Integer maxNewTokens, boolean generateOnly, Options engine, Path out, Path chart, Path log) {
+        Settings {
+            if (samples < 1) throw new IllegalArgumentException("--samples=" + samples + " must be at least 1");
+            if (maxNewTokens != null && maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens=" + maxNewTokens + " must be at least 1");
+            if (generateOnly && dataset != null) throw new IllegalArgumentException("--generate-only writes generated samples: it does not take --dataset");
+            methods = List.copyOf(methods);
+            tasks = List.copyOf(tasks);
+            lengths = List.copyOf(lengths);
+        }
+    }
+
+    private final Settings settings;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    EvalRunner(Settings settings, PrintWriter out, PrintWriter err) {
+        this.settings = settings;
+        this.out = out;
+        this.err = err;
+    }
 
     /** A set to run: its label for the length column and its samples. */
     record Work(String task, String length, List<Sample> samples) {}
@@ -45,16 +69,18 @@ final class EvalRunner {
                    String prediction, double score, boolean correct, List<Double> depths, String stratum) {}
 
     int run() throws Exception {
-        PrintWriter out = cmd.spec.commandLine().getOut();
-        Path model = cmd.model != null ? cmd.model : RepoRoot.tinyModel();
-        List<Method> methods = Methods.parseList(cmd.methods);
-        Path chart = cmd.chart != null ? cmd.chart : Json.sibling(cmd.out, ".png");
-        Path log = cmd.log != null ? cmd.log : Json.sibling(cmd.out, ".samples.jsonl");
+        Path model = settings.model();
+        List<Method> methods = settings.methods();
+        Path chart = settings.chart() != null ? settings.chart() : Json.sibling(settings.out(), ".png");
+        Path log = settings.log() != null ? settings.log() : Json.sibling(settings.out(), ".samples.jsonl");
+        // every method's engine is opened (and so checked) before the sets are generated
+        List<Apbj> engines = new ArrayList<>();
+        if (!settings.generateOnly()) for (Method m : methods) engines.add(Apbj.open(model, settings.engine().forMethod(m)));
 
         EvalReport report = new EvalReport();
         List<Work> work = new ArrayList<>();
-        if (cmd.dataset != null) {
-            for (var e : Dataset.read(cmd.dataset).entrySet()) {
+        if (settings.dataset() != null) {
+            for (var e : Dataset.read(settings.dataset()).entrySet()) {
                 String sha = sha(e.getValue());
                 report.addSet(new EvalReport.SetInfo(e.getKey(), "dataset", 0, e.getValue().size(), sha));
                 out.printf(Locale.ROOT, "set %-16s %-8s %3d samples  sha256 %s%n", e.getKey(), "dataset", e.getValue().size(), sha);
@@ -62,16 +88,22 @@ final class EvalRunner {
             }
         } else {
             ChatPromptTokens tokens = new ChatPromptTokens(ChatFormat.forTokenizer(Tokenizer.load(model)));
-            SuiteGenerator gen = new SuiteGenerator(tokens, tokens.style(), cmd.ranks);
-            List<Task> tasks = Task.parseList(cmd.tasks);
-            List<Integer> lengths = Lengths.parseList(cmd.lengths);
-            try (Progress progress = Progress.start(cmd.spec.commandLine().getErr(), "generating sets", tasks.size() * lengths.size())) {
+            if (!engines.isEmpty()) {
+                for (int length : settings.lengths()) {
+                    Preflight.checkPositions(engines.getFirst().config(), model, length, settings.maxNewTokens() != null ? settings.maxNewTokens() : 1,
+                            settings.engine().allowLongContext());
+                }
+            }
+            SuiteGenerator gen = new SuiteGenerator(tokens, tokens.style(), settings.engine().ranks());
+            List<Task> tasks = settings.tasks();
+            List<Integer> lengths = settings.lengths();
+            try (Progress progress = Progress.start(err, "generating sets", tasks.size() * lengths.size())) {
                 for (int length : lengths) {
                     for (Task t : tasks) {
                         progress.message(t.id() + " " + Lengths.format(length));
-                        SampleSet set = gen.generate(t, length, cmd.seed, cmd.samples);
+                        SampleSet set = gen.generate(t, length, settings.seed(), settings.samples());
                         progress.step(t.id() + " " + Lengths.format(length));
-                        report.addSet(new EvalReport.SetInfo(t.id(), Lengths.format(length), cmd.seed, set.samples().size(), set.sha256()));
+                        report.addSet(new EvalReport.SetInfo(t.id(), Lengths.format(length), settings.seed(), set.samples().size(), set.sha256()));
                         work.add(new Work(t.id(), Lengths.format(length), set.samples()));
                     }
                 }
@@ -80,35 +112,32 @@ final class EvalRunner {
                 out.printf(Locale.ROOT, "set %-16s %-6s seed %d  %3d samples  sha256 %s%n", s.task(), s.length(), s.seed(), s.samples(), s.sha256());
             }
         }
-        Map<String, Object> settings = settings(model, methods);
+        Map<String, Object> reportSettings = reportSettings(model, methods);
         Path logDir = log.toAbsolutePath().getParent();
         if (logDir != null) Files.createDirectories(logDir);
-        if (cmd.generateOnly) {
+        if (settings.generateOnly()) {
             try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
                 for (Work wk : work) for (Sample s : wk.samples()) { w.write(Json.line(Dataset.toJson(s))); w.newLine(); }
             }
-            Json.write(cmd.out, report.toJson(settings));
-            out.println("samples written to " + log + " (JSON lines, readable with --dataset); sets to " + cmd.out);
+            Json.write(settings.out(), report.toJson(reportSettings));
+            out.println("samples written to " + log + " (JSON lines, readable with --dataset); sets to " + settings.out());
             return 0;
         }
 
-        Options.Launch launch = LaunchChoice.resolve(cmd.inProcess, cmd.spec.commandLine().getErr());
         int total = methods.size() * work.stream().mapToInt(w -> w.samples().size()).sum();
+        int samples = work.stream().mapToInt(w -> w.samples().size()).sum();
         try (BufferedWriter logOut = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
-             Progress progress = Progress.start(cmd.spec.commandLine().getErr(), "eval", total)) {
-            for (Method m : methods) {
-                Options o = Options.of(m).ranks(m == Method.DENSE ? 1 : cmd.ranks).device(cmd.device)
-                        .launch(launch);
-                if (cmd.heads != null) o = o.heads(cmd.heads);
-                try (Apbj opened = Apbj.open(model, o)) {
+             Progress progress = Progress.start(err, "eval", total)) {
+            for (Apbj opened : engines) {
+                Method m = opened.options().method();
+                try (opened) {
                     // one rank job per method: the model is loaded and the kernels compiled once for all samples;
                     // rank 0's weights loading shows beside the bar (in-process ranks)
-                    Apbj engine = opened.withLoadProgress(progress.loading(
-                            m.id() + ": one job for " + work.stream().mapToInt(w -> w.samples().size()).sum() + " samples"));
+                    Apbj engine = opened.withLoadProgress(progress.loading(m.id() + ": one job for " + samples + " samples"));
                     List<Request> reqs = new ArrayList<>();
                     for (Work wk : work) {
                         for (Sample s : wk.samples()) {
-                            int maxNew = cmd.maxNewTokens != null ? cmd.maxNewTokens : s.maxNewTokens();
+                            int maxNew = settings.maxNewTokens() != null ? settings.maxNewTokens() : s.maxNewTokens();
                             reqs.add(new Request(s.context(), s.question(), s.answerPrefix(), maxNew));
                         }
                     }
@@ -131,22 +160,22 @@ final class EvalRunner {
             }
         }
         printTable(out, report);
-        Json.write(cmd.out, report.toJson(settings));
-        boolean charted = ChartOutput.write(cmd.spec.commandLine().getErr(), "eval", chart, cmd.out,
+        Json.write(settings.out(), report.toJson(reportSettings));
+        boolean charted = ChartOutput.write(err, "eval", chart, settings.out(),
                 png -> ChartFile.writePng(EvalCharts.panels(report), png));
-        out.println("scores: " + cmd.out + (charted ? "  chart: " + chart : "") + "  per-sample log: " + log);
+        out.println("scores: " + settings.out() + (charted ? "  chart: " + chart : "") + "  per-sample log: " + log);
         return 0;
     }
 
-    private Map<String, Object> settings(Path model, List<Method> methods) {
+    private Map<String, Object> reportSettings(Path model, List<Method> methods) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", model.toString());
         m.put("methods", methods.stream().map(Method::id).toList());
-        m.put("ranks", cmd.ranks);
-        m.put("seed", cmd.seed);
-        m.put("samples", cmd.samples);
-        m.put("device", cmd.device);
-        m.put("dataset", cmd.dataset == null ? null : cmd.dataset.toString());
+        m.put("ranks", settings.engine().ranks());
+        m.put("seed", settings.seed());
+        m.put("samples", settings.samples());
+        m.put("device", settings.engine().device());
+        m.put("dataset", settings.dataset() == null ? null : settings.dataset().toString());
         return m;
     }
 

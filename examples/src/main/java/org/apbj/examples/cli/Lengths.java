@@ -25,10 +25,14 @@ public final class Lengths {
 
     public static List<Integer> parseList(String csv) {
         List<Integer> out = new ArrayList<>();
-        for (String part : csv.split(",")) {
-            if (!part.isBlank()) out.add(parse(part));
+        try {
+            for (String part : csv.split(",")) {
+                if (!part.isBlank()) out.add(parse(part));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--lengths: " + e.getMessage(), e);
         }
-        if (out.isEmpty()) throw new IllegalArgumentException("no lengths in '" + csv + "'");
+        if (out.isEmpty()) throw new IllegalArgumentException("--lengths '" + csv + "' names no length: give e.g. 4k,16k");
         return out;
     }
 

@@ -10,8 +10,12 @@ final class Methods {
 
     static List<Method> parseList(String csv) {
         List<Method> out = new ArrayList<>();
-        for (String p : csv.split(",")) if (!p.isBlank() && !out.contains(Method.parse(p))) out.add(Method.parse(p));
-        if (out.isEmpty()) throw new IllegalArgumentException("no methods in '" + csv + "'");
+        try {
+            for (String p : csv.split(",")) if (!p.isBlank() && !out.contains(Method.parse(p))) out.add(Method.parse(p));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--methods: " + e.getMessage(), e);
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("--methods '" + csv + "' names no method: give a comma list of apb, star, ring, dense");
         return out;
     }
 }

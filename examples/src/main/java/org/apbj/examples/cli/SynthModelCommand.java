@@ -1,12 +1,16 @@
 package org.apbj.examples.cli;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apbj.examples.report.ByteProgress;
+import org.apbj.weights.SyntheticModelWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+/** {@code synth-model}: the weights module's SyntheticModelWriter. */
 @Command(name = "synth-model", mixinStandardHelpOptions = true,
         description = "Writes a synthetic Hugging Face model directory (config.json, safetensors, random bf16 weights).")
 public final class SynthModelCommand implements Callable<Integer> {
@@ -29,7 +33,15 @@ public final class SynthModelCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Override
-    public Integer call() throws Exception {
-        return new SynthModelRunner(this).run();
+    public Integer call() {
+        if (layers != null) Flags.atLeast(spec, "--layers", layers, 1);
+        SyntheticModelWriter.Shape s = SyntheticModelWriter.Shape.fromId(shape);
+        SyntheticModelWriter.Result r;
+        try (ByteProgress progress = new ByteProgress(spec.commandLine().getErr(), "synth-model " + s.id())) {
+            r = SyntheticModelWriter.write(s, out, seed, layers, tokenizer, progress);
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, %d layers): %.2f GB in %.1f s (%.0f MB/s)%n", r.directory(),
+                s.id(), r.config().numLayers(), r.bytesWritten() / 1e9, r.seconds(), r.megabytesPerSecond());
+        return 0;
     }
 }

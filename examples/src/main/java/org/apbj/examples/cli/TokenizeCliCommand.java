@@ -2,16 +2,14 @@ package org.apbj.examples.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.apbj.tokenizer.TokenizeCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
+/** {@code tokenize}: the tokenizer module's TokenizeCommand, stdin to stdout. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Text on stdin -> token ids on stdout (or ids -> text with --decode).")
 public final class TokenizeCliCommand implements Callable<Integer> {
-
-    @Spec CommandSpec spec;
 
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "folder with tokenizer.json (default: models/tiny-niah)")
     Path tokenizer;
@@ -27,6 +25,7 @@ public final class TokenizeCliCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return new TokenizeRunner(this).run();
+        TokenizeCommand.run(tokenizer != null ? tokenizer : RepoRoot.tinyModel(), decode, noSpecial, addBos, System.in, System.out);
+        return 0;
     }
 }

@@ -2,15 +2,13 @@ package org.apbj.examples.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apbj.examples.cli.TextFiles;
 
 /**
  * Samples given as JSON lines, one object per line:
@@ -26,21 +24,18 @@ public final class Dataset {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** The samples grouped by task, in first-seen order. */
-    public static Map<String, List<Sample>> read(Path file) throws IOException {
+    public static Map<String, List<Sample>> read(Path file) {
         Map<String, List<Sample>> byTask = new LinkedHashMap<>();
         java.util.Set<String> ids = new java.util.HashSet<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = in.readLine()) != null) {
-                n++;
-                if (line.isBlank()) continue;
-                Sample s = parse(line, file + ":" + n);
-                if (!ids.add(s.id())) throw new IllegalArgumentException(file + ":" + n + ": duplicate id \"" + s.id() + "\"");
-                byTask.computeIfAbsent(s.task(), t -> new ArrayList<>()).add(s);
-            }
+        List<String> lines = TextFiles.readUtf8(file, "--dataset").lines().toList();
+        for (int n = 1; n <= lines.size(); n++) {
+            String line = lines.get(n - 1);
+            if (line.isBlank()) continue;
+            Sample s = parse(line, file + ":" + n);
+            if (!ids.add(s.id())) throw new IllegalArgumentException(file + ":" + n + ": duplicate id \"" + s.id() + "\"");
+            byTask.computeIfAbsent(s.task(), t -> new ArrayList<>()).add(s);
         }
-        if (byTask.isEmpty()) throw new IllegalArgumentException(file + " holds no samples (expected JSON lines)");
+        if (byTask.isEmpty()) throw new IllegalArgumentException("--dataset " + file + " holds no samples (expected JSON lines)");
         return byTask;
     }
 
@@ -50,6 +45,9 @@ public final class Dataset {
             n = MAPPER.readTree(line);
         } catch (IOException e) {
             throw new IllegalArgumentException(where + ": not a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException(where + ": not a JSON object (each line is one sample: {\"id\": ..., \"task\": ..., ...})");
         }
         String id = text(n, "id", where);
         String task = text(n, "task", where);
@@ -68,7 +66,15 @@ public final class Dataset {
             throw new IllegalArgumentException(where + ": " + e.getMessage());
         }
         String prefix = n.hasNonNull("answer_prefix") ? n.get("answer_prefix").asText() : "";
-        int maxNew = n.hasNonNull("max_new_tokens") ? n.get("max_new_tokens").asInt() : DEFAULT_MAX_NEW_TOKENS;
+        int maxNew = DEFAULT_MAX_NEW_TOKENS;
+        if (n.hasNonNull("max_new_tokens")) {
+            JsonNode m = n.get("max_new_tokens");
+            if (!m.canConvertToInt() || !m.isIntegralNumber() || m.asInt() < 1) {
+                throw new IllegalArgumentException(where + ": \"max_new_tokens\" must be a whole number >= 1, found " + m);
+            }
+            maxNew = m.asInt();
+        }
+        if (context.isBlank()) throw new IllegalArgumentException(where + ": \"context\" is empty: every sample needs a context");
         return new Sample(id, task, context, query, prefix, outputs, metric, maxNew, List.of(), List.of(), "", 0, 0);
     }
 

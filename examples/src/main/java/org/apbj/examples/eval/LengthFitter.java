@@ -50,7 +50,7 @@ public final class LengthFitter {
         Measured lo = base;
         if (lo.total() > target) {
             throw new IllegalArgumentException("a " + target + "-token prompt is too short for this task: its smallest"
-                    + " prompt has " + lo.total() + " tokens; ask for a longer length");
+                    + " prompt has " + lo.total() + " tokens; ask for a length of at least " + lo.total() + " (--length, --lengths)");
         }
         // Grow until past the target, extrapolating from the slope seen so far.
         Measured hi = measure(d, lo.m() + 16, fr);

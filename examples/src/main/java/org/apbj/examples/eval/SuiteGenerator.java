@@ -30,7 +30,12 @@ public final class SuiteGenerator {
     public Sample sample(Task task, int length, long seed, int index) {
         SplittableRandom r = Seeds.stream(task.id(), length, seed, index, style, plan.ranks());
         Draft draft = task.draft(style, r.split());
-        LengthFitter.Fitted f = fitter.fit(draft, length, plan, plan.forSample(index), r.split());
+        LengthFitter.Fitted f;
+        try {
+            f = fitter.fit(draft, length, plan, plan.forSample(index), r.split());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(task.id() + ": " + e.getMessage(), e);
+        }
         List<Double> depths = new ArrayList<>();
         for (int t : f.needleTokens()) depths.add((double) t / f.contextTokens());
         Parts p = f.parts();

@@ -78,7 +78,7 @@ public enum Task {
 
     public static Task parse(String s) {
         for (Task t : values()) if (t.id().equalsIgnoreCase(s.trim())) return t;
-        throw new IllegalArgumentException("unknown task '" + s + "': use one of " + ids(List.of(values()))
+        throw new IllegalArgumentException("--tasks: unknown task '" + s + "': use one of " + ids(List.of(values()))
                 + ", or ruler, infbench, trained, all");
     }
 
@@ -96,7 +96,7 @@ public enum Task {
                 default -> out.add(parse(p));
             }
         }
-        if (out.isEmpty()) throw new IllegalArgumentException("no tasks in '" + csv + "'");
+        if (out.isEmpty()) throw new IllegalArgumentException("--tasks '" + csv + "' names no task: give task names or ruler, infbench, trained, all");
         return new ArrayList<>(out);
     }
 

@@ -55,7 +55,8 @@ class CliTest {
     void inputProblemsGiveOneLineNamingTheFix(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         Outcome noTokenizer = run("demo", "--model", dir.toString(), "--in-process");
         assertEquals(1, noTokenizer.status());
-        assertTrue(noTokenizer.err().startsWith("apbj demo: no tokenizer file at"), noTokenizer.err());
+        assertTrue(noTokenizer.err().startsWith("apbj demo: --model " + dir + " is not a Hugging Face model directory (no config.json)"),
+                noTokenizer.err());
         assertEquals(1, noTokenizer.err().lines().count(), noTokenizer.err());
 
         Outcome noPrompt = run("run", "--model", RepoRoot.tinyModel().toString(), "--prompt-file", dir.resolve("none.txt").toString());

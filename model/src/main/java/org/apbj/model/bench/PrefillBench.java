@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,12 @@ import org.apbj.model.DenseGenerator;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.SyntheticModelWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Dense single-device prefill benchmark: loads a model directory (or writes a synthetic one of
@@ -34,6 +41,7 @@ import org.apbj.weights.SyntheticModelWriter;
  * java -cp ... org.apbj.model.bench.PrefillBench (--model DIR | --synthetic llama-3.1-8b|qwen-2.5-14b|tiny)
  *      [--layers N] [--tokens 32768] [--decode 16] [--chunk 4096] [--device cuda|opencl|java] [--no-breakdown] [--seed S]
  * </pre>
+ * ({@code --help} describes every option.)
  * The prefill and decode figures come from plain runs: work is enqueued and the host waits only
  * for the logits. The breakdown (default; {@code --no-breakdown} skips it) comes from one more,
  * profiled prefill in which every launch is bracketed by device marks (CUDA events): device time
@@ -45,53 +53,55 @@ public final class PrefillBench {
     public record Args(Path model, String synthetic, Integer layers, int tokens, int decode, int chunk, String device,
                        boolean breakdown, long seed) {
 
+        /** Parses the command line; a bad one is an IllegalArgumentException with the usage. */
         static Args parse(String[] a) {
-            Path model = null;
-            String synthetic = null, device = null;
-            Integer layers = null;
-            int tokens = 32768, decode = 16, chunk = 4096;
-            boolean breakdown = true;
-            long seed = 1;
-            for (int i = 0; i < a.length; i++) {
-                String k = a[i];
-                if (k.equals("--no-breakdown")) {
-                    breakdown = false;
-                    continue;
-                }
-                if (i + 1 >= a.length) throw usage("missing value after " + k);
-                String v = a[++i];
-                switch (k) {
-                    case "--model" -> model = Path.of(v);
-                    case "--synthetic" -> synthetic = v;
-                    case "--layers" -> layers = positive(k, v);
-                    case "--tokens" -> tokens = positive(k, v);
-                    case "--decode" -> decode = Integer.parseInt(v);
-                    case "--chunk" -> chunk = positive(k, v);
-                    case "--device" -> device = v;
-                    case "--seed" -> seed = Long.parseLong(v);
-                    default -> throw usage("unknown option " + k);
-                }
+            Cli cli = new Cli();
+            CommandLine cl = new CommandLine(cli);
+            try {
+                cl.parseArgs(a);
+            } catch (CommandLine.ParameterException e) {
+                throw new IllegalArgumentException(e.getMessage() + "\n" + cl.getUsageMessage(), e);
             }
-            if ((model == null) == (synthetic == null)) throw usage("give exactly one of --model DIR and --synthetic SHAPE");
-            if (decode < 0) throw usage("--decode must be >= 0");
-            return new Args(model, synthetic, layers, tokens, decode, chunk, device, breakdown, seed);
+            return cli.args(cl);
+        }
+    }
+
+    @Command(name = "PrefillBench", mixinStandardHelpOptions = true,
+            description = "Dense single-device prefill benchmark; prints one JSON object.")
+    static final class Cli implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        static final class Source {
+            @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory") Path model;
+            @Option(names = "--synthetic", paramLabel = "SHAPE", description = "a synthetic model: llama-3.1-8b, qwen-2.5-14b or tiny") String synthetic;
         }
 
-        private static int positive(String k, String v) {
-            int n = Integer.parseInt(v);
-            if (n <= 0) throw usage(k + " must be positive, got " + v);
-            return n;
+        @ArgGroup(exclusive = true, multiplicity = "1") Source source;
+        @Option(names = "--layers", paramLabel = "N", description = "with --synthetic: only this many layers") Integer layers;
+        @Option(names = "--tokens", paramLabel = "N", defaultValue = "32768", description = "prompt tokens (default: ${DEFAULT-VALUE})") int tokens;
+        @Option(names = "--decode", paramLabel = "N", defaultValue = "16", description = "decoded tokens (default: ${DEFAULT-VALUE})") int decode;
+        @Option(names = "--chunk", paramLabel = "N", defaultValue = "4096", description = "prefill chunk (default: ${DEFAULT-VALUE})") int chunk;
+        @Option(names = "--device", paramLabel = "SPEC", description = "cuda[:N], opencl[:P[:D]] or java[:T[:MEMORY]] (default: the best here)") String device;
+        @Option(names = "--no-breakdown", description = "skip the profiled prefill (device time per kernel kind); the plain prefill and decode are measured either way") boolean noBreakdown;
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the prompt and synthetic weights (default: ${DEFAULT-VALUE})") long seed;
+
+        Args args(CommandLine cl) {
+            if (layers != null && layers <= 0) throw new CommandLine.ParameterException(cl, "--layers must be positive, got " + layers);
+            if (tokens <= 0) throw new CommandLine.ParameterException(cl, "--tokens must be positive, got " + tokens);
+            if (chunk <= 0) throw new CommandLine.ParameterException(cl, "--chunk must be positive, got " + chunk);
+            if (decode < 0) throw new CommandLine.ParameterException(cl, "--decode must be >= 0, got " + decode);
+            return new Args(source.model, source.synthetic, layers, tokens, decode, chunk, device, !noBreakdown, seed);
         }
 
-        private static IllegalArgumentException usage(String why) {
-            return new IllegalArgumentException(why + "\nusage: PrefillBench (--model DIR | --synthetic SHAPE) [--layers N]"
-                    + " [--tokens N] [--decode N] [--chunk N] [--device SPEC] [--no-breakdown] [--seed S]");
+        @Override
+        public Integer call() {
+            System.out.println(toJson(run(args(spec.commandLine()))));
+            return 0;
         }
     }
 
     public static void main(String[] argv) {
-        Args args = Args.parse(argv);
-        System.out.println(toJson(run(args)));
+        System.exit(new CommandLine(new Cli()).execute(argv));
     }
 
     /** Runs the benchmark and returns its results as an ordered map (what main prints as JSON). */

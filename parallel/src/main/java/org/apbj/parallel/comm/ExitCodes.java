@@ -8,6 +8,10 @@ public final class ExitCodes {
     public static final int COMM_TIMEOUT = 3;
     /** The ranks were started with different configurations. */
     public static final int CONFIG_MISMATCH = 4;
+    /** Another rank's JVM is gone (killed, crashed). */
+    public static final int PEER_DIED = 5;
+    /** The launcher that started the ranks is gone; the rank ended itself. */
+    public static final int LAUNCHER_GONE = 6;
 
     private ExitCodes() {}
 }

@@ -22,6 +22,8 @@ public final class InProcessGroup {
     private int arrivedCount;
     private long phase;
     private CommunicationException failure;
+    private RankFailure firstFailure;
+    private long failedAtNanos;
 
     public InProcessGroup(int size, Duration timeout) {
         if (size < 1) throw new IllegalArgumentException("group size must be at least 1, got " + size);
@@ -42,9 +44,26 @@ public final class InProcessGroup {
 
     /** Fails the group (first cause wins) and wakes every waiting rank. */
     synchronized CommunicationException fail(String reason, Throwable cause) {
-        if (failure == null) failure = new CommunicationException(reason, cause);
+        return fail(new RankFailure(-1, RankFailure.Cause.ERROR, reason), reason, cause);
+    }
+
+    /** Fails the group, recording which rank's failure it was (the first one wins). */
+    synchronized CommunicationException fail(RankFailure why, String reason, Throwable cause) {
+        if (failure == null) {
+            failure = new CommunicationException(reason, cause);
+            firstFailure = why;
+            failedAtNanos = System.nanoTime();
+        }
         notifyAll();
         return failure;
+    }
+
+    /** The failure that ended the group first, or null while none did. */
+    synchronized RankFailure firstFailure() { return firstFailure; }
+
+    /** When the group failed ({@link System#nanoTime()}), or empty while it has not. */
+    synchronized java.util.OptionalLong failedAt() {
+        return failure == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(failedAtNanos);
     }
 
     private synchronized void arrive(int rank, String op) {
@@ -65,8 +84,9 @@ public final class InProcessGroup {
             if (left <= 0) {
                 List<Integer> missing = new ArrayList<>();
                 for (int r = 0; r < size; r++) if (!arrived[r]) missing.add(r);
-                throw fail("rank " + rank + ": " + op + " timed out after " + Duration.ofNanos(timeoutNanos).toSeconds()
-                        + " s waiting for rank(s) " + missing + " (dead or stuck); job aborted", null);
+                String why = op + " timed out after " + Duration.ofNanos(timeoutNanos).toSeconds()
+                        + " s waiting for rank(s) " + missing + " (dead or stuck); job aborted";
+                throw fail(new RankFailure(rank, RankFailure.Cause.TIMEOUT, why), "rank " + rank + ": " + why, null);
             }
             try {
                 wait(Math.max(1, left / 1_000_000), 0);
@@ -149,7 +169,8 @@ public final class InProcessGroup {
 
         @Override
         public RuntimeException abort(String reason, Throwable cause) {
-            throw fail("rank " + rank + " aborted the job: " + reason, cause);
+            RankFailure why = cause != null ? RankFailure.of(rank, cause) : new RankFailure(rank, RankFailure.Cause.ERROR, reason);
+            throw fail(why, "rank " + rank + " aborted the job: " + reason, cause);
         }
 
         private void checkRoot(int root) {

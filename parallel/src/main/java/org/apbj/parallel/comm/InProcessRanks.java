@@ -21,9 +21,43 @@ public final class InProcessRanks {
     private InProcessRanks() {}
 
     /**
+     * One exception for the job: the failure that ended it first, naming its rank, with that
+     * rank's exception as the cause and the other ranks' as suppressed.
+     */
+    private static RankFailedException failed(RankFailure first, Throwable[] byRank) {
+        List<Throwable> all = java.util.Arrays.stream(byRank).filter(java.util.Objects::nonNull).toList();
+        Throwable origin = first != null && first.rank() >= 0 && byRank[first.rank()] != null ? byRank[first.rank()] : all.getFirst();
+        RankFailure why = first != null ? first : RankFailure.of(-1, origin);
+        RankFailedException e = new RankFailedException(why, origin, null);
+        for (Throwable t : all) if (t != origin) e.addSuppressed(t);
+        return e;
+    }
+
+    /** Ranks still busy this long after the group failed (outside any collective) are given up on. */
+    static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** The rank's result, waiting until the deadline, or until a short grace period after the group failed. */
+    private static <T> T await(Future<T> f, InProcessGroup group, long deadline)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        while (true) {
+            long until = deadline;
+            var failedAt = group.failedAt();
+            if (failedAt.isPresent()) until = Math.min(until, failedAt.getAsLong() + GRACE_NANOS);
+            long left = until - System.nanoTime();
+            if (left <= 0) throw new TimeoutException();
+            try {
+                return f.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // look again: the group may have failed meanwhile
+            }
+        }
+    }
+
+    /**
      * Runs {@code body} on {@code size} ranks and returns their results in rank order. If any
-     * rank fails, the group is aborted (so no rank hangs) and the first failure is rethrown
-     * with the others' attached as suppressed exceptions.
+     * rank fails, the group is aborted (so no rank hangs) and a {@link RankFailedException}
+     * names the rank whose failure came first, with its exception as the cause and the other
+     * ranks' attached as suppressed exceptions.
      */
     public static <T> List<T> run(int size, Duration commTimeout, RankBody<T> body) {
         return run(size, commTimeout, commTimeout.multipliedBy(2).plusSeconds(5), body);
@@ -49,32 +83,32 @@ public final class InProcessRanks {
                     try {
                         return body.run(comm);
                     } catch (Throwable t) {
-                        group.fail("rank " + comm.rank() + " failed: " + t, t);
+                        group.fail(RankFailure.of(comm.rank(), t), "rank " + comm.rank() + " failed: " + t, t);
                         throw t;
                     }
                 }));
             }
             List<T> results = new ArrayList<>();
-            RuntimeException first = null;
+            Throwable[] failures = new Throwable[size];
             long deadline = System.nanoTime() + jobTimeout.toNanos();
-            for (Future<T> f : futures) {
+            for (int r = 0; r < size; r++) {
+                Future<T> f = futures.get(r);
                 try {
-                    results.add(f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                    results.add(await(f, group, deadline));
                 } catch (ExecutionException e) {
-                    RuntimeException wrapped = e.getCause() instanceof RuntimeException re ? re
-                            : new CommunicationException(String.valueOf(e.getCause()), e.getCause());
-                    if (first == null) first = wrapped; else if (wrapped != first) first.addSuppressed(wrapped);
+                    failures[r] = e.getCause();
                 } catch (TimeoutException e) {
-                    CommunicationException stuck = new CommunicationException(
-                            "a rank did not finish within " + jobTimeout.toSeconds() + " s; aborted");
-                    group.fail(stuck.getMessage(), null);
-                    if (first == null) first = stuck; else first.addSuppressed(stuck);
+                    boolean afterFailure = group.failedAt().isPresent();
+                    String why = afterFailure ? "still busy after the job failed; abandoned"
+                            : "did not finish within " + jobTimeout.toSeconds() + " s; aborted";
+                    group.fail(new RankFailure(r, RankFailure.Cause.TIMEOUT, why), "rank " + r + " " + why, null);
+                    failures[r] = new CommunicationException("rank " + r + " " + why);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new CommunicationException("interrupted while waiting for ranks", e);
                 }
             }
-            if (first != null) throw first;
+            if (java.util.Arrays.stream(failures).anyMatch(java.util.Objects::nonNull)) throw failed(group.firstFailure(), failures);
             return results;
         } finally {
             pool.shutdownNow();

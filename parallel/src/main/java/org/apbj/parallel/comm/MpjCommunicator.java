@@ -49,21 +49,31 @@ public final class MpjCommunicator implements Communicator {
             String[] rest = MPI.Init(mainArgs);
             long max = Long.getLong(MAX_MESSAGE_PROPERTY, DEFAULT_MAX_MESSAGE_BYTES);
             if (max < 16) throw new IllegalArgumentException("-D" + MAX_MESSAGE_PROPERTY + "=" + max + " is too small (at least 16 bytes)");
+            int rank = MPI.COMM_WORLD.Rank();
             MpjCommunicator c = new MpjCommunicator(MPI.COMM_WORLD, CommTimeout.fromSystemProperty(), max,
-                    msg -> exitProcess(msg, null, ExitCodes.COMM_TIMEOUT));
+                    msg -> exit(new RankFailure(rank, RankFailure.Cause.TIMEOUT, msg.replaceFirst("^rank \\d+: ", "")), null));
             return new Session(c, rest);
         } catch (MPIException e) {
             throw new CommunicationException("MPI.Init failed: " + e, e);
         }
     }
 
-    /** Prints the cause on stderr and ends the process (all ranks, with the multicore device). */
-    public static void exitProcess(String message, Throwable cause, int status) {
-        System.err.println("apbj: " + message);
-        if (cause != null) cause.printStackTrace(System.err);
-        System.err.flush();
+    /**
+     * Ends this process (all ranks, with the multicore device) for {@code failure}: prints it on
+     * stderr, as a line for people ("apbj: rank R: message") and as the marked line a launcher
+     * looks for, then the trace, and exits with the status of its cause.
+     */
+    public static void exit(RankFailure failure, Throwable trace) {
+        exit(failure, trace, "apbj: " + failure.describe());
+    }
+
+    private static void exit(RankFailure failure, Throwable trace, String forPeople) {
+        synchronized (System.err) {
+            System.err.println(forPeople);
+            failure.print(System.err, trace);
+        }
         System.out.flush();
-        System.exit(status);
+        System.exit(failure.cause().exitStatus());
     }
 
     /** Bounds every later collective by {@code timeout} (overrides -D{@value CommTimeout#PROPERTY}). */
@@ -152,7 +162,8 @@ public final class MpjCommunicator implements Communicator {
 
     @Override
     public RuntimeException abort(String reason, Throwable cause) {
-        exitProcess("rank " + rank + " aborts the job: " + reason, cause, ExitCodes.RANK_FAILED);
+        RankFailure f = cause != null ? RankFailure.of(rank, cause) : new RankFailure(rank, RankFailure.Cause.ERROR, reason);
+        exit(f, cause, "apbj: rank " + rank + " aborts the job: " + reason);
         return new CommunicationException(reason, cause);   // not reached
     }
 

@@ -47,7 +47,7 @@ public final class Watchdog implements AutoCloseable {
     public void guard(String operation, BlockingCall call) {
         Duration bound = timeout;
         ScheduledFuture<?> alarm = timer.schedule(() -> onTimeout.accept("rank " + rank + ": " + operation
-                + " did not complete within " + bound.toSeconds() + " s (-D" + CommTimeout.PROPERTY
+                + " did not complete within " + bound.toSeconds() + " s (--comm-timeout, -D" + CommTimeout.PROPERTY
                 + "): another rank is dead or stuck; ending the job"), bound.toNanos(), TimeUnit.NANOSECONDS);
         try {
             call.run();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apbj.parallel.comm.RankFailure;
 
 /**
  * Starts an MPJ Express job with the multicore device: N ranks as threads of one child JVM,
@@ -44,16 +45,25 @@ public final class MpjLauncher {
      * One job. {@code classpath}: the application's class path (MPJ's own jars are removed:
      * MPJ Express adds them itself). {@code jvmOptions}: options of the rank JVMs (-Xmx, -D...;
      * single tokens). {@code hosts}: the machines file for niodev (default: localhost).
+     * {@code temporaryWorkDir}: the work folder is the job's alone and is deleted when the job
+     * ends, on every path: normal end, failure, timeout, this JVM shutting down, and (by the
+     * ranks, see {@link JobWatch}) this JVM being killed.
      */
     public record Job(int ranks, String mainClass, List<String> args, List<String> classpath,
-                      List<String> jvmOptions, Path workDir, Path outputFile, Transport transport, List<String> hosts) {
+                      List<String> jvmOptions, Path workDir, Path outputFile, Transport transport, List<String> hosts,
+                      boolean temporaryWorkDir) {
         public Job(int ranks, String mainClass, List<String> args, List<String> classpath, List<String> jvmOptions,
                    Path workDir, Path outputFile) {
-            this(ranks, mainClass, args, classpath, jvmOptions, workDir, outputFile, Transport.MULTICORE, List.of("localhost"));
+            this(ranks, mainClass, args, classpath, jvmOptions, workDir, outputFile, Transport.MULTICORE, List.of("localhost"), false);
         }
 
         public Job withTransport(Transport t) {
-            return new Job(ranks, mainClass, args, classpath, jvmOptions, workDir, outputFile, t, hosts);
+            return new Job(ranks, mainClass, args, classpath, jvmOptions, workDir, outputFile, t, hosts, temporaryWorkDir);
+        }
+
+        /** This job with its work folder deleted when it ends (see the class comment). */
+        public Job temporary() {
+            return new Job(ranks, mainClass, args, classpath, jvmOptions, workDir, outputFile, transport, hosts, true);
         }
 
         public Job {
@@ -65,7 +75,7 @@ public final class MpjLauncher {
                     throw new IllegalArgumentException("JVM option '" + o + "' must be one token starting with '-' (e.g. -Xmx8g, -Dkey=value)");
                 }
             }
-            if (ranks < 1) throw new IllegalArgumentException("ranks must be at least 1, got " + ranks);
+            if (ranks < 1) throw new IllegalArgumentException("--ranks=" + ranks + " must be at least 1");
             Objects.requireNonNull(mainClass, "mainClass");
             args = List.copyOf(args);
             classpath = List.copyOf(classpath);
@@ -73,11 +83,51 @@ public final class MpjLauncher {
             Objects.requireNonNull(workDir, "workDir");
             Objects.requireNonNull(outputFile, "outputFile");
         }
+
+        /** The rank JVMs' options: the job's, and what their {@link JobWatch} needs. */
+        List<String> rankJvmOptions() {
+            List<String> o = new ArrayList<>(jvmOptions);
+            o.add("-D" + JobWatch.LAUNCHER + "=" + JobWatch.identity());
+            o.add("-D" + JobWatch.JOB_DIR + "=" + workDir.toAbsolutePath());
+            if (temporaryWorkDir) o.add("-D" + JobWatch.CLEANUP + "=true");
+            return o;
+        }
+
+        /** "ranks 0-3" (or "rank 0"): what one rank JVM of this job holds. */
+        String ranksHeldByOneJvm(int rank) {
+            if (transport == Transport.NIODEV) return "rank " + rank;
+            return ranks == 1 ? "rank 0" : "ranks 0-" + (ranks - 1);
+        }
     }
 
     /** How a job ended: exit status (or timed out and killed) and its stdout+stderr. */
     public record Result(int exitCode, boolean timedOut, String output, Duration wallTime) {
         public boolean succeeded() { return !timedOut && exitCode == 0; }
+    }
+
+    /**
+     * Why {@code job} failed, from how it ended: the first root cause a rank reported (see
+     * {@link RankFailure#root}); else a rank JVM killed by a signal (exit status 128 + N), a
+     * timeout, or a non-zero status without a word. Empty when nothing failed.
+     */
+    public static java.util.Optional<RankFailure> failure(Job job, Result r) {
+        java.util.Optional<RankFailure> reported = RankFailure.root(r.output());
+        if (reported.isPresent()) return reported;
+        if (r.timedOut()) {
+            return java.util.Optional.of(new RankFailure(-1, RankFailure.Cause.JOB_TIMEOUT, "the MPJ Express job did not end within "
+                    + r.wallTime().toSeconds() + " s and was killed (--comm-timeout bounds each wait between ranks)"));
+        }
+        if (r.exitCode() > 128 && r.exitCode() < 128 + 65) {
+            int signal = r.exitCode() - 128;
+            return java.util.Optional.of(new RankFailure(-1, RankFailure.Cause.KILLED, "rank JVM killed by " + Signals.name(signal)
+                    + " (signal " + signal + "), holding " + job.ranksHeldByOneJvm(0)
+                    + (signal == 9 ? "; by someone, or by the kernel for lack of memory (see dmesg)" : "")));
+        }
+        if (r.exitCode() != 0) {
+            return java.util.Optional.of(new RankFailure(-1, RankFailure.Cause.ERROR, "the rank JVM exited with status "
+                    + r.exitCode() + " without saying why; its output is in the log"));
+        }
+        return java.util.Optional.empty();
     }
 
     private final MpjHome home;
@@ -144,7 +194,7 @@ public final class MpjLauncher {
                 "-machinesfile", job.workDir().toAbsolutePath().resolve("machines").toString(),
                 "-wdir", job.workDir().toAbsolutePath().toString()));
         cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.addAll(job.jvmOptions());
+        cmd.addAll(job.rankJvmOptions());
         List<String> cp = new ArrayList<>(applicationClasspath(job));
         cp.add(home.lib("log4j-1.2.jar").toString());
         cp.add(home.lib("mpj.jar").toString());
@@ -159,7 +209,7 @@ public final class MpjLauncher {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.addAll(job.jvmOptions());
+        cmd.addAll(job.rankJvmOptions());
         cmd.add("-cp");
         cmd.add(String.join(File.pathSeparator, STARTER_JARS.stream().map(j -> home.lib(j).toString()).toList()));
         cmd.add("runtime.starter.MulticoreStarter");
@@ -183,8 +233,9 @@ public final class MpjLauncher {
         try {
             Files.createDirectories(job.workDir());
             if (job.transport() == Transport.NIODEV) Files.write(job.workDir().resolve("machines"), job.hosts());
-            return new RunningJob(pb.start(), job.outputFile(), System.nanoTime());
+            return new RunningJob(pb.start(), job, System.nanoTime());
         } catch (IOException e) {
+            if (job.temporaryWorkDir()) JobWatch.deleteTree(job.workDir());
             throw new UncheckedIOException("could not start the MPJ Express job " + job.mainClass() + ": " + e.getMessage(), e);
         }
     }
@@ -196,16 +247,23 @@ public final class MpjLauncher {
         }
     }
 
-    /** A started job; closing it kills whatever is still running. */
+    /**
+     * A started job; closing it kills whatever is still running (and deletes a temporary work
+     * folder). If this JVM shuts down first (Ctrl-C, SIGTERM), a shutdown hook does the same.
+     */
     public static final class RunningJob implements AutoCloseable {
         private final Process process;
-        private final Path output;
+        private final Job job;
         private final long startNanos;
+        private final Thread onShutdown;
+        private boolean closed;
 
-        RunningJob(Process process, Path output, long startNanos) {
+        RunningJob(Process process, Job job, long startNanos) {
             this.process = process;
-            this.output = output;
+            this.job = job;
             this.startNanos = startNanos;
+            this.onShutdown = new Thread(this::end, "apbj-mpj-job-cleanup");
+            Runtime.getRuntime().addShutdownHook(onShutdown);
         }
 
         public long pid() { return process.pid(); }
@@ -225,7 +283,7 @@ public final class MpjLauncher {
 
         public String readOutput() {
             try {
-                return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+                return Files.exists(job.outputFile()) ? Files.readString(job.outputFile(), StandardCharsets.UTF_8) : "";
             } catch (IOException e) {
                 return "(output unreadable: " + e + ")";
             }
@@ -243,9 +301,21 @@ public final class MpjLauncher {
             }
         }
 
+        private synchronized void end() {
+            if (closed) return;
+            closed = true;
+            if (process.isAlive() || process.toHandle().descendants().findAny().isPresent()) kill();
+            if (job.temporaryWorkDir()) JobWatch.deleteTree(job.workDir());
+        }
+
         @Override
         public void close() {
-            if (process.isAlive() || process.toHandle().descendants().findAny().isPresent()) kill();
+            end();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onShutdown);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: it did the same
+            }
         }
     }
 }

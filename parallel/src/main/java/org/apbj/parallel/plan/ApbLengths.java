@@ -39,15 +39,17 @@ public record ApbLengths(int anchor, int passing) {
     public void validate(int blockSize, int qpos, int queryLength, int contextLength) {
         if (passing > blockSize) {
             throw new IllegalArgumentException("passing length l_p=" + passing + " exceeds the block size " + blockSize
-                    + ": choose l_p <= " + blockSize);
+                    + " (context / ranks): choose l_p <= " + blockSize + " (--passing-length)");
         }
         if (anchor > 0 && anchor < qpos + queryLength) {
             throw new IllegalArgumentException("anchor length l_a=" + anchor + " cannot hold the " + qpos
-                    + " header tokens and the " + queryLength + "-token query: choose l_a >= " + (qpos + queryLength) + " (or 0 for no anchor)");
+                    + " header tokens and the " + queryLength + "-token query: choose l_a >= " + (qpos + queryLength)
+                    + " (or 0 for no anchor; --anchor-length)");
         }
         if (anchor > 0 && anchor - queryLength > contextLength) {
             throw new IllegalArgumentException("anchor length l_a=" + anchor + " needs " + (anchor - queryLength)
-                    + " context tokens but the context has " + contextLength + ": choose l_a <= " + (contextLength + queryLength));
+                    + " context tokens but the context has " + contextLength + ": choose l_a <= " + (contextLength + queryLength)
+                    + " (--anchor-length)");
         }
         if (qpos > contextLength) {
             throw new IllegalArgumentException("qpos=" + qpos + " exceeds the context length " + contextLength);

@@ -16,7 +16,8 @@ public record ContextSplit(int contextLength, int hosts, int blockSize, int padd
         if (padding >= blockSize) {
             throw new IllegalArgumentException("a context of " + contextLength + " tokens cannot be split over " + hosts
                     + " ranks with padding on the last rank only (blocks of " + blockSize + ", " + padding
-                    + " padding tokens): use fewer ranks or at least " + ((long) (hosts - 1) * blockSize + 1) + " context tokens");
+                    + " padding tokens): use fewer ranks (--ranks=" + mostRanks(contextLength, hosts) + " or less) or at least "
+                    + ((long) (hosts - 1) * blockSize + 1) + " context tokens");
         }
     }
 
@@ -24,6 +25,15 @@ public record ContextSplit(int contextLength, int hosts, int blockSize, int padd
         if (hosts < 1) throw new IllegalArgumentException("need at least one rank, got " + hosts);
         int block = (int) Math.ceilDiv((long) Math.max(contextLength, 1), hosts);
         return new ContextSplit(contextLength, hosts, block, block * hosts - contextLength);
+    }
+
+    /** The most ranks, up to {@code limit}, that a context of {@code contextLength} tokens can be split over. */
+    public static int mostRanks(int contextLength, int limit) {
+        for (int h = Math.min(limit, Math.max(contextLength, 1)); h > 1; h--) {
+            int block = (int) Math.ceilDiv((long) contextLength, h);
+            if ((long) block * h - contextLength < block) return h;
+        }
+        return 1;
     }
 
     public int paddedLength() { return blockSize * hosts; }

@@ -37,6 +37,18 @@ public final class DeviceChoice {
         return "cuda:" + gpuIndex;
     }
 
+    /**
+     * Checks, without opening anything, that every one of {@code ranks} ranks would find its
+     * device: the spec is well formed, its backend is here and its index in range.
+     */
+    public static void check(String requested, int ranks, String gpuMap) {
+        String s = requested == null ? "auto" : requested.strip();
+        int gpus = s.equals("auto") || s.equals("cuda") ? Devices.cudaDeviceCount() : 0;
+        java.util.Set<String> specs = new java.util.LinkedHashSet<>();
+        for (int r = 0; r < ranks; r++) specs.add(spec(s, r, gpuMap, gpus));
+        for (String spec : specs) Devices.check(spec);
+    }
+
     /** Opens the device for {@code rank} (the OpenCL runtime serialises PoCL's own setup). */
     public static Device open(String requested, int rank, String gpuMap) {
         String s = requested == null ? "auto" : requested.strip();

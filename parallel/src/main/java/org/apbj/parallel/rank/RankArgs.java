@@ -2,6 +2,8 @@ package org.apbj.parallel.rank;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,36 +12,39 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
 import org.apbj.parallel.strategy.Method;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * The command line of a rank: {@code --key=value} tokens (mpjrun passes single tokens).
+ * The command line of a rank ({@code --key=value} tokens: mpjrun passes single tokens); the
+ * options are those of {@link Cli}, whose names match the ./apbj commands' flags.
  *
  * <pre>
- * --model=DIR            Hugging Face model directory (config.json, *.safetensors)       required
- * --heads=FILE           retaining heads (safetensors); default DIR/retaining_heads.safetensors if present
- * --method=M             dense | ring | star | apb                                        required
- * --request=FILE         JSON {"context": [ids], "query": [ids]}, or an array of such objects
- *                        (several requests, one model load); optional per request:
- *                        "qpos": N, "max_tokens": N (else --qpos / --max-tokens) (or --context= and --query=)
- * --context=1,2,3        context token ids
- * --query=4,5            query token ids
- * --anchor=N --passing=N APB's l_a and l_p (default: the rule of ApbLengths)
- * --qpos=N               chat-header tokens leading the anchor (default 0)
- * --max-tokens=N         tokens to generate (default 32)
- * --device=SPEC          auto | java[:T] | opencl[:P[:D]] | cuda[:N] (default auto: GPU r mod #GPUs)
- * --gpu-map=0,1,..       GPU of each rank (also -Dapbj.gpu.map)
- * --comm-timeout=S       seconds any collective may wait (default -Dapbj.comm.timeout.seconds or 300)
- * --output=FILE          JSON report, written by rank 0
- * --logits               also put the first token's logits into the report
+ * --model=DIR               Hugging Face model directory (config.json, *.safetensors)       required
+ * --heads=FILE              retaining heads (safetensors); default DIR/retaining_heads.safetensors if present
+ * --method=M                dense | ring | star | apb                                        required
+ * --request=FILE            JSON {"context": [ids], "query": [ids]}, or an array of such objects
+ *                           (several requests, one model load)             (or --context= and --query=);
+ *                           optional per request: "qpos": N, "max_tokens": N (else --qpos / --max-new-tokens)
+ * --context=1,2,3           context token ids
+ * --query=4,5               query token ids
+ * --anchor-length=N         APB's l_a (default: the rule of ApbLengths)
+ * --passing-length=N        APB's l_p (default: the rule of ApbLengths)
+ * --qpos=N                  chat-header tokens leading the anchor (default 0)
+ * --max-new-tokens=N        tokens to generate (default 32)
+ * --device=SPEC             auto | java[:T] | opencl[:P[:D]] | cuda[:N] (default auto: GPU r mod #GPUs)
+ * --gpu-map=0,1,..          GPU of each rank (also -Dapbj.gpu.map)
+ * --comm-timeout=S          seconds any collective may wait (default -Dapbj.comm.timeout.seconds or 300)
+ * --allow-long-context      run prompts longer than config.json's max_position_embeddings
+ * --output=FILE             JSON report, written by rank 0
+ * --logits                  also put the first token's logits into the report
  * </pre>
  */
 public record RankArgs(Path model, Path heads, Method method, List<TokenRequest> requests, Path requestFile, Integer anchor,
                        Integer passing, int qpos, int maxTokens, String device, String gpuMap, Duration commTimeout,
-                       Path output, boolean dumpLogits) {
+                       Path output, boolean dumpLogits, boolean allowLongContext) {
 
     public RankArgs {
         requests = List.copyOf(requests);
@@ -50,55 +55,73 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
     public RankArgs(Path model, Path heads, Method method, int[] context, int[] query, Integer anchor, Integer passing,
                     int qpos, int maxTokens, String device, String gpuMap, Duration commTimeout, Path output, boolean dumpLogits) {
         this(model, heads, method, List.of(new TokenRequest(context, query)), null, anchor, passing, qpos, maxTokens, device,
-                gpuMap, commTimeout, output, dumpLogits);
+                gpuMap, commTimeout, output, dumpLogits, false);
     }
 
-    private static final Set<String> KEYS = Set.of("model", "heads", "method", "request", "context", "query", "anchor",
-            "passing", "qpos", "max-tokens", "device", "gpu-map", "comm-timeout", "output", "logits");
+    /** The options, as picocli reads them. */
+    @Command(name = "RankMain", description = "One rank of an apbj job (started by mpjrun).")
+    static final class Cli {
+        @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+        @Option(names = "--heads", paramLabel = "FILE") Path heads;
+        @Option(names = "--method", required = true, paramLabel = "M") String method;
+        @Option(names = "--request", paramLabel = "FILE") Path request;
+        @Option(names = "--context", paramLabel = "IDS") String context;
+        @Option(names = "--query", paramLabel = "IDS") String query;
+        @Option(names = {"--anchor-length", "--anchor"}, paramLabel = "N") Integer anchor;
+        @Option(names = {"--passing-length", "--passing"}, paramLabel = "N") Integer passing;
+        @Option(names = "--qpos", paramLabel = "N", defaultValue = "0") int qpos;
+        @Option(names = {"--max-new-tokens", "--max-tokens"}, paramLabel = "N", defaultValue = "32") int maxTokens;
+        @Option(names = "--device", paramLabel = "SPEC", defaultValue = "auto") String device;
+        @Option(names = "--gpu-map", paramLabel = "LIST") String gpuMap;
+        @Option(names = "--comm-timeout", paramLabel = "SECONDS") Double commTimeout;
+        @Option(names = "--output", paramLabel = "FILE") Path output;
+        @Option(names = "--logits") boolean logits;
+        @Option(names = "--allow-long-context") boolean allowLongContext;
+    }
 
     public static RankArgs parse(String... args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String a : args) {
-            if (!a.startsWith("--")) throw new IllegalArgumentException("argument '" + a + "' is not --key=value; keys: " + KEYS);
-            int eq = a.indexOf('=');
-            String key = eq < 0 ? a.substring(2) : a.substring(2, eq);
-            if (!KEYS.contains(key)) throw new IllegalArgumentException("unknown option --" + key + "; known: " + KEYS);
-            m.put(key, eq < 0 ? "true" : a.substring(eq + 1));
+        Cli c = new Cli();
+        try {
+            new CommandLine(c).parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException("rank arguments: " + e.getMessage() + " (options: see RankArgs)", e);
         }
-        Path model = Path.of(required(m, "model"));
-        if (!Files.isDirectory(model)) throw new IllegalArgumentException("--model=" + model + " is not a directory");
-        Path heads = m.containsKey("heads") ? Path.of(m.get("heads")) : model.resolve("retaining_heads.safetensors");
+        if (!Files.isDirectory(c.model)) throw new IllegalArgumentException("--model=" + c.model + " is not a directory");
+        Path heads = c.heads != null ? c.heads : c.model.resolve("retaining_heads.safetensors");
         if (!Files.isRegularFile(heads)) {
-            if (m.containsKey("heads")) throw new IllegalArgumentException("--heads=" + heads + " does not exist");
+            if (c.heads != null) throw new IllegalArgumentException("--heads=" + heads + " does not exist");
             heads = null;
         }
-        Method method = Method.parse(required(m, "method"));
+        Method method = Method.parse(c.method);
         List<TokenRequest> requests = new ArrayList<>();
-        Path requestFile = null;
-        if (m.containsKey("request")) {
-            requestFile = Path.of(m.get("request"));
-            JsonNode root = readJson(requestFile);
+        if (c.request != null) {
+            JsonNode root = readJson(c.request);
             for (JsonNode r : root.isArray() ? root : List.of(root)) {
-                requests.add(new TokenRequest(ids(r, "context", m.get("request")), ids(r, "query", m.get("request")),
-                        optionalInt(r, "qpos", m.get("request")), optionalInt(r, "max_tokens", m.get("request"))));
+                requests.add(new TokenRequest(ids(r, "context", c.request), ids(r, "query", c.request),
+                        optionalInt(r, "qpos", c.request), optionalInt(r, "max_tokens", c.request)));
             }
         } else {
-            requests.add(new TokenRequest(ids(required(m, "context"), "context"), ids(required(m, "query"), "query")));
+            if (c.context == null || c.query == null) {
+                throw new IllegalArgumentException("missing --" + (c.context == null ? "context" : "query")
+                        + " (or --request=FILE with {\"context\": [...], \"query\": [...]})");
+            }
+            requests.add(new TokenRequest(ids(c.context, "context"), ids(c.query, "query")));
         }
-        Duration timeout = m.containsKey("comm-timeout")
-                ? Duration.ofMillis((long) (positive(m.get("comm-timeout"), "comm-timeout") * 1000)) : null;
-        return new RankArgs(model, heads, method, requests, requestFile,
-                m.containsKey("anchor") ? (int) nonNegative(m.get("anchor"), "anchor") : null,
-                m.containsKey("passing") ? (int) nonNegative(m.get("passing"), "passing") : null,
-                m.containsKey("qpos") ? (int) nonNegative(m.get("qpos"), "qpos") : 0,
-                m.containsKey("max-tokens") ? (int) positive(m.get("max-tokens"), "max-tokens") : 32,
-                m.getOrDefault("device", "auto"), m.getOrDefault("gpu-map", System.getProperty("apbj.gpu.map")),
-                timeout, m.containsKey("output") ? Path.of(m.get("output")) : null, Boolean.parseBoolean(m.getOrDefault("logits", "false")));
+        atLeast(c.qpos, 0, "--qpos");
+        atLeast(c.maxTokens, 1, "--max-new-tokens");
+        if (c.anchor != null) atLeast(c.anchor, 0, "--anchor-length");
+        if (c.passing != null) atLeast(c.passing, 0, "--passing-length");
+        if (c.commTimeout != null && !(c.commTimeout > 0)) {
+            throw new IllegalArgumentException("--comm-timeout=" + c.commTimeout + " must be a positive number of seconds");
+        }
+        Duration timeout = c.commTimeout == null ? null : Duration.ofMillis((long) Math.ceil(c.commTimeout * 1000));
+        return new RankArgs(c.model, heads, method, requests, c.request, c.anchor, c.passing, c.qpos, c.maxTokens, c.device,
+                c.gpuMap != null ? c.gpuMap : System.getProperty("apbj.gpu.map"), timeout, c.output, c.logits, c.allowLongContext);
     }
 
     /** The arguments back as a command line (for launching ranks). */
     public String[] toArgs() {
-        var out = new java.util.ArrayList<String>();
+        var out = new ArrayList<String>();
         out.add("--model=" + model);
         if (heads != null) out.add("--heads=" + heads);
         out.add("--method=" + method.id());
@@ -111,50 +134,26 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
             out.add("--context=" + join(requests.getFirst().context()));
             out.add("--query=" + join(requests.getFirst().query()));
         }
-        if (anchor != null) out.add("--anchor=" + anchor);
-        if (passing != null) out.add("--passing=" + passing);
+        if (anchor != null) out.add("--anchor-length=" + anchor);
+        if (passing != null) out.add("--passing-length=" + passing);
         boolean onLine = requestFile == null;
         out.add("--qpos=" + (onLine ? requests.getFirst().qposOr(qpos) : qpos));
-        out.add("--max-tokens=" + (onLine ? requests.getFirst().maxTokensOr(maxTokens) : maxTokens));
+        out.add("--max-new-tokens=" + (onLine ? requests.getFirst().maxTokensOr(maxTokens) : maxTokens));
         out.add("--device=" + device);
         if (gpuMap != null) out.add("--gpu-map=" + gpuMap);
         if (commTimeout != null) out.add("--comm-timeout=" + commTimeout.toMillis() / 1000.0);
         if (output != null) out.add("--output=" + output);
         if (dumpLogits) out.add("--logits");
+        if (allowLongContext) out.add("--allow-long-context");
         return out.toArray(String[]::new);
+    }
+
+    private static void atLeast(int v, int min, String flag) {
+        if (v < min) throw new IllegalArgumentException(flag + "=" + v + " must be at least " + min);
     }
 
     private static String join(int[] ids) {
         return String.join(",", Arrays.stream(ids).mapToObj(Integer::toString).toList());
-    }
-
-    private static String required(Map<String, String> m, String key) {
-        String v = m.get(key);
-        if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException("missing --" + key + (key.equals("context") || key.equals("query")
-                    ? " (or --request=FILE with {\"context\": [...], \"query\": [...]})" : ""));
-        }
-        return v;
-    }
-
-    private static double positive(String v, String key) {
-        double d = number(v, key);
-        if (!(d > 0)) throw new IllegalArgumentException("--" + key + "=" + v + " must be positive");
-        return d;
-    }
-
-    private static double nonNegative(String v, String key) {
-        double d = number(v, key);
-        if (d < 0 || d != Math.rint(d)) throw new IllegalArgumentException("--" + key + "=" + v + " must be a whole number >= 0");
-        return d;
-    }
-
-    private static double number(String v, String key) {
-        try {
-            return Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + "=" + v + " is not a number", e);
-        }
     }
 
     private static int[] ids(String csv, String what) {
@@ -173,8 +172,8 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
         }
     }
 
-    private static Integer optionalInt(JsonNode root, String field, String file) {
-        JsonNode v = root.get(field);
+    private static Integer optionalInt(JsonNode root, String field, Path file) {
+        JsonNode v = root == null ? null : root.get(field);
         if (v == null || v.isNull()) return null;
         if (!v.canConvertToInt()) throw new IllegalArgumentException("request " + file + ": \"" + field + "\" is not a whole number");
         return v.asInt();
@@ -185,25 +184,27 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
      * file: 128K ids do not fit on a command line), with each request's own qpos and max tokens.
      */
     public static void writeRequests(Path file, List<TokenRequest> requests) {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = 0; i < requests.size(); i++) {
-            TokenRequest r = requests.get(i);
-            b.append(i == 0 ? "\n" : ",\n").append("{\"context\": ").append(Arrays.toString(r.context()))
-                    .append(", \"query\": ").append(Arrays.toString(r.query()));
-            if (r.qpos() != null) b.append(", \"qpos\": ").append(r.qpos());
-            if (r.maxTokens() != null) b.append(", \"max_tokens\": ").append(r.maxTokens());
-            b.append('}');
+        ObjectMapper json = new ObjectMapper();
+        ArrayNode all = json.createArrayNode();
+        for (TokenRequest r : requests) {
+            ObjectNode o = all.addObject();
+            ArrayNode context = o.putArray("context");
+            for (int id : r.context()) context.add(id);
+            ArrayNode query = o.putArray("query");
+            for (int id : r.query()) query.add(id);
+            if (r.qpos() != null) o.put("qpos", r.qpos());
+            if (r.maxTokens() != null) o.put("max_tokens", r.maxTokens());
         }
         try {
-            Files.writeString(file, b.append("\n]\n").toString());
+            json.writeValue(file.toFile(), all);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the requests to " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static int[] ids(JsonNode root, String field, String file) {
-        JsonNode arr = root.get(field);
-        if (root == null || arr == null || !arr.isArray()) {
+    private static int[] ids(JsonNode root, String field, Path file) {
+        JsonNode arr = root == null ? null : root.get(field);
+        if (arr == null || !arr.isArray()) {
             throw new IllegalArgumentException("request " + file + " needs an array \"" + field + "\" of token ids");
         }
         int[] out = new int[arr.size()];

@@ -27,6 +27,7 @@ import org.apbj.parallel.strategy.Strategies;
 import org.apbj.parallel.strategy.Strategy;
 import org.apbj.parallel.strategy.StrategyOptions;
 import org.apbj.weights.ModelConfig;
+import org.apbj.weights.ModelConfigs;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.ProgressListener;
 import org.apbj.weights.RetainingHeads;
@@ -94,6 +95,7 @@ public final class RankJob {
     public static List<RunReport> runAll(Communicator comm, RankArgs args, UnaryOperator<LayerSteps> decorate,
                                          Double jvmStartSeconds, ProgressListener loadProgress) {
         configuration(args).verify(comm);
+        Preflight.checkRequests(ModelConfigs.load(args.model()), args, comm.size());
         List<RunReport> reports = new ArrayList<>();
         long open0 = System.nanoTime();
         try (Device device = DeviceChoice.open(args.device(), comm.rank(), args.gpuMap())) {
@@ -104,6 +106,7 @@ public final class RankJob {
             double loadSeconds = (System.nanoTime() - load0) / 1e9;
             try (DeviceModel model = loaded.model()) {
                 LayerSteps steps = decorate.apply(SerializedLayerSteps.ifSharedCpu(model));
+                Fault.at(comm.rank());
                 RunReport.ColdStart cold = null;
                 for (int i = 0; i < args.requests().size(); i++) {
                     TokenRequest request = args.requests().get(i);
@@ -146,6 +149,7 @@ public final class RankJob {
                 .add("passing length", String.valueOf(a.passing()))
                 .add("qpos", String.valueOf(a.qpos()))
                 .add("max tokens", String.valueOf(a.maxTokens()))
+                .add("allow long context", String.valueOf(a.allowLongContext()))
                 .add("requests", String.valueOf(a.requests().size()));
         for (int i = 0; i < a.requests().size(); i++) {
             String which = a.requests().size() == 1 ? "" : " of request " + i;
@@ -170,7 +174,7 @@ public final class RankJob {
         try (ModelWeights w = ModelWeights.open(args.model());
              RetainingHeads heads = args.heads() == null ? null : RetainingHeads.load(args.heads(), w.config())) {
             if (args.method() == Method.APB && heads == null) {
-                throw new IllegalArgumentException("apb needs retaining heads: pass --heads=FILE (none at "
+                throw new IllegalArgumentException("apb needs retaining heads: pass --heads FILE (there is no "
                         + args.model().resolve("retaining_heads.safetensors") + ")");
             }
             ModelConfig cfg = w.config();

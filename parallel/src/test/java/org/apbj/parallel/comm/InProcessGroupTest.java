@@ -1,5 +1,7 @@
 package org.apbj.parallel.comm;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,13 +15,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class InProcessGroupTest {
 
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 4})
     @Timeout(30)
     void collectivesDeliverEveryRanksDataInRankOrder(int size) {
-        long seed = new Random().nextLong();
+        long seed = TestSeed.next();
         int count = 1 + new Random(seed).nextInt(50);
         List<String> out = InProcessRanks.run(size, Duration.ofSeconds(10), comm -> {
             int r = comm.rank();

@@ -1,5 +1,7 @@
 package org.apbj.parallel.launch;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two real MPJ Express ranks (multicore device) exchange data; the test reads what each got. */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class MpjMulticoreSmokeTest {
 
     @TempDir Path dir;
@@ -21,7 +24,7 @@ class MpjMulticoreSmokeTest {
     @Test
     @Timeout(120)
     void twoRanksAllGatherBroadcastAndRingShift() throws Exception {
-        int count = 5 + new Random().nextInt(20);
+        int count = 5 + new Random(TestSeed.next()).nextInt(20);
         checkJob(2, count, List.of());
     }
 
@@ -29,7 +32,7 @@ class MpjMulticoreSmokeTest {
     @Timeout(120)
     void largeTransfersAreCutIntoPieces() throws Exception {
         // 64-byte pieces force every collective through the chunked path.
-        int count = 100 + new Random().nextInt(100);
+        int count = 100 + new Random(TestSeed.next()).nextInt(100);
         checkJob(3, count, List.of("-Dapbj.comm.max.message.bytes=64"));
     }
 

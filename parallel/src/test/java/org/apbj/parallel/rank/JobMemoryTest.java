@@ -1,6 +1,7 @@
 package org.apbj.parallel.rank;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import java.util.regex.Pattern;
 import org.apbj.model.DeviceModel;
 import org.apbj.model.MemoryPlan;
 import org.apbj.parallel.comm.InProcessRanks;
+import org.apbj.parallel.comm.RankFailedException;
 import org.apbj.parallel.strategy.Method;
 import org.apbj.parallel.strategy.TinyNiah;
 import org.junit.jupiter.api.Test;
@@ -31,15 +33,28 @@ class JobMemoryTest {
         int[][] req = TinyNiah.request(contextTokens);
         return new RankArgs(TinyNiah.dir(), TinyNiah.dir().resolve("retaining_heads.safetensors"), Method.DENSE,
                 List.of(new TokenRequest(req[0], req[1])), null, null, null, TinyNiah.QPOS, 2, SMALL_DEVICE, null,
-                Duration.ofSeconds(120), null, false);
+                Duration.ofSeconds(120), null, false, false);
+    }
+
+    /**
+     * Runs a dense job of {@code contextTokens} that must be refused: the in-process ranks' one
+     * failure names rank 0, is bad input (the user's to fix) and has the plan's refusal as its cause.
+     */
+    static MemoryPlan.DoesNotFit refused(int contextTokens) {
+        var failed = assertThrows(RankFailedException.class,
+                () -> InProcessRanks.run(1, Duration.ofSeconds(120), comm -> RankJob.run(comm, dense(contextTokens))));
+        assertTrue(failed.isUserError(), "a job that does not fit is bad input: " + failed.failure());
+        assertEquals(0, failed.failure().rank(), failed.getMessage());
+        var e = assertInstanceOf(MemoryPlan.DoesNotFit.class, failed.getCause());
+        assertTrue(failed.getMessage().contains(e.getMessage()), failed.getMessage());
+        return e;
     }
 
     @Test
     @Timeout(300)
     void aJobThatDoesNotFitIsRefusedBeforeLoadingAndItsAdviceRuns() {
         long loadsBefore = DeviceModel.loads();
-        var e = assertThrows(MemoryPlan.DoesNotFit.class,
-                () -> InProcessRanks.run(1, Duration.ofSeconds(120), comm -> RankJob.run(comm, dense(983))));
+        var e = refused(983);
         String m = e.getMessage();
         System.out.println(m);
         assertTrue(m.contains("dense job of 1 request (the largest: 983 context") && m.contains("weights ")
@@ -57,8 +72,7 @@ class JobMemoryTest {
         assertTrue(t.memoryPlanBytes() <= 24L << 20, "the plan fits the device: " + t.memoryPlanBytes());
         assertEquals(loadsBefore + 1, DeviceModel.loads());
 
-        var tooLong = assertThrows(MemoryPlan.DoesNotFit.class,
-                () -> InProcessRanks.run(1, Duration.ofSeconds(120), comm -> RankJob.run(comm, dense(largest + 1))));
+        var tooLong = refused(largest + 1);
         assertTrue(tooLong.getMessage().contains("the largest context that fits is " + largest + " tokens"), tooLong.getMessage());
         assertEquals(loadsBefore + 1, DeviceModel.loads());
     }

@@ -11,10 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.apbj.parallel.RankMain;
 import org.apbj.parallel.comm.CommunicationException;
 import org.apbj.parallel.comm.ExitCodes;
 import org.apbj.parallel.comm.InProcessRanks;
+import org.apbj.parallel.comm.RankFailure;
 import org.apbj.parallel.launch.MpjDaemon;
 import org.apbj.parallel.launch.MpjLauncher;
 import org.apbj.weights.SafetensorsFile;
@@ -107,6 +109,46 @@ class RankMainTest {
 
     @Test
     @Timeout(300)
+    void aKilledNiodevRankJvmEndsTheOtherRanksWithinThirtySecondsNamingIt() throws Exception {
+        List<String> a = new ArrayList<>(args("ring", dir.resolve("never.json")));
+        a.replaceAll(s -> s.startsWith("--comm-timeout=") ? "--comm-timeout=200" : s);   // the watch, not the timeout, must end it
+        MpjLauncher launcher = new MpjLauncher();
+        try (MpjDaemon daemon = MpjDaemon.start(launcher.home(), dir.resolve("daemon.log"), Duration.ofSeconds(30))) {
+            MpjLauncher.Job job = new MpjLauncher.Job(3, RankMain.class.getName(), a, MpjLauncher.currentClasspath(),
+                    List.of("-Xss8m", "-D" + Fault.PROPERTY + "=hang:1"), dir, dir.resolve("niodev-kill.log"))
+                    .withTransport(MpjLauncher.Transport.NIODEV);
+            try (MpjLauncher.RunningJob running = launcher.start(job)) {
+                long[] pids = new long[3];
+                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                for (int r = 0; r < 3; r++) {
+                    Path pidFile = dir.resolve("ranks").resolve(r + ".pid");
+                    while (!Files.exists(pidFile)) {
+                        assertTrue(System.nanoTime() < deadline, "rank " + r + " did not start:\n" + running.readOutput() + daemon.readLog());
+                        Thread.sleep(100);
+                    }
+                    pids[r] = Long.parseLong(Files.readString(pidFile).strip().split(" ")[0]);
+                }
+                Thread.sleep(3000);   // the ranks load the model; rank 1 then hangs, the others wait for it
+                ProcessHandle.of(pids[1]).ifPresent(ProcessHandle::destroyForcibly);
+                long killed = System.nanoTime();
+                for (int r : new int[] {0, 2}) {
+                    Optional<ProcessHandle> h = ProcessHandle.of(pids[r]);
+                    if (h.isPresent()) h.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                double seconds = (System.nanoTime() - killed) / 1e9;
+                assertTrue(seconds < 30, "the other ranks ended " + seconds + " s after the kill");
+                MpjLauncher.Result r = running.await(Duration.ofSeconds(30));
+                String all = r.output() + "\n--- daemon ---\n" + daemon.readLog();
+                RankFailure root = RankFailure.root(all).orElseThrow(() -> new AssertionError("no failure reported:\n" + all));
+                assertEquals(1, root.rank(), all);
+                assertEquals(RankFailure.Cause.KILLED, root.cause(), all);
+                assertTrue(root.message().contains("(pid " + pids[1] + ") is gone"), all);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(300)
     void apbOnTwoMpjRanksEqualsTheInProcessRunBitForBit() {
         RunReport inProcess = inProcessApb();
         assertEquals(4, inProcess.generated().length);
@@ -176,14 +218,16 @@ class RankMainTest {
     void severalRequestsShareOneModelLoadAndMatchSeparateRuns() throws Exception {
         int[] ctx2 = Arrays.copyOfRange(context, 0, 77);
         Path requests = dir.resolve("requests.json");
-        Files.writeString(requests, "[{\"context\": " + Arrays.toString(context) + ", \"query\": " + Arrays.toString(query) + "},"
-                + "{\"context\": " + Arrays.toString(ctx2) + ", \"query\": " + Arrays.toString(query) + ", \"max_tokens\": 2}]");
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(requests.toFile(),
+                List.of(java.util.Map.of("context", context, "query", query),
+                        java.util.Map.of("context", ctx2, "query", query, "max_tokens", 2)));
         List<String> common = List.of("--model=" + model, "--method=ring", "--qpos=2", "--max-tokens=3",
                 "--device=" + org.apbj.parallel.strategy.TinyNiah.testDeviceSpec());
         List<String> both = new ArrayList<>(common);
         both.add("--request=" + requests);
-        List<String> second = new ArrayList<>(common);
-        second.addAll(List.of("--context=" + join(ctx2), "--query=" + join(query), "--max-tokens=2"));
+        // the same job alone, with the second request's own budget as the job's (an option is given once)
+        List<String> second = new ArrayList<>(common.stream().map(a -> a.equals("--max-tokens=3") ? "--max-tokens=2" : a).toList());
+        second.addAll(List.of("--context=" + join(ctx2), "--query=" + join(query)));
         RankArgs bothArgs = RankArgs.parse(both.toArray(String[]::new));
         RankArgs secondArgs = RankArgs.parse(second.toArray(String[]::new));
         List<RunReport> reports = InProcessRanks.run(2, Duration.ofSeconds(60), comm -> RankJob.runAll(comm, bothArgs)).get(0);
@@ -223,8 +267,8 @@ class RankMainTest {
         assertTrue(e.getMessage().contains("missing --query"), e.getMessage());
         var e2 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=fast", "--context=1", "--query=2"));
         assertTrue(e2.getMessage().contains("unknown method 'fast'"), e2.getMessage());
-        var e3 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--modle=x"));
-        assertTrue(e3.getMessage().contains("unknown option --modle"), e3.getMessage());
+        var e3 = assertThrows(IllegalArgumentException.class, () -> RankArgs.parse("--model=" + model, "--method=apb", "--modle=x"));
+        assertTrue(e3.getMessage().contains("Unknown option: '--modle=x'"), e3.getMessage());
         RankArgs ok = RankArgs.parse(args("apb", dir.resolve("o.json")).toArray(String[]::new));
         assertEquals(ok.toString().length() > 0, true);
         assertArrayEquals(query, RankArgs.parse(ok.toArgs()).requests().getFirst().query());

@@ -1,5 +1,7 @@
 package org.apbj.parallel.strategy;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * the ranks reported, A = header + query + context, B causal), and each selection is a true
  * per-head top-l_p of fp64 retaining scores outside the first l_a block rows.
  */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class ApbFirstLayerOracleTest {
 
     private static final int QPOS = 2;
@@ -24,7 +27,7 @@ class ApbFirstLayerOracleTest {
 
     @Test
     void firstLayerMatchesAnFp64ComputationOfPassingAnchorAndBlock() {
-        long seed = new Random().nextLong();
+        long seed = TestSeed.next();
         Random rnd = new Random(seed);
         int[] context = rnd.ints(200, 2, 64).toArray();
         int[] query = rnd.ints(5, 2, 64).toArray();

@@ -1,10 +1,13 @@
 package org.apbj.kernels.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.concurrent.Callable;
 
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I8Array;
@@ -14,6 +17,11 @@ import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.cuda.CudaDevice;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * CUDA runtime benchmark; prints one JSON object per line:
@@ -25,28 +33,51 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  *   <li>first-compile and cached-load time of a kernel.</li>
  * </ul>
  * GPU times come from CUDA events. Usage: {@code RuntimeBench [--device N] [--floats N]
- * [--copy-mib N] [--pinned-mib N] [--reps N]}.
+ * [--copy-mib N] [--pinned-mib N] [--reps N]} ({@code --help} describes them).
  */
-public final class RuntimeBench {
+@Command(name = "RuntimeBench", mixinStandardHelpOptions = true,
+        description = "CUDA runtime benchmark: one JSON object per line (saxpy vs copy bandwidth, pinned copies, launch overhead, compile times).")
+public final class RuntimeBench implements Callable<Integer> {
     private static final int BLOCK = 256;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "CUDA device ordinal (default: ${DEFAULT-VALUE})")
+    int ordinal;
+
+    @Option(names = "--floats", paramLabel = "N", defaultValue = "268435456", description = "saxpy length (default: ${DEFAULT-VALUE})")
+    int floats;
+
+    @Option(names = "--copy-mib", paramLabel = "MIB", defaultValue = "2048", description = "device-to-device copy size (default: ${DEFAULT-VALUE})")
+    long copyMib;
+
+    @Option(names = "--pinned-mib", paramLabel = "MIB", defaultValue = "1024", description = "pinned host copy size (default: ${DEFAULT-VALUE})")
+    long pinnedMib;
+
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "10", description = "timed repetitions; the median is reported (default: ${DEFAULT-VALUE})")
+    int reps;
 
     public static void main(String[] args) {
-        Map<String, String> opt = options(args);
-        int ordinal = Integer.parseInt(opt.getOrDefault("device", "0"));
-        int floats = Integer.parseInt(opt.getOrDefault("floats", String.valueOf(256 << 20)));
-        long copyBytes = Long.parseLong(opt.getOrDefault("copy-mib", "2048")) << 20;
-        long pinnedBytes = Long.parseLong(opt.getOrDefault("pinned-mib", "1024")) << 20;
-        int reps = Integer.parseInt(opt.getOrDefault("reps", "10"));
+        System.exit(new CommandLine(new RuntimeBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        if (floats < 1 || copyMib < 1 || pinnedMib < 1 || reps < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--floats, --copy-mib, --pinned-mib and --reps must be positive");
+        }
         try (CudaDevice dev = CudaDevice.open(ordinal)) {
             emit("device", "name", dev.name(), "sms", dev.multiprocessorCount(),
                     "total_mem_bytes", dev.totalMemoryBytes());
             compileTimes(dev);
-            double copyGbps = deviceCopy(dev, copyBytes, reps);
+            double copyGbps = deviceCopy(dev, copyMib << 20, reps);
             saxpy(dev, floats, reps, copyGbps);
-            pinned(dev, pinnedBytes, reps);
+            pinned(dev, pinnedMib << 20, reps);
             launchOverhead(dev, 1000);
             emit("memory", "allocated_bytes", dev.memory().allocatedBytes(), "peak_bytes", dev.memory().peakBytes());
         }
+        return 0;
     }
 
     private static void compileTimes(CudaDevice dev) {
@@ -161,34 +192,26 @@ public final class RuntimeBench {
         return s[(int) Math.min(s.length - 1, Math.round(p * (s.length - 1)))];
     }
 
-    private static void emit(String bench, Object... kv) {
+    /** One JSON object on one line: {"bench": NAME, key: value, ...}; floats rounded to 4 decimals. */
+    static String line(String bench, Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", bench);
-        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-        System.out.println(m.entrySet().stream().map(e -> quote(e.getKey()) + ":" + value(e.getValue()))
-                .collect(Collectors.joining(",", "{", "}")));
-    }
-
-    private static String value(Object v) {
-        if (v instanceof Float f) return String.format(Locale.ROOT, "%.4f", f);
-        if (v instanceof Double d) return String.format(Locale.ROOT, "%.4f", d);
-        if (v instanceof Number || v instanceof Boolean) return v.toString();
-        return quote(String.valueOf(v));
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: RuntimeBench [--device N] [--floats N] [--copy-mib N]"
-                        + " [--pinned-mib N] [--reps N]; got " + String.join(" ", args));
-            }
-            m.put(args[i].substring(2), args[++i]);
+        for (int i = 0; i < kv.length; i += 2) {
+            Object v = kv[i + 1];
+            m.put((String) kv[i], v instanceof Float || v instanceof Double ? round4(((Number) v).doubleValue()) : v);
         }
-        return m;
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + bench + " as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static void emit(String bench, Object... kv) {
+        System.out.println(line(bench, kv));
+    }
+
+    private static BigDecimal round4(double v) {
+        return Double.isFinite(v) ? BigDecimal.valueOf(v).setScale(4, RoundingMode.HALF_UP) : null;
     }
 }

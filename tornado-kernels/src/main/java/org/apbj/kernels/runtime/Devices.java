@@ -46,6 +46,44 @@ public final class Devices {
         };
     }
 
+    /**
+     * Checks that {@code spec} names a device that exists here, without opening it (no context,
+     * no queue, no threads), and returns it in words. "auto" is always valid. Same rules and
+     * errors as {@link #open(String)}: {@link IllegalArgumentException} for a malformed spec or
+     * an index out of range, {@link DeviceUnavailableException} when the backend is missing.
+     */
+    public static String check(String spec) {
+        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("empty device spec; use cuda[:N], opencl[:P[:D]] or java[:T[:MEMORY]]");
+        String s = spec.strip();
+        if (s.equals("auto")) return "auto";
+        int colon = s.indexOf(':');
+        String kind = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
+        String rest = colon < 0 ? null : s.substring(colon + 1);
+        return switch (kind) {
+            case "cuda" -> {
+                int ordinal = rest == null ? 0 : index(spec, rest);
+                CudaDevice.check(ordinal);
+                yield "cuda:" + ordinal;
+            }
+            case "opencl" -> OpenCLDevice.check(rest);
+            case "java" -> {
+                int memColon = rest == null ? -1 : rest.indexOf(':');
+                int threads = rest == null ? Runtime.getRuntime().availableProcessors()
+                        : index(spec, memColon < 0 ? rest : rest.substring(0, memColon));
+                if (threads < 1) {
+                    throw new IllegalArgumentException("the Java device needs at least 1 thread (java:THREADS), got " + threads);
+                }
+                if (memColon >= 0) {
+                    long capacity = bytes(spec, rest.substring(memColon + 1));
+                    yield "java (" + threads + " threads, " + DeviceMemoryException.bytes(capacity) + ")";
+                }
+                yield "java (" + threads + " threads)";
+            }
+            default -> throw new IllegalArgumentException("unknown device spec '" + spec
+                    + "': use auto, cuda[:N], opencl[:PLATFORM[:DEVICE]] or java[:THREADS[:MEMORY]]");
+        };
+    }
+
     /** java, java:THREADS, java:THREADS:MEMORY (bytes, or with k/m/g: a device of that size, for tests). */
     private static Device java(String spec, String rest) {
         if (rest == null) return new JavaDevice();

@@ -1,5 +1,7 @@
 package org.apbj.kernels.jit;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.TestFactory;
  * on fresh random inputs (./apbj test-gpu; skips without a CUDA device).
  */
 @Tag("gpu")
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class CudaCorpusTest {
     private static Device java;
     private static Device cuda;
@@ -26,7 +29,7 @@ class CudaCorpusTest {
     Stream<DynamicTest> corpusMatchesJavaOnCuda() {
         java = OpenClCorpusTest.open(Backend.JAVA);
         cuda = OpenClCorpusTest.open(Backend.CUDA);
-        long seed = System.nanoTime();
+        long seed = TestSeed.next();
         System.out.println("CudaCorpusTest seed " + seed + " on " + cuda.name());
         return Corpus.all().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             List<String> problems = CorpusRunner.compare(c, java, cuda, seed);

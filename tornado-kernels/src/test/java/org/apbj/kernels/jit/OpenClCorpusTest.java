@@ -1,5 +1,7 @@
 package org.apbj.kernels.jit;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.TestFactory;
  * the plain-Java run of the same method on fresh random inputs.
  * PoCL is installed by ./apbj test, so a missing OpenCL platform fails this test.
  */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class OpenClCorpusTest {
     private static Device java;
     private static Device opencl;
@@ -26,7 +29,7 @@ class OpenClCorpusTest {
     Stream<DynamicTest> corpusMatchesJavaOnOpenCl() {
         java = open(Backend.JAVA);
         opencl = open(Backend.OPENCL);
-        long seed = System.nanoTime();
+        long seed = TestSeed.next();
         System.out.println("OpenClCorpusTest seed " + seed + " on " + opencl.name());
         return Corpus.all().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             List<String> problems = CorpusRunner.compare(c, java, opencl, seed);

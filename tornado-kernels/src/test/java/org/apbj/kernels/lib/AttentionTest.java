@@ -1,5 +1,7 @@
 package org.apbj.kernels.lib;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.apbj.kernels.lib.LibTesting.*;
 
 import java.util.Random;
@@ -23,6 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * in fp32, so an output errs by about (logit error)·max|v|: observed ≲ 5e-7 on the Java device.
  * A masking, GQA or rescaling error moves outputs by ~0.1.
  */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class AttentionTest {
 
     /** Every backend with the fp32 kernel ({@link Attention}) and the tensor-core one ({@link FlashAttention}). */

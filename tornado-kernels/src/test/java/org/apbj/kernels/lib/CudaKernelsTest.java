@@ -1,5 +1,7 @@
 package org.apbj.kernels.lib;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.apbj.kernels.lib.LibTesting.*;
 
 import java.util.Random;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * {@code ./apbj test-gpu}; skips where no CUDA device exists.
  */
 @Tag("gpu")
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class CudaKernelsTest {
     private static final Backend CUDA = Backend.CUDA;
 

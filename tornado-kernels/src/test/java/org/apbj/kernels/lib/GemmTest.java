@@ -1,5 +1,7 @@
 package org.apbj.kernels.lib;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.apbj.kernels.lib.LibTesting.*;
 
 import java.util.Random;
@@ -16,6 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * inputs. Error bound per element: fp32 accumulation of k products (with fma) is within
  * γ_k·Σ|x·w| (Higham), γ_k ≈ k·u; a bf16 output adds half a bf16 ulp of the value.
  */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class GemmTest {
 
     static Iterable<Backend> backends() { return LibTesting.backends(); }

@@ -1,5 +1,7 @@
 package org.apbj.kernels.lib;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -56,9 +58,8 @@ final class LibTesting {
     static KernelOps ops(Backend backend) { return new KernelOps(device(backend), REDUCTION_THREADS); }
 
     static Random random(String test) {
-        String fixed = System.getProperty("apbj.test.seed");
-        long seed = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
-        System.out.println(test + ": seed " + seed + " (rerun with -Dapbj.test.seed=" + seed + ")");
+        long seed = TestSeed.next();
+        System.out.println(test + ": seed " + seed + " (rerun with -D" + TestSeed.PROPERTY + "=" + seed + ")");
         return new Random(seed);
     }
 

@@ -1,5 +1,7 @@
 package org.apbj.kernels.lib;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.apbj.kernels.lib.LibTesting.*;
 
 import java.util.Random;
@@ -15,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The log-sum-exp merge: merging the attention over two disjoint key sets equals the attention
  * over their union; rows where one or both sides saw no key (lse = −inf) stay finite.
  */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class LseMergeTest {
 
     static Iterable<Backend> backends() { return LibTesting.backends(); }

@@ -1,5 +1,7 @@
 package org.apbj.kernels.lib;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.apbj.kernels.lib.LibTesting.*;
 
 import java.util.Random;
@@ -11,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Retaining-head scores s = maxpool5(W2 · silu(W1 · [q; k; v])) against an fp64 reference. */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class RetainingHeadsTest {
 
     static Iterable<Backend> backends() { return LibTesting.backends(); }

@@ -1,5 +1,7 @@
 package org.apbj.kernels.lib;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.apbj.kernels.lib.LibTesting.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Greedy argmax and temperature / top-p sampling against fp64 references. */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class SamplingTest {
 
     static Iterable<Backend> backends() { return LibTesting.backends(); }

@@ -1,5 +1,7 @@
 package org.apbj.kernels.lib;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.apbj.kernels.lib.LibTesting.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Per-head top-k selection (exact, ties to the lower index, ascending output) and the K/V gather. */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class TopKTest {
 
     static Iterable<Backend> backends() { return LibTesting.backends(); }

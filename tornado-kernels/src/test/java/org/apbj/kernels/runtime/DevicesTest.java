@@ -34,6 +34,21 @@ class DevicesTest {
     }
 
     @Test
+    void checkValidatesASpecWithoutOpeningIt() {
+        assertEquals("auto", Devices.check("auto"));
+        assertEquals("java (2 threads)", Devices.check("java:2"));
+        assertTrue(Devices.check("opencl:0:0").startsWith("opencl:0:0 "), Devices.check("opencl:0:0"));
+        var threads = assertThrows(IllegalArgumentException.class, () -> Devices.check("java:0"));
+        assertTrue(threads.getMessage().contains("at least 1 thread"), threads.getMessage());
+        var platform = assertThrows(IllegalArgumentException.class, () -> Devices.check("opencl:9"));
+        assertTrue(platform.getMessage().contains("no OpenCL platform 9"), platform.getMessage());
+        var device = assertThrows(IllegalArgumentException.class, () -> Devices.check("opencl:0:9"));
+        assertTrue(device.getMessage().contains("has no device 9"), device.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Devices.check("tpu"));
+        if (Devices.cudaDeviceCount() == 0) assertThrows(DeviceUnavailableException.class, () -> Devices.check("cuda:0"));
+    }
+
+    @Test
     void bestHonoursTheOverride() {
         String old = System.getProperty(Devices.DEVICE_PROPERTY);
         System.setProperty(Devices.DEVICE_PROPERTY, "java:2");

@@ -30,13 +30,27 @@ public final class KvRetrievalDraft implements Draft {
         pairs = Filler.growing(() -> pair(Values.uuid(s), Values.uuid(s)));
     }
 
-    static String pair(String k, String v) { return "\"" + k + "\": \"" + v + "\""; }
+    /**
+     * One pair as ∞Bench's prompt has it, Python's json.dumps layout ("key": "value", pairs
+     * joined by ", "); the strings are quoted by Jackson, so the object text is valid JSON.
+     */
+    static String pair(String k, String v) { return quote(k) + ": " + quote(v); }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @Override
     public Parts build(int fillerUnits, double[] needleFractions) {
         String head = INSTRUCTION + "JSON data:\n{";
         Weave.Woven w = Weave.weave(pairs, fillerUnits, List.of(pair(key, value)), needleFractions, "", ", ");
-        return Parts.of(head, w, "}", "\n\nKey: \"" + key + "\"", "The value associated with the specified key is:");
+        return Parts.of(head, w, "}", "\n\nKey: " + quote(key), "The value associated with the specified key is:");
     }
 
     @Override public int needles() { return 1; }

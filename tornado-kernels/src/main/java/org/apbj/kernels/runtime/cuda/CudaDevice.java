@@ -97,12 +97,21 @@ public final class CudaDevice implements Device {
     /** Opens CUDA device {@code ordinal}; fails clearly without a driver or with a bad ordinal. */
     public static CudaDevice open(int ordinal) {
         CudaDriver drv = CudaDriver.get();
+        checkOrdinal(drv, ordinal);
+        return new CudaDevice(drv, ordinal);
+    }
+
+    /** Checks that CUDA device {@code ordinal} exists without opening it (what {@link #open} checks first). */
+    public static void check(int ordinal) {
+        checkOrdinal(CudaDriver.get(), ordinal);
+    }
+
+    private static void checkOrdinal(CudaDriver drv, int ordinal) {
         int count = drv.deviceCount();
         if (count == 0) throw new DeviceUnavailableException("CUDA: the driver is installed but reports no GPU");
         if (ordinal < 0 || ordinal >= count) {
             throw new IllegalArgumentException("no CUDA device " + ordinal + ": this machine has " + count + " (0.." + (count - 1) + ")");
         }
-        return new CudaDevice(drv, ordinal);
     }
 
     private void makeCurrent() {

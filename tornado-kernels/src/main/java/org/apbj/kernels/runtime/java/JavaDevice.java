@@ -65,7 +65,9 @@ public final class JavaDevice implements Device {
      *                      allocation beyond it, as a GPU would (for tests of memory planning)
      */
     public JavaDevice(int parallelism, Duration barrierTimeout, long capacityBytes) {
-        if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("the Java device needs at least 1 thread (java:THREADS), got " + parallelism);
+        }
         this.capacityBytes = Math.max(0, capacityBytes);
         this.parallelism = parallelism;
         this.pool = new ForkJoinPool(parallelism);

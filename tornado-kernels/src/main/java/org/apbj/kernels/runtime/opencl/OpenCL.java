@@ -262,6 +262,11 @@ public final class OpenCL {
         public String describe() {
             return "#" + index + " " + name + " (" + vendor + ", " + version + "): " + deviceNames;
         }
+
+        /** "#0 Portable Computing Language: [cpu]": for listings in messages. */
+        public String brief() {
+            return "#" + index + " " + name + ": " + deviceNames;
+        }
     }
 
     public List<PlatformInfo> describePlatforms() {

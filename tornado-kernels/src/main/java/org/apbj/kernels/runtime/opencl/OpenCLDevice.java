@@ -70,8 +70,7 @@ public final class OpenCLDevice implements Device {
         this.cl = cl;
         this.platformName = platform.name();
         this.device = platform.devices().get(deviceIndex);
-        this.name = "opencl:" + platform.index() + ":" + deviceIndex + " " + platform.deviceNames().get(deviceIndex)
-                + " (" + platform.name() + ")";
+        this.name = new Selection(platform, deviceIndex).describe();
         this.globalMemBytes = cl.deviceLong(device, OpenCL.DEVICE_GLOBAL_MEM_SIZE);
         this.extensions = cl.deviceString(device, OpenCL.DEVICE_EXTENSIONS);
         try (Arena a = Arena.ofConfined()) {
@@ -97,6 +96,29 @@ public final class OpenCLDevice implements Device {
     }
 
     private static OpenCLDevice openUnlocked(String selector) {
+        Selection chosen = select(selector);
+        return new OpenCLDevice(OpenCL.get(), chosen.platform(), chosen.deviceIndex());
+    }
+
+    /** A platform and one of its devices, chosen by a selector. */
+    private record Selection(OpenCL.PlatformInfo platform, int deviceIndex) {
+        String describe() {
+            return "opencl:" + platform.index() + ":" + deviceIndex + " " + platform.deviceNames().get(deviceIndex)
+                    + " (" + platform.name() + ")";
+        }
+    }
+
+    /**
+     * Checks that {@code selector} names a device here without opening it (no context, no queue)
+     * and returns the device in words; the same rules and errors as {@link #open}.
+     */
+    public static String check(String selector) {
+        synchronized (NATIVE_SETUP_LOCK) {
+            return select(selector).describe();
+        }
+    }
+
+    private static Selection select(String selector) {
         OpenCL cl = OpenCL.get();
         if (selector == null || selector.isBlank()) selector = System.getProperty("apbj.opencl.platform", "");
         List<OpenCL.PlatformInfo> platforms = cl.describePlatforms();
@@ -124,13 +146,14 @@ public final class OpenCLDevice implements Device {
             throw new DeviceUnavailableException("OpenCL platform " + chosen.describe() + " has no devices");
         }
         if (deviceIndex < 0 || deviceIndex >= chosen.devices().size()) {
-            throw new IllegalArgumentException("OpenCL platform " + chosen.describe() + " has no device " + deviceIndex);
+            throw new IllegalArgumentException("OpenCL platform #" + chosen.index() + " " + chosen.name() + " has no device "
+                    + deviceIndex + "; its devices: 0.." + (chosen.devices().size() - 1) + " " + chosen.deviceNames());
         }
-        return new OpenCLDevice(cl, chosen, deviceIndex);
+        return new Selection(chosen, deviceIndex);
     }
 
     private static OpenCL.PlatformInfo choosePlatform(List<OpenCL.PlatformInfo> platforms, String want, String selector) {
-        String listing = platforms.stream().map(OpenCL.PlatformInfo::describe).toList().toString();
+        String listing = platforms.stream().map(OpenCL.PlatformInfo::brief).toList().toString();
         if (want.isEmpty()) {
             OpenCL cl = OpenCL.get();
             for (OpenCL.PlatformInfo p : platforms) {
@@ -142,7 +165,8 @@ public final class OpenCLDevice implements Device {
         if (want.chars().allMatch(Character::isDigit)) {
             int i = Integer.parseInt(want);
             if (i >= platforms.size()) {
-                throw new IllegalArgumentException("OpenCL selector '" + selector + "': no platform " + i + "; platforms: " + listing);
+                throw new IllegalArgumentException("no OpenCL platform " + i + " (platforms: 0.." + (platforms.size() - 1)
+                        + "): " + listing);
             }
             return platforms.get(i);
         }

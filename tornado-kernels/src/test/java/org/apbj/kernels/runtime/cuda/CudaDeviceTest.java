@@ -1,5 +1,7 @@
 package org.apbj.kernels.runtime.cuda;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,9 +36,10 @@ import org.junit.jupiter.api.Test;
 
 /** The CUDA runtime with hand-written PTX (the compiler's kernels: CorpusTest). Needs a GPU. */
 @Tag("gpu")
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class CudaDeviceTest {
     private static CudaDevice device;
-    private final Random random = new Random();
+    private final Random random = new Random(TestSeed.next());
 
     static final CompiledKernel SCALARS = new CompiledKernel("scalars", """
             .version 7.0

@@ -1,5 +1,7 @@
 package org.apbj.kernels.runtime.java;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,9 +23,10 @@ import org.apbj.kernels.runtime.java.KernelFeatures.Feature;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class JavaDeviceTest {
     private final JavaDevice device = new JavaDevice();
-    private final Random random = new Random();
+    private final Random random = new Random(TestSeed.next());
 
     @AfterEach
     void close() { device.close(); }

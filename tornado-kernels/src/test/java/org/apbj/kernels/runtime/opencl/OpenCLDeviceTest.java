@@ -1,5 +1,7 @@
 package org.apbj.kernels.runtime.opencl;
 
+import org.apbj.kernels.testing.TestSeed;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -27,9 +29,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The OpenCL runtime on PoCL with hand-written OpenCL C (the compiler's kernels are tested elsewhere). */
+@org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class OpenCLDeviceTest {
     private static OpenCLDevice device;
-    private final Random random = new Random();
+    private final Random random = new Random(TestSeed.next());
 
     static final CompiledKernel SAXPY = new CompiledKernel("saxpy", """
             __kernel void saxpy(__global float* y, __global const float* x, float a, int n) {
