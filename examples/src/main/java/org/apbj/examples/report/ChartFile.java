@@ -63,6 +63,7 @@ public final class ChartFile {
         s.setChartTitleBoxVisible(false);
         s.setToolTipsEnabled(false);
         s.setYAxisMin(0.0);
+        s.setYAxisDecimalPattern("#,##0.###");   // a lone point's tick otherwise shows every digit of a double
     }
 
     /** The panels as one PNG, two per row (one row when there is one panel); creates the folder. */
