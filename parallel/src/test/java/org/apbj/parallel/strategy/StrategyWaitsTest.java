@@ -1,5 +1,7 @@
 package org.apbj.parallel.strategy;
 
+import org.apbj.kernels.testing.CountingDevice;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

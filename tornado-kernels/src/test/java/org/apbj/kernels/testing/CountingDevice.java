@@ -1,4 +1,4 @@
-package org.apbj.parallel.strategy;
+package org.apbj.kernels.testing;
 
 import java.util.concurrent.atomic.AtomicLong;
 
