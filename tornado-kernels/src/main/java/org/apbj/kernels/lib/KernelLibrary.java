@@ -20,6 +20,8 @@ public final class KernelLibrary {
     public static final Kernel MATMUL_BF16_OUT = Kernel.of(Gemm.class, "matmulBf16Out");
     public static final Kernel MATMUL_TC = Kernel.of(GemmTc.class, "matmulTc");
     public static final Kernel MATMUL_TC_BF16_OUT = Kernel.of(GemmTc.class, "matmulTcBf16Out");
+    public static final Kernel MATMUL_WGMMA = Kernel.of(GemmWgmma.class, "matmul");
+    public static final Kernel MATMUL_WGMMA_BF16_OUT = Kernel.of(GemmWgmma.class, "matmulBf16Out");
     public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
     public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
@@ -40,7 +42,14 @@ public final class KernelLibrary {
             MATVEC, MATVEC_BF16_OUT, SWIGLU, ATTENTION, FLASH_ATTENTION, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
+    /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
+    private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT);
+
+    /** The kernels every target compiles (PTX sm_80 and later, OpenCL). */
     public static List<Kernel> all() { return ALL; }
+
+    /** The kernels only sm_90a compiles to PTX; their Java bodies run on the Java device and OpenCL too. */
+    public static List<Kernel> hopper() { return HOPPER; }
 
     /**
      * Every kernel with the @Constant values the model launches it with (head dims 64 and 128,
@@ -48,9 +57,14 @@ public final class KernelLibrary {
      * {@code Class_method[__name=value...]}: what {@code ./apbj kernels --emit} writes and what
      * the compile-everything test assembles.
      */
-    public static List<KernelSources.Specialisation> specialisations() {
+    public static List<KernelSources.Specialisation> specialisations() { return specialisations(ALL); }
+
+    /** As {@link #specialisations()} for the {@link #hopper()} kernels. */
+    public static List<KernelSources.Specialisation> hopperSpecialisations() { return specialisations(HOPPER); }
+
+    private static List<KernelSources.Specialisation> specialisations(List<Kernel> kernels) {
         List<KernelSources.Specialisation> out = new ArrayList<>();
-        for (Kernel k : ALL) {
+        for (Kernel k : kernels) {
             Parameter[] params = k.method().getParameters();
             List<Object[]> combos = new ArrayList<>();
             combos.add(new Object[params.length - 1]);

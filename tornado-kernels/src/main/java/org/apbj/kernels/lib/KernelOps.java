@@ -162,6 +162,54 @@ public final class KernelOps implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code y[yRow0 + t, :] (+)= x[xRow0 + t, :] · Wᵀ + bias} with x bf16 (activations kept in
+     * bf16 for the GEMM, as in bf16 inference): the Hopper GEMM ({@link GemmWgmma}) on devices
+     * with wgmma (sm_90a); the Java device and OpenCL run the same kernel's Java bodies. k must be
+     * a multiple of 8 (rows of 16-byte copies).
+     */
+    public void matmul(F32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w, BF16Array bias, int rows, int n,
+                       int k, boolean accumulate) {
+        checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
+        if (rows == 0) return;
+        device.launch(KernelLibrary.MATMUL_WGMMA, gemmWgmmaGrid(rows, n), y, yRow0, x, xRow0, w, bias != null ? bias : w,
+                rows, n, k, bias != null, accumulate);
+    }
+
+    /** As {@link #matmul(F32Array, int, BF16Array, int, BF16Array, BF16Array, int, int, int, boolean)} with a bf16 output. */
+    public void matmulBf16Out(BF16Array y, int yRow0, BF16Array x, int xRow0, BF16Array w, BF16Array bias, int rows,
+                              int n, int k) {
+        checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
+        if (rows == 0) return;
+        device.launch(KernelLibrary.MATMUL_WGMMA_BF16_OUT, gemmWgmmaGrid(rows, n), y, yRow0, x, xRow0, w,
+                bias != null ? bias : w, rows, n, k, bias != null);
+    }
+
+    /** Whether this device runs the bf16-input GEMM: CUDA devices with wgmma (sm_90a), and the Java and OpenCL devices. */
+    public boolean hasBf16InputGemm() {
+        return device.backend() != Backend.CUDA
+                || (device instanceof CudaDevice cuda && cuda.target().supports(org.apbj.kernels.jit.Feature.WGMMA));
+    }
+
+    private void checkBf16Product(DeviceArray y, int yRow0, BF16Array x, int xRow0, BF16Array w, BF16Array bias, int rows,
+                                  int n, int k) {
+        if (!hasBf16InputGemm()) {
+            throw new UnsupportedOperationException("the bf16-input GEMM needs wgmma (an sm_90a GPU such as H100/H200); "
+                    + device.name() + " has none: use matmul with fp32 x");
+        }
+        if (k % 8 != 0) {
+            throw new IllegalArgumentException("the bf16-input GEMM copies x and W rows in 16-byte pieces: k = " + k
+                    + " must be a multiple of 8 (use matmul with fp32 x)");
+        }
+        positive("n", n);
+        positive("k", k);
+        nonNegative("rows", rows);
+        need(x, "x", (long) (xRow0 + rows) * k);
+        need(y, "y", (long) (yRow0 + rows) * n);
+        need(w, "weight [n, k]", (long) n * k);
+        if (bias != null) need(bias, "bias", n);
+    }
+
     private static void checkProduct(DeviceArray y, int yRow0, F32Array x, int xRow0, BF16Array w, BF16Array bias,
                                      int rows, int n, int k) {
         positive("n", n);
@@ -409,6 +457,11 @@ public final class KernelOps implements AutoCloseable {
     static Grid gemmTcGrid(int rows, int n) {
         return Grid.of((n + GemmTc.BN - 1) / GemmTc.BN * GemmTc.THREADS, (rows + GemmTc.BM - 1) / GemmTc.BM,
                 GemmTc.THREADS, 1);
+    }
+
+    static Grid gemmWgmmaGrid(int rows, int n) {
+        return Grid.of((n + GemmWgmma.BN - 1) / GemmWgmma.BN * GemmWgmma.THREADS, (rows + GemmWgmma.BM - 1) / GemmWgmma.BM,
+                GemmWgmma.THREADS, 1);
     }
 
     static Grid matvecGrid(int n) {

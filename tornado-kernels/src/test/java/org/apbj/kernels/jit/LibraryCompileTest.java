@@ -1,6 +1,8 @@
 package org.apbj.kernels.jit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every library kernel, in every specialisation of its @Constant parameters the model uses,
  * compiles to PTX and OpenCL C; its PTX assembles with ptxas for sm_90 (when ptxas is present).
+ * The Hopper-only kernels (wgmma) compile for sm_90a, with the rest of the library, and assemble
+ * there; for plain sm_90 they are a compile error that names the feature.
  */
 class LibraryCompileTest {
     @TempDir
@@ -33,6 +37,19 @@ class LibraryCompileTest {
             for (Path p : ptx) {
                 assertNull(Ptxas.check(Files.readString(p), "sm_90", out), p.toString());
             }
+            var hopper = KernelLibrary.hopperSpecialisations();
+            List<Path> ptx90a = KernelSources.emit(hopper, Target.SM_90A, out.resolve("ptx90a"));
+            assertTrue(!hopper.isEmpty() && ptx90a.size() == hopper.size(), "sm_90a " + ptx90a.size() + " of " + hopper.size());
+            assertEquals(hopper.size(), KernelSources.emit(hopper, Target.OPENCL, out.resolve("cl-hopper")).size());
+            for (Path p : ptx90a) {
+                assertTrue(Files.readString(p).contains("wgmma.mma_async"), p.toString());
+                assertNull(Ptxas.check(Files.readString(p), "sm_90a", out), p.toString());
+            }
+            String error = assertThrows(KernelCompileException.class,
+                    () -> KernelCompiler.compileUncached(hopper.getFirst().kernel(), Target.SM_90,
+                            KernelCompiler.constantValues(hopper.getFirst().kernel(), hopper.getFirst().launchArgs())))
+                    .getMessage();
+            assertTrue(error.contains("WGMMA") && error.contains("sm_90a"), error);
         } finally {
             if (previous == null) System.clearProperty(KernelCache.DIR_PROPERTY);
             else System.setProperty(KernelCache.DIR_PROPERTY, previous);

@@ -41,6 +41,14 @@ class CudaKernelsTest {
         t.tensorCoreMatmulDeep(CUDA);
     }
 
+    /** The Hopper GEMM (wgmma), on devices that have it. */
+    @Test void bf16InputGemm() {
+        Assumptions.assumeTrue(new KernelOps(device(CUDA), 1024).hasBf16InputGemm(), "no wgmma on this GPU");
+        GemmTest t = new GemmTest();
+        t.bf16InputMatmulMatchesReference(CUDA);
+        t.bf16InputMatmulDeep(CUDA);
+    }
+
     @Test void attention() {
         AttentionTest t = new AttentionTest();
         for (boolean tensorCores : new boolean[] {false, true}) {

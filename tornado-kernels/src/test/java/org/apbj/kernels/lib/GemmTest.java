@@ -70,6 +70,75 @@ class GemmTest {
         check(backend, r, 70, 96, 48, true, false, true, true);
     }
 
+    /**
+     * The bf16-input GEMM ({@link GemmWgmma}; its Java bodies on Java and OpenCL, wgmma on sm_90a):
+     * x is bf16 in memory, so the reference is exact up to the fp32 accumulation order. Edges in
+     * rows, n and k (k a multiple of 8 but not of the 64-deep slices), row offsets, bias,
+     * accumulate, bf16 output; several k-slices so the pipeline's stages wrap around.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void bf16InputMatmulMatchesReference(Backend backend) {
+        Random r = random("bf16InputMatmulMatchesReference " + backend);
+        checkBf16Input(backend, r, 150, 300, 72, true, true, false);
+        checkBf16Input(backend, r, 9, 40, 328, false, false, false);
+        checkBf16Input(backend, r, 130, 264, 40, true, false, true);
+    }
+
+    /** Larger, deeper shapes for the GPU tests (several tiles in each direction, 64 k-slices). */
+    void bf16InputMatmulDeep(Backend backend) {
+        Random r = random("bf16InputMatmulDeep " + backend);
+        checkBf16Input(backend, r, 300, 520, 4096, true, true, false);
+        checkBf16Input(backend, r, 257, 1000, 1032, false, false, true);
+    }
+
+    private static void checkBf16Input(Backend backend, Random r, int rows, int n, int k, boolean bias, boolean accumulate,
+                                       boolean bf16Out) {
+        Device d = device(backend);
+        KernelOps ops = new KernelOps(d, REDUCTION_THREADS);
+        int xRow0 = 2;
+        int yRow0 = 3;
+        float[] x = bf16Gaussians(r, (xRow0 + rows) * k, 1.0);
+        float[] w = bf16Gaussians(r, n * k, 0.05);
+        float[] b = bf16Gaussians(r, n, 0.5);
+        float[] y0 = gaussians(r, (yRow0 + rows + 1) * n, 1.0);
+        double[] want = new double[y0.length];
+        double[] tol = new double[y0.length];
+        for (int i = 0; i < y0.length; i++) want[i] = bf16Out ? roundBf16(y0[i]) : y0[i];
+        for (int t = 0; t < rows; t++) {
+            for (int c = 0; c < n; c++) {
+                double sum = 0, abs = 0;
+                for (int j = 0; j < k; j++) {
+                    double p = (double) x[(xRow0 + t) * k + j] * w[c * k + j];
+                    sum += p;
+                    abs += Math.abs(p);
+                }
+                if (bias) { sum += b[c]; abs += Math.abs(b[c]); }
+                int at = (yRow0 + t) * n + c;
+                if (accumulate) { sum += y0[at]; abs += Math.abs(y0[at]); }
+                want[at] = sum;
+                tol[at] = 2 * (k + 2) * 1.01 * EPS32 * abs + (bf16Out ? EPS_BF16 * Math.abs(sum) : 0) + 1e-30;
+            }
+        }
+        BF16Array xd = bf16(d, x);
+        BF16Array wd = bf16(d, w);
+        BF16Array bd = bias ? bf16(d, b) : null;
+        float[] got;
+        if (bf16Out) {
+            BF16Array yd = bf16(d, toBf16(y0));
+            ops.matmulBf16Out(yd, yRow0, xd, xRow0, wd, bd, rows, n, k);
+            d.synchronize();
+            got = read(d, yd);
+        } else {
+            F32Array yd = f32(d, y0);
+            ops.matmul(yd, yRow0, xd, xRow0, wd, bd, rows, n, k, accumulate);
+            d.synchronize();
+            got = read(d, yd);
+        }
+        assertClose("bf16-input y (" + rows + "x" + n + "x" + k + ", bias " + bias + ", accumulate " + accumulate
+                + ", bf16 " + bf16Out + ") on " + backend, want, got, tol);
+    }
+
     /** A realistic depth (a 4096-wide hidden state) on the tensor-core path: for the GPU tests. */
     void tensorCoreMatmulDeep(Backend backend) {
         Random r = random("tensorCoreMatmulDeep " + backend);

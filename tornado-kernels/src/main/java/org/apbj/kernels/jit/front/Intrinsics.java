@@ -8,6 +8,7 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apbj.kernels.jit.Feature;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.jit.ir.ArrayRef;
 import org.apbj.kernels.jit.ir.ElemType;
@@ -124,6 +125,7 @@ final class Intrinsics {
             case "java.lang.Double" -> doubleBits(in, sig);
             case API + "TensorCore" -> tensorCore(in, sig);
             case API + "AsyncCopy" -> ptx && asyncCopy(in, sig);
+            case API + "WarpGroup" -> ptx && warpGroup(in, sig);
             default -> false;
         };
         if (lowered) return true;
@@ -149,6 +151,9 @@ final class Intrinsics {
             API + "KernelMath", Set.of("silu(F)F"),
             API + "TensorCore", Set.of("halfOf(II)F", "fragmentOffset(" + CTX_DESC + "I)I", "matrixOffsetA(" + CTX_DESC + "I)I",
                     "matrixOffsetB(" + CTX_DESC + "I)I", "loadA([I[III)V", "loadB([I[II)V"),
+            API + "WarpGroup", Set.of("swizzled(III)I", "element([IIII)F"),
+            API + "WarpGroup/portable", Set.of("mmaBf16(" + CTX_DESC + "[FII[II[IIZ)V", "fence(" + CTX_DESC + ")V",
+                    "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V", "fenceAsyncProxy(" + CTX_DESC + ")V"),
             API + "AsyncCopy/portable", Set.of("copy16(" + CTX_DESC + "[IIL" + API.replace('.', '/') + "BF16Array;IZ)V",
                     "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V"));
 
@@ -295,6 +300,89 @@ final class Intrinsics {
             }
             default -> throw in.error("AsyncCopy." + sig + " is not a known intrinsic", "use copy16, commit or waitPending");
         }
+    }
+
+    /** Fails the compile when the target lacks a feature the intrinsic needs. */
+    static void require(Interpreter in, Feature f, String what) {
+        Target target = in.lifter().target();
+        if (!target.supports(f)) {
+            throw in.error(what + " needs " + f + " (" + f.requirement() + "), the target is " + target,
+                    "compile this kernel only for " + f.requirement() + " devices and pick another kernel elsewhere");
+        }
+    }
+
+    /**
+     * WarpGroup on PTX: wgmma.mma_async on shared-memory descriptors, its fence, commit and wait,
+     * and fence.proxy.async. Other targets compile the Java bodies.
+     */
+    private static boolean warpGroup(Interpreter in, String sig) {
+        switch (sig) {
+            case String s when s.equals("mmaBf16(" + CTX_DESC + "[FII[II[IIZ)V") -> {
+                require(in, Feature.WGMMA, "WarpGroup.mmaBf16");
+                StackVal accumulate = in.pop(), bAt = in.pop(), b = in.pop(), aAt = in.pop(), a = in.pop();
+                StackVal nVal = in.pop(), accAtVal = in.pop(), acc = in.pop();
+                in.pop();
+                Imm n = Interpreter.constOf(nVal);
+                if (n == null || n.intValue() < 8 || n.intValue() > 256 || n.intValue() % 8 != 0) {
+                    throw in.error("WarpGroup.mmaBf16: n must be a compile-time constant, a multiple of 8 from 8 to 256",
+                            "pass a literal or a static final constant");
+                }
+                int accAt = fragmentOffset(in, accAtVal, "accAt");
+                if (!(acc.abs() instanceof AbsVal.Arr(ArrayRef.Private accArr)) || accArr.elem() != ElemType.F32) {
+                    throw in.error("WarpGroup.mmaBf16: the accumulators must be a private float array of this work-item",
+                            "declare it in the kernel as new float[n / 2]");
+                }
+                if (accArr.length() < accAt + n.intValue() / 2) {
+                    throw in.error("WarpGroup.mmaBf16: the accumulator array has " + accArr.length() + " elements, needs "
+                            + (accAt + n.intValue() / 2), "declare it as new float[" + (accAt + n.intValue() / 2) + "]");
+                }
+                ArrayRef.Shared aTile = sharedInts(in, a, "A"), bTile = sharedInts(in, b, "B");
+                in.fn().markWarpOps();
+                in.fn().markSwizzledShared();
+                if (!in.emitting()) return true;
+                Operand acc1 = operandOf(in, accumulate);
+                in.emit(new Instr.WarpGroupMma(accArr, accAt, n.intValue(), List.of(), aTile, aAt.op(), bTile, bAt.op(), acc1));
+                return true;
+            }
+            case String s when s.equals("fence(" + CTX_DESC + ")V") -> sync(in, Feature.WGMMA, Instr.SyncKind.FENCE, 0);
+            case String s when s.equals("commit(" + CTX_DESC + ")V") -> sync(in, Feature.WGMMA, Instr.SyncKind.COMMIT, 0);
+            case String s when s.equals("fenceAsyncProxy(" + CTX_DESC + ")V") ->
+                    sync(in, Feature.ASYNC_PROXY_FENCE, Instr.SyncKind.ASYNC_PROXY_FENCE, 0);
+            case String s when s.equals("waitPending(" + CTX_DESC + "I)V") -> {
+                StackVal nv = in.pop();
+                Imm c = Interpreter.constOf(nv);
+                if (c == null || c.intValue() < 0 || c.intValue() > 7) {
+                    throw in.error("WarpGroup.waitPending needs a compile-time constant count of pending groups in 0..7",
+                            "pass a literal or a static final constant");
+                }
+                sync(in, Feature.WGMMA, Instr.SyncKind.WAIT, c.intValue());
+            }
+            default -> { return false; }
+        }
+        return true;
+    }
+
+    private static void sync(Interpreter in, Feature f, Instr.SyncKind kind, int pending) {
+        require(in, f, "WarpGroup." + kind.name().toLowerCase(java.util.Locale.ROOT));
+        in.pop();
+        in.emit(new Instr.WarpGroupSync(kind, pending));
+    }
+
+    private static ArrayRef.Shared sharedInts(Interpreter in, StackVal v, String name) {
+        if (!(v.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != ElemType.I32) {
+            throw in.error("WarpGroup.mmaBf16 reads " + name + " from a shared int array (wgmma reads shared memory)",
+                    "stage the tile in ctx.allocateIntLocalArray(n)");
+        }
+        return shared;
+    }
+
+    /** A boolean argument as a predicate operand. */
+    private static Operand operandOf(Interpreter in, StackVal v) {
+        Imm c = Interpreter.constOf(v);
+        if (c != null) return new Imm(Type.PRED, c.intValue() != 0 ? 1L : 0L);
+        Reg p = in.temp(Type.PRED);
+        in.emit(new Instr.Compare(Instr.CmpOp.NE, false, p, v.op(), Imm.ofInt(0)));
+        return p;
     }
 
     private static ArrayRef.Private fragment(Interpreter in, StackVal v, String name, int length) {

@@ -159,8 +159,22 @@ public final class Lifter {
         entry.terminate(new Terminator.Goto(inst.blockAt(Site.of(0))));
         inst.emit();
         PrivateArrayScalarizer.run(fn);
+        requireRegisterAccumulators(where);
         MoveCoalescer.run(fn);
         return fn;
+    }
+
+    /** An asynchronous warpgroup product must own its accumulators: they have to be registers. */
+    private void requireRegisterAccumulators(String where) {
+        for (Block b : fn.blocks()) {
+            for (Instr i : b.instrs()) {
+                if (i instanceof Instr.WarpGroupMma m && m.accRegs().isEmpty()) {
+                    throw new KernelCompileException(where + ": the accumulator array '" + m.acc().name()
+                            + "' of WarpGroup.mmaBf16 is indexed by a variable somewhere, so it cannot stay in registers."
+                            + " Instead: index it only with constants (literals, or loop variables of @Unroll methods).");
+                }
+            }
+        }
     }
 
     private static AbsVal constantArg(String where, String name, Class<?> type, Object value) {

@@ -84,6 +84,8 @@ final class MoveCoalescer {
             case Instr.AsyncCopy16 c -> null;
             case Instr.AsyncCommit c -> null;
             case Instr.AsyncWait w -> null;
+            case Instr.WarpGroupMma m -> null;   // its accumulators are read and written in place
+            case Instr.WarpGroupSync w -> null;
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -119,6 +121,14 @@ final class MoveCoalescer {
             case Instr.AsyncCopy16 c -> List.of(c.dstIndex(), c.srcIndex(), c.inBounds());
             case Instr.AsyncCommit c -> List.of();
             case Instr.AsyncWait w -> List.of();
+            case Instr.WarpGroupMma m -> {
+                List<Operand> all = new java.util.ArrayList<>(m.accRegs());   // uses: never coalesced into
+                all.add(m.aIndex());
+                all.add(m.bIndex());
+                all.add(m.accumulate());
+                yield all;
+            }
+            case Instr.WarpGroupSync w -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };

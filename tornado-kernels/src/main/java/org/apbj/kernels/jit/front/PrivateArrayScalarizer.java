@@ -35,6 +35,7 @@ final class PrivateArrayScalarizer {
                 var index = switch (i) {
                     case Instr.Load l when l.array().equals(p) -> l.index();
                     case Instr.Store s when s.array().equals(p) -> s.index();
+                    case Instr.WarpGroupMma m when m.acc().equals(p) -> Imm.ofInt(m.accAt() + m.n() / 2 - 1);
                     default -> null;
                 };
                 if (index == null) continue;
@@ -52,6 +53,12 @@ final class PrivateArrayScalarizer {
                 switch (is.get(k)) {
                     case Instr.Load l when l.array().equals(p) -> is.set(k, new Instr.Mov(l.dst(), element(fn, p, element, l.index())));
                     case Instr.Store s when s.array().equals(p) -> is.set(k, new Instr.Mov(element(fn, p, element, s.index()), s.value()));
+                    case Instr.WarpGroupMma m when m.acc().equals(p) -> {
+                        List<Reg> regs = new ArrayList<>();
+                        for (int i = 0; i < m.n() / 2; i++) regs.add(element(fn, p, element, Imm.ofInt(m.accAt() + i)));
+                        is.set(k, new Instr.WarpGroupMma(p, m.accAt(), m.n(), regs, m.a(), m.aIndex(), m.b(), m.bIndex(),
+                                m.accumulate()));
+                    }
                     default -> { }
                 }
             }

@@ -109,6 +109,25 @@ public sealed interface Instr {
     /** AsyncCopy.waitPending (cp.async.wait_group pending). */
     record AsyncWait(int pending) implements Instr {}
 
+    /**
+     * WarpGroup.mmaBf16 (PTX wgmma.mma_async m64nNk16, bf16 → fp32): acc[accAt .. accAt + n/2)
+     * (+)= A·Bᵀ with A and B 128-byte-swizzled tiles of shared int arrays at the given int
+     * indices. The accumulators are elements of a private array; once
+     * the private arrays become registers, {@code accRegs} lists them (empty before), and the
+     * instruction reads and writes them in place: an asynchronous product must own its registers.
+     */
+    record WarpGroupMma(ArrayRef.Private acc, int accAt, int n, List<Reg> accRegs, ArrayRef.Shared a, Operand aIndex,
+                        ArrayRef.Shared b, Operand bIndex, Operand accumulate) implements Instr {
+        public WarpGroupMma {
+            accRegs = List.copyOf(accRegs);
+        }
+    }
+
+    /** WarpGroup.fence, commit and waitPending (wgmma.fence / commit_group / wait_group), and fenceAsyncProxy. */
+    record WarpGroupSync(SyncKind kind, int pending) implements Instr {}
+
+    enum SyncKind { FENCE, COMMIT, WAIT, ASYNC_PROXY_FENCE }
+
     /** Marks the Java source line that the following instructions come from. */
     record SourceLine(String file, int line) implements Instr {}
 }

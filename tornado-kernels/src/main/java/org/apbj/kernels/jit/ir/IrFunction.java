@@ -50,6 +50,17 @@ public final class IrFunction {
     public boolean usesWarpOps() { return usesWarpOps; }
     public boolean usesBarriers() { return usesBarriers; }
     public void markWarpOps() { usesWarpOps = true; }
+
+    private boolean swizzledShared;
+
+    /**
+     * Shared arrays of this kernel start on 1024-byte boundaries (wgmma and bulk copies read
+     * tiles with the 128-byte swizzle, whose pattern follows the address bits).
+     */
+    public void markSwizzledShared() { swizzledShared = true; }
+
+    /** The alignment of each shared array in bytes. */
+    public int sharedAlignment() { return swizzledShared ? 1024 : 16; }
     public void markBarriers() { usesBarriers = true; }
 
     /** Launch bounds from {@code @LaunchBounds}; 0 when the kernel has none. */
@@ -69,8 +80,19 @@ public final class IrFunction {
 
     public int sharedBytes() {
         int total = 0;
-        for (ArrayRef.Shared s : sharedArrays) total = align(total, 16) + s.length() * s.elem().bytes;
+        for (ArrayRef.Shared s : sharedArrays) total = sharedOffset(s) + s.length() * s.elem().bytes;
         return total;
+    }
+
+    /** Where a shared array starts in the group's shared memory, arrays laid out in declaration order. */
+    public int sharedOffset(ArrayRef.Shared array) {
+        int at = 0;
+        for (ArrayRef.Shared s : sharedArrays) {
+            at = align(at, sharedAlignment());
+            if (s.equals(array)) return at;
+            at += s.length() * s.elem().bytes;
+        }
+        throw new IllegalArgumentException("not a shared array of " + entryName + ": " + array);
     }
 
     private static int align(int n, int a) { return (n + a - 1) / a * a; }

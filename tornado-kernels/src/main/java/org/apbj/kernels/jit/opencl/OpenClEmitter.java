@@ -167,6 +167,8 @@ public final class OpenClEmitter {
             case Instr.AsyncCopy16 c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body, not as an instruction");
             case Instr.AsyncCommit c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
             case Instr.AsyncWait w -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
+            case Instr.WarpGroupMma m -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");
+            case Instr.WarpGroupSync w -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");
             case Instr.PackBf16 p -> line(p.dst().name() + " = apbj_pack_bf16(" + op(p.lo()) + ", " + op(p.hi()) + ");");
         }
     }

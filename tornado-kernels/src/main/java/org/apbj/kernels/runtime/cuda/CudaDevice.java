@@ -144,7 +144,7 @@ public final class CudaDevice implements Device {
     public long totalMemoryBytes() { return totalMemory; }
 
     /** The PTX target for this GPU: sm_XY from its compute capability (sm_90 on H100). */
-    public Target target() { return Target.ptx(ccMajor, ccMinor); }
+    public Target target() { return Target.forDevice(ccMajor, ccMinor); }
 
     // --- memory --------------------------------------------------------------------------------
 

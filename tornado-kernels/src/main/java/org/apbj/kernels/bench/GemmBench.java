@@ -1,0 +1,73 @@
+package org.apbj.kernels.bench;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.lib.KernelOps;
+import org.apbj.kernels.runtime.cuda.CudaDevice;
+
+/**
+ * GEMM speed on a CUDA device for the Llama-3.1-8B prefill shapes (rows × n × k): the Hopper
+ * kernel (bf16 x, fp32 and bf16 output) and the mma.sync kernel (fp32 x). One line per case:
+ * median milliseconds of the timed runs after a warm-up, TFLOP/s at 2·rows·n·k. The peer
+ * (cuBLAS through torch.matmul) is timed by scripts/peer/cublas_gemm.py in the same run.
+ * Usage: {@code GemmBench} (shapes fixed: the issue's table).
+ */
+public final class GemmBench {
+    static final int[][] SHAPES = {{16384, 4096, 14336}, {16384, 14336, 4096}, {16384, 4096, 4096}, {16384, 6144, 4096},
+            {4096, 128256, 4096}};
+    private static final int REPS = 7;
+
+    public static void main(String[] args) {
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            System.out.println("device: " + dev.name() + " target " + dev.target());
+            KernelOps ops = new KernelOps(dev, 1024, true);
+            Random r = new Random(7);
+            for (int[] s : SHAPES) {
+                int rows = s[0], n = s[1], k = s[2];
+                BF16Array x = dev.upload(BF16Array.fromFloats(gaussians(r, (long) rows * k)));
+                BF16Array w = dev.upload(BF16Array.fromFloats(gaussians(r, (long) n * k)));
+                F32Array y = dev.allocF32((long) rows * n);
+                BF16Array yb = dev.allocBF16((long) rows * n);
+                if (ops.hasBf16InputGemm()) {
+                    report("wgmma-f32out", rows, n, k, time(dev, () -> ops.matmul(y, 0, x, 0, w, null, rows, n, k, false)));
+                    report("wgmma-bf16out", rows, n, k, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
+                }
+                if (n * (long) k < 200_000_000L) {
+                    F32Array xf = dev.allocF32((long) rows * k);
+                    report("mma-sync-f32in", rows, n, k, time(dev, () -> ops.matmul(y, 0, xf, 0, w, null, rows, n, k, false)));
+                    xf.close();
+                }
+                x.close(); w.close(); y.close(); yb.close();
+            }
+            ops.close();
+        }
+    }
+
+    private static double time(CudaDevice dev, Runnable launch) {
+        double[] ms = new double[REPS];
+        for (int i = -1; i < REPS; i++) {
+            dev.synchronize();
+            long t0 = System.nanoTime();
+            launch.run();
+            dev.synchronize();
+            if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[REPS / 2];
+    }
+
+    private static void report(String kernel, int rows, int n, int k, double ms) {
+        System.out.printf(Locale.ROOT, "gemm kernel=%s shape=%dx%dx%d ms=%.3f tflops=%.1f%n", kernel, rows, n, k, ms,
+                2.0 * rows * n * k / (ms * 1e-3) / 1e12);
+    }
+
+    private static float[] gaussians(Random r, long n) {
+        float[] v = new float[Math.toIntExact(n)];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.5);
+        return v;
+    }
+}

@@ -1,0 +1,56 @@
+package org.apbj.kernels.jit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.apbj.kernels.lib.GemmWgmma;
+import org.apbj.kernels.lib.KernelLibrary;
+import org.apbj.kernels.runtime.Kernel;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Hopper GEMM as ptxas sees it for sm_90a: the 128 accumulators per work-item stay in
+ * registers that the wgmma instructions own (no private array, no spills, and no "wgmma
+ * serialized" warning, which ptxas gives when other instructions touch registers of a product
+ * in flight), four products per k-slice, the stages in dynamic shared memory.
+ */
+class GemmWgmmaPtxTest {
+    @TempDir
+    static Path work;
+
+    @TestFactory
+    Stream<DynamicTest> registersOnlyNoSerialisation() {
+        assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
+        return Stream.of(KernelLibrary.MATMUL_WGMMA, KernelLibrary.MATMUL_WGMMA_BF16_OUT).map(kernel ->
+                DynamicTest.dynamicTest(kernel.name(), () -> {
+                    Object[] args = new Object[kernel.method().getParameterCount() - 1];
+                    for (int i = args.length - 2; i < args.length; i++) args[i] = false;
+                    if (kernel == KernelLibrary.MATMUL_WGMMA_BF16_OUT) args[args.length - 2] = 0;
+                    CompiledKernel k = compile(kernel, args);
+                    String ptx = k.source();
+                    assertEquals(GemmWgmma.BK / 16, count(ptx, "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16"), "products per slice");
+                    assertTrue(ptx.contains(".extern .shared .align 1024"), "stages in dynamic, 1024-aligned shared memory");
+                    assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
+                    Ptxas.Resources r = Ptxas.resources(ptx, "sm_90a", work);
+                    System.out.println(kernel.name() + " sm_90a: " + r.registers() + " registers, " + r.spillStoreBytes()
+                            + " bytes spilled\n" + r.report());
+                    assertFalse(r.report().contains("serializ"), r::report);
+                    assertEquals(0, r.spillStoreBytes(), r::report);
+                    assertTrue(r.registers() <= 65536 / GemmWgmma.THREADS, r::report);
+                }));
+    }
+
+    private static CompiledKernel compile(Kernel kernel, Object[] launchArgs) {
+        return KernelCompiler.compileUncached(kernel, Target.SM_90A, KernelCompiler.constantValues(kernel, launchArgs));
+    }
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
+    }
+}
