@@ -46,7 +46,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         this.timer = new KernelTimer(device);
         this.ops = new Ops(device, cfg, timer);
         try {
-            this.scratch = new LayerScratch(device, cfg, rows, weights.retainingHidden());
+            this.scratch = new LayerScratch(device, cfg, rows, weights.retainingHidden(), ops.bf16Activations());
         } catch (RuntimeException e) {
             weights.close();
             throw e;
@@ -150,7 +150,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         if (r > scratch.rows) {
             device.synchronize();   // earlier launches may still use the old scratch
             scratch.close();
-            scratch = new LayerScratch(device, cfg, r, weights.retainingHidden());
+            scratch = new LayerScratch(device, cfg, r, weights.retainingHidden(), ops.bf16Activations());
         }
         reservedKeys = k;
     }
@@ -189,6 +189,13 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     public void projectQkv(int layer, F32Array x, int n, F32Array q, BF16Array k, BF16Array v, int kvRow) {
         LayerOnDevice w = weights.layers[layer];
         requireRows(n);
+        if (scratch.bf16Activations) {
+            ops.rmsNorm(scratch.normedBf16, x, 0, w.inputNorm(), n);
+            ops.linear(q, scratch.normedBf16, w.wq(), w.bq(), n, cfg.hiddenSize(), cfg.qDim(), false);
+            ops.linearToBf16(k, kvRow, scratch.normedBf16, w.wk(), w.bk(), n, cfg.hiddenSize(), cfg.kvDim());
+            ops.linearToBf16(v, kvRow, scratch.normedBf16, w.wv(), w.bv(), n, cfg.hiddenSize(), cfg.kvDim());
+            return;
+        }
         ops.rmsNorm(scratch.normed, x, 0, w.inputNorm(), n);
         ops.linear(q, scratch.normed, w.wq(), w.bq(), n, cfg.hiddenSize(), cfg.qDim(), false);
         ops.linearToBf16(k, kvRow, scratch.normed, w.wk(), w.bk(), n, cfg.hiddenSize(), cfg.kvDim());
@@ -239,6 +246,14 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         LayerOnDevice w = weights.layers[layer];
         requireRows(n);
         int h = cfg.hiddenSize(), inter = cfg.intermediateSize();
+        if (scratch.bf16Activations) {
+            ops.toBf16(scratch.attnBf16, attn, (long) n * cfg.qDim());
+            ops.linear(x, scratch.attnBf16, w.wo(), null, n, cfg.qDim(), h, true);
+            ops.rmsNorm(scratch.normedBf16, x, 0, w.postNorm(), n);
+            ops.gateUpSwiGlu(scratch.hBf16, scratch.normedBf16, w.gate(), w.up(), n, h, inter);
+            ops.linear(x, scratch.hBf16, w.down(), null, n, inter, h, true);
+            return;
+        }
         ops.linear(x, attn, w.wo(), null, n, cfg.qDim(), h, true);
         ops.rmsNorm(scratch.normed, x, 0, w.postNorm(), n);
         ops.linear(scratch.gate, scratch.normed, w.gate(), null, n, h, inter, false);

@@ -1,5 +1,6 @@
 package org.apbj.model;
 
+import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.weights.ModelConfig;
@@ -8,33 +9,49 @@ import org.apbj.kernels.runtime.Device;
 /**
  * The scratch buffers of {@link DeviceModel}'s layer steps for calls of up to {@code rows}
  * tokens, allocated once and reused by every layer; {@link #bytes} is what the memory plan counts.
+ * With bf16 activations (devices with the bf16-input GEMM) the GEMM inputs are bf16 and the
+ * gate/up products never exist in fp32 (the SwiGLU is fused into their GEMM); otherwise the
+ * fp32 kernels read fp32 activations.
  */
 final class LayerScratch implements AutoCloseable {
     final int rows;
     final F32Array normed;              // RMSNorm output [rows, hidden]
-    final F32Array gate, up;            // [rows, intermediate]
+    final F32Array gate, up;            // [rows, intermediate], fp32 activations only
+    final BF16Array normedBf16;         // [rows, hidden], bf16 activations only
+    final BF16Array attnBf16;           // [rows, qDim]
+    final BF16Array hBf16;              // SwiGLU output [rows, intermediate]
+    final boolean bf16Activations;
     final F32Array retainingHidden;     // [rows, retaining hidden] or null
     final F32Array rawScores;           // [rows, nKv] or null
     private final DeviceArray[] all;
 
-    LayerScratch(Device d, ModelConfig c, int rows, int retainingWidth) {
+    LayerScratch(Device d, ModelConfig c, int rows, int retainingWidth, boolean bf16Activations) {
         this.rows = rows;
+        this.bf16Activations = bf16Activations;
         long r = rows;
         boolean heads = retainingWidth > 0;
         normed = d.allocF32(r * c.hiddenSize());
-        gate = d.allocF32(r * c.intermediateSize());
-        up = d.allocF32(r * c.intermediateSize());
+        gate = bf16Activations ? null : d.allocF32(r * c.intermediateSize());
+        up = bf16Activations ? null : d.allocF32(r * c.intermediateSize());
+        normedBf16 = bf16Activations ? d.allocBF16(r * c.hiddenSize()) : null;
+        attnBf16 = bf16Activations ? d.allocBF16(r * c.qDim()) : null;
+        hBf16 = bf16Activations ? d.allocBF16(r * c.intermediateSize()) : null;
         retainingHidden = heads ? d.allocF32(r * retainingWidth) : null;
         rawScores = heads ? d.allocF32(r * c.numKvHeads()) : null;
-        all = new DeviceArray[] {normed, gate, up, retainingHidden, rawScores};
+        all = new DeviceArray[] {normed, gate, up, normedBf16, attnBf16, hBf16, retainingHidden, rawScores};
     }
 
-    /** Bytes {@link #LayerScratch} allocates for these sizes. */
+    /**
+     * Bytes {@link #LayerScratch} allocates for these sizes: the larger of the two layouts, since
+     * plans are made before the device is known (for Llama-like shapes the fp32 layout's, which
+     * the bf16 one stays under).
+     */
     static long bytes(ModelConfig c, int rows, int retainingWidth) {
         long r = rows;
-        long floats = r * (c.hiddenSize() + 2L * c.intermediateSize())
-                + (retainingWidth > 0 ? r * (retainingWidth + c.numKvHeads()) : 0);
-        return floats * 4;
+        long heads = retainingWidth > 0 ? r * (retainingWidth + c.numKvHeads()) * 4 : 0;
+        long fp32 = r * (c.hiddenSize() + 2L * c.intermediateSize()) * 4;
+        long bf16 = r * c.hiddenSize() * 4 + r * (c.hiddenSize() + (long) c.qDim() + c.intermediateSize()) * 2;
+        return Math.max(fp32, bf16) + heads;
     }
 
     @Override

@@ -23,11 +23,14 @@ final class Ops implements AutoCloseable {
     private final ModelConfig cfg;
     private final KernelTimer timer;
     private final KernelOps k;
+    private final boolean bf16Activations;
 
     Ops(Device device, ModelConfig cfg, KernelTimer timer) {
         this.cfg = cfg;
         this.timer = timer;
         this.k = device.backend() == Backend.JAVA ? new KernelOps(device, JAVA_REDUCTION_THREADS) : new KernelOps(device);
+        this.bf16Activations = device.backend() == Backend.CUDA && k.hasBf16InputGemm()
+                && !Boolean.getBoolean(KernelOps.FP32_GEMM_PROPERTY);
     }
 
     void embed(I32Array tokens, BF16Array table, F32Array x, int n) {
@@ -43,6 +46,38 @@ final class Ops implements AutoCloseable {
     void linear(F32Array out, F32Array in, BF16Array w, BF16Array bias, int n, int inDim, int outDim, boolean accumulate) {
         timer.run(KernelKind.GEMM, 2.0 * n * inDim * outDim,
                 () -> k.matmul(out, 0, in, 0, w, bias, n, outDim, inDim, accumulate));
+    }
+
+    /**
+     * Whether GEMM inputs are bf16 (the Hopper GEMM, on CUDA devices that have it). Elsewhere the
+     * fp32 GEMMs run (mma.sync rounding x to bf16 on other GPUs, fp32 on the Java device and OpenCL).
+     */
+    boolean bf16Activations() { return bf16Activations; }
+
+    /** RMSNorm of x rows [xRow0, xRow0 + n) into bf16 out rows [0, n). */
+    void rmsNorm(BF16Array out, F32Array x, int xRow0, BF16Array w, int n) {
+        timer.run(KernelKind.OTHER, 0, () -> k.rmsNormBf16(out, 0, x, xRow0, w, n, cfg.hiddenSize(), cfg.rmsNormEps()));
+    }
+
+    void toBf16(BF16Array out, F32Array in, long count) {
+        timer.run(KernelKind.OTHER, 0, () -> k.toBf16(out, in, count));
+    }
+
+    /** out [n, outDim] (+)= in [n, inDim] (bf16) · wᵀ (+ bias). */
+    void linear(F32Array out, BF16Array in, BF16Array w, BF16Array bias, int n, int inDim, int outDim, boolean accumulate) {
+        timer.run(KernelKind.GEMM, 2.0 * n * inDim * outDim,
+                () -> k.matmul(out, 0, in, 0, w, bias, n, outDim, inDim, accumulate));
+    }
+
+    /** Rows [outRow, outRow + n) of bf16 out = in (bf16) · wᵀ (+ bias). */
+    void linearToBf16(BF16Array out, int outRow, BF16Array in, BF16Array w, BF16Array bias, int n, int inDim, int outDim) {
+        timer.run(KernelKind.GEMM, 2.0 * n * inDim * outDim,
+                () -> k.matmulBf16Out(out, outRow, in, 0, w, bias, n, outDim, inDim));
+    }
+
+    /** h [n, inter] = silu(in · gateᵀ) · (in · upᵀ), bf16 in and out (one fused GEMM). */
+    void gateUpSwiGlu(BF16Array h, BF16Array in, BF16Array gate, BF16Array up, int n, int inDim, int inter) {
+        timer.run(KernelKind.GEMM, 4.0 * n * inDim * inter, () -> k.matmulSwiGlu(h, in, gate, up, n, inter, inDim));
     }
 
     /** Rows [outRow, outRow + n) of bf16 out = in · wᵀ (+ bias). */

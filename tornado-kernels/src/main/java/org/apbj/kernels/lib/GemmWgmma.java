@@ -5,6 +5,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.KernelMath;
 import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.api.Unroll;
 import org.apbj.kernels.api.WarpGroup;
@@ -18,7 +19,7 @@ import org.apbj.kernels.api.WarpGroup;
  * rows 64g … 64g + 63 and holds their 64×256 accumulators in registers (128 floats per
  * work-item). Slices of depth {@link #BK} of x and W flow through {@link #STAGES} shared-memory
  * stages, stored with the 128-byte swizzle the tensor cores read; cp.async fills stage
- * s + STAGES − 1 while the tensor cores multiply stage s. Depths past k and rows past rows or
+ * s + STAGES − 2 while the tensor cores multiply stage s (and slice s − 1's products finish). Depths past k and rows past rows or
  * n arrive as zeros (cp.async's zero-fill) and their outputs are not stored. k must be a
  * multiple of 8 (16-byte rows of chunks); {@link KernelOps} picks another GEMM otherwise.
  * Grid: {@code Grid.of(ceil(n/BN)·THREADS, ceil(rows/BM), THREADS, 1)}.
@@ -43,10 +44,11 @@ public final class GemmWgmma {
                               BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
                               @Constant boolean accumulate) {
         float[] acc = new float[BN / 2];
-        multiply(ctx, acc, x, xRow0, w, rows, n, k);
+        int rowBase = tileRow(ctx, rows, n, BN) * BM, colBase = tileColumn(ctx, rows, n, BN) * BN;
+        multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
         int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = ctx.groupIdy * BM + (ctx.localIdx >> 7) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
-        int col = ctx.groupIdx * BN + 2 * (item & 3);
+        int row = rowBase + (ctx.localIdx >> 7) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        int col = colBase + 2 * (item & 3);
         storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, row, col, acc);
     }
 
@@ -55,38 +57,59 @@ public final class GemmWgmma {
     public static void matmulBf16Out(KernelContext ctx, BF16Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                                      BF16Array bias, int rows, int n, int k, @Constant boolean hasBias) {
         float[] acc = new float[BN / 2];
-        multiply(ctx, acc, x, xRow0, w, rows, n, k);
+        int rowBase = tileRow(ctx, rows, n, BN) * BM, colBase = tileColumn(ctx, rows, n, BN) * BN;
+        multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
         int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = ctx.groupIdy * BM + (ctx.localIdx >> 7) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
-        int col = ctx.groupIdx * BN + 2 * (item & 3);
+        int row = rowBase + (ctx.localIdx >> 7) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        int col = colBase + 2 * (item & 3);
         storeBf16(y, bias, hasBias, yRow0, rows, n, row, col, acc);
     }
 
-    /** This work-item's accumulators of x[rows of the tile] · W[columns of the tile]ᵀ (layout: {@link WarpGroup}). */
-    static void multiply(KernelContext ctx, float[] acc, BF16Array x, int xRow0, BF16Array w, int rows, int n, int k) {
+    /**
+     * The gate/up projection with SwiGLU fused: {@code h[rows, inter] = silu(x·Wgᵀ) · (x·Wuᵀ)} in
+     * bf16, so the intermediate activations never reach memory in fp32. Each group's 256 W rows
+     * are 128 of W_gate and the same 128 of W_up; its accumulators hold both products of 128
+     * columns. Grid: {@code Grid.of(ceil(inter/(BN/2))·THREADS, ceil(rows/BM), THREADS, 1)}.
+     */
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
+    public static void matmulSwiGlu(KernelContext ctx, BF16Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
+                                    int inter, int k) {
+        float[] acc = new float[BN / 2];
+        int rowBase = tileRow(ctx, rows, inter, BN / 2) * BM, colBase = tileColumn(ctx, rows, inter, BN / 2) * (BN / 2);
+        multiply(ctx, acc, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase);
+        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
+        int row = rowBase + (ctx.localIdx >> 7) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        storeSwiGlu(h, rows, inter, row, colBase + 2 * (item & 3), acc);
+    }
+
+    /**
+     * This work-item's accumulators of x[rows of the tile] · W[columns of the tile]ᵀ (layout:
+     * {@link WarpGroup}). Slice t's products are issued, then the work-item waits only for slice
+     * t − 1's, so the tensor cores always have one group queued; the copies of slice t + STAGES − 2
+     * go into the stage slice t − 2 left, which every warpgroup had finished by the barrier.
+     */
+    static void multiply(KernelContext ctx, float[] acc, BF16Array x, int xRow0, BF16Array w, BF16Array w2, boolean dual,
+                         int rows, int n, int k, int rowBase, int colBase) {
         int tid = ctx.localIdx;
         int group = tid >> 7;
-        int rowBase = ctx.groupIdy * BM;
-        int colBase = ctx.groupIdx * BN;
         int[] aTiles = ctx.allocateIntLocalArray(STAGES * A_STAGE);
         int[] bTiles = ctx.allocateIntLocalArray(STAGES * B_STAGE);
         int kTiles = (k + BK - 1) / BK;
 
-        for (int s = 0; s < STAGES - 1; s++) {
-            if (s < kTiles) loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, rows, n, k, rowBase, colBase, s * BK, tid);
+        for (int s = 0; s < STAGES - 2; s++) {
+            if (s < kTiles) loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, s * BK, tid);
             AsyncCopy.commit(ctx);
         }
         for (int t = 0; t < kTiles; t++) {
-            // Slice t has landed (at most STAGES - 2 younger groups in flight); the fence hands
+            // Slice t has landed (at most STAGES - 3 younger groups in flight); the fence hands
             // it from the copies to the tensor cores, the barrier from every work-item to all.
-            AsyncCopy.waitPending(ctx, STAGES - 2);
+            AsyncCopy.waitPending(ctx, STAGES - 3);
             WarpGroup.fenceAsyncProxy(ctx);
             ctx.localBarrier();
-            // The stage slice t + STAGES - 1 goes to was read by slice t - 1's products, which
-            // both warpgroups finished before the barrier.
-            int next = t + STAGES - 1;
+            int next = t + STAGES - 2;
             if (next < kTiles) {
-                loadStage(ctx, aTiles, bTiles, next % STAGES, x, xRow0, w, rows, n, k, rowBase, colBase, next * BK, tid);
+                loadStage(ctx, aTiles, bTiles, next % STAGES, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, next * BK,
+                        tid);
             }
             AsyncCopy.commit(ctx);
             int stage = t % STAGES;
@@ -94,10 +117,36 @@ public final class GemmWgmma {
             multiplyStage(ctx, acc, aTiles, stage * A_STAGE + group * WarpGroup.M * WarpGroup.ROW_INTS, bTiles,
                     stage * B_STAGE);
             WarpGroup.commit(ctx);
-            WarpGroup.waitPending(ctx, 0);
+            WarpGroup.waitPending(ctx, 1);
         }
+        WarpGroup.waitPending(ctx, 0);
         AsyncCopy.waitPending(ctx, 0);
     }
+
+    /**
+     * The tile (row block, column block) of launch group g = groupIdx + groupIdy·(column blocks):
+     * consecutive groups walk down {@link #RASTER} row blocks before the next column block, so the
+     * groups that run together share W tiles and x tiles in L2.
+     */
+    static int tileRow(KernelContext ctx, int rows, int n, int width) {
+        int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + BM - 1) / BM;
+        int g = ctx.groupIdx + ctx.groupIdy * columnBlocks;
+        int band = g / (RASTER * columnBlocks);
+        int bandRows = Math.min(rowBlocks - band * RASTER, RASTER);
+        return band * RASTER + (g % (RASTER * columnBlocks)) % bandRows;
+    }
+
+    /** The column block of this launch group (see {@link #tileRow}). */
+    static int tileColumn(KernelContext ctx, int rows, int n, int width) {
+        int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + BM - 1) / BM;
+        int g = ctx.groupIdx + ctx.groupIdy * columnBlocks;
+        int band = g / (RASTER * columnBlocks);
+        int bandRows = Math.min(rowBlocks - band * RASTER, RASTER);
+        return (g % (RASTER * columnBlocks)) / bandRows;
+    }
+
+    /** Row blocks per raster band. */
+    static final int RASTER = 8;
 
     /**
      * Starts the copies of slice depth k0 of x (rows rowBase…) and W (rows colBase…) into a
@@ -106,7 +155,8 @@ public final class GemmWgmma {
      */
     @Unroll
     private static void loadStage(KernelContext ctx, int[] aTiles, int[] bTiles, int stage, BF16Array x, int xRow0,
-                                  BF16Array w, int rows, int n, int k, int rowBase, int colBase, int k0, int tid) {
+                                  BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase,
+                                  int colBase, int k0, int tid) {
         int chunk = tid & (CHUNKS - 1);
         int col = k0 + 8 * chunk;
         boolean inK = col < k;
@@ -118,9 +168,12 @@ public final class GemmWgmma {
         }
         for (int i = 0; i < BN * CHUNKS / THREADS; i++) {
             int row = (tid >> 3) + i * (THREADS / CHUNKS);
-            boolean in = inK && colBase + row < n;
-            AsyncCopy.copy16(ctx, bTiles, WarpGroup.swizzled(stage * B_STAGE, row, chunk), w,
-                    in ? (colBase + row) * k + col : 0, in);
+            // dual: rows BN/2… of the tile are the same W rows of the second matrix
+            int wRow = colBase + (dual ? row & (BN / 2 - 1) : row);
+            boolean in = inK && wRow < n;
+            int at = WarpGroup.swizzled(stage * B_STAGE, row, chunk);
+            if (dual && row >= BN / 2) AsyncCopy.copy16(ctx, bTiles, at, w2, in ? wRow * k + col : 0, in);
+            else AsyncCopy.copy16(ctx, bTiles, at, w, in ? wRow * k + col : 0, in);
         }
     }
 
@@ -156,6 +209,19 @@ public final class GemmWgmma {
             for (int e = 0; e < 4; e++) {
                 int r = row + 8 * (e >> 1), c = col + 8 * j + (e & 1);
                 if (r < rows && c < n) y.setFloat((yRow0 + r) * n + c, acc[4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f));
+            }
+        }
+    }
+
+    /** Gate accumulators j < BN/16 and up accumulators j + BN/16 of the same columns: h = silu(gate) · up in bf16. */
+    @Unroll
+    private static void storeSwiGlu(BF16Array h, int rows, int inter, int row, int col, float[] acc) {
+        for (int j = 0; j < BN / 16; j++) {
+            for (int e = 0; e < 4; e++) {
+                int r = row + 8 * (e >> 1), c = col + 8 * j + (e & 1);
+                if (r < rows && c < inter) {
+                    h.setFloat(r * inter + c, KernelMath.silu(acc[4 * j + e]) * acc[4 * (j + BN / 16) + e]);
+                }
             }
         }
     }

@@ -22,6 +22,9 @@ public final class KernelLibrary {
     public static final Kernel MATMUL_TC_BF16_OUT = Kernel.of(GemmTc.class, "matmulTcBf16Out");
     public static final Kernel MATMUL_WGMMA = Kernel.of(GemmWgmma.class, "matmul");
     public static final Kernel MATMUL_WGMMA_BF16_OUT = Kernel.of(GemmWgmma.class, "matmulBf16Out");
+    public static final Kernel MATMUL_WGMMA_SWIGLU = Kernel.of(GemmWgmma.class, "matmulSwiGlu");
+    public static final Kernel RMS_NORM_BF16 = Kernel.of(RmsNorm.class, "rmsNormBf16");
+    public static final Kernel TO_BF16 = Kernel.of(Convert.class, "toBf16");
     public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
     public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
@@ -37,13 +40,13 @@ public final class KernelLibrary {
     public static final Kernel ARGMAX = Kernel.of(Sampling.class, "argmax");
     public static final Kernel SAMPLE_TOP_P = Kernel.of(Sampling.class, "sampleTopP");
 
-    private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
+    private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
             MATMUL_TC, MATMUL_TC_BF16_OUT,
             MATVEC, MATVEC_BF16_OUT, SWIGLU, ATTENTION, FLASH_ATTENTION, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
-    private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT);
+    private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT, MATMUL_WGMMA_SWIGLU);
 
     /** The kernels every target compiles (PTX sm_80 and later, OpenCL). */
     public static List<Kernel> all() { return ALL; }

@@ -185,6 +185,39 @@ public final class KernelOps implements AutoCloseable {
                 bias != null ? bias : w, rows, n, k, bias != null);
     }
 
+    /**
+     * The gate/up projection with SwiGLU fused (bf16 x, bf16 h): {@code h = silu(x·Wgᵀ) · (x·Wuᵀ)},
+     * Wg and Wu [inter, k]. Same devices and k rule as the bf16-input matmul.
+     */
+    public void matmulSwiGlu(BF16Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows, int inter, int k) {
+        checkBf16Product(h, 0, x, 0, wGate, null, rows, inter, k);
+        need(wUp, "up weight [inter, k]", (long) inter * k);
+        if (rows == 0) return;
+        int width = GemmWgmma.BN / 2;
+        device.launch(KernelLibrary.MATMUL_WGMMA_SWIGLU, Grid.of((inter + width - 1) / width * GemmWgmma.THREADS,
+                (rows + GemmWgmma.BM - 1) / GemmWgmma.BM, GemmWgmma.THREADS, 1), h, x, wGate, wUp, rows, inter, k);
+    }
+
+    /** RMSNorm as {@link #rmsNorm} with a bf16 output (the next GEMM's input). */
+    public void rmsNormBf16(BF16Array out, int outRow0, F32Array x, int xRow0, BF16Array weight, int rows, int dim,
+                            float eps) {
+        positive("dim", dim);
+        need(x, "x", (long) (xRow0 + rows) * dim);
+        need(out, "out", (long) (outRow0 + rows) * dim);
+        need(weight, "weight", dim);
+        if (rows == 0) return;
+        int threads = Math.min(reductionThreads, roundUp(Math.max(dim / 4, 32), 32));
+        device.launch(KernelLibrary.RMS_NORM_BF16, Grid.groups(rows, threads), out, outRow0, x, xRow0, weight, dim, eps);
+    }
+
+    /** {@code out[i] = bf16(in[i])} for i &lt; count. */
+    public void toBf16(BF16Array out, F32Array in, long count) {
+        need(out, "out", count);
+        need(in, "in", count);
+        if (count == 0) return;
+        device.launch(KernelLibrary.TO_BF16, elementwise(count), out, in, intExtent("count", count));
+    }
+
     /** Whether this device runs the bf16-input GEMM: CUDA devices with wgmma (sm_90a), and the Java and OpenCL devices. */
     public boolean hasBf16InputGemm() {
         return device.backend() != Backend.CUDA

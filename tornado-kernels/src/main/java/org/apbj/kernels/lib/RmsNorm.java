@@ -19,6 +19,27 @@ public final class RmsNorm {
      */
     public static void rmsNorm(KernelContext ctx, F32Array out, int outRow0, F32Array x, int xRow0,
                                BF16Array weight, int dim, float eps) {
+        float inv = inverseRms(ctx, x, xRow0, dim, eps);
+        int xBase = (xRow0 + ctx.groupIdx) * dim;
+        int outBase = (outRow0 + ctx.groupIdx) * dim;
+        for (int c = ctx.localIdx; c < dim; c += ctx.localGroupSizeX) {
+            out.set(outBase + c, x.get(xBase + c) * inv * weight.getFloat(c));
+        }
+    }
+
+    /** As {@link #rmsNorm} with the result rounded to bf16: the input of the bf16-activation GEMMs. */
+    public static void rmsNormBf16(KernelContext ctx, BF16Array out, int outRow0, F32Array x, int xRow0,
+                                   BF16Array weight, int dim, float eps) {
+        float inv = inverseRms(ctx, x, xRow0, dim, eps);
+        int xBase = (xRow0 + ctx.groupIdx) * dim;
+        int outBase = (outRow0 + ctx.groupIdx) * dim;
+        for (int c = ctx.localIdx; c < dim; c += ctx.localGroupSizeX) {
+            out.setFloat(outBase + c, x.get(xBase + c) * inv * weight.getFloat(c));
+        }
+    }
+
+    /** 1 / sqrt(mean(x²) + eps) of this group's row, known to every work-item. */
+    private static float inverseRms(KernelContext ctx, F32Array x, int xRow0, int dim, float eps) {
         int tid = ctx.localIdx;
         int threads = ctx.localGroupSizeX;
         float[] warpSums = ctx.allocateFloatLocalArray(MAX_THREADS / 32);
@@ -33,10 +54,6 @@ public final class RmsNorm {
         ctx.localBarrier();
         float total = 0.0f;
         for (int wi = 0; wi < threads >> 5; wi++) total += warpSums[wi];
-        float inv = KernelMath.rsqrt(total / dim + eps);
-        int outBase = (outRow0 + ctx.groupIdx) * dim;
-        for (int c = tid; c < dim; c += threads) {
-            out.set(outBase + c, x.get(xBase + c) * inv * weight.getFloat(c));
-        }
+        return KernelMath.rsqrt(total / dim + eps);
     }
 }

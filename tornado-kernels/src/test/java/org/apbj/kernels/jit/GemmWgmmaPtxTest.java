@@ -27,11 +27,11 @@ class GemmWgmmaPtxTest {
     @TestFactory
     Stream<DynamicTest> registersOnlyNoSerialisation() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return Stream.of(KernelLibrary.MATMUL_WGMMA, KernelLibrary.MATMUL_WGMMA_BF16_OUT).map(kernel ->
+        return KernelLibrary.hopper().stream().map(kernel ->
                 DynamicTest.dynamicTest(kernel.name(), () -> {
-                    Object[] args = new Object[kernel.method().getParameterCount() - 1];
-                    for (int i = args.length - 2; i < args.length; i++) args[i] = false;
-                    if (kernel == KernelLibrary.MATMUL_WGMMA_BF16_OUT) args[args.length - 2] = 0;
+                    Class<?>[] types = kernel.method().getParameterTypes();
+                    Object[] args = new Object[types.length - 1];
+                    for (int i = 1; i < types.length; i++) args[i - 1] = types[i] == boolean.class ? (Object) false : null;
                     CompiledKernel k = compile(kernel, args);
                     String ptx = k.source();
                     assertEquals(GemmWgmma.BK / 16, count(ptx, "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16"), "products per slice");

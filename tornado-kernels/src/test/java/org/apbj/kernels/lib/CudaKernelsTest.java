@@ -47,6 +47,8 @@ class CudaKernelsTest {
         GemmTest t = new GemmTest();
         t.bf16InputMatmulMatchesReference(CUDA);
         t.bf16InputMatmulDeep(CUDA);
+        t.swiGluMatmulMatchesReference(CUDA);
+        t.swiGluMatmulDeep(CUDA);
     }
 
     @Test void attention() {

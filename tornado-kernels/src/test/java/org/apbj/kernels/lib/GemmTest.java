@@ -85,6 +85,53 @@ class GemmTest {
         checkBf16Input(backend, r, 130, 264, 40, true, false, true);
     }
 
+    /**
+     * The fused gate/up + SwiGLU GEMM: h = silu(x·Wgᵀ)·(x·Wuᵀ) in bf16 against fp64; the bound
+     * carries each product's accumulation bound through silu (|silu'| ≤ 1.1) and the product.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void swiGluMatmulMatchesReference(Backend backend) {
+        Random r = random("swiGluMatmulMatchesReference " + backend);
+        checkSwiGlu(backend, r, 140, 200, 72);
+    }
+
+    void swiGluMatmulDeep(Backend backend) {
+        Random r = random("swiGluMatmulDeep " + backend);
+        checkSwiGlu(backend, r, 300, 700, 4096);
+    }
+
+    private static void checkSwiGlu(Backend backend, Random r, int rows, int inter, int k) {
+        Device d = device(backend);
+        KernelOps ops = new KernelOps(d, REDUCTION_THREADS);
+        float[] x = bf16Gaussians(r, rows * k, 1.0);
+        float[] wg = bf16Gaussians(r, inter * k, 0.05);
+        float[] wu = bf16Gaussians(r, inter * k, 0.05);
+        double[] want = new double[rows * inter];
+        double[] tol = new double[rows * inter];
+        for (int t = 0; t < rows; t++) {
+            for (int c = 0; c < inter; c++) {
+                double g = 0, u = 0, ga = 0, ua = 0;
+                for (int j = 0; j < k; j++) {
+                    double xv = x[t * k + j];
+                    g += xv * wg[c * k + j];
+                    u += xv * wu[c * k + j];
+                    ga += Math.abs(xv * wg[c * k + j]);
+                    ua += Math.abs(xv * wu[c * k + j]);
+                }
+                double silu = g / (1 + Math.exp(-g));
+                want[t * inter + c] = silu * u;
+                double eg = 2 * (k + 2) * 1.01 * EPS32 * ga, eu = 2 * (k + 2) * 1.01 * EPS32 * ua;
+                tol[t * inter + c] = 1.1 * eg * (Math.abs(u) + eu) + Math.abs(silu) * eu + 4 * EPS32 * Math.abs(silu * u)
+                        + EPS_BF16 * Math.abs(silu * u) + 1e-30;
+            }
+        }
+        BF16Array hd = d.allocBF16((long) rows * inter);
+        ops.matmulSwiGlu(hd, bf16(d, x), bf16(d, wg), bf16(d, wu), rows, inter, k);
+        d.synchronize();
+        assertClose("swiglu h (" + rows + "x" + inter + "x" + k + ") on " + backend, want, read(d, hd), tol);
+    }
+
     /** Larger, deeper shapes for the GPU tests (several tiles in each direction, 64 k-slices). */
     void bf16InputMatmulDeep(Backend backend) {
         Random r = random("bf16InputMatmulDeep " + backend);
