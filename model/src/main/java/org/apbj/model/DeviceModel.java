@@ -8,6 +8,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.lib.Attention;
+import org.apbj.kernels.lib.KernelOps;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.model.DeviceWeights.LayerOnDevice;
 import org.apbj.weights.ModelConfig;
@@ -102,17 +103,25 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     }
 
     static List<MemoryPlan.Item> items(ModelConfig cfg, int retainingHidden, int rows, int keys) {
+        return items(cfg, retainingHidden, rows, keys, LayerScratch.bytes(cfg, rows, retainingHidden));
+    }
+
+    private static List<MemoryPlan.Item> items(ModelConfig cfg, int retainingHidden, int rows, int keys, long scratchBytes) {
         if (rows <= 0) throw new IllegalArgumentException("rows must be positive, got " + rows);
         if (keys <= 0) throw new IllegalArgumentException("keys must be positive, got " + keys);
         return List.of(new MemoryPlan.Item("weights", MemoryPlan.weightBytes(cfg, retainingHidden)),
-                new MemoryPlan.Item("layer scratch", LayerScratch.bytes(cfg, rows, retainingHidden)),
+                new MemoryPlan.Item("layer scratch", scratchBytes),
                 new MemoryPlan.Item("split-attention scratch", Ops.attentionScratchBytes(cfg, rows, keys)));
     }
 
     /** Bytes this model holds or may come to hold at its current size (its plan's total). */
     public long plannedBytes() {
         long sum = 0;
-        for (MemoryPlan.Item i : items(cfg, weights.retainingHidden(), scratch.rows, reservedKeys)) sum += i.bytes();
+        int retaining = weights.retainingHidden();
+        for (MemoryPlan.Item i : items(cfg, retaining, scratch.rows, reservedKeys,
+                LayerScratch.bytes(cfg, scratch.rows, retaining, scratch.bf16Activations))) {
+            sum += i.bytes();
+        }
         return sum;
     }
 
@@ -129,7 +138,8 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     public long pendingBytes(int rows, int keys) {
         int r = Math.max(rows, scratch.rows), k = Math.max(keys, reservedKeys);
         int retaining = weights.retainingHidden();
-        return LayerScratch.bytes(cfg, r, retaining) - LayerScratch.bytes(cfg, scratch.rows, retaining)
+        boolean bf16 = scratch.bf16Activations;
+        return LayerScratch.bytes(cfg, r, retaining, bf16) - LayerScratch.bytes(cfg, scratch.rows, retaining, bf16)
                 + Ops.attentionScratchBytes(cfg, r, k);
     }
 
@@ -189,7 +199,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     public void projectQkv(int layer, F32Array x, int n, F32Array q, BF16Array k, BF16Array v, int kvRow) {
         LayerOnDevice w = weights.layers[layer];
         requireRows(n);
-        if (scratch.bf16Activations) {
+        if (bf16Activations(n)) {
             ops.rmsNorm(scratch.normedBf16, x, 0, w.inputNorm(), n);
             ops.linear(q, scratch.normedBf16, w.wq(), w.bq(), n, cfg.hiddenSize(), cfg.qDim(), false);
             ops.linearToBf16(k, kvRow, scratch.normedBf16, w.wk(), w.bk(), n, cfg.hiddenSize(), cfg.kvDim());
@@ -201,6 +211,9 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         ops.linearToBf16(k, kvRow, scratch.normed, w.wk(), w.bk(), n, cfg.hiddenSize(), cfg.kvDim());
         ops.linearToBf16(v, kvRow, scratch.normed, w.wv(), w.bv(), n, cfg.hiddenSize(), cfg.kvDim());
     }
+
+    /** Calls of more rows than the matrix-vector kernels take feed the GEMMs bf16 activations where the device has that GEMM. */
+    private boolean bf16Activations(int n) { return scratch.bf16Activations && n > KernelOps.MATVEC_MAX_ROWS; }
 
     @Override
     public void retainingScores(int layer, F32Array q, BF16Array k, BF16Array v, int kvRow, int n, F32Array scores) {
@@ -246,7 +259,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         LayerOnDevice w = weights.layers[layer];
         requireRows(n);
         int h = cfg.hiddenSize(), inter = cfg.intermediateSize();
-        if (scratch.bf16Activations) {
+        if (bf16Activations(n)) {
             ops.toBf16(scratch.attnBf16, attn, (long) n * cfg.qDim());
             ops.linear(x, scratch.attnBf16, w.wo(), null, n, cfg.qDim(), h, true);
             ops.rmsNorm(scratch.normedBf16, x, 0, w.postNorm(), n);

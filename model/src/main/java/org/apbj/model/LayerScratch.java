@@ -3,20 +3,22 @@ package org.apbj.model;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.lib.KernelOps;
 import org.apbj.weights.ModelConfig;
 import org.apbj.kernels.runtime.Device;
 
 /**
  * The scratch buffers of {@link DeviceModel}'s layer steps for calls of up to {@code rows}
  * tokens, allocated once and reused by every layer; {@link #bytes} is what the memory plan counts.
- * With bf16 activations (devices with the bf16-input GEMM) the GEMM inputs are bf16 and the
- * gate/up products never exist in fp32 (the SwiGLU is fused into their GEMM); otherwise the
- * fp32 kernels read fp32 activations.
+ * With bf16 activations (devices with the bf16-input GEMM) the inputs of multi-row GEMMs are
+ * bf16 and their gate/up products never exist in fp32 (the SwiGLU is fused into their GEMM);
+ * calls of up to {@link KernelOps#MATVEC_MAX_ROWS} rows (decode) and other devices use fp32
+ * activations.
  */
 final class LayerScratch implements AutoCloseable {
     final int rows;
     final F32Array normed;              // RMSNorm output [rows, hidden]
-    final F32Array gate, up;            // [rows, intermediate], fp32 activations only
+    final F32Array gate, up;            // [rows, intermediate]; with bf16 activations only the few decode rows
     final BF16Array normedBf16;         // [rows, hidden], bf16 activations only
     final BF16Array attnBf16;           // [rows, qDim]
     final BF16Array hBf16;              // SwiGLU output [rows, intermediate]
@@ -31,8 +33,9 @@ final class LayerScratch implements AutoCloseable {
         long r = rows;
         boolean heads = retainingWidth > 0;
         normed = d.allocF32(r * c.hiddenSize());
-        gate = bf16Activations ? null : d.allocF32(r * c.intermediateSize());
-        up = bf16Activations ? null : d.allocF32(r * c.intermediateSize());
+        long fp32Rows = bf16Activations ? Math.min(r, KernelOps.MATVEC_MAX_ROWS) : r;   // decode rows stay fp32
+        gate = d.allocF32(fp32Rows * c.intermediateSize());
+        up = d.allocF32(fp32Rows * c.intermediateSize());
         normedBf16 = bf16Activations ? d.allocBF16(r * c.hiddenSize()) : null;
         attnBf16 = bf16Activations ? d.allocBF16(r * c.qDim()) : null;
         hBf16 = bf16Activations ? d.allocBF16(r * c.intermediateSize()) : null;
@@ -42,16 +45,22 @@ final class LayerScratch implements AutoCloseable {
     }
 
     /**
-     * Bytes {@link #LayerScratch} allocates for these sizes: the larger of the two layouts, since
-     * plans are made before the device is known (for Llama-like shapes the fp32 layout's, which
-     * the bf16 one stays under).
+     * Bytes {@link #LayerScratch} may allocate for these sizes on any device: the larger of the
+     * two layouts, since plans are made before the device is known (for Llama-like shapes the
+     * fp32 layout's, which the bf16 one stays under).
      */
     static long bytes(ModelConfig c, int rows, int retainingWidth) {
+        return Math.max(bytes(c, rows, retainingWidth, false), bytes(c, rows, retainingWidth, true));
+    }
+
+    /** Bytes {@link #LayerScratch} allocates with the given activation layout. */
+    static long bytes(ModelConfig c, int rows, int retainingWidth, boolean bf16Activations) {
         long r = rows;
         long heads = retainingWidth > 0 ? r * (retainingWidth + c.numKvHeads()) * 4 : 0;
         long fp32 = r * (c.hiddenSize() + 2L * c.intermediateSize()) * 4;
-        long bf16 = r * c.hiddenSize() * 4 + r * (c.hiddenSize() + (long) c.qDim() + c.intermediateSize()) * 2;
-        return Math.max(fp32, bf16) + heads;
+        long bf16 = r * c.hiddenSize() * 4 + r * (c.hiddenSize() + (long) c.qDim() + c.intermediateSize()) * 2
+                + Math.min(r, KernelOps.MATVEC_MAX_ROWS) * 2L * c.intermediateSize() * 4;
+        return (bf16Activations ? bf16 : fp32) + heads;
     }
 
     @Override

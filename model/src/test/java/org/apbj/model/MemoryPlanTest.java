@@ -153,7 +153,7 @@ class MemoryPlanTest {
             assertTrue(rows.getMessage().contains("reserve(9"), rows.getMessage());
             var keys = assertThrows(IllegalStateException.class, () -> m.attention(q, 4, k, v, 20, 0, 4, true, out, lse));
             assertTrue(keys.getMessage().contains("24 keys"), keys.getMessage());
-            assertEquals(LayerScratch.bytes(cfg, 20, 0) - LayerScratch.bytes(cfg, 8, 0) + Ops.attentionScratchBytes(cfg, 20, 40),
+            assertEquals(LayerScratch.bytes(cfg, 20, 0, false) - LayerScratch.bytes(cfg, 8, 0, false) + Ops.attentionScratchBytes(cfg, 20, 40),
                     m.pendingBytes(20, 40));
             m.reserve(20, 40);
             assertEquals(20, m.reservedRows());
