@@ -42,6 +42,7 @@ class CompileErrorsTest {
             inlinedHelper             | helperWithObject          | object allocation (new java.lang.StringBuilder)                         | fixed-size primitive arrays
             unrollsRuntimeLoop        | sumRuntimeCount           | @Unroll: the loop at this line did not end after 1024 iterations        | bound the loop by literals
             callsUnknownIntrinsic     | callsUnknownIntrinsic     | FakeIntrinsics.mmaRenamed(Lorg/apbj/kernels/api/KernelContext;[F)V is not an intrinsic the compiler knows | register the new one
+            asyncCopyIntoPrivate      | asyncCopyIntoPrivate      | AsyncCopy.copy8 of BF16Array writes a shared int array                  | ctx.allocateIntLocalArray
             """)
     void rejectsWithLocationRuleAndFix(String kernel, String method, String rule, String fix) throws IOException {
         KernelCompileException e = assertThrows(KernelCompileException.class,

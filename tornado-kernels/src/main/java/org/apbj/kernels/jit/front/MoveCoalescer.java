@@ -82,6 +82,7 @@ final class MoveCoalescer {
             case Instr.MmaBf16 m -> null;   // four destinations: never coalesced
             case Instr.LoadMatrixX4 m -> null;
             case Instr.AsyncCopy16 c -> null;
+            case Instr.AsyncCopyCa c -> null;
             case Instr.AsyncCommit c -> null;
             case Instr.AsyncWait w -> null;
             case Instr.Barrier b -> null;
@@ -117,6 +118,7 @@ final class MoveCoalescer {
                 yield all;
             }
             case Instr.AsyncCopy16 c -> List.of(c.dstIndex(), c.srcIndex(), c.inBounds());
+            case Instr.AsyncCopyCa c -> List.of(c.dstIndex(), c.srcIndex(), c.inBounds());
             case Instr.AsyncCommit c -> List.of();
             case Instr.AsyncWait w -> List.of();
             case Instr.Barrier b -> List.of();
