@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import org.apbj.kernels.runtime.Kernel;
+import org.apbj.kernels.api.Kernel;
 
 /**
  * Compiled kernels in memory (per JVM) and on disk (across runs). The disk directory is the

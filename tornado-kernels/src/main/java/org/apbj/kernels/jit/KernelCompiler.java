@@ -4,12 +4,12 @@ import java.lang.reflect.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.jit.front.Lifter;
 import org.apbj.kernels.jit.ir.IrFunction;
 import org.apbj.kernels.jit.ir.KernelParam;
 import org.apbj.kernels.jit.opencl.OpenClEmitter;
 import org.apbj.kernels.jit.ptx.PtxEmitter;
-import org.apbj.kernels.runtime.Kernel;
 
 /**
  * Compiles kernel methods to PTX or OpenCL C. Results are cached in memory and on disk

@@ -12,8 +12,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.api.KernelContext;
-import org.apbj.kernels.runtime.Kernel;
 
 /**
  * Writes generated sources for inspection ({@code ./apbj kernels --emit ptx|opencl --out DIR})

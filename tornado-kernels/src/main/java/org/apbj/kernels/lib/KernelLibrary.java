@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.jit.KernelSources;
-import org.apbj.kernels.runtime.Kernel;
 
 /** Every kernel of the library (for {@code ./apbj kernels --emit} and the compile-everything tests). */
 public final class KernelLibrary {

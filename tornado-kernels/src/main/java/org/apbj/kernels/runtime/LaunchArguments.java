@@ -1,5 +1,6 @@
 package org.apbj.kernels.runtime;
 
+import org.apbj.kernels.api.Kernel;
 import java.lang.reflect.Parameter;
 import java.util.Arrays;
 import java.util.stream.Collectors;

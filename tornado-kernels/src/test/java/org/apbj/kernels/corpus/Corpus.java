@@ -12,9 +12,9 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.I8Array;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.corpus.CorpusCase.Tolerance;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 
 /**
  * Every corpus kernel with its launch: the compiler's tests compile each one for every target;

@@ -9,7 +9,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
-import org.apbj.kernels.runtime.Kernel;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.corpus.AsyncCopyKernels;
 import org.apbj.kernels.corpus.Corpus;
 import org.apbj.kernels.corpus.CorpusCase;

@@ -1,4 +1,4 @@
-package org.apbj.kernels.runtime;
+package org.apbj.kernels.api;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
