@@ -8,9 +8,10 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.I8Array;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
-import org.apbj.kernels.runtime.Kernel;
+import org.apbj.kernels.runtime.DeviceCapabilities;
 import org.apbj.kernels.runtime.Grid;
 
 /** A test device whose arrays are plain host memory; it launches no kernels (HostLayerSteps computes in Java). */
@@ -18,6 +19,7 @@ final class HostDevice implements Device {
 
     @Override public Backend backend() { return Backend.JAVA; }
     @Override public String name() { return "host test device"; }
+    @Override public DeviceCapabilities capabilities() { return DeviceCapabilities.portable(Integer.MAX_VALUE, 1024, 1); }
 
     @Override
     @SuppressWarnings("unchecked")

@@ -11,10 +11,10 @@ import java.util.concurrent.Callable;
 
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I8Array;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.jit.CompiledKernel;
-import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.jit.KernelCompiler;
+import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.cuda.CudaDevice;
 import picocli.CommandLine;

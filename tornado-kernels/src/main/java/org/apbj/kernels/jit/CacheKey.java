@@ -5,9 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.jit.front.CalleeScanner;
-import org.apbj.kernels.runtime.Kernel;
 
 /** SHA-256 of the compiler version, target, bytecode of the kernel and its callees, and constants. */
 final class CacheKey {

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import org.apbj.kernels.runtime.Kernel;
+import org.apbj.kernels.api.Kernel;
 
 /**
  * Compiled kernels in memory (per JVM) and on disk (across runs). The disk directory is the
@@ -40,16 +40,20 @@ public final class KernelCache {
 
     /** The process-wide cache over the configured directory (re-read when the property changes). */
     public static KernelCache shared() {
-        Path dir = Path.of(System.getProperty(DIR_PROPERTY, System.getProperty("user.home") + "/.cache/apbj/kernels"));
+        // Every launch asks: compare the property's text with the last one before building a Path.
+        String setting = System.getProperty(DIR_PROPERTY);
         KernelCache c = shared;
-        if (c == null || !c.dir.equals(dir)) {
-            synchronized (KernelCache.class) {
-                if (shared == null || !shared.dir.equals(dir)) shared = new KernelCache(dir);
-                c = shared;
-            }
+        if (c != null && java.util.Objects.equals(setting, c.setting)) return c;
+        Path dir = Path.of(setting != null ? setting : System.getProperty("user.home") + "/.cache/apbj/kernels");
+        synchronized (KernelCache.class) {
+            if (shared == null || !shared.dir.equals(dir)) shared = new KernelCache(dir);
+            shared.setting = setting;
+            return shared;
         }
-        return c;
     }
+
+    /** The property text {@link #shared()} last found for this cache. */
+    private volatile String setting;
 
     public Path directory() { return dir; }
 

@@ -1,15 +1,13 @@
 package org.apbj.kernels.jit;
 
-import java.lang.reflect.Parameter;
 import java.util.ArrayList;
 import java.util.List;
-import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.jit.front.Lifter;
 import org.apbj.kernels.jit.ir.IrFunction;
 import org.apbj.kernels.jit.ir.KernelParam;
 import org.apbj.kernels.jit.opencl.OpenClEmitter;
 import org.apbj.kernels.jit.ptx.PtxEmitter;
-import org.apbj.kernels.runtime.Kernel;
 
 /**
  * Compiles kernel methods to PTX or OpenCL C. Results are cached in memory and on disk
@@ -47,15 +45,16 @@ public final class KernelCompiler {
                 fn.usesBarriers(), fn.sharedBytes(), CacheKey.of(kernel, target, constants));
     }
 
-    /** The @Constant parameters' values by Java parameter index (null elsewhere). */
+    /** The @Constant parameters' values by Java parameter index (null elsewhere); no reflection (see {@link Kernel#params()}). */
     static Object[] constantValues(Kernel kernel, Object[] launchArgs) {
-        Parameter[] ps = kernel.method().getParameters();
-        Object[] constants = new Object[ps.length - 1 < 0 ? 0 : ps.length - 1];
-        for (int i = 1; i < ps.length; i++) {
-            if (!ps[i].isAnnotationPresent(Constant.class)) continue;
-            if (launchArgs == null || launchArgs.length != ps.length - 1) {
-                throw new KernelCompileException(kernel.qualifiedName() + ": @Constant parameter '" + ps[i].getName()
-                        + "' needs its launch value, but " + (launchArgs == null ? "no launch arguments were" : launchArgs.length + " launch arguments (of " + (ps.length - 1) + ") were")
+        List<Kernel.Param> ps = kernel.params();
+        Object[] constants = new Object[ps.isEmpty() ? 0 : ps.size() - 1];
+        if (!kernel.hasConstants()) return constants;
+        for (int i = 1; i < ps.size(); i++) {
+            if (!ps.get(i).constant()) continue;
+            if (launchArgs == null || launchArgs.length != ps.size() - 1) {
+                throw new KernelCompileException(kernel.qualifiedName() + ": @Constant parameter '" + ps.get(i).name()
+                        + "' needs its launch value, but " + (launchArgs == null ? "no launch arguments were" : launchArgs.length + " launch arguments (of " + (ps.size() - 1) + ") were")
                         + " given. Instead: call compile(kernel, target, launchArgs) with the arguments after the KernelContext.");
             }
             constants[i - 1] = launchArgs[i - 1];

@@ -11,9 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.api.KernelContext;
-import org.apbj.kernels.runtime.Kernel;
 
 /**
  * Writes generated sources for inspection ({@code ./apbj kernels --emit ptx|opencl --out DIR})
@@ -59,10 +58,10 @@ public final class KernelSources {
         List<Specialisation> plain = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         for (Kernel k : kernels) {
-            if (Arrays.stream(k.method().getParameters()).anyMatch(p -> p.isAnnotationPresent(Constant.class))) {
+            if (k.hasConstants()) {
                 skipped.add(k.qualifiedName() + ": has @Constant parameters (compiled per launch values)");
             } else {
-                plain.add(new Specialisation(k, new Object[k.method().getParameterCount() - 1],
+                plain.add(new Specialisation(k, new Object[k.params().size() - 1],
                         k.owner().getSimpleName() + "_" + k.name()));
             }
         }

@@ -5,6 +5,7 @@ import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.KernelMath;
+import org.apbj.kernels.api.Unroll;
 
 /**
  * Flash attention with the APB mask, returning the output and the log-sum-exp of every
@@ -34,8 +35,9 @@ import org.apbj.kernels.api.KernelMath;
  * #mergeSplits} then combines the partials. One split with keysPerSplit ≥ p + a + b is the
  * plain kernel.
  *
- * <p>The per-work-item state is written out as scalars (o00..o37, s00..s33, m0..m3, l0..l3):
- * with indexed private arrays ptxas kept it in local memory. Generated text, regular by design.
+ * <p>The per-work-item state (scores, output accumulators, running max and sum) is in private
+ * arrays that only {@link Unroll} helpers index (one d-column of S, one key of P·V, the softmax
+ * of a tile, the epilogue), with constant indices after unrolling: registers.
  */
 public final class Attention {
     private Attention() {}
@@ -72,16 +74,15 @@ public final class Attention {
         float[] ks = ctx.allocateFloatLocalArray(SLICE * QK_STRIDE);
         float[] ps = ctx.allocateFloatLocalArray(BQ * P_STRIDE);
         float[] vs = ctx.allocateFloatLocalArray(SLICE * MAX_HEAD_DIM);
-        // Per-row running max / sum and the output accumulators, all in registers (scalars, so
-        // ptxas never has to place an indexed private array in local memory).
-        float m0 = Float.NEGATIVE_INFINITY, l0 = 0.0f;
-        float m1 = Float.NEGATIVE_INFINITY, l1 = 0.0f;
-        float m2 = Float.NEGATIVE_INFINITY, l2 = 0.0f;
-        float m3 = Float.NEGATIVE_INFINITY, l3 = 0.0f;
-        float o00 = 0.0f, o01 = 0.0f, o02 = 0.0f, o03 = 0.0f, o04 = 0.0f, o05 = 0.0f, o06 = 0.0f, o07 = 0.0f;
-        float o10 = 0.0f, o11 = 0.0f, o12 = 0.0f, o13 = 0.0f, o14 = 0.0f, o15 = 0.0f, o16 = 0.0f, o17 = 0.0f;
-        float o20 = 0.0f, o21 = 0.0f, o22 = 0.0f, o23 = 0.0f, o24 = 0.0f, o25 = 0.0f, o26 = 0.0f, o27 = 0.0f;
-        float o30 = 0.0f, o31 = 0.0f, o32 = 0.0f, o33 = 0.0f, o34 = 0.0f, o35 = 0.0f, o36 = 0.0f, o37 = 0.0f;
+        // Per-row running max / sum and the output accumulators; private arrays indexed only in
+        // @Unroll helpers (constant indices), so they are registers.
+        float[] m = new float[ROWS];
+        float[] l = new float[ROWS];
+        float[] o = new float[ROWS * MAX_COLS];   // row i, column tx + 16j at MAX_COLS·i + j
+        float[] qa = new float[ROWS];
+        float[] kb = new float[COLS];
+        float[] vb = new float[MAX_COLS];
+        initMax(m);
 
         // Keys any row of this group sees: [keyLo, keyEnd).
         int lastRow = KernelMath.min(q0 + BQ, nq) - 1;
@@ -97,10 +98,7 @@ public final class Attention {
 
         for (int kt = firstTile; kt < keyEnd; kt += BKV) {
             // S = (scale·Q)·Kᵀ for this tile, over d in slices of 16 staged in shared memory.
-            float s00 = 0.0f, s01 = 0.0f, s02 = 0.0f, s03 = 0.0f;
-            float s10 = 0.0f, s11 = 0.0f, s12 = 0.0f, s13 = 0.0f;
-            float s20 = 0.0f, s21 = 0.0f, s22 = 0.0f, s23 = 0.0f;
-            float s30 = 0.0f, s31 = 0.0f, s32 = 0.0f, s33 = 0.0f;
+            float[] s = new float[ROWS * COLS];   // row i, key tx + 16j at COLS·i + j
             for (int c0 = 0; c0 < headDim; c0 += SLICE) {
                 for (int e = tid; e < BQ * SLICE; e += THREADS) {   // BQ == BKV: r is a query row and a key
                     int r = e >> 4;
@@ -115,159 +113,12 @@ public final class Attention {
                     ks[c * QK_STRIDE + r] = kv;
                 }
                 ctx.localBarrier();
-                for (int c = 0; c < SLICE; c++) {
-                    int at = c * QK_STRIDE;
-                    float qa0 = qs[at + ty + 0], qa1 = qs[at + ty + 16], qa2 = qs[at + ty + 32], qa3 = qs[at + ty + 48];
-                    float kb0 = ks[at + tx + 0], kb1 = ks[at + tx + 16], kb2 = ks[at + tx + 32], kb3 = ks[at + tx + 48];
-                    s00 = KernelMath.fma(qa0, kb0, s00);
-                    s01 = KernelMath.fma(qa0, kb1, s01);
-                    s02 = KernelMath.fma(qa0, kb2, s02);
-                    s03 = KernelMath.fma(qa0, kb3, s03);
-                    s10 = KernelMath.fma(qa1, kb0, s10);
-                    s11 = KernelMath.fma(qa1, kb1, s11);
-                    s12 = KernelMath.fma(qa1, kb2, s12);
-                    s13 = KernelMath.fma(qa1, kb3, s13);
-                    s20 = KernelMath.fma(qa2, kb0, s20);
-                    s21 = KernelMath.fma(qa2, kb1, s21);
-                    s22 = KernelMath.fma(qa2, kb2, s22);
-                    s23 = KernelMath.fma(qa2, kb3, s23);
-                    s30 = KernelMath.fma(qa3, kb0, s30);
-                    s31 = KernelMath.fma(qa3, kb1, s31);
-                    s32 = KernelMath.fma(qa3, kb2, s32);
-                    s33 = KernelMath.fma(qa3, kb3, s33);
-                }
+                for (int c = 0; c < SLICE; c++) scoreStep(qs, ks, c * QK_STRIDE, tx, ty, qa, kb, s);
                 ctx.localBarrier();
             }
 
             // Mask and online softmax per row; P into shared memory, O rescaled.
-            {
-                int gq = q0 + ty + 0;
-                int lo = 0;
-                int hi = nKeys - 1;
-                if (causal) {
-                    lo = gq < a ? p : 0;
-                    hi = KernelMath.min(p + gq, nKeys - 1);
-                }
-                int key0 = kt + tx;
-                float tileMax = maskedMax(maskedMax(maskedMax(maskedMax(Float.NEGATIVE_INFINITY, s00, key0, lo, hi), s01, key0 + 16, lo, hi), s02, key0 + 32, lo, hi), s03, key0 + 48, lo, hi);
-                float mNew = KernelMath.max(m0, rowMax16(ctx, tileMax));
-                float alpha = 1.0f;
-                float p0 = 0.0f, p1 = 0.0f, p2 = 0.0f, p3 = 0.0f;
-                if (mNew != Float.NEGATIVE_INFINITY) {
-                    alpha = KernelMath.exp(m0 - mNew);
-                    p0 = maskedExp(s00, key0 + 0, lo, hi, mNew);
-                    p1 = maskedExp(s01, key0 + 16, lo, hi, mNew);
-                    p2 = maskedExp(s02, key0 + 32, lo, hi, mNew);
-                    p3 = maskedExp(s03, key0 + 48, lo, hi, mNew);
-                }
-                int pRow = (ty + 0) * P_STRIDE + tx;
-                ps[pRow + 0] = p0;
-                ps[pRow + 16] = p1;
-                ps[pRow + 32] = p2;
-                ps[pRow + 48] = p3;
-                l0 = l0 * alpha + rowSum16(ctx, p0 + p1 + p2 + p3);
-                m0 = mNew;
-                o00 *= alpha; o01 *= alpha; o02 *= alpha; o03 *= alpha;
-                if (headDim == 128) {
-                    o04 *= alpha; o05 *= alpha; o06 *= alpha; o07 *= alpha;
-                }
-            }
-            {
-                int gq = q0 + ty + 16;
-                int lo = 0;
-                int hi = nKeys - 1;
-                if (causal) {
-                    lo = gq < a ? p : 0;
-                    hi = KernelMath.min(p + gq, nKeys - 1);
-                }
-                int key0 = kt + tx;
-                float tileMax = maskedMax(maskedMax(maskedMax(maskedMax(Float.NEGATIVE_INFINITY, s10, key0, lo, hi), s11, key0 + 16, lo, hi), s12, key0 + 32, lo, hi), s13, key0 + 48, lo, hi);
-                float mNew = KernelMath.max(m1, rowMax16(ctx, tileMax));
-                float alpha = 1.0f;
-                float p0 = 0.0f, p1 = 0.0f, p2 = 0.0f, p3 = 0.0f;
-                if (mNew != Float.NEGATIVE_INFINITY) {
-                    alpha = KernelMath.exp(m1 - mNew);
-                    p0 = maskedExp(s10, key0 + 0, lo, hi, mNew);
-                    p1 = maskedExp(s11, key0 + 16, lo, hi, mNew);
-                    p2 = maskedExp(s12, key0 + 32, lo, hi, mNew);
-                    p3 = maskedExp(s13, key0 + 48, lo, hi, mNew);
-                }
-                int pRow = (ty + 16) * P_STRIDE + tx;
-                ps[pRow + 0] = p0;
-                ps[pRow + 16] = p1;
-                ps[pRow + 32] = p2;
-                ps[pRow + 48] = p3;
-                l1 = l1 * alpha + rowSum16(ctx, p0 + p1 + p2 + p3);
-                m1 = mNew;
-                o10 *= alpha; o11 *= alpha; o12 *= alpha; o13 *= alpha;
-                if (headDim == 128) {
-                    o14 *= alpha; o15 *= alpha; o16 *= alpha; o17 *= alpha;
-                }
-            }
-            {
-                int gq = q0 + ty + 32;
-                int lo = 0;
-                int hi = nKeys - 1;
-                if (causal) {
-                    lo = gq < a ? p : 0;
-                    hi = KernelMath.min(p + gq, nKeys - 1);
-                }
-                int key0 = kt + tx;
-                float tileMax = maskedMax(maskedMax(maskedMax(maskedMax(Float.NEGATIVE_INFINITY, s20, key0, lo, hi), s21, key0 + 16, lo, hi), s22, key0 + 32, lo, hi), s23, key0 + 48, lo, hi);
-                float mNew = KernelMath.max(m2, rowMax16(ctx, tileMax));
-                float alpha = 1.0f;
-                float p0 = 0.0f, p1 = 0.0f, p2 = 0.0f, p3 = 0.0f;
-                if (mNew != Float.NEGATIVE_INFINITY) {
-                    alpha = KernelMath.exp(m2 - mNew);
-                    p0 = maskedExp(s20, key0 + 0, lo, hi, mNew);
-                    p1 = maskedExp(s21, key0 + 16, lo, hi, mNew);
-                    p2 = maskedExp(s22, key0 + 32, lo, hi, mNew);
-                    p3 = maskedExp(s23, key0 + 48, lo, hi, mNew);
-                }
-                int pRow = (ty + 32) * P_STRIDE + tx;
-                ps[pRow + 0] = p0;
-                ps[pRow + 16] = p1;
-                ps[pRow + 32] = p2;
-                ps[pRow + 48] = p3;
-                l2 = l2 * alpha + rowSum16(ctx, p0 + p1 + p2 + p3);
-                m2 = mNew;
-                o20 *= alpha; o21 *= alpha; o22 *= alpha; o23 *= alpha;
-                if (headDim == 128) {
-                    o24 *= alpha; o25 *= alpha; o26 *= alpha; o27 *= alpha;
-                }
-            }
-            {
-                int gq = q0 + ty + 48;
-                int lo = 0;
-                int hi = nKeys - 1;
-                if (causal) {
-                    lo = gq < a ? p : 0;
-                    hi = KernelMath.min(p + gq, nKeys - 1);
-                }
-                int key0 = kt + tx;
-                float tileMax = maskedMax(maskedMax(maskedMax(maskedMax(Float.NEGATIVE_INFINITY, s30, key0, lo, hi), s31, key0 + 16, lo, hi), s32, key0 + 32, lo, hi), s33, key0 + 48, lo, hi);
-                float mNew = KernelMath.max(m3, rowMax16(ctx, tileMax));
-                float alpha = 1.0f;
-                float p0 = 0.0f, p1 = 0.0f, p2 = 0.0f, p3 = 0.0f;
-                if (mNew != Float.NEGATIVE_INFINITY) {
-                    alpha = KernelMath.exp(m3 - mNew);
-                    p0 = maskedExp(s30, key0 + 0, lo, hi, mNew);
-                    p1 = maskedExp(s31, key0 + 16, lo, hi, mNew);
-                    p2 = maskedExp(s32, key0 + 32, lo, hi, mNew);
-                    p3 = maskedExp(s33, key0 + 48, lo, hi, mNew);
-                }
-                int pRow = (ty + 48) * P_STRIDE + tx;
-                ps[pRow + 0] = p0;
-                ps[pRow + 16] = p1;
-                ps[pRow + 32] = p2;
-                ps[pRow + 48] = p3;
-                l3 = l3 * alpha + rowSum16(ctx, p0 + p1 + p2 + p3);
-                m3 = mNew;
-                o30 *= alpha; o31 *= alpha; o32 *= alpha; o33 *= alpha;
-                if (headDim == 128) {
-                    o34 *= alpha; o35 *= alpha; o36 *= alpha; o37 *= alpha;
-                }
-            }
+            softmax(ctx, s, m, l, o, ps, q0, tx, ty, kt, p, a, nKeys, causal, headDim);
 
             // O += P·V, V staged SLICE keys at a time.
             for (int k0 = 0; k0 < BKV; k0 += SLICE) {
@@ -281,120 +132,96 @@ public final class Attention {
                 }
                 ctx.localBarrier();
                 for (int key = 0; key < SLICE; key++) {
-                    float pa0 = ps[(ty + 0) * P_STRIDE + k0 + key], pa1 = ps[(ty + 16) * P_STRIDE + k0 + key], pa2 = ps[(ty + 32) * P_STRIDE + k0 + key], pa3 = ps[(ty + 48) * P_STRIDE + k0 + key];
-                    int vAt = key * headDim + tx;
-                    float vb0 = vs[vAt + 0], vb1 = vs[vAt + 16], vb2 = vs[vAt + 32], vb3 = vs[vAt + 48];
-                    o00 = KernelMath.fma(pa0, vb0, o00);
-                    o01 = KernelMath.fma(pa0, vb1, o01);
-                    o02 = KernelMath.fma(pa0, vb2, o02);
-                    o03 = KernelMath.fma(pa0, vb3, o03);
-                    o10 = KernelMath.fma(pa1, vb0, o10);
-                    o11 = KernelMath.fma(pa1, vb1, o11);
-                    o12 = KernelMath.fma(pa1, vb2, o12);
-                    o13 = KernelMath.fma(pa1, vb3, o13);
-                    o20 = KernelMath.fma(pa2, vb0, o20);
-                    o21 = KernelMath.fma(pa2, vb1, o21);
-                    o22 = KernelMath.fma(pa2, vb2, o22);
-                    o23 = KernelMath.fma(pa2, vb3, o23);
-                    o30 = KernelMath.fma(pa3, vb0, o30);
-                    o31 = KernelMath.fma(pa3, vb1, o31);
-                    o32 = KernelMath.fma(pa3, vb2, o32);
-                    o33 = KernelMath.fma(pa3, vb3, o33);
-                    if (headDim == 128) {
-                        float vb4 = vs[vAt + 64], vb5 = vs[vAt + 80], vb6 = vs[vAt + 96], vb7 = vs[vAt + 112];
-                        o04 = KernelMath.fma(pa0, vb4, o04);
-                        o05 = KernelMath.fma(pa0, vb5, o05);
-                        o06 = KernelMath.fma(pa0, vb6, o06);
-                        o07 = KernelMath.fma(pa0, vb7, o07);
-                        o14 = KernelMath.fma(pa1, vb4, o14);
-                        o15 = KernelMath.fma(pa1, vb5, o15);
-                        o16 = KernelMath.fma(pa1, vb6, o16);
-                        o17 = KernelMath.fma(pa1, vb7, o17);
-                        o24 = KernelMath.fma(pa2, vb4, o24);
-                        o25 = KernelMath.fma(pa2, vb5, o25);
-                        o26 = KernelMath.fma(pa2, vb6, o26);
-                        o27 = KernelMath.fma(pa2, vb7, o27);
-                        o34 = KernelMath.fma(pa3, vb4, o34);
-                        o35 = KernelMath.fma(pa3, vb5, o35);
-                        o36 = KernelMath.fma(pa3, vb6, o36);
-                        o37 = KernelMath.fma(pa3, vb7, o37);
-                    }
+                    valueStep(ps, vs, k0 + key, key * headDim + tx, ty, qa, vb, o, headDim);
                 }
                 ctx.localBarrier();
             }
         }
 
-        // Normalise and store; a row that saw no key gets out = 0 and lse = -inf.
-        {
-            int gq = q0 + ty + 0;
-            if (gq < nq) {
-                float inv = l0 > 0.0f ? 1.0f / l0 : 0.0f;
-                int at = outBase + gq * qStride + h * headDim + tx;
-                out.set(at + 0, o00 * inv);
-                out.set(at + 16, o01 * inv);
-                out.set(at + 32, o02 * inv);
-                out.set(at + 48, o03 * inv);
-                if (headDim == 128) {
-                    out.set(at + 64, o04 * inv);
-                    out.set(at + 80, o05 * inv);
-                    out.set(at + 96, o06 * inv);
-                    out.set(at + 112, o07 * inv);
-                }
-                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l0 > 0.0f ? m0 + KernelMath.log(l0) : Float.NEGATIVE_INFINITY);
-            }
+        store(out, lse, m, l, o, q0, tx, ty, nq, nHeads, h, outBase, lseBase, qStride, headDim);
+    }
+
+    /** Query rows per work-item (ty + 16·i), score columns per work-item (tx + 16·j). */
+    private static final int ROWS = BQ / 16;
+    private static final int COLS = BKV / 16;
+    /** Output columns per work-item at the largest head dim (tx + 16·j, j &lt; headDim / 16). */
+    private static final int MAX_COLS = MAX_HEAD_DIM / 16;
+
+    @Unroll
+    private static void initMax(float[] m) {
+        for (int i = 0; i < ROWS; i++) m[i] = Float.NEGATIVE_INFINITY;
+    }
+
+    /** One d-column of the staged slices: the ROWS×COLS outer product of this work-item's q and k values, added to s. */
+    @Unroll
+    private static void scoreStep(float[] qs, float[] ks, int at, int tx, int ty, float[] qa, float[] kb, float[] s) {
+        for (int i = 0; i < ROWS; i++) qa[i] = qs[at + ty + 16 * i];
+        for (int j = 0; j < COLS; j++) kb[j] = ks[at + tx + 16 * j];
+        for (int i = 0; i < ROWS; i++) {
+            for (int j = 0; j < COLS; j++) s[COLS * i + j] = KernelMath.fma(qa[i], kb[j], s[COLS * i + j]);
         }
-        {
-            int gq = q0 + ty + 16;
-            if (gq < nq) {
-                float inv = l1 > 0.0f ? 1.0f / l1 : 0.0f;
-                int at = outBase + gq * qStride + h * headDim + tx;
-                out.set(at + 0, o10 * inv);
-                out.set(at + 16, o11 * inv);
-                out.set(at + 32, o12 * inv);
-                out.set(at + 48, o13 * inv);
-                if (headDim == 128) {
-                    out.set(at + 64, o14 * inv);
-                    out.set(at + 80, o15 * inv);
-                    out.set(at + 96, o16 * inv);
-                    out.set(at + 112, o17 * inv);
-                }
-                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l1 > 0.0f ? m1 + KernelMath.log(l1) : Float.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * For each of this work-item's rows: the mask, the new running max (over the 16 lanes of the
+     * row), P = e^(S − max) into shared memory, the running sum, and O rescaled by e^(old − new max).
+     */
+    @Unroll
+    private static void softmax(KernelContext ctx, float[] s, float[] m, float[] l, float[] o, float[] ps, int q0,
+                                int tx, int ty, int kt, int p, int a, int nKeys, boolean causal, int headDim) {
+        for (int i = 0; i < ROWS; i++) {
+            int gq = q0 + ty + 16 * i;
+            int lo = 0;
+            int hi = nKeys - 1;
+            if (causal) {
+                lo = gq < a ? p : 0;
+                hi = KernelMath.min(p + gq, nKeys - 1);
             }
-        }
-        {
-            int gq = q0 + ty + 32;
-            if (gq < nq) {
-                float inv = l2 > 0.0f ? 1.0f / l2 : 0.0f;
-                int at = outBase + gq * qStride + h * headDim + tx;
-                out.set(at + 0, o20 * inv);
-                out.set(at + 16, o21 * inv);
-                out.set(at + 32, o22 * inv);
-                out.set(at + 48, o23 * inv);
-                if (headDim == 128) {
-                    out.set(at + 64, o24 * inv);
-                    out.set(at + 80, o25 * inv);
-                    out.set(at + 96, o26 * inv);
-                    out.set(at + 112, o27 * inv);
+            int key0 = kt + tx;
+            float tileMax = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < COLS; j++) tileMax = maskedMax(tileMax, s[COLS * i + j], key0 + 16 * j, lo, hi);
+            float mNew = KernelMath.max(m[i], rowMax16(ctx, tileMax));
+            float alpha = 1.0f;
+            float rowSum = 0.0f;
+            int pRow = (ty + 16 * i) * P_STRIDE + tx;
+            if (mNew != Float.NEGATIVE_INFINITY) {
+                alpha = KernelMath.exp(m[i] - mNew);
+                for (int j = 0; j < COLS; j++) {
+                    float pj = maskedExp(s[COLS * i + j], key0 + 16 * j, lo, hi, mNew);
+                    ps[pRow + 16 * j] = pj;
+                    rowSum += pj;
                 }
-                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l2 > 0.0f ? m2 + KernelMath.log(l2) : Float.NEGATIVE_INFINITY);
+            } else {
+                for (int j = 0; j < COLS; j++) ps[pRow + 16 * j] = 0.0f;
             }
+            l[i] = l[i] * alpha + rowSum16(ctx, rowSum);
+            m[i] = mNew;
+            for (int j = 0; j < headDim / 16; j++) o[MAX_COLS * i + j] *= alpha;
         }
-        {
-            int gq = q0 + ty + 48;
+    }
+
+    /** One key of the staged V slice: O[i][j] += P[row i][key] · V[key][tx + 16j]. */
+    @Unroll
+    private static void valueStep(float[] ps, float[] vs, int key, int vAt, int ty, float[] pa, float[] vb, float[] o,
+                                  int headDim) {
+        for (int i = 0; i < ROWS; i++) pa[i] = ps[(ty + 16 * i) * P_STRIDE + key];
+        for (int j = 0; j < headDim / 16; j++) vb[j] = vs[vAt + 16 * j];
+        for (int i = 0; i < ROWS; i++) {
+            for (int j = 0; j < headDim / 16; j++) o[MAX_COLS * i + j] = KernelMath.fma(pa[i], vb[j], o[MAX_COLS * i + j]);
+        }
+    }
+
+    /** Normalise and store; a row that saw no key gets out = 0 and lse = -inf. */
+    @Unroll
+    private static void store(F32Array out, F32Array lse, float[] m, float[] l, float[] o, int q0, int tx, int ty,
+                              int nq, int nHeads, int h, int outBase, int lseBase, int qStride, int headDim) {
+        for (int i = 0; i < ROWS; i++) {
+            int gq = q0 + ty + 16 * i;
             if (gq < nq) {
-                float inv = l3 > 0.0f ? 1.0f / l3 : 0.0f;
+                float inv = l[i] > 0.0f ? 1.0f / l[i] : 0.0f;
                 int at = outBase + gq * qStride + h * headDim + tx;
-                out.set(at + 0, o30 * inv);
-                out.set(at + 16, o31 * inv);
-                out.set(at + 32, o32 * inv);
-                out.set(at + 48, o33 * inv);
-                if (headDim == 128) {
-                    out.set(at + 64, o34 * inv);
-                    out.set(at + 80, o35 * inv);
-                    out.set(at + 96, o36 * inv);
-                    out.set(at + 112, o37 * inv);
-                }
-                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l3 > 0.0f ? m3 + KernelMath.log(l3) : Float.NEGATIVE_INFINITY);
+                for (int j = 0; j < headDim / 16; j++) out.set(at + 16 * j, o[MAX_COLS * i + j] * inv);
+                if (tx == 0) lse.set(lseBase + gq * nHeads + h, l[i] > 0.0f ? m[i] + KernelMath.log(l[i]) : Float.NEGATIVE_INFINITY);
             }
         }
     }

@@ -1,12 +1,10 @@
 package org.apbj.kernels.lib;
 
-import java.lang.reflect.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.jit.KernelSources;
-import org.apbj.kernels.runtime.Kernel;
 
 /** Every kernel of the library (for {@code ./apbj kernels --emit} and the compile-everything tests). */
 public final class KernelLibrary {
@@ -68,13 +66,13 @@ public final class KernelLibrary {
     private static List<KernelSources.Specialisation> specialisations(List<Kernel> kernels) {
         List<KernelSources.Specialisation> out = new ArrayList<>();
         for (Kernel k : kernels) {
-            Parameter[] params = k.method().getParameters();
+            List<Kernel.Param> params = k.params();
             List<Object[]> combos = new ArrayList<>();
-            combos.add(new Object[params.length - 1]);
+            combos.add(new Object[params.size() - 1]);
             List<String> labels = new ArrayList<>(List.of(k.owner().getSimpleName() + "_" + k.name()));
-            for (int i = 1; i < params.length; i++) {
-                if (!params[i].isAnnotationPresent(Constant.class)) continue;
-                List<Object> values = constantValues(k, params[i]);
+            for (int i = 1; i < params.size(); i++) {
+                if (!params.get(i).constant()) continue;
+                List<Object> values = constantValues(k, params.get(i));
                 List<Object[]> nextCombos = new ArrayList<>();
                 List<String> nextLabels = new ArrayList<>();
                 for (int c = 0; c < combos.size(); c++) {
@@ -82,7 +80,7 @@ public final class KernelLibrary {
                         Object[] args = combos.get(c).clone();
                         args[i - 1] = v;
                         nextCombos.add(args);
-                        nextLabels.add(labels.get(c) + "__" + params[i].getName() + "=" + v);
+                        nextLabels.add(labels.get(c) + "__" + params.get(i).name() + "=" + v);
                     }
                 }
                 combos = nextCombos;
@@ -93,13 +91,13 @@ public final class KernelLibrary {
         return out;
     }
 
-    private static List<Object> constantValues(Kernel k, Parameter p) {
-        if (p.getType() == boolean.class) return List.of(false, true);
-        return switch (p.getName()) {
+    private static List<Object> constantValues(Kernel k, Kernel.Param p) {
+        if (p.type() == boolean.class) return List.of(false, true);
+        return switch (p.name()) {
             case "headDim" -> List.of(64, 128);
             case "rows" -> List.of(1, Matvec.MAX_ROWS);
             default -> throw new IllegalStateException(k.qualifiedName() + ": no representative values for @Constant "
-                    + p.getType() + " " + p.getName() + ": add them to KernelLibrary.constantValues");
+                    + p.type() + " " + p.name() + ": add them to KernelLibrary.constantValues");
         };
     }
 }

@@ -4,11 +4,10 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
-import org.apbj.kernels.runtime.cuda.CudaDevice;
 
 /**
  * The library's kernels as calls on one device: each method checks its arguments (a clear
@@ -45,9 +44,10 @@ public final class KernelOps implements AutoCloseable {
     /**
      * @param tensorCores projections of more than {@link #MATVEC_MAX_ROWS} rows on the
      *                    tensor-core GEMM ({@link GemmTc}: x rounded to bf16) instead of the fp32
-     *                    one. The default: on CUDA devices of compute capability 8.0 and later
-     *                    unless {@value #FP32_GEMM_PROPERTY} is set; elsewhere the Java body of
-     *                    the mma (warp shuffles) runs, which is correct but slow
+     *                    one. The default: on devices whose {@link Device#capabilities()} have
+     *                    tensor cores (CUDA, compute capability 8.0 and later) unless
+     *                    {@value #FP32_GEMM_PROPERTY} is set; elsewhere the Java body of the mma
+     *                    (warp shuffles) runs, which is correct but slow
      */
     public KernelOps(Device device, int reductionThreads, boolean tensorCores) {
         if (reductionThreads < 32 || reductionThreads > 1024 || reductionThreads % 32 != 0) {
@@ -59,10 +59,9 @@ public final class KernelOps implements AutoCloseable {
         this.tensorCores = tensorCores;
     }
 
-    /** Whether CUDA devices of this kind get the tensor-core GEMM unless told otherwise. */
+    /** Whether the device gets the tensor-core GEMM unless told otherwise: when its hardware has tensor cores. */
     static boolean tensorCoresByDefault(Device device) {
-        if (device.backend() != Backend.CUDA || Boolean.getBoolean(FP32_GEMM_PROPERTY)) return false;
-        return !(device instanceof CudaDevice cuda) || cuda.computeCapabilityMajor() >= 8;
+        return device.capabilities().tensorCores() && !Boolean.getBoolean(FP32_GEMM_PROPERTY);
     }
 
     /** Whether projections of more than {@link #MATVEC_MAX_ROWS} rows use tensor cores. */
@@ -220,8 +219,7 @@ public final class KernelOps implements AutoCloseable {
 
     /** Whether this device runs the bf16-input GEMM: CUDA devices with wgmma (sm_90a), and the Java and OpenCL devices. */
     public boolean hasBf16InputGemm() {
-        return device.backend() != Backend.CUDA
-                || (device instanceof CudaDevice cuda && cuda.target().supports(org.apbj.kernels.jit.Feature.WGMMA));
+        return device.backend() != Backend.CUDA || device.capabilities().warpGroupMma();
     }
 
     private void checkBf16Product(DeviceArray y, int yRow0, BF16Array x, int xRow0, BF16Array w, BF16Array bias, int rows,

@@ -7,6 +7,7 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.I8Array;
+import org.apbj.kernels.api.Kernel;
 
 /**
  * One compute device. Every backend runs the same kernels through the same {@link #launch}
@@ -19,6 +20,12 @@ public interface Device extends AutoCloseable {
 
     /** Human-readable, e.g. "cuda:0 NVIDIA H100 80GB HBM3 (sm_90)". */
     String name();
+
+    /**
+     * What the hardware offers (tensor cores, cp.async, shared memory per group, ...): the kernel
+     * library chooses among its kernels by this, never by the device's class.
+     */
+    DeviceCapabilities capabilities();
 
     /** Allocates a zero-filled array of {@code length} elements on this device. */
     <A extends DeviceArray> A alloc(Class<A> type, long length);

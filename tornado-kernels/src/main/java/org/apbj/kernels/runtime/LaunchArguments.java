@@ -1,10 +1,10 @@
 package org.apbj.kernels.runtime;
 
-import java.lang.reflect.Parameter;
-import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
 import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.api.KernelContext;
 
 /**
@@ -20,41 +20,39 @@ public final class LaunchArguments {
      * @param hostArrays whether plain host arrays (buffer owner {@code null}) are acceptable
      */
     public static void check(Kernel kernel, Grid grid, Object[] args, Device device, boolean hostArrays) {
-        Parameter[] params = kernel.method().getParameters();
-        if (params.length == 0 || params[0].getType() != KernelContext.class) {
+        List<Kernel.Param> params = kernel.params();
+        if (params.isEmpty() || params.get(0).type() != KernelContext.class) {
             throw new KernelLaunchException("kernel " + kernel + " must take a KernelContext as its first parameter");
         }
         if (args == null) args = new Object[0];
-        if (args.length != params.length - 1) {
-            throw new KernelLaunchException("kernel " + kernel + " takes " + (params.length - 1)
+        if (args.length != params.size() - 1) {
+            throw new KernelLaunchException("kernel " + kernel + " takes " + (params.size() - 1)
                     + " arguments after its KernelContext " + signature(params) + ", got " + args.length);
         }
         for (int i = 0; i < args.length; i++) {
-            Parameter p = params[i + 1];
+            Kernel.Param p = params.get(i + 1);
             Object a = args[i];
-            String where = "kernel " + kernel + ", argument " + (i + 1) + " '" + p.getName() + "' ("
-                    + p.getType().getSimpleName() + ")";
-            if (a == null) throw new KernelLaunchException(where + ": got null");
-            Class<?> t = p.getType();
+            Class<?> t = p.type();
+            if (a == null) throw new KernelLaunchException(where(kernel, i, p) + ": got null");
             if (DeviceArray.class.isAssignableFrom(t)) {
                 if (a.getClass() != t) {
-                    throw new KernelLaunchException(where + ": got " + a.getClass().getSimpleName());
+                    throw new KernelLaunchException(where(kernel, i, p) + ": got " + a.getClass().getSimpleName());
                 }
                 Object owner = ((DeviceArray) a).buffer().owner();
                 boolean ok = owner == device || (owner == null && hostArrays);
                 if (!ok) {
-                    throw new KernelLaunchException(where + ": the array lives on "
+                    throw new KernelLaunchException(where(kernel, i, p) + ": the array lives on "
                             + (owner == null ? "the host" : owner) + ", not on " + device.name()
                             + (owner == null ? "; upload it first (Device.upload)" : "; copy it to this device first"));
                 }
             } else if (t.isPrimitive()) {
                 Class<?> boxed = boxed(t);
                 if (a.getClass() != boxed) {
-                    throw new KernelLaunchException(where + ": got " + a.getClass().getSimpleName() + " " + a
+                    throw new KernelLaunchException(where(kernel, i, p) + ": got " + a.getClass().getSimpleName() + " " + a
                             + "; pass a " + boxed.getSimpleName() + " (e.g. a " + t.getName() + " value or cast)");
                 }
             } else {
-                throw new KernelLaunchException(where + ": kernels take only device arrays and primitives");
+                throw new KernelLaunchException(where(kernel, i, p) + ": kernels take only device arrays and primitives");
             }
         }
     }
@@ -71,8 +69,13 @@ public final class LaunchArguments {
         throw new IllegalArgumentException(primitive.getName());
     }
 
-    private static String signature(Parameter[] params) {
-        return Arrays.stream(params).skip(1).map(p -> p.getType().getSimpleName() + " " + p.getName())
+    /** Built only for a message: a launch that passes builds no strings. */
+    private static String where(Kernel kernel, int i, Kernel.Param p) {
+        return "kernel " + kernel + ", argument " + (i + 1) + " '" + p.name() + "' (" + p.type().getSimpleName() + ")";
+    }
+
+    private static String signature(List<Kernel.Param> params) {
+        return params.stream().skip(1).map(p -> p.type().getSimpleName() + " " + p.name())
                 .collect(Collectors.joining(", ", "(", ")"));
     }
 }

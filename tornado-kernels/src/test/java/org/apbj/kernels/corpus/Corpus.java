@@ -12,9 +12,9 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.I8Array;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.corpus.CorpusCase.Tolerance;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 
 /**
  * Every corpus kernel with its launch: the compiler's tests compile each one for every target;
@@ -99,6 +99,12 @@ public final class Corpus {
         add(c, TensorCoreKernels.class, "mmaAsyncTrans", Grid.of(32 * tiles, TensorCoreKernels.GROUP),
                 r -> args(zerosF32(256 * tiles), bf16Gaussians(r, 256 * tiles), bf16Gaussians(r, 256 * tiles), floats(r, 256 * tiles), 11),
                 mma, 0);
+        // cp.async.ca of 4 and 8 bytes; the valid prefixes end inside the range that each copy covers, so
+        // every copy has work-items in bounds and work-items zero-filled.
+        int copies = 4 * AsyncCopyKernels.GROUP;
+        add(c, AsyncCopyKernels.class, "smallCopies", Grid.of(copies, AsyncCopyKernels.GROUP),
+                r -> args(zerosI32(4 * copies), zerosF32(3 * copies), bf16Gaussians(r, 4 * copies), floatBits(r, 2 * copies),
+                        2 * copies - 2 * 37, copies - 45), exact, 0, 1);
         add(c, TensorCoreKernels.class, "packPairs", g, r -> args(zerosI32(N), floatBits(r, N), floats(r, N)), exact, 0);
         return c;
     }

@@ -2,8 +2,8 @@ package org.apbj.kernels.corpus;
 
 import java.util.Random;
 import java.util.function.Function;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 
 /**
  * One corpus kernel with what it takes to run and check it on any device.

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apbj.kernels.runtime.Kernel;
+import org.apbj.kernels.api.Kernel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -42,6 +42,7 @@ class CompileErrorsTest {
             inlinedHelper             | helperWithObject          | object allocation (new java.lang.StringBuilder)                         | fixed-size primitive arrays
             unrollsRuntimeLoop        | sumRuntimeCount           | @Unroll: the loop at this line did not end after 1024 iterations        | bound the loop by literals
             callsUnknownIntrinsic     | callsUnknownIntrinsic     | FakeIntrinsics.mmaRenamed(Lorg/apbj/kernels/api/KernelContext;[F)V is not an intrinsic the compiler knows | register the new one
+            asyncCopyIntoPrivate      | asyncCopyIntoPrivate      | AsyncCopy.copy8 of BF16Array writes a shared int array                  | ctx.allocateIntLocalArray
             """)
     void rejectsWithLocationRuleAndFix(String kernel, String method, String rule, String fix) throws IOException {
         KernelCompileException e = assertThrows(KernelCompileException.class,

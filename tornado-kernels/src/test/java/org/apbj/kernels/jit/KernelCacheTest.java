@@ -2,6 +2,7 @@ package org.apbj.kernels.jit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,10 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.corpus.ArithmeticKernels;
 import org.apbj.kernels.corpus.ControlFlowKernels;
 import org.apbj.kernels.corpus.ParallelKernels;
-import org.apbj.kernels.runtime.Kernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,32 @@ class KernelCacheTest {
             List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
             assertEquals(List.of(a.cacheKey() + ".properties", a.cacheKey() + ".ptx"), names);
         }
+    }
+
+    @Test
+    void sharedCacheFollowsThePropertyWithoutRebuildingOnEveryLaunch() {
+        KernelCache first = KernelCache.shared();
+        assertSame(first, KernelCache.shared());
+        assertEquals(dir, first.directory());
+        System.setProperty(KernelCache.DIR_PROPERTY, dir.resolve("other").toString());
+        KernelCache other = KernelCache.shared();
+        assertEquals(dir.resolve("other"), other.directory());
+        assertSame(other, KernelCache.shared());
+        System.setProperty(KernelCache.DIR_PROPERTY, dir.toString());
+        assertEquals(dir, KernelCache.shared().directory());
+    }
+
+    /** A launch picks its specialisation from the parameters Kernel.of read once (no reflection per launch). */
+    @Test
+    void constantsComeFromTheParametersReadAtKernelOf() {
+        Kernel k = Kernel.of(RejectedKernels.class, "constantWithoutValue");
+        assertEquals(List.of(new Kernel.Param(org.apbj.kernels.api.KernelContext.class, "ctx", false),
+                new Kernel.Param(org.apbj.kernels.api.F32Array.class, "out", false), new Kernel.Param(int.class, "tile", true)), k.params());
+        assertTrue(k.hasConstants());
+        assertEquals(java.util.Arrays.asList(null, 7), java.util.Arrays.asList(KernelCompiler.constantValues(k, new Object[] {"out", 7})),
+                "only the @Constant parameter's value is kept");
+        assertSame(KernelCompiler.compile(k, Target.SM_90, new Object[] {null, 7}), KernelCompiler.compile(k, Target.SM_90, new Object[] {null, 7}));
+        assertFalse(Kernel.of(ArithmeticKernels.class, "vectorAdd").hasConstants());
     }
 
     @Test

@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.corpus.ControlFlowKernels;
 import org.apbj.kernels.corpus.MathKernels;
-import org.apbj.kernels.runtime.Kernel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

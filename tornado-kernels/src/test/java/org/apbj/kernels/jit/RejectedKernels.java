@@ -124,4 +124,10 @@ public final class RejectedKernels {
         FakeIntrinsics.mmaRenamed(ctx, acc); // rejected: callsUnknownIntrinsic
         out.set(0, acc[0]);
     }
+
+    public static void asyncCopyIntoPrivate(KernelContext ctx, F32Array out, org.apbj.kernels.api.BF16Array src) {
+        int[] wrong = new int[2];
+        org.apbj.kernels.api.AsyncCopy.copy8(ctx, wrong, 0, src, 0, true); // rejected: asyncCopyIntoPrivate
+        out.set(0, wrong[0]);
+    }
 }

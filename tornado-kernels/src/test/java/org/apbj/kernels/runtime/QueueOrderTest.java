@@ -1,5 +1,6 @@
 package org.apbj.kernels.runtime;
 
+import org.apbj.kernels.api.Kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

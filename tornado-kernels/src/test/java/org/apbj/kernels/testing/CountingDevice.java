@@ -3,10 +3,11 @@ package org.apbj.kernels.testing;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.DeviceCapabilities;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.Marker;
 
 /**
@@ -36,6 +37,7 @@ public final class CountingDevice implements Device {
 
     @Override public Backend backend() { return inner.backend(); }
     @Override public String name() { return "counting " + inner.name(); }
+    @Override public DeviceCapabilities capabilities() { return inner.capabilities(); }
     @Override public <A extends DeviceArray> A alloc(Class<A> type, long length) { return inner.alloc(type, length); }
 
     @Override

@@ -142,6 +142,17 @@ final class Intrinsics {
 
     private static final String CTX_DESC = "L" + CONTEXT.replace('.', '/') + ";";
 
+    /** AsyncCopy's 4- and 8-byte copies (cp.async.ca): bf16 pairs into shared ints, fp32 into shared floats. */
+    private record SmallCopy(String name, int bytes, String dstDesc, String srcArray, ElemType dstElem) {
+        String signature() { return name + "(" + CTX_DESC + dstDesc + "IL" + API.replace('.', '/') + srcArray + ";IZ)V"; }
+    }
+
+    private static final java.util.List<SmallCopy> SMALL_COPIES = java.util.List.of(
+            new SmallCopy("copy4", 4, "[I", "BF16Array", ElemType.I32),
+            new SmallCopy("copy8", 8, "[I", "BF16Array", ElemType.I32),
+            new SmallCopy("copy4", 4, "[F", "F32Array", ElemType.F32),
+            new SmallCopy("copy8", 8, "[F", "F32Array", ElemType.F32));
+
     /**
      * Methods of intrinsic classes that are inlined from their Java bodies: helpers made of
      * ordinary arithmetic (by class), and, under "class/portable", intrinsics whose Java body is
@@ -155,7 +166,8 @@ final class Intrinsics {
             API + "WarpGroup/portable", Set.of("mmaBf16(" + CTX_DESC + "[FII[II[IIZ)V", "fence(" + CTX_DESC + ")V",
                     "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V", "fenceAsyncProxy(" + CTX_DESC + ")V"),
             API + "AsyncCopy/portable", Set.of("copy16(" + CTX_DESC + "[IIL" + API.replace('.', '/') + "BF16Array;IZ)V",
-                    "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V"));
+                    SMALL_COPIES.get(0).signature(), SMALL_COPIES.get(1).signature(), SMALL_COPIES.get(2).signature(),
+                    SMALL_COPIES.get(3).signature(), "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V"));
 
     private static final java.util.Map<String, Boolean> INTRINSIC_CLASSES = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -248,7 +260,8 @@ final class Intrinsics {
     }
 
     /**
-     * AsyncCopy on PTX: cp.async.cg (16 bytes, zero-fill), commit_group and wait_group. Other
+     * AsyncCopy on PTX: cp.async.cg (16 bytes) and cp.async.ca (4 and 8 bytes), each with
+     * zero-fill, commit_group and wait_group. Other
      * targets compile the Java bodies (a plain copy; commit and wait do nothing).
      */
     private static boolean asyncCopy(Interpreter in, String sig) {
@@ -282,6 +295,32 @@ final class Intrinsics {
                 in.emit(new Instr.AsyncCopy16(shared, dstAt.op(), global, srcAt.op(), pred));
                 return true;
             }
+            case String s when SMALL_COPIES.stream().anyMatch(c -> c.signature().equals(s)) -> {
+                SmallCopy copy = SMALL_COPIES.stream().filter(c -> c.signature().equals(s)).findFirst().orElseThrow();
+                StackVal inBounds = in.pop(), srcAt = in.pop(), src = in.pop(), dstAt = in.pop(), dst = in.pop();
+                in.pop();
+                String what = "AsyncCopy." + copy.name() + " of " + copy.srcArray();
+                String dstKind = copy.dstElem() == ElemType.I32 ? "int" : "float";
+                if (!(dst.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != copy.dstElem()) {
+                    throw in.error(what + " writes a shared " + dstKind + " array (cp.async copies into shared memory)",
+                            "pass an array from ctx.allocate" + (copy.dstElem() == ElemType.I32 ? "Int" : "Float") + "LocalArray(n)");
+                }
+                if (!(src.abs() instanceof AbsVal.Arr(ArrayRef.Global global))) {
+                    throw in.error(what + " reads a device-array parameter", "pass one of the kernel's " + copy.srcArray() + " parameters");
+                }
+                if (!in.emitting()) return true;
+                Operand pred;
+                Imm c = Interpreter.constOf(inBounds);
+                if (c != null) {
+                    pred = new Imm(Type.PRED, c.intValue() != 0 ? 1L : 0L);
+                } else {
+                    Reg p = in.temp(Type.PRED);
+                    in.emit(new Instr.Compare(Instr.CmpOp.NE, false, p, inBounds.op(), Imm.ofInt(0)));
+                    pred = p;
+                }
+                in.emit(new Instr.AsyncCopyCa(copy.bytes(), shared, dstAt.op(), global, srcAt.op(), pred));
+                return true;
+            }
             case String s when s.equals("commit(" + ctx + ")V") -> {
                 in.pop();
                 in.emit(new Instr.AsyncCommit());
@@ -298,7 +337,7 @@ final class Intrinsics {
                 in.emit(new Instr.AsyncWait(c.intValue()));
                 return true;
             }
-            default -> throw in.error("AsyncCopy." + sig + " is not a known intrinsic", "use copy16, commit or waitPending");
+            default -> throw in.error("AsyncCopy." + sig + " is not a known intrinsic", "use copy4, copy8, copy16, commit or waitPending");
         }
     }
 

@@ -82,6 +82,7 @@ final class MoveCoalescer {
             case Instr.MmaBf16 m -> null;   // four destinations: never coalesced
             case Instr.LoadMatrixX4 m -> null;
             case Instr.AsyncCopy16 c -> null;
+            case Instr.AsyncCopyCa c -> null;
             case Instr.AsyncCommit c -> null;
             case Instr.AsyncWait w -> null;
             case Instr.WarpGroupMma m -> null;   // its accumulators are read and written in place
@@ -119,6 +120,7 @@ final class MoveCoalescer {
                 yield all;
             }
             case Instr.AsyncCopy16 c -> List.of(c.dstIndex(), c.srcIndex(), c.inBounds());
+            case Instr.AsyncCopyCa c -> List.of(c.dstIndex(), c.srcIndex(), c.inBounds());
             case Instr.AsyncCommit c -> List.of();
             case Instr.AsyncWait w -> List.of();
             case Instr.WarpGroupMma m -> {

@@ -103,6 +103,13 @@ public sealed interface Instr {
      */
     record AsyncCopy16(ArrayRef.Shared dst, Operand dstIndex, ArrayRef.Global src, Operand srcIndex, Operand inBounds) implements Instr {}
 
+    /**
+     * AsyncCopy.copy4 / copy8 (PTX cp.async.ca, {@code bytes} = 4 or 8): shared words
+     * dst[dstIndex..+bytes/4) from the global elements src[srcIndex..) covering the same bytes,
+     * or zeros where {@code inBounds} (PRED) is false.
+     */
+    record AsyncCopyCa(int bytes, ArrayRef.Shared dst, Operand dstIndex, ArrayRef.Global src, Operand srcIndex, Operand inBounds) implements Instr {}
+
     /** AsyncCopy.commit (cp.async.commit_group). */
     record AsyncCommit() implements Instr {}
 

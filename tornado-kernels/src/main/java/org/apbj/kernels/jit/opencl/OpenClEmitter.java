@@ -165,6 +165,7 @@ public final class OpenClEmitter {
             case Instr.MmaBf16 m -> mma(m);
             case Instr.LoadMatrixX4 m -> loadMatrix(m);
             case Instr.AsyncCopy16 c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body, not as an instruction");
+            case Instr.AsyncCopyCa c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body, not as an instruction");
             case Instr.AsyncCommit c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
             case Instr.AsyncWait w -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
             case Instr.WarpGroupMma m -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");

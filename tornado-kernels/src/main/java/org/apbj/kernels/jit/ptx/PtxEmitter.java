@@ -259,6 +259,17 @@ public final class PtxEmitter {
                 String src = address(c.src(), new Reg(-1, Type.I32, idx.substring(1)));
                 line("cp.async.cg.shared.global [%s], [%s], 16, %s;", dst, src, bytes);
             }
+            case Instr.AsyncCopyCa c -> {
+                // As copy16: src-size 0 zero-fills without reading, from the array's start.
+                String dst = address(c.dst(), c.dstIndex());
+                String inBounds = reg(c.inBounds());
+                String bytes = b32();
+                line("selp.u32 %s, %d, 0, %s;", bytes, c.bytes(), inBounds);
+                String idx = b32();
+                line("selp.b32 %s, %s, 0, %s;", idx, op(c.srcIndex()), inBounds);
+                String src = address(c.src(), new Reg(-1, Type.I32, idx.substring(1)));
+                line("cp.async.ca.shared.global [%s], [%s], %d, %s;", dst, src, c.bytes(), bytes);
+            }
             case Instr.AsyncCommit c -> line("cp.async.commit_group;");
             case Instr.AsyncWait w -> line("cp.async.wait_group %d;", w.pending());
             case Instr.WarpGroupMma m -> warpGroupMma(m);

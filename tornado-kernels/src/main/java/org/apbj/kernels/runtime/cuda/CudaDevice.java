@@ -16,19 +16,20 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.jit.CompiledKernel;
+import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.runtime.ArrayTypes;
 import org.apbj.kernels.runtime.Backend;
-import org.apbj.kernels.runtime.CopyChecks;
 import org.apbj.kernels.runtime.CopyChecks.Side;
+import org.apbj.kernels.runtime.CopyChecks;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.DeviceCapabilities;
 import org.apbj.kernels.runtime.DeviceMemoryException;
 import org.apbj.kernels.runtime.DeviceUnavailableException;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelBuildException;
-import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
@@ -133,6 +134,11 @@ public final class CudaDevice implements Device {
     @Override public Backend backend() { return Backend.CUDA; }
     @Override public String name() { return name; }
     @Override public String toString() { return name; }
+
+    @Override
+    public DeviceCapabilities capabilities() {
+        return DeviceCapabilities.cuda(ccMajor, ccMinor, maxSharedOptIn, maxThreadsPerBlock, smCount);
+    }
 
     public int ordinal() { return ordinal; }
     public int computeCapabilityMajor() { return ccMajor; }

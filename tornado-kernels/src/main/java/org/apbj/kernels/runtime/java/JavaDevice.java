@@ -18,14 +18,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.runtime.ArrayTypes;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.CopyChecks;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.DeviceCapabilities;
 import org.apbj.kernels.runtime.DeviceMemoryException;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.LaunchArguments;
 import org.apbj.kernels.runtime.Marker;
@@ -75,6 +76,18 @@ public final class JavaDevice implements Device {
     }
 
     @Override public Backend backend() { return Backend.JAVA; }
+
+    /**
+     * No tensor cores or cp.async (their Java meaning runs); shared arrays are heap arrays, so no
+     * limit but the heap's; groups of up to 1024, the limit kernels are written for everywhere.
+     */
+    @Override
+    public DeviceCapabilities capabilities() {
+        return DeviceCapabilities.portable(Integer.MAX_VALUE, MAX_GROUP_THREADS, parallelism);
+    }
+
+    /** Work-items per group that kernels may assume on every device (CUDA's limit). */
+    private static final int MAX_GROUP_THREADS = 1024;
 
     @Override public String name() {
         return "java (" + parallelism + " threads" + (capacityBytes > 0 ? ", " + DeviceMemoryException.bytes(capacityBytes) : "") + ")";

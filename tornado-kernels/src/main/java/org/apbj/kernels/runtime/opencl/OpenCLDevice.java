@@ -14,19 +14,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apbj.kernels.api.DeviceArray;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.jit.CompiledKernel;
+import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.runtime.ArrayTypes;
 import org.apbj.kernels.runtime.Backend;
-import org.apbj.kernels.runtime.CopyChecks;
 import org.apbj.kernels.runtime.CopyChecks.Side;
+import org.apbj.kernels.runtime.CopyChecks;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.DeviceCapabilities;
 import org.apbj.kernels.runtime.DeviceMemoryException;
 import org.apbj.kernels.runtime.DeviceUnavailableException;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelBuildException;
-import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
@@ -54,6 +55,7 @@ public final class OpenCLDevice implements Device {
     private final MemorySegment context;
     private final MemorySegment queue;
     private final long globalMemBytes;
+    private final DeviceCapabilities capabilities;
     private final String extensions;
     private final MemoryTracker memory = new MemoryTracker();
     private final Set<OpenCLBuffer> live = ConcurrentHashMap.newKeySet();
@@ -72,6 +74,9 @@ public final class OpenCLDevice implements Device {
         this.device = platform.devices().get(deviceIndex);
         this.name = new Selection(platform, deviceIndex).describe();
         this.globalMemBytes = cl.deviceLong(device, OpenCL.DEVICE_GLOBAL_MEM_SIZE);
+        this.capabilities = DeviceCapabilities.portable(cl.deviceLong(device, OpenCL.DEVICE_LOCAL_MEM_SIZE),
+                (int) Math.min(Integer.MAX_VALUE, cl.deviceLong(device, OpenCL.DEVICE_MAX_WORK_GROUP_SIZE)),
+                Math.max(1, cl.deviceInt(device, OpenCL.DEVICE_MAX_COMPUTE_UNITS)));
         this.extensions = cl.deviceString(device, OpenCL.DEVICE_EXTENSIONS);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment devs = a.allocateFrom(ADDRESS, device);
@@ -180,6 +185,7 @@ public final class OpenCLDevice implements Device {
 
     @Override public Backend backend() { return Backend.OPENCL; }
     @Override public String name() { return name; }
+    @Override public DeviceCapabilities capabilities() { return capabilities; }
     @Override public String toString() { return name; }
 
     public String platformName() { return platformName; }

@@ -300,7 +300,7 @@ class CudaDeviceTest {
 
     @Test
     void preparationIsBookedOnTheFirstLaunchOfAKernelOnly() {
-        var k = org.apbj.kernels.runtime.Kernel.of(org.apbj.kernels.runtime.QueueOrderTest.class, "scaleAdd");
+        var k = org.apbj.kernels.api.Kernel.of(org.apbj.kernels.runtime.QueueOrderTest.class, "scaleAdd");
         F32Array x = device.allocF32(1024), y = device.allocF32(1024);
         long before = device.preparationNanos();
         device.launch(k, Grid.groups(4, 256), y, x, 1f, 1024);

@@ -14,10 +14,10 @@ import java.util.concurrent.CountDownLatch;
 
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Grid;
-import org.apbj.kernels.runtime.Kernel;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.java.KernelFeatures.Feature;
 import org.junit.jupiter.api.AfterEach;
