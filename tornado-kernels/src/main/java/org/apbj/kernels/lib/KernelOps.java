@@ -4,6 +4,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Grid;
@@ -129,7 +130,7 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, w, b, n, k, rows,
+            device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
                     bias != null, accumulate);
         } else {
             if (tensorCores) {
@@ -149,7 +150,7 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, w, b, n, k, rows,
+            device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
                     bias != null);
         } else {
             if (tensorCores) {
@@ -160,6 +161,61 @@ public final class KernelOps implements AutoCloseable {
                         bias != null);
             }
         }
+    }
+
+    /**
+     * {@code h[r, :] = silu(x_r · gateᵀ) · (x_r · upᵀ)} for rows r &lt; rows ≤ {@link #MATVEC_MAX_ROWS}
+     * of x (from xRow0): the FFN's gate and up products and SwiGLU in one memory-bound pass
+     * ({@link Matvec#matvecSwiGlu}); gate and up BF16 [n, k], h F32 [rows, n].
+     */
+    public void matvecSwiGlu(F32Array h, F32Array x, int xRow0, BF16Array gate, BF16Array up, int rows, int n, int k) {
+        checkProduct(h, 0, x, xRow0, gate, null, rows, n, k);
+        need(up, "up [n, k]", (long) n * k);
+        if (rows > MATVEC_MAX_ROWS) {
+            throw new IllegalArgumentException("matvecSwiGlu takes at most " + MATVEC_MAX_ROWS + " rows, got " + rows
+                    + ": use matmul for the gate and up products and swiGlu");
+        }
+        if (rows == 0) return;
+        device.launch(KernelLibrary.MATVEC_SWIGLU, Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
+                h, x, xRow0, words(gate, k), words(up, k), n, k, rows);
+    }
+
+    /**
+     * q, k and v of one token: {@code y = [x·wqᵀ + bq | x·wkᵀ + bk | x·wvᵀ + bv]} (F32, nQ + 2·nKv
+     * values) from x F32 [k], in one launch ({@link Matvec#matvecQkv}). Biases all null or all given.
+     */
+    public void matvecQkv(F32Array y, F32Array x, BF16Array wq, BF16Array wk, BF16Array wv, BF16Array bq,
+                          BF16Array bk, BF16Array bv, int nQ, int nKv, int k) {
+        if (nQ <= 0 || nKv <= 0 || nQ % 2 != 0 || nKv % 2 != 0) {
+            throw new IllegalArgumentException("matvecQkv needs positive, even q and kv widths (whole heads), got "
+                    + nQ + " and " + nKv);
+        }
+        boolean bias = bq != null;
+        if ((bk != null) != bias || (bv != null) != bias) {
+            throw new IllegalArgumentException("q, k and v biases must be all given or all null");
+        }
+        checkProduct(y, 0, x, 0, wq, bq, 1, nQ, k);
+        checkProduct(y, 0, x, 0, wk, bk, 1, nKv, k);
+        checkProduct(y, 0, x, 0, wv, bv, 1, nKv, k);
+        need(y, "y [nQ + 2·nKv]", (long) nQ + 2L * nKv);
+        device.launch(KernelLibrary.MATVEC_QKV, matvecGrid(nQ + 2 * nKv), y, x, words(wq, k), words(wk, k), words(wv, k),
+                bias ? bq : wq, bias ? bk : wk, bias ? bv : wv, nQ, nKv, k, bias);
+    }
+
+    /**
+     * The weights as 8-byte words (four bf16 each) for {@link Matvec}: a view of the same device
+     * memory (not to be closed). Rows of k elements start 8-byte aligned only when k is a multiple of 4.
+     */
+    static I64Array words(BF16Array w, int k) {
+        if (k % Matvec.PER_LOAD != 0) {
+            throw new IllegalArgumentException("the few-row product reads weights " + Matvec.PER_LOAD
+                    + " bf16 at a time: k must be a multiple of " + Matvec.PER_LOAD + ", got " + k
+                    + " (every supported model's widths are; pad the weights otherwise)");
+        }
+        if (w.byteSize() % 8 != 0) {
+            throw new IllegalArgumentException("weight " + w + " has " + w.byteSize() + " bytes, not whole 8-byte words");
+        }
+        return new I64Array(w.buffer());
     }
 
     private static void checkProduct(DeviceArray y, int yRow0, F32Array x, int xRow0, BF16Array w, BF16Array bias,
@@ -412,7 +468,8 @@ public final class KernelOps implements AutoCloseable {
     }
 
     static Grid matvecGrid(int n) {
-        return Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS);
+        int perGroup = Matvec.WARPS * Matvec.ROWS_PER_WARP;
+        return Grid.groups((n + perGroup - 1) / perGroup, Matvec.THREADS);
     }
 
     static Grid elementwise(long count) {
