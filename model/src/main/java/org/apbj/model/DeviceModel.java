@@ -8,6 +8,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.lib.Attention;
+import org.apbj.kernels.lib.KernelOps;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.model.DeviceWeights.LayerOnDevice;
 import org.apbj.weights.ModelConfig;
@@ -241,9 +242,13 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         int h = cfg.hiddenSize(), inter = cfg.intermediateSize();
         ops.linear(x, attn, w.wo(), null, n, cfg.qDim(), h, true);
         ops.rmsNorm(scratch.normed, x, 0, w.postNorm(), n);
-        ops.linear(scratch.gate, scratch.normed, w.gate(), null, n, h, inter, false);
-        ops.linear(scratch.up, scratch.normed, w.up(), null, n, h, inter, false);
-        ops.swiglu(scratch.gate, scratch.up, (long) n * inter);
+        if (n <= KernelOps.MATVEC_MAX_ROWS) {
+            ops.gatedProduct(scratch.gate, scratch.normed, w.gate(), w.up(), n, h, inter);   // decode: one pass, fused SwiGLU
+        } else {
+            ops.linear(scratch.gate, scratch.normed, w.gate(), null, n, h, inter, false);
+            ops.linear(scratch.up, scratch.normed, w.up(), null, n, h, inter, false);
+            ops.swiglu(scratch.gate, scratch.up, (long) n * inter);
+        }
         ops.linear(x, scratch.gate, w.down(), null, n, inter, h, true);
     }
 

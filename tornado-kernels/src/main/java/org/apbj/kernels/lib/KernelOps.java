@@ -181,28 +181,6 @@ public final class KernelOps implements AutoCloseable {
     }
 
     /**
-     * q, k and v of one token: {@code y = [x·wqᵀ + bq | x·wkᵀ + bk | x·wvᵀ + bv]} (F32, nQ + 2·nKv
-     * values) from x F32 [k], in one launch ({@link Matvec#matvecQkv}). Biases all null or all given.
-     */
-    public void matvecQkv(F32Array y, F32Array x, BF16Array wq, BF16Array wk, BF16Array wv, BF16Array bq,
-                          BF16Array bk, BF16Array bv, int nQ, int nKv, int k) {
-        if (nQ <= 0 || nKv <= 0 || nQ % 2 != 0 || nKv % 2 != 0) {
-            throw new IllegalArgumentException("matvecQkv needs positive, even q and kv widths (whole heads), got "
-                    + nQ + " and " + nKv);
-        }
-        boolean bias = bq != null;
-        if ((bk != null) != bias || (bv != null) != bias) {
-            throw new IllegalArgumentException("q, k and v biases must be all given or all null");
-        }
-        checkProduct(y, 0, x, 0, wq, bq, 1, nQ, k);
-        checkProduct(y, 0, x, 0, wk, bk, 1, nKv, k);
-        checkProduct(y, 0, x, 0, wv, bv, 1, nKv, k);
-        need(y, "y [nQ + 2·nKv]", (long) nQ + 2L * nKv);
-        device.launch(KernelLibrary.MATVEC_QKV, matvecGrid(nQ + 2 * nKv), y, x, words(wq, k), words(wk, k), words(wv, k),
-                bias ? bq : wq, bias ? bk : wk, bias ? bv : wv, nQ, nKv, k, bias);
-    }
-
-    /**
      * The weights as 8-byte words (four bf16 each) for {@link Matvec}: a view of the same device
      * memory (not to be closed). Rows of k elements start 8-byte aligned only when k is a multiple of 4.
      */

@@ -24,8 +24,7 @@ import org.apbj.kernels.api.Unroll;
  *       blocks are independent and any number of them stream at once.</li>
  * </ul>
  * The fused variants save a launch and a round trip of the activations through memory:
- * {@link #matvecSwiGlu} (the gate and up rows of an output in one warp, h = silu(g)·u), and
- * {@link #matvecQkv} (q, k and v of one token from three weight matrices in one launch).
+ * {@link #matvecSwiGlu} (the gate and up rows of an output in one warp, h = silu(g)·u).
  * Accumulation is fp32 in a fixed order (lane-strided, then the butterfly), so results are
  * deterministic run to run.
  *
@@ -83,40 +82,6 @@ public final class Matvec {
         dot(ctx, acc, x, xRow0, gate, row, up, row, k, rows);
         reduce(ctx, acc, rows);
         if (ctx.laneId() == 0 && c < n) storeSwiGlu(acc, h, c, n, rows);
-    }
-
-    /**
-     * q, k and v of one token in one launch: {@code y = [x·Wqᵀ + bq | x·Wkᵀ + bk | x·Wvᵀ + bv]}
-     * (fp32, nQ + 2·nKv values), the three weights bf16 [nQ, k], [nKv, k], [nKv, k]. nQ and nKv
-     * must be even (whole heads), so a warp's two rows lie in one matrix. Grid as {@link #matvec}
-     * with n = nQ + 2·nKv.
-     */
-    public static void matvecQkv(KernelContext ctx, F32Array y, F32Array x, I64Array wq, I64Array wk, I64Array wv,
-                                 BF16Array bq, BF16Array bk, BF16Array bv, int nQ, int nKv, int k,
-                                 @Constant boolean hasBias) {
-        int c0 = pairRow(ctx);
-        int n = nQ + 2 * nKv;
-        float[] acc = new float[ROWS_PER_WARP * MAX_ROWS];
-        if (c0 < nQ) {
-            float bias0 = hasBias ? bq.getFloat(c0) : 0.0f;
-            float bias1 = hasBias ? bq.getFloat(c0 + 1) : 0.0f;
-            dot(ctx, acc, x, 0, wq, c0, wq, c0 + 1, k, 1);
-            reduce(ctx, acc, 1);
-            if (ctx.laneId() == 0) storeF32(acc, y, 0, c0, n, bias0, bias1, hasBias, false, 1);
-        } else if (c0 < nQ + nKv) {
-            float bias0 = hasBias ? bk.getFloat(c0 - nQ) : 0.0f;
-            float bias1 = hasBias ? bk.getFloat(c0 - nQ + 1) : 0.0f;
-            dot(ctx, acc, x, 0, wk, c0 - nQ, wk, c0 - nQ + 1, k, 1);
-            reduce(ctx, acc, 1);
-            if (ctx.laneId() == 0) storeF32(acc, y, 0, c0, n, bias0, bias1, hasBias, false, 1);
-        } else {
-            int r = KernelMath.min(c0, n - 2) - nQ - nKv;   // spare warps past n read the last rows and store nothing
-            float bias0 = hasBias ? bv.getFloat(r) : 0.0f;
-            float bias1 = hasBias ? bv.getFloat(r + 1) : 0.0f;
-            dot(ctx, acc, x, 0, wv, r, wv, r + 1, k, 1);
-            reduce(ctx, acc, 1);
-            if (ctx.laneId() == 0) storeF32(acc, y, 0, c0, n, bias0, bias1, hasBias, false, 1);
-        }
     }
 
     /** The first of the warp's two weight rows. */
