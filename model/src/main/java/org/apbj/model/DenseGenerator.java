@@ -272,6 +272,21 @@ public final class DenseGenerator implements AutoCloseable {
         }
     }
 
+    /**
+     * For decode benchmarks: treats the first {@code tokens} rows of the KV cache as filled
+     * without running them (whatever the cache holds, zeros after loading), so that decoding
+     * can be timed at a long context without its prefill. Decode time does not depend on the
+     * cached values; the tokens it produces mean nothing.
+     */
+    public void assumeCached(int tokens) {
+        requireOpen();
+        if (tokens < 0 || tokens >= options.contextTokens()) {
+            throw new IllegalArgumentException("assumeCached(" + tokens + "): the cache holds " + options.contextTokens()
+                    + " tokens and one must stay free to decode");
+        }
+        position = tokens;
+    }
+
     /** Tokens in the KV cache. */
     public int position() { return position; }
 

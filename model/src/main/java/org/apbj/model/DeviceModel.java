@@ -269,9 +269,13 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         }
         ops.linear(x, attn, w.wo(), null, n, cfg.qDim(), h, true);
         ops.rmsNorm(scratch.normed, x, 0, w.postNorm(), n);
-        ops.linear(scratch.gate, scratch.normed, w.gate(), null, n, h, inter, false);
-        ops.linear(scratch.up, scratch.normed, w.up(), null, n, h, inter, false);
-        ops.swiglu(scratch.gate, scratch.up, (long) n * inter);
+        if (n <= KernelOps.MATVEC_MAX_ROWS) {
+            ops.gatedProduct(scratch.gate, scratch.normed, w.gate(), w.up(), n, h, inter);   // decode: one pass, fused SwiGLU
+        } else {
+            ops.linear(scratch.gate, scratch.normed, w.gate(), null, n, h, inter, false);
+            ops.linear(scratch.up, scratch.normed, w.up(), null, n, h, inter, false);
+            ops.swiglu(scratch.gate, scratch.up, (long) n * inter);
+        }
         ops.linear(x, scratch.gate, w.down(), null, n, inter, h, true);
     }
 

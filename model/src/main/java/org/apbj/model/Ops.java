@@ -80,6 +80,11 @@ final class Ops implements AutoCloseable {
         timer.run(KernelKind.GEMM, 4.0 * n * inDim * inter, () -> k.matmulSwiGlu(h, in, gate, up, n, inter, inDim));
     }
 
+    /** h [n, outDim] = silu(in · gateᵀ) · (in · upᵀ) for n ≤ {@link KernelOps#MATVEC_MAX_ROWS} rows, in one pass over both weights. */
+    void gatedProduct(F32Array h, F32Array in, BF16Array gate, BF16Array up, int n, int inDim, int outDim) {
+        timer.run(KernelKind.GEMM, 4.0 * n * inDim * outDim, () -> k.matvecSwiGlu(h, in, 0, gate, up, n, outDim, inDim));
+    }
+
     /** Rows [outRow, outRow + n) of bf16 out = in · wᵀ (+ bias). */
     void linearToBf16(BF16Array out, int outRow, F32Array in, BF16Array w, BF16Array bias, int n, int inDim, int outDim) {
         timer.run(KernelKind.GEMM, 2.0 * n * inDim * outDim,

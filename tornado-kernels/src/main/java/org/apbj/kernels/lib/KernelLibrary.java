@@ -25,6 +25,7 @@ public final class KernelLibrary {
     public static final Kernel TO_BF16 = Kernel.of(Convert.class, "toBf16");
     public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
     public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
+    public static final Kernel MATVEC_SWIGLU = Kernel.of(Matvec.class, "matvecSwiGlu");
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
     public static final Kernel ATTENTION = Kernel.of(Attention.class, "attention");
     public static final Kernel FLASH_ATTENTION = Kernel.of(FlashAttention.class, "attention");
@@ -40,7 +41,7 @@ public final class KernelLibrary {
 
     private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
             MATMUL_TC, MATMUL_TC_BF16_OUT,
-            MATVEC, MATVEC_BF16_OUT, SWIGLU, ATTENTION, FLASH_ATTENTION, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
+            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, SWIGLU, ATTENTION, FLASH_ATTENTION, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */

@@ -4,6 +4,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
@@ -128,7 +129,7 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, w, b, n, k, rows,
+            device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
                     bias != null, accumulate);
         } else {
             if (tensorCores) {
@@ -148,7 +149,7 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, w, b, n, k, rows,
+            device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
                     bias != null);
         } else {
             if (tensorCores) {
@@ -239,6 +240,39 @@ public final class KernelOps implements AutoCloseable {
         need(y, "y", (long) (yRow0 + rows) * n);
         need(w, "weight [n, k]", (long) n * k);
         if (bias != null) need(bias, "bias", n);
+    }
+
+    /**
+     * {@code h[r, :] = silu(x_r · gateᵀ) · (x_r · upᵀ)} for rows r &lt; rows ≤ {@link #MATVEC_MAX_ROWS}
+     * of x (from xRow0): the FFN's gate and up products and SwiGLU in one memory-bound pass
+     * ({@link Matvec#matvecSwiGlu}); gate and up BF16 [n, k], h F32 [rows, n].
+     */
+    public void matvecSwiGlu(F32Array h, F32Array x, int xRow0, BF16Array gate, BF16Array up, int rows, int n, int k) {
+        checkProduct(h, 0, x, xRow0, gate, null, rows, n, k);
+        need(up, "up [n, k]", (long) n * k);
+        if (rows > MATVEC_MAX_ROWS) {
+            throw new IllegalArgumentException("matvecSwiGlu takes at most " + MATVEC_MAX_ROWS + " rows, got " + rows
+                    + ": use matmul for the gate and up products and swiGlu");
+        }
+        if (rows == 0) return;
+        device.launch(KernelLibrary.MATVEC_SWIGLU, Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
+                h, x, xRow0, words(gate, k), words(up, k), n, k, rows);
+    }
+
+    /**
+     * The weights as 8-byte words (four bf16 each) for {@link Matvec}: a view of the same device
+     * memory (not to be closed). Rows of k elements start 8-byte aligned only when k is a multiple of 4.
+     */
+    static I64Array words(BF16Array w, int k) {
+        if (k % Matvec.PER_LOAD != 0) {
+            throw new IllegalArgumentException("the few-row product reads weights " + Matvec.PER_LOAD
+                    + " bf16 at a time: k must be a multiple of " + Matvec.PER_LOAD + ", got " + k
+                    + " (every supported model's widths are; pad the weights otherwise)");
+        }
+        if (w.byteSize() % 8 != 0) {
+            throw new IllegalArgumentException("weight " + w + " has " + w.byteSize() + " bytes, not whole 8-byte words");
+        }
+        return new I64Array(w.buffer());
     }
 
     private static void checkProduct(DeviceArray y, int yRow0, F32Array x, int xRow0, BF16Array w, BF16Array bias,
@@ -496,7 +530,8 @@ public final class KernelOps implements AutoCloseable {
     }
 
     static Grid matvecGrid(int n) {
-        return Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS);
+        int perGroup = Matvec.WARPS * Matvec.ROWS_PER_WARP;
+        return Grid.groups((n + perGroup - 1) / perGroup, Matvec.THREADS);
     }
 
     static Grid elementwise(long count) {

@@ -39,6 +39,7 @@ class CudaKernelsTest {
         t.tensorCoreMatmulMatchesReference(CUDA);
         t.tensorCoreMatmulBf16Output(CUDA);
         t.tensorCoreMatmulDeep(CUDA);
+        new MatvecTest().swiGluMatchesReference(CUDA);
     }
 
     /** The Hopper GEMM (wgmma), on devices that have it. */

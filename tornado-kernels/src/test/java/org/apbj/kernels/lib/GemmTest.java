@@ -46,8 +46,11 @@ class GemmTest {
         Random r = random("matvecMatchesReference " + backend);
         check(backend, r, 1, 300, 200, false, false, false);
         check(backend, r, 3, 77, 100, true, true, false);
-        check(backend, r, 8, 40, 65, false, true, false);
-        check(backend, r, 1, 50, 64, true, false, true);
+        check(backend, r, 8, 41, 68, false, true, false);
+        check(backend, r, 1, 51, 64, true, false, true);
+        // past one unrolled chunk (32 lanes · 8 words · 4 = 1024 columns) with a word-by-word tail
+        check(backend, r, 2, 19, 1024 + 36, true, true, false);
+        check(backend, r, 1, 1, 4, false, false, false);
     }
 
     /**
