@@ -9,14 +9,14 @@ import org.apbj.kernels.api.DeviceArray;
  * a chain shift (rank r sends {@code sendCount} elements to r+1 and receives {@code recvCount}
  * from r−1 at {@code recvIndex}). Parts move together (keys and values).
  */
-record Exchange(Kind kind, int sendCount, int recvCount, List<Part> parts) {
+public record Exchange(Kind kind, int sendCount, int recvCount, List<Part> parts) {
 
     enum Kind { GATHER, SHIFT }
 
     /** One array pair of an exchange (indices in elements). */
     public record Part(DeviceArray send, long sendIndex, DeviceArray recv, long recvIndex) {}
 
-    Exchange {
+    public Exchange {
         parts = List.copyOf(parts);
         if (parts.isEmpty()) throw new IllegalArgumentException("a device collective needs at least one array pair");
         if (sendCount < 0 || recvCount < 0) throw new IllegalArgumentException("negative count: send " + sendCount + ", receive " + recvCount);

@@ -38,7 +38,7 @@ final class QueueLane implements Lane {
     @Override
     public void fromHost(DeviceArray dst, long dstOffset, MemorySegment src, long bytes) {
         int eb = dst.elementBytes();
-        device.copy(dst, dstOffset / eb, host(dst, src, bytes), 0, bytes / eb);
+        device.enqueueCopy(dst, dstOffset / eb, host(dst, src, bytes), 0, bytes / eb);   // the staging is free on return
     }
 
     @Override
