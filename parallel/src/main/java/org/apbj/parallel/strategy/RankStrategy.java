@@ -165,6 +165,7 @@ abstract class RankStrategy implements Strategy {
     protected final DeviceCollectives collectives() { return collectives; }
 
     /** How this request's device data travels between ranks ("device", "ipc", "host"; "none" on one rank). */
+    @Override
     public final String commPath() { return collectives == null ? "none" : collectives.path().id(); }
 
     /**
