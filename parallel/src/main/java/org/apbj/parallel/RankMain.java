@@ -51,6 +51,7 @@ public final class RankMain {
                 System.out.printf("apbj: cold start: JVM %s, device %.3f s, model load %.3f s, first compile %.3f s; %d request(s) on one load%n",
                         cold.jvmStartSeconds() == null ? "-" : String.format("%.3f s", cold.jvmStartSeconds()), cold.deviceOpenSeconds(),
                         cold.modelLoadSeconds(), cold.firstCompileSeconds(), cold.requests());
+                System.out.printf("apbj: communication between ranks: %s path%n", reports.getFirst().commPath());
                 for (RunReport report : reports) {
                     System.out.printf("apbj: %s on %d ranks: prefill of %d tokens %.3f s (%.0f tokens/s; compiling %.3f s of it), generated %s%n",
                             report.method(), report.ranks(), report.contextTokens(), report.prefillSeconds(),

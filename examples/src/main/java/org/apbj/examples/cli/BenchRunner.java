@@ -38,7 +38,7 @@ import org.apbj.weights.SyntheticModelWriter;
  */
 final class BenchRunner {
     static final int QUERY_TOKENS = 32;
-    static final List<String> CATEGORIES = List.of("qkv_scoring", "communication", "attention", "ffn", "staging", "other");
+    static final List<String> CATEGORIES = List.of("qkv_scoring", "communication", "attention", "ffn", "staging", "other", "exposed_communication");
 
     /**
      * What to run: the model (or a synthetic shape written to a temporary folder first), the

@@ -35,6 +35,15 @@ public interface Communicator extends AutoCloseable {
      */
     void ringShift(Object send, int sendOffset, Object recv, int recvOffset, int count);
 
+    /**
+     * Chain shift: sends {@code send[sendOffset, +sendCount)} to rank r+1 and receives
+     * {@code recvCount} elements from rank r−1 into {@code recv[recvOffset..]}; a count of 0
+     * means nothing goes that way (rank 0 receives nothing, the last rank sends nothing). Every
+     * rank calls it; rank r's recvCount must equal rank r−1's sendCount. Unlike
+     * {@link #ringShift} nothing wraps around, so ranks send only what a later rank uses.
+     */
+    void shift(Object send, int sendOffset, int sendCount, Object recv, int recvOffset, int recvCount);
+
     void barrier();
 
     /**

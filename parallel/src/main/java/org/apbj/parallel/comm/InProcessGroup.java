@@ -13,7 +13,10 @@ import java.util.List;
  */
 public final class InProcessGroup {
 
-    private record Post(String op, ArrayKind kind, int count, Object array, int offset, int root) {}
+    /** {@code sent}: what a shift sends on (it may differ between ranks, so it is not compared). */
+    private record Post(String op, ArrayKind kind, int count, Object array, int offset, int root, int sent) {
+        Post(String op, ArrayKind kind, int count, Object array, int offset, int root) { this(op, kind, count, array, offset, root, 0); }
+    }
 
     private final int size;
     private final long timeoutNanos;
@@ -160,6 +163,24 @@ public final class InProcessGroup {
             int from = (rank - 1 + size) % size;
             exchange(rank, new Post("ringShift", k, count, send, sendOffset, -1), all ->
                     System.arraycopy(all[from].array(), all[from].offset(), recv, recvOffset, count));
+        }
+
+        @Override
+        public void shift(Object send, int sendOffset, int sendCount, Object recv, int recvOffset, int recvCount) {
+            ArrayKind k = ArrayKind.check("shift", send, sendOffset, sendCount, recv, recvOffset, recvCount);
+            if (rank == 0 && recvCount > 0) throw new IllegalArgumentException("shift: rank 0 has no predecessor to receive " + recvCount + " elements from");
+            if (rank == size - 1 && sendCount > 0) throw new IllegalArgumentException("shift: the last rank has no successor to send " + sendCount + " elements to");
+            // the count each rank posts is what it sends; the receiver checks it against what it expects
+            exchange(rank, new Post("shift", k, -1, send, sendOffset, -1, sendCount), all -> {
+                if (recvCount == 0) return;
+                Post from = all[rank - 1];
+                int sent = from.sent();
+                if (sent != recvCount) {
+                    throw fail("shift mismatch: rank " + rank + " expects " + recvCount + " elements but rank " + (rank - 1)
+                            + " sends " + sent, null);
+                }
+                System.arraycopy(from.array(), from.offset(), recv, recvOffset, recvCount);
+            });
         }
 
         @Override

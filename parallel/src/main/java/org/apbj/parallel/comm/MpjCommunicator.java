@@ -22,6 +22,7 @@ public final class MpjCommunicator implements Communicator {
     public static final String MAX_MESSAGE_PROPERTY = "apbj.comm.max.message.bytes";
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
     private static final int TAG_RING = 17;
+    private static final int TAG_SHIFT = 18;
 
     /** What MPI.Init left of the command line, and the communicator. */
     public record Session(MpjCommunicator communicator, String[] appArgs) {}
@@ -151,6 +152,26 @@ public final class MpjCommunicator implements Communicator {
             for (int start = 0; start < count; start += piece) {
                 int c = Math.min(piece, count - start);
                 comm.Sendrecv(send, sendOffset + start, c, t, to, TAG_RING, recv, recvOffset + start, c, t, from, TAG_RING);
+            }
+        });
+    }
+
+    @Override
+    public void shift(Object send, int sendOffset, int sendCount, Object recv, int recvOffset, int recvCount) {
+        ArrayKind k = ArrayKind.check("shift", send, sendOffset, sendCount, recv, recvOffset, recvCount);
+        if (rank == 0 && recvCount > 0) throw new IllegalArgumentException("shift: rank 0 has no predecessor to receive " + recvCount + " elements from");
+        if (rank == size - 1 && sendCount > 0) throw new IllegalArgumentException("shift: the last rank has no successor to send " + sendCount + " elements to");
+        Datatype t = type(k);
+        int to = rank + 1, from = rank - 1;
+        int piece = piece(k, Math.max(1, Math.max(sendCount, recvCount)), 2);
+        watchdog.guard("shift of " + sendCount + " " + k + " to rank " + to + ", " + recvCount + " from rank " + from, () -> {
+            int total = Math.max(sendCount, recvCount);
+            for (int start = 0; start < total; start += piece) {
+                int s = Math.max(0, Math.min(piece, sendCount - start));
+                int r = Math.max(0, Math.min(piece, recvCount - start));
+                if (s > 0 && r > 0) comm.Sendrecv(send, sendOffset + start, s, t, to, TAG_SHIFT, recv, recvOffset + start, r, t, from, TAG_SHIFT);
+                else if (s > 0) comm.Send(send, sendOffset + start, s, t, to, TAG_SHIFT);
+                else if (r > 0) comm.Recv(recv, recvOffset + start, r, t, from, TAG_SHIFT);
             }
         });
     }

@@ -285,7 +285,7 @@ public final class RankJob {
         }
         return new RunReport(args.method().id(), hosts, n, request.query().length, split.blockSize(), la, lp, answer.tokens(),
                 sha256(logits), args.dumpLogits() ? logits : null, slowest, slowest > 0 ? n / slowest : 0, index, preparation,
-                cold, ranks);
+                cold, ranks, strategy.commPath());
     }
 
     private static long joinLong(int hi, int lo) { return ((long) hi << 32) | (lo & 0xffffffffL); }

@@ -26,11 +26,12 @@ import org.apbj.parallel.strategy.Phase;
  * @param firstLogitsSha256 SHA-256 of the first generated token's fp32 logits (bit patterns):
  *                          equal runs give equal hashes
  * @param firstLogits       the logits themselves, only with --logits
+ * @param commPath          how device data travelled between the ranks: device, ipc, host (none: one rank)
  */
 public record RunReport(String method, int ranks, int contextTokens, int queryTokens, int blockSize, Integer anchorLength,
                         Integer passingLength, int[] generated, String firstLogitsSha256, float[] firstLogits,
                         double prefillSeconds, double prefillTokensPerSecond, int requestIndex,
-                        double kernelPreparationSeconds, ColdStart coldStart, List<RankTiming> perRank) {
+                        double kernelPreparationSeconds, ColdStart coldStart, List<RankTiming> perRank, String commPath) {
 
     /**
      * What the job spent before its first request, slowest rank.

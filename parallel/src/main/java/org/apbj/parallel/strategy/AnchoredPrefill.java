@@ -9,14 +9,20 @@ import org.apbj.parallel.plan.ApbLengths;
 import org.apbj.parallel.plan.ContextSplit;
 import org.apbj.parallel.plan.PrefillPlanner;
 import org.apbj.parallel.plan.RankPlan;
+import org.apbj.parallel.transfer.Exchange;
+import org.apbj.parallel.transfer.Transfer;
+import java.util.List;
 
 /**
  * Phase 1 of APB (APB-SPEC.md steps 1-7), of StarAttn (anchor = first block, no passing) and
  * of Dense (one rank, no anchor): per layer, on this rank's rows [A ; B]:
  * q/k/v projections; (APB) retaining-head scores on the pre-RoPE q, k, v; RoPE at the plan's
  * positions; (APB) per-KV-head top-l_p of the block outside its first l_a rows, gathered and
- * all-gathered, the blocks of ranks 0..r-1 becoming rows [0, r·l_p) of the K/V buffer;
- * attention over [P ; A ; B]; the rest of the layer. Only the block's real rows go to the KV cache.
+ * all-gathered on the device (the blocks of ranks 0..r-1 become P); attention over [A ; B] runs
+ * while the passing blocks travel (with {@link StrategyOptions#overlap}), then the block rows'
+ * attention over P is merged in by log-sum-exp (anchor rows do not see P); the rest of the layer.
+ * Without overlap the same arithmetic runs after the all-gather, so results are identical.
+ * Only the block's real rows go to the KV cache.
  */
 final class AnchoredPrefill extends RankStrategy {
 
@@ -37,10 +43,9 @@ final class AnchoredPrefill extends RankStrategy {
     // the request's plan and buffers, from prepare()
     private RankPlan plan;
     private boolean passing, selects;
-    private F32Array x, q, out, lse, scores;
-    private BF16Array k, v, sendK, sendV;
+    private F32Array x, q, out, lse, scores, outP, lseP, anchorMask;
+    private BF16Array k, v, sendK, sendV, passK, passV;
     private I32Array tok, pos, picked;
-    private short[] send, recv;
 
     @Override
     protected PrefillShape prepare(int[] context, int[] query) {
@@ -62,70 +67,87 @@ final class AnchoredPrefill extends RankStrategy {
 
         x = f32((long) rows * cfg.hiddenSize());
         q = f32((long) rows * cfg.qDim());
-        k = bf16((long) (p + rows) * kvDim);
-        v = bf16((long) (p + rows) * kvDim);
+        k = bf16((long) rows * kvDim);   // [A ; B]; the passing block P arrives in passK/passV
+        v = bf16((long) rows * kvDim);
         out = f32((long) rows * cfg.qDim());
         lse = f32((long) rows * cfg.numHeads());
         tok = i32(rows);
         pos = i32(rows);
         scores = selects ? f32((long) rows * cfg.numKvHeads()) : null;
         picked = selects ? i32((long) cfg.numKvHeads() * lp) : null;
-        sendK = selects ? bf16((long) lp * kvDim) : null;
-        sendV = selects ? bf16((long) lp * kvDim) : null;
-        int perRank = 2 * lp * kvDim;
-        send = passing && !planning() ? new short[perRank] : null;   // the last rank contributes zeros: nobody reads them
-        recv = passing && !planning() ? new short[hosts * perRank] : null;
+        // every rank takes part in the all-gather; the last rank's block is never read (zeros)
+        sendK = passing ? bf16((long) lp * kvDim) : null;
+        sendV = passing ? bf16((long) lp * kvDim) : null;
+        passK = passing ? bf16((long) hosts * lp * kvDim) : null;
+        passV = passing ? bf16((long) hosts * lp * kvDim) : null;
+        boolean mergesP = passing && p > 0;
+        outP = mergesP ? f32((long) rows * cfg.qDim()) : null;
+        lseP = mergesP ? f32((long) rows * cfg.numHeads()) : null;
+        anchorMask = mergesP && plan.anchorLength() > 0 && !planning() ? negativeInfinity((long) plan.anchorLength() * cfg.numHeads()) : null;
         allocateCache(plan.blockLength());
-        return new PrefillShape(rows, p + rows, plan.realBlockLength());
+        return new PrefillShape(rows, Math.max(p, rows), plan.realBlockLength());
+    }
+
+    /** A host array of -inf: the lse of anchor rows over P, so the merge leaves them as they were (they do not see P). */
+    private static F32Array negativeInfinity(long n) {
+        F32Array a = F32Array.allocate(n);
+        for (long i = 0; i < n; i++) a.set(i, Float.NEGATIVE_INFINITY);
+        return a;
     }
 
     @Override
     protected void runPrefill() {
-        int rank = comm.rank();
         int a = plan.anchorLength();
         int b = plan.blockLength();
         int rows = plan.queryRows();
         int p = plan.passingRows();
         int lp = plan.passingPerHost();
         int kvDim = cfg.kvDim();
-        int perRank = 2 * lp * kvDim;
 
         embed(Phase.PREFILL, plan.rowTokens(), plan.rowPositions(), tok, pos, x);
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
             final int l = layer;
             timer.time(Phase.PREFILL, l, Category.QKV_SCORING, () -> {
-                steps.projectQkv(l, x, rows, q, k, v, p);
-                if (selects) steps.retainingScores(l, q, k, v, p, rows, scores);   // before RoPE
-                steps.rope(q, k, p, rows, pos);
+                steps.projectQkv(l, x, rows, q, k, v, 0);
+                if (selects) steps.retainingScores(l, q, k, v, 0, rows, scores);   // before RoPE
+                steps.rope(q, k, 0, rows, pos);
                 if (selects) {
                     steps.selectTopK(scores, rows, plan.selectionExcludeFirst(), lp, picked);
-                    steps.gatherKv(k, v, p, picked, lp, sendK, sendV, 0);
+                    steps.gatherKv(k, v, 0, picked, lp, sendK, sendV, 0);
                 }
             });
             if (selects) options.observer().selected(l, picked, lp, a, plan.blockPositions()[0]);
-            if (passing) {
-                if (selects) {
-                    timer.time(Phase.PREFILL, l, Category.STAGING, () -> {
-                        staging.toHost(sendK, 0, send, 0, lp * kvDim);
-                        staging.toHost(sendV, 0, send, lp * kvDim, lp * kvDim);
+            // P = the blocks of ranks 0..r-1 in rank order: rows [0, p) of passK/passV once the all-gather lands
+            Transfer passingBlocks = passing ? collectives().allGather(lp * kvDim,
+                    List.of(new Exchange.Part(sendK, 0, passK, 0), new Exchange.Part(sendV, 0, passV, 0))) : null;
+            if (passingBlocks != null && !options.overlap()) await(Phase.PREFILL, l, passingBlocks);
+            timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, rows, k, v, 0, a, b, true, out, lse));
+            if (passingBlocks != null) {
+                if (options.overlap()) await(Phase.PREFILL, l, passingBlocks);
+                if (p > 0) {
+                    timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> {
+                        steps.attention(q, rows, passK, passV, p, 0, 0, false, outP, lseP);
+                        if (anchorMask != null) device.enqueueCopy(lseP, 0, anchorMask, 0, anchorMask.length());
+                        steps.mergeAttention(out, lse, outP, lseP, rows);
                     });
                 }
-                timer.time(Phase.PREFILL, l, Category.COMMUNICATION, () -> comm.allGather(send, 0, perRank, recv, 0));
-                timer.time(Phase.PREFILL, l, Category.STAGING, () -> {
-                    for (int src = 0; src < rank; src++) {   // P = the blocks of ranks 0..r-1, in rank order
-                        staging.toDevice(recv, src * perRank, k, (long) src * lp * kvDim, lp * kvDim);
-                        staging.toDevice(recv, src * perRank + lp * kvDim, v, (long) src * lp * kvDim, lp * kvDim);
-                    }
-                });
             }
-            timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, rows, k, v, p, a, b, true, out, lse));
             timer.time(Phase.PREFILL, l, Category.FFN, () -> steps.finishLayer(l, x, out, rows));
             options.observer().afterLayer(Phase.PREFILL, l, x, a, plan.realBlockLength(), plan.blockPositions()[0]);
             timer.time(Phase.PREFILL, l, Category.STAGING, () -> {   // keep only the block's real rows, queued on the device
-                device.enqueueCopy(cacheK[l], 0, k, (long) (p + a) * kvDim, (long) plan.realBlockLength() * kvDim);
-                device.enqueueCopy(cacheV[l], 0, v, (long) (p + a) * kvDim, (long) plan.realBlockLength() * kvDim);
+                device.enqueueCopy(cacheK[l], 0, k, (long) a * kvDim, (long) plan.realBlockLength() * kvDim);
+                device.enqueueCopy(cacheV[l], 0, v, (long) a * kvDim, (long) plan.realBlockLength() * kvDim);
             });
         }
         cachedRows = plan.realBlockLength();
+    }
+
+    @Override
+    public void close() {
+        try {
+            super.close();
+        } finally {
+            if (anchorMask != null) anchorMask.close();
+        }
     }
 }

@@ -4,7 +4,10 @@ package org.apbj.parallel.strategy;
 public enum Category {
     /** Input norm, q/k/v projections, RoPE, retaining-head scores, top-k and gathering of passing K/V. */
     QKV_SCORING,
-    /** Waiting in collectives (allGather, ring shift, broadcast), including waiting for slower ranks. */
+    /**
+     * Collectives from start to data landed (including waiting for slower ranks): host time. With
+     * overlap most of it runs beside compute; what compute waited for is {@link #EXPOSED_COMMUNICATION}.
+     */
     COMMUNICATION,
     /** Attention and LSE merges. */
     ATTENTION,
@@ -13,5 +16,10 @@ public enum Category {
     /** Host<->device copies of what is communicated, and KV moves into the cache. */
     STAGING,
     /** Embedding, final norm and LM head, sampling (recorded outside the layers). */
-    OTHER
+    OTHER,
+    /**
+     * Device time the compute queue stood still waiting for communication (device marks around
+     * the wait): the part of {@link #COMMUNICATION} that overlap did not hide.
+     */
+    EXPOSED_COMMUNICATION
 }

@@ -11,6 +11,8 @@ import org.apbj.model.LayerSteps;
 import org.apbj.model.MemoryPlan;
 import org.apbj.parallel.comm.Communicator;
 import org.apbj.parallel.plan.PrefillPlanner;
+import org.apbj.parallel.transfer.DeviceCollectives;
+import org.apbj.parallel.transfer.Transfer;
 import org.apbj.weights.ModelConfig;
 
 /**
@@ -37,6 +39,8 @@ abstract class RankStrategy implements Strategy {
     protected final StepTimer timer;
     protected final HostStaging staging;
     private final List<DeviceArray> owned = new ArrayList<>();
+    /** Device collectives of the request (opened by prefill on every rank of a multi-rank job). */
+    private DeviceCollectives collectives;
 
     /** Per-layer K/V of this rank's own block (rows [0, cachedRows)), plus room to append on the last rank. */
     protected BF16Array[] cacheK;
@@ -71,6 +75,7 @@ abstract class RankStrategy implements Strategy {
         RequestDemand demand = demand(context.length, query.length);
         requireMemory(demand, context.length, query.length);
         steps.reserve(demand.rows(), demand.keys());
+        if (comm.size() > 1) collectives = DeviceCollectives.open(comm, device, options.commPath());
         this.contextLength = context.length;
         this.query = query.clone();
         prepare(context.clone(), this.query);
@@ -156,6 +161,23 @@ abstract class RankStrategy implements Strategy {
         }
     }
 
+    /** The request's device collectives (null on a single rank). */
+    protected final DeviceCollectives collectives() { return collectives; }
+
+    /** How this request's device data travels between ranks ("device", "ipc", "host"; "none" on one rank). */
+    @Override
+    public final String commPath() { return collectives == null ? "none" : collectives.path().id(); }
+
+    /**
+     * Waits for {@code t}: the compute queue's wait is charged to
+     * {@link Category#EXPOSED_COMMUNICATION} (device marks around it), the transfer's own time
+     * to {@link Category#COMMUNICATION}.
+     */
+    protected final void await(Phase phase, int layer, Transfer t) {
+        timer.time(phase, layer, Category.EXPOSED_COMMUNICATION, t::await);
+        timer.add(phase, layer, Category.COMMUNICATION, t.nanos());
+    }
+
     /** Rows of KV cache this rank needs: its block, and on the last rank the query and generated tokens too. */
     protected final void allocateCache(int blockRows) {
         int rows = comm.isLast() ? blockRows + query.length + options.maxNewTokens() : blockRows;
@@ -226,8 +248,8 @@ abstract class RankStrategy implements Strategy {
         final I32Array tok = i32(m);
         final I32Array pos = i32(m);
         final F32Array logits = last ? f32(cfg.vocabSize()) : null;
-        final float[] send = hosts > 1 ? new float[m * (qDim + nh)] : null;
-        final float[] recv = hosts > 1 ? new float[hosts * m * (qDim + nh)] : null;
+        final F32Array allOut = hosts > 1 ? f32((long) hosts * m * qDim) : null;
+        final F32Array allLse = hosts > 1 ? f32((long) hosts * m * nh) : null;
         final float[] hostLogits = last ? new float[cfg.vocabSize()] : null;
         int appended;
 
@@ -295,19 +317,18 @@ abstract class RankStrategy implements Strategy {
         private void mergeAcrossRanks(Phase phase, int l, int n) {
             int outCount = n * qDim;
             int lseCount = n * nh;
-            int per = outCount + lseCount;
-            timer.time(phase, l, Category.STAGING, () -> {
-                staging.toHost(out, 0, send, 0, outCount);
-                staging.toHost(lse, 0, send, outCount, lseCount);
-            });
-            timer.time(phase, l, Category.COMMUNICATION, () -> comm.allGather(send, 0, per, recv, 0));
+            // out and lse are gathered separately: they are arrays of their own; n rows of each rank are contiguous
+            Transfer o = collectives.allGather(out, 0, outCount, allOut, 0);
+            await(phase, l, o);
+            Transfer s = collectives.allGather(lse, 0, lseCount, allLse, 0);
+            await(phase, l, s);
             for (int r = 0; r < hosts; r++) {
-                int base = r * per;
-                F32Array o = r == 0 ? out : partOut;
-                F32Array s = r == 0 ? lse : partLse;
+                F32Array dstOut = r == 0 ? out : partOut;
+                F32Array dstLse = r == 0 ? lse : partLse;
+                int from = r;
                 timer.time(phase, l, Category.STAGING, () -> {
-                    staging.toDevice(recv, base, o, 0, outCount);
-                    staging.toDevice(recv, base + outCount, s, 0, lseCount);
+                    device.enqueueCopy(dstOut, 0, allOut, (long) from * outCount, outCount);
+                    device.enqueueCopy(dstLse, 0, allLse, (long) from * lseCount, lseCount);
                 });
                 if (r > 0) timer.time(phase, l, Category.ATTENTION, () -> steps.mergeAttention(out, lse, partOut, partLse, n));
             }
@@ -349,11 +370,15 @@ abstract class RankStrategy implements Strategy {
         if (closed) return;
         closed = true;
         try {
-            timer.close();
+            if (collectives != null) collectives.close();
         } finally {
-            owned.forEach(DeviceArray::close);
-            owned.clear();
-            staging.close();
+            try {
+                timer.close();
+            } finally {
+                owned.forEach(DeviceArray::close);
+                owned.clear();
+                staging.close();
+            }
         }
     }
 

@@ -1,16 +1,23 @@
 package org.apbj.parallel.strategy;
 
+import java.util.List;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.model.LayerSteps;
 import org.apbj.parallel.comm.Communicator;
 import org.apbj.parallel.plan.ContextSplit;
+import org.apbj.parallel.transfer.Exchange;
+import org.apbj.parallel.transfer.Transfer;
 
 /**
- * RingAttention, exact: each rank attends causally within its block, then the K/V blocks travel
- * around the ring (H-1 shifts: after s shifts rank r holds block r-s); blocks of earlier ranks are
- * attended to without a mask and merged by log-sum-exp, later blocks are only passed on.
+ * RingAttention, exact: each rank attends causally within its block; the K/V blocks then travel
+ * down the chain of ranks, H−1 steps: at step s rank r receives block r−s from rank r−1, attends
+ * to it without a mask and merges by log-sum-exp. A block only goes where it is used (ranks after
+ * its own; nothing wraps around to earlier ranks), so step s moves blocks between ranks s−1..H−1
+ * only. With {@link StrategyOptions#overlap} the next step's transfer runs while the current
+ * block is attended to (as ring-flash-attention does); without it, each transfer is awaited at
+ * once. The arithmetic is the same either way.
  */
 final class RingPrefill extends RankStrategy {
 
@@ -24,9 +31,8 @@ final class RingPrefill extends RankStrategy {
     private ContextSplit split;
     private int[] blockTokens;
     private F32Array x, q, out, lse, out2, lse2;
-    private BF16Array kRing, vRing;
+    private BF16Array[] ringK, ringV;   // two each: one block arrives while the other is attended to
     private I32Array tok, pos;
-    private short[][] buffers;
 
     @Override
     protected PrefillShape prepare(int[] context, int[] query) {
@@ -42,11 +48,10 @@ final class RingPrefill extends RankStrategy {
         lse = f32((long) b * cfg.numHeads());
         out2 = hosts > 1 ? f32((long) b * cfg.qDim()) : null;
         lse2 = hosts > 1 ? f32((long) b * cfg.numHeads()) : null;
-        kRing = hosts > 1 ? bf16(kvCount) : null;
-        vRing = hosts > 1 ? bf16(kvCount) : null;
+        ringK = hosts > 1 ? new BF16Array[] {bf16(kvCount), bf16(kvCount)} : null;
+        ringV = hosts > 1 ? new BF16Array[] {bf16(kvCount), bf16(kvCount)} : null;
         tok = i32(b);
         pos = i32(b);
-        buffers = hosts > 1 && !planning() ? new short[][] {new short[2 * kvCount], new short[2 * kvCount]} : null;
         allocateCache(b);   // the block's K/V are computed in place; padding rows are later overwritten
         return new PrefillShape(b, b, split.realLength(rank));
     }
@@ -56,7 +61,6 @@ final class RingPrefill extends RankStrategy {
         int hosts = comm.size();
         int rank = comm.rank();
         int b = split.blockSize();
-        int kvCount = b * cfg.kvDim();
 
         embed(Phase.PREFILL, blockTokens, split.positions(rank), tok, pos, x);
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
@@ -65,33 +69,40 @@ final class RingPrefill extends RankStrategy {
                 steps.projectQkv(l, x, b, q, cacheK[l], cacheV[l], 0);
                 steps.rope(q, cacheK[l], 0, b, pos);
             });
+            Transfer next = hosts > 1 ? step(l, 1) : null;
+            if (next != null && !options.overlap()) await(Phase.PREFILL, l, next);
             timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, b, cacheK[l], cacheV[l], 0, 0, b, true, out, lse));
-            if (hosts > 1) {
-                short[][] buf = buffers;
-                timer.time(Phase.PREFILL, l, Category.STAGING, () -> {
-                    staging.toHost(cacheK[l], 0, buf[0], 0, kvCount);
-                    staging.toHost(cacheV[l], 0, buf[0], kvCount, kvCount);
-                });
-                for (int s = 1; s < hosts; s++) {
-                    short[] send = buf[(s - 1) % 2];
-                    short[] recv = buf[s % 2];   // what was received is what is sent next
-                    timer.time(Phase.PREFILL, l, Category.COMMUNICATION, () -> comm.ringShift(send, 0, recv, 0, 2 * kvCount));
-                    int source = (rank - s + hosts) % hosts;
-                    if (source < rank) {
-                        timer.time(Phase.PREFILL, l, Category.STAGING, () -> {
-                            staging.toDevice(recv, 0, kRing, 0, kvCount);
-                            staging.toDevice(recv, kvCount, vRing, 0, kvCount);
-                        });
-                        timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> {
-                            steps.attention(q, b, kRing, vRing, 0, 0, b, false, out2, lse2);
-                            steps.mergeAttention(out, lse, out2, lse2, b);
-                        });
-                    }
+            for (int s = 1; s < hosts; s++) {
+                if (options.overlap()) await(Phase.PREFILL, l, next);   // block rank−s is in ring[s % 2]
+                next = s + 1 < hosts ? step(l, s + 1) : null;
+                if (next != null && !options.overlap()) await(Phase.PREFILL, l, next);
+                if (rank >= s) {
+                    int slot = s % 2;
+                    timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> {
+                        steps.attention(q, b, ringK[slot], ringV[slot], 0, 0, b, false, out2, lse2);
+                        steps.mergeAttention(out, lse, out2, lse2, b);
+                    });
                 }
             }
             timer.time(Phase.PREFILL, l, Category.FFN, () -> steps.finishLayer(l, x, out, b));
             options.observer().afterLayer(Phase.PREFILL, l, x, 0, split.realLength(rank), split.blockStart(rank));
         }
         cachedRows = split.realLength(rank);
+    }
+
+    /**
+     * Starts step s: rank r sends the block it holds (its own at s = 1, else the one received at
+     * step s−1) on if rank r+1 uses it (r ≥ s−1, not the last rank), and receives block r−s into
+     * ring[s % 2] if it exists (r ≥ s).
+     */
+    private Transfer step(int l, int s) {
+        int hosts = comm.size(), rank = comm.rank();
+        int kvCount = split.blockSize() * cfg.kvDim();
+        int sendCount = rank >= s - 1 && rank < hosts - 1 ? kvCount : 0;
+        int recvCount = rank >= s ? kvCount : 0;
+        BF16Array sendK = s == 1 ? cacheK[l] : ringK[(s - 1) % 2];
+        BF16Array sendV = s == 1 ? cacheV[l] : ringV[(s - 1) % 2];
+        return collectives().shift(sendCount, recvCount,
+                List.of(new Exchange.Part(sendK, 0, ringK[s % 2], 0), new Exchange.Part(sendV, 0, ringV[s % 2], 0)));
     }
 }

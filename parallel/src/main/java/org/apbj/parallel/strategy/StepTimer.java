@@ -63,6 +63,11 @@ public final class StepTimer implements AutoCloseable {
         if (pending.size() > MAX_PENDING) resolve(pending.size() / 2);
     }
 
+    /** Charges {@code nanos} measured elsewhere (a transfer's time on the communication thread) to the slot. */
+    public void add(Phase phase, int layer, Category category, long amount) {
+        nanos[index(phase, layer, category)] += amount;
+    }
+
     /** Reads the oldest {@code count} sections' marks (waits until the device has passed them). */
     private void resolve(int count) {
         for (int i = 0; i < count; i++) {

@@ -17,6 +17,9 @@ public interface Strategy extends AutoCloseable {
     /** Runs the query and generates up to {@code maxTokens} tokens (stopping after an EOS token). */
     Answer answer(int maxTokens);
 
+    /** How this strategy's device data travels between ranks: "device", "ipc", "host", or "none" (one rank, or before prefill). */
+    default String commPath() { return "none"; }
+
     /** Times of this rank so far, per phase, layer and category. */
     StepTimer timer();
 

@@ -85,6 +85,27 @@ class StrategyEquivalenceTest {
         assertNotNull(star.lastAnswer().firstLogits());
     }
 
+    @ParameterizedTest(name = "{0} on 3 ranks")
+    @ValueSource(strings = {"ring", "apb"})
+    void overlapAndThePathChangeNothingBitForBit(String methodId) {
+        Method m = Method.parse(methodId);
+        StrategyOptions o = m == Method.APB ? options.withLengths(8, 3) : options;
+        RankRun reference = run(m, 3, o.withCommunication(org.apbj.parallel.transfer.CommPath.DEVICE, false));
+        for (var path : java.util.List.of(org.apbj.parallel.transfer.CommPath.DEVICE, org.apbj.parallel.transfer.CommPath.HOST)) {
+            for (boolean overlap : new boolean[] {true, false}) {
+                RankRun other = run(m, 3, o.withCommunication(path, overlap));
+                String what = m.id() + " over the " + path.id() + " path, overlap " + overlap + ", seed " + seed;
+                for (String phaseLayer : reference.hidden.keySet()) {
+                    for (var e : reference.hidden.get(phaseLayer).entrySet()) {
+                        assertArrayEquals(e.getValue(), other.hidden.get(phaseLayer).get(e.getKey()), what + ": " + phaseLayer + " position " + e.getKey());
+                    }
+                }
+                assertArrayEquals(reference.lastAnswer().firstLogits(), other.lastAnswer().firstLogits(), what + ": logits");
+                assertArrayEquals(reference.lastAnswer().tokens(), other.lastAnswer().tokens(), what + ": tokens");
+            }
+        }
+    }
+
     @Test
     void aRankThatThrowsMidLayerFailsEveryRankWithTheCause() {
         var e = assertThrows(RuntimeException.class, () -> RankRun.run(Method.APB, 3, context, query, options, 4, comm -> {

@@ -588,4 +588,28 @@ public final class CudaDevice implements Device {
         drv.invoke(drv.primaryCtxRelease, device);
         if (pending != null) throw pending;
     }
+
+    // --- for CudaCopyQueue (device-aware collectives): the handles a second stream needs ------
+
+    /** This device's primary context, made current on the calling thread. */
+    MemorySegment enterContext() {
+        enter();
+        return context;
+    }
+
+    /** The stream every launch and copy of this device goes through. */
+    MemorySegment mainStream() { return stream; }
+
+    /** The CUdeviceptr of an array allocated on a CUDA device. */
+    static long devicePointer(DeviceArray a) {
+        if (!(a.buffer() instanceof CudaBuffer b)) throw new IllegalArgumentException(a + " is not CUDA device memory");
+        return b.pointer();
+    }
+
+    /** Whether {@code a} is device memory allocated through this device. */
+    boolean owns(DeviceArray a) { return a.buffer() instanceof CudaBuffer b && b.owner() == this; }
+
+    CudaDriver driver() { return drv; }
+
+    int cuDevice() { return device; }
 }
