@@ -97,7 +97,8 @@ public final class GemmWgmma {
         int kTiles = (k + BK - 1) / BK;
 
         for (int s = 0; s < STAGES - 2; s++) {
-            if (s < kTiles) loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, s * BK, tid);
+            if (s < kTiles) loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, s * BK, tid,
+                    THREADS);
             AsyncCopy.commit(ctx);
         }
         for (int t = 0; t < kTiles; t++) {
@@ -109,7 +110,7 @@ public final class GemmWgmma {
             int next = t + STAGES - 2;
             if (next < kTiles) {
                 loadStage(ctx, aTiles, bTiles, next % STAGES, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, next * BK,
-                        tid);
+                        tid, THREADS);
             }
             AsyncCopy.commit(ctx);
             int stage = t % STAGES;
@@ -150,24 +151,24 @@ public final class GemmWgmma {
 
     /**
      * Starts the copies of slice depth k0 of x (rows rowBase…) and W (rows colBase…) into a
-     * stage: work-item tid moves chunks tid, tid + THREADS, … (row = chunk / 8), so that eight
-     * neighbouring work-items read one 128-byte row segment.
+     * stage: loader tid of {@code loaders} (a constant) moves chunks tid, tid + loaders, …
+     * (row = chunk / 8), so that eight neighbouring work-items read one 128-byte row segment.
      */
     @Unroll
-    private static void loadStage(KernelContext ctx, int[] aTiles, int[] bTiles, int stage, BF16Array x, int xRow0,
-                                  BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase,
-                                  int colBase, int k0, int tid) {
+    static void loadStage(KernelContext ctx, int[] aTiles, int[] bTiles, int stage, BF16Array x, int xRow0,
+                          BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase,
+                          int colBase, int k0, int tid, int loaders) {
         int chunk = tid & (CHUNKS - 1);
         int col = k0 + 8 * chunk;
         boolean inK = col < k;
-        for (int i = 0; i < BM * CHUNKS / THREADS; i++) {
-            int row = (tid >> 3) + i * (THREADS / CHUNKS);
+        for (int i = 0; i < BM * CHUNKS / loaders; i++) {
+            int row = (tid >> 3) + i * (loaders / CHUNKS);
             boolean in = inK && rowBase + row < rows;
             AsyncCopy.copy16(ctx, aTiles, WarpGroup.swizzled(stage * A_STAGE, row, chunk), x,
                     in ? (xRow0 + rowBase + row) * k + col : 0, in);
         }
-        for (int i = 0; i < BN * CHUNKS / THREADS; i++) {
-            int row = (tid >> 3) + i * (THREADS / CHUNKS);
+        for (int i = 0; i < BN * CHUNKS / loaders; i++) {
+            int row = (tid >> 3) + i * (loaders / CHUNKS);
             // dual: rows BN/2… of the tile are the same W rows of the second matrix
             int wRow = colBase + (dual ? row & (BN / 2 - 1) : row);
             boolean in = inK && wRow < n;
@@ -179,7 +180,7 @@ public final class GemmWgmma {
 
     /** The four k16 products of a stage for this warpgroup's 64 rows against all BN columns. */
     @Unroll
-    private static void multiplyStage(KernelContext ctx, float[] acc, int[] aTiles, int aAt, int[] bTiles, int bAt) {
+    static void multiplyStage(KernelContext ctx, float[] acc, int[] aTiles, int aAt, int[] bTiles, int bAt) {
         for (int s = 0; s < BK / WarpGroup.K; s++) {
             WarpGroup.mmaBf16(ctx, acc, 0, BN, aTiles, aAt + 8 * s, bTiles, bAt + 8 * s, true);
         }
@@ -187,7 +188,7 @@ public final class GemmWgmma {
 
     /** Accumulator 4j + e goes to row row + 8·(e / 2), column col + 8j + e % 2 (+ bias) (+ y). */
     @Unroll
-    private static void storeF32(F32Array y, BF16Array bias, boolean hasBias, boolean accumulate, int yRow0, int rows,
+    static void storeF32(F32Array y, BF16Array bias, boolean hasBias, boolean accumulate, int yRow0, int rows,
                                  int n, int row, int col, float[] acc) {
         for (int j = 0; j < BN / 8; j++) {
             for (int e = 0; e < 4; e++) {
@@ -203,7 +204,7 @@ public final class GemmWgmma {
 
     /** As {@link #storeF32}, rounded to bf16, without accumulation. */
     @Unroll
-    private static void storeBf16(BF16Array y, BF16Array bias, boolean hasBias, int yRow0, int rows, int n, int row,
+    static void storeBf16(BF16Array y, BF16Array bias, boolean hasBias, int yRow0, int rows, int n, int row,
                                   int col, float[] acc) {
         for (int j = 0; j < BN / 8; j++) {
             for (int e = 0; e < 4; e++) {
@@ -215,7 +216,7 @@ public final class GemmWgmma {
 
     /** Gate accumulators j < BN/16 and up accumulators j + BN/16 of the same columns: h = silu(gate) · up in bf16. */
     @Unroll
-    private static void storeSwiGlu(BF16Array h, int rows, int inter, int row, int col, float[] acc) {
+    static void storeSwiGlu(BF16Array h, int rows, int inter, int row, int col, float[] acc) {
         for (int j = 0; j < BN / 16; j++) {
             for (int e = 0; e < 4; e++) {
                 int r = row + 8 * (e >> 1), c = col + 8 * j + (e & 1);

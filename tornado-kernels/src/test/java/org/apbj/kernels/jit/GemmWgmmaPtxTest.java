@@ -42,7 +42,8 @@ class GemmWgmmaPtxTest {
                             + " bytes spilled\n" + r.report());
                     assertFalse(r.report().contains("serializ"), r::report);
                     assertEquals(0, r.spillStoreBytes(), r::report);
-                    assertTrue(r.registers() <= 65536 / GemmWgmma.THREADS, r::report);
+                    int threads = kernel.method().getAnnotation(org.apbj.kernels.api.LaunchBounds.class).threads();
+                    assertTrue(r.registers() <= 65536 / threads, r::report);
                 }));
     }
 

@@ -87,6 +87,8 @@ final class MoveCoalescer {
             case Instr.AsyncWait w -> null;
             case Instr.WarpGroupMma m -> null;   // its accumulators are read and written in place
             case Instr.WarpGroupSync w -> null;
+            case Instr.Mbarrier m -> null;
+            case Instr.SetMaxRegisters r -> null;
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -131,6 +133,8 @@ final class MoveCoalescer {
                 yield all;
             }
             case Instr.WarpGroupSync w -> List.of();
+            case Instr.Mbarrier m -> List.of(m.index(), m.value());
+            case Instr.SetMaxRegisters r -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };
