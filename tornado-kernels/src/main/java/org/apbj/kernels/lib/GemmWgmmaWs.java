@@ -25,8 +25,8 @@ public final class GemmWgmmaWs {
 
     public static final int THREADS = 3 * WarpGroup.SIZE;
     public static final int STAGES = GemmWgmma.STAGES;
-    static final int PRODUCER_REGISTERS = 48;
-    static final int CONSUMER_REGISTERS = 232;
+    static final int PRODUCER_REGISTERS = 24;
+    static final int CONSUMER_REGISTERS = 240;
 
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmul(KernelContext ctx, F32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
@@ -43,10 +43,10 @@ public final class GemmWgmmaWs {
             produce(ctx, aTiles, bTiles, full, empty, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
             return;
         }
-        float[] acc = new float[GemmWgmma.BN / 2];
+        float[] acc = new float[GemmWgmma.ACC];
         consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
         int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (group - 1) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
         GemmWgmma.storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, row, colBase + 2 * (item & 3), acc);
     }
 
@@ -64,10 +64,10 @@ public final class GemmWgmmaWs {
             produce(ctx, aTiles, bTiles, full, empty, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
             return;
         }
-        float[] acc = new float[GemmWgmma.BN / 2];
+        float[] acc = new float[GemmWgmma.ACC];
         consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
         int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (group - 1) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
         GemmWgmma.storeBf16(y, bias, hasBias, yRow0, rows, n, row, colBase + 2 * (item & 3), acc);
     }
 
@@ -86,10 +86,10 @@ public final class GemmWgmmaWs {
             produce(ctx, aTiles, bTiles, full, empty, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase);
             return;
         }
-        float[] acc = new float[GemmWgmma.BN / 2];
+        float[] acc = new float[GemmWgmma.ACC];
         consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
         int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (group - 1) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
         GemmWgmma.storeSwiGlu(h, rows, inter, row, colBase + 2 * (item & 3), acc);
     }
 
@@ -138,7 +138,7 @@ public final class GemmWgmmaWs {
     static void consume(KernelContext ctx, float[] acc, int[] aTiles, int[] bTiles, long[] full, long[] empty, int group,
                         int k) {
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
-        int aAt = (group - 1) * WarpGroup.M * WarpGroup.ROW_INTS;
+        int aAt = (group - 1) * GemmWgmma.WG_ROWS * WarpGroup.ROW_INTS;
         int kTiles = (k + GemmWgmma.BK - 1) / GemmWgmma.BK;
         for (int t = 0; t < kTiles; t++) {
             int s = t % STAGES;

@@ -530,10 +530,19 @@ public final class KernelOps implements AutoCloseable {
     }
 
     /**
-     * Whether the Hopper GEMM runs warp-specialised ({@link GemmWgmmaWs}): on GPUs and the Java
-     * device, whose work-items wait for one another on mbarriers; OpenCL runs {@link GemmWgmma}.
+     * Whether the Hopper GEMM runs warp-specialised ({@link GemmWgmmaWs}), as system property
+     * {@value #WARP_SPECIALISED_GEMM_PROPERTY} asks (default: on the Java device only, where it
+     * checks the hand-off protocol; on the H200 the single-role kernel measured as fast). OpenCL
+     * always runs {@link GemmWgmma}: its work-items cannot wait for one another on mbarriers.
      */
-    private boolean handOffs() { return device.backend() != Backend.OPENCL; }
+    private boolean handOffs() {
+        if (device.backend() == Backend.OPENCL) return false;
+        String asked = System.getProperty(WARP_SPECIALISED_GEMM_PROPERTY);
+        return asked != null ? Boolean.parseBoolean(asked) : device.backend() == Backend.JAVA;
+    }
+
+    /** System property: true or false forces the warp-specialised Hopper GEMM on or off. */
+    public static final String WARP_SPECIALISED_GEMM_PROPERTY = "apbj.gemm.warpSpecialised";
 
     static Grid matvecGrid(int n) {
         int perGroup = Matvec.WARPS * Matvec.ROWS_PER_WARP;
