@@ -13,97 +13,112 @@ import org.apbj.kernels.api.WarpGroup;
 /**
  * The projection on Hopper tensor cores: {@code y[rows, n] = x[rows, k] · Wᵀ (+ bias) (+ y)}
  * with x and W bf16 in device memory, fp32 accumulation ({@link WarpGroup#mmaBf16}, wgmma
- * m64n256k16), fp32 or bf16 output.
+ * m64n192k16), fp32 or bf16 output; and the gate/up projection with SwiGLU fused.
  *
- * <p>A group of two warpgroups computes a {@link #BM}×{@link #BN} tile of y; warpgroup g owns
- * rows 64g … 64g + 63 and holds their 64×256 accumulators in registers (128 floats per
- * work-item). Slices of depth {@link #BK} of x and W flow through {@link #STAGES} shared-memory
- * stages, stored with the 128-byte swizzle the tensor cores read; cp.async fills stage
- * s + STAGES − 2 while the tensor cores multiply stage s (and slice s − 1's products finish). Depths past k and rows past rows or
- * n arrive as zeros (cp.async's zero-fill) and their outputs are not stored. k must be a
- * multiple of 8 (16-byte rows of chunks); {@link KernelOps} picks another GEMM otherwise.
- * Grid: {@code Grid.of(ceil(n/BN)·THREADS, ceil(rows/BM), THREADS, 1)}.
+ * <p>A group of two warpgroups computes a (128·mTiles)×{@link #BN} tile of y; each warpgroup
+ * owns 64·mTiles rows as mTiles products of 64 rows and holds their accumulators in registers
+ * (96·mTiles floats per work-item). mTiles is a launch constant: 2 on GPUs (a 256×192 tile
+ * reads 28% fewer bytes per product from L2 than 128×256, which measured faster on the H200),
+ * 1 where the kernel runs its Java bodies on OpenCL. Slices of depth {@link #BK} of x and W flow
+ * through {@link #STAGES} shared-memory stages, stored with the 128-byte swizzle the tensor cores
+ * read; cp.async fills stage s + STAGES − 2 while the tensor cores multiply stage s (and slice
+ * s − 1's products finish). Depths past k and rows past rows or n arrive as zeros (cp.async's
+ * zero-fill) and their outputs are not stored. k must be a multiple of 8 (16-byte chunks).
+ * Grid: {@code Grid.of(ceil(n/BN)·THREADS, ceil(rows/(128·mTiles)), THREADS, 1)}.
  */
 public final class GemmWgmma {
     private GemmWgmma() {}
 
-    public static final int BM = 256;
+    /** Rows of a tile per unit of mTiles (two warpgroups × 64). */
+    public static final int ROWS_PER_M_TILE = 2 * WarpGroup.M;
     public static final int BN = 192;
     public static final int BK = WarpGroup.ROW_ELEMENTS;
     public static final int STAGES = 4;
     public static final int THREADS = 2 * WarpGroup.SIZE;
-    /** Ints of one stage's x and W slices (rows of 32 packed pairs). */
-    static final int A_STAGE = BM * WarpGroup.ROW_INTS;
-    /** Rows of the tile per consumer warpgroup, as M_TILES products of 64 rows. */
-    static final int WG_ROWS = BM / 2;
-    static final int M_TILES = WG_ROWS / WarpGroup.M;
-    /** Accumulators per work-item: M_TILES × (BN / 2). */
-    static final int ACC = M_TILES * BN / 2;
+    /** The largest mTiles: the accumulators of a 256×192 tile fill the registers. */
+    public static final int MAX_M_TILES = 2;
     static final int B_STAGE = BN * WarpGroup.ROW_INTS;
     /** 16-byte chunks per slice row. */
     private static final int CHUNKS = BK / 8;
+
+    /** Ints of one stage's x slice. */
+    static int aStage(int mTiles) { return ROWS_PER_M_TILE * mTiles * WarpGroup.ROW_INTS; }
 
     /** fp32 output, optional bias, optional accumulate into y (the residual stream). */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmul(KernelContext ctx, F32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                               BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
-                              @Constant boolean accumulate) {
-        float[] acc = new float[ACC];
-        int rowBase = tileRow(ctx, rows, n, BN) * BM, colBase = tileColumn(ctx, rows, n, BN) * BN;
-        multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
-        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (ctx.localIdx >> 7) * WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
-        int col = colBase + 2 * (item & 3);
-        storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, row, col, acc);
+                              @Constant boolean accumulate, @Constant int mTiles) {
+        float[] acc = new float[mTiles * BN / 2];
+        int rowBase = tileRow(ctx, rows, n, BN, mTiles) * ROWS_PER_M_TILE * mTiles;
+        int colBase = tileColumn(ctx, rows, n, BN, mTiles) * BN;
+        multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase, mTiles);
+        int group = ctx.localIdx >> 7;
+        storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, firstRow(ctx, rowBase, group, mTiles), firstColumn(ctx, colBase),
+                acc, mTiles);
     }
 
     /** bf16 output, optional bias. */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmulBf16Out(KernelContext ctx, BF16Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
-                                     BF16Array bias, int rows, int n, int k, @Constant boolean hasBias) {
-        float[] acc = new float[ACC];
-        int rowBase = tileRow(ctx, rows, n, BN) * BM, colBase = tileColumn(ctx, rows, n, BN) * BN;
-        multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
-        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (ctx.localIdx >> 7) * WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
-        int col = colBase + 2 * (item & 3);
-        storeBf16(y, bias, hasBias, yRow0, rows, n, row, col, acc);
+                                     BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
+                                     @Constant int mTiles) {
+        float[] acc = new float[mTiles * BN / 2];
+        int rowBase = tileRow(ctx, rows, n, BN, mTiles) * ROWS_PER_M_TILE * mTiles;
+        int colBase = tileColumn(ctx, rows, n, BN, mTiles) * BN;
+        multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase, mTiles);
+        int group = ctx.localIdx >> 7;
+        storeBf16(y, bias, hasBias, yRow0, rows, n, firstRow(ctx, rowBase, group, mTiles), firstColumn(ctx, colBase), acc,
+                mTiles);
     }
 
     /**
      * The gate/up projection with SwiGLU fused: {@code h[rows, inter] = silu(x·Wgᵀ) · (x·Wuᵀ)} in
-     * bf16, so the intermediate activations never reach memory in fp32. Each group's 256 W rows
-     * are 128 of W_gate and the same 128 of W_up; its accumulators hold both products of 128
-     * columns. Grid: {@code Grid.of(ceil(inter/(BN/2))·THREADS, ceil(rows/BM), THREADS, 1)}.
+     * bf16, so the intermediate activations never reach memory in fp32. A tile's BN W rows are
+     * BN/2 of W_gate and the same BN/2 of W_up; its accumulators hold both products of BN/2
+     * columns. Grid: as matmul's with BN/2 columns per group.
      */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmulSwiGlu(KernelContext ctx, BF16Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
-                                    int inter, int k) {
-        float[] acc = new float[ACC];
-        int rowBase = tileRow(ctx, rows, inter, BN / 2) * BM, colBase = tileColumn(ctx, rows, inter, BN / 2) * (BN / 2);
-        multiply(ctx, acc, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase);
-        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (ctx.localIdx >> 7) * WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
-        storeSwiGlu(h, rows, inter, row, colBase + 2 * (item & 3), acc);
+                                    int inter, int k, @Constant int mTiles) {
+        float[] acc = new float[mTiles * BN / 2];
+        int rowBase = tileRow(ctx, rows, inter, BN / 2, mTiles) * ROWS_PER_M_TILE * mTiles;
+        int colBase = tileColumn(ctx, rows, inter, BN / 2, mTiles) * (BN / 2);
+        multiply(ctx, acc, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase, mTiles);
+        int group = ctx.localIdx >> 7;
+        storeSwiGlu(h, rows, inter, firstRow(ctx, rowBase, group, mTiles), firstColumn(ctx, colBase), acc, mTiles);
     }
+
+    /** The first output row of this work-item's accumulators, consumer warpgroup {@code group} (0 or 1). */
+    static int firstRow(KernelContext ctx, int rowBase, int group, int mTiles) {
+        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
+        return rowBase + group * WarpGroup.M * mTiles + 16 * (item >> 5) + ((item & 31) >> 2);
+    }
+
+    /** The first output column of this work-item's accumulators. */
+    static int firstColumn(KernelContext ctx, int colBase) { return colBase + 2 * (ctx.localIdx & 3); }
 
     /**
      * This work-item's accumulators of x[rows of the tile] · W[columns of the tile]ᵀ (layout:
-     * {@link WarpGroup}). Slice t's products are issued, then the work-item waits only for slice
-     * t − 1's, so the tensor cores always have one group queued; the copies of slice t + STAGES − 2
-     * go into the stage slice t − 2 left, which every warpgroup had finished by the barrier.
+     * {@link WarpGroup}, mTiles blocks of BN/2). Slice t's products are issued, then the
+     * work-item waits only for slice t − 1's, so the tensor cores always have one group queued;
+     * the copies of slice t + STAGES − 2 go into the stage slice t − 2 left, which every warpgroup
+     * had finished by the barrier.
      */
     static void multiply(KernelContext ctx, float[] acc, BF16Array x, int xRow0, BF16Array w, BF16Array w2, boolean dual,
-                         int rows, int n, int k, int rowBase, int colBase) {
+                         int rows, int n, int k, int rowBase, int colBase, int mTiles) {
         int tid = ctx.localIdx;
         int group = tid >> 7;
-        int[] aTiles = ctx.allocateIntLocalArray(STAGES * A_STAGE);
+        int aStage = aStage(mTiles);
+        int[] aTiles = ctx.allocateIntLocalArray(STAGES * ROWS_PER_M_TILE * mTiles * WarpGroup.ROW_INTS);
         int[] bTiles = ctx.allocateIntLocalArray(STAGES * B_STAGE);
         int kTiles = (k + BK - 1) / BK;
 
         for (int s = 0; s < STAGES - 2; s++) {
-            if (s < kTiles) loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, s * BK, tid,
-                    THREADS);
+            if (s < kTiles) {
+                loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, s * BK, tid, THREADS,
+                        mTiles);
+            }
             AsyncCopy.commit(ctx);
         }
         for (int t = 0; t < kTiles; t++) {
@@ -115,13 +130,13 @@ public final class GemmWgmma {
             int next = t + STAGES - 2;
             if (next < kTiles) {
                 loadStage(ctx, aTiles, bTiles, next % STAGES, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, next * BK,
-                        tid, THREADS);
+                        tid, THREADS, mTiles);
             }
             AsyncCopy.commit(ctx);
             int stage = t % STAGES;
             WarpGroup.fence(ctx);
-            multiplyStage(ctx, acc, aTiles, stage * A_STAGE + group * WG_ROWS * WarpGroup.ROW_INTS, bTiles,
-                    stage * B_STAGE);
+            multiplyStage(ctx, acc, aTiles, stage * aStage + group * WarpGroup.M * mTiles * WarpGroup.ROW_INTS, bTiles,
+                    stage * B_STAGE, mTiles);
             WarpGroup.commit(ctx);
             WarpGroup.waitPending(ctx, 1);
         }
@@ -134,8 +149,9 @@ public final class GemmWgmma {
      * consecutive groups walk down {@link #RASTER} row blocks before the next column block, so the
      * groups that run together share W tiles and x tiles in L2.
      */
-    static int tileRow(KernelContext ctx, int rows, int n, int width) {
-        int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + BM - 1) / BM;
+    static int tileRow(KernelContext ctx, int rows, int n, int width, int mTiles) {
+        int tileRows = ROWS_PER_M_TILE * mTiles;
+        int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + tileRows - 1) / tileRows;
         int g = ctx.groupIdx + ctx.groupIdy * columnBlocks;
         int band = g / (RASTER * columnBlocks);
         int bandRows = Math.min(rowBlocks - band * RASTER, RASTER);
@@ -143,8 +159,9 @@ public final class GemmWgmma {
     }
 
     /** The column block of this launch group (see {@link #tileRow}). */
-    static int tileColumn(KernelContext ctx, int rows, int n, int width) {
-        int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + BM - 1) / BM;
+    static int tileColumn(KernelContext ctx, int rows, int n, int width, int mTiles) {
+        int tileRows = ROWS_PER_M_TILE * mTiles;
+        int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + tileRows - 1) / tileRows;
         int g = ctx.groupIdx + ctx.groupIdy * columnBlocks;
         int band = g / (RASTER * columnBlocks);
         int bandRows = Math.min(rowBlocks - band * RASTER, RASTER);
@@ -162,14 +179,14 @@ public final class GemmWgmma {
     @Unroll
     static void loadStage(KernelContext ctx, int[] aTiles, int[] bTiles, int stage, BF16Array x, int xRow0,
                           BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase,
-                          int colBase, int k0, int tid, int loaders) {
+                          int colBase, int k0, int tid, int loaders, int mTiles) {
         int chunk = tid & (CHUNKS - 1);
         int col = k0 + 8 * chunk;
         boolean inK = col < k;
-        for (int i = 0; i < BM * CHUNKS / loaders; i++) {
+        for (int i = 0; i < ROWS_PER_M_TILE * mTiles * CHUNKS / loaders; i++) {
             int row = (tid >> 3) + i * (loaders / CHUNKS);
             boolean in = inK && rowBase + row < rows;
-            AsyncCopy.copy16(ctx, aTiles, WarpGroup.swizzled(stage * A_STAGE, row, chunk), x,
+            AsyncCopy.copy16(ctx, aTiles, WarpGroup.swizzled(stage * aStage(mTiles), row, chunk), x,
                     in ? (xRow0 + rowBase + row) * k + col : 0, in);
         }
         for (int i = 0; i < BN * CHUNKS / loaders; i++) {
@@ -183,40 +200,40 @@ public final class GemmWgmma {
         }
     }
 
-    /** The k16 products of a stage for this warpgroup's WG_ROWS rows (M_TILES × 64) against all BN columns. */
+    /** The k16 products of a stage for this warpgroup's mTiles × 64 rows against all BN columns. */
     @Unroll
-    static void multiplyStage(KernelContext ctx, float[] acc, int[] aTiles, int aAt, int[] bTiles, int bAt) {
+    static void multiplyStage(KernelContext ctx, float[] acc, int[] aTiles, int aAt, int[] bTiles, int bAt, int mTiles) {
         for (int s = 0; s < BK / WarpGroup.K; s++) {
-            for (int m = 0; m < M_TILES; m++) {
+            for (int m = 0; m < mTiles; m++) {
                 WarpGroup.mmaBf16(ctx, acc, m * BN / 2, BN, aTiles, aAt + m * WarpGroup.M * WarpGroup.ROW_INTS + 8 * s, bTiles,
                         bAt + 8 * s, true);
             }
         }
     }
 
-    /** Accumulator 4j + e goes to row row + 8·(e / 2), column col + 8j + e % 2 (+ bias) (+ y). */
+    /** Accumulator m·BN/2 + 4j + e goes to row row + 64m + 8·(e / 2), column col + 8j + e % 2 (+ bias) (+ y). */
     @Unroll
     static void storeF32(F32Array y, BF16Array bias, boolean hasBias, boolean accumulate, int yRow0, int rows,
-                                 int n, int row, int col, float[] acc) {
-        for (int m = 0; m < M_TILES; m++) {
-          for (int j = 0; j < BN / 8; j++) {
-            for (int e = 0; e < 4; e++) {
-                int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
-                if (r < rows && c < n) {
-                    float v = acc[m * BN / 2 + 4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f);
-                    int at = (yRow0 + r) * n + c;
-                    y.set(at, accumulate ? v + y.get(at) : v);
+                         int n, int row, int col, float[] acc, int mTiles) {
+        for (int m = 0; m < mTiles; m++) {
+            for (int j = 0; j < BN / 8; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
+                    if (r < rows && c < n) {
+                        float v = acc[m * BN / 2 + 4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f);
+                        int at = (yRow0 + r) * n + c;
+                        y.set(at, accumulate ? v + y.get(at) : v);
+                    }
                 }
             }
-          }
         }
     }
 
     /** As {@link #storeF32}, rounded to bf16, without accumulation. */
     @Unroll
     static void storeBf16(BF16Array y, BF16Array bias, boolean hasBias, int yRow0, int rows, int n, int row,
-                                  int col, float[] acc) {
-        for (int m = 0; m < M_TILES; m++) {
+                          int col, float[] acc, int mTiles) {
+        for (int m = 0; m < mTiles; m++) {
             for (int j = 0; j < BN / 8; j++) {
                 for (int e = 0; e < 4; e++) {
                     int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
@@ -230,8 +247,8 @@ public final class GemmWgmma {
 
     /** Gate accumulators j < BN/16 and up accumulators j + BN/16 of the same columns: h = silu(gate) · up in bf16. */
     @Unroll
-    static void storeSwiGlu(BF16Array h, int rows, int inter, int row, int col, float[] acc) {
-        for (int m = 0; m < M_TILES; m++) {
+    static void storeSwiGlu(BF16Array h, int rows, int inter, int row, int col, float[] acc, int mTiles) {
+        for (int m = 0; m < mTiles; m++) {
             for (int j = 0; j < BN / 16; j++) {
                 for (int e = 0; e < 4; e++) {
                     int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);

@@ -25,77 +25,75 @@ public final class GemmWgmmaWs {
 
     public static final int THREADS = 3 * WarpGroup.SIZE;
     public static final int STAGES = GemmWgmma.STAGES;
-    static final int PRODUCER_REGISTERS = 24;
-    static final int CONSUMER_REGISTERS = 240;
+    static final int PRODUCER_REGISTERS = 48;
+    static final int CONSUMER_REGISTERS = 232;
 
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmul(KernelContext ctx, F32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                               BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
-                              @Constant boolean accumulate) {
-        int rowBase = GemmWgmma.tileRow(ctx, rows, n, GemmWgmma.BN) * GemmWgmma.BM;
-        int colBase = GemmWgmma.tileColumn(ctx, rows, n, GemmWgmma.BN) * GemmWgmma.BN;
-        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.A_STAGE);
+                              @Constant boolean accumulate, @Constant int mTiles) {
+        int rowBase = GemmWgmma.tileRow(ctx, rows, n, GemmWgmma.BN, mTiles) * GemmWgmma.ROWS_PER_M_TILE * mTiles;
+        int colBase = GemmWgmma.tileColumn(ctx, rows, n, GemmWgmma.BN, mTiles) * GemmWgmma.BN;
+        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.ROWS_PER_M_TILE * mTiles * WarpGroup.ROW_INTS);
         int[] bTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.B_STAGE);
         long[] full = ctx.allocateLongLocalArray(STAGES);
         long[] empty = ctx.allocateLongLocalArray(STAGES);
         int group = start(ctx, full, empty);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
+            produce(ctx, aTiles, bTiles, full, empty, x, xRow0, w, w, false, rows, n, k, rowBase, colBase, mTiles);
             return;
         }
-        float[] acc = new float[GemmWgmma.ACC];
-        consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
-        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
-        GemmWgmma.storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, row, colBase + 2 * (item & 3), acc);
+        float[] acc = new float[mTiles * GemmWgmma.BN / 2];
+        consume(ctx, acc, aTiles, bTiles, full, empty, group, k, mTiles);
+        GemmWgmma.storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, GemmWgmma.firstRow(ctx, rowBase, group - 1, mTiles),
+                GemmWgmma.firstColumn(ctx, colBase), acc, mTiles);
     }
 
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmulBf16Out(KernelContext ctx, BF16Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
-                                     BF16Array bias, int rows, int n, int k, @Constant boolean hasBias) {
-        int rowBase = GemmWgmma.tileRow(ctx, rows, n, GemmWgmma.BN) * GemmWgmma.BM;
-        int colBase = GemmWgmma.tileColumn(ctx, rows, n, GemmWgmma.BN) * GemmWgmma.BN;
-        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.A_STAGE);
+                                     BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
+                                     @Constant int mTiles) {
+        int rowBase = GemmWgmma.tileRow(ctx, rows, n, GemmWgmma.BN, mTiles) * GemmWgmma.ROWS_PER_M_TILE * mTiles;
+        int colBase = GemmWgmma.tileColumn(ctx, rows, n, GemmWgmma.BN, mTiles) * GemmWgmma.BN;
+        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.ROWS_PER_M_TILE * mTiles * WarpGroup.ROW_INTS);
         int[] bTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.B_STAGE);
         long[] full = ctx.allocateLongLocalArray(STAGES);
         long[] empty = ctx.allocateLongLocalArray(STAGES);
         int group = start(ctx, full, empty);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
+            produce(ctx, aTiles, bTiles, full, empty, x, xRow0, w, w, false, rows, n, k, rowBase, colBase, mTiles);
             return;
         }
-        float[] acc = new float[GemmWgmma.ACC];
-        consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
-        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
-        GemmWgmma.storeBf16(y, bias, hasBias, yRow0, rows, n, row, colBase + 2 * (item & 3), acc);
+        float[] acc = new float[mTiles * GemmWgmma.BN / 2];
+        consume(ctx, acc, aTiles, bTiles, full, empty, group, k, mTiles);
+        GemmWgmma.storeBf16(y, bias, hasBias, yRow0, rows, n, GemmWgmma.firstRow(ctx, rowBase, group - 1, mTiles),
+                GemmWgmma.firstColumn(ctx, colBase), acc, mTiles);
     }
 
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmulSwiGlu(KernelContext ctx, BF16Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
-                                    int inter, int k) {
+                                    int inter, int k, @Constant int mTiles) {
         int width = GemmWgmma.BN / 2;
-        int rowBase = GemmWgmma.tileRow(ctx, rows, inter, width) * GemmWgmma.BM;
-        int colBase = GemmWgmma.tileColumn(ctx, rows, inter, width) * width;
-        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.A_STAGE);
+        int rowBase = GemmWgmma.tileRow(ctx, rows, inter, width, mTiles) * GemmWgmma.ROWS_PER_M_TILE * mTiles;
+        int colBase = GemmWgmma.tileColumn(ctx, rows, inter, width, mTiles) * width;
+        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.ROWS_PER_M_TILE * mTiles * WarpGroup.ROW_INTS);
         int[] bTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.B_STAGE);
         long[] full = ctx.allocateLongLocalArray(STAGES);
         long[] empty = ctx.allocateLongLocalArray(STAGES);
         int group = start(ctx, full, empty);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase);
+            produce(ctx, aTiles, bTiles, full, empty, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase, mTiles);
             return;
         }
-        float[] acc = new float[GemmWgmma.ACC];
-        consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
-        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
-        GemmWgmma.storeSwiGlu(h, rows, inter, row, colBase + 2 * (item & 3), acc);
+        float[] acc = new float[mTiles * GemmWgmma.BN / 2];
+        consume(ctx, acc, aTiles, bTiles, full, empty, group, k, mTiles);
+        GemmWgmma.storeSwiGlu(h, rows, inter, GemmWgmma.firstRow(ctx, rowBase, group - 1, mTiles),
+                GemmWgmma.firstColumn(ctx, colBase), acc, mTiles);
     }
 
     /**
      * Sets up the stages' barriers and returns this work-item's warpgroup: 0 the producer, 1 and
-     * 2 the consumers (of rows 0–63 and 64–127). Each role allocates its own registers after
+     * 2 the consumers (of the first and second half of the tile's rows). Each role allocates its own registers after
      * this (the accumulators only in the consumers), so that the producer's small register budget
      * never has to hold them.
      */
@@ -116,7 +114,8 @@ public final class GemmWgmmaWs {
      * copies complete the stage's full barrier.
      */
     static void produce(KernelContext ctx, int[] aTiles, int[] bTiles, long[] full, long[] empty, BF16Array x, int xRow0,
-                        BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase, int colBase) {
+                        BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase, int colBase,
+                        int mTiles) {
         WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
         int tid = ctx.localIdx;
         int kTiles = (k + GemmWgmma.BK - 1) / GemmWgmma.BK;
@@ -124,7 +123,7 @@ public final class GemmWgmmaWs {
             int s = t % STAGES;
             if (t >= STAGES) Mbarrier.waitParity(ctx, empty, s, (t / STAGES - 1) & 1);
             GemmWgmma.loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase,
-                    t * GemmWgmma.BK, tid, WarpGroup.SIZE);
+                    t * GemmWgmma.BK, tid, WarpGroup.SIZE, mTiles);
             Mbarrier.arriveAfterCopies(ctx, full, s);
         }
         AsyncCopy.commit(ctx);
@@ -136,16 +135,17 @@ public final class GemmWgmmaWs {
      * products, and once slice t − 1's products are done releases that stage.
      */
     static void consume(KernelContext ctx, float[] acc, int[] aTiles, int[] bTiles, long[] full, long[] empty, int group,
-                        int k) {
+                        int k, int mTiles) {
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
-        int aAt = (group - 1) * GemmWgmma.WG_ROWS * WarpGroup.ROW_INTS;
+        int aAt = (group - 1) * WarpGroup.M * mTiles * WarpGroup.ROW_INTS;
+        int aStage = GemmWgmma.aStage(mTiles);
         int kTiles = (k + GemmWgmma.BK - 1) / GemmWgmma.BK;
         for (int t = 0; t < kTiles; t++) {
             int s = t % STAGES;
             Mbarrier.waitParity(ctx, full, s, (t / STAGES) & 1);
             WarpGroup.fenceAsyncProxy(ctx);
             WarpGroup.fence(ctx);
-            GemmWgmma.multiplyStage(ctx, acc, aTiles, s * GemmWgmma.A_STAGE + aAt, bTiles, s * GemmWgmma.B_STAGE);
+            GemmWgmma.multiplyStage(ctx, acc, aTiles, s * aStage + aAt, bTiles, s * GemmWgmma.B_STAGE, mTiles);
             WarpGroup.commit(ctx);
             WarpGroup.waitPending(ctx, 1);   // slice t - 1's products are done: its stage is free
             if (t > 0) Mbarrier.arrive(ctx, empty, (t - 1) % STAGES);

@@ -110,6 +110,7 @@ public final class KernelLibrary {
         return switch (p.name()) {
             case "headDim" -> List.of(64, 128);
             case "rows" -> List.of(1, Matvec.MAX_ROWS);
+            case "mTiles" -> List.of(1, GemmWgmma.MAX_M_TILES);
             default -> throw new IllegalStateException(k.qualifiedName() + ": no representative values for @Constant "
                     + p.type() + " " + p.name() + ": add them to KernelLibrary.constantValues");
         };

@@ -173,7 +173,7 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
         device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS : KernelLibrary.MATMUL_WGMMA, gemmWgmmaGrid(rows, n, 1), y,
-                yRow0, x, xRow0, w, bias != null ? bias : w, rows, n, k, bias != null, accumulate);
+                yRow0, x, xRow0, w, bias != null ? bias : w, rows, n, k, bias != null, accumulate, gemmMTiles());
     }
 
     /** As {@link #matmul(F32Array, int, BF16Array, int, BF16Array, BF16Array, int, int, int, boolean)} with a bf16 output. */
@@ -182,7 +182,8 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
         device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS_BF16_OUT : KernelLibrary.MATMUL_WGMMA_BF16_OUT,
-                gemmWgmmaGrid(rows, n, 1), y, yRow0, x, xRow0, w, bias != null ? bias : w, rows, n, k, bias != null);
+                gemmWgmmaGrid(rows, n, 1), y, yRow0, x, xRow0, w, bias != null ? bias : w, rows, n, k, bias != null,
+                gemmMTiles());
     }
 
     /**
@@ -194,7 +195,7 @@ public final class KernelOps implements AutoCloseable {
         need(wUp, "up weight [inter, k]", (long) inter * k);
         if (rows == 0) return;
         device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS_SWIGLU : KernelLibrary.MATMUL_WGMMA_SWIGLU,
-                gemmWgmmaGrid(rows, inter, 2), h, x, wGate, wUp, rows, inter, k);
+                gemmWgmmaGrid(rows, inter, 2), h, x, wGate, wUp, rows, inter, k, gemmMTiles());
     }
 
     /** RMSNorm as {@link #rmsNorm} with a bf16 output (the next GEMM's input). */
@@ -526,7 +527,19 @@ public final class KernelOps implements AutoCloseable {
     /** Groups of the Hopper GEMM; {@code perTile} weight matrices share a tile's columns (2 for gate/up). */
     private Grid gemmWgmmaGrid(int rows, int n, int perTile) {
         int width = GemmWgmma.BN / perTile, threads = handOffs() ? GemmWgmmaWs.THREADS : GemmWgmma.THREADS;
-        return Grid.of((n + width - 1) / width * threads, (rows + GemmWgmma.BM - 1) / GemmWgmma.BM, threads, 1);
+        int tileRows = GemmWgmma.ROWS_PER_M_TILE * gemmMTiles();
+        return Grid.of((n + width - 1) / width * threads, (rows + tileRows - 1) / tileRows, threads, 1);
+    }
+
+    /**
+     * 64-row products per warpgroup of the Hopper GEMM: the 256-row tile for the single-role
+     * kernel on GPUs and the Java device; 128 rows for the warp-specialised one (whose consumers
+     * cannot hold 192 accumulators in their 232 registers) and on OpenCL, where PoCL computes the
+     * second product of a 256-row tile wrong (a PoCL problem still to be isolated; the Java device
+     * runs the same method correctly).
+     */
+    private int gemmMTiles() {
+        return device.backend() == Backend.OPENCL || handOffs() ? 1 : GemmWgmma.MAX_M_TILES;
     }
 
     /**

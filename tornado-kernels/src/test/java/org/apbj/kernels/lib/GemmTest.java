@@ -89,6 +89,22 @@ class GemmTest {
     }
 
     /**
+     * On the Java device, the single-role kernel with the GPU's 256-row tiles too (KernelOps
+     * gives the Java device the warp-specialised kernel by default).
+     */
+    @org.junit.jupiter.api.Test
+    void singleRoleBf16InputMatmulOnJava() {
+        Random r = random("singleRoleBf16InputMatmulOnJava");
+        System.setProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY, "false");
+        try {
+            checkBf16Input(Backend.JAVA, r, 300, 300, 136, true, true, false);
+            checkSwiGlu(Backend.JAVA, r, 270, 200, 72);
+        } finally {
+            System.clearProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY);
+        }
+    }
+
+    /**
      * The fused gate/up + SwiGLU GEMM: h = silu(x·Wgᵀ)·(x·Wuᵀ) in bf16 against fp64; the bound
      * carries each product's accumulation bound through silu (|silu'| ≤ 1.1) and the product.
      */
