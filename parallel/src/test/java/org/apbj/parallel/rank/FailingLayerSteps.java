@@ -4,6 +4,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.model.AttentionMask;
 import org.apbj.model.LayerSteps;
 import org.apbj.weights.ModelConfig;
 
@@ -15,7 +16,7 @@ public record FailingLayerSteps(LayerSteps inner, int failingLayer) implements L
     @Override public void projectQkv(int l, F32Array x, int n, F32Array q, BF16Array k, BF16Array v, int r) { inner.projectQkv(l, x, n, q, k, v, r); }
     @Override public void retainingScores(int l, F32Array q, BF16Array k, BF16Array v, int r, int n, F32Array s) { inner.retainingScores(l, q, k, v, r, n, s); }
     @Override public void rope(F32Array q, BF16Array k, int r, int n, I32Array p) { inner.rope(q, k, r, n, p); }
-    @Override public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean c, F32Array o, F32Array l) { inner.attention(q, nq, k, v, p, a, b, c, o, l); }
+    @Override public void attention(F32Array q, int nq, BF16Array k, BF16Array v, AttentionMask m, F32Array o, F32Array l) { inner.attention(q, nq, k, v, m, o, l); }
     @Override public void mergeAttention(F32Array oa, F32Array la, F32Array ob, F32Array lb, int nq) { inner.mergeAttention(oa, la, ob, lb, nq); }
     @Override public void logits(F32Array x, int row, F32Array logits) { inner.logits(x, row, logits); }
     @Override public void selectTopK(F32Array s, int n, int e, int k, I32Array i) { inner.selectTopK(s, n, e, k, i); }

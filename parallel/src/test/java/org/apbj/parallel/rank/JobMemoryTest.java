@@ -58,7 +58,8 @@ class JobMemoryTest {
         String m = e.getMessage();
         System.out.println(m);
         assertTrue(m.contains("dense job of 1 request (the largest: 983 context") && m.contains("weights ")
-                && m.contains("the largest request's dense buffers") && m.contains("free is usable"), m);
+                && m.contains("KV cache of the rank's block ") && m.contains("prefill workspace ") && m.contains("query and decode buffers ")
+                && m.contains("free is usable"), m);
         assertEquals(loadsBefore, DeviceModel.loads(), "refused before the model was loaded: " + m);
         Matcher fits = Pattern.compile("the largest context that fits is (\\d+) tokens").matcher(m);
         assertTrue(fits.find(), m);
