@@ -8,8 +8,17 @@ import org.apbj.model.AttentionMask;
 import org.apbj.model.LayerSteps;
 import org.apbj.weights.ModelConfig;
 
-/** Delegates to real layer steps but throws in the FFN of one layer: a rank failing mid-layer. */
-public record FailingLayerSteps(LayerSteps inner, int failingLayer) implements LayerSteps {
+/**
+ * Delegates to real layer steps but throws in the FFN of one layer (a rank failing mid-layer),
+ * or with {@code hangs} stops there (a rank that stops answering mid-layer, for a test to kill
+ * while the other ranks wait in the next collective): it prints {@value #HANG_LINE} and the layer
+ * first, so the test knows when.
+ */
+public record FailingLayerSteps(LayerSteps inner, int failingLayer, boolean hangs) implements LayerSteps {
+    static final String HANG_LINE = "apbj-test: hanging in the FFN of layer ";
+
+    public FailingLayerSteps(LayerSteps inner, int failingLayer) { this(inner, failingLayer, false); }
+
     @Override public ModelConfig config() { return inner.config(); }
     @Override public Device device() { return inner.device(); }
     @Override public void embed(I32Array t, int n, F32Array x) { inner.embed(t, n, x); }
@@ -24,7 +33,20 @@ public record FailingLayerSteps(LayerSteps inner, int failingLayer) implements L
 
     @Override
     public void finishLayer(int layer, F32Array x, F32Array attn, int n) {
+        if (layer == failingLayer && hangs) hang(layer);
         if (layer == failingLayer) throw new IllegalStateException("injected failure in the FFN of layer " + layer);
         inner.finishLayer(layer, x, attn, n);
+    }
+
+    /** Stops answering for up to ten minutes (the test kills the process long before), then fails. */
+    private static void hang(int layer) {
+        System.out.println(HANG_LINE + layer);
+        System.out.flush();
+        try {
+            Thread.sleep(600_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("injected hang in the FFN of layer " + layer + " was not ended by a kill");
     }
 }
