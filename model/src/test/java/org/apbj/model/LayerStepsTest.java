@@ -3,6 +3,7 @@ package org.apbj.model;
 import org.apbj.kernels.testing.TestSeed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -108,6 +109,19 @@ class LayerStepsTest {
                 tf.attention(dq, nq, dk, dv, AttentionMask.apb(p, a, b), out, lse);
                 check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
                         r < a ? s >= p && s <= p + r : s <= p + r).toArray(Boolean[]::new), "causal [P;A;B]");
+                // the other named masks: new tokens after a cache, an anchored block, plain causal
+                tf.attention(dq, nq, dk, dv, AttentionMask.appended(keys - nq, nq), out, lse);
+                check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
+                        s <= keys - nq + r).toArray(Boolean[]::new), "appended after a cache");
+                tf.attention(dq, nq, dk, dv, AttentionMask.anchored(a, b), out, lse);
+                check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
+                        s < nq && (r < a ? s <= r && s < a : s <= r)).toArray(Boolean[]::new), "anchored block");
+                tf.attention(dq, nq, dk, dv, AttentionMask.causal(nq), out, lse);
+                check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
+                        s <= r).toArray(Boolean[]::new), "plain causal");
+                var wrongRows = assertThrows(IllegalArgumentException.class,
+                        () -> tf.attention(dq, nq - 1, dk, dv, AttentionMask.anchored(a, b), out, lse));
+                assertTrue(wrongRows.getMessage().contains("nq " + (nq - 1) + " != a + b = " + nq), wrongRows.getMessage());
                 // 2. non-causal over all keys, and the same as two halves merged by LSE
                 tf.attention(dq, nq, dk, dv, AttentionMask.foreignBlock(keys), out, lse);
                 check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s -> true)

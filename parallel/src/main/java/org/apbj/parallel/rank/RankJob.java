@@ -184,12 +184,26 @@ public final class RankJob {
             int retaining = heads == null ? 0 : heads.hiddenSize();
             JobPlan job = plan(cfg, retaining, device, comm, args);
             MemoryPlan plan = job.plan();
+            // ranks differ (the last holds the query and generated tokens, APB's later ranks more passing
+            // rows): the advice is the largest context that fits on every rank, agreed by all of them
+            TokenRequest big = args.requests().get(job.largest());
+            int mine = plan.fits() ? Integer.MAX_VALUE : largestContextThatFits(cfg, retaining, device, comm, args, big, plan.freeBytes());
+            int[] all = new int[comm.size()];
+            comm.allGather(new int[] {mine}, all);
+            int fits = Integer.MAX_VALUE, firstRefused = -1;
+            for (int r = 0; r < all.length; r++) {
+                if (all[r] != Integer.MAX_VALUE && firstRefused < 0) firstRefused = r;
+                fits = Math.min(fits, all[r]);
+            }
             if (!plan.fits()) {
-                TokenRequest big = args.requests().get(job.largest());
-                int fits = largestContextThatFits(cfg, retaining, device, comm, args, big, plan.freeBytes());
                 plan.requireFits(device.name(), (fits > 0 ? "with " + comm.size() + (comm.size() == 1 ? " rank" : " ranks")
-                        + " the largest context that fits is " + fits + " tokens" : "not even a short context fits beside the model")
+                        + " the largest context that fits (on every rank) is " + fits + " tokens"
+                        : "not even a short context fits beside the model")
                         + "; use more ranks (each holds a block of context/ranks tokens), a shorter context, or a device with more memory");
+            }
+            if (firstRefused >= 0) {
+                comm.barrier();   // the rank that does not fit refuses the job: this rank hears it here, before loading
+                throw new IllegalStateException("rank " + firstRefused + "'s memory plan does not fit, yet it passed the barrier");
             }
             return new Loaded(DeviceModel.load(device, w, heads, job.demand().rows(), job.demand().keys(), progress), plan.totalBytes());
         }

@@ -132,7 +132,7 @@ class RankMemoryPlanTest {
             assertTrue(m.contains(item), "the refusal names '" + item.strip() + "': " + m);
         }
         assertTrue(m.contains("use more ranks") && m.contains("a shorter context"), m);
-        Matcher fits = Pattern.compile("with 2 ranks the largest context that fits is (\\d+) tokens").matcher(m);
+        Matcher fits = Pattern.compile("with 2 ranks the largest context that fits \\(on every rank\\) is (\\d+) tokens").matcher(m);
         assertTrue(fits.find(), m);
         assertTrue(Integer.parseInt(fits.group(1)) < context, m);
 
