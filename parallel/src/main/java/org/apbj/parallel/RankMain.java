@@ -68,7 +68,10 @@ public final class RankMain {
         } catch (ConfigCheck.MismatchException e) {
             MpjCommunicator.exit(new RankFailure(comm.rank(), RankFailure.Cause.MISMATCH, e.getMessage()), null);
         } catch (Throwable t) {
-            comm.abort(Failures.describe(t), t);
+            // a peer killed mid-collective breaks this rank's connections first: name the dead peer, not the broken channel
+            var dead = watch.peerGone(java.time.Duration.ofSeconds(1));
+            if (dead.isPresent()) MpjCommunicator.exit(dead.get(), null);
+            else comm.abort(Failures.describe(t), t);
         }
     }
 }
