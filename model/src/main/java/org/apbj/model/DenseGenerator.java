@@ -258,7 +258,7 @@ public final class DenseGenerator implements AutoCloseable {
         for (int l = 0; l < cfg.numLayers(); l++) {
             model.projectQkv(l, buf.x(), n, buf.q(), keyCache[l], valueCache[l], pos0);
             model.rope(buf.q(), keyCache[l], pos0, n, buf.positions());
-            model.attention(buf.q(), n, keyCache[l], valueCache[l], pos0, 0, n, true, buf.attn(), buf.lse());
+            model.attention(buf.q(), n, keyCache[l], valueCache[l], AttentionMask.appended(pos0, n), buf.attn(), buf.lse());
             model.finishLayer(l, buf.x(), buf.attn(), n);
         }
         position = pos0 + n;

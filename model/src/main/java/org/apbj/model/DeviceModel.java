@@ -233,19 +233,19 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     }
 
     @Override
-    public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
-                          F32Array out, F32Array lse) {
-        if (causal && nq != a + b) {
-            throw new IllegalArgumentException("causal attention takes the rows [A ; B] as queries: nq " + nq + " != a + b = " + (a + b));
+    public void attention(F32Array q, int nq, BF16Array k, BF16Array v, AttentionMask mask, F32Array out, F32Array lse) {
+        if (!mask.takesQueries(nq)) {
+            throw new IllegalArgumentException("a " + mask + " takes the rows [A ; B] as queries: nq " + nq + " != a + b = "
+                    + (mask.a() + mask.b()));
         }
         requireRows(nq);
-        long keys = (long) p + a + b;
+        long keys = mask.keys();
         if (keys > reservedKeys) {
             throw new IllegalStateException(String.format(Locale.ROOT, "attention over %d keys, but the model is sized for"
                     + " %d (its split-attention scratch is planned for that): call reserve(rows, %d) before the request",
                     keys, reservedKeys, keys));
         }
-        ops.attention(q, nq, k, v, p, a, b, causal, out, lse);
+        ops.attention(q, nq, k, v, mask.p(), mask.a(), mask.b(), mask.causal(), out, lse);
     }
 
     @Override

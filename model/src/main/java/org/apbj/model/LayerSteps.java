@@ -65,14 +65,12 @@ public interface LayerSteps {
     void rope(F32Array q, BF16Array k, int kvRow, int n, I32Array positions);
 
     /**
-     * Attention of {@code nq} query rows against keys/values rows [0, p + a + b) laid out as
-     * [P ; A ; B]. With {@code causal} the queries are the rows [A ; B] (nq == a + b): anchor
-     * rows see A causally only; B rows see all of P and A and B causally (p = a = 0: plain
-     * causal). Without {@code causal} every query sees every key (phase 2, ring blocks of
-     * earlier ranks).
+     * Attention of {@code nq} query rows against keys/values rows [0, mask.keys()) laid out as
+     * [P ; A ; B], with the keys each query sees given by {@code mask} ({@link AttentionMask}:
+     * plain causal, APB's [P ; A ; B], an anchored block, new tokens after a cache, a foreign
+     * block seen whole). A causal mask takes the rows [A ; B] as queries (nq == a + b).
      */
-    void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
-                   F32Array out, F32Array lse);
+    void attention(F32Array q, int nq, BF16Array k, BF16Array v, AttentionMask mask, F32Array out, F32Array lse);
 
     /**
      * Merges partial attention results exactly: (outA, lseA) ← merge((outA, lseA), (outB, lseB)),

@@ -22,10 +22,20 @@ public record MemoryPlan(String what, List<Item> items, long freeBytes) {
     /** Headroom kept free for the runtime, compiled modules and allocator slack. */
     public static final double HEADROOM = 0.05;
 
-    public record Item(String name, long bytes) {
+    /**
+     * @param host whether the bytes are (pinned) host memory: listed with the plan, not set
+     *             against the device's free memory
+     */
+    public record Item(String name, long bytes, boolean host) {
         public Item {
             if (bytes < 0) throw new IllegalArgumentException(name + ": negative size " + bytes);
         }
+
+        /** Device memory. */
+        public Item(String name, long bytes) { this(name, bytes, false); }
+
+        /** Pinned host memory (staging): shown with the plan, not counted against the device. */
+        public static Item host(String name, long bytes) { return new Item(name, bytes, true); }
     }
 
     public MemoryPlan {
@@ -60,9 +70,17 @@ public record MemoryPlan(String what, List<Item> items, long freeBytes) {
         return tokens * c.numLayers() * 2L * c.kvDim() * 2L;
     }
 
+    /** Device bytes of the plan (host items not included). */
     public long totalBytes() {
         long sum = 0;
-        for (Item i : items) sum += i.bytes();
+        for (Item i : items) if (!i.host()) sum += i.bytes();
+        return sum;
+    }
+
+    /** Pinned host bytes of the plan. */
+    public long hostBytes() {
+        long sum = 0;
+        for (Item i : items) if (i.host()) sum += i.bytes();
         return sum;
     }
 
@@ -89,14 +107,23 @@ public record MemoryPlan(String what, List<Item> items, long freeBytes) {
         throw new DoesNotFit(this, deviceName, change);
     }
 
-    /** "weights 14.96 GiB + KV cache for 32768 tokens 4.00 GiB + … = 19.3 GiB". */
+    /**
+     * "weights 14.96 GiB + KV cache for 32768 tokens 4.00 GiB + … = 19.3 GiB", then the host
+     * items apart: "(besides 24.0 MiB of pinned host memory: staging 24.0 MiB)".
+     */
     public String describeItems() {
         StringBuilder b = new StringBuilder();
         for (Item i : items) {
-            if (i.bytes() == 0) continue;
+            if (i.bytes() == 0 || i.host()) continue;
             b.append(b.isEmpty() ? "" : " + ").append(i.name()).append(' ').append(gib(i.bytes()));
         }
-        return b.append(" = ").append(gib(totalBytes())).toString();
+        b.append(" = ").append(gib(totalBytes()));
+        if (hostBytes() > 0) {
+            b.append(" (besides ").append(gib(hostBytes())).append(" of pinned host memory:");
+            for (Item i : items) if (i.host() && i.bytes() > 0) b.append(' ').append(i.name()).append(' ').append(gib(i.bytes()));
+            b.append(')');
+        }
+        return b.toString();
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.apbj.model;
 import org.apbj.kernels.testing.TestSeed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -105,11 +106,24 @@ class LayerStepsTest {
                  F32Array out = d.allocF32((long) nq * qd); F32Array lse = d.allocF32((long) nq * nh);
                  F32Array out2 = d.allocF32((long) nq * qd); F32Array lse2 = d.allocF32((long) nq * nh)) {
                 // 1. causal [P ; A ; B]
-                tf.attention(dq, nq, dk, dv, p, a, b, true, out, lse);
+                tf.attention(dq, nq, dk, dv, AttentionMask.apb(p, a, b), out, lse);
                 check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
                         r < a ? s >= p && s <= p + r : s <= p + r).toArray(Boolean[]::new), "causal [P;A;B]");
+                // the other named masks: new tokens after a cache, an anchored block, plain causal
+                tf.attention(dq, nq, dk, dv, AttentionMask.appended(keys - nq, nq), out, lse);
+                check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
+                        s <= keys - nq + r).toArray(Boolean[]::new), "appended after a cache");
+                tf.attention(dq, nq, dk, dv, AttentionMask.anchored(a, b), out, lse);
+                check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
+                        s < nq && (r < a ? s <= r && s < a : s <= r)).toArray(Boolean[]::new), "anchored block");
+                tf.attention(dq, nq, dk, dv, AttentionMask.causal(nq), out, lse);
+                check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s ->
+                        s <= r).toArray(Boolean[]::new), "plain causal");
+                var wrongRows = assertThrows(IllegalArgumentException.class,
+                        () -> tf.attention(dq, nq - 1, dk, dv, AttentionMask.anchored(a, b), out, lse));
+                assertTrue(wrongRows.getMessage().contains("nq " + (nq - 1) + " != a + b = " + nq), wrongRows.getMessage());
                 // 2. non-causal over all keys, and the same as two halves merged by LSE
-                tf.attention(dq, nq, dk, dv, 0, 0, keys, false, out, lse);
+                tf.attention(dq, nq, dk, dv, AttentionMask.foreignBlock(keys), out, lse);
                 check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s -> true)
                         .toArray(Boolean[]::new), "non-causal");
                 int split = 6;
@@ -117,8 +131,8 @@ class LayerStepsTest {
                      BF16Array v1 = d.upload(BF16Array.fromFloats(Arrays.copyOf(v, split * kvd)));
                      BF16Array k2 = d.upload(BF16Array.fromFloats(Arrays.copyOfRange(k, split * kvd, keys * kvd)));
                      BF16Array v2 = d.upload(BF16Array.fromFloats(Arrays.copyOfRange(v, split * kvd, keys * kvd)))) {
-                    tf.attention(dq, nq, k1, v1, 0, 0, split, false, out, lse);
-                    tf.attention(dq, nq, k2, v2, 0, 0, keys - split, false, out2, lse2);
+                    tf.attention(dq, nq, k1, v1, AttentionMask.foreignBlock(split), out, lse);
+                    tf.attention(dq, nq, k2, v2, AttentionMask.foreignBlock(keys - split), out2, lse2);
                     tf.mergeAttention(out, lse, out2, lse2, nq);
                     check(host(d, out), host(d, lse), q, k, v, nq, r -> IntStream.range(0, keys).mapToObj(s -> true)
                             .toArray(Boolean[]::new), "merged halves");

@@ -151,7 +151,7 @@ class MemoryPlanTest {
             BF16Array k = d.allocBF16(40L * cfg.kvDim()), v = d.allocBF16(40L * cfg.kvDim());
             var rows = assertThrows(IllegalStateException.class, () -> m.projectQkv(0, x, 9, q, k, v, 0));
             assertTrue(rows.getMessage().contains("reserve(9"), rows.getMessage());
-            var keys = assertThrows(IllegalStateException.class, () -> m.attention(q, 4, k, v, 20, 0, 4, true, out, lse));
+            var keys = assertThrows(IllegalStateException.class, () -> m.attention(q, 4, k, v, AttentionMask.appended(20, 4), out, lse));
             assertTrue(keys.getMessage().contains("24 keys"), keys.getMessage());
             assertEquals(LayerScratch.bytes(cfg, 20, 0, false) - LayerScratch.bytes(cfg, 8, 0, false) + Ops.attentionScratchBytes(cfg, 20, 40),
                     m.pendingBytes(20, 40));
@@ -159,7 +159,7 @@ class MemoryPlanTest {
             assertEquals(20, m.reservedRows());
             assertEquals(40, m.reservedKeys());
             m.projectQkv(0, x, 20, q, k, v, 0);
-            m.attention(q, 4, k, v, 20, 0, 4, true, out, lse);
+            m.attention(q, 4, k, v, AttentionMask.appended(20, 4), out, lse);
             d.synchronize();
             assertEquals(0, m.pendingBytes(20, 40) - Ops.attentionScratchBytes(cfg, 20, 40), "no further growth needed");
         }

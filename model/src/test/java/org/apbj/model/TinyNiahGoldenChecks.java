@@ -97,7 +97,7 @@ abstract class TinyNiahGoldenChecks {
             assertArrayEquals(golden.get("embeddings_first8"), emb, 0f, "embeddings are exact bf16 widenings");
             steps.projectQkv(0, x, n, q, k, v, 0);
             steps.rope(q, k, 0, n, pos);
-            steps.attention(q, n, k, v, 0, 0, n, true, out, lse);
+            steps.attention(q, n, k, v, AttentionMask.causal(n), out, lse);
             steps.finishLayer(0, x, out, n);
             float[] hidden = host(x);
             float[] want = golden.get("hidden_layer0_first8");

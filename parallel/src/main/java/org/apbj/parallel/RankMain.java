@@ -56,6 +56,10 @@ public final class RankMain {
                     System.out.printf("apbj: %s on %d ranks: prefill of %d tokens %.3f s (%.0f tokens/s; compiling %.3f s of it), generated %s%n",
                             report.method(), report.ranks(), report.contextTokens(), report.prefillSeconds(),
                             report.prefillTokensPerSecond(), report.kernelPreparationSeconds(), java.util.Arrays.toString(report.generated()));
+                    if (report.passingLength() != null && report.passingLength() > 0 && report.ranks() > 1) {
+                        System.out.printf("apbj: retaining heads (scores, top-k, gather): %.1f%% of the prefill device time of the rank they"
+                                + " cost most%n", 100 * report.retainingShare());
+                    }
                 }
             }
             watch.finishing();
@@ -64,7 +68,10 @@ public final class RankMain {
         } catch (ConfigCheck.MismatchException e) {
             MpjCommunicator.exit(new RankFailure(comm.rank(), RankFailure.Cause.MISMATCH, e.getMessage()), null);
         } catch (Throwable t) {
-            comm.abort(Failures.describe(t), t);
+            // a peer killed mid-collective breaks this rank's connections first: name the dead peer, not the broken channel
+            var dead = watch.peerGone(java.time.Duration.ofSeconds(1));
+            if (dead.isPresent()) MpjCommunicator.exit(dead.get(), null);
+            else comm.abort(Failures.describe(t), t);
         }
     }
 }

@@ -137,7 +137,8 @@ final class EngineRuntime {
             decodeMs = Math.max(decodeMs, sum(t.totalsMs().get("decode")));
         }
         Timing timing = new Timing(rep.prefillSeconds() * 1000, queryMs, decodeMs,
-                slowest.totalsMs().getOrDefault("prefill", Map.of()), perRank, rep.kernelPreparationSeconds() * 1000);
+                slowest.totalsMs().getOrDefault("prefill", Map.of()), perRank, rep.kernelPreparationSeconds() * 1000,
+                rep.retainingShare());
         return new Result(decodeText ? engine.decode(rep.generated()) : null, rep.generated(), timing, prompt.context().length,
                 prompt.query().length, engine.options().method(), rep.ranks(), rep.perRank().getFirst().device(),
                 rep.requestIndex(), ColdStart.of(rep.coldStart()));

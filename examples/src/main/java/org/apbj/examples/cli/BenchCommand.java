@@ -11,9 +11,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Prefill time and its breakdown per method and length (JSON + PNG).",
-                "Reports prefill time, tokens/s and the breakdown (QKV+scoring, communication, attention,",
-                "FFN, staging) per method and context length. Each method runs as one job (model loaded and kernels",
-                "compiled once); its cold start is reported apart. Warm-up runs are excluded and reported.",
+                "Reports prefill time, tokens/s and the breakdown (QKV, retaining heads, communication, attention,",
+                "FFN, staging, exposed communication) and the retaining heads' share per method and context length.",
+                "Each method runs as one job (model loaded and kernels compiled once); its cold start is reported apart. Warm-up runs are excluded and reported.",
                 "Writes JSON (--out) and a PNG chart (--chart): time vs length, and a stacked breakdown."})
 public final class BenchCommand implements Callable<Integer> {
 

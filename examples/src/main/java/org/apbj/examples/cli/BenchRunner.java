@@ -38,7 +38,8 @@ import org.apbj.weights.SyntheticModelWriter;
  */
 final class BenchRunner {
     static final int QUERY_TOKENS = 32;
-    static final List<String> CATEGORIES = List.of("qkv_scoring", "communication", "attention", "ffn", "staging", "other", "exposed_communication");
+    static final List<String> CATEGORIES = List.of("qkv", "retaining", "communication", "attention", "ffn", "staging", "other",
+            "exposed_communication");
 
     /**
      * What to run: the model (or a synthetic shape written to a temporary folder first), the
@@ -78,7 +79,7 @@ final class BenchRunner {
 
     record Cell(String method, int ranks, int length, String device, List<Double> warmupPrefillMs, List<Double> prefillMs,
                 double medianPrefillMs, double tokensPerSecond, Map<String, Double> breakdownMs, double[] perRankPrefillMs,
-                Double decodeMsPerToken, Double peerPrefillRatio, Double peerDecodeRatio) {}
+                Double decodeMsPerToken, Double peerPrefillRatio, Double peerDecodeRatio, double retainingShare) {}
 
     /**
      * One method's rank job before its requests ran warm.
@@ -187,7 +188,7 @@ final class BenchRunner {
             }
         }
         return new Cell(m.id(), ranks, length, median.device(), warm, timed, ms, length / (ms / 1000), breakdown,
-                median.timing().prefillPerRankMs(), decode, prefillRatio, decodeRatio);
+                median.timing().prefillPerRankMs(), decode, prefillRatio, decodeRatio, median.timing().prefillRetainingShare());
     }
 
     static void printColdStarts(PrintWriter out, List<ColdStartRow> rows) {
@@ -241,14 +242,14 @@ final class BenchRunner {
     }
 
     static void print(PrintWriter out, List<Cell> cells) {
-        out.printf(Locale.ROOT, "%nwarm (median of the timed runs):%n%-7s %5s %7s %12s %10s %12s   %s%n", "method", "ranks", "length",
-                "prefill ms", "tokens/s", "decode ms/t", String.join(" / ", CATEGORIES) + " (ms)");
+        out.printf(Locale.ROOT, "%nwarm (median of the timed runs):%n%-7s %5s %7s %12s %10s %12s %9s   %s%n", "method", "ranks", "length",
+                "prefill ms", "tokens/s", "decode ms/t", "retaining", String.join(" / ", CATEGORIES) + " (ms)");
         for (Cell c : cells) {
             StringBuilder b = new StringBuilder();
             for (String k : CATEGORIES) b.append(b.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.1f", c.breakdownMs().get(k)));
-            out.printf(Locale.ROOT, "%-7s %5d %7s %12.1f %10.0f %12s   %s   (warm-up %s ms, excluded)%n", c.method(), c.ranks(),
+            out.printf(Locale.ROOT, "%-7s %5d %7s %12.1f %10.0f %12s %8.1f%%   %s   (warm-up %s ms, excluded)%n", c.method(), c.ranks(),
                     Lengths.format(c.length()), c.medianPrefillMs(), c.tokensPerSecond(),
-                    c.decodeMsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", c.decodeMsPerToken()), b,
+                    c.decodeMsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", c.decodeMsPerToken()), 100 * c.retainingShare(), b,
                     c.warmupPrefillMs().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
         }
     }

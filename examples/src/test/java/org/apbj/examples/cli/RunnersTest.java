@@ -48,6 +48,34 @@ class RunnersTest {
         assertTrue(Files.size(dir.resolve("b.png")) > 0);
     }
 
+    /**
+     * APB on 2 ranks: the retaining heads are timed as their own category, and the share the bench
+     * reports is at least the slowest rank's own share (it is the largest of the ranks'; the last
+     * rank selects nothing, so its share is 0).
+     */
+    @Test
+    void benchReportsTheRetainingHeadsAsTheirOwnCategoryAndShare(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        var settings = new BenchRunner.Settings(TestModels.tinyNiah(), null, null, List.of(Method.APB), List.of(256), 0, 1, 0, 7,
+                null, ENGINE, dir.resolve("b.json"), null);
+        assertEquals(0, new BenchRunner(settings, new PrintWriter(out, true), new PrintWriter(new StringWriter())).run());
+        JsonNode cell = new ObjectMapper().readTree(dir.resolve("b.json").toFile()).get("cells").get(0);
+        JsonNode b = cell.get("breakdownMs");
+        assertEquals(BenchRunner.CATEGORIES, iterable(b.fieldNames()), cell.toString());
+        double device = 0;
+        for (String c : BenchRunner.CATEGORIES) if (!c.equals("communication")) device += b.get(c).asDouble();
+        double share = cell.get("retainingShare").asDouble();
+        assertTrue(share > 0 && share < 1, "rank 0 scores and selects its passing block: " + cell);
+        assertTrue(share >= b.get("retaining").asDouble() / device - 1e-9, cell.toString());
+        assertTrue(out.toString().contains(String.format(java.util.Locale.ROOT, "%.1f%%", 100 * share)), out.toString());
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> it) {
+        List<String> l = new java.util.ArrayList<>();
+        it.forEachRemaining(l::add);
+        return l;
+    }
+
     @Test
     void settingsRefuseBadValuesNamingTheFlag() {
         var e = assertThrows(IllegalArgumentException.class, () -> new BenchRunner.Settings(null, "tiny", 2, List.of(Method.APB),

@@ -144,6 +144,26 @@ public final class JobWatch implements AutoCloseable {
         }
     }
 
+    /**
+     * A peer whose JVM is gone, looked for now (and for up to {@code grace} while it is being torn
+     * down): a rank whose collective failed asks this first, so that the job names the dead rank
+     * rather than the broken connection its death left behind.
+     */
+    public Optional<RankFailure> peerGone(Duration grace) {
+        if (jobDir == null || peersDone) return Optional.empty();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (true) {
+            Optional<RankFailure> dead = deadPeer();
+            if (dead.isPresent() || System.nanoTime() >= deadline) return dead;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
     private boolean launcherGone() {
         if (launcher == null) return false;
         String[] p = launcher.split(",", 3);

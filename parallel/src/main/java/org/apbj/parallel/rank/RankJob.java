@@ -167,8 +167,11 @@ public final class RankJob {
     private record Loaded(DeviceModel model, long planBytes) {}
 
     /**
-     * Plans the job (model + scratch for the largest rows and keys of its requests + the largest
-     * request's strategy buffers), refuses it with the numbers if it does not fit, then loads the model.
+     * Plans the job item by item (weights, layer and split-attention scratch for the largest rows
+     * and keys of its requests, then per item the largest of its requests' buffers: the rank's KV
+     * cache, the layer K/V of [anchor ; block], passing blocks or ring double buffers, workspace,
+     * phase 2; the host path's pinned staging beside them), refuses it with the numbers and the
+     * fix if it does not fit, then loads the model.
      */
     private static Loaded load(Device device, Communicator comm, RankArgs args, ProgressListener progress) {
         try (ModelWeights w = ModelWeights.open(args.model());
@@ -179,25 +182,48 @@ public final class RankJob {
             }
             ModelConfig cfg = w.config();
             int retaining = heads == null ? 0 : heads.hiddenSize();
-            RequestDemand job = null;
-            int largest = 0;
-            for (int i = 0; i < args.requests().size(); i++) {
-                TokenRequest r = args.requests().get(i);
-                RequestDemand d = Strategies.demand(args.method(), cfg, device, comm, options(args, r), r.context().length, r.query().length);
-                if (job == null || d.bufferBytes() > job.bufferBytes()) largest = i;
-                job = job == null ? d : job.max(d);
+            JobPlan job = plan(cfg, retaining, device, comm, args);
+            MemoryPlan plan = job.plan();
+            // ranks differ (the last holds the query and generated tokens, APB's later ranks more passing
+            // rows): the advice is the largest context that fits on every rank, agreed by all of them
+            TokenRequest big = args.requests().get(job.largest());
+            int mine = plan.fits() ? Integer.MAX_VALUE : largestContextThatFits(cfg, retaining, device, comm, args, big, plan.freeBytes());
+            int[] all = new int[comm.size()];
+            comm.allGather(new int[] {mine}, all);
+            int fits = Integer.MAX_VALUE, firstRefused = -1;
+            for (int r = 0; r < all.length; r++) {
+                if (all[r] != Integer.MAX_VALUE && firstRefused < 0) firstRefused = r;
+                fits = Math.min(fits, all[r]);
             }
-            long free = device.memory().freeBytes();
-            MemoryPlan plan = plan(cfg, retaining, job, args.requests().get(largest), args, comm, free);
             if (!plan.fits()) {
-                TokenRequest big = args.requests().get(largest);
-                int fits = largestContextThatFits(cfg, retaining, device, comm, args, big, free);
                 plan.requireFits(device.name(), (fits > 0 ? "with " + comm.size() + (comm.size() == 1 ? " rank" : " ranks")
-                        + " the largest context that fits is " + fits + " tokens" : "not even a short context fits beside the model")
+                        + " the largest context that fits (on every rank) is " + fits + " tokens"
+                        : "not even a short context fits beside the model")
                         + "; use more ranks (each holds a block of context/ranks tokens), a shorter context, or a device with more memory");
             }
-            return new Loaded(DeviceModel.load(device, w, heads, job.rows(), job.keys(), progress), plan.totalBytes());
+            if (firstRefused >= 0) {
+                comm.barrier();   // the rank that does not fit refuses the job: this rank hears it here, before loading
+                throw new IllegalStateException("rank " + firstRefused + "'s memory plan does not fit, yet it passed the barrier");
+            }
+            return new Loaded(DeviceModel.load(device, w, heads, job.demand().rows(), job.demand().keys(), progress), plan.totalBytes());
         }
+    }
+
+    /** A job's plan on one rank, the demand it was made from, and the index of its largest request. */
+    record JobPlan(MemoryPlan plan, RequestDemand demand, int largest) {}
+
+    /** The job's memory plan on this rank against the device's free memory now; nothing is allocated or communicated. */
+    static JobPlan plan(ModelConfig cfg, int retaining, Device device, Communicator comm, RankArgs args) {
+        RequestDemand job = null;
+        int largest = 0;
+        for (int i = 0; i < args.requests().size(); i++) {
+            TokenRequest r = args.requests().get(i);
+            RequestDemand d = Strategies.demand(args.method(), cfg, device, comm, options(args, r), r.context().length, r.query().length);
+            if (job == null || d.bufferBytes() > job.bufferBytes()) largest = i;
+            job = job == null ? d : job.max(d);
+        }
+        long free = device.memory().freeBytes();
+        return new JobPlan(plan(cfg, retaining, job, args.requests().get(largest), args, comm, free), job, largest);
     }
 
     private static MemoryPlan plan(ModelConfig cfg, int retaining, RequestDemand job, TokenRequest largest, RankArgs args,
@@ -206,7 +232,7 @@ public final class RankJob {
                 args.method().id() + " job of " + args.requests().size() + (args.requests().size() == 1 ? " request" : " requests")
                         + " (the largest: " + largest.context().length + " context + " + largest.query().length
                         + " query tokens) on rank " + comm.rank() + " of " + comm.size(),
-                List.of(new MemoryPlan.Item("the largest request's " + args.method().id() + " buffers", job.bufferBytes())));
+                job.items());
     }
 
     /** The longest context (below the request's) that fits beside the model with the job's ranks, 0 if none. */

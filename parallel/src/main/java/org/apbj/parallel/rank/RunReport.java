@@ -1,5 +1,6 @@
 package org.apbj.parallel.rank;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -52,7 +53,35 @@ public record RunReport(String method, int ranks, int contextTokens, int queryTo
      * @param devicePeakBytes  the most device memory allocated through the rank's device so far
      */
     public record RankTiming(int rank, String device, double prefillSeconds, Map<String, Map<String, Double>> totalsMs,
-                             List<LayerTiming> layers, long memoryPlanBytes, long devicePeakBytes) {}
+                             List<LayerTiming> layers, long memoryPlanBytes, long devicePeakBytes) {
+
+        /**
+         * The share of this rank's prefill device time (every category but {@code communication},
+         * which is host time beside the device work) that went into the retaining heads: scoring,
+         * top-k and gathering the passing block. 0 where nothing was timed.
+         */
+        @JsonIgnore
+        public double retainingShare() {
+            Map<String, Double> prefill = totalsMs.getOrDefault(Phase.PREFILL.name().toLowerCase(), Map.of());
+            double device = 0;
+            for (var e : prefill.entrySet()) if (!e.getKey().equals(category(Category.COMMUNICATION))) device += e.getValue();
+            return device > 0 ? prefill.getOrDefault(category(Category.RETAINING), 0.0) / device : 0;
+        }
+    }
+
+    /** The name of a category in the report ("exposed_communication"). */
+    public static String category(Category c) { return c.name().toLowerCase(java.util.Locale.ROOT); }
+
+    /**
+     * The largest {@link RankTiming#retainingShare()} of the ranks: how much of an APB layer the
+     * retaining heads take where they take the most (the last rank selects nothing).
+     */
+    @JsonIgnore
+    public double retainingShare() {
+        double most = 0;
+        for (RankTiming t : perRank) most = Math.max(most, t.retainingShare());
+        return most;
+    }
 
     public record LayerTiming(String phase, int layer, Map<String, Double> ms) {}
 
@@ -64,15 +93,15 @@ public record RunReport(String method, int ranks, int contextTokens, int queryTo
         int cats = Category.values().length;
         for (Phase p : Phase.values()) {
             Map<String, Double> total = new LinkedHashMap<>();
-            for (Category c : Category.values()) total.put(c.name().toLowerCase(), 0.0);
+            for (Category c : Category.values()) total.put(category(c), 0.0);
             for (int slot = 0; slot <= numLayers; slot++) {
                 int layer = slot == numLayers ? -1 : slot;
                 Map<String, Double> byCat = new LinkedHashMap<>();
                 double sum = 0;
                 for (Category c : Category.values()) {
                     double v = ms[offset + (p.ordinal() * (numLayers + 1) + slot) * cats + c.ordinal()];
-                    byCat.put(c.name().toLowerCase(), v);
-                    total.merge(c.name().toLowerCase(), v, Double::sum);
+                    byCat.put(category(c), v);
+                    total.merge(category(c), v, Double::sum);
                     sum += v;
                 }
                 if (sum > 0) layers.add(new LayerTiming(p.name().toLowerCase(), layer, byCat));

@@ -5,6 +5,7 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.model.AttentionMask;
 import org.apbj.model.LayerSteps;
 import org.apbj.weights.ModelConfig;
 
@@ -52,8 +53,8 @@ public final class SerializedLayerSteps implements LayerSteps, AutoCloseable {
     @Override public void rope(F32Array q, BF16Array k, int r, int n, I32Array p) { synchronized (JVM_LOCK) { inner.rope(q, k, r, n, p); } }
 
     @Override
-    public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean c, F32Array o, F32Array l) {
-        synchronized (JVM_LOCK) { inner.attention(q, nq, k, v, p, a, b, c, o, l); }
+    public void attention(F32Array q, int nq, BF16Array k, BF16Array v, AttentionMask m, F32Array o, F32Array l) {
+        synchronized (JVM_LOCK) { inner.attention(q, nq, k, v, m, o, l); }
     }
 
     @Override

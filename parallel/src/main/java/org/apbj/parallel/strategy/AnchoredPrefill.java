@@ -3,12 +3,14 @@ package org.apbj.parallel.strategy;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.model.AttentionMask;
 import org.apbj.model.LayerSteps;
 import org.apbj.parallel.comm.Communicator;
 import org.apbj.parallel.plan.ApbLengths;
 import org.apbj.parallel.plan.ContextSplit;
 import org.apbj.parallel.plan.PrefillPlanner;
 import org.apbj.parallel.plan.RankPlan;
+import org.apbj.parallel.strategy.RequestBuffers.Group;
 import org.apbj.parallel.transfer.Exchange;
 import org.apbj.parallel.transfer.Transfer;
 import java.util.List;
@@ -65,24 +67,25 @@ final class AnchoredPrefill extends RankStrategy {
         passing = method == Method.APB && hosts > 1 && lp > 0;
         selects = passing && plan.sendsPassingBlock();
 
-        x = f32((long) rows * cfg.hiddenSize());
-        q = f32((long) rows * cfg.qDim());
-        k = bf16((long) rows * kvDim);   // [A ; B]; the passing block P arrives in passK/passV
-        v = bf16((long) rows * kvDim);
-        out = f32((long) rows * cfg.qDim());
-        lse = f32((long) rows * cfg.numHeads());
-        tok = i32(rows);
-        pos = i32(rows);
-        scores = selects ? f32((long) rows * cfg.numKvHeads()) : null;
-        picked = selects ? i32((long) cfg.numKvHeads() * lp) : null;
+        x = f32(Group.WORKSPACE, (long) rows * cfg.hiddenSize());
+        q = f32(Group.WORKSPACE, (long) rows * cfg.qDim());
+        k = bf16(Group.BLOCK_KV, (long) rows * kvDim);   // [A ; B]; the passing block P arrives in passK/passV
+        v = bf16(Group.BLOCK_KV, (long) rows * kvDim);
+        out = f32(Group.WORKSPACE, (long) rows * cfg.qDim());
+        lse = f32(Group.WORKSPACE, (long) rows * cfg.numHeads());
+        tok = i32(Group.WORKSPACE, rows);
+        pos = i32(Group.WORKSPACE, rows);
+        scores = selects ? f32(Group.WORKSPACE, (long) rows * cfg.numKvHeads()) : null;
+        picked = selects ? i32(Group.WORKSPACE, (long) cfg.numKvHeads() * lp) : null;
         // every rank takes part in the all-gather; the last rank's block is never read (zeros)
-        sendK = passing ? bf16((long) lp * kvDim) : null;
-        sendV = passing ? bf16((long) lp * kvDim) : null;
-        passK = passing ? bf16((long) hosts * lp * kvDim) : null;
-        passV = passing ? bf16((long) hosts * lp * kvDim) : null;
+        sendK = passing ? bf16(Group.PASSING, (long) lp * kvDim) : null;
+        sendV = passing ? bf16(Group.PASSING, (long) lp * kvDim) : null;
+        passK = passing ? bf16(Group.PASSING, (long) hosts * lp * kvDim) : null;
+        passV = passing ? bf16(Group.PASSING, (long) hosts * lp * kvDim) : null;
+        if (passing) collective(2L * lp * kvDim * 2, 2L * hosts * lp * kvDim * 2);   // K and V in one all-gather
         boolean mergesP = passing && p > 0;
-        outP = mergesP ? f32((long) rows * cfg.qDim()) : null;
-        lseP = mergesP ? f32((long) rows * cfg.numHeads()) : null;
+        outP = mergesP ? f32(Group.PASSING, (long) rows * cfg.qDim()) : null;
+        lseP = mergesP ? f32(Group.PASSING, (long) rows * cfg.numHeads()) : null;
         anchorMask = mergesP && plan.anchorLength() > 0 && !planning() ? negativeInfinity((long) plan.anchorLength() * cfg.numHeads()) : null;
         allocateCache(plan.blockLength());
         return new PrefillShape(rows, Math.max(p, rows), plan.realBlockLength());
@@ -107,26 +110,27 @@ final class AnchoredPrefill extends RankStrategy {
         embed(Phase.PREFILL, plan.rowTokens(), plan.rowPositions(), tok, pos, x);
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
             final int l = layer;
-            timer.time(Phase.PREFILL, l, Category.QKV_SCORING, () -> {
-                steps.projectQkv(l, x, rows, q, k, v, 0);
-                if (selects) steps.retainingScores(l, q, k, v, 0, rows, scores);   // before RoPE
-                steps.rope(q, k, 0, rows, pos);
-                if (selects) {
+            // the retaining heads' work is timed apart from the projections, so its share of a layer can be read off
+            timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.projectQkv(l, x, rows, q, k, v, 0));
+            if (selects) timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.retainingScores(l, q, k, v, 0, rows, scores));   // before RoPE
+            timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.rope(q, k, 0, rows, pos));
+            if (selects) {
+                timer.time(Phase.PREFILL, l, Category.RETAINING, () -> {
                     steps.selectTopK(scores, rows, plan.selectionExcludeFirst(), lp, picked);
                     steps.gatherKv(k, v, 0, picked, lp, sendK, sendV, 0);
-                }
-            });
+                });
+            }
             if (selects) options.observer().selected(l, picked, lp, a, plan.blockPositions()[0]);
             // P = the blocks of ranks 0..r-1 in rank order: rows [0, p) of passK/passV once the all-gather lands
             Transfer passingBlocks = passing ? collectives().allGather(lp * kvDim,
                     List.of(new Exchange.Part(sendK, 0, passK, 0), new Exchange.Part(sendV, 0, passV, 0))) : null;
             if (passingBlocks != null && !options.overlap()) await(Phase.PREFILL, l, passingBlocks);
-            timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, rows, k, v, 0, a, b, true, out, lse));
+            timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, rows, k, v, AttentionMask.anchored(a, b), out, lse));
             if (passingBlocks != null) {
                 if (options.overlap()) await(Phase.PREFILL, l, passingBlocks);
                 if (p > 0) {
                     timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> {
-                        steps.attention(q, rows, passK, passV, p, 0, 0, false, outP, lseP);
+                        steps.attention(q, rows, passK, passV, AttentionMask.foreignBlock(p), outP, lseP);
                         if (anchorMask != null) device.enqueueCopy(lseP, 0, anchorMask, 0, anchorMask.length());
                         steps.mergeAttention(out, lse, outP, lseP, rows);
                     });

@@ -2,8 +2,13 @@ package org.apbj.parallel.strategy;
 
 /** What the time of a layer went into. */
 public enum Category {
-    /** Input norm, q/k/v projections, RoPE, retaining-head scores, top-k and gathering of passing K/V. */
-    QKV_SCORING,
+    /** Input norm, q/k/v projections and RoPE. */
+    QKV,
+    /**
+     * APB's compression: retaining-head scores, the per-head top-l_p selection and gathering the
+     * chosen K/V into the passing block (its share of a layer is what issue #13 holds to 5%).
+     */
+    RETAINING,
     /**
      * Collectives from start to data landed (including waiting for slower ranks): host time. With
      * overlap most of it runs beside compute; what compute waited for is {@link #EXPOSED_COMMUNICATION}.

@@ -4,9 +4,11 @@ import java.util.List;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.model.AttentionMask;
 import org.apbj.model.LayerSteps;
 import org.apbj.parallel.comm.Communicator;
 import org.apbj.parallel.plan.ContextSplit;
+import org.apbj.parallel.strategy.RequestBuffers.Group;
 import org.apbj.parallel.transfer.Exchange;
 import org.apbj.parallel.transfer.Transfer;
 
@@ -42,16 +44,17 @@ final class RingPrefill extends RankStrategy {
         blockTokens = split.block(context, rank, padToken());
         int b = split.blockSize();
         int kvCount = b * cfg.kvDim();
-        x = f32((long) b * cfg.hiddenSize());
-        q = f32((long) b * cfg.qDim());
-        out = f32((long) b * cfg.qDim());
-        lse = f32((long) b * cfg.numHeads());
-        out2 = hosts > 1 ? f32((long) b * cfg.qDim()) : null;
-        lse2 = hosts > 1 ? f32((long) b * cfg.numHeads()) : null;
-        ringK = hosts > 1 ? new BF16Array[] {bf16(kvCount), bf16(kvCount)} : null;
-        ringV = hosts > 1 ? new BF16Array[] {bf16(kvCount), bf16(kvCount)} : null;
-        tok = i32(b);
-        pos = i32(b);
+        x = f32(Group.WORKSPACE, (long) b * cfg.hiddenSize());
+        q = f32(Group.WORKSPACE, (long) b * cfg.qDim());
+        out = f32(Group.WORKSPACE, (long) b * cfg.qDim());
+        lse = f32(Group.WORKSPACE, (long) b * cfg.numHeads());
+        out2 = hosts > 1 ? f32(Group.RING, (long) b * cfg.qDim()) : null;
+        lse2 = hosts > 1 ? f32(Group.RING, (long) b * cfg.numHeads()) : null;
+        ringK = hosts > 1 ? new BF16Array[] {bf16(Group.RING, kvCount), bf16(Group.RING, kvCount)} : null;
+        ringV = hosts > 1 ? new BF16Array[] {bf16(Group.RING, kvCount), bf16(Group.RING, kvCount)} : null;
+        if (hosts > 1) collective(2L * kvCount * 2, 2L * kvCount * 2);   // K and V of one block down the chain
+        tok = i32(Group.WORKSPACE, b);
+        pos = i32(Group.WORKSPACE, b);
         allocateCache(b);   // the block's K/V are computed in place; padding rows are later overwritten
         return new PrefillShape(b, b, split.realLength(rank));
     }
@@ -65,13 +68,13 @@ final class RingPrefill extends RankStrategy {
         embed(Phase.PREFILL, blockTokens, split.positions(rank), tok, pos, x);
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
             final int l = layer;
-            timer.time(Phase.PREFILL, l, Category.QKV_SCORING, () -> {
+            timer.time(Phase.PREFILL, l, Category.QKV, () -> {
                 steps.projectQkv(l, x, b, q, cacheK[l], cacheV[l], 0);
                 steps.rope(q, cacheK[l], 0, b, pos);
             });
             Transfer next = hosts > 1 ? step(l, 1) : null;
             if (next != null && !options.overlap()) await(Phase.PREFILL, l, next);
-            timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, b, cacheK[l], cacheV[l], 0, 0, b, true, out, lse));
+            timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, b, cacheK[l], cacheV[l], AttentionMask.causal(b), out, lse));
             for (int s = 1; s < hosts; s++) {
                 if (options.overlap()) await(Phase.PREFILL, l, next);   // block rank−s is in ring[s % 2]
                 next = s + 1 < hosts ? step(l, s + 1) : null;
@@ -79,7 +82,7 @@ final class RingPrefill extends RankStrategy {
                 if (rank >= s) {
                     int slot = s % 2;
                     timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> {
-                        steps.attention(q, b, ringK[slot], ringV[slot], 0, 0, b, false, out2, lse2);
+                        steps.attention(q, b, ringK[slot], ringV[slot], AttentionMask.foreignBlock(b), out2, lse2);
                         steps.mergeAttention(out, lse, out2, lse2, b);
                     });
                 }

@@ -3,6 +3,7 @@ package org.apbj.parallel.strategy;
 import java.util.ArrayDeque;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Marker;
+import org.apbj.parallel.transfer.Transfer;
 
 /**
  * Time per (phase, layer, category) of one rank, without synchronising the device: a section of
@@ -61,6 +62,16 @@ public final class StepTimer implements AutoCloseable {
         }
         pending.add(new Pending(slot, start, device.mark()));
         if (pending.size() > MAX_PENDING) resolve(pending.size() / 2);
+    }
+
+    /**
+     * Waits for {@code t}: the compute queue's wait is charged to
+     * {@link Category#EXPOSED_COMMUNICATION} (device marks around it), the transfer's own time
+     * to {@link Category#COMMUNICATION}.
+     */
+    public void await(Phase phase, int layer, Transfer t) {
+        time(phase, layer, Category.EXPOSED_COMMUNICATION, t::await);
+        add(phase, layer, Category.COMMUNICATION, t.nanos());
     }
 
     /** Charges {@code nanos} measured elsewhere (a transfer's time on the communication thread) to the slot. */

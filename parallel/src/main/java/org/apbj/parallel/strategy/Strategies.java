@@ -4,6 +4,7 @@ import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.model.AttentionMask;
 import org.apbj.model.LayerSteps;
 import org.apbj.parallel.comm.Communicator;
 import org.apbj.weights.ModelConfig;
@@ -44,7 +45,7 @@ public final class Strategies {
         @Override public void projectQkv(int l, F32Array x, int n, F32Array q, BF16Array k, BF16Array v, int r) { throw planningOnly(); }
         @Override public void retainingScores(int l, F32Array q, BF16Array k, BF16Array v, int r, int n, F32Array s) { throw planningOnly(); }
         @Override public void rope(F32Array q, BF16Array k, int r, int n, I32Array p) { throw planningOnly(); }
-        @Override public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean c, F32Array o, F32Array l) { throw planningOnly(); }
+        @Override public void attention(F32Array q, int nq, BF16Array k, BF16Array v, AttentionMask m, F32Array o, F32Array l) { throw planningOnly(); }
         @Override public void mergeAttention(F32Array oa, F32Array la, F32Array ob, F32Array lb, int nq) { throw planningOnly(); }
         @Override public void finishLayer(int l, F32Array x, F32Array a, int n) { throw planningOnly(); }
         @Override public void logits(F32Array x, int row, F32Array out) { throw planningOnly(); }

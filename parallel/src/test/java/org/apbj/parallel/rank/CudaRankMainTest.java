@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * On CUDA (./apbj test-gpu): APB over 2 MPJ Express ranks (multicore device: ranks are threads,
  * each with its own class loader and CUDA context on GPU r mod count) equals the in-process run
- * bit for bit, on the golden 1024-token tiny-niah prompt; prints the per-rank timing.
+ * bit for bit, on the golden 1024-token tiny-niah prompt; prints the per-rank timing. A rank
+ * process killed mid-collective on the IPC and on the host path ends the job within 30 s.
  */
 @Tag("gpu")
 class CudaRankMainTest {
@@ -62,5 +63,17 @@ class CudaRankMainTest {
             System.out.println("rank " + t.rank() + " on " + t.device() + ": prefill " + t.prefillSeconds() + " s, " + t.totalsMs().get("prefill"));
             assertTrue(t.device().startsWith("cuda:"), t.device());
         }
+    }
+
+    @Test
+    void aRankKilledMidCollectiveOnTheIpcPathEndsTheJobWithinThirtySeconds() throws Exception {
+        assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
+        KilledRankJob.run(dir, "cuda", "ipc");
+    }
+
+    @Test
+    void aRankKilledMidCollectiveOnTheHostPathWithCudaEndsTheJobWithinThirtySeconds() throws Exception {
+        assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
+        KilledRankJob.run(dir, "cuda", "host");
     }
 }

@@ -6,8 +6,9 @@ import org.apbj.parallel.RankHooks;
 import org.apbj.parallel.RankMain;
 
 /**
- * RankMain with a fault on rank 1. First argument: "throw" (rank 1 fails in layer 1) or
- * "mismatch" (rank 1 runs another method); the rest are RankMain's arguments.
+ * RankMain with a fault on rank 1. First argument: "throw" (rank 1 fails in layer 1), "hang"
+ * (rank 1 stops in layer 1, for a test to kill it) or "mismatch" (rank 1 runs another method);
+ * the rest are RankMain's arguments.
  */
 public final class FaultyRankMain {
     public static void main(String[] args) {
@@ -27,7 +28,12 @@ public final class FaultyRankMain {
 
             @Override
             public LayerSteps layerSteps(int rank, LayerSteps steps) {
-                return mode.equals("throw") && rank == 1 ? new FailingLayerSteps(steps, 1) : steps;
+                if (rank != 1) return steps;
+                return switch (mode) {
+                    case "throw" -> new FailingLayerSteps(steps, 1);
+                    case "hang" -> new FailingLayerSteps(steps, 1, true);
+                    default -> steps;
+                };
             }
         });
     }

@@ -58,9 +58,10 @@ class JobMemoryTest {
         String m = e.getMessage();
         System.out.println(m);
         assertTrue(m.contains("dense job of 1 request (the largest: 983 context") && m.contains("weights ")
-                && m.contains("the largest request's dense buffers") && m.contains("free is usable"), m);
+                && m.contains("KV cache of the rank's block ") && m.contains("prefill workspace ") && m.contains("query and decode buffers ")
+                && m.contains("free is usable"), m);
         assertEquals(loadsBefore, DeviceModel.loads(), "refused before the model was loaded: " + m);
-        Matcher fits = Pattern.compile("the largest context that fits is (\\d+) tokens").matcher(m);
+        Matcher fits = Pattern.compile("the largest context that fits \\(on every rank\\) is (\\d+) tokens").matcher(m);
         assertTrue(fits.find(), m);
         int largest = Integer.parseInt(fits.group(1));
         assertTrue(largest > 16 && largest < 983, m);
@@ -73,7 +74,7 @@ class JobMemoryTest {
         assertEquals(loadsBefore + 1, DeviceModel.loads());
 
         var tooLong = refused(largest + 1);
-        assertTrue(tooLong.getMessage().contains("the largest context that fits is " + largest + " tokens"), tooLong.getMessage());
+        assertTrue(tooLong.getMessage().contains("the largest context that fits (on every rank) is " + largest + " tokens"), tooLong.getMessage());
         assertEquals(loadsBefore + 1, DeviceModel.loads());
     }
 

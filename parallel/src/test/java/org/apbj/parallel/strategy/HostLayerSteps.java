@@ -6,6 +6,7 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.KernelMath;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.model.AttentionMask;
 import org.apbj.model.LayerSteps;
 import org.apbj.weights.ModelConfig;
 
@@ -173,9 +174,10 @@ final class HostLayerSteps implements LayerSteps {
     }
 
     @Override
-    public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
-                          F32Array out, F32Array lse) {
-        if (causal && nq != a + b) throw new IllegalArgumentException("causal attention needs nq == a + b");
+    public void attention(F32Array q, int nq, BF16Array k, BF16Array v, AttentionMask mask, F32Array out, F32Array lse) {
+        if (!mask.takesQueries(nq)) throw new IllegalArgumentException("causal attention needs nq == a + b");
+        int p = mask.p(), a = mask.a(), b = mask.b();
+        boolean causal = mask.causal();
         int d = cfg.headDim(), qd = cfg.qDim(), kd = cfg.kvDim(), g = cfg.groupSize();
         float scale = (float) (1 / Math.sqrt(d));
         int total = p + a + b;
