@@ -112,7 +112,7 @@ class DecodeAttentionTest {
         }
     }
 
-    private static void check(Backend backend, Device d, Random r, int nq, int keys, int p, int a, boolean causal, int nH,
+    static void check(Backend backend, Device d, Random r, int nq, int keys, int p, int a, boolean causal, int nH,
                               int nKv, int hd) {
         int b = keys - p - a;
         try (KernelOps ops = ops(d)) {
