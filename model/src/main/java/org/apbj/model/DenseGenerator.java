@@ -10,6 +10,7 @@ import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.runtime.Device;
+import org.apbj.kernels.runtime.Replayable;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.ProgressListener;
@@ -59,13 +60,33 @@ public final class DenseGenerator implements AutoCloseable {
     private int position;
     private int lastChunkRows;
     private boolean closed;
+    // The one-token decode step (see decodeStep): its recorded graph, the layout it was recorded
+    // on, the layout of the last direct step, and what the device's step buffers hold (-1: unknown).
+    private boolean graphs = !"false".equalsIgnoreCase(System.getProperty(GRAPHS_PROPERTY, "true"));
+    private Replayable stepGraph;
+    private long stepGraphLayout = -1, directStepLayout = -1;
+    private int devicePosition = -1, deviceToken = -1;
+    private long graphReplays;
 
-    /** The generator's own device buffers for chunks of {@code rows} tokens. */
+    /** Set to false to launch every decode step from the host instead of replaying a recorded graph ({@code -Dapbj.decode.graphs=false}). */
+    public static final String GRAPHS_PROPERTY = "apbj.decode.graphs";
+
+    /**
+     * The generator's own device buffers for chunks of {@code rows} tokens, and those of the
+     * one-token decode step: its position (= cache length = the new row) and token on the device,
+     * and the new token's K and V row before it is written into the cache.
+     */
     private record Buffers(I32Array tokens, I32Array positions, F32Array x, F32Array q, F32Array attn, F32Array lse,
-                           F32Array logits, I32Array next) {
+                           F32Array logits, I32Array next, I32Array stepPosition, I32Array stepToken, BF16Array kRow,
+                           BF16Array vRow) {
         static long bytes(ModelConfig c, int rows) {
             long r = rows;
-            return 4 * (2 * r + r * (c.hiddenSize() + 2L * c.qDim() + c.numHeads()) + c.vocabSize() + 1);
+            return 4 * (2 * r + r * (c.hiddenSize() + 2L * c.qDim() + c.numHeads()) + c.vocabSize() + 1 + 2)
+                    + 2 * 2L * c.kvDim();
+        }
+
+        List<DeviceArray> all() {
+            return List.of(tokens, positions, x, q, attn, lse, logits, next, stepPosition, stepToken, kRow, vRow);
         }
     }
 
@@ -91,7 +112,12 @@ public final class DenseGenerator implements AutoCloseable {
             F32Array attn = keep(made, device.allocF32(r * cfg.qDim())), lse = keep(made, device.allocF32(r * cfg.numHeads()));
             F32Array logits = keep(made, device.allocF32(cfg.vocabSize()));
             I32Array next = keep(made, device.allocI32(1));
-            buf = new Buffers(tokens, positions, x, q, attn, lse, logits, next);
+            I32Array stepPosition = keep(made, device.allocI32(1)), stepToken = keep(made, device.allocI32(1));
+            BF16Array kRow = keep(made, device.allocBF16(cfg.kvDim())), vRow = keep(made, device.allocBF16(cfg.kvDim()));
+            buf = new Buffers(tokens, positions, x, q, attn, lse, logits, next, stepPosition, stepToken, kRow, vRow);
+            // all of the split-attention scratch now (it is in the plan): a later call never
+            // reallocates it under a recorded decode step
+            model.reserveAttentionScratch();
         } catch (RuntimeException e) {
             made.forEach(DeviceArray::close);
             if (ownsModel) model.close();
@@ -196,7 +222,16 @@ public final class DenseGenerator implements AutoCloseable {
      * appending their K/V to the cache; returns the last token's logits (the one wait).
      */
     public float[] append(int[] tokens) {
+        if (tokens.length == 1) {
+            decodeStep(tokens[0]);
+            deviceToken = -1;   // the step's argmax is on the device, not read
+            return readLogits();
+        }
         forward(tokens);
+        return readLogits();
+    }
+
+    private float[] readLogits() {
         try (F32Array host = F32Array.allocate(cfg.vocabSize())) {
             device.copy(host, 0, buf.logits(), 0, cfg.vocabSize());
             return host.toArray();
@@ -205,6 +240,14 @@ public final class DenseGenerator implements AutoCloseable {
 
     /** Runs {@code tokens} like {@link #append} and returns the greedy next token (argmax on the device; four bytes come back). */
     public int appendGreedy(int[] tokens) {
+        if (tokens.length == 1) {
+            decodeStep(tokens[0]);
+            try (I32Array host = I32Array.allocate(1)) {
+                device.copy(host, 0, buf.stepToken(), 0, 1);
+                deviceToken = host.get(0);   // the step left its greedy token where the next step reads its input
+                return deviceToken;
+            }
+        }
         forward(tokens);
         model.argmax(buf.logits(), buf.next());
         try (I32Array host = I32Array.allocate(1)) {
@@ -264,6 +307,83 @@ public final class DenseGenerator implements AutoCloseable {
         position = pos0 + n;
         lastChunkRows = n;
     }
+
+    /**
+     * One token at the next position, as one decode step whose changing values live on the
+     * device (position in {@code stepPosition}, token in {@code stepToken}): the step's launches
+     * are recorded once ({@link Device#capture}: a CUDA graph) and replayed for every later
+     * token; the step itself writes the greedy next token into {@code stepToken} and advances the
+     * position, so a greedy loop uploads nothing. The first step with a given buffer layout runs
+     * directly (it loads the kernels; capture records no module load); graphs off (or profiling,
+     * whose marks a graph cannot hold) runs every step directly, with the same kernels and
+     * arguments, so both give the same bits.
+     */
+    private void decodeStep(int token) {
+        requireOpen();
+        if (position + 1 > options.contextTokens()) {
+            throw new IllegalStateException("KV cache holds " + options.contextTokens() + " tokens; " + position
+                    + " are in it and one more does not fit: load with a larger Options.contextTokens");
+        }
+        if (token < 0 || token >= cfg.vocabSize()) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + cfg.vocabSize() + ")");
+        }
+        if (devicePosition != position) upload(buf.stepPosition(), new int[] {position});
+        if (deviceToken != token) upload(buf.stepToken(), new int[] {token});
+        long layout = model.layoutVersion();
+        if (!graphs || model.profiling()) {
+            enqueueStep();
+        } else if (stepGraph != null && stepGraphLayout == layout) {
+            stepGraph.replay();
+            graphReplays++;
+        } else if (directStepLayout == layout) {
+            closeStepGraph();
+            stepGraph = device.capture(this::enqueueStep);
+            stepGraphLayout = layout;
+            stepGraph.replay();
+            graphReplays++;
+        } else {
+            enqueueStep();
+            directStepLayout = model.layoutVersion();
+        }
+        position++;
+        devicePosition = position;
+        lastChunkRows = 1;
+    }
+
+    /** The decode step's launches (enqueued, or recorded by a capture). */
+    private void enqueueStep() {
+        I32Array step = buf.stepPosition();
+        model.embed(buf.stepToken(), 1, buf.x());
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            model.projectQkv(l, buf.x(), 1, buf.q(), buf.kRow(), buf.vRow(), 0);
+            model.rope(buf.q(), buf.kRow(), 0, 1, step);   // position = step[0]
+            model.writeKvAtStep(keyCache[l], valueCache[l], buf.kRow(), buf.vRow(), step);
+            model.attentionAtStep(buf.q(), keyCache[l], valueCache[l], step, options.contextTokens(), buf.attn(), buf.lse());
+            model.finishLayer(l, buf.x(), buf.attn(), 1);
+        }
+        model.logits(buf.x(), 0, buf.logits());
+        model.argmax(buf.logits(), buf.stepToken());
+        model.advanceStep(step);
+    }
+
+    private void closeStepGraph() {
+        if (stepGraph != null) stepGraph.close();
+        stepGraph = null;
+    }
+
+    /**
+     * Decode steps as recorded graphs (on by default, {@value #GRAPHS_PROPERTY}) or launched
+     * from the host each time. Devices without graphs re-run the step from the host either way.
+     */
+    public void setGraphs(boolean on) {
+        graphs = on;
+        if (!on) closeStepGraph();
+    }
+
+    public boolean graphs() { return graphs; }
+
+    /** Decode steps run by replaying the recorded step so far (a CUDA graph where {@link Device#capturesGraphs()}). */
+    public long graphReplays() { return graphReplays; }
 
     /** Host ids into a device buffer, in the device's order of work (the host array is free on return). */
     private void upload(I32Array dst, int[] values) {
@@ -327,10 +447,8 @@ public final class DenseGenerator implements AutoCloseable {
             keyCache[l].close();
             valueCache[l].close();
         }
-        for (DeviceArray a : new DeviceArray[] {buf.tokens(), buf.positions(), buf.x(), buf.q(), buf.attn(), buf.lse(),
-                buf.logits(), buf.next()}) {
-            a.close();
-        }
+        closeStepGraph();
+        for (DeviceArray a : buf.all()) a.close();
         if (ownsModel) model.close();
     }
 }

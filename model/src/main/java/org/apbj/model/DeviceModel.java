@@ -37,6 +37,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     private final KernelTimer timer;
     private final Ops ops;
     private LayerScratch scratch;
+    private long scratchGeneration;
     private int reservedKeys;
     private boolean closed;
 
@@ -161,6 +162,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
             device.synchronize();   // earlier launches may still use the old scratch
             scratch.close();
             scratch = new LayerScratch(device, cfg, r, weights.retainingHidden(), ops.bf16Activations());
+            scratchGeneration++;
         }
         reservedKeys = k;
     }
@@ -305,6 +307,48 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         requireOpen();
         ops.argmax(logits, result);
     }
+
+    // --- a decode step recorded once and replayed (DenseGenerator) ------------------------------
+
+    /**
+     * Decode-step attention of one query row: keys [0, step[0] + 1) of the cache (the new row at
+     * step[0] already written), the cache length read on the device; the launch geometry depends
+     * only on {@code maxKeys} (the cache capacity), so a recorded step replays at any length.
+     */
+    public void attentionAtStep(F32Array q, BF16Array k, BF16Array v, I32Array step, int maxKeys, F32Array out,
+                                F32Array lse) {
+        requireOpen();
+        if (maxKeys > reservedKeys) {
+            throw new IllegalStateException("attention over up to " + maxKeys + " keys, but the model is sized for "
+                    + reservedKeys + ": call reserve(rows, " + maxKeys + ") first");
+        }
+        ops.attentionAtStep(q, k, v, step, maxKeys, out, lse);
+    }
+
+    /** Row step[0] of the caches ← the new token's K and V (row 0 of kRow, vRow). */
+    public void writeKvAtStep(BF16Array kCache, BF16Array vCache, BF16Array kRow, BF16Array vRow, I32Array step) {
+        requireOpen();
+        ops.writeKvAtStep(kCache, vCache, kRow, vRow, step);
+    }
+
+    /** step[0] += 1 on the device. */
+    public void advanceStep(I32Array step) {
+        requireOpen();
+        ops.advanceStep(step);
+    }
+
+    /** Allocates now the kernel library's split-attention scratch for every call within the reserved size (it is in the plan). */
+    public void reserveAttentionScratch() {
+        requireOpen();
+        ops.reserveAttentionScratch(scratch.rows, reservedKeys);
+    }
+
+    /**
+     * Changes whenever a buffer the layer steps use is reallocated (the scratch grown by
+     * {@link #reserve}, the kernel library's attention scratch): work recorded before
+     * ({@link Device#capture}) that used the old buffers must be recorded again.
+     */
+    public long layoutVersion() { return scratchGeneration + ops.scratchVersion(); }
 
     private void requireRows(int n) {
         requireOpen();

@@ -125,10 +125,32 @@ final class Ops implements AutoCloseable {
     static long attentionScratchBytes(ModelConfig cfg, int rows, long keys) {
         long worst = 0;
         for (int nq = 1; nq <= rows; nq++) {
-            worst = Math.max(worst, KernelOps.attentionScratchBytes(nq, cfg.numHeads(), cfg.headDim(), keys));
+            worst = Math.max(worst, KernelOps.attentionScratchBytes(nq, cfg.numHeads(), cfg.numKvHeads(), cfg.headDim(), keys));
         }
         return worst;
     }
+
+    /** Decode-step attention: the cache length is step[0] on the device, the splits fixed by maxKeys (see KernelOps#attentionAtStep). */
+    void attentionAtStep(F32Array q, BF16Array key, BF16Array v, I32Array step, long maxKeys, F32Array out, F32Array lse) {
+        timer.run(KernelKind.ATTENTION, 0, () -> k.attentionAtStep(q, 1, key, v, step, 0, 1, true, cfg.numHeads(),
+                cfg.numKvHeads(), cfg.headDim(), maxKeys, out, lse));
+    }
+
+    void writeKvAtStep(BF16Array kCache, BF16Array vCache, BF16Array kRow, BF16Array vRow, I32Array step) {
+        timer.run(KernelKind.OTHER, 0, () -> k.writeKvAtStep(kCache, vCache, kRow, vRow, step, cfg.kvDim()));
+    }
+
+    void advanceStep(I32Array step) {
+        timer.run(KernelKind.OTHER, 0, () -> k.advanceStep(step));
+    }
+
+    /** Allocates now the split-attention scratch of every call of up to {@code rows} rows over up to {@code keys} keys. */
+    void reserveAttentionScratch(int rows, long keys) {
+        for (int nq = 1; nq <= rows; nq++) k.reserveAttentionScratch(nq, cfg.numHeads(), cfg.numKvHeads(), cfg.headDim(), keys);
+    }
+
+    /** Changes whenever KernelOps reallocates its scratch (recorded graphs that used it are stale then). */
+    long scratchVersion() { return k.scratchVersion(); }
 
     void merge(F32Array outA, F32Array lseA, F32Array outB, F32Array lseB, int nq) {
         timer.run(KernelKind.ATTENTION, 0, () -> k.mergeAttention(outA, lseA, outB, lseB, nq, cfg.numHeads(), cfg.headDim()));

@@ -141,11 +141,33 @@ class LayerStepsTest {
         });
     }
 
+    /**
+     * Few query rows run on the decode kernel ({@link org.apbj.kernels.lib.DecodeAttention}),
+     * which rounds Q·scale·log2(e) and P to bf16 like every tensor-core attention: the reference
+     * then takes the same rounded Q, and outputs get P's rounding on top of the fp32 tolerance
+     * (at most 2^-8·max|v| with rounding relative to each tile's max); lse does not see it.
+     */
     private void check(float[] out, float[] lse, float[] q, float[] k, float[] v, int nq,
                        java.util.function.IntFunction<Boolean[]> mask, String what) {
         int hd = cfg.headDim(), nh = cfg.numHeads();
+        boolean bf16Rounding;
+        try (org.apbj.kernels.runtime.Device java = org.apbj.kernels.runtime.Devices.open("java");
+             org.apbj.kernels.lib.KernelOps ops = new org.apbj.kernels.lib.KernelOps(java)) {
+            bf16Rounding = ops.usesDecodeAttention(nq, nh, cfg.numKvHeads());
+        }
+        double outTol = 1e-4;
+        if (bf16Rounding) {
+            float qScale = (float) (1.0 / Math.sqrt(hd)) * 1.4426950408889634f;
+            q = q.clone();
+            for (int i = 0; i < q.length; i++) {
+                q[i] = org.apbj.kernels.api.KernelMath.bf16ToFloat(org.apbj.kernels.api.KernelMath.floatToBf16(q[i] * qScale)) / qScale;
+            }
+            double maxV = 0;
+            for (float x : v) maxV = Math.max(maxV, Math.abs(x));
+            outTol += 0x1p-8 * maxV;
+        }
         double[] o = new double[hd], l = new double[1];
-        double worst = 0;
+        double worst = 0, worstLse = 0;
         for (int r = 0; r < nq; r++) {
             Boolean[] m = mask.apply(r);
             boolean[] vis = new boolean[m.length];
@@ -153,10 +175,11 @@ class LayerStepsTest {
             for (int h = 0; h < nh; h++) {
                 expectedAttention(q, k, v, r, h, vis, o, l);
                 for (int i = 0; i < hd; i++) worst = Math.max(worst, Math.abs(out[r * nh * hd + h * hd + i] - o[i]));
-                worst = Math.max(worst, Math.abs(lse[r * nh + h] - l[0]));
+                worstLse = Math.max(worstLse, Math.abs(lse[r * nh + h] - l[0]));
             }
         }
-        assertTrue(worst < 1e-4, what + ": max |Δ| " + worst);
+        assertTrue(worst < outTol, what + ": out max |Δ| " + worst + " (tolerance " + outTol + ")");
+        assertTrue(worstLse < 1e-4, what + ": lse max |Δ| " + worstLse);
     }
 
     @ParameterizedTest

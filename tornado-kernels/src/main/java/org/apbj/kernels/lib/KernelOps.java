@@ -289,12 +289,86 @@ public final class KernelOps implements AutoCloseable {
     // --- attention --------------------------------------------------------------------------------
 
     /**
-     * Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. With
-     * {@link #tensorCores()} it runs on tensor cores ({@link FlashAttention}: Q and P rounded to
-     * bf16), else on fp32 units.
+     * Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. A few query
+     * rows ({@link #usesDecodeAttention}: decoding, the APB phase-2 query) run on
+     * {@link DecodeAttention} on every device, which reads each K/V tile once per KV head; more
+     * rows run on tensor cores with {@link #tensorCores()} ({@link FlashAttention}: Q and P
+     * rounded to bf16), else on fp32 units ({@link Attention}).
      */
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
                           int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse) {
+        checkAttention(q, nq, k, v, p, a, b, causal, nHeads, nKvHeads, headDim, out, lse);
+        if (nq == 0) return;
+        long keys = (long) p + a + b;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        if (usesDecodeAttention(nq, nHeads, nKvHeads)) {
+            KeySplit split = KeySplit.of(decodeGroups(nq, nHeads, nKvHeads), keys);
+            decodeAttention(q, nq, k, v, p, a, b, causal, nHeads, nKvHeads, headDim, out, lse, scale, split,
+                    out /* unused */, false);
+            return;
+        }
+        Kernel kernel = tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
+        int threads = tensorCores ? FlashAttention.THREADS : Attention.THREADS;
+        int rowsPerGroup = tensorCores ? FlashAttention.BQ : Attention.BQ;
+        int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
+        KeySplit split = KeySplit.of(prefillGroups(nq, nHeads), keys);
+        if (split.splits() == 1) {
+            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1),
+                    out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1));
+            return;
+        }
+        F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
+        F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
+        device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1),
+                partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, split.keysPerSplit());
+        device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
+                split.splits(), nq, nHeads, headDim);
+    }
+
+    /**
+     * {@link #attention} of a decode step whose cache length lives on the device: the keys are
+     * [0, step[0]) of the cache followed by a + b new rows (already written at rows step[0]..),
+     * so p = step[0] is read by the kernel, not passed. The launch geometry (the key splits) is
+     * fixed by {@code maxKeys}, the most keys any step will have, so the same launches serve
+     * every step (a captured graph replays them). Always {@link DecodeAttention}.
+     */
+    public void attentionAtStep(F32Array q, int nq, BF16Array k, BF16Array v, I32Array step, int a, int b,
+                                boolean causal, int nHeads, int nKvHeads, int headDim, long maxKeys, F32Array out,
+                                F32Array lse) {
+        checkAttention(q, nq, k, v, (int) Math.max(0, maxKeys - a - b), a, b, causal, nHeads, nKvHeads, headDim, out, lse);
+        need(step, "step", 1);
+        if (!usesDecodeAttention(nq, nHeads, nKvHeads)) {
+            throw new IllegalArgumentException("attentionAtStep serves decode-sized calls: " + nq + " query rows of "
+                    + nHeads + "/" + nKvHeads + " heads take the prefill kernels (use attention)");
+        }
+        if (nq == 0) return;
+        KeySplit split = KeySplit.of(decodeGroups(nq, nHeads, nKvHeads), maxKeys);
+        decodeAttention(q, nq, k, v, 0, a, b, causal, nHeads, nKvHeads, headDim, out, lse,
+                (float) (1.0 / Math.sqrt(headDim)), split, step, true);
+    }
+
+    private void decodeAttention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
+                                 int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse, float scale,
+                                 KeySplit split, DeviceArray step, boolean keysFromStep) {
+        Grid grid = Grid.of(DecodeAttention.rowTiles(nq, nHeads, nKvHeads) * DecodeAttention.THREADS, nKvHeads,
+                split.splits(), DecodeAttention.THREADS, 1, 1);
+        // Without keysFromStep the kernel never reads step: any int view will do (lse's memory, no allocation).
+        I32Array stepArg = keysFromStep ? (I32Array) step : new I32Array(lse.buffer());
+        if (split.splits() == 1) {
+            device.launch(KernelLibrary.DECODE_ATTENTION, grid, out, lse, q, k, v, nq, p, a, b, causal, nHeads,
+                    nKvHeads, headDim, scale, split.keysPerSplit(), stepArg, keysFromStep);
+            return;
+        }
+        F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
+        F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
+        device.launch(KernelLibrary.DECODE_ATTENTION, grid, partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads,
+                nKvHeads, headDim, scale, split.keysPerSplit(), stepArg, keysFromStep);
+        device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
+                split.splits(), nq, nHeads, headDim);
+    }
+
+    private void checkAttention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
+                                int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse) {
         if (!Attention.supportsHeadDim(headDim)) {
             throw new IllegalArgumentException("attention supports head dims 64 and 128, got " + headDim);
         }
@@ -312,30 +386,39 @@ public final class KernelOps implements AutoCloseable {
         need(v, "v", keys * nKvHeads * headDim);
         need(out, "out", (long) nq * nHeads * headDim);
         need(lse, "lse", (long) nq * nHeads);
-        if (nq == 0) return;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        Kernel kernel = tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
-        int threads = tensorCores ? FlashAttention.THREADS : Attention.THREADS;
-        int rowsPerGroup = tensorCores ? FlashAttention.BQ : Attention.BQ;
-        int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
-        KeySplit split = KeySplit.of(nq, nHeads, keys);
-        if (split.splits() == 1) {
-            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1),
-                    out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1));
-            return;
-        }
-        F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
-        F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
-        device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1),
-                partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, split.keysPerSplit());
-        device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
-                split.splits(), nq, nHeads, headDim);
+    }
+
+    /**
+     * Whether {@link #attention} runs these calls on {@link DecodeAttention}: when its groups (16
+     * (query row, head) pairs of one KV head each) read K/V no more often than the prefill
+     * kernels' (64 query rows of one head each) would; for Llama-3-8B (32/8 heads) up to 16
+     * query rows. Off with {@link #decodeAttention(boolean)}.
+     */
+    public boolean usesDecodeAttention(int nq, int nHeads, int nKvHeads) {
+        return decodeAttention && nq > 0 && decodeGroups(nq, nHeads, nKvHeads) <= prefillGroups(nq, nHeads);
+    }
+
+    private boolean decodeAttention = true;
+
+    /** Turns the decode kernel off (every call on the prefill kernels) or on (the default); for tests and benchmarks of those kernels. */
+    public KernelOps decodeAttention(boolean on) {
+        decodeAttention = on;
+        return this;
+    }
+
+    static long decodeGroups(int nq, int nHeads, int nKvHeads) {
+        return (long) DecodeAttention.rowTiles(nq, nHeads, nKvHeads) * nKvHeads;
+    }
+
+    static long prefillGroups(int nq, int nHeads) {
+        return (long) ((nq + Attention.BQ - 1) / Attention.BQ) * nHeads;
     }
 
     /** How {@link #attention} divides a call's keys: {@code splits} ranges of {@code keysPerSplit} (one range: no split). */
     record KeySplit(int splits, int keysPerSplit) {
-        static KeySplit of(int nq, int nHeads, long keys) {
-            int splits = attentionSplits(nq, nHeads, keys);
+        /** The split for a launch of {@code groups} groups per key range. */
+        static KeySplit of(long groups, long keys) {
+            int splits = attentionSplits(groups, keys);
             if (splits == 1) return new KeySplit(1, (int) Math.max(keys, 1));
             int per = KernelOps.keysPerSplit(keys, splits);
             return new KeySplit((int) ((keys + per - 1) / per), per);
@@ -346,14 +429,22 @@ public final class KernelOps implements AutoCloseable {
         long lseFloats(int nq, int nHeads) { return splits == 1 ? 0 : (long) splits * nq * nHeads; }
     }
 
+    /** The key split {@link #attention} uses for a call of these sizes. */
+    KeySplit keySplit(int nq, int nHeads, int nKvHeads, long keys) {
+        return keySplitOf(usesDecodeAttention(nq, nHeads, nKvHeads), nq, nHeads, nKvHeads, keys);
+    }
+
+    private static KeySplit keySplitOf(boolean decode, int nq, int nHeads, int nKvHeads, long keys) {
+        return KeySplit.of(decode ? decodeGroups(nq, nHeads, nKvHeads) : prefillGroups(nq, nHeads), keys);
+    }
+
     /**
-     * How many key ranges attention is split into: one unless the (query tile, head) groups
-     * are too few to fill a large GPU and there are keys enough for every split to stream at
-     * least {@link #MIN_KEYS_PER_SPLIT} of them (decoding, the phase-2 query, short blocks
-     * against long caches).
+     * How many key ranges attention is split into: one unless the {@code groups} per range are
+     * too few to fill a large GPU and there are keys enough for every split to stream at least
+     * {@link #MIN_KEYS_PER_SPLIT} of them (decoding, the phase-2 query, short blocks against
+     * long caches).
      */
-    static int attentionSplits(int nq, int nHeads, long keys) {
-        long groups = (long) ((nq + Attention.BQ - 1) / Attention.BQ) * nHeads;
+    static int attentionSplits(long groups, long keys) {
         if (groups >= TARGET_GROUPS) return 1;
         long byGroups = (TARGET_GROUPS + groups - 1) / groups;
         long byKeys = keys / MIN_KEYS_PER_SPLIT;
@@ -361,20 +452,26 @@ public final class KernelOps implements AutoCloseable {
     }
 
     /**
-     * Bytes of device scratch that {@link #attention} needs for a call of these sizes: the
-     * partial (out, lse) of every key split, 0 when the call is not split. For memory plans.
+     * Bytes of device scratch that {@link #attention} (or {@link #attentionAtStep} with
+     * maxKeys = keys) needs for a call of these sizes: the partial (out, lse) of every key split,
+     * 0 when the call is not split. The most over both kernels, since a KernelOps may have the
+     * decode kernel turned off. For memory plans.
      */
-    public static long attentionScratchBytes(int nq, int nHeads, int headDim, long keys) {
-        KeySplit split = KeySplit.of(nq, nHeads, keys);
-        return 4 * (split.outFloats(nq, nHeads, headDim) + split.lseFloats(nq, nHeads));
+    public static long attentionScratchBytes(int nq, int nHeads, int nKvHeads, int headDim, long keys) {
+        long most = 0;
+        for (boolean decode : new boolean[] {false, true}) {
+            KeySplit split = keySplitOf(decode, nq, nHeads, nKvHeads, keys);
+            most = Math.max(most, 4 * (split.outFloats(nq, nHeads, headDim) + split.lseFloats(nq, nHeads)));
+        }
+        return most;
     }
 
     /**
      * Allocates the split-attention scratch for calls up to these sizes now, so that no later
      * call has to regrow it (regrowing waits for the device, since earlier launches may read it).
      */
-    public void reserveAttentionScratch(int nq, int nHeads, int headDim, long keys) {
-        KeySplit split = KeySplit.of(nq, nHeads, keys);
+    public void reserveAttentionScratch(int nq, int nHeads, int nKvHeads, int headDim, long keys) {
+        KeySplit split = keySplit(nq, nHeads, nKvHeads, keys);
         if (split.splits() == 1) return;
         scratchOut(split.outFloats(nq, nHeads, headDim));
         scratchLse(split.lseFloats(nq, nHeads));
@@ -404,7 +501,16 @@ public final class KernelOps implements AutoCloseable {
         return scratchLse;
     }
 
+    /**
+     * Counts the times the split-attention scratch was reallocated: recorded work (a captured
+     * graph) that used the old buffers must be recorded again when it changes.
+     */
+    public long scratchVersion() { return scratchVersion; }
+
+    private long scratchVersion;
+
     private F32Array regrow(F32Array old, long n) {
+        scratchVersion++;
         if (old != null) {
             device.synchronize();   // earlier launches may still read it
             old.close();
@@ -489,6 +595,26 @@ public final class KernelOps implements AutoCloseable {
         if (k == 0) return;
         device.launch(KernelLibrary.GATHER_KV, elementwise((long) k * nKvHeads * headDim), dstK, dstV, dstRow, srcK,
                 srcV, srcRow, indices, k, nKvHeads, headDim);
+    }
+
+    // --- decode step bookkeeping (graphs) ------------------------------------------------------------
+
+    /** Row {@code step[0]} of the caches ← the new token's K and V rows (kvDim each); see {@link DecodeStep#writeKv}. */
+    public void writeKvAtStep(BF16Array kCache, BF16Array vCache, BF16Array kRow, BF16Array vRow, I32Array step,
+                              int kvDim) {
+        positive("kvDim", kvDim);
+        need(kRow, "kRow", kvDim);
+        need(vRow, "vRow", kvDim);
+        need(kCache, "kCache", kvDim);
+        need(vCache, "vCache", kvDim);
+        need(step, "step", 1);
+        device.launch(KernelLibrary.DECODE_WRITE_KV, elementwise(kvDim), kCache, vCache, kRow, vRow, step, kvDim);
+    }
+
+    /** {@code step[0] += 1} on the device (the end of a decode step). */
+    public void advanceStep(I32Array step) {
+        need(step, "step", 1);
+        device.launch(KernelLibrary.DECODE_ADVANCE, Grid.groups(1, 32), step);
     }
 
     // --- next token ---------------------------------------------------------------------------------

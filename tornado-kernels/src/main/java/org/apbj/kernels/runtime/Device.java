@@ -100,6 +100,27 @@ public interface Device extends AutoCloseable {
      */
     default long preparationNanos() { return 0; }
 
+    /**
+     * Records the device work that {@code work} enqueues (launches, device copies) without running
+     * it, for {@link Replayable#replay} to run as often as needed. CUDA devices record a graph
+     * (stream capture): {@code work} must not wait for the device, allocate, or copy to or from
+     * host memory, and every kernel it launches should have been launched once before (module
+     * loads are not captured); a violation fails the capture with the driver's error. Devices
+     * without graphs ({@link #capturesGraphs()} false) return work that runs {@code work} again
+     * at each replay. A device whose backend is CUDA must implement it: the default refuses, so
+     * that a wrapper that forgets to forward it never silently runs without graphs.
+     */
+    default Replayable capture(Runnable work) {
+        if (backend() == Backend.CUDA) {
+            throw new UnsupportedOperationException(name() + " is a CUDA device but " + getClass().getName()
+                    + " does not implement capture: forward it to the device it wraps");
+        }
+        return Replayable.rerun(work);
+    }
+
+    /** Whether {@link #capture} records a device graph (CUDA) rather than a host re-run. */
+    default boolean capturesGraphs() { return false; }
+
     /** Bytes allocated now and at peak through this device, and the device's free/total. */
     MemoryStats memory();
 

@@ -80,9 +80,9 @@ class AttentionTest {
     @MethodSource("kernels")
     void fewQueriesSplitOverKeys(Backend backend, boolean tensorCores) {
         Random r = random("fewQueriesSplitOverKeys " + backend + (tensorCores ? " tensor cores" : ""));
-        assertTrue(KernelOps.attentionSplits(3, 2, 523) > 1, "the decode case must take the split path");
-        assertTrue(KernelOps.attentionSplits(4, 2, 564) > 1, "the anchor case must take the split path");
-        assertTrue(KernelOps.attentionSplits(5, 2, 600) > 1, "the non-causal case must take the split path");
+        assertTrue(KernelOps.attentionSplits(KernelOps.prefillGroups(3, 2), 523) > 1, "the decode case must take the split path");
+        assertTrue(KernelOps.attentionSplits(KernelOps.prefillGroups(4, 2), 564) > 1, "the anchor case must take the split path");
+        assertTrue(KernelOps.attentionSplits(KernelOps.prefillGroups(5, 2), 600) > 1, "the non-causal case must take the split path");
         check(backend, tensorCores, r, 520, 0, 3, true, 2, 1, 64);                  // decoding 3 tokens after 520
         check(backend, tensorCores, r, 560, 2, 2, true, 2, 1, 64);                  // anchors see no key of split 0
         runAndCompare(backend, tensorCores, device(backend), r, 5, 600, 0, 0, false, 2, 1, 128);
@@ -96,15 +96,15 @@ class AttentionTest {
     void splitScratchIsPlannedAndReserved() {
         Device d = device(Backend.JAVA);
         int nq = 3, nH = 2, hd = 64, keys = 523;
-        long want = KernelOps.attentionScratchBytes(nq, nH, hd, keys);
+        long want = KernelOps.attentionScratchBytes(nq, nH, 1, hd, keys);
         {
-            KernelOps.KeySplit split = KernelOps.KeySplit.of(nq, nH, keys);
+            KernelOps.KeySplit split = KernelOps.KeySplit.of(KernelOps.prefillGroups(nq, nH), keys);
             assertTrue(split.splits() > 1, "this call must take the split path");
             assertTrue(want == 4L * split.splits() * nq * nH * (hd + 1), "scratch bytes " + want + " for " + split);
         }
-        try (KernelOps ops = new KernelOps(d, REDUCTION_THREADS, false)) {
+        try (KernelOps ops = new KernelOps(d, REDUCTION_THREADS, false).decodeAttention(false)) {
             long before = d.memory().allocatedBytes();
-            ops.reserveAttentionScratch(nq, nH, hd, keys);
+            ops.reserveAttentionScratch(nq, nH, 1, hd, keys);
             long reserved = d.memory().allocatedBytes() - before;
             assertTrue(reserved == want, "reserved " + reserved + " bytes, planned " + want);
             Random r = random("splitScratchIsPlannedAndReserved");
@@ -125,9 +125,28 @@ class AttentionTest {
         runAndCompare(backend, tensorCores, d, r, nq, p + a + b, p, a, causal, nH, nKv, hd);
     }
 
-    /** keys = p + a + b total; with causal, nq = a + b. */
+    /** keys = p + a + b total; with causal, nq = a + b. The prefill kernels (the decode kernel off). */
     private static void runAndCompare(Backend backend, boolean tensorCores, Device d, Random r, int nq, int keys, int p,
                                       int a, boolean causal, int nH, int nKv, int hd) {
+        String kernel = tensorCores ? " (tensor cores)" : "";
+        runAndCompare(backend + kernel, tensorCores, d, r, nq, keys, p, a, causal, nH, nKv, hd,
+                (q, k, v, out, lse) -> new KernelOps(d, REDUCTION_THREADS, tensorCores).decodeAttention(false)
+                        .attention(q, nq, k, v, p, a, keys - p - a, causal, nH, nKv, hd, out, lse));
+    }
+
+    /** What runs the attention under test on the uploaded inputs. */
+    interface Launch {
+        void run(F32Array q, BF16Array k, BF16Array v, F32Array out, F32Array lse);
+    }
+
+    /**
+     * Runs {@code launch} on fresh inputs (keys = p + a + b, K and V of exactly that many rows)
+     * and compares out and lse with the fp64 reference; {@code bf16Rounding}: the kernel rounds
+     * Q (scaled) and P to bf16, as the tensor-core kernels do.
+     */
+    static void runAndCompare(String where, boolean bf16Rounding, Device d, Random r, int nq, int keys, int p,
+                              int a, boolean causal, int nH, int nKv, int hd, Launch launch) {
+        boolean tensorCores = bf16Rounding;
         int b = keys - p - a;
         // logits of spread ~2.5 so rows are neither uniform nor one-hot
         float[] q = gaussians(r, nq * nH * hd, 2.5 / Math.pow(hd, 0.25));
@@ -181,10 +200,10 @@ class AttentionTest {
 
         F32Array out = d.allocF32((long) nq * nH * hd);
         F32Array lse = d.allocF32((long) nq * nH);
-        new KernelOps(d, REDUCTION_THREADS, tensorCores).attention(f32(d, q), nq, bf16(d, k), bf16(d, v), p, a, b, causal, nH, nKv, hd, out, lse);
+        launch.run(f32(d, q), bf16(d, k), bf16(d, v), out, lse);
         d.synchronize();
         String what = "attention p=" + p + " a=" + a + " b=" + b + " nq=" + nq + " causal=" + causal + " heads " + nH
-                + "/" + nKv + " d=" + hd + " on " + backend + (tensorCores ? " (tensor cores)" : "");
+                + "/" + nKv + " d=" + hd + " on " + where;
         // P in bf16 moves an output by at most 2^-9·Σ p|v| (each weight rounded relative to its
         // tile's running max, then rescaled exactly); twice that plus the fp32 bound leaves room for
         // ex2.approx and the split merge. A masking or rescaling error moves outputs by ~0.1.

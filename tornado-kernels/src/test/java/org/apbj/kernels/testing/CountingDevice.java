@@ -59,6 +59,13 @@ public final class CountingDevice implements Device {
         inner.launch(kernel, grid, args);
     }
 
+    /** Forwarded: the work's launches during capture are counted like any other. */
+    @Override
+    public org.apbj.kernels.runtime.Replayable capture(Runnable work) { return inner.capture(work); }
+
+    @Override
+    public boolean capturesGraphs() { return inner.capturesGraphs(); }
+
     @Override
     public void synchronize() {
         synchronizations.incrementAndGet();

@@ -35,6 +35,7 @@ import org.apbj.kernels.runtime.KernelParams;
 import org.apbj.kernels.runtime.LaunchArguments;
 import org.apbj.kernels.runtime.Marker;
 import org.apbj.kernels.runtime.MemoryTracker;
+import org.apbj.kernels.runtime.Replayable;
 
 /**
  * One NVIDIA GPU through the CUDA driver API: its primary context (made current at the start
@@ -556,6 +557,95 @@ public final class CudaDevice implements Device {
                     + "; kernels launched last: " + recentKernels());
         }
         return drv.elapsedMillis(timerStart, timerEnd);
+    }
+
+    // --- graphs ---------------------------------------------------------------------------------
+
+    @Override
+    public boolean capturesGraphs() { return drv.hasGraphs(); }
+
+    /**
+     * Captures what {@code work} enqueues on this device's stream into a CUDA graph
+     * (cuStreamBeginCapture_v2 in thread-local mode, cuStreamEndCapture, cuGraphInstantiateWithFlags)
+     * without running it. Work that waits for the stream, allocates, or copies host memory fails
+     * the capture (the driver's error, with the capture ended and discarded). Thread-local mode:
+     * other threads using the device meanwhile are not affected, but their work must not go to
+     * this stream during the capture (one caller drives a device at a time, as everywhere).
+     */
+    @Override
+    public synchronized Replayable capture(Runnable work) {
+        enter();
+        if (!drv.hasGraphs()) {
+            throw new UnsupportedOperationException(name + ": the CUDA driver (version " + drv.driverVersion()
+                    + ") has no cuStreamBeginCapture_v2 / cuGraphInstantiateWithFlags: update the driver, or turn graphs off");
+        }
+        drv.check(drv.invoke(drv.streamBeginCapture, stream, CudaDriver.CAPTURE_MODE_THREAD_LOCAL),
+                "cuStreamBeginCapture_v2", stream, "THREAD_LOCAL");
+        MemorySegment graph;
+        try {
+            work.run();
+        } catch (RuntimeException | Error e) {
+            MemorySegment discarded = endCapture();
+            if (discarded.address() != 0) drv.invoke(drv.graphDestroy, discarded);
+            throw e;
+        } finally {
+            makeCurrent();
+        }
+        graph = endCapture();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ADDRESS);
+            int r = drv.invoke(drv.graphInstantiate, out, graph, 0L);
+            if (r != 0) throw drv.error(r, "cuGraphInstantiateWithFlags", "&exec", graph, 0);
+            return new CudaGraph(out.get(ADDRESS, 0));
+        } finally {
+            drv.invoke(drv.graphDestroy, graph);   // the executable graph does not need it
+        }
+    }
+
+    /** Ends the capture; a capture that failed on the way (an illegal call in it) is reported here. */
+    private MemorySegment endCapture() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ADDRESS);
+            int r = drv.invoke(drv.streamEndCapture, stream, out);
+            MemorySegment graph = out.get(ADDRESS, 0);
+            if (r != 0) {
+                if (graph.address() != 0) drv.invoke(drv.graphDestroy, graph);
+                throw new KernelLaunchException(name + ": stream capture failed: " + drv.error(r, "cuStreamEndCapture",
+                        stream, "&graph").getMessage() + " (the captured work waited for the device, allocated, or"
+                        + " copied host memory; kernels launched last: " + recentKernels() + ")");
+            }
+            return graph;
+        }
+    }
+
+    /** An instantiated graph; replays go to this device's stream. */
+    private final class CudaGraph implements Replayable {
+        private MemorySegment exec;
+
+        CudaGraph(MemorySegment exec) { this.exec = exec; }
+
+        @Override
+        public void replay() {
+            if (exec == null) throw new IllegalStateException("this graph of " + name + " is closed");
+            enter();
+            int r = drv.invoke(drv.graphLaunch, exec, stream);
+            if (r != 0) {
+                throw new KernelLaunchException(name + ": " + drv.error(r, "cuGraphLaunch", exec, stream).getMessage()
+                        + "; kernels launched last: " + recentKernels());
+            }
+        }
+
+        @Override public boolean isGraph() { return true; }
+
+        @Override
+        public void close() {
+            if (exec == null) return;
+            if (!closed) {
+                makeCurrent();
+                drv.invoke(drv.graphExecDestroy, exec);
+            }
+            exec = null;
+        }
     }
 
     /** The driver's JIT info log of a loaded kernel (registers, spills), or null if not loaded here. */

@@ -47,6 +47,10 @@ public final class CudaDriver {
             memHostAlloc, memFreeHost, memcpyHtoDAsync, memcpyDtoHAsync,
             memcpyDtoDAsync, memsetD8Async, memGetInfo, moduleLoadDataEx, moduleGetFunction, moduleUnload,
             funcSetAttribute, launchKernel, getErrorName, getErrorString;
+    /** Stream capture and graphs (CUDA 11.4+ drivers); null where the driver lacks them. */
+    final MethodHandle streamBeginCapture, streamEndCapture, graphInstantiate, graphLaunch, graphExecDestroy, graphDestroy;
+    // CUstreamCaptureMode
+    static final int CAPTURE_MODE_THREAD_LOCAL = 1;
 
     private CudaDriver(NativeLibrary lib) {
         var P = ADDRESS;
@@ -88,7 +92,17 @@ public final class CudaDriver {
         launchKernel = lib.function("cuLaunchKernel", FunctionDescriptor.of(I, P, I, I, I, I, I, I, I, P, P, P));
         getErrorName = lib.function("cuGetErrorName", FunctionDescriptor.of(I, I, P));
         getErrorString = lib.function("cuGetErrorString", FunctionDescriptor.of(I, I, P));
+        boolean graphs = lib.has("cuStreamBeginCapture_v2") && lib.has("cuGraphInstantiateWithFlags");
+        streamBeginCapture = graphs ? lib.function("cuStreamBeginCapture_v2", FunctionDescriptor.of(I, P, I)) : null;
+        streamEndCapture = graphs ? lib.function("cuStreamEndCapture", FunctionDescriptor.of(I, P, P)) : null;
+        graphInstantiate = graphs ? lib.function("cuGraphInstantiateWithFlags", FunctionDescriptor.of(I, P, P, L)) : null;
+        graphLaunch = graphs ? lib.function("cuGraphLaunch", FunctionDescriptor.of(I, P, P)) : null;
+        graphExecDestroy = graphs ? lib.function("cuGraphExecDestroy", FunctionDescriptor.of(I, P)) : null;
+        graphDestroy = graphs ? lib.function("cuGraphDestroy", FunctionDescriptor.of(I, P)) : null;
     }
+
+    /** Whether this driver has stream capture and graph launches. */
+    boolean hasGraphs() { return streamBeginCapture != null; }
 
     /** The initialised driver, or a {@link DeviceUnavailableException} saying what is missing. */
     public static CudaDriver get() {

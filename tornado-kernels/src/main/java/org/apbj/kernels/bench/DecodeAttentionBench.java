@@ -1,0 +1,75 @@
+package org.apbj.kernels.bench;
+
+import java.util.Locale;
+import java.util.Random;
+
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.lib.KernelOps;
+import org.apbj.kernels.runtime.cuda.CudaDevice;
+
+/**
+ * Decode attention speed on a CUDA device, Llama-3.1-8B shape (32 query heads, 8 KV heads,
+ * d = 128): one to sixteen query rows (decoding, the APB phase-2 query) against caches of 32K and
+ * 128K tokens, on the decode kernel ({@link org.apbj.kernels.lib.DecodeAttention}, split over
+ * keys and merged) and, for comparison, on the tensor-core prefill kernel. Each line: the median
+ * of the timed runs (CUDA events) after a warm-up, GB/s of K and V read once, and that as a
+ * fraction of the device's copy bandwidth measured in the same run (the target: at least 0.70 at
+ * 128K). PyTorch SDPA on the decode shape: scripts/peer/sdpa_attention.py in the same run.
+ */
+public final class DecodeAttentionBench {
+    private static final int HEADS = 32;
+    private static final int KV_HEADS = 8;
+    private static final int HEAD_DIM = 128;
+
+    public static void main(String[] args) {
+        try (CudaDevice dev = CudaDevice.open(0)) {
+            System.out.println("device: " + dev.name());
+            double copy = MatvecBench.copyBandwidth(dev);
+            System.out.printf(Locale.ROOT, "copy bandwidth: %.0f GB/s (device-to-device, read + write)%n", copy);
+            for (int cache : new int[] {32768, 131072}) {
+                Random r = new Random(42);
+                long keys = cache;
+                BF16Array k = dev.upload(bf16Gaussians(r, keys * KV_HEADS * HEAD_DIM));
+                BF16Array v = dev.upload(bf16Gaussians(r, keys * KV_HEADS * HEAD_DIM));
+                for (int nq : new int[] {1, 4, 16}) {
+                    F32Array q = dev.upload(gaussians(r, (long) nq * HEADS * HEAD_DIM, 0.5f));
+                    F32Array out = dev.allocF32((long) nq * HEADS * HEAD_DIM);
+                    F32Array lse = dev.allocF32((long) nq * HEADS);
+                    for (boolean decodeKernel : new boolean[] {true, false}) {
+                        if (!decodeKernel && nq != 1) continue;
+                        KernelOps ops = new KernelOps(dev);
+                        ops.decodeAttention(decodeKernel);
+                        KernelOps o = ops;
+                        // nq new rows at the end of the cache, causal among themselves
+                        int p = cache - nq;
+                        double ms = MatvecBench.median(dev,
+                                () -> o.attention(q, nq, k, v, p, 0, nq, true, HEADS, KV_HEADS, HEAD_DIM, out, lse));
+                        double gbs = 2.0 * keys * KV_HEADS * HEAD_DIM * 2 / (ms * 1e-3) / 1e9;
+                        System.out.printf(Locale.ROOT,
+                                "decode_attention kernel=%s cache=%d rows=%d us=%.1f kv_gbs=%.0f of_copy=%.2f%n",
+                                decodeKernel ? "decode" : "tensor-core-prefill", cache, nq, ms * 1000, gbs, gbs / copy);
+                        ops.close();
+                    }
+                    q.close();
+                    out.close();
+                    lse.close();
+                }
+                k.close();
+                v.close();
+            }
+        }
+    }
+
+    private static F32Array gaussians(Random r, long n, float sigma) {
+        F32Array a = F32Array.allocate(n);
+        for (long i = 0; i < n; i++) a.set(i, (float) r.nextGaussian() * sigma);
+        return a;
+    }
+
+    private static BF16Array bf16Gaussians(Random r, long n) {
+        BF16Array a = BF16Array.allocate(n);
+        for (long i = 0; i < n; i++) a.setFloat(i, (float) r.nextGaussian());
+        return a;
+    }
+}
