@@ -169,6 +169,7 @@ public final class OpenClEmitter {
             case Instr.AsyncCommit c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
             case Instr.AsyncWait w -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
             case Instr.WarpGroupMma m -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");
+            case Instr.WarpGroupMmaRegA m -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");
             case Instr.WarpGroupSync w -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");
             case Instr.PackBf16 p -> line(p.dst().name() + " = apbj_pack_bf16(" + op(p.lo()) + ", " + op(p.hi()) + ");");
         }
