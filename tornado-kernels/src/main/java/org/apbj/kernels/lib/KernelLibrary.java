@@ -29,6 +29,7 @@ public final class KernelLibrary {
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
     public static final Kernel ATTENTION = Kernel.of(Attention.class, "attention");
     public static final Kernel FLASH_ATTENTION = Kernel.of(FlashAttention.class, "attention");
+    public static final Kernel FLASH_ATTENTION_HOPPER = Kernel.of(FlashAttentionHopper.class, "attention");
     public static final Kernel MERGE_SPLITS = Kernel.of(Attention.class, "mergeSplits");
     public static final Kernel MERGE_ATTENTION = Kernel.of(LseMerge.class, "mergeAttention");
     public static final Kernel RETAINING_HIDDEN = Kernel.of(RetainingHeads.class, "retainingHidden");
@@ -45,7 +46,8 @@ public final class KernelLibrary {
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
-    private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT, MATMUL_WGMMA_SWIGLU);
+    private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT, MATMUL_WGMMA_SWIGLU,
+            FLASH_ATTENTION_HOPPER);
 
     /** The kernels every target compiles (PTX sm_80 and later, OpenCL). */
     public static List<Kernel> all() { return ALL; }
