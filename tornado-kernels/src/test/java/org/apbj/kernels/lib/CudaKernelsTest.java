@@ -63,6 +63,7 @@ class CudaKernelsTest {
     /** The wgmma attention ({@link FlashAttentionHopper}), on devices that have wgmma. */
     @Test void hopperAttention() {
         Assumptions.assumeTrue(device(CUDA).capabilities().warpGroupMma(), "no wgmma on this GPU");
+        new WarpGroupRegATest().productMatchesReference(CUDA);   // the P·V product alone first: its layouts
         attentionCases(new AttentionTest(), AttentionTest.AttentionKernel.HOPPER);
     }
 
