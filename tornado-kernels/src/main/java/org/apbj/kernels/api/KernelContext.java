@@ -49,6 +49,8 @@ public final class KernelContext {
     // --- shared memory; n must be a compile-time constant -------------------------------------
     public float[] allocateFloatLocalArray(int n) { return group.localFloats(nextLocalSlot++, n); }
     public int[] allocateIntLocalArray(int n) { return group.localInts(nextLocalSlot++, n); }
+    /** A shared long array (e.g. the 8-byte words of {@link Mbarrier}s). */
+    public long[] allocateLongLocalArray(int n) { return group.localLongs(nextLocalSlot++, n); }
     /** IEEE half values as raw bits (convert with KernelMath.halfToFloat / floatToHalf). */
     public short[] allocateHalfLocalArray(int n) { return group.localShorts(nextLocalSlot++, n); }
     /** bfloat16 values as raw bits (convert with KernelMath.bf16ToFloat / floatToBf16). */

@@ -147,6 +147,15 @@ public final class WarpGroup {
     public static void waitPending(KernelContext ctx, int pending) {}
 
     /**
+     * Sets the registers per work-item of this warpgroup to {@code count} (a compile-time
+     * constant, a multiple of 8 in 24..256), moving them between warpgroups: producers that only
+     * issue copies give theirs up ({@code increase} false) so the consumers that hold
+     * accumulators can grow (setmaxnreg.dec / .inc; sm_90a). Every work-item of the warpgroup
+     * calls it. Nothing to do in Java.
+     */
+    public static void setMaxRegisters(KernelContext ctx, int count, boolean increase) {}
+
+    /**
      * Makes this work-item's earlier shared-memory writes (stores, finished cp.async copies)
      * visible to the asynchronous proxy that products and bulk copies read through
      * (fence.proxy.async.shared::cta); a barrier after it covers the whole group.

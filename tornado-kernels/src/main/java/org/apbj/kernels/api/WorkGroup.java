@@ -13,6 +13,7 @@ public interface WorkGroup {
     float[] localFloats(int slot, int length);
     int[] localInts(int slot, int length);
     short[] localShorts(int slot, int length);
+    long[] localLongs(int slot, int length);
 
     /** Returns the value {@code value} of lane {@code srcLane} of the caller's warp. */
     float shuffle(KernelContext ctx, float value, int srcLane);

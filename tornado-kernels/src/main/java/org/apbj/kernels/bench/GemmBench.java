@@ -35,6 +35,9 @@ public final class GemmBench {
                 if (ops.hasBf16InputGemm()) {
                     report("wgmma-f32out", rows, n, k, time(dev, () -> ops.matmul(y, 0, x, 0, w, null, rows, n, k, false)));
                     report("wgmma-bf16out", rows, n, k, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
+                    System.setProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY, "true");
+                    report("wgmma-ws-bf16out", rows, n, k, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
+                    System.clearProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY);
                 }
                 if (n * (long) k < 200_000_000L) {
                     F32Array xf = dev.allocF32((long) rows * k);

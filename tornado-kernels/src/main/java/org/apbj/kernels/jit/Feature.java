@@ -15,6 +15,8 @@ public enum Feature {
     CP_ASYNC(80, false, 70),
     /** fence.proxy.async: generic-proxy writes to shared memory become visible to wgmma and TMA. */
     ASYNC_PROXY_FENCE(90, false, 80),
+    /** mbarrier with try_wait.parity, and cp.async arriving on it. */
+    MBARRIER(90, false, 78),
     /** wgmma.mma_async: warpgroup matrix products from shared-memory descriptors. */
     WGMMA(90, true, 80),
     /** setmaxnreg: moving registers between warpgroups. */

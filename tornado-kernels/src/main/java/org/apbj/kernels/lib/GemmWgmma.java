@@ -27,13 +27,18 @@ import org.apbj.kernels.api.WarpGroup;
 public final class GemmWgmma {
     private GemmWgmma() {}
 
-    public static final int BM = 128;
-    public static final int BN = 256;
+    public static final int BM = 256;
+    public static final int BN = 192;
     public static final int BK = WarpGroup.ROW_ELEMENTS;
     public static final int STAGES = 4;
     public static final int THREADS = 2 * WarpGroup.SIZE;
     /** Ints of one stage's x and W slices (rows of 32 packed pairs). */
     static final int A_STAGE = BM * WarpGroup.ROW_INTS;
+    /** Rows of the tile per consumer warpgroup, as M_TILES products of 64 rows. */
+    static final int WG_ROWS = BM / 2;
+    static final int M_TILES = WG_ROWS / WarpGroup.M;
+    /** Accumulators per work-item: M_TILES × (BN / 2). */
+    static final int ACC = M_TILES * BN / 2;
     static final int B_STAGE = BN * WarpGroup.ROW_INTS;
     /** 16-byte chunks per slice row. */
     private static final int CHUNKS = BK / 8;
@@ -43,11 +48,11 @@ public final class GemmWgmma {
     public static void matmul(KernelContext ctx, F32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                               BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
                               @Constant boolean accumulate) {
-        float[] acc = new float[BN / 2];
+        float[] acc = new float[ACC];
         int rowBase = tileRow(ctx, rows, n, BN) * BM, colBase = tileColumn(ctx, rows, n, BN) * BN;
         multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
         int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (ctx.localIdx >> 7) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        int row = rowBase + (ctx.localIdx >> 7) * WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
         int col = colBase + 2 * (item & 3);
         storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, row, col, acc);
     }
@@ -56,11 +61,11 @@ public final class GemmWgmma {
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmulBf16Out(KernelContext ctx, BF16Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                                      BF16Array bias, int rows, int n, int k, @Constant boolean hasBias) {
-        float[] acc = new float[BN / 2];
+        float[] acc = new float[ACC];
         int rowBase = tileRow(ctx, rows, n, BN) * BM, colBase = tileColumn(ctx, rows, n, BN) * BN;
         multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
         int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (ctx.localIdx >> 7) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        int row = rowBase + (ctx.localIdx >> 7) * WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
         int col = colBase + 2 * (item & 3);
         storeBf16(y, bias, hasBias, yRow0, rows, n, row, col, acc);
     }
@@ -74,11 +79,11 @@ public final class GemmWgmma {
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmulSwiGlu(KernelContext ctx, BF16Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
                                     int inter, int k) {
-        float[] acc = new float[BN / 2];
+        float[] acc = new float[ACC];
         int rowBase = tileRow(ctx, rows, inter, BN / 2) * BM, colBase = tileColumn(ctx, rows, inter, BN / 2) * (BN / 2);
         multiply(ctx, acc, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase);
         int item = ctx.localIdx & (WarpGroup.SIZE - 1);
-        int row = rowBase + (ctx.localIdx >> 7) * WarpGroup.M + 16 * (item >> 5) + ((item & 31) >> 2);
+        int row = rowBase + (ctx.localIdx >> 7) * WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
         storeSwiGlu(h, rows, inter, row, colBase + 2 * (item & 3), acc);
     }
 
@@ -97,7 +102,8 @@ public final class GemmWgmma {
         int kTiles = (k + BK - 1) / BK;
 
         for (int s = 0; s < STAGES - 2; s++) {
-            if (s < kTiles) loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, s * BK, tid);
+            if (s < kTiles) loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, s * BK, tid,
+                    THREADS);
             AsyncCopy.commit(ctx);
         }
         for (int t = 0; t < kTiles; t++) {
@@ -109,12 +115,12 @@ public final class GemmWgmma {
             int next = t + STAGES - 2;
             if (next < kTiles) {
                 loadStage(ctx, aTiles, bTiles, next % STAGES, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase, next * BK,
-                        tid);
+                        tid, THREADS);
             }
             AsyncCopy.commit(ctx);
             int stage = t % STAGES;
             WarpGroup.fence(ctx);
-            multiplyStage(ctx, acc, aTiles, stage * A_STAGE + group * WarpGroup.M * WarpGroup.ROW_INTS, bTiles,
+            multiplyStage(ctx, acc, aTiles, stage * A_STAGE + group * WG_ROWS * WarpGroup.ROW_INTS, bTiles,
                     stage * B_STAGE);
             WarpGroup.commit(ctx);
             WarpGroup.waitPending(ctx, 1);
@@ -150,26 +156,26 @@ public final class GemmWgmma {
 
     /**
      * Starts the copies of slice depth k0 of x (rows rowBase…) and W (rows colBase…) into a
-     * stage: work-item tid moves chunks tid, tid + THREADS, … (row = chunk / 8), so that eight
-     * neighbouring work-items read one 128-byte row segment.
+     * stage: loader tid of {@code loaders} (a constant) moves chunks tid, tid + loaders, …
+     * (row = chunk / 8), so that eight neighbouring work-items read one 128-byte row segment.
      */
     @Unroll
-    private static void loadStage(KernelContext ctx, int[] aTiles, int[] bTiles, int stage, BF16Array x, int xRow0,
-                                  BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase,
-                                  int colBase, int k0, int tid) {
+    static void loadStage(KernelContext ctx, int[] aTiles, int[] bTiles, int stage, BF16Array x, int xRow0,
+                          BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase,
+                          int colBase, int k0, int tid, int loaders) {
         int chunk = tid & (CHUNKS - 1);
         int col = k0 + 8 * chunk;
         boolean inK = col < k;
-        for (int i = 0; i < BM * CHUNKS / THREADS; i++) {
-            int row = (tid >> 3) + i * (THREADS / CHUNKS);
+        for (int i = 0; i < BM * CHUNKS / loaders; i++) {
+            int row = (tid >> 3) + i * (loaders / CHUNKS);
             boolean in = inK && rowBase + row < rows;
             AsyncCopy.copy16(ctx, aTiles, WarpGroup.swizzled(stage * A_STAGE, row, chunk), x,
                     in ? (xRow0 + rowBase + row) * k + col : 0, in);
         }
-        for (int i = 0; i < BN * CHUNKS / THREADS; i++) {
-            int row = (tid >> 3) + i * (THREADS / CHUNKS);
+        for (int i = 0; i < BN * CHUNKS / loaders; i++) {
+            int row = (tid >> 3) + i * (loaders / CHUNKS);
             // dual: rows BN/2… of the tile are the same W rows of the second matrix
-            int wRow = colBase + (dual ? row & (BN / 2 - 1) : row);
+            int wRow = colBase + (dual && row >= BN / 2 ? row - BN / 2 : row);
             boolean in = inK && wRow < n;
             int at = WarpGroup.swizzled(stage * B_STAGE, row, chunk);
             if (dual && row >= BN / 2) AsyncCopy.copy16(ctx, bTiles, at, w2, in ? wRow * k + col : 0, in);
@@ -177,50 +183,62 @@ public final class GemmWgmma {
         }
     }
 
-    /** The four k16 products of a stage for this warpgroup's 64 rows against all BN columns. */
+    /** The k16 products of a stage for this warpgroup's WG_ROWS rows (M_TILES × 64) against all BN columns. */
     @Unroll
-    private static void multiplyStage(KernelContext ctx, float[] acc, int[] aTiles, int aAt, int[] bTiles, int bAt) {
+    static void multiplyStage(KernelContext ctx, float[] acc, int[] aTiles, int aAt, int[] bTiles, int bAt) {
         for (int s = 0; s < BK / WarpGroup.K; s++) {
-            WarpGroup.mmaBf16(ctx, acc, 0, BN, aTiles, aAt + 8 * s, bTiles, bAt + 8 * s, true);
+            for (int m = 0; m < M_TILES; m++) {
+                WarpGroup.mmaBf16(ctx, acc, m * BN / 2, BN, aTiles, aAt + m * WarpGroup.M * WarpGroup.ROW_INTS + 8 * s, bTiles,
+                        bAt + 8 * s, true);
+            }
         }
     }
 
     /** Accumulator 4j + e goes to row row + 8·(e / 2), column col + 8j + e % 2 (+ bias) (+ y). */
     @Unroll
-    private static void storeF32(F32Array y, BF16Array bias, boolean hasBias, boolean accumulate, int yRow0, int rows,
+    static void storeF32(F32Array y, BF16Array bias, boolean hasBias, boolean accumulate, int yRow0, int rows,
                                  int n, int row, int col, float[] acc) {
-        for (int j = 0; j < BN / 8; j++) {
+        for (int m = 0; m < M_TILES; m++) {
+          for (int j = 0; j < BN / 8; j++) {
             for (int e = 0; e < 4; e++) {
-                int r = row + 8 * (e >> 1), c = col + 8 * j + (e & 1);
+                int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
                 if (r < rows && c < n) {
-                    float v = acc[4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f);
+                    float v = acc[m * BN / 2 + 4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f);
                     int at = (yRow0 + r) * n + c;
                     y.set(at, accumulate ? v + y.get(at) : v);
                 }
             }
+          }
         }
     }
 
     /** As {@link #storeF32}, rounded to bf16, without accumulation. */
     @Unroll
-    private static void storeBf16(BF16Array y, BF16Array bias, boolean hasBias, int yRow0, int rows, int n, int row,
+    static void storeBf16(BF16Array y, BF16Array bias, boolean hasBias, int yRow0, int rows, int n, int row,
                                   int col, float[] acc) {
-        for (int j = 0; j < BN / 8; j++) {
-            for (int e = 0; e < 4; e++) {
-                int r = row + 8 * (e >> 1), c = col + 8 * j + (e & 1);
-                if (r < rows && c < n) y.setFloat((yRow0 + r) * n + c, acc[4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f));
+        for (int m = 0; m < M_TILES; m++) {
+            for (int j = 0; j < BN / 8; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
+                    if (r < rows && c < n) {
+                        y.setFloat((yRow0 + r) * n + c, acc[m * BN / 2 + 4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f));
+                    }
+                }
             }
         }
     }
 
     /** Gate accumulators j < BN/16 and up accumulators j + BN/16 of the same columns: h = silu(gate) · up in bf16. */
     @Unroll
-    private static void storeSwiGlu(BF16Array h, int rows, int inter, int row, int col, float[] acc) {
-        for (int j = 0; j < BN / 16; j++) {
-            for (int e = 0; e < 4; e++) {
-                int r = row + 8 * (e >> 1), c = col + 8 * j + (e & 1);
-                if (r < rows && c < inter) {
-                    h.setFloat(r * inter + c, KernelMath.silu(acc[4 * j + e]) * acc[4 * (j + BN / 16) + e]);
+    static void storeSwiGlu(BF16Array h, int rows, int inter, int row, int col, float[] acc) {
+        for (int m = 0; m < M_TILES; m++) {
+            for (int j = 0; j < BN / 16; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
+                    if (r < rows && c < inter) {
+                        int at = m * BN / 2 + 4 * j + e;
+                        h.setFloat(r * inter + c, KernelMath.silu(acc[at]) * acc[at + BN / 4]);
+                    }
                 }
             }
         }

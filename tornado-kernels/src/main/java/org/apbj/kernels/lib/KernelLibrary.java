@@ -21,6 +21,9 @@ public final class KernelLibrary {
     public static final Kernel MATMUL_WGMMA = Kernel.of(GemmWgmma.class, "matmul");
     public static final Kernel MATMUL_WGMMA_BF16_OUT = Kernel.of(GemmWgmma.class, "matmulBf16Out");
     public static final Kernel MATMUL_WGMMA_SWIGLU = Kernel.of(GemmWgmma.class, "matmulSwiGlu");
+    public static final Kernel MATMUL_WGMMA_WS = Kernel.of(GemmWgmmaWs.class, "matmul");
+    public static final Kernel MATMUL_WGMMA_WS_BF16_OUT = Kernel.of(GemmWgmmaWs.class, "matmulBf16Out");
+    public static final Kernel MATMUL_WGMMA_WS_SWIGLU = Kernel.of(GemmWgmmaWs.class, "matmulSwiGlu");
     public static final Kernel RMS_NORM_BF16 = Kernel.of(RmsNorm.class, "rmsNormBf16");
     public static final Kernel TO_BF16 = Kernel.of(Convert.class, "toBf16");
     public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
@@ -47,13 +50,22 @@ public final class KernelLibrary {
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
     private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT, MATMUL_WGMMA_SWIGLU,
-            FLASH_ATTENTION_HOPPER);
+            MATMUL_WGMMA_WS, MATMUL_WGMMA_WS_BF16_OUT, MATMUL_WGMMA_WS_SWIGLU, FLASH_ATTENTION_HOPPER);
+
+    /** Hopper kernels that hand work between warpgroups through mbarriers: no OpenCL version. */
+    private static final List<Kernel> GPU_ONLY = List.of(MATMUL_WGMMA_WS, MATMUL_WGMMA_WS_BF16_OUT, MATMUL_WGMMA_WS_SWIGLU);
 
     /** The kernels every target compiles (PTX sm_80 and later, OpenCL). */
     public static List<Kernel> all() { return ALL; }
 
-    /** The kernels only sm_90a compiles to PTX; their Java bodies run on the Java device and OpenCL too. */
+    /**
+     * The kernels only sm_90a compiles to PTX; their Java bodies run on the Java device, and on
+     * OpenCL too except for {@link #gpuOnly()}.
+     */
     public static List<Kernel> hopper() { return HOPPER; }
+
+    /** Hopper kernels with producer/consumer hand-offs (mbarrier): PTX and the Java device only. */
+    public static List<Kernel> gpuOnly() { return GPU_ONLY; }
 
     /**
      * Every kernel with the @Constant values the model launches it with (head dims 64 and 128,

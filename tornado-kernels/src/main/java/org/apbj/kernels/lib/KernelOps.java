@@ -199,8 +199,8 @@ public final class KernelOps implements AutoCloseable {
                        int k, boolean accumulate) {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
-        device.launch(KernelLibrary.MATMUL_WGMMA, gemmWgmmaGrid(rows, n), y, yRow0, x, xRow0, w, bias != null ? bias : w,
-                rows, n, k, bias != null, accumulate);
+        device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS : KernelLibrary.MATMUL_WGMMA, gemmWgmmaGrid(rows, n, 1), y,
+                yRow0, x, xRow0, w, bias != null ? bias : w, rows, n, k, bias != null, accumulate);
     }
 
     /** As {@link #matmul(F32Array, int, BF16Array, int, BF16Array, BF16Array, int, int, int, boolean)} with a bf16 output. */
@@ -208,8 +208,8 @@ public final class KernelOps implements AutoCloseable {
                               int n, int k) {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
-        device.launch(KernelLibrary.MATMUL_WGMMA_BF16_OUT, gemmWgmmaGrid(rows, n), y, yRow0, x, xRow0, w,
-                bias != null ? bias : w, rows, n, k, bias != null);
+        device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS_BF16_OUT : KernelLibrary.MATMUL_WGMMA_BF16_OUT,
+                gemmWgmmaGrid(rows, n, 1), y, yRow0, x, xRow0, w, bias != null ? bias : w, rows, n, k, bias != null);
     }
 
     /**
@@ -220,9 +220,8 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(h, 0, x, 0, wGate, null, rows, inter, k);
         need(wUp, "up weight [inter, k]", (long) inter * k);
         if (rows == 0) return;
-        int width = GemmWgmma.BN / 2;
-        device.launch(KernelLibrary.MATMUL_WGMMA_SWIGLU, Grid.of((inter + width - 1) / width * GemmWgmma.THREADS,
-                (rows + GemmWgmma.BM - 1) / GemmWgmma.BM, GemmWgmma.THREADS, 1), h, x, wGate, wUp, rows, inter, k);
+        device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS_SWIGLU : KernelLibrary.MATMUL_WGMMA_SWIGLU,
+                gemmWgmmaGrid(rows, inter, 2), h, x, wGate, wUp, rows, inter, k);
     }
 
     /** RMSNorm as {@link #rmsNorm} with a bf16 output (the next GEMM's input). */
@@ -553,10 +552,26 @@ public final class KernelOps implements AutoCloseable {
                 GemmTc.THREADS, 1);
     }
 
-    static Grid gemmWgmmaGrid(int rows, int n) {
-        return Grid.of((n + GemmWgmma.BN - 1) / GemmWgmma.BN * GemmWgmma.THREADS, (rows + GemmWgmma.BM - 1) / GemmWgmma.BM,
-                GemmWgmma.THREADS, 1);
+    /** Groups of the Hopper GEMM; {@code perTile} weight matrices share a tile's columns (2 for gate/up). */
+    private Grid gemmWgmmaGrid(int rows, int n, int perTile) {
+        int width = GemmWgmma.BN / perTile, threads = handOffs() ? GemmWgmmaWs.THREADS : GemmWgmma.THREADS;
+        return Grid.of((n + width - 1) / width * threads, (rows + GemmWgmma.BM - 1) / GemmWgmma.BM, threads, 1);
     }
+
+    /**
+     * Whether the Hopper GEMM runs warp-specialised ({@link GemmWgmmaWs}), as system property
+     * {@value #WARP_SPECIALISED_GEMM_PROPERTY} asks (default: on the Java device only, where it
+     * checks the hand-off protocol; on the H200 the single-role kernel measured as fast). OpenCL
+     * always runs {@link GemmWgmma}: its work-items cannot wait for one another on mbarriers.
+     */
+    private boolean handOffs() {
+        if (device.backend() == Backend.OPENCL) return false;
+        String asked = System.getProperty(WARP_SPECIALISED_GEMM_PROPERTY);
+        return asked != null ? Boolean.parseBoolean(asked) : device.backend() == Backend.JAVA;
+    }
+
+    /** System property: true or false forces the warp-specialised Hopper GEMM on or off. */
+    public static final String WARP_SPECIALISED_GEMM_PROPERTY = "apbj.gemm.warpSpecialised";
 
     static Grid matvecGrid(int n) {
         int perGroup = Matvec.WARPS * Matvec.ROWS_PER_WARP;

@@ -27,22 +27,25 @@ class GemmWgmmaPtxTest {
     @TestFactory
     Stream<DynamicTest> registersOnlyNoSerialisation() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return KernelLibrary.hopper().stream().filter(kernel -> kernel.owner() == GemmWgmma.class).map(kernel ->
+        return KernelLibrary.hopper().stream().filter(kernel -> kernel.owner() != org.apbj.kernels.lib.FlashAttentionHopper.class).map(kernel ->
                 DynamicTest.dynamicTest(kernel.name(), () -> {
                     Class<?>[] types = kernel.method().getParameterTypes();
                     Object[] args = new Object[types.length - 1];
                     for (int i = 1; i < types.length; i++) args[i - 1] = types[i] == boolean.class ? (Object) false : null;
                     CompiledKernel k = compile(kernel, args);
                     String ptx = k.source();
-                    assertEquals(GemmWgmma.BK / 16, count(ptx, "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16"), "products per slice");
+                    int products = GemmWgmma.BK / 16 * GemmWgmma.BM / 2 / 64;   // per k-slice and warpgroup
+                    assertEquals(products, count(ptx, "wgmma.mma_async.sync.aligned.m64n" + GemmWgmma.BN + "k16.f32.bf16.bf16"),
+                            "products per slice");
                     assertTrue(ptx.contains(".extern .shared .align 1024"), "stages in dynamic, 1024-aligned shared memory");
                     assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
                     Ptxas.Resources r = Ptxas.resources(ptx, "sm_90a", work);
                     System.out.println(kernel.name() + " sm_90a: " + r.registers() + " registers, " + r.spillStoreBytes()
                             + " bytes spilled\n" + r.report());
                     assertFalse(r.report().contains("serializ"), r::report);
-                    assertEquals(0, r.spillStoreBytes(), r::report);
-                    assertTrue(r.registers() <= 65536 / GemmWgmma.THREADS, r::report);
+                    if (!KernelLibrary.gpuOnly().contains(kernel)) assertEquals(0, r.spillStoreBytes(), r::report);
+                    int threads = kernel.method().getAnnotation(org.apbj.kernels.api.LaunchBounds.class).threads();
+                    assertTrue(r.registers() <= 65536 / threads, r::report);
                 }));
     }
 

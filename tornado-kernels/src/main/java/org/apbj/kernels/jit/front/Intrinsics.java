@@ -126,6 +126,7 @@ final class Intrinsics {
             case API + "TensorCore" -> tensorCore(in, sig);
             case API + "AsyncCopy" -> ptx && asyncCopy(in, sig);
             case API + "WarpGroup" -> ptx && warpGroup(in, sig);
+            case API + "Mbarrier" -> mbarrier(in, sig, ptx);
             default -> false;
         };
         if (lowered) return true;
@@ -167,6 +168,7 @@ final class Intrinsics {
                     "matrixOffsetB(" + CTX_DESC + "I)I", "loadA([I[III)V", "loadB([I[II)V"),
             API + "WarpGroup", Set.of("swizzled(III)I", "element([IIII)F"),
             API + "WarpGroup/portable", Set.of("mmaBf16(" + CTX_DESC + "[FII[II[IIZ)V", MMA_REG_A, "fence(" + CTX_DESC + ")V",
+                    "setMaxRegisters(" + CTX_DESC + "IZ)V",
                     "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V", "fenceAsyncProxy(" + CTX_DESC + ")V"),
             API + "AsyncCopy/portable", Set.of("copy16(" + CTX_DESC + "[IIL" + API.replace('.', '/') + "BF16Array;IZ)V",
                     SMALL_COPIES.get(0).signature(), SMALL_COPIES.get(1).signature(), SMALL_COPIES.get(2).signature(),
@@ -391,6 +393,17 @@ final class Intrinsics {
             case String s when s.equals("commit(" + CTX_DESC + ")V") -> sync(in, Feature.WGMMA, Instr.SyncKind.COMMIT, 0);
             case String s when s.equals("fenceAsyncProxy(" + CTX_DESC + ")V") ->
                     sync(in, Feature.ASYNC_PROXY_FENCE, Instr.SyncKind.ASYNC_PROXY_FENCE, 0);
+            case String s when s.equals("setMaxRegisters(" + CTX_DESC + "IZ)V") -> {
+                require(in, Feature.SETMAXNREG, "WarpGroup.setMaxRegisters");
+                StackVal inc = in.pop(), count = in.pop();
+                in.pop();
+                Imm c = Interpreter.constOf(count), i = Interpreter.constOf(inc);
+                if (c == null || i == null || c.intValue() < 24 || c.intValue() > 256 || c.intValue() % 8 != 0) {
+                    throw in.error("WarpGroup.setMaxRegisters needs compile-time constants: a count that is a multiple of 8"
+                            + " in 24..256 and the direction", "pass literals or static final constants");
+                }
+                in.emit(new Instr.SetMaxRegisters(c.intValue(), i.intValue() != 0));
+            }
             case String s when s.equals("waitPending(" + CTX_DESC + "I)V") -> {
                 StackVal nv = in.pop();
                 Imm c = Interpreter.constOf(nv);
@@ -444,6 +457,39 @@ final class Intrinsics {
         List<Operand> av = fragmentValues(in, aArr, aAt, 4);
         Operand acc1 = operandOf(in, accumulate);
         in.emit(new Instr.WarpGroupMmaRegA(accArr, accAt, n.intValue(), List.of(), av, bTile, bAt.op(), 4 * block.intValue(), acc1));
+    }
+
+    /**
+     * Mbarrier on PTX: init, arrive, cp.async arrive and the parity wait on a word of a shared long
+     * array. Not for OpenCL, where work-items cannot wait for one another outside barriers.
+     */
+    private static boolean mbarrier(Interpreter in, String sig, boolean ptx) {
+        if (!ptx) {
+            throw in.error("Mbarrier." + sig + " cannot run on OpenCL (work-items there cannot wait for one another"
+                    + " outside barriers)", "run this kernel on the Java device or an sm_90 GPU, and give OpenCL a"
+                    + " kernel without producer/consumer hand-offs");
+        }
+        String arrays = "[JI";
+        Instr.MbarrierOp op = switch (sig) {
+            case String s when s.equals("init(" + CTX_DESC + arrays + "I)V") -> Instr.MbarrierOp.INIT;
+            case String s when s.equals("arrive(" + CTX_DESC + arrays + ")V") -> Instr.MbarrierOp.ARRIVE;
+            case String s when s.equals("arriveAfterCopies(" + CTX_DESC + arrays + ")V") -> Instr.MbarrierOp.ARRIVE_AFTER_COPIES;
+            case String s when s.equals("waitParity(" + CTX_DESC + arrays + "I)V") -> Instr.MbarrierOp.WAIT_PARITY;
+            default -> null;
+        };
+        if (op == null) return false;
+        require(in, Feature.MBARRIER, "Mbarrier." + op.name().toLowerCase(java.util.Locale.ROOT));
+        StackVal value = op == Instr.MbarrierOp.INIT || op == Instr.MbarrierOp.WAIT_PARITY ? in.pop() : null;
+        StackVal at = in.pop(), bars = in.pop();
+        in.pop();
+        if (!(bars.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != ElemType.I64) {
+            throw in.error("Mbarrier: the barriers must be words of a shared long array",
+                    "allocate them with ctx.allocateLongLocalArray(n)");
+        }
+        in.fn().markBarriers();
+        if (!in.emitting()) return true;
+        in.emit(new Instr.Mbarrier(op, shared, at.op(), value != null ? value.op() : Imm.ofInt(0)));
+        return true;
     }
 
     private static void sync(Interpreter in, Feature f, Instr.SyncKind kind, int pending) {
@@ -716,6 +762,7 @@ final class Intrinsics {
             }
             case "allocateFloatLocalArray(I)[F" -> sharedArray(in, ElemType.F32);
             case "allocateIntLocalArray(I)[I" -> sharedArray(in, ElemType.I32);
+            case "allocateLongLocalArray(I)[J" -> sharedArray(in, ElemType.I64);
             case "allocateHalfLocalArray(I)[S", "allocateBFloat16LocalArray(I)[S" -> sharedArray(in, ElemType.I16);
             case "localLinearId()I" -> special(in, Special.LOCAL_LINEAR_ID);
             case "laneId()I" -> special(in, Special.LANE_ID);

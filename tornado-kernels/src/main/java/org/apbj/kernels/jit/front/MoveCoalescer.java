@@ -88,6 +88,8 @@ final class MoveCoalescer {
             case Instr.WarpGroupMma m -> null;   // its accumulators are read and written in place
             case Instr.WarpGroupMmaRegA m -> null;   // likewise
             case Instr.WarpGroupSync w -> null;
+            case Instr.Mbarrier m -> null;
+            case Instr.SetMaxRegisters r -> null;
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -139,6 +141,8 @@ final class MoveCoalescer {
                 yield all;
             }
             case Instr.WarpGroupSync w -> List.of();
+            case Instr.Mbarrier m -> List.of(m.index(), m.value());
+            case Instr.SetMaxRegisters r -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };

@@ -148,6 +148,18 @@ public sealed interface Instr {
 
     enum SyncKind { FENCE, COMMIT, WAIT, ASYNC_PROXY_FENCE }
 
+    /**
+     * Mbarrier operations on the word {@code bars[index]} of a shared long array: INIT (value =
+     * arrival count), ARRIVE, ARRIVE_AFTER_COPIES (cp.async.mbarrier.arrive.noinc) and
+     * WAIT_PARITY (value = parity; spins on try_wait).
+     */
+    record Mbarrier(MbarrierOp op, ArrayRef.Shared bars, Operand index, Operand value) implements Instr {}
+
+    enum MbarrierOp { INIT, ARRIVE, ARRIVE_AFTER_COPIES, WAIT_PARITY }
+
+    /** WarpGroup.setMaxRegisters (setmaxnreg.inc / .dec). */
+    record SetMaxRegisters(int count, boolean increase) implements Instr {}
+
     /** Marks the Java source line that the following instructions come from. */
     record SourceLine(String file, int line) implements Instr {}
 }

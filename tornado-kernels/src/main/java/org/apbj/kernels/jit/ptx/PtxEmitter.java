@@ -121,6 +121,8 @@ public final class PtxEmitter {
                     case Instr.AsyncCopy16 c -> used.add(org.apbj.kernels.jit.Feature.CP_ASYNC);
                     case Instr.WarpGroupMma m -> used.add(org.apbj.kernels.jit.Feature.WGMMA);
                     case Instr.WarpGroupMmaRegA m -> used.add(org.apbj.kernels.jit.Feature.WGMMA);
+                    case Instr.Mbarrier m -> used.add(org.apbj.kernels.jit.Feature.MBARRIER);
+                    case Instr.SetMaxRegisters r -> used.add(org.apbj.kernels.jit.Feature.SETMAXNREG);
                     case Instr.WarpGroupSync w -> used.add(w.kind() == Instr.SyncKind.ASYNC_PROXY_FENCE
                             ? org.apbj.kernels.jit.Feature.ASYNC_PROXY_FENCE : org.apbj.kernels.jit.Feature.WGMMA);
                     default -> { }
@@ -275,6 +277,8 @@ public final class PtxEmitter {
             case Instr.AsyncWait w -> line("cp.async.wait_group %d;", w.pending());
             case Instr.WarpGroupMma m -> warpGroupMma(m);
             case Instr.WarpGroupMmaRegA m -> warpGroupMmaRegA(m);
+            case Instr.Mbarrier m -> mbarrier(m);
+            case Instr.SetMaxRegisters r -> line("setmaxnreg.%s.sync.aligned.u32 %d;", r.increase() ? "inc" : "dec", r.count());
             case Instr.WarpGroupSync w -> line(switch (w.kind()) {
                 case FENCE -> "wgmma.fence.sync.aligned;";
                 case COMMIT -> "wgmma.commit_group.sync.aligned;";
@@ -340,6 +344,22 @@ public final class PtxEmitter {
         List<String> acc = m.accRegs().stream().map(r -> "%" + r.name()).toList();
         line("wgmma.mma_async.sync.aligned.m64n%dk16.f32.bf16.bf16 {%s}, {%s}, %s, %s, 1, 1, 1;", m.n(),
                 String.join(", ", acc), String.join(", ", a), desc, p);
+    }
+
+    private void mbarrier(Instr.Mbarrier m) {
+        String addr = address(m.bars(), m.index());
+        switch (m.op()) {
+            case INIT -> line("mbarrier.init.shared::cta.b64 [%s], %s;", addr, bitsReg(m.value()));
+            case ARRIVE -> line("mbarrier.arrive.shared::cta.b64 %s, [%s];", b64(), addr);
+            case ARRIVE_AFTER_COPIES -> line("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%s];", addr);
+            case WAIT_PARITY -> {
+                // try_wait suspends for a while in hardware before it answers false; loop until the phase completed
+                String done = pred(), again = label("mbarrier_wait"), parity = bitsReg(m.value());
+                placeLabel(again);
+                line("mbarrier.try_wait.parity.shared::cta.b64 %s, [%s], %s;", done, addr, parity);
+                line("@!%s bra %s;", done, again);
+            }
+        }
     }
 
     private String descriptor(ArrayRef.Shared tile, Operand index) {

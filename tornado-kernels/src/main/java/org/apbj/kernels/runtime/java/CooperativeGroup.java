@@ -59,6 +59,9 @@ final class CooperativeGroup implements WorkGroup {
     @Override
     public short[] localShorts(int slot, int length) { return slotArray(slot, short[].class, length); }
 
+    @Override
+    public long[] localLongs(int slot, int length) { return slotArray(slot, long[].class, length); }
+
     private synchronized <T> T slotArray(int slot, Class<T> type, int length) {
         if (length < 0) throw new IllegalArgumentException(kernelName + ": shared array of negative length " + length);
         while (shared.size() <= slot) shared.add(null);

@@ -22,6 +22,7 @@ final class IndependentWorkItems implements WorkGroup {
     @Override public float[] localFloats(int slot, int length) { throw missed("a shared-array allocation"); }
     @Override public int[] localInts(int slot, int length) { throw missed("a shared-array allocation"); }
     @Override public short[] localShorts(int slot, int length) { throw missed("a shared-array allocation"); }
+    @Override public long[] localLongs(int slot, int length) { throw missed("a shared-array allocation"); }
     @Override public float shuffle(KernelContext ctx, float value, int srcLane) { throw missed("a warp shuffle"); }
     @Override public int shuffle(KernelContext ctx, int value, int srcLane) { throw missed("a warp shuffle"); }
 }

@@ -1,0 +1,155 @@
+package org.apbj.kernels.lib;
+
+import org.apbj.kernels.api.AsyncCopy;
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.LaunchBounds;
+import org.apbj.kernels.api.Mbarrier;
+import org.apbj.kernels.api.WarpGroup;
+
+/**
+ * {@link GemmWgmma} warp-specialised, for GPUs: the same tiles, stages, products and epilogues,
+ * but one warpgroup only copies and two only multiply. The producer fills stage s with cp.async
+ * and lets its copies complete the stage's "full" barrier ({@link Mbarrier#arriveAfterCopies});
+ * the consumers wait for it, issue the products, and release the stage on its "empty" barrier
+ * once the products that read it have finished. No group-wide barrier in the loop, so copies,
+ * products and the consumers' bookkeeping overlap freely; the producer hands its registers to
+ * the consumers ({@link WarpGroup#setMaxRegisters}). Runs on sm_90a and the Java device (whose
+ * work-items are threads); OpenCL runs {@link GemmWgmma}, which has no hand-offs.
+ * Grid: as GemmWgmma's with {@link #THREADS} work-items per group.
+ */
+public final class GemmWgmmaWs {
+    private GemmWgmmaWs() {}
+
+    public static final int THREADS = 3 * WarpGroup.SIZE;
+    public static final int STAGES = GemmWgmma.STAGES;
+    static final int PRODUCER_REGISTERS = 24;
+    static final int CONSUMER_REGISTERS = 240;
+
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
+    public static void matmul(KernelContext ctx, F32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
+                              BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
+                              @Constant boolean accumulate) {
+        int rowBase = GemmWgmma.tileRow(ctx, rows, n, GemmWgmma.BN) * GemmWgmma.BM;
+        int colBase = GemmWgmma.tileColumn(ctx, rows, n, GemmWgmma.BN) * GemmWgmma.BN;
+        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.A_STAGE);
+        int[] bTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.B_STAGE);
+        long[] full = ctx.allocateLongLocalArray(STAGES);
+        long[] empty = ctx.allocateLongLocalArray(STAGES);
+        int group = start(ctx, full, empty);
+        if (group == 0) {
+            produce(ctx, aTiles, bTiles, full, empty, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
+            return;
+        }
+        float[] acc = new float[GemmWgmma.ACC];
+        consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
+        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
+        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
+        GemmWgmma.storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, row, colBase + 2 * (item & 3), acc);
+    }
+
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
+    public static void matmulBf16Out(KernelContext ctx, BF16Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
+                                     BF16Array bias, int rows, int n, int k, @Constant boolean hasBias) {
+        int rowBase = GemmWgmma.tileRow(ctx, rows, n, GemmWgmma.BN) * GemmWgmma.BM;
+        int colBase = GemmWgmma.tileColumn(ctx, rows, n, GemmWgmma.BN) * GemmWgmma.BN;
+        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.A_STAGE);
+        int[] bTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.B_STAGE);
+        long[] full = ctx.allocateLongLocalArray(STAGES);
+        long[] empty = ctx.allocateLongLocalArray(STAGES);
+        int group = start(ctx, full, empty);
+        if (group == 0) {
+            produce(ctx, aTiles, bTiles, full, empty, x, xRow0, w, w, false, rows, n, k, rowBase, colBase);
+            return;
+        }
+        float[] acc = new float[GemmWgmma.ACC];
+        consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
+        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
+        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
+        GemmWgmma.storeBf16(y, bias, hasBias, yRow0, rows, n, row, colBase + 2 * (item & 3), acc);
+    }
+
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
+    public static void matmulSwiGlu(KernelContext ctx, BF16Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
+                                    int inter, int k) {
+        int width = GemmWgmma.BN / 2;
+        int rowBase = GemmWgmma.tileRow(ctx, rows, inter, width) * GemmWgmma.BM;
+        int colBase = GemmWgmma.tileColumn(ctx, rows, inter, width) * width;
+        int[] aTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.A_STAGE);
+        int[] bTiles = ctx.allocateIntLocalArray(STAGES * GemmWgmma.B_STAGE);
+        long[] full = ctx.allocateLongLocalArray(STAGES);
+        long[] empty = ctx.allocateLongLocalArray(STAGES);
+        int group = start(ctx, full, empty);
+        if (group == 0) {
+            produce(ctx, aTiles, bTiles, full, empty, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase);
+            return;
+        }
+        float[] acc = new float[GemmWgmma.ACC];
+        consume(ctx, acc, aTiles, bTiles, full, empty, group, k);
+        int item = ctx.localIdx & (WarpGroup.SIZE - 1);
+        int row = rowBase + (group - 1) * GemmWgmma.WG_ROWS + 16 * (item >> 5) + ((item & 31) >> 2);
+        GemmWgmma.storeSwiGlu(h, rows, inter, row, colBase + 2 * (item & 3), acc);
+    }
+
+    /**
+     * Sets up the stages' barriers and returns this work-item's warpgroup: 0 the producer, 1 and
+     * 2 the consumers (of rows 0–63 and 64–127). Each role allocates its own registers after
+     * this (the accumulators only in the consumers), so that the producer's small register budget
+     * never has to hold them.
+     */
+    static int start(KernelContext ctx, long[] full, long[] empty) {
+        if (ctx.localIdx == 0) {
+            for (int s = 0; s < STAGES; s++) {
+                Mbarrier.init(ctx, full, s, WarpGroup.SIZE);           // each producer work-item's copies
+                Mbarrier.init(ctx, empty, s, 2 * WarpGroup.SIZE);      // every consumer work-item
+            }
+        }
+        ctx.localBarrier();
+        return ctx.broadcast(ctx.localIdx >> 7, 0);   // warp-uniform for ptxas
+    }
+
+    /**
+     * The producer: slice t goes to stage t % STAGES once the consumers released that stage's
+     * previous slice (round r = t / STAGES waits for parity (r − 1) % 2 of its empty barrier); its
+     * copies complete the stage's full barrier.
+     */
+    static void produce(KernelContext ctx, int[] aTiles, int[] bTiles, long[] full, long[] empty, BF16Array x, int xRow0,
+                        BF16Array w, BF16Array w2, boolean dual, int rows, int n, int k, int rowBase, int colBase) {
+        WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
+        int tid = ctx.localIdx;
+        int kTiles = (k + GemmWgmma.BK - 1) / GemmWgmma.BK;
+        for (int t = 0; t < kTiles; t++) {
+            int s = t % STAGES;
+            if (t >= STAGES) Mbarrier.waitParity(ctx, empty, s, (t / STAGES - 1) & 1);
+            GemmWgmma.loadStage(ctx, aTiles, bTiles, s, x, xRow0, w, w2, dual, rows, n, k, rowBase, colBase,
+                    t * GemmWgmma.BK, tid, WarpGroup.SIZE);
+            Mbarrier.arriveAfterCopies(ctx, full, s);
+        }
+        AsyncCopy.commit(ctx);
+        AsyncCopy.waitPending(ctx, 0);   // no copy outlives its work-item
+    }
+
+    /**
+     * A consumer: waits for slice t (parity (t / STAGES) % 2 of its full barrier), issues its
+     * products, and once slice t − 1's products are done releases that stage.
+     */
+    static void consume(KernelContext ctx, float[] acc, int[] aTiles, int[] bTiles, long[] full, long[] empty, int group,
+                        int k) {
+        WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
+        int aAt = (group - 1) * GemmWgmma.WG_ROWS * WarpGroup.ROW_INTS;
+        int kTiles = (k + GemmWgmma.BK - 1) / GemmWgmma.BK;
+        for (int t = 0; t < kTiles; t++) {
+            int s = t % STAGES;
+            Mbarrier.waitParity(ctx, full, s, (t / STAGES) & 1);
+            WarpGroup.fenceAsyncProxy(ctx);
+            WarpGroup.fence(ctx);
+            GemmWgmma.multiplyStage(ctx, acc, aTiles, s * GemmWgmma.A_STAGE + aAt, bTiles, s * GemmWgmma.B_STAGE);
+            WarpGroup.commit(ctx);
+            WarpGroup.waitPending(ctx, 1);   // slice t - 1's products are done: its stage is free
+            if (t > 0) Mbarrier.arrive(ctx, empty, (t - 1) % STAGES);
+        }
+        WarpGroup.waitPending(ctx, 0);
+    }
+}
