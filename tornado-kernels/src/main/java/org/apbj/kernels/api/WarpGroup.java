@@ -81,6 +81,54 @@ public final class WarpGroup {
         }
     }
 
+    /**
+     * {@code acc[accAt .. accAt + n/2) = A · B + (accumulate ? acc : 0)} with A from registers
+     * and B stored by rows of k (PTX {@code wgmma ... {a}, descB, p, 1, 1, 1}: A register
+     * operand, B "MN-major"), for products like P·V where P is a softmax of earlier
+     * accumulators and V is stored [key][dim].
+     *
+     * <p>A, 64×16: {@code a[aAt .. aAt + 4)} is this work-item's fragment, the mma.m16n8k16 A
+     * layout within each warp ({@link TensorCore}): warp w of the warpgroup holds rows
+     * 16w … 16w + 15; with g = lane / 4 and t = lane % 4, a[aAt] = A[16w + g][2t, 2t + 1],
+     * a[aAt + 1] = A[16w + g + 8][2t, 2t + 1], a[aAt + 2] = A[16w + g][2t + 8, 2t + 9],
+     * a[aAt + 3] = A[16w + g + 8][2t + 8, 2t + 9], two bf16 per int, the lower column low. It
+     * is the accumulator layout of a previous product, columns 16s … 16s + 15 of it
+     * (accumulators 8s … 8s + 7 packed in pairs), so P needs no shuffles.
+     *
+     * <p>B, 16×n: row k (0..15) of B holds columns 0..63 as one 128-byte swizzled row of a tile
+     * ({@link #swizzled}: B[k][8c .. 8c + 7] in chunk c of row k), so rows 8i … 8i + 7 are one
+     * 1024-byte atom; {@code bAt} is the tile origin plus {@code ATOM_INTS·2·s} for rows 16s….
+     * Columns 64j … 64j + 63 sit in the same layout {@code bBlockInts·j} ints further (a
+     * compile-time constant, a multiple of {@link #ATOM_INTS} below 2^16 ints; it is the
+     * descriptor's leading-dimension byte offset, the 1024 bytes between atoms of 8 rows its
+     * stride byte offset). This is how V [keys][dims] lands by 16-byte copies of its rows.
+     */
+    public static void mmaBf16RegA(KernelContext ctx, float[] acc, int accAt, int n, int[] a, int aAt, int[] b, int bAt,
+                                   int bBlockInts, boolean accumulate) {
+        int lane = ctx.laneId();
+        int rowGroup = lane & ~3;   // lanes 4g..4g+3 hold rows g and g+8 of the warp's 16 rows of A
+        int t = lane & 3;
+        // rowsA[4s + r] = register r of lane 4g + s: A[g or g+8][k pairs s and s + 4]
+        int[] rowsA = new int[16];
+        for (int s = 0; s < 4; s++) {
+            for (int r = 0; r < 4; r++) rowsA[4 * s + r] = ctx.broadcast(a[aAt + r], rowGroup + s);
+        }
+        for (int j = 0; j < n / 8; j++) {
+            for (int e = 0; e < 4; e++) {
+                int high = e >> 1;
+                int col = 8 * j + 2 * t + (e & 1);
+                float sum = accumulate ? acc[accAt + 4 * j + e] : 0.0f;
+                for (int k = 0; k < K; k++) {
+                    int word = rowsA[4 * ((k & 7) >> 1) + high + ((k >> 3) << 1)];
+                    // B[k][col] is element (row k, column col % 64) of the block of its column
+                    float bv = element(b, bAt + (col >> 6) * bBlockInts, k, col & 63);
+                    sum = KernelMath.fma(TensorCore.halfOf(word, k & 1), bv, sum);
+                }
+                acc[accAt + 4 * j + e] = sum;
+            }
+        }
+    }
+
     /** Element (row, k) of the slice at {@code at}: the swizzle applies to the byte address's bits 4–6 from bits 7–9. */
     private static float element(int[] tile, int at, int row, int k) {
         int logical = 4 * at + 128 * row + 2 * k;

@@ -11,7 +11,8 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
 /**
  * Attention speed on a CUDA device, the Llama-3.1-8B shape (32 query heads, 8 KV heads, d = 128):
  * causal prefill at several lengths, the APB [P;A;B] mask at the 128K / 8-host block shape, and
- * decode (one query against a long cache), for the tensor-core kernel and the fp32 one. Prints
+ * decode (one query against a long cache), for the wgmma kernel (on sm_90a devices), the
+ * tensor-core kernel and the fp32 one. Prints
  * one line per case: milliseconds (median of the timed runs after one warm-up), TFLOP/s counting
  * only the visible (unmasked) query-key pairs at 4·d FLOPs each, and for decode GB/s of K and V
  * read once. The peer (PyTorch SDPA) is timed by scripts/peer/sdpa_attention.py in the same run.
@@ -28,11 +29,12 @@ public final class AttentionBench {
                 : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         try (CudaDevice dev = CudaDevice.open(0)) {
             System.out.println("device: " + dev.name());
-            for (boolean tc : new boolean[] {true, false}) {
-                KernelOps ops = new KernelOps(dev, 1024, tc);
-                String kernel = tc ? "tensor-core" : "fp32";
+            // hopper: FlashAttentionHopper (wgmma, sm_90a only); tensor-core: FlashAttention (mma.sync); fp32: Attention
+            for (String kernel : new String[] {"hopper", "tensor-core", "fp32"}) {
+                if (kernel.equals("hopper") && !dev.capabilities().warpGroupMma()) continue;
+                KernelOps ops = new KernelOps(dev, 1024, !kernel.equals("fp32")).useHopperAttention(kernel.equals("hopper"));
                 for (int n : lengths) {
-                    if (!tc && n > 16384) continue;   // the fp32 kernel takes minutes there; 16K tells its rate
+                    if (kernel.equals("fp32") && n > 16384) continue;   // the fp32 kernel takes minutes there; 16K tells its rate
                     run(dev, ops, kernel, "causal", n, 0, 0, n, true);
                 }
                 run(dev, ops, kernel, "apb", 0, 14336, 4096, 16384, true);

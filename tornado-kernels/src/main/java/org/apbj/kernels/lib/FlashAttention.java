@@ -98,9 +98,9 @@ public final class FlashAttention {
 
             scores(ctx, s, qf, kTile, kAt, headDim);
             if (kt < fullLo || kt + BKV > fullEnd) {
-                mask(s, kt, row0, lane & 3, keyLo, keyEnd, p, a, causal);
+                mask(s, BKV, kt, row0, lane & 3, keyLo, keyEnd, p, a, causal);
             }
-            softmax(ctx, s, o, pf, stats, headDim);
+            softmax(ctx, s, o, pf, stats, BKV, headDim);
 
             AsyncCopy.waitPending(ctx, 0);
             ctx.localBarrier();   // V of this tile is in; every warp is done with this K tile
@@ -178,8 +178,8 @@ public final class FlashAttention {
      * [lo, p + row] with lo = p for anchor rows (row &lt; a) and 0 for the others.
      */
     @Unroll
-    private static void mask(float[] s, int kt, int row0, int t, int keyLo, int keyEnd, int p, int a, boolean causal) {
-        for (int i = 0; i < 4 * (BKV / 8); i++) {
+    static void mask(float[] s, int tileKeys, int kt, int row0, int t, int keyLo, int keyEnd, int p, int a, boolean causal) {
+        for (int i = 0; i < 4 * (tileKeys / 8); i++) {
             int key = kt + 8 * (i >> 2) + 2 * t + (i & 1);
             int row = row0 + 8 * ((i >> 1) & 1);
             boolean seen = key >= keyLo && key < keyEnd;
@@ -190,13 +190,15 @@ public final class FlashAttention {
 
     /**
      * The online softmax step for the lane's two rows: new running max (over the four lanes of a
-     * row), O and the running sums rescaled, P = 2^(s - max) packed into A fragments.
+     * row), O and the running sums rescaled, P = 2^(s - max) packed into A fragments. s holds
+     * the scores of {@code tileKeys} keys (a compile-time constant) in the mma.m16n8 accumulator
+     * layout, o the headDim outputs in the same layout (also the wgmma layout of one warp).
      */
     @Unroll
-    private static void softmax(KernelContext ctx, float[] s, float[] o, int[] pf, float[] stats, int headDim) {
+    static void softmax(KernelContext ctx, float[] s, float[] o, int[] pf, float[] stats, int tileKeys, int headDim) {
         for (int r = 0; r < 2; r++) {
             float max = stats[r];
-            for (int n = 0; n < BKV / 8; n++) {
+            for (int n = 0; n < tileKeys / 8; n++) {
                 max = KernelMath.max(max, KernelMath.max(s[4 * n + 2 * r], s[4 * n + 2 * r + 1]));
             }
             max = KernelMath.max(max, ctx.shuffleXor(max, 1));
@@ -206,7 +208,7 @@ public final class FlashAttention {
             float rescale = KernelMath.exp2Approx(stats[r] - base);
             stats[r] = max;
             float sum = 0.0f;
-            for (int n = 0; n < BKV / 8; n++) {
+            for (int n = 0; n < tileKeys / 8; n++) {
                 for (int j = 0; j < 2; j++) {
                     float w = KernelMath.exp2Approx(s[4 * n + 2 * r + j] - base);
                     s[4 * n + 2 * r + j] = w;
@@ -220,7 +222,7 @@ public final class FlashAttention {
             }
         }
         // S's accumulator layout is P's A layout: keys 16kk.. are n-tiles 2kk and 2kk + 1.
-        for (int kk = 0; kk < BKV / 16; kk++) {
+        for (int kk = 0; kk < tileKeys / 16; kk++) {
             for (int r = 0; r < 4; r++) {
                 int at = 4 * (2 * kk + (r >> 1)) + 2 * (r & 1);
                 pf[4 * kk + r] = TensorCore.packBf16(s[at], s[at + 1]);
@@ -244,7 +246,7 @@ public final class FlashAttention {
 
     /** out = O / sum and lse = ln(sum · 2^max) for the lane's rows; a row that saw no key gets 0 and -inf. */
     @Unroll
-    private static void store(KernelContext ctx, F32Array out, F32Array lse, float[] o, float[] stats, int row0, int nq,
+    static void store(KernelContext ctx, F32Array out, F32Array lse, float[] o, float[] stats, int row0, int nq,
                               int nHeads, int h, int split, int t, int headDim) {
         int qStride = nHeads * headDim;
         int outBase = split * nq * qStride;

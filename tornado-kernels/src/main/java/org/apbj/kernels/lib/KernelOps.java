@@ -26,9 +26,17 @@ public final class KernelOps implements AutoCloseable {
     /** Set to true to keep projections on the fp32 kernels on CUDA too ({@code -Dapbj.gemm.fp32=true}). */
     public static final String FP32_GEMM_PROPERTY = "apbj.gemm.fp32";
 
+    /**
+     * Set to true to run prefill attention on the Hopper kernel ({@link FlashAttentionHopper},
+     * wgmma) on devices that have wgmma ({@code -Dapbj.attention.hopper=true}); off by default
+     * until it is measured faster than {@link FlashAttention} there.
+     */
+    public static final String HOPPER_ATTENTION_PROPERTY = "apbj.attention.hopper";
+
     private final Device device;
     private final int reductionThreads;
     private final boolean tensorCores;
+    private boolean hopperAttention;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -58,7 +66,26 @@ public final class KernelOps implements AutoCloseable {
         this.device = device;
         this.reductionThreads = reductionThreads;
         this.tensorCores = tensorCores;
+        this.hopperAttention = tensorCores && device.capabilities().warpGroupMma() && Boolean.getBoolean(HOPPER_ATTENTION_PROPERTY);
     }
+
+    /**
+     * Chooses the attention kernel of {@link #attention}: {@link FlashAttentionHopper} (wgmma)
+     * or not (then {@link #tensorCores()} decides between {@link FlashAttention} and the fp32
+     * kernel). For tests and benchmarks; the default follows {@value #HOPPER_ATTENTION_PROPERTY}.
+     * CUDA devices need wgmma (sm_90a) for it; the Java and OpenCL devices run its Java bodies.
+     */
+    public KernelOps useHopperAttention(boolean on) {
+        if (on && device.backend() == Backend.CUDA && !device.capabilities().warpGroupMma()) {
+            throw new UnsupportedOperationException("the Hopper attention needs wgmma (an sm_90a GPU such as H100/H200); "
+                    + "this device has none: leave it off");
+        }
+        this.hopperAttention = on;
+        return this;
+    }
+
+    /** Whether {@link #attention} runs on {@link FlashAttentionHopper}. */
+    public boolean hopperAttention() { return hopperAttention; }
 
     /** Whether the device gets the tensor-core GEMM unless told otherwise: when its hardware has tensor cores. */
     static boolean tensorCoresByDefault(Device device) {
@@ -293,7 +320,8 @@ public final class KernelOps implements AutoCloseable {
      * rows ({@link #usesDecodeAttention}: decoding, the APB phase-2 query) run on
      * {@link DecodeAttention} on every device, which reads each K/V tile once per KV head; more
      * rows run on tensor cores with {@link #tensorCores()} ({@link FlashAttention}: Q and P
-     * rounded to bf16), else on fp32 units ({@link Attention}).
+     * rounded to bf16), with {@link #hopperAttention()} on wgmma ({@link FlashAttentionHopper},
+     * same rounding), else on fp32 units ({@link Attention}).
      */
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
                           int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse) {
@@ -307,9 +335,10 @@ public final class KernelOps implements AutoCloseable {
                     out /* unused */, false);
             return;
         }
-        Kernel kernel = tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
-        int threads = tensorCores ? FlashAttention.THREADS : Attention.THREADS;
-        int rowsPerGroup = tensorCores ? FlashAttention.BQ : Attention.BQ;
+        Kernel kernel = hopperAttention ? KernelLibrary.FLASH_ATTENTION_HOPPER
+                : tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
+        int threads = hopperAttention ? FlashAttentionHopper.THREADS : tensorCores ? FlashAttention.THREADS : Attention.THREADS;
+        int rowsPerGroup = hopperAttention ? FlashAttentionHopper.BQ : tensorCores ? FlashAttention.BQ : Attention.BQ;
         int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
         KeySplit split = KeySplit.of(prefillGroups(nq, nHeads), keys);
         if (split.splits() == 1) {

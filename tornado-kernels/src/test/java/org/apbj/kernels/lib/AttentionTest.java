@@ -28,48 +28,72 @@ import org.junit.jupiter.params.provider.MethodSource;
 @org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
 class AttentionTest {
 
-    /** Every backend with the fp32 kernel ({@link Attention}) and the tensor-core one ({@link FlashAttention}). */
+    /** The attention kernels {@link KernelOps#attention} chooses from. */
+    enum AttentionKernel {
+        /** {@link Attention}, fp32 units. */
+        FP32,
+        /** {@link FlashAttention}, mma.sync. */
+        TENSOR_CORES,
+        /** {@link FlashAttentionHopper}, wgmma (its Java bodies off sm_90a). */
+        HOPPER;
+
+        boolean roundsToBf16() { return this != FP32; }
+
+        KernelOps ops(Device d) {
+            return new KernelOps(d, REDUCTION_THREADS, this != FP32).useHopperAttention(this == HOPPER).decodeAttention(false);
+        }
+    }
+
+    /** Every backend with every attention kernel. */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> kernels() {
-        return LibTesting.backends().stream().flatMap(b -> java.util.stream.Stream.of(false, true)
-                .map(tc -> org.junit.jupiter.params.provider.Arguments.of(b, tc)));
+        return LibTesting.backends().stream().flatMap(b -> java.util.Arrays.stream(AttentionKernel.values())
+                .map(k -> org.junit.jupiter.params.provider.Arguments.of(b, k)));
     }
 
     @ParameterizedTest
     @MethodSource("kernels")
-    void plainCausal(Backend backend, boolean tensorCores) {
-        Random r = random("plainCausal " + backend + (tensorCores ? " tensor cores" : ""));
-        check(backend, tensorCores, r, 0, 0, 77, true, 4, 2, 64);
+    void plainCausal(Backend backend, AttentionKernel kernel) {
+        Random r = random("plainCausal " + backend + " " + kernel);
+        check(backend, kernel, r, 0, 0, 77, true, 4, 2, 64);
     }
 
     @ParameterizedTest
     @MethodSource("kernels")
-    void apbMaskWithOddBlocks(Backend backend, boolean tensorCores) {
-        Random r = random("apbMaskWithOddBlocks " + backend + (tensorCores ? " tensor cores" : ""));
-        check(backend, tensorCores, r, 37, 29, 53, true, 4, 2, 64);
+    void apbMaskWithOddBlocks(Backend backend, AttentionKernel kernel) {
+        Random r = random("apbMaskWithOddBlocks " + backend + " " + kernel);
+        check(backend, kernel, r, 37, 29, 53, true, 4, 2, 64);
     }
 
     @ParameterizedTest
     @MethodSource("kernels")
-    void apbMaskHeadDim128(Backend backend, boolean tensorCores) {
-        Random r = random("apbMaskHeadDim128 " + backend + (tensorCores ? " tensor cores" : ""));
-        check(backend, tensorCores, r, 70, 5, 66, true, 2, 1, 128);
+    void apbMaskHeadDim128(Backend backend, AttentionKernel kernel) {
+        Random r = random("apbMaskHeadDim128 " + backend + " " + kernel);
+        check(backend, kernel, r, 70, 5, 66, true, 2, 1, 128);
+    }
+
+    /** Several query groups and key tiles of every kernel (the Hopper kernel's ring of two stages turns twice), d = 128. */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void apbMaskManyTiles(Backend backend, AttentionKernel kernel) {
+        Random r = random("apbMaskManyTiles " + backend + " " + kernel);
+        check(backend, kernel, r, 150, 70, 190, true, 2, 1, 128);
     }
 
     @ParameterizedTest
     @MethodSource("kernels")
-    void nonCausalSeesAllKeys(Backend backend, boolean tensorCores) {
-        Random r = random("nonCausalSeesAllKeys " + backend + (tensorCores ? " tensor cores" : ""));
-        check(backend, tensorCores, r, 40, 3, 90, false, 6, 3, 64);   // nq chosen independently below
+    void nonCausalSeesAllKeys(Backend backend, AttentionKernel kernel) {
+        Random r = random("nonCausalSeesAllKeys " + backend + " " + kernel);
+        check(backend, kernel, r, 40, 3, 90, false, 6, 3, 64);   // nq chosen independently below
     }
 
     /** A query block attends with no mask to keys of another block: nq unrelated to the key count. */
     @ParameterizedTest
     @MethodSource("kernels")
-    void nonCausalQueriesAgainstForeignBlock(Backend backend, boolean tensorCores) {
-        Random r = random("nonCausalQueriesAgainstForeignBlock " + backend + (tensorCores ? " tensor cores" : ""));
+    void nonCausalQueriesAgainstForeignBlock(Backend backend, AttentionKernel kernel) {
+        Random r = random("nonCausalQueriesAgainstForeignBlock " + backend + " " + kernel);
         Device d = device(backend);
         int nH = 4, nKv = 1, hd = 64, nq = 5, keys = 150;
-        runAndCompare(backend, tensorCores, d, r, nq, keys, 0, 0, false, nH, nKv, hd);
+        runAndCompare(backend, kernel, d, r, nq, keys, 0, 0, false, nH, nKv, hd);
     }
 
     /**
@@ -78,14 +102,14 @@ class AttentionTest {
      */
     @ParameterizedTest
     @MethodSource("kernels")
-    void fewQueriesSplitOverKeys(Backend backend, boolean tensorCores) {
-        Random r = random("fewQueriesSplitOverKeys " + backend + (tensorCores ? " tensor cores" : ""));
+    void fewQueriesSplitOverKeys(Backend backend, AttentionKernel kernel) {
+        Random r = random("fewQueriesSplitOverKeys " + backend + " " + kernel);
         assertTrue(KernelOps.attentionSplits(KernelOps.prefillGroups(3, 2), 523) > 1, "the decode case must take the split path");
         assertTrue(KernelOps.attentionSplits(KernelOps.prefillGroups(4, 2), 564) > 1, "the anchor case must take the split path");
         assertTrue(KernelOps.attentionSplits(KernelOps.prefillGroups(5, 2), 600) > 1, "the non-causal case must take the split path");
-        check(backend, tensorCores, r, 520, 0, 3, true, 2, 1, 64);                  // decoding 3 tokens after 520
-        check(backend, tensorCores, r, 560, 2, 2, true, 2, 1, 64);                  // anchors see no key of split 0
-        runAndCompare(backend, tensorCores, device(backend), r, 5, 600, 0, 0, false, 2, 1, 128);
+        check(backend, kernel, r, 520, 0, 3, true, 2, 1, 64);                  // decoding 3 tokens after 520
+        check(backend, kernel, r, 560, 2, 2, true, 2, 1, 64);                  // anchors see no key of split 0
+        runAndCompare(backend, kernel, device(backend), r, 5, 600, 0, 0, false, 2, 1, 128);
     }
 
     /**
@@ -119,19 +143,17 @@ class AttentionTest {
         }
     }
 
-    private static void check(Backend backend, boolean tensorCores, Random r, int p, int a, int b, boolean causal, int nH, int nKv, int hd) {
+    private static void check(Backend backend, AttentionKernel kernel, Random r, int p, int a, int b, boolean causal, int nH, int nKv, int hd) {
         Device d = device(backend);
         int nq = causal ? a + b : a + b + 11;
-        runAndCompare(backend, tensorCores, d, r, nq, p + a + b, p, a, causal, nH, nKv, hd);
+        runAndCompare(backend, kernel, d, r, nq, p + a + b, p, a, causal, nH, nKv, hd);
     }
 
     /** keys = p + a + b total; with causal, nq = a + b. The prefill kernels (the decode kernel off). */
-    private static void runAndCompare(Backend backend, boolean tensorCores, Device d, Random r, int nq, int keys, int p,
+    private static void runAndCompare(Backend backend, AttentionKernel kernel, Device d, Random r, int nq, int keys, int p,
                                       int a, boolean causal, int nH, int nKv, int hd) {
-        String kernel = tensorCores ? " (tensor cores)" : "";
-        runAndCompare(backend + kernel, tensorCores, d, r, nq, keys, p, a, causal, nH, nKv, hd,
-                (q, k, v, out, lse) -> new KernelOps(d, REDUCTION_THREADS, tensorCores).decodeAttention(false)
-                        .attention(q, nq, k, v, p, a, keys - p - a, causal, nH, nKv, hd, out, lse));
+        runAndCompare(backend + " (" + kernel + ")", kernel.roundsToBf16(), d, r, nq, keys, p, a, causal, nH, nKv, hd,
+                (q, k, v, out, lse) -> kernel.ops(d).attention(q, nq, k, v, p, a, keys - p - a, causal, nH, nKv, hd, out, lse));
     }
 
     /** What runs the attention under test on the uploaded inputs. */
@@ -146,7 +168,6 @@ class AttentionTest {
      */
     static void runAndCompare(String where, boolean bf16Rounding, Device d, Random r, int nq, int keys, int p,
                               int a, boolean causal, int nH, int nKv, int hd, Launch launch) {
-        boolean tensorCores = bf16Rounding;
         int b = keys - p - a;
         // logits of spread ~2.5 so rows are neither uniform nor one-hot
         float[] q = gaussians(r, nq * nH * hd, 2.5 / Math.pow(hd, 0.25));
@@ -162,7 +183,7 @@ class AttentionTest {
         float qScale = (float) (1.0 / Math.sqrt(hd)) * 1.4426950408889634f;
         double[] qUsed = new double[q.length];
         for (int i = 0; i < q.length; i++) {
-            qUsed[i] = tensorCores ? org.apbj.kernels.api.KernelMath.bf16ToFloat(
+            qUsed[i] = bf16Rounding ? org.apbj.kernels.api.KernelMath.bf16ToFloat(
                     org.apbj.kernels.api.KernelMath.floatToBf16(q[i] * qScale)) / (double) qScale : q[i];
         }
         int group = nH / nKv;
@@ -209,9 +230,9 @@ class AttentionTest {
         // ex2.approx and the split merge. A masking or rescaling error moves outputs by ~0.1.
         // lse does not see P's rounding.
         double[] outTol = new double[wantOut.length];
-        for (int i = 0; i < outTol.length; i++) outTol[i] = 2e-5 + (tensorCores ? 0x1p-8 * weightedAbs[i] : 0);
+        for (int i = 0; i < outTol.length; i++) outTol[i] = 2e-5 + (bf16Rounding ? 0x1p-8 * weightedAbs[i] : 0);
         assertClose(what + ": out", wantOut, read(d, out), outTol);
-        assertClose(what + ": lse", wantLse, read(d, lse), constant(wantLse.length, tensorCores ? 5e-5 : 2e-5));
+        assertClose(what + ": lse", wantLse, read(d, lse), constant(wantLse.length, bf16Rounding ? 5e-5 : 2e-5));
     }
 
     /** The mask of APB-SPEC.md, phase 1 step 6, stated per query row. */

@@ -54,14 +54,27 @@ class CudaKernelsTest {
 
     @Test void attention() {
         AttentionTest t = new AttentionTest();
-        for (boolean tensorCores : new boolean[] {false, true}) {
-            t.plainCausal(CUDA, tensorCores);
-            t.apbMaskWithOddBlocks(CUDA, tensorCores);
-            t.apbMaskHeadDim128(CUDA, tensorCores);
-            t.nonCausalSeesAllKeys(CUDA, tensorCores);
-            t.nonCausalQueriesAgainstForeignBlock(CUDA, tensorCores);
-            t.fewQueriesSplitOverKeys(CUDA, tensorCores);
+        for (AttentionTest.AttentionKernel kernel : new AttentionTest.AttentionKernel[] {
+                AttentionTest.AttentionKernel.FP32, AttentionTest.AttentionKernel.TENSOR_CORES}) {
+            attentionCases(t, kernel);
         }
+    }
+
+    /** The wgmma attention ({@link FlashAttentionHopper}), on devices that have wgmma. */
+    @Test void hopperAttention() {
+        Assumptions.assumeTrue(device(CUDA).capabilities().warpGroupMma(), "no wgmma on this GPU");
+        new WarpGroupRegATest().productMatchesReference(CUDA);   // the P·V product alone first: its layouts
+        attentionCases(new AttentionTest(), AttentionTest.AttentionKernel.HOPPER);
+    }
+
+    private static void attentionCases(AttentionTest t, AttentionTest.AttentionKernel kernel) {
+        t.plainCausal(CUDA, kernel);
+        t.apbMaskWithOddBlocks(CUDA, kernel);
+        t.apbMaskHeadDim128(CUDA, kernel);
+        t.apbMaskManyTiles(CUDA, kernel);
+        t.nonCausalSeesAllKeys(CUDA, kernel);
+        t.nonCausalQueriesAgainstForeignBlock(CUDA, kernel);
+        t.fewQueriesSplitOverKeys(CUDA, kernel);
     }
 
     @Test void elementwise() {

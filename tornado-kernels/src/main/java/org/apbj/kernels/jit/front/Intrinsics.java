@@ -143,6 +143,9 @@ final class Intrinsics {
 
     private static final String CTX_DESC = "L" + CONTEXT.replace('.', '/') + ";";
 
+    /** WarpGroup.mmaBf16RegA's signature (A from registers, B by rows of k). */
+    private static final String MMA_REG_A = "mmaBf16RegA(" + CTX_DESC + "[FII[II[IIIZ)V";
+
     /** AsyncCopy's 4- and 8-byte copies (cp.async.ca): bf16 pairs into shared ints, fp32 into shared floats. */
     private record SmallCopy(String name, int bytes, String dstDesc, String srcArray, ElemType dstElem) {
         String signature() { return name + "(" + CTX_DESC + dstDesc + "IL" + API.replace('.', '/') + srcArray + ";IZ)V"; }
@@ -164,7 +167,7 @@ final class Intrinsics {
             API + "TensorCore", Set.of("halfOf(II)F", "fragmentOffset(" + CTX_DESC + "I)I", "matrixOffsetA(" + CTX_DESC + "I)I",
                     "matrixOffsetB(" + CTX_DESC + "I)I", "loadA([I[III)V", "loadB([I[II)V"),
             API + "WarpGroup", Set.of("swizzled(III)I", "element([IIII)F"),
-            API + "WarpGroup/portable", Set.of("mmaBf16(" + CTX_DESC + "[FII[II[IIZ)V", "fence(" + CTX_DESC + ")V",
+            API + "WarpGroup/portable", Set.of("mmaBf16(" + CTX_DESC + "[FII[II[IIZ)V", MMA_REG_A, "fence(" + CTX_DESC + ")V",
                     "setMaxRegisters(" + CTX_DESC + "IZ)V",
                     "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V", "fenceAsyncProxy(" + CTX_DESC + ")V"),
             API + "AsyncCopy/portable", Set.of("copy16(" + CTX_DESC + "[IIL" + API.replace('.', '/') + "BF16Array;IZ)V",
@@ -385,6 +388,7 @@ final class Intrinsics {
                 in.emit(new Instr.WarpGroupMma(accArr, accAt, n.intValue(), List.of(), aTile, aAt.op(), bTile, bAt.op(), acc1));
                 return true;
             }
+            case String s when s.equals(MMA_REG_A) -> mmaRegA(in);
             case String s when s.equals("fence(" + CTX_DESC + ")V") -> sync(in, Feature.WGMMA, Instr.SyncKind.FENCE, 0);
             case String s when s.equals("commit(" + CTX_DESC + ")V") -> sync(in, Feature.WGMMA, Instr.SyncKind.COMMIT, 0);
             case String s when s.equals("fenceAsyncProxy(" + CTX_DESC + ")V") ->
@@ -412,6 +416,47 @@ final class Intrinsics {
             default -> { return false; }
         }
         return true;
+    }
+
+    /**
+     * WarpGroup.mmaBf16RegA: wgmma with A from a private int array (four registers at a constant
+     * offset) and B by rows of k from a shared int array, column blocks a constant stride apart.
+     */
+    private static void mmaRegA(Interpreter in) {
+        require(in, Feature.WGMMA, "WarpGroup.mmaBf16RegA");
+        StackVal accumulate = in.pop(), blockVal = in.pop(), bAt = in.pop(), b = in.pop(), aAtVal = in.pop(), a = in.pop();
+        StackVal nVal = in.pop(), accAtVal = in.pop(), acc = in.pop();
+        in.pop();
+        Imm n = Interpreter.constOf(nVal);
+        if (n == null || n.intValue() < 8 || n.intValue() > 256 || n.intValue() % 8 != 0) {
+            throw in.error("WarpGroup.mmaBf16RegA: n must be a compile-time constant, a multiple of 8 from 8 to 256",
+                    "pass a literal or a static final constant");
+        }
+        Imm block = Interpreter.constOf(blockVal);
+        if (block == null || block.intValue() < 0 || block.intValue() % org.apbj.kernels.api.WarpGroup.ATOM_INTS != 0
+                || block.intValue() >= 1 << 16) {
+            throw in.error("WarpGroup.mmaBf16RegA: bBlockInts must be a compile-time constant multiple of "
+                    + org.apbj.kernels.api.WarpGroup.ATOM_INTS + " below 65536 (it is encoded in the descriptor)",
+                    "pass a static final constant, e.g. the rows of the tile times WarpGroup.ROW_INTS");
+        }
+        int accAt = fragmentOffset(in, accAtVal, "accAt");
+        if (!(acc.abs() instanceof AbsVal.Arr(ArrayRef.Private accArr)) || accArr.elem() != ElemType.F32) {
+            throw in.error("WarpGroup.mmaBf16RegA: the accumulators must be a private float array of this work-item",
+                    "declare it in the kernel as new float[n / 2]");
+        }
+        if (accArr.length() < accAt + n.intValue() / 2) {
+            throw in.error("WarpGroup.mmaBf16RegA: the accumulator array has " + accArr.length() + " elements, needs "
+                    + (accAt + n.intValue() / 2), "declare it as new float[" + (accAt + n.intValue() / 2) + "]");
+        }
+        int aAt = fragmentOffset(in, aAtVal, "aAt");
+        ArrayRef.Private aArr = fragment(in, a, "a", aAt + 4);
+        ArrayRef.Shared bTile = sharedInts(in, b, "B");
+        in.fn().markWarpOps();
+        in.fn().markSwizzledShared();
+        if (!in.emitting()) return;
+        List<Operand> av = fragmentValues(in, aArr, aAt, 4);
+        Operand acc1 = operandOf(in, accumulate);
+        in.emit(new Instr.WarpGroupMmaRegA(accArr, accAt, n.intValue(), List.of(), av, bTile, bAt.op(), 4 * block.intValue(), acc1));
     }
 
     /**

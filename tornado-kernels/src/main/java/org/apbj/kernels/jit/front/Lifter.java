@@ -168,6 +168,11 @@ public final class Lifter {
     private void requireRegisterAccumulators(String where) {
         for (Block b : fn.blocks()) {
             for (Instr i : b.instrs()) {
+                if (i instanceof Instr.WarpGroupMmaRegA m && m.accRegs().isEmpty()) {
+                    throw new KernelCompileException(where + ": the accumulator array '" + m.acc().name()
+                            + "' of WarpGroup.mmaBf16RegA is indexed by a variable somewhere, so it cannot stay in registers."
+                            + " Instead: index it only with constants (literals, or loop variables of @Unroll methods).");
+                }
                 if (i instanceof Instr.WarpGroupMma m && m.accRegs().isEmpty()) {
                     throw new KernelCompileException(where + ": the accumulator array '" + m.acc().name()
                             + "' of WarpGroup.mmaBf16 is indexed by a variable somewhere, so it cannot stay in registers."

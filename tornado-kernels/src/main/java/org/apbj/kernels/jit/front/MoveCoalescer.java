@@ -86,6 +86,7 @@ final class MoveCoalescer {
             case Instr.AsyncCommit c -> null;
             case Instr.AsyncWait w -> null;
             case Instr.WarpGroupMma m -> null;   // its accumulators are read and written in place
+            case Instr.WarpGroupMmaRegA m -> null;   // likewise
             case Instr.WarpGroupSync w -> null;
             case Instr.Mbarrier m -> null;
             case Instr.SetMaxRegisters r -> null;
@@ -128,6 +129,13 @@ final class MoveCoalescer {
             case Instr.WarpGroupMma m -> {
                 List<Operand> all = new java.util.ArrayList<>(m.accRegs());   // uses: never coalesced into
                 all.add(m.aIndex());
+                all.add(m.bIndex());
+                all.add(m.accumulate());
+                yield all;
+            }
+            case Instr.WarpGroupMmaRegA m -> {
+                List<Operand> all = new java.util.ArrayList<>(m.accRegs());   // uses: never coalesced into
+                all.addAll(m.a());
                 all.add(m.bIndex());
                 all.add(m.accumulate());
                 yield all;

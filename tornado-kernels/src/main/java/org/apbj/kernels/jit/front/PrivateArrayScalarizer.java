@@ -36,6 +36,7 @@ final class PrivateArrayScalarizer {
                     case Instr.Load l when l.array().equals(p) -> l.index();
                     case Instr.Store s when s.array().equals(p) -> s.index();
                     case Instr.WarpGroupMma m when m.acc().equals(p) -> Imm.ofInt(m.accAt() + m.n() / 2 - 1);
+                    case Instr.WarpGroupMmaRegA m when m.acc().equals(p) -> Imm.ofInt(m.accAt() + m.n() / 2 - 1);
                     default -> null;
                 };
                 if (index == null) continue;
@@ -58,6 +59,12 @@ final class PrivateArrayScalarizer {
                         for (int i = 0; i < m.n() / 2; i++) regs.add(element(fn, p, element, Imm.ofInt(m.accAt() + i)));
                         is.set(k, new Instr.WarpGroupMma(p, m.accAt(), m.n(), regs, m.a(), m.aIndex(), m.b(), m.bIndex(),
                                 m.accumulate()));
+                    }
+                    case Instr.WarpGroupMmaRegA m when m.acc().equals(p) -> {
+                        List<Reg> regs = new ArrayList<>();
+                        for (int i = 0; i < m.n() / 2; i++) regs.add(element(fn, p, element, Imm.ofInt(m.accAt() + i)));
+                        is.set(k, new Instr.WarpGroupMmaRegA(p, m.accAt(), m.n(), regs, m.a(), m.b(), m.bIndex(),
+                                m.bBlockBytes(), m.accumulate()));
                     }
                     default -> { }
                 }

@@ -130,6 +130,19 @@ public sealed interface Instr {
         }
     }
 
+    /**
+     * WarpGroup.mmaBf16RegA: wgmma with A from registers ({@code a}, four packed bf16 pairs) and
+     * B read by rows of k (MN-major, 128-byte swizzle) from {@code b} at {@code bIndex}, column
+     * blocks of 64 {@code bBlockBytes} apart. Accumulators as for {@link WarpGroupMma}.
+     */
+    record WarpGroupMmaRegA(ArrayRef.Private acc, int accAt, int n, List<Reg> accRegs, List<Operand> a, ArrayRef.Shared b,
+                            Operand bIndex, int bBlockBytes, Operand accumulate) implements Instr {
+        public WarpGroupMmaRegA {
+            accRegs = List.copyOf(accRegs);
+            a = List.copyOf(a);
+        }
+    }
+
     /** WarpGroup.fence, commit and waitPending (wgmma.fence / commit_group / wait_group), and fenceAsyncProxy. */
     record WarpGroupSync(SyncKind kind, int pending) implements Instr {}
 

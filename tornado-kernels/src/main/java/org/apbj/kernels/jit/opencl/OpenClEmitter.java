@@ -169,6 +169,7 @@ public final class OpenClEmitter {
             case Instr.AsyncCommit c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
             case Instr.AsyncWait w -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");
             case Instr.WarpGroupMma m -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");
+            case Instr.WarpGroupMmaRegA m -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");
             case Instr.WarpGroupSync w -> throw new IllegalStateException("wgmma reaches OpenCL as WarpGroup's Java body");
             case Instr.Mbarrier m -> throw new IllegalStateException("mbarrier kernels do not compile for OpenCL");
             case Instr.SetMaxRegisters r -> throw new IllegalStateException("setmaxnreg reaches OpenCL as a no-op Java body");

@@ -120,6 +120,7 @@ public final class PtxEmitter {
                     case Instr.LoadMatrixX4 m -> used.add(org.apbj.kernels.jit.Feature.LDMATRIX);
                     case Instr.AsyncCopy16 c -> used.add(org.apbj.kernels.jit.Feature.CP_ASYNC);
                     case Instr.WarpGroupMma m -> used.add(org.apbj.kernels.jit.Feature.WGMMA);
+                    case Instr.WarpGroupMmaRegA m -> used.add(org.apbj.kernels.jit.Feature.WGMMA);
                     case Instr.Mbarrier m -> used.add(org.apbj.kernels.jit.Feature.MBARRIER);
                     case Instr.SetMaxRegisters r -> used.add(org.apbj.kernels.jit.Feature.SETMAXNREG);
                     case Instr.WarpGroupSync w -> used.add(w.kind() == Instr.SyncKind.ASYNC_PROXY_FENCE
@@ -275,6 +276,7 @@ public final class PtxEmitter {
             case Instr.AsyncCommit c -> line("cp.async.commit_group;");
             case Instr.AsyncWait w -> line("cp.async.wait_group %d;", w.pending());
             case Instr.WarpGroupMma m -> warpGroupMma(m);
+            case Instr.WarpGroupMmaRegA m -> warpGroupMmaRegA(m);
             case Instr.Mbarrier m -> mbarrier(m);
             case Instr.SetMaxRegisters r -> line("setmaxnreg.%s.sync.aligned.u32 %d;", r.increase() ? "inc" : "dec", r.count());
             case Instr.WarpGroupSync w -> line(switch (w.kind()) {
@@ -318,6 +320,30 @@ public final class PtxEmitter {
         List<String> acc = m.accRegs().stream().map(r -> "%" + r.name()).toList();
         line("wgmma.mma_async.sync.aligned.m64n%dk16.f32.bf16.bf16 {%s}, %s, %s, %s, 1, 1, 0, 0;", m.n(),
                 String.join(", ", acc), descA, descB, p);
+    }
+
+    /**
+     * wgmma with A in four .b32 registers and B by rows of k ("MN-major", imm-trans-b = 1). The
+     * B descriptor follows CUTLASS's canonical MN-major 128-byte-swizzle layout
+     * ((8,n),(8,k)):((1,LBO),(8,SBO)) in 16-byte units: 64 columns contiguous in a swizzled
+     * 128-byte row, 8 rows of k per 1024-byte atom, the leading-dimension byte offset (bits
+     * 16–29) the step between blocks of 64 columns, the stride byte offset (bits 32–45) the
+     * 1024 bytes between atoms of 8 k rows.
+     */
+    private void warpGroupMmaRegA(Instr.WarpGroupMmaRegA m) {
+        String addr = b32(), desc = b64();
+        line("mov.u32 %s, %s;", addr, address(m.b(), m.bIndex()));
+        line("cvt.u64.u32 %s, %s;", desc, addr);
+        line("shr.u64 %s, %s, 4;", desc, desc);
+        line("and.b64 %s, %s, 16383;", desc, desc);
+        long fields = 1L << 62 | 64L << 32 | (long) (m.bBlockBytes() >> 4) << 16;
+        line("or.b64 %s, %s, %d;", desc, desc, fields);
+        List<String> a = new java.util.ArrayList<>();
+        for (Operand o : m.a()) a.add(bitsReg(o));
+        String p = reg(m.accumulate());
+        List<String> acc = m.accRegs().stream().map(r -> "%" + r.name()).toList();
+        line("wgmma.mma_async.sync.aligned.m64n%dk16.f32.bf16.bf16 {%s}, {%s}, %s, %s, 1, 1, 1;", m.n(),
+                String.join(", ", acc), String.join(", ", a), desc, p);
     }
 
     private void mbarrier(Instr.Mbarrier m) {

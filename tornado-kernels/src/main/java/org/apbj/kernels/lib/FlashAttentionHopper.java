@@ -1,0 +1,201 @@
+package org.apbj.kernels.lib;
+
+import org.apbj.kernels.api.AsyncCopy;
+import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.Constant;
+import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.KernelMath;
+import org.apbj.kernels.api.LaunchBounds;
+import org.apbj.kernels.api.TensorCore;
+import org.apbj.kernels.api.Unroll;
+import org.apbj.kernels.api.WarpGroup;
+
+/**
+ * {@link Attention} on Hopper warpgroup products (wgmma, sm_90a): same arguments, layouts, APB
+ * mask, GQA, key splits and (out, lse) as {@link FlashAttention}, and the same rounding (Q
+ * scaled by scale·log2 e and rounded to bf16 as it is loaded, P rounded to bf16 before P·V).
+ *
+ * <p>A group of {@link #WARPGROUPS} warpgroups owns {@link #BQ} query rows of one head;
+ * warpgroup g owns rows 64g … 64g + 63. Q is stored once into shared memory as 128-byte-swizzled
+ * bf16 tiles ({@link WarpGroup}). Keys stream in tiles of {@link #BKV}: K and V land by cp.async
+ * in a two-stage ring of swizzled tiles (tile t + 1 is copied while tile t is used), so a K tile
+ * is the B operand of S = Q·Kᵀ as it stands (K-major) and a V tile, stored [key][dim], is the B
+ * operand of P·V read by rows of k ({@link WarpGroup#mmaBf16RegA}). S lands in registers in the
+ * mma.m16n8 layout per warp, which is the layout {@link FlashAttention} softmaxes; P is packed
+ * from it into A fragments in registers (no trip through shared memory), and O accumulates in
+ * registers. The mask, the softmax step and the final store are {@link FlashAttention}'s. Only
+ * tiles with a masked element test the mask; tiles no row of the group sees
+ * are skipped.
+ *
+ * <p>Grid: {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, splits, THREADS, 1, 1)}. K and V rows
+ * must start 16-byte aligned (head dims are 64 or 128, arrays are allocated aligned).
+ */
+public final class FlashAttentionHopper {
+    private FlashAttentionHopper() {}
+
+    public static final int WARPGROUPS = 2;
+    public static final int THREADS = WARPGROUPS * WarpGroup.SIZE;
+    public static final int BQ = WARPGROUPS * WarpGroup.M;
+    public static final int BKV = 128;
+    public static final int MAX_HEAD_DIM = 128;
+    /** Ints of one 64-dim column block of a K or V tile (BKV swizzled rows); blocks of a tile follow each other. */
+    static final int BLOCK = BKV * WarpGroup.ROW_INTS;
+    /** Ints of one K or V tile at the largest head dim (one ring stage). */
+    static final int TILE = BLOCK * (MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS);
+    /** Ints of one 64-dim column block of the Q tile. */
+    static final int Q_BLOCK = BQ * WarpGroup.ROW_INTS;
+
+    private static final float LOG2E = 1.4426950408889634f;
+
+    /** One group per multiprocessor: 160 KiB of shared memory at d = 128, ≤ 255 registers per work-item. */
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
+    public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
+                                 int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
+                                 @Constant int headDim, float scale, int keysPerSplit) {
+        int[] qTile = ctx.allocateIntLocalArray(Q_BLOCK * (MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS));
+        int[] kTiles = ctx.allocateIntLocalArray(2 * TILE);
+        int[] vTiles = ctx.allocateIntLocalArray(2 * TILE);
+        int tid = ctx.localIdx;
+        int lane = ctx.laneId();
+        int warp = tid >> 5;
+        int group = tid >> 7;
+        // Causal groups late in the sequence see the most keys: start those first (shorter tail).
+        int q0 = (causal ? ctx.globalGroupSizeX / THREADS - 1 - ctx.groupIdx : ctx.groupIdx) * BQ;
+        int h = ctx.groupIdy;
+        int split = ctx.groupIdz;
+        int kvOffset = (h / (nHeads / nKvHeads)) * headDim;
+        int kvStride = nKvHeads * headDim;
+        int nKeys = p + a + b;
+
+        // Keys any row of the group sees, [keyLo, keyEnd), and those every row sees, [fullLo, fullEnd).
+        int lastRow = KernelMath.min(q0 + BQ, nq) - 1;
+        int splitLo = split * keysPerSplit;
+        int splitEnd = KernelMath.min(nKeys, splitLo + keysPerSplit);
+        int keyLo = splitLo;
+        int keyEnd = splitEnd;
+        int fullLo = splitLo;
+        int fullEnd = splitEnd;
+        if (causal) {
+            keyLo = KernelMath.max(keyLo, lastRow >= a ? 0 : p);
+            keyEnd = KernelMath.min(keyEnd, p + lastRow + 1);
+            fullLo = KernelMath.max(fullLo, q0 < a ? p : 0);
+            fullEnd = KernelMath.min(fullEnd, p + q0 + 1);
+        }
+
+        float[] s = new float[BKV / 2];
+        float[] o = new float[MAX_HEAD_DIM / 2];
+        int[] pf = new int[4 * (BKV / 16)];
+        float[] stats = new float[4];   // running max (base 2) and sum of rows g and g + 8 of this lane
+        int row0 = q0 + 16 * warp + (lane >> 2);
+        storeQ(q, qTile, q0, nq, nHeads * headDim, h * headDim, scale * LOG2E, tid, headDim);
+        initStats(stats);
+
+        int firstTile = keyLo - keyLo % BKV;
+        if (firstTile < keyEnd) {
+            copyTile(ctx, kTiles, k, 0, firstTile, nKeys, kvStride, kvOffset, tid, headDim);
+            copyTile(ctx, vTiles, v, 0, firstTile, nKeys, kvStride, kvOffset, tid, headDim);
+        }
+        AsyncCopy.commit(ctx);
+        int stage = 0;
+        for (int kt = firstTile; kt < keyEnd; kt += BKV) {
+            // Tile kt has landed: the fence hands it (and Q's stores) to the tensor cores, the
+            // barrier from every work-item to all, and tells that the other stage is free.
+            AsyncCopy.waitPending(ctx, 0);
+            WarpGroup.fenceAsyncProxy(ctx);
+            ctx.localBarrier();
+            if (kt + BKV < keyEnd) {
+                copyTile(ctx, kTiles, k, (stage ^ 1) * TILE, kt + BKV, nKeys, kvStride, kvOffset, tid, headDim);
+                copyTile(ctx, vTiles, v, (stage ^ 1) * TILE, kt + BKV, nKeys, kvStride, kvOffset, tid, headDim);
+            }
+            AsyncCopy.commit(ctx);
+
+            WarpGroup.fence(ctx);
+            scores(ctx, s, qTile, group * WarpGroup.M * WarpGroup.ROW_INTS, kTiles, stage * TILE, headDim);
+            WarpGroup.commit(ctx);
+            WarpGroup.waitPending(ctx, 0);
+            if (kt < fullLo || kt + BKV > fullEnd) {
+                FlashAttention.mask(s, BKV, kt, row0, lane & 3, keyLo, keyEnd, p, a, causal);
+            }
+            FlashAttention.softmax(ctx, s, o, pf, stats, BKV, headDim);
+
+            WarpGroup.fence(ctx);
+            accumulate(ctx, o, pf, vTiles, stage * TILE, headDim);
+            WarpGroup.commit(ctx);
+            WarpGroup.waitPending(ctx, 0);
+            stage ^= 1;
+        }
+        AsyncCopy.waitPending(ctx, 0);
+        FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, lane & 3, headDim);
+    }
+
+    /**
+     * The group's BQ Q rows scaled and rounded to bf16 into the swizzled Q tile (rows past nq are
+     * zeros): 16-byte chunks of 8 dims, dims 64c… in column block c.
+     */
+    @Unroll
+    private static void storeQ(F32Array q, int[] qTile, int q0, int nq, int qStride, int qOffset, float scale, int tid,
+                               int headDim) {
+        int chunksPerRow = headDim / 8;
+        for (int i = 0; i < BQ * chunksPerRow / THREADS; i++) {
+            int c = tid + THREADS * i;
+            int row = c / chunksPerRow;
+            int chunk = c % chunksPerRow;
+            int at = WarpGroup.swizzled((chunk >> 3) * Q_BLOCK, row, chunk & 7);
+            boolean in = q0 + row < nq;
+            int src = (q0 + row) * qStride + qOffset + 8 * chunk;
+            for (int j = 0; j < 4; j++) {
+                float lo = in ? q.get(src + 2 * j) * scale : 0.0f;
+                float hi = in ? q.get(src + 2 * j + 1) * scale : 0.0f;
+                qTile[at + j] = TensorCore.packBf16(lo, hi);
+            }
+        }
+    }
+
+    @Unroll
+    private static void initStats(float[] stats) {
+        for (int r = 0; r < 2; r++) {
+            stats[r] = Float.NEGATIVE_INFINITY;
+            stats[2 + r] = 0.0f;
+        }
+    }
+
+    /**
+     * Starts the copies of key rows [row0, row0 + BKV) of one KV head into the swizzled tile at
+     * {@code at} (rows past nKeys read as zeros): 16 bytes per copy, THREADS copies at a time,
+     * neighbouring work-items on one row.
+     */
+    @Unroll
+    private static void copyTile(KernelContext ctx, int[] tiles, BF16Array src, int at, int row0, int nKeys, int kvStride,
+                                 int kvOffset, int tid, int headDim) {
+        int chunksPerRow = headDim / 8;
+        for (int i = 0; i < BKV * chunksPerRow / THREADS; i++) {
+            int c = tid + THREADS * i;
+            int row = c / chunksPerRow;
+            int chunk = c % chunksPerRow;
+            int key = row0 + row;
+            boolean in = key < nKeys;
+            AsyncCopy.copy16(ctx, tiles, WarpGroup.swizzled(at + (chunk >> 3) * BLOCK, row, chunk & 7), src,
+                    in ? key * kvStride + kvOffset + 8 * chunk : 0, in);
+        }
+    }
+
+    /** s = Q·Kᵀ for the warpgroup's 64 rows and the tile's BKV keys (in log2 units: Q carries scale·log2 e). */
+    @Unroll
+    private static void scores(KernelContext ctx, float[] s, int[] qTile, int qAt, int[] kTiles, int kAt, int headDim) {
+        for (int ks = 0; ks < headDim / WarpGroup.K; ks++) {
+            int block = ks >> 2;
+            int slice = 8 * (ks & 3);
+            WarpGroup.mmaBf16(ctx, s, 0, BKV, qTile, qAt + block * Q_BLOCK + slice, kTiles, kAt + block * BLOCK + slice,
+                    ks > 0);
+        }
+    }
+
+    /** O += P·V for the tile: P from registers, V [key][dim] read by rows of keys, all head dims in one product per 16 keys. */
+    @Unroll
+    private static void accumulate(KernelContext ctx, float[] o, int[] pf, int[] vTiles, int vAt, int headDim) {
+        for (int kk = 0; kk < BKV / WarpGroup.K; kk++) {
+            WarpGroup.mmaBf16RegA(ctx, o, 0, headDim, pf, 4 * kk, vTiles, vAt + 2 * WarpGroup.ATOM_INTS * kk, BLOCK, true);
+        }
+    }
+}
