@@ -32,8 +32,14 @@ class BenchEndToEndTest {
             assertTrue(median > 0, c.toString());
             assertEquals(c.get("length").asInt() / (median / 1000), c.get("tokensPerSecond").asDouble(), 1e-6 * c.get("tokensPerSecond").asDouble());
             double sum = 0;
-            for (JsonNode v : c.get("breakdownMs")) sum += v.asDouble();
-            // the categories are timed sections of the slowest rank's prefill: they cannot exceed it
+            var names = c.get("breakdownMs").fieldNames();
+            while (names.hasNext()) {
+                String name = names.next();
+                // communication runs on its own thread, overlapped with compute; what the compute
+                // waited for of it is "exposed_communication", which the sum keeps
+                if (!name.equals("communication")) sum += c.get("breakdownMs").get(name).asDouble();
+            }
+            // the categories on the compute stream are timed sections of the slowest rank's prefill: they cannot exceed it
             assertTrue(sum <= median * 1.02 + 1, "breakdown " + sum + " ms > prefill " + median + " ms: " + c);
             assertTrue(sum >= median * 0.5, "breakdown " + sum + " ms covers too little of " + median + " ms: " + c);
             assertEquals(c.get("method").asText().equals("dense") ? 1 : 2, c.get("ranks").asInt());

@@ -3,10 +3,12 @@ package org.apbj.kernels.lib;
 import org.apbj.kernels.api.AsyncCopy;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.Constant;
-import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.KernelMath;
 import org.apbj.kernels.api.LaunchBounds;
+import org.apbj.kernels.api.TensorCore;
 import org.apbj.kernels.api.Unroll;
 import org.apbj.kernels.api.WarpGroup;
 
@@ -44,9 +46,12 @@ public final class GemmWgmma {
     /** Ints of one stage's x slice. */
     static int aStage(int mTiles) { return ROWS_PER_M_TILE * mTiles * WarpGroup.ROW_INTS; }
 
-    /** fp32 output, optional bias, optional accumulate into y (the residual stream). */
+    /**
+     * fp32 output, optional bias, optional accumulate into y (the residual stream); y is seen as
+     * pairs of floats (n even), so that each work-item stores its two neighbouring columns at once.
+     */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
-    public static void matmul(KernelContext ctx, F32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
+    public static void matmul(KernelContext ctx, I64Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                               BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
                               @Constant boolean accumulate, @Constant int mTiles) {
         float[] acc = new float[mTiles * BN / 2];
@@ -58,9 +63,9 @@ public final class GemmWgmma {
                 acc, mTiles);
     }
 
-    /** bf16 output, optional bias. */
+    /** bf16 output (seen as pairs: n even), optional bias. */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
-    public static void matmulBf16Out(KernelContext ctx, BF16Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
+    public static void matmulBf16Out(KernelContext ctx, I32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                                      BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
                                      @Constant int mTiles) {
         float[] acc = new float[mTiles * BN / 2];
@@ -79,7 +84,7 @@ public final class GemmWgmma {
      * columns. Grid: as matmul's with BN/2 columns per group.
      */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
-    public static void matmulSwiGlu(KernelContext ctx, BF16Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
+    public static void matmulSwiGlu(KernelContext ctx, I32Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
                                     int inter, int k, @Constant int mTiles) {
         float[] acc = new float[mTiles * BN / 2];
         int rowBase = tileRow(ctx, rows, inter, BN / 2, mTiles) * ROWS_PER_M_TILE * mTiles;
@@ -211,50 +216,66 @@ public final class GemmWgmma {
         }
     }
 
-    /** Accumulator m·BN/2 + 4j + e goes to row row + 64m + 8·(e / 2), column col + 8j + e % 2 (+ bias) (+ y). */
+    /**
+     * Accumulators m·BN/2 + 4j + 2h and + 1 go to row row + 64m + 8h, columns c = col + 8j and
+     * c + 1 (+ bias) (+ y), as one 8-byte store: y is the fp32 output seen as pairs (n even).
+     */
     @Unroll
-    static void storeF32(F32Array y, BF16Array bias, boolean hasBias, boolean accumulate, int yRow0, int rows,
+    static void storeF32(I64Array yPairs, BF16Array bias, boolean hasBias, boolean accumulate, int yRow0, int rows,
                          int n, int row, int col, float[] acc, int mTiles) {
         for (int m = 0; m < mTiles; m++) {
             for (int j = 0; j < BN / 8; j++) {
-                for (int e = 0; e < 4; e++) {
-                    int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
+                for (int h = 0; h < 2; h++) {
+                    int r = row + WarpGroup.M * m + 8 * h, c = col + 8 * j;
                     if (r < rows && c < n) {
-                        float v = acc[m * BN / 2 + 4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f);
-                        int at = (yRow0 + r) * n + c;
-                        y.set(at, accumulate ? v + y.get(at) : v);
+                        int at = m * BN / 2 + 4 * j + 2 * h;
+                        float v0 = acc[at] + (hasBias ? bias.getFloat(c) : 0.0f);
+                        float v1 = acc[at + 1] + (hasBias ? bias.getFloat(c + 1) : 0.0f);
+                        int pair = ((yRow0 + r) * n + c) >> 1;
+                        if (accumulate) {
+                            long old = yPairs.get(pair);
+                            v0 += Float.intBitsToFloat((int) old);
+                            v1 += Float.intBitsToFloat((int) (old >>> 32));
+                        }
+                        yPairs.set(pair, (Float.floatToRawIntBits(v0) & 0xffffffffL) | ((long) Float.floatToRawIntBits(v1) << 32));
                     }
                 }
             }
         }
     }
 
-    /** As {@link #storeF32}, rounded to bf16, without accumulation. */
+    /** As {@link #storeF32}, rounded to bf16 pairs (4-byte stores), without accumulation. */
     @Unroll
-    static void storeBf16(BF16Array y, BF16Array bias, boolean hasBias, int yRow0, int rows, int n, int row,
+    static void storeBf16(I32Array yPairs, BF16Array bias, boolean hasBias, int yRow0, int rows, int n, int row,
                           int col, float[] acc, int mTiles) {
         for (int m = 0; m < mTiles; m++) {
             for (int j = 0; j < BN / 8; j++) {
-                for (int e = 0; e < 4; e++) {
-                    int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
+                for (int h = 0; h < 2; h++) {
+                    int r = row + WarpGroup.M * m + 8 * h, c = col + 8 * j;
                     if (r < rows && c < n) {
-                        y.setFloat((yRow0 + r) * n + c, acc[m * BN / 2 + 4 * j + e] + (hasBias ? bias.getFloat(c) : 0.0f));
+                        int at = m * BN / 2 + 4 * j + 2 * h;
+                        yPairs.set(((yRow0 + r) * n + c) >> 1, TensorCore.packBf16(acc[at] + (hasBias ? bias.getFloat(c) : 0.0f),
+                                acc[at + 1] + (hasBias ? bias.getFloat(c + 1) : 0.0f)));
                     }
                 }
             }
         }
     }
 
-    /** Gate accumulators j < BN/16 and up accumulators j + BN/16 of the same columns: h = silu(gate) · up in bf16. */
+    /**
+     * Gate accumulators j < BN/16 and up accumulators j + BN/16 of the same columns: h = silu(gate) · up,
+     * as bf16 pairs.
+     */
     @Unroll
-    static void storeSwiGlu(BF16Array h, int rows, int inter, int row, int col, float[] acc, int mTiles) {
+    static void storeSwiGlu(I32Array hPairs, int rows, int inter, int row, int col, float[] acc, int mTiles) {
         for (int m = 0; m < mTiles; m++) {
             for (int j = 0; j < BN / 16; j++) {
-                for (int e = 0; e < 4; e++) {
-                    int r = row + WarpGroup.M * m + 8 * (e >> 1), c = col + 8 * j + (e & 1);
+                for (int h = 0; h < 2; h++) {
+                    int r = row + WarpGroup.M * m + 8 * h, c = col + 8 * j;
                     if (r < rows && c < inter) {
-                        int at = m * BN / 2 + 4 * j + e;
-                        h.setFloat(r * inter + c, KernelMath.silu(acc[at]) * acc[at + BN / 4]);
+                        int at = m * BN / 2 + 4 * j + 2 * h;
+                        hPairs.set((r * inter + c) >> 1, TensorCore.packBf16(KernelMath.silu(acc[at]) * acc[at + BN / 4],
+                                KernelMath.silu(acc[at + 1]) * acc[at + 1 + BN / 4]));
                     }
                 }
             }

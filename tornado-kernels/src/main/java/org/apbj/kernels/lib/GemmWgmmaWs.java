@@ -3,7 +3,8 @@ package org.apbj.kernels.lib;
 import org.apbj.kernels.api.AsyncCopy;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.Constant;
-import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.api.Mbarrier;
@@ -29,7 +30,7 @@ public final class GemmWgmmaWs {
     static final int CONSUMER_REGISTERS = 232;
 
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
-    public static void matmul(KernelContext ctx, F32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
+    public static void matmul(KernelContext ctx, I64Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                               BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
                               @Constant boolean accumulate, @Constant int mTiles) {
         int rowBase = GemmWgmma.tileRow(ctx, rows, n, GemmWgmma.BN, mTiles) * GemmWgmma.ROWS_PER_M_TILE * mTiles;
@@ -50,7 +51,7 @@ public final class GemmWgmmaWs {
     }
 
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
-    public static void matmulBf16Out(KernelContext ctx, BF16Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
+    public static void matmulBf16Out(KernelContext ctx, I32Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,
                                      BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
                                      @Constant int mTiles) {
         int rowBase = GemmWgmma.tileRow(ctx, rows, n, GemmWgmma.BN, mTiles) * GemmWgmma.ROWS_PER_M_TILE * mTiles;
@@ -71,7 +72,7 @@ public final class GemmWgmmaWs {
     }
 
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
-    public static void matmulSwiGlu(KernelContext ctx, BF16Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
+    public static void matmulSwiGlu(KernelContext ctx, I32Array h, BF16Array x, BF16Array wGate, BF16Array wUp, int rows,
                                     int inter, int k, @Constant int mTiles) {
         int width = GemmWgmma.BN / 2;
         int rowBase = GemmWgmma.tileRow(ctx, rows, inter, width, mTiles) * GemmWgmma.ROWS_PER_M_TILE * mTiles;

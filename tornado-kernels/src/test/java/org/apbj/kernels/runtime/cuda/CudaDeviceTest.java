@@ -104,7 +104,9 @@ class CudaDeviceTest {
     @Test
     void reportsItsArchitecture() {
         assertTrue(device.computeCapabilityMajor() >= 7, device.name());
-        assertEquals("sm_" + device.computeCapabilityMajor() + device.computeCapabilityMinor(), device.target().arch());
+        // the exact architecture: with its architecture-specific features where it has them (9.0 → sm_90a)
+        String plain = "sm_" + device.computeCapabilityMajor() + device.computeCapabilityMinor();
+        assertEquals(device.capabilities().warpGroupMma() ? plain + "a" : plain, device.target().arch());
         assertTrue(device.multiprocessorCount() > 0 && device.totalMemoryBytes() > 0);
         assertTrue(device.maxSharedMemoryPerBlockOptIn() >= 48 * 1024);
         assertTrue(device.name().startsWith("cuda:0 "), device.name());
