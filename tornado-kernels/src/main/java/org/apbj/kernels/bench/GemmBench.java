@@ -20,6 +20,12 @@ public final class GemmBench {
     static final int[][] SHAPES = {{16384, 4096, 14336}, {16384, 14336, 4096}, {16384, 4096, 4096}, {16384, 6144, 4096},
             {4096, 128256, 4096}};
     private static final int REPS = 7;
+    /**
+     * Which kernels to time ({@code -Dapbj.bench.gemm=wgmma,mma-sync,ws}, the default all):
+     * wgmma the Hopper GEMM KernelOps uses, mma-sync the sm_80 one, ws the warp-specialised one.
+     */
+    private static final java.util.List<String> KERNELS =
+            java.util.List.of(System.getProperty("apbj.bench.gemm", "wgmma,mma-sync,ws").split(","));
 
     public static void main(String[] args) {
         try (CudaDevice dev = CudaDevice.open(0)) {
@@ -32,17 +38,19 @@ public final class GemmBench {
                 BF16Array w = dev.upload(BF16Array.fromFloats(gaussians(r, (long) n * k)));
                 F32Array y = dev.allocF32((long) rows * n);
                 BF16Array yb = dev.allocBF16((long) rows * n);
-                if (ops.hasBf16InputGemm()) {
+                if (ops.hasBf16InputGemm() && KERNELS.contains("wgmma")) {
                     report("wgmma-f32out", rows, n, k, time(dev, () -> ops.matmul(y, 0, x, 0, w, null, rows, n, k, false)));
                     report("wgmma-bf16out", rows, n, k, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
-                    System.setProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY, "true");
-                    report("wgmma-ws-bf16out", rows, n, k, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
-                    System.clearProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY);
                 }
-                if (n * (long) k < 200_000_000L) {
+                if (KERNELS.contains("mma-sync") && n * (long) k < 200_000_000L) {
                     F32Array xf = dev.allocF32((long) rows * k);
                     report("mma-sync-f32in", rows, n, k, time(dev, () -> ops.matmul(y, 0, xf, 0, w, null, rows, n, k, false)));
                     xf.close();
+                }
+                if (ops.hasBf16InputGemm() && KERNELS.contains("ws")) {
+                    System.setProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY, "true");
+                    report("wgmma-ws-bf16out", rows, n, k, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
+                    System.clearProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY);
                 }
                 x.close(); w.close(); y.close(); yb.close();
             }
