@@ -26,8 +26,15 @@ public final class GemmWgmmaWs {
 
     public static final int THREADS = 3 * WarpGroup.SIZE;
     public static final int STAGES = GemmWgmma.STAGES;
-    static final int PRODUCER_REGISTERS = 48;
-    static final int CONSUMER_REGISTERS = 232;
+    /**
+     * Registers per work-item after setmaxnreg. The launch gives every work-item
+     * {@link #LAUNCH_REGISTERS}; consumers can only grow by what the producer gives up (else
+     * setmaxnreg.inc waits forever): SIZE·(LAUNCH − PRODUCER) ≥ 2·SIZE·(CONSUMER − LAUNCH).
+     */
+    static final int PRODUCER_REGISTERS = 56;
+    static final int CONSUMER_REGISTERS = 224;
+    /** What ptxas allots each of the THREADS work-items at launch: 65536 / 384, rounded down to 8. */
+    static final int LAUNCH_REGISTERS = 65536 / THREADS / 8 * 8;
 
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmul(KernelContext ctx, I64Array y, int yRow0, BF16Array x, int xRow0, BF16Array w,

@@ -52,6 +52,21 @@ class GemmWgmmaPtxTest {
                 }));
     }
 
+    /**
+     * setmaxnreg.inc blocks until registers are free: the consumers' growth must fit in what the
+     * producer gives up from the launch allotment, or the kernel hangs on the GPU (it did, with
+     * 48/232, on the H200).
+     */
+    @org.junit.jupiter.api.Test
+    void consumersGrowOnlyByWhatTheProducerGivesUp() {
+        int launch = org.apbj.kernels.lib.GemmWgmmaWsTesting.launchRegisters();
+        int producer = org.apbj.kernels.lib.GemmWgmmaWsTesting.producerRegisters();
+        int consumer = org.apbj.kernels.lib.GemmWgmmaWsTesting.consumerRegisters();
+        assertTrue(consumer > launch && producer < launch, launch + " / " + producer + " / " + consumer);
+        assertTrue(128L * (launch - producer) >= 2L * 128 * (consumer - launch),
+                "producer frees " + 128L * (launch - producer) + " registers, consumers need " + 256L * (consumer - launch));
+    }
+
     private static CompiledKernel compile(Kernel kernel, Object[] launchArgs) {
         return KernelCompiler.compileUncached(kernel, Target.SM_90A, KernelCompiler.constantValues(kernel, launchArgs));
     }
