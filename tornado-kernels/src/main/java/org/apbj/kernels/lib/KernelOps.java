@@ -694,13 +694,12 @@ public final class KernelOps implements AutoCloseable {
 
     /**
      * 64-row products per warpgroup of the Hopper GEMM: the 256-row tile for the single-role
-     * kernel on GPUs and the Java device; 128 rows for the warp-specialised one (whose consumers
-     * cannot hold 192 accumulators in their 232 registers) and on OpenCL, where PoCL computes the
-     * second product of a 256-row tile wrong (a PoCL problem still to be isolated; the Java device
-     * runs the same method correctly).
+     * kernel (GPUs, the Java device and OpenCL, where GemmTest and OpenClTwoProductsTest check
+     * its two products per slice); 128 rows for the warp-specialised one, whose consumers cannot
+     * hold 192 accumulators in their 232 registers.
      */
     private int gemmMTiles() {
-        return device.backend() == Backend.OPENCL || handOffs() ? 1 : GemmWgmma.MAX_M_TILES;
+        return handOffs() ? 1 : GemmWgmma.MAX_M_TILES;
     }
 
     /**
