@@ -15,6 +15,8 @@ public enum Feature {
     CP_ASYNC(80, false, 70),
     /** fence.proxy.async: generic-proxy writes to shared memory become visible to wgmma and TMA. */
     ASYNC_PROXY_FENCE(90, false, 80),
+    /** bar.sync / bar.arrive on barriers 1..15 with a thread count: barriers among some warps of a group. */
+    NAMED_BARRIER(70, false, 60),
     /** mbarrier with try_wait.parity, and cp.async arriving on it. */
     MBARRIER(90, false, 78),
     /** wgmma.mma_async: warpgroup matrix products from shared-memory descriptors. */

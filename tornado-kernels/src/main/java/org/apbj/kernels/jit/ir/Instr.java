@@ -158,6 +158,12 @@ public sealed interface Instr {
     enum MbarrierOp { INIT, ARRIVE, ARRIVE_AFTER_COPIES, WAIT_PARITY }
 
     /** WarpGroup.setMaxRegisters (setmaxnreg.inc / .dec). */
+    /**
+     * A named barrier (bar.sync / bar.arrive with id 1..15 and a thread count, a multiple of 32):
+     * WAIT waits until that many threads arrived; otherwise the thread only counts itself.
+     */
+    record NamedBarrier(int id, int threads, boolean waits) implements Instr {}
+
     record SetMaxRegisters(int count, boolean increase) implements Instr {}
 
     /** Marks the Java source line that the following instructions come from. */

@@ -123,6 +123,7 @@ public final class PtxEmitter {
                     case Instr.WarpGroupMmaRegA m -> used.add(org.apbj.kernels.jit.Feature.WGMMA);
                     case Instr.Mbarrier m -> used.add(org.apbj.kernels.jit.Feature.MBARRIER);
                     case Instr.SetMaxRegisters r -> used.add(org.apbj.kernels.jit.Feature.SETMAXNREG);
+                    case Instr.NamedBarrier n -> used.add(org.apbj.kernels.jit.Feature.NAMED_BARRIER);
                     case Instr.WarpGroupSync w -> used.add(w.kind() == Instr.SyncKind.ASYNC_PROXY_FENCE
                             ? org.apbj.kernels.jit.Feature.ASYNC_PROXY_FENCE : org.apbj.kernels.jit.Feature.WGMMA);
                     default -> { }
@@ -278,6 +279,7 @@ public final class PtxEmitter {
             case Instr.WarpGroupMma m -> warpGroupMma(m);
             case Instr.WarpGroupMmaRegA m -> warpGroupMmaRegA(m);
             case Instr.Mbarrier m -> mbarrier(m);
+            case Instr.NamedBarrier n -> line("bar.%s %d, %d;", n.waits() ? "sync" : "arrive", n.id(), n.threads());
             case Instr.SetMaxRegisters r -> line("setmaxnreg.%s.sync.aligned.u32 %d;", r.increase() ? "inc" : "dec", r.count());
             case Instr.WarpGroupSync w -> line(switch (w.kind()) {
                 case FENCE -> "wgmma.fence.sync.aligned;";
