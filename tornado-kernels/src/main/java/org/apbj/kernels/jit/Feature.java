@@ -19,6 +19,8 @@ public enum Feature {
     NAMED_BARRIER(70, false, 60),
     /** mbarrier with try_wait.parity, and cp.async arriving on it. */
     MBARRIER(90, false, 78),
+    /** mbarrier transaction counts: arrive.expect_tx (and the bulk copies that complete_tx). */
+    MBARRIER_TX(90, false, 80),
     /** wgmma.mma_async: warpgroup matrix products from shared-memory descriptors. */
     WGMMA(90, true, 80),
     /** setmaxnreg: moving registers between warpgroups. */

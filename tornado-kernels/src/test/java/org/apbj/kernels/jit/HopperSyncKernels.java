@@ -2,6 +2,7 @@ package org.apbj.kernels.jit;
 
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.Mbarrier;
 import org.apbj.kernels.api.NamedBarrier;
 
 /** Kernels for the Hopper synchronisation intrinsics: named barriers, mbarrier transactions. */
@@ -50,5 +51,18 @@ public final class HopperSyncKernels {
     public static void namedBarrierPartialWarp(KernelContext ctx, I32Array out) {
         NamedBarrier.sync(ctx, 1, 100);
         out.set(ctx.localIdx, 1);
+    }
+
+    /**
+     * Work-item 0 arrives on an mbarrier expecting {@code bytes} transaction bytes (0 here: no
+     * copy delivers any), everyone waits for the phase, then writes its id + 1.
+     */
+    public static void expectTx(KernelContext ctx, I32Array out, int bytes) {
+        long[] bars = ctx.allocateLongLocalArray(1);
+        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
+        ctx.localBarrier();
+        if (ctx.localIdx == 0) Mbarrier.arriveExpectTx(ctx, bars, 0, bytes);
+        Mbarrier.waitParity(ctx, bars, 0, 0);
+        out.set(ctx.globalIdx, ctx.globalIdx + 1);
     }
 }

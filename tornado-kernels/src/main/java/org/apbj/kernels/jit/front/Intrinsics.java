@@ -475,12 +475,14 @@ final class Intrinsics {
             case String s when s.equals("init(" + CTX_DESC + arrays + "I)V") -> Instr.MbarrierOp.INIT;
             case String s when s.equals("arrive(" + CTX_DESC + arrays + ")V") -> Instr.MbarrierOp.ARRIVE;
             case String s when s.equals("arriveAfterCopies(" + CTX_DESC + arrays + ")V") -> Instr.MbarrierOp.ARRIVE_AFTER_COPIES;
+            case String s when s.equals("arriveExpectTx(" + CTX_DESC + arrays + "I)V") -> Instr.MbarrierOp.ARRIVE_EXPECT_TX;
             case String s when s.equals("waitParity(" + CTX_DESC + arrays + "I)V") -> Instr.MbarrierOp.WAIT_PARITY;
             default -> null;
         };
         if (op == null) return false;
-        require(in, Feature.MBARRIER, "Mbarrier." + op.name().toLowerCase(java.util.Locale.ROOT));
-        StackVal value = op == Instr.MbarrierOp.INIT || op == Instr.MbarrierOp.WAIT_PARITY ? in.pop() : null;
+        require(in, op == Instr.MbarrierOp.ARRIVE_EXPECT_TX ? Feature.MBARRIER_TX : Feature.MBARRIER,
+                "Mbarrier." + op.name().toLowerCase(java.util.Locale.ROOT));
+        StackVal value = op == Instr.MbarrierOp.ARRIVE || op == Instr.MbarrierOp.ARRIVE_AFTER_COPIES ? null : in.pop();
         StackVal at = in.pop(), bars = in.pop();
         in.pop();
         if (!(bars.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != ElemType.I64) {
