@@ -46,6 +46,9 @@ public final class KernelContext {
      */
     public void globalBarrier() { group.barrier(this); }
 
+    /** {@link NamedBarrier}'s meaning: the group's barrier {@code id} among {@code threads} work-items. */
+    void namedBarrier(int id, int threads, boolean waits) { group.namedBarrier(this, id, threads, waits); }
+
     // --- shared memory; n must be a compile-time constant -------------------------------------
     public float[] allocateFloatLocalArray(int n) { return group.localFloats(nextLocalSlot++, n); }
     public int[] allocateIntLocalArray(int n) { return group.localInts(nextLocalSlot++, n); }

@@ -21,9 +21,21 @@ public final class Mbarrier {
     /** System property: milliseconds a Java-device wait may go without progress. */
     public static final String TIMEOUT_PROPERTY = "apbj.mbarrier.timeoutMs";
 
+    /**
+     * System property read when a kernel is compiled for PTX: a positive count makes every
+     * {@link #waitParity} loop execute {@code trap;} after that many tries (a hung hand-off fails
+     * the launch instead of hanging the GPU). Part of the kernel cache key.
+     */
+    public static final String DEBUG_SPINS_PROPERTY = "apbj.mbarrier.debugSpins";
+
+    // The Java state of a barrier word: pending arrivals in bits 0-19, arrivals per phase in
+    // bits 20-39, the phase parity in bit 40, and the signed count of transaction bytes still
+    // expected in bits 41-62 (it may dip below zero when a copy completes before its expect_tx).
     private static final long PENDING = 0xfffffL;
     private static final int EXPECTED_SHIFT = 20;
     private static final long PHASE = 1L << 40;
+    private static final int TX_SHIFT = 41;
+    private static final long TX_MASK = ((1L << 22) - 1) << TX_SHIFT;
 
     /**
      * Sets up the barrier {@code bars[at]} for {@code count} arrivals per phase (1..2^20 − 1), in
@@ -40,15 +52,55 @@ public final class Mbarrier {
     public static void arrive(KernelContext ctx, long[] bars, int at) {
         synchronized (bars) {
             long s = bars[at];
-            long pending = (s & PENDING) - 1;
-            if (pending == 0) {
-                long expected = (s >>> EXPECTED_SHIFT) & PENDING;
-                bars[at] = ((s & PHASE) ^ PHASE) | (expected << EXPECTED_SHIFT) | expected;
-                bars.notifyAll();
-            } else {
-                bars[at] = (s & ~PENDING) | pending;
-            }
+            settle(bars, at, (s & ~PENDING) | ((s & PENDING) - 1));
         }
+    }
+
+    /**
+     * One arrival on {@code bars[at]} that also expects {@code bytes} more transaction bytes in
+     * this phase (mbarrier.arrive.expect_tx): the phase completes once every arrival came and
+     * bulk copies completing on this barrier ({@link BulkCopy}) delivered those bytes. The
+     * producer that starts a tile's copies calls it once with the tile's size.
+     */
+    public static void arriveExpectTx(KernelContext ctx, long[] bars, int at, int bytes) {
+        if (bytes < 0 || bytes >= 1 << 20) {
+            throw new IllegalArgumentException("mbarrier " + at + ": expect_tx of " + bytes + " bytes is outside 0..2^20-1:"
+                    + " split the transfer over more phases");
+        }
+        synchronized (bars) {
+            long s = bars[at];
+            s = withTx(s, txOf(s) + bytes);
+            settle(bars, at, (s & ~PENDING) | ((s & PENDING) - 1));
+        }
+    }
+
+    /** A bulk copy delivered {@code bytes} to the phase in progress of {@code bars[at]} (complete_tx). */
+    static void completeTx(long[] bars, int at, int bytes) {
+        synchronized (bars) {
+            long s = bars[at];
+            settle(bars, at, withTx(s, txOf(s) - bytes));
+        }
+    }
+
+    /** Stores the new state, completing the phase when no arrival and no transaction byte is pending. */
+    private static void settle(long[] bars, int at, long s) {
+        if ((s & PENDING) == 0 && txOf(s) == 0) {
+            long expected = (s >>> EXPECTED_SHIFT) & PENDING;
+            bars[at] = ((s & PHASE) ^ PHASE) | (expected << EXPECTED_SHIFT) | expected;
+            bars.notifyAll();
+        } else {
+            bars[at] = s;
+        }
+    }
+
+    private static long txOf(long s) { return (s << 1) >> (TX_SHIFT + 1); }
+
+    private static long withTx(long s, long tx) {
+        if (tx >= 1L << 21 || tx < -(1L << 21)) {
+            throw new IllegalStateException("mbarrier transaction count " + tx + " is outside the hardware's range:"
+                    + " expect at most 2^20-1 bytes per phase");
+        }
+        return (s & ~TX_MASK) | ((tx << TX_SHIFT) & TX_MASK);
     }
 
     /**
@@ -74,7 +126,8 @@ public final class Mbarrier {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new IllegalStateException("mbarrier " + at + " (" + ((bars[at] & PENDING)) + " of "
-                            + ((bars[at] >>> EXPECTED_SHIFT) & PENDING) + " arrivals pending) did not complete its phase of parity "
+                            + ((bars[at] >>> EXPECTED_SHIFT) & PENDING) + " arrivals and " + txOf(bars[at])
+                            + " transaction bytes pending) did not complete its phase of parity "
                             + parity + " within " + timeoutMs + " ms (" + TIMEOUT_PROPERTY + "): a producer or consumer"
                             + " skipped an arrival, or waits for the wrong parity");
                 }

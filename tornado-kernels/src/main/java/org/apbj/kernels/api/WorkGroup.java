@@ -9,6 +9,12 @@ public interface WorkGroup {
     /** Waits until every work-item of the group has arrived. */
     void barrier(KernelContext ctx);
 
+    /**
+     * Arrives on the group's named barrier {@code id} (1..15) that completes when {@code threads}
+     * work-items arrived; waits for that when {@code waits} (see {@link NamedBarrier}).
+     */
+    void namedBarrier(KernelContext ctx, int id, int threads, boolean waits);
+
     /** The group's shared array for the {@code slot}-th allocation of the kernel. */
     float[] localFloats(int slot, int length);
     int[] localInts(int slot, int length);

@@ -22,6 +22,8 @@ final class CacheKey {
             update(md, COMPILER_VERSION);
             update(md, target.kind() + ":" + target.arch());
             LaunchBounds bounds = kernel.method().getAnnotation(LaunchBounds.class);
+            long spins = DebugOptions.mbarrierDebugSpins();
+            if (spins > 0) update(md, "mbarrier.debugSpins " + spins);
             if (bounds != null) update(md, "bounds " + bounds.threads() + "/" + bounds.minGroupsPerMultiprocessor());
             for (Map.Entry<String, byte[]> e : CalleeScanner.bytecode(kernel.method()).entrySet()) {
                 update(md, e.getKey());

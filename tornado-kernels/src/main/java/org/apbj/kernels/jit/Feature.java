@@ -15,8 +15,12 @@ public enum Feature {
     CP_ASYNC(80, false, 70),
     /** fence.proxy.async: generic-proxy writes to shared memory become visible to wgmma and TMA. */
     ASYNC_PROXY_FENCE(90, false, 80),
+    /** bar.sync / bar.arrive on barriers 1..15 with a thread count: barriers among some warps of a group. */
+    NAMED_BARRIER(70, false, 60),
     /** mbarrier with try_wait.parity, and cp.async arriving on it. */
     MBARRIER(90, false, 78),
+    /** mbarrier transaction counts: arrive.expect_tx (and the bulk copies that complete_tx). */
+    MBARRIER_TX(90, false, 80),
     /** wgmma.mma_async: warpgroup matrix products from shared-memory descriptors. */
     WGMMA(90, true, 80),
     /** setmaxnreg: moving registers between warpgroups. */

@@ -127,6 +127,7 @@ final class Intrinsics {
             case API + "AsyncCopy" -> ptx && asyncCopy(in, sig);
             case API + "WarpGroup" -> ptx && warpGroup(in, sig);
             case API + "Mbarrier" -> mbarrier(in, sig, ptx);
+            case API + "NamedBarrier" -> namedBarrier(in, sig, ptx);
             default -> false;
         };
         if (lowered) return true;
@@ -474,12 +475,14 @@ final class Intrinsics {
             case String s when s.equals("init(" + CTX_DESC + arrays + "I)V") -> Instr.MbarrierOp.INIT;
             case String s when s.equals("arrive(" + CTX_DESC + arrays + ")V") -> Instr.MbarrierOp.ARRIVE;
             case String s when s.equals("arriveAfterCopies(" + CTX_DESC + arrays + ")V") -> Instr.MbarrierOp.ARRIVE_AFTER_COPIES;
+            case String s when s.equals("arriveExpectTx(" + CTX_DESC + arrays + "I)V") -> Instr.MbarrierOp.ARRIVE_EXPECT_TX;
             case String s when s.equals("waitParity(" + CTX_DESC + arrays + "I)V") -> Instr.MbarrierOp.WAIT_PARITY;
             default -> null;
         };
         if (op == null) return false;
-        require(in, Feature.MBARRIER, "Mbarrier." + op.name().toLowerCase(java.util.Locale.ROOT));
-        StackVal value = op == Instr.MbarrierOp.INIT || op == Instr.MbarrierOp.WAIT_PARITY ? in.pop() : null;
+        require(in, op == Instr.MbarrierOp.ARRIVE_EXPECT_TX ? Feature.MBARRIER_TX : Feature.MBARRIER,
+                "Mbarrier." + op.name().toLowerCase(java.util.Locale.ROOT));
+        StackVal value = op == Instr.MbarrierOp.ARRIVE || op == Instr.MbarrierOp.ARRIVE_AFTER_COPIES ? null : in.pop();
         StackVal at = in.pop(), bars = in.pop();
         in.pop();
         if (!(bars.abs() instanceof AbsVal.Arr(ArrayRef.Shared shared)) || shared.elem() != ElemType.I64) {
@@ -489,6 +492,37 @@ final class Intrinsics {
         in.fn().markBarriers();
         if (!in.emitting()) return true;
         in.emit(new Instr.Mbarrier(op, shared, at.op(), value != null ? value.op() : Imm.ofInt(0)));
+        return true;
+    }
+
+    /**
+     * NamedBarrier on PTX: bar.sync / bar.arrive with a constant id (1..15; 0 is the group's
+     * barrier) and a constant thread count (a positive multiple of 32). Not for OpenCL.
+     */
+    private static boolean namedBarrier(Interpreter in, String sig, boolean ptx) {
+        boolean waits = sig.equals("sync(" + CTX_DESC + "II)V");
+        if (!waits && !sig.equals("arrive(" + CTX_DESC + "II)V")) return false;
+        String what = "NamedBarrier." + (waits ? "sync" : "arrive");
+        if (!ptx) {
+            throw in.error(what + " cannot run on OpenCL (PoCL has no barrier among a subset of a group's work-items)",
+                    "give OpenCL a kernel that synchronises with ctx.localBarrier(), or run this one on the Java device"
+                    + " or a CUDA GPU");
+        }
+        require(in, Feature.NAMED_BARRIER, what);
+        StackVal threadsVal = in.pop(), idVal = in.pop();
+        in.pop();
+        Imm id = Interpreter.constOf(idVal), threads = Interpreter.constOf(threadsVal);
+        if (id == null || id.intValue() < 1 || id.intValue() > 15) {
+            throw in.error(what + ": the barrier id must be a compile-time constant in 1..15 (0 is ctx.localBarrier's)",
+                    "pass a literal or a static final constant");
+        }
+        if (threads == null || threads.intValue() <= 0 || threads.intValue() % 32 != 0 || threads.intValue() > 1024) {
+            throw in.error(what + ": the thread count must be a compile-time constant multiple of 32 in 32..1024"
+                    + " (whole warps take part)", "pass a literal or a static final constant, e.g. 128 for one warpgroup");
+        }
+        in.fn().markBarriers();
+        if (!in.emitting()) return true;
+        in.emit(new Instr.NamedBarrier(id.intValue(), threads.intValue(), waits));
         return true;
     }
 

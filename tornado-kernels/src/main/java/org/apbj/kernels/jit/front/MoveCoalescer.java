@@ -90,6 +90,7 @@ final class MoveCoalescer {
             case Instr.WarpGroupSync w -> null;
             case Instr.Mbarrier m -> null;
             case Instr.SetMaxRegisters r -> null;
+            case Instr.NamedBarrier n -> null;
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -143,6 +144,7 @@ final class MoveCoalescer {
             case Instr.WarpGroupSync w -> List.of();
             case Instr.Mbarrier m -> List.of(m.index(), m.value());
             case Instr.SetMaxRegisters r -> List.of();
+            case Instr.NamedBarrier n -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };

@@ -151,13 +151,19 @@ public sealed interface Instr {
     /**
      * Mbarrier operations on the word {@code bars[index]} of a shared long array: INIT (value =
      * arrival count), ARRIVE, ARRIVE_AFTER_COPIES (cp.async.mbarrier.arrive.noinc) and
-     * WAIT_PARITY (value = parity; spins on try_wait).
+     * ARRIVE_EXPECT_TX (value = transaction bytes expected), WAIT_PARITY (value = parity; spins on try_wait).
      */
     record Mbarrier(MbarrierOp op, ArrayRef.Shared bars, Operand index, Operand value) implements Instr {}
 
-    enum MbarrierOp { INIT, ARRIVE, ARRIVE_AFTER_COPIES, WAIT_PARITY }
+    enum MbarrierOp { INIT, ARRIVE, ARRIVE_AFTER_COPIES, ARRIVE_EXPECT_TX, WAIT_PARITY }
 
     /** WarpGroup.setMaxRegisters (setmaxnreg.inc / .dec). */
+    /**
+     * A named barrier (bar.sync / bar.arrive with id 1..15 and a thread count, a multiple of 32):
+     * WAIT waits until that many threads arrived; otherwise the thread only counts itself.
+     */
+    record NamedBarrier(int id, int threads, boolean waits) implements Instr {}
+
     record SetMaxRegisters(int count, boolean increase) implements Instr {}
 
     /** Marks the Java source line that the following instructions come from. */

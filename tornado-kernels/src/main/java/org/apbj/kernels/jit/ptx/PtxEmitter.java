@@ -121,8 +121,10 @@ public final class PtxEmitter {
                     case Instr.AsyncCopy16 c -> used.add(org.apbj.kernels.jit.Feature.CP_ASYNC);
                     case Instr.WarpGroupMma m -> used.add(org.apbj.kernels.jit.Feature.WGMMA);
                     case Instr.WarpGroupMmaRegA m -> used.add(org.apbj.kernels.jit.Feature.WGMMA);
-                    case Instr.Mbarrier m -> used.add(org.apbj.kernels.jit.Feature.MBARRIER);
+                    case Instr.Mbarrier m -> used.add(m.op() == Instr.MbarrierOp.ARRIVE_EXPECT_TX
+                            ? org.apbj.kernels.jit.Feature.MBARRIER_TX : org.apbj.kernels.jit.Feature.MBARRIER);
                     case Instr.SetMaxRegisters r -> used.add(org.apbj.kernels.jit.Feature.SETMAXNREG);
+                    case Instr.NamedBarrier n -> used.add(org.apbj.kernels.jit.Feature.NAMED_BARRIER);
                     case Instr.WarpGroupSync w -> used.add(w.kind() == Instr.SyncKind.ASYNC_PROXY_FENCE
                             ? org.apbj.kernels.jit.Feature.ASYNC_PROXY_FENCE : org.apbj.kernels.jit.Feature.WGMMA);
                     default -> { }
@@ -278,6 +280,7 @@ public final class PtxEmitter {
             case Instr.WarpGroupMma m -> warpGroupMma(m);
             case Instr.WarpGroupMmaRegA m -> warpGroupMmaRegA(m);
             case Instr.Mbarrier m -> mbarrier(m);
+            case Instr.NamedBarrier n -> line("bar.%s %d, %d;", n.waits() ? "sync" : "arrive", n.id(), n.threads());
             case Instr.SetMaxRegisters r -> line("setmaxnreg.%s.sync.aligned.u32 %d;", r.increase() ? "inc" : "dec", r.count());
             case Instr.WarpGroupSync w -> line(switch (w.kind()) {
                 case FENCE -> "wgmma.fence.sync.aligned;";
@@ -352,12 +355,28 @@ public final class PtxEmitter {
             case INIT -> line("mbarrier.init.shared::cta.b64 [%s], %s;", addr, bitsReg(m.value()));
             case ARRIVE -> line("mbarrier.arrive.shared::cta.b64 %s, [%s];", b64(), addr);
             case ARRIVE_AFTER_COPIES -> line("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%s];", addr);
+            case ARRIVE_EXPECT_TX -> line("mbarrier.arrive.expect_tx.shared::cta.b64 %s, [%s], %s;", b64(), addr, bitsReg(m.value()));
             case WAIT_PARITY -> {
                 // try_wait suspends for a while in hardware before it answers false; loop until the phase completed
                 String done = pred(), again = label("mbarrier_wait"), parity = bitsReg(m.value());
+                long spins = org.apbj.kernels.jit.DebugOptions.mbarrierDebugSpins();
+                if (spins == 0) {
+                    placeLabel(again);
+                    line("mbarrier.try_wait.parity.shared::cta.b64 %s, [%s], %s;", done, addr, parity);
+                    line("@!%s bra %s;", done, again);
+                    return;
+                }
+                // debugging: a hand-off that never completes traps after that many tries instead of hanging
+                String tries = b32(), over = pred(), out = label("mbarrier_done");
+                line("mov.u32 %s, 0;", tries);
                 placeLabel(again);
                 line("mbarrier.try_wait.parity.shared::cta.b64 %s, [%s], %s;", done, addr, parity);
-                line("@!%s bra %s;", done, again);
+                line("@%s bra %s;", done, out);
+                line("add.u32 %s, %s, 1;", tries, tries);
+                line("setp.ge.u32 %s, %s, %d;", over, tries, spins);
+                line("@%s trap;", over);
+                line("bra %s;", again);
+                placeLabel(out);
             }
         }
     }

@@ -15,6 +15,7 @@ final class CooperativeGroup implements WorkGroup {
     private final String kernelName;
     private final int size;
     private final GroupBarrier barrier;
+    private final NamedBarriers named;
     private final Warp[] warps;
     /** Per work-item: which of the two exchange buffers its next shuffle uses. */
     private final byte[] shuffleParity;
@@ -34,6 +35,7 @@ final class CooperativeGroup implements WorkGroup {
         this.kernelName = kernelName;
         this.size = size;
         this.barrier = new GroupBarrier("barrier of group " + groupName + " of " + kernelName, size, timeoutNanos);
+        this.named = new NamedBarriers("group " + groupName + " of " + kernelName, size, timeoutNanos);
         int warpCount = (size + KernelContext.WARP_SIZE - 1) / KernelContext.WARP_SIZE;
         this.warps = new Warp[warpCount];
         for (int w = 0; w < warpCount; w++) {
@@ -49,6 +51,11 @@ final class CooperativeGroup implements WorkGroup {
 
     @Override
     public void barrier(KernelContext ctx) { barrier.await(describe(ctx)); }
+
+    @Override
+    public void namedBarrier(KernelContext ctx, int id, int threads, boolean waits) {
+        named.arrive(describe(ctx), id, threads, waits);
+    }
 
     @Override
     public float[] localFloats(int slot, int length) { return slotArray(slot, float[].class, length); }
@@ -111,6 +118,7 @@ final class CooperativeGroup implements WorkGroup {
     /** A work-item failed: wake everyone waiting so the group ends. */
     void abort(RuntimeException failure) {
         barrier.abort(failure);
+        named.abort(failure);
         for (Warp w : warps) w.barrier.abort(failure);
     }
 
@@ -136,6 +144,7 @@ final class CooperativeGroup implements WorkGroup {
     /** The first failure any of the group's barriers recorded (divergence, timeout), or null. */
     RuntimeException failure() {
         RuntimeException e = barrier.cause();
+        if (e == null) e = named.cause();
         for (int w = 0; e == null && w < warps.length; w++) e = warps[w].barrier.cause();
         return e;
     }

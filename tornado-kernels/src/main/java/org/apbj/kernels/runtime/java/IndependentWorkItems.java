@@ -19,6 +19,7 @@ final class IndependentWorkItems implements WorkGroup {
     }
 
     @Override public void barrier(KernelContext ctx) { throw missed("a barrier"); }
+    @Override public void namedBarrier(KernelContext ctx, int id, int threads, boolean waits) { throw missed("a named barrier"); }
     @Override public float[] localFloats(int slot, int length) { throw missed("a shared-array allocation"); }
     @Override public int[] localInts(int slot, int length) { throw missed("a shared-array allocation"); }
     @Override public short[] localShorts(int slot, int length) { throw missed("a shared-array allocation"); }

@@ -62,7 +62,7 @@ public final class KernelFeatures {
 
     static Feature classify(String contextMethod) {
         if (INDEPENDENT.contains(contextMethod)) return null;
-        if (contextMethod.equals("localBarrier")) return Feature.BARRIER;
+        if (contextMethod.equals("localBarrier") || contextMethod.equals("namedBarrier")) return Feature.BARRIER;
         if (contextMethod.equals("globalBarrier")) return Feature.GLOBAL_BARRIER;
         if (contextMethod.startsWith("allocate") && contextMethod.endsWith("LocalArray")) return Feature.SHARED_MEMORY;
         if (contextMethod.startsWith("shuffle") || contextMethod.startsWith("warpReduce")

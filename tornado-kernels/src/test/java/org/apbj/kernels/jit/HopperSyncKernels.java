@@ -1,0 +1,68 @@
+package org.apbj.kernels.jit;
+
+import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.Mbarrier;
+import org.apbj.kernels.api.NamedBarrier;
+
+/** Kernels for the Hopper synchronisation intrinsics: named barriers, mbarrier transactions. */
+public final class HopperSyncKernels {
+    private HopperSyncKernels() {}
+
+    /** Work-items per group of {@link #twoWarpGroups}: two warpgroups. */
+    public static final int GROUP = 256;
+    static final int WARPGROUP = 128;
+
+    /**
+     * Two warpgroups, each rotating values through its half of a shared array for {@code rounds}
+     * rounds, synchronised only by its own named barrier (1 or 2); then warpgroup 0 hands its
+     * results to warpgroup 1 through barrier 3 (arrive by the producer, sync by the consumer).
+     * Without working barriers the reads race with the writes.
+     */
+    public static void twoWarpGroups(KernelContext ctx, I32Array out, I32Array in, int rounds) {
+        int[] ring = ctx.allocateIntLocalArray(GROUP);
+        int[] handOff = ctx.allocateIntLocalArray(WARPGROUP);
+        int l = ctx.localIdx;
+        int wg = l / WARPGROUP, lane = l % WARPGROUP, base = ctx.groupIdx * GROUP;
+        int v = in.get(base + l);
+        for (int r = 0; r < rounds; r++) {
+            ring[l] = v;
+            if (wg == 0) NamedBarrier.sync(ctx, 1, WARPGROUP); else NamedBarrier.sync(ctx, 2, WARPGROUP);
+            v = v * 3 + ring[wg * WARPGROUP + (lane + 1 + r) % WARPGROUP];
+            if (wg == 0) NamedBarrier.sync(ctx, 1, WARPGROUP); else NamedBarrier.sync(ctx, 2, WARPGROUP);
+        }
+        if (wg == 0) {
+            handOff[lane] = v;
+            NamedBarrier.arrive(ctx, 3, GROUP);
+        } else {
+            NamedBarrier.sync(ctx, 3, GROUP);
+            v += handOff[lane];
+        }
+        out.set(base + l, v);
+    }
+
+    /** Rejected: a barrier id only known at run time. */
+    public static void namedBarrierRuntimeId(KernelContext ctx, I32Array out, int id) {
+        NamedBarrier.sync(ctx, id, 128);
+        out.set(ctx.localIdx, 1);
+    }
+
+    /** Rejected: a thread count that is not whole warps. */
+    public static void namedBarrierPartialWarp(KernelContext ctx, I32Array out) {
+        NamedBarrier.sync(ctx, 1, 100);
+        out.set(ctx.localIdx, 1);
+    }
+
+    /**
+     * Work-item 0 arrives on an mbarrier expecting {@code bytes} transaction bytes (0 here: no
+     * copy delivers any), everyone waits for the phase, then writes its id + 1.
+     */
+    public static void expectTx(KernelContext ctx, I32Array out, int bytes) {
+        long[] bars = ctx.allocateLongLocalArray(1);
+        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
+        ctx.localBarrier();
+        if (ctx.localIdx == 0) Mbarrier.arriveExpectTx(ctx, bars, 0, bytes);
+        Mbarrier.waitParity(ctx, bars, 0, 0);
+        out.set(ctx.globalIdx, ctx.globalIdx + 1);
+    }
+}
