@@ -9,7 +9,11 @@ import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.jit.front.CalleeScanner;
 
-/** SHA-256 of the compiler version, target, bytecode of the kernel and its callees, and constants. */
+/**
+ * SHA-256 of the compiler (its version and the bytes of its own classes), target, bytecode of the
+ * kernel and its callees, and constants. The compiler's classes are in the key because the disk
+ * cache outlives builds: a changed compiler must never load code an older one wrote.
+ */
 final class CacheKey {
     /** Bump when the generated code changes for the same input, to invalidate disk caches. */
     static final String COMPILER_VERSION = "apbj-jit-3";
@@ -20,6 +24,7 @@ final class CacheKey {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             update(md, COMPILER_VERSION);
+            update(md, CompilerFingerprint.get());
             update(md, target.kind() + ":" + target.arch());
             LaunchBounds bounds = kernel.method().getAnnotation(LaunchBounds.class);
             long spins = DebugOptions.mbarrierDebugSpins();

@@ -19,9 +19,9 @@ import org.apbj.kernels.api.WarpGroup;
  *
  * <p>A group of two warpgroups computes a (128·mTiles)×{@link #BN} tile of y; each warpgroup
  * owns 64·mTiles rows as mTiles products of 64 rows and holds their accumulators in registers
- * (96·mTiles floats per work-item). mTiles is a launch constant: 2 on GPUs (a 256×192 tile
- * reads 28% fewer bytes per product from L2 than 128×256, which measured faster on the H200),
- * 1 where the kernel runs its Java bodies on OpenCL. Slices of depth {@link #BK} of x and W flow
+ * (96·mTiles floats per work-item). mTiles is a launch constant: 2 (a 256×192 tile reads 28%
+ * fewer bytes per product from L2 than 128×256, which measured faster on the H200); 1 for the
+ * warp-specialised kernel, whose consumers hold fewer registers. Slices of depth {@link #BK} of x and W flow
  * through {@link #STAGES} shared-memory stages, stored with the 128-byte swizzle the tensor cores
  * read; cp.async fills stage s + STAGES − 2 while the tensor cores multiply stage s (and slice
  * s − 1's products finish). Depths past k and rows past rows or n arrive as zeros (cp.async's
