@@ -4,22 +4,14 @@ Prints GemmBench's line format: median ms of 7 timed runs after a warm-up, TFLOP
 """
 import torch
 
+from event_timing import median_ms
+
 SHAPES = [(16384, 4096, 14336), (16384, 14336, 4096), (16384, 4096, 4096), (16384, 6144, 4096), (4096, 128256, 4096)]
 REPS = 7
 
 
 def timed(fn):
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(REPS):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return sorted(times)[REPS // 2]
+    return median_ms(fn, REPS)
 
 
 def main():

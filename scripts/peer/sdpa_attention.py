@@ -10,21 +10,13 @@ import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from event_timing import median_ms
+
 HEADS, KV_HEADS, D, REPS = 32, 8, 128, 5
 
 
 def timed(fn):
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(REPS):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return sorted(times)[REPS // 2]
+    return median_ms(fn, REPS)
 
 
 def case(mask, nq, keys, causal, pairs, backend):

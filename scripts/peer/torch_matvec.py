@@ -7,23 +7,15 @@ warm-up; one line per shape in MatvecBench's format. Usage: python3 torch_matvec
 """
 import torch
 
+from event_timing import median_ms
+
 REPS = 20
 SHAPES = [("q/o", 4096, 4096), ("k/v", 1024, 4096), ("gate+up", 2 * 14336, 4096), ("down", 4096, 14336),
           ("lm_head", 128256, 4096)]
 
 
 def timed(fn):
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(REPS):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        torch.cuda.synchronize()
-        times.append(s.elapsed_time(e))
-    return sorted(times)[REPS // 2]
+    return median_ms(fn, REPS)
 
 
 def main():

@@ -155,22 +155,22 @@ public final class GemmWgmma {
      * groups that run together share W tiles and x tiles in L2.
      */
     static int tileRow(KernelContext ctx, int rows, int n, int width, int mTiles) {
-        int tileRows = ROWS_PER_M_TILE * mTiles;
-        int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + tileRows - 1) / tileRows;
-        int g = ctx.groupIdx + ctx.groupIdy * columnBlocks;
-        int band = g / (RASTER * columnBlocks);
-        int bandRows = Math.min(rowBlocks - band * RASTER, RASTER);
-        return band * RASTER + (g % (RASTER * columnBlocks)) % bandRows;
+        return rasterTile(ctx, rows, n, width, mTiles, false);
     }
 
     /** The column block of this launch group (see {@link #tileRow}). */
     static int tileColumn(KernelContext ctx, int rows, int n, int width, int mTiles) {
+        return rasterTile(ctx, rows, n, width, mTiles, true);
+    }
+
+    private static int rasterTile(KernelContext ctx, int rows, int n, int width, int mTiles, boolean column) {
         int tileRows = ROWS_PER_M_TILE * mTiles;
         int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + tileRows - 1) / tileRows;
         int g = ctx.groupIdx + ctx.groupIdy * columnBlocks;
         int band = g / (RASTER * columnBlocks);
         int bandRows = Math.min(rowBlocks - band * RASTER, RASTER);
-        return (g % (RASTER * columnBlocks)) / bandRows;
+        int inBand = g % (RASTER * columnBlocks);
+        return column ? inBand / bandRows : band * RASTER + inBand % bandRows;
     }
 
     /** Row blocks per raster band. */
