@@ -52,6 +52,26 @@ class CudaKernelsTest {
         t.swiGluMatmulDeep(CUDA);
     }
 
+    /**
+     * The warp-specialised Hopper GEMM (opt-in), compiled with a bound on its mbarrier waits: a
+     * hand-off that never completes (as a register split setmaxnreg cannot satisfy once did)
+     * traps and fails the test instead of hanging the GPU.
+     */
+    @Test void warpSpecialisedGemm() {
+        Assumptions.assumeTrue(new KernelOps(device(CUDA), 1024).hasBf16InputGemm(), "no wgmma on this GPU");
+        System.setProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY, "true");
+        System.setProperty(org.apbj.kernels.api.Mbarrier.DEBUG_SPINS_PROPERTY, "1000000");
+        try {
+            GemmTest t = new GemmTest();
+            t.bf16InputMatmulMatchesReference(CUDA);
+            t.bf16InputMatmulDeep(CUDA);
+            t.swiGluMatmulMatchesReference(CUDA);
+        } finally {
+            System.clearProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY);
+            System.clearProperty(org.apbj.kernels.api.Mbarrier.DEBUG_SPINS_PROPERTY);
+        }
+    }
+
     @Test void attention() {
         AttentionTest t = new AttentionTest();
         for (AttentionTest.AttentionKernel kernel : new AttentionTest.AttentionKernel[] {
