@@ -112,13 +112,18 @@ public final class KernelOps implements AutoCloseable {
     /** RMSNorm of x rows [xRow0, xRow0 + rows) into out rows [outRow0, ...) (out may be x). */
     public void rmsNorm(F32Array out, int outRow0, F32Array x, int xRow0, BF16Array weight, int rows, int dim,
                         float eps) {
+        rmsNorm(KernelLibrary.RMS_NORM, out, outRow0, x, xRow0, weight, rows, dim, eps);
+    }
+
+    private void rmsNorm(Kernel kernel, DeviceArray out, int outRow0, F32Array x, int xRow0, BF16Array weight, int rows,
+                         int dim, float eps) {
         positive("dim", dim);
         need(x, "x", (long) (xRow0 + rows) * dim);
         need(out, "out", (long) (outRow0 + rows) * dim);
         need(weight, "weight", dim);
         if (rows == 0) return;
         int threads = Math.min(reductionThreads, roundUp(Math.max(dim / 4, 32), 32));
-        device.launch(KernelLibrary.RMS_NORM, Grid.groups(rows, threads), out, outRow0, x, xRow0, weight, dim, eps);
+        device.launch(kernel, Grid.groups(rows, threads), out, outRow0, x, xRow0, weight, dim, eps);
     }
 
     /** RoPE in place on q rows [qRow0, qRow0 + rows) and k rows [kRow0, ...) at the given positions. */
@@ -230,13 +235,7 @@ public final class KernelOps implements AutoCloseable {
     /** RMSNorm as {@link #rmsNorm} with a bf16 output (the next GEMM's input). */
     public void rmsNormBf16(BF16Array out, int outRow0, F32Array x, int xRow0, BF16Array weight, int rows, int dim,
                             float eps) {
-        positive("dim", dim);
-        need(x, "x", (long) (xRow0 + rows) * dim);
-        need(out, "out", (long) (outRow0 + rows) * dim);
-        need(weight, "weight", dim);
-        if (rows == 0) return;
-        int threads = Math.min(reductionThreads, roundUp(Math.max(dim / 4, 32), 32));
-        device.launch(KernelLibrary.RMS_NORM_BF16, Grid.groups(rows, threads), out, outRow0, x, xRow0, weight, dim, eps);
+        rmsNorm(KernelLibrary.RMS_NORM_BF16, out, outRow0, x, xRow0, weight, rows, dim, eps);
     }
 
     /** {@code out[i] = bf16(in[i])} for i &lt; count. */

@@ -160,49 +160,7 @@ class GemmTest {
 
     private static void checkBf16Input(Backend backend, Random r, int rows, int n, int k, boolean bias, boolean accumulate,
                                        boolean bf16Out) {
-        Device d = device(backend);
-        KernelOps ops = new KernelOps(d, REDUCTION_THREADS);
-        int xRow0 = 2;
-        int yRow0 = 3;
-        float[] x = bf16Gaussians(r, (xRow0 + rows) * k, 1.0);
-        float[] w = bf16Gaussians(r, n * k, 0.05);
-        float[] b = bf16Gaussians(r, n, 0.5);
-        float[] y0 = gaussians(r, (yRow0 + rows + 1) * n, 1.0);
-        double[] want = new double[y0.length];
-        double[] tol = new double[y0.length];
-        for (int i = 0; i < y0.length; i++) want[i] = bf16Out ? roundBf16(y0[i]) : y0[i];
-        for (int t = 0; t < rows; t++) {
-            for (int c = 0; c < n; c++) {
-                double sum = 0, abs = 0;
-                for (int j = 0; j < k; j++) {
-                    double p = (double) x[(xRow0 + t) * k + j] * w[c * k + j];
-                    sum += p;
-                    abs += Math.abs(p);
-                }
-                if (bias) { sum += b[c]; abs += Math.abs(b[c]); }
-                int at = (yRow0 + t) * n + c;
-                if (accumulate) { sum += y0[at]; abs += Math.abs(y0[at]); }
-                want[at] = sum;
-                tol[at] = 2 * (k + 2) * 1.01 * EPS32 * abs + (bf16Out ? EPS_BF16 * Math.abs(sum) : 0) + 1e-30;
-            }
-        }
-        BF16Array xd = bf16(d, x);
-        BF16Array wd = bf16(d, w);
-        BF16Array bd = bias ? bf16(d, b) : null;
-        float[] got;
-        if (bf16Out) {
-            BF16Array yd = bf16(d, toBf16(y0));
-            ops.matmulBf16Out(yd, yRow0, xd, xRow0, wd, bd, rows, n, k);
-            d.synchronize();
-            got = read(d, yd);
-        } else {
-            F32Array yd = f32(d, y0);
-            ops.matmul(yd, yRow0, xd, xRow0, wd, bd, rows, n, k, accumulate);
-            d.synchronize();
-            got = read(d, yd);
-        }
-        assertClose("bf16-input y (" + rows + "x" + n + "x" + k + ", bias " + bias + ", accumulate " + accumulate
-                + ", bf16 " + bf16Out + ") on " + backend, want, got, tol);
+        check(backend, r, rows, n, k, bias, accumulate, bf16Out, Path.BF16_INPUT);
     }
 
     /** A realistic depth (a 4096-wide hidden state) on the tensor-core path: for the GPU tests. */
@@ -213,20 +171,38 @@ class GemmTest {
 
     private static void check(Backend backend, Random r, int rows, int n, int k, boolean bias, boolean accumulate,
                               boolean bf16Out) {
-        check(backend, r, rows, n, k, bias, accumulate, bf16Out, false);
+        check(backend, r, rows, n, k, bias, accumulate, bf16Out, Path.FP32);
     }
 
     private static void check(Backend backend, Random r, int rows, int n, int k, boolean bias, boolean accumulate,
                               boolean bf16Out, boolean tensorCores) {
+        check(backend, r, rows, n, k, bias, accumulate, bf16Out, tensorCores ? Path.TENSOR_CORES : Path.FP32);
+    }
+
+    /** The projection kernels KernelOps.matmul chooses from, by what x is and how it is multiplied. */
+    private enum Path {
+        /** fp32 x on fp32 units. */
+        FP32,
+        /** fp32 x rounded to bf16 as it is staged ({@link GemmTc}). */
+        TENSOR_CORES,
+        /** bf16 x in memory ({@link GemmWgmma}). */
+        BF16_INPUT
+    }
+
+    private static void check(Backend backend, Random r, int rows, int n, int k, boolean bias, boolean accumulate,
+                              boolean bf16Out, Path path) {
         Device d = device(backend);
-        KernelOps ops = new KernelOps(d, REDUCTION_THREADS, tensorCores);
+        KernelOps ops = path == Path.BF16_INPUT ? new KernelOps(d, REDUCTION_THREADS)
+                : new KernelOps(d, REDUCTION_THREADS, path == Path.TENSOR_CORES);
         int xRow0 = 2;
         int yRow0 = 3;
-        float[] x = gaussians(r, (xRow0 + rows) * k, 1.0);
+        float[] x = path == Path.BF16_INPUT ? bf16Gaussians(r, (xRow0 + rows) * k, 1.0) : gaussians(r, (xRow0 + rows) * k, 1.0);
         float[] w = bf16Gaussians(r, n * k, 0.05);
         float[] b = bf16Gaussians(r, n, 0.5);
         float[] y0 = gaussians(r, (yRow0 + rows + 1) * n, 1.0);
 
+        // tensor cores sum in their own order: twice the fp32 bound; x is used as the kernel sees it
+        int orderFactor = path == Path.FP32 ? 1 : 2;
         double[] want = new double[y0.length];
         double[] tol = new double[y0.length];
         for (int i = 0; i < y0.length; i++) want[i] = bf16Out ? roundBf16(y0[i]) : y0[i];
@@ -236,7 +212,7 @@ class GemmTest {
                 double abs = 0;
                 for (int j = 0; j < k; j++) {
                     float xv = x[(xRow0 + t) * k + j];
-                    double p = (double) (tensorCores ? roundBf16(xv) : xv) * w[c * k + j];
+                    double p = (double) (path == Path.TENSOR_CORES ? roundBf16(xv) : xv) * w[c * k + j];
                     sum += p;
                     abs += Math.abs(p);
                 }
@@ -250,26 +226,27 @@ class GemmTest {
                     abs += Math.abs(y0[at]);
                 }
                 want[at] = sum;
-                tol[at] = (tensorCores ? 2 : 1) * (k + 2) * 1.01 * EPS32 * abs + (bf16Out ? EPS_BF16 * Math.abs(sum) : 0) + 1e-30;
+                tol[at] = orderFactor * (k + 2) * 1.01 * EPS32 * abs + (bf16Out ? EPS_BF16 * Math.abs(sum) : 0) + 1e-30;
             }
         }
-        F32Array xd = f32(d, x);
         BF16Array wd = bf16(d, w);
         BF16Array bd = bias ? bf16(d, b) : null;
         float[] got;
         if (bf16Out) {
             BF16Array yd = bf16(d, toBf16(y0));
-            ops.matmulBf16Out(yd, yRow0, xd, xRow0, wd, bd, rows, n, k);
+            if (path == Path.BF16_INPUT) ops.matmulBf16Out(yd, yRow0, bf16(d, x), xRow0, wd, bd, rows, n, k);
+            else ops.matmulBf16Out(yd, yRow0, f32(d, x), xRow0, wd, bd, rows, n, k);
             d.synchronize();
             got = read(d, yd);
         } else {
             F32Array yd = f32(d, y0);
-            ops.matmul(yd, yRow0, xd, xRow0, wd, bd, rows, n, k, accumulate);
+            if (path == Path.BF16_INPUT) ops.matmul(yd, yRow0, bf16(d, x), xRow0, wd, bd, rows, n, k, accumulate);
+            else ops.matmul(yd, yRow0, f32(d, x), xRow0, wd, bd, rows, n, k, accumulate);
             d.synchronize();
             got = read(d, yd);
         }
         assertClose("y (" + rows + "x" + n + "x" + k + ", bias " + bias + ", accumulate " + accumulate + ", bf16 "
-                + bf16Out + (tensorCores ? ", tensor cores" : "") + ") on " + backend, want, got, tol);
+                + bf16Out + ", " + path + ") on " + backend, want, got, tol);
     }
 
     private static float[] toBf16(float[] v) {

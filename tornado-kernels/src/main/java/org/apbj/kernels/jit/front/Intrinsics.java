@@ -367,20 +367,9 @@ final class Intrinsics {
                 StackVal accumulate = in.pop(), bAt = in.pop(), b = in.pop(), aAt = in.pop(), a = in.pop();
                 StackVal nVal = in.pop(), accAtVal = in.pop(), acc = in.pop();
                 in.pop();
-                Imm n = Interpreter.constOf(nVal);
-                if (n == null || n.intValue() < 8 || n.intValue() > 256 || n.intValue() % 8 != 0) {
-                    throw in.error("WarpGroup.mmaBf16: n must be a compile-time constant, a multiple of 8 from 8 to 256",
-                            "pass a literal or a static final constant");
-                }
+                Imm n = productWidth(in, nVal, "WarpGroup.mmaBf16");
                 int accAt = fragmentOffset(in, accAtVal, "accAt");
-                if (!(acc.abs() instanceof AbsVal.Arr(ArrayRef.Private accArr)) || accArr.elem() != ElemType.F32) {
-                    throw in.error("WarpGroup.mmaBf16: the accumulators must be a private float array of this work-item",
-                            "declare it in the kernel as new float[n / 2]");
-                }
-                if (accArr.length() < accAt + n.intValue() / 2) {
-                    throw in.error("WarpGroup.mmaBf16: the accumulator array has " + accArr.length() + " elements, needs "
-                            + (accAt + n.intValue() / 2), "declare it as new float[" + (accAt + n.intValue() / 2) + "]");
-                }
+                ArrayRef.Private accArr = accumulators(in, acc, accAt, n.intValue(), "WarpGroup.mmaBf16");
                 ArrayRef.Shared aTile = sharedInts(in, a, "A"), bTile = sharedInts(in, b, "B");
                 in.fn().markWarpOps();
                 in.fn().markSwizzledShared();
@@ -428,11 +417,7 @@ final class Intrinsics {
         StackVal accumulate = in.pop(), blockVal = in.pop(), bAt = in.pop(), b = in.pop(), aAtVal = in.pop(), a = in.pop();
         StackVal nVal = in.pop(), accAtVal = in.pop(), acc = in.pop();
         in.pop();
-        Imm n = Interpreter.constOf(nVal);
-        if (n == null || n.intValue() < 8 || n.intValue() > 256 || n.intValue() % 8 != 0) {
-            throw in.error("WarpGroup.mmaBf16RegA: n must be a compile-time constant, a multiple of 8 from 8 to 256",
-                    "pass a literal or a static final constant");
-        }
+        Imm n = productWidth(in, nVal, "WarpGroup.mmaBf16RegA");
         Imm block = Interpreter.constOf(blockVal);
         if (block == null || block.intValue() < 0 || block.intValue() % org.apbj.kernels.api.WarpGroup.ATOM_INTS != 0
                 || block.intValue() >= 1 << 16) {
@@ -441,14 +426,7 @@ final class Intrinsics {
                     "pass a static final constant, e.g. the rows of the tile times WarpGroup.ROW_INTS");
         }
         int accAt = fragmentOffset(in, accAtVal, "accAt");
-        if (!(acc.abs() instanceof AbsVal.Arr(ArrayRef.Private accArr)) || accArr.elem() != ElemType.F32) {
-            throw in.error("WarpGroup.mmaBf16RegA: the accumulators must be a private float array of this work-item",
-                    "declare it in the kernel as new float[n / 2]");
-        }
-        if (accArr.length() < accAt + n.intValue() / 2) {
-            throw in.error("WarpGroup.mmaBf16RegA: the accumulator array has " + accArr.length() + " elements, needs "
-                    + (accAt + n.intValue() / 2), "declare it as new float[" + (accAt + n.intValue() / 2) + "]");
-        }
+        ArrayRef.Private accArr = accumulators(in, acc, accAt, n.intValue(), "WarpGroup.mmaBf16RegA");
         int aAt = fragmentOffset(in, aAtVal, "aAt");
         ArrayRef.Private aArr = fragment(in, a, "a", aAt + 4);
         ArrayRef.Shared bTile = sharedInts(in, b, "B");
@@ -524,6 +502,29 @@ final class Intrinsics {
         if (!in.emitting()) return true;
         in.emit(new Instr.NamedBarrier(id.intValue(), threads.intValue(), waits));
         return true;
+    }
+
+    /** The N of a warpgroup product: a compile-time constant, a multiple of 8 from 8 to 256. */
+    private static Imm productWidth(Interpreter in, StackVal nVal, String what) {
+        Imm n = Interpreter.constOf(nVal);
+        if (n == null || n.intValue() < 8 || n.intValue() > 256 || n.intValue() % 8 != 0) {
+            throw in.error(what + ": n must be a compile-time constant, a multiple of 8 from 8 to 256",
+                    "pass a literal or a static final constant");
+        }
+        return n;
+    }
+
+    /** A warpgroup product's accumulators: n / 2 elements of a private float array from accAt. */
+    private static ArrayRef.Private accumulators(Interpreter in, StackVal acc, int accAt, int n, String what) {
+        if (!(acc.abs() instanceof AbsVal.Arr(ArrayRef.Private accArr)) || accArr.elem() != ElemType.F32) {
+            throw in.error(what + ": the accumulators must be a private float array of this work-item",
+                    "declare it in the kernel as new float[n / 2]");
+        }
+        if (accArr.length() < accAt + n / 2) {
+            throw in.error(what + ": the accumulator array has " + accArr.length() + " elements, needs " + (accAt + n / 2),
+                    "declare it as new float[" + (accAt + n / 2) + "]");
+        }
+        return accArr;
     }
 
     private static void sync(Interpreter in, Feature f, Instr.SyncKind kind, int pending) {
