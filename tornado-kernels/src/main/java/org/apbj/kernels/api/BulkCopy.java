@@ -8,8 +8,10 @@ package org.apbj.kernels.api;
  *
  * <p>The Java body is the meaning: it copies the box at once, writing zeros for elements outside
  * the tensor, in the map's shared layout, then delivers the bytes to the barrier (complete_tx).
- * The compiler does not lower it yet (a kernel calling it is a compile error); the PTX form is
- * {@code cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes}.
+ * On PTX (sm_90 and later) it is one
+ * {@code cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes}; the
+ * map must be a kernel parameter, which the CUDA device encodes with cuTensorMapEncodeTiled and
+ * passes by value. OpenCL kernels cannot take tensor maps.
  */
 @IntrinsicClass
 public final class BulkCopy {

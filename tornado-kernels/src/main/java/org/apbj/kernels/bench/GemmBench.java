@@ -21,11 +21,12 @@ public final class GemmBench {
             {4096, 128256, 4096}};
     private static final int REPS = 7;
     /**
-     * Which kernels to time ({@code -Dapbj.bench.gemm=wgmma,mma-sync,ws}, the default all):
-     * wgmma the Hopper GEMM KernelOps uses, mma-sync the sm_80 one, ws the warp-specialised one.
+     * Which kernels to time ({@code -Dapbj.bench.gemm=tma,cp-async,mma-sync}, default tma and
+     * cp-async): the two Hopper GEMMs KernelOps can pick ({@link KernelOps#GEMM_KERNEL_PROPERTY})
+     * and the sm_80 one (fp32 x, on the shapes that fit a quick run).
      */
     private static final java.util.List<String> KERNELS =
-            java.util.List.of(System.getProperty("apbj.bench.gemm", "wgmma,mma-sync,ws").split(","));
+            java.util.List.of(System.getProperty("apbj.bench.gemm", "tma,cp-async").split(","));
 
     public static void main(String[] args) {
         try (CudaDevice dev = CudaDevice.open(0)) {
@@ -38,19 +39,21 @@ public final class GemmBench {
                 BF16Array w = dev.upload(BF16Array.fromFloats(gaussians(r, (long) n * k)));
                 F32Array y = dev.allocF32((long) rows * n);
                 BF16Array yb = dev.allocBF16((long) rows * n);
-                if (ops.hasBf16InputGemm() && KERNELS.contains("wgmma")) {
-                    report("wgmma-f32out", rows, n, k, time(dev, () -> ops.matmul(y, 0, x, 0, w, null, rows, n, k, false)));
-                    report("wgmma-bf16out", rows, n, k, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
+                for (String kernel : java.util.List.of("tma", "cp-async")) {
+                    if (!ops.hasBf16InputGemm() || !KERNELS.contains(kernel)) continue;
+                    System.setProperty(KernelOps.GEMM_KERNEL_PROPERTY, kernel);
+                    report(kernel + "-f32out", rows, n, k, 1, time(dev, () -> ops.matmul(y, 0, x, 0, w, null, rows, n, k, false)));
+                    report(kernel + "-bf16out", rows, n, k, 1, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
+                    if (n == 14336 && k == 4096) {
+                        // the FFN's fused gate/up: W = gate and up, each [n, k], two products per output
+                        report(kernel + "-swiglu", rows, n, k, 2, time(dev, () -> ops.matmulSwiGlu(yb, x, w, w, rows, n, k)));
+                    }
+                    System.clearProperty(KernelOps.GEMM_KERNEL_PROPERTY);
                 }
                 if (KERNELS.contains("mma-sync") && n * (long) k < 200_000_000L) {
                     F32Array xf = dev.allocF32((long) rows * k);
-                    report("mma-sync-f32in", rows, n, k, time(dev, () -> ops.matmul(y, 0, xf, 0, w, null, rows, n, k, false)));
+                    report("mma-sync-f32in", rows, n, k, 1, time(dev, () -> ops.matmul(y, 0, xf, 0, w, null, rows, n, k, false)));
                     xf.close();
-                }
-                if (ops.hasBf16InputGemm() && KERNELS.contains("ws")) {
-                    System.setProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY, "true");
-                    report("wgmma-ws-bf16out", rows, n, k, time(dev, () -> ops.matmulBf16Out(yb, 0, x, 0, w, null, rows, n, k)));
-                    System.clearProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY);
                 }
                 x.close(); w.close(); y.close(); yb.close();
             }
@@ -71,9 +74,10 @@ public final class GemmBench {
         return ms[REPS / 2];
     }
 
-    private static void report(String kernel, int rows, int n, int k, double ms) {
+    /** {@code products}: weight matrices multiplied per output (2 for the fused gate/up). */
+    private static void report(String kernel, int rows, int n, int k, int products, double ms) {
         System.out.printf(Locale.ROOT, "gemm kernel=%s shape=%dx%dx%d ms=%.3f tflops=%.1f%n", kernel, rows, n, k, ms,
-                2.0 * rows * n * k / (ms * 1e-3) / 1e12);
+                2.0 * products * rows * n * k / (ms * 1e-3) / 1e12);
     }
 
     private static float[] gaussians(Random r, long n) {

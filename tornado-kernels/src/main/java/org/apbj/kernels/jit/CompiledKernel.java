@@ -23,7 +23,9 @@ public record CompiledKernel(String entryName, String source, Target target, Lis
 
     public enum ParamKind {
         F32_ARRAY, BF16_ARRAY, F16_ARRAY, I32_ARRAY, I8_ARRAY, I64_ARRAY,
-        INT, LONG, FLOAT, DOUBLE, SHORT, BYTE, BOOLEAN;
+        INT, LONG, FLOAT, DOUBLE, SHORT, BYTE, BOOLEAN,
+        /** A {@code TensorMap}: its 128-byte hardware descriptor, passed by value (PTX only). */
+        TENSOR_MAP;
 
         public boolean isArray() { return ordinal() <= I64_ARRAY.ordinal(); }
     }

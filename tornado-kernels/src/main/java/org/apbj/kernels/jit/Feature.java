@@ -21,6 +21,8 @@ public enum Feature {
     MBARRIER(90, false, 78),
     /** mbarrier transaction counts: arrive.expect_tx (and the bulk copies that complete_tx). */
     MBARRIER_TX(90, false, 80),
+    /** cp.async.bulk.tensor (TMA): box copies described by a tensor map, completing on an mbarrier. */
+    BULK_TENSOR(90, false, 80),
     /** wgmma.mma_async: warpgroup matrix products from shared-memory descriptors. */
     WGMMA(90, true, 80),
     /** setmaxnreg: moving registers between warpgroups. */

@@ -60,7 +60,7 @@ public final class GemmWgmma {
         multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase, mTiles);
         int group = ctx.localIdx >> 7;
         storeF32(y, bias, hasBias, accumulate, yRow0, rows, n, firstRow(ctx, rowBase, group, mTiles), firstColumn(ctx, colBase),
-                acc, mTiles);
+                acc, mTiles, BN);
     }
 
     /** bf16 output (seen as pairs: n even), optional bias. */
@@ -74,7 +74,7 @@ public final class GemmWgmma {
         multiply(ctx, acc, x, xRow0, w, w, false, rows, n, k, rowBase, colBase, mTiles);
         int group = ctx.localIdx >> 7;
         storeBf16(y, bias, hasBias, yRow0, rows, n, firstRow(ctx, rowBase, group, mTiles), firstColumn(ctx, colBase), acc,
-                mTiles);
+                mTiles, BN);
     }
 
     /**
@@ -91,7 +91,7 @@ public final class GemmWgmma {
         int colBase = tileColumn(ctx, rows, inter, BN / 2, mTiles) * (BN / 2);
         multiply(ctx, acc, x, 0, wGate, wUp, true, rows, inter, k, rowBase, colBase, mTiles);
         int group = ctx.localIdx >> 7;
-        storeSwiGlu(h, rows, inter, firstRow(ctx, rowBase, group, mTiles), firstColumn(ctx, colBase), acc, mTiles);
+        storeSwiGlu(h, rows, inter, firstRow(ctx, rowBase, group, mTiles), firstColumn(ctx, colBase), acc, mTiles, BN);
     }
 
     /** The first output row of this work-item's accumulators, consumer warpgroup {@code group} (0 or 1). */
@@ -141,7 +141,7 @@ public final class GemmWgmma {
             int stage = t % STAGES;
             WarpGroup.fence(ctx);
             multiplyStage(ctx, acc, aTiles, stage * aStage + group * WarpGroup.M * mTiles * WarpGroup.ROW_INTS, bTiles,
-                    stage * B_STAGE, mTiles);
+                    stage * B_STAGE, mTiles, BN, false);
             WarpGroup.commit(ctx);
             WarpGroup.waitPending(ctx, 1);
         }
@@ -164,9 +164,16 @@ public final class GemmWgmma {
     }
 
     private static int rasterTile(KernelContext ctx, int rows, int n, int width, int mTiles, boolean column) {
-        int tileRows = ROWS_PER_M_TILE * mTiles;
+        int columnBlocks = (n + width - 1) / width;
+        return rasterTile(ctx.groupIdx + ctx.groupIdy * columnBlocks, rows, n, width, ROWS_PER_M_TILE * mTiles, column);
+    }
+
+    /**
+     * Row block (or, with {@code column}, column block) of tile g when tiles of tileRows × width
+     * are taken in raster bands of {@link #RASTER} row blocks.
+     */
+    static int rasterTile(int g, int rows, int n, int width, int tileRows, boolean column) {
         int columnBlocks = (n + width - 1) / width, rowBlocks = (rows + tileRows - 1) / tileRows;
-        int g = ctx.groupIdx + ctx.groupIdy * columnBlocks;
         int band = g / (RASTER * columnBlocks);
         int bandRows = Math.min(rowBlocks - band * RASTER, RASTER);
         int inBand = g % (RASTER * columnBlocks);
@@ -205,30 +212,35 @@ public final class GemmWgmma {
         }
     }
 
-    /** The k16 products of a stage for this warpgroup's mTiles × 64 rows against all BN columns. */
+    /**
+     * The k16 products of a stage for this warpgroup's mTiles × 64 rows against bn columns; with
+     * {@code fresh} the first product overwrites the accumulators (the first slice of a tile).
+     */
     @Unroll
-    static void multiplyStage(KernelContext ctx, float[] acc, int[] aTiles, int aAt, int[] bTiles, int bAt, int mTiles) {
+    static void multiplyStage(KernelContext ctx, float[] acc, int[] aTiles, int aAt, int[] bTiles, int bAt, int mTiles,
+                              int bn, boolean fresh) {
         for (int s = 0; s < BK / WarpGroup.K; s++) {
             for (int m = 0; m < mTiles; m++) {
-                WarpGroup.mmaBf16(ctx, acc, m * BN / 2, BN, aTiles, aAt + m * WarpGroup.M * WarpGroup.ROW_INTS + 8 * s, bTiles,
-                        bAt + 8 * s, true);
+                WarpGroup.mmaBf16(ctx, acc, m * bn / 2, bn, aTiles, aAt + m * WarpGroup.M * WarpGroup.ROW_INTS + 8 * s, bTiles,
+                        bAt + 8 * s, s > 0 || !fresh);
             }
         }
     }
 
     /**
-     * Accumulators m·BN/2 + 4j + 2h and + 1 go to row row + 64m + 8h, columns c = col + 8j and
+     * Accumulators m·bn/2 + 4j + 2h and + 1 go to row row + 64m + 8h, columns c = col + 8j and
      * c + 1 (+ bias) (+ y), as one 8-byte store: y is the fp32 output seen as pairs (n even).
      */
     @Unroll
     static void storeF32(I64Array yPairs, BF16Array bias, boolean hasBias, boolean accumulate, int yRow0, int rows,
-                         int n, int row, int col, float[] acc, int mTiles) {
+                         int n, int row, int col, float[] acc, int mTiles,
+                                    int bn) {
         for (int m = 0; m < mTiles; m++) {
-            for (int j = 0; j < BN / 8; j++) {
+            for (int j = 0; j < bn / 8; j++) {
                 for (int h = 0; h < 2; h++) {
                     int r = row + WarpGroup.M * m + 8 * h, c = col + 8 * j;
                     if (r < rows && c < n) {
-                        int at = m * BN / 2 + 4 * j + 2 * h;
+                        int at = m * bn / 2 + 4 * j + 2 * h;
                         float v0 = acc[at] + (hasBias ? bias.getFloat(c) : 0.0f);
                         float v1 = acc[at + 1] + (hasBias ? bias.getFloat(c + 1) : 0.0f);
                         int pair = ((yRow0 + r) * n + c) >> 1;
@@ -247,13 +259,14 @@ public final class GemmWgmma {
     /** As {@link #storeF32}, rounded to bf16 pairs (4-byte stores), without accumulation. */
     @Unroll
     static void storeBf16(I32Array yPairs, BF16Array bias, boolean hasBias, int yRow0, int rows, int n, int row,
-                          int col, float[] acc, int mTiles) {
+                          int col, float[] acc, int mTiles,
+                                    int bn) {
         for (int m = 0; m < mTiles; m++) {
-            for (int j = 0; j < BN / 8; j++) {
+            for (int j = 0; j < bn / 8; j++) {
                 for (int h = 0; h < 2; h++) {
                     int r = row + WarpGroup.M * m + 8 * h, c = col + 8 * j;
                     if (r < rows && c < n) {
-                        int at = m * BN / 2 + 4 * j + 2 * h;
+                        int at = m * bn / 2 + 4 * j + 2 * h;
                         yPairs.set(((yRow0 + r) * n + c) >> 1, TensorCore.packBf16(acc[at] + (hasBias ? bias.getFloat(c) : 0.0f),
                                 acc[at + 1] + (hasBias ? bias.getFloat(c + 1) : 0.0f)));
                     }
@@ -263,19 +276,20 @@ public final class GemmWgmma {
     }
 
     /**
-     * Gate accumulators j < BN/16 and up accumulators j + BN/16 of the same columns: h = silu(gate) · up,
+     * Gate accumulators j < bn/16 and up accumulators j + bn/16 of the same columns: h = silu(gate) · up,
      * as bf16 pairs.
      */
     @Unroll
-    static void storeSwiGlu(I32Array hPairs, int rows, int inter, int row, int col, float[] acc, int mTiles) {
+    static void storeSwiGlu(I32Array hPairs, int rows, int inter, int row, int col, float[] acc, int mTiles,
+                                    int bn) {
         for (int m = 0; m < mTiles; m++) {
-            for (int j = 0; j < BN / 16; j++) {
+            for (int j = 0; j < bn / 16; j++) {
                 for (int h = 0; h < 2; h++) {
                     int r = row + WarpGroup.M * m + 8 * h, c = col + 8 * j;
                     if (r < rows && c < inter) {
-                        int at = m * BN / 2 + 4 * j + 2 * h;
-                        hPairs.set((r * inter + c) >> 1, TensorCore.packBf16(KernelMath.silu(acc[at]) * acc[at + BN / 4],
-                                KernelMath.silu(acc[at + 1]) * acc[at + 1 + BN / 4]));
+                        int at = m * bn / 2 + 4 * j + 2 * h;
+                        hPairs.set((r * inter + c) >> 1, TensorCore.packBf16(KernelMath.silu(acc[at]) * acc[at + bn / 4],
+                                KernelMath.silu(acc[at + 1]) * acc[at + 1 + bn / 4]));
                     }
                 }
             }

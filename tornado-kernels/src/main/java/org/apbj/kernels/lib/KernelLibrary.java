@@ -21,9 +21,9 @@ public final class KernelLibrary {
     public static final Kernel MATMUL_WGMMA = Kernel.of(GemmWgmma.class, "matmul");
     public static final Kernel MATMUL_WGMMA_BF16_OUT = Kernel.of(GemmWgmma.class, "matmulBf16Out");
     public static final Kernel MATMUL_WGMMA_SWIGLU = Kernel.of(GemmWgmma.class, "matmulSwiGlu");
-    public static final Kernel MATMUL_WGMMA_WS = Kernel.of(GemmWgmmaWs.class, "matmul");
-    public static final Kernel MATMUL_WGMMA_WS_BF16_OUT = Kernel.of(GemmWgmmaWs.class, "matmulBf16Out");
-    public static final Kernel MATMUL_WGMMA_WS_SWIGLU = Kernel.of(GemmWgmmaWs.class, "matmulSwiGlu");
+    public static final Kernel MATMUL_TMA = Kernel.of(GemmTma.class, "matmul");
+    public static final Kernel MATMUL_TMA_BF16_OUT = Kernel.of(GemmTma.class, "matmulBf16Out");
+    public static final Kernel MATMUL_TMA_SWIGLU = Kernel.of(GemmTma.class, "matmulSwiGlu");
     public static final Kernel RMS_NORM_BF16 = Kernel.of(RmsNorm.class, "rmsNormBf16");
     public static final Kernel TO_BF16 = Kernel.of(Convert.class, "toBf16");
     public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
@@ -53,10 +53,10 @@ public final class KernelLibrary {
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
     private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT, MATMUL_WGMMA_SWIGLU,
-            MATMUL_WGMMA_WS, MATMUL_WGMMA_WS_BF16_OUT, MATMUL_WGMMA_WS_SWIGLU, FLASH_ATTENTION_HOPPER);
+            MATMUL_TMA, MATMUL_TMA_BF16_OUT, MATMUL_TMA_SWIGLU, FLASH_ATTENTION_HOPPER);
 
-    /** Hopper kernels that hand work between warpgroups through mbarriers: no OpenCL version. */
-    private static final List<Kernel> GPU_ONLY = List.of(MATMUL_WGMMA_WS, MATMUL_WGMMA_WS_BF16_OUT, MATMUL_WGMMA_WS_SWIGLU);
+    /** Hopper kernels that hand work between warpgroups through mbarriers, fed by tensor maps: no OpenCL version. */
+    private static final List<Kernel> GPU_ONLY = List.of(MATMUL_TMA, MATMUL_TMA_BF16_OUT, MATMUL_TMA_SWIGLU);
 
     /** The kernels every target compiles (PTX sm_80 and later, OpenCL). */
     public static List<Kernel> all() { return ALL; }
@@ -114,7 +114,7 @@ public final class KernelLibrary {
         return switch (p.name()) {
             case "headDim" -> List.of(64, 128);
             case "rows" -> List.of(1, Matvec.MAX_ROWS);
-            case "mTiles" -> List.of(1, GemmWgmma.MAX_M_TILES);
+            case "mTiles" -> List.of(GemmWgmma.MAX_M_TILES);
             default -> throw new IllegalStateException(k.qualifiedName() + ": no representative values for @Constant "
                     + p.type() + " " + p.name() + ": add them to KernelLibrary.constantValues");
         };

@@ -5,6 +5,7 @@ import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
+import org.apbj.kernels.api.TensorMap;
 import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
@@ -205,9 +206,14 @@ public final class KernelOps implements AutoCloseable {
                        int k, boolean accumulate) {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
-        device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS : KernelLibrary.MATMUL_WGMMA, gemmWgmmaGrid(rows, n, 1),
-                new I64Array(y.buffer()), yRow0, x, xRow0, w, bias != null ? bias : w, rows, n, k, bias != null, accumulate,
-                gemmMTiles());
+        BF16Array b = bias != null ? bias : w;
+        if (tmaGemm()) {
+            device.launch(KernelLibrary.MATMUL_TMA, gemmTmaGrid(rows, n, GemmTma.BN), new I64Array(y.buffer()), yRow0,
+                    xMap(x, xRow0 + rows, k), xRow0, wMap(w, n, k), b, rows, n, k, bias != null, accumulate);
+        } else {
+            device.launch(KernelLibrary.MATMUL_WGMMA, gemmWgmmaGrid(rows, n, 1), new I64Array(y.buffer()), yRow0, x, xRow0,
+                    w, b, rows, n, k, bias != null, accumulate, GemmWgmma.MAX_M_TILES);
+        }
     }
 
     /** As {@link #matmul(F32Array, int, BF16Array, int, BF16Array, BF16Array, int, int, int, boolean)} with a bf16 output. */
@@ -215,9 +221,14 @@ public final class KernelOps implements AutoCloseable {
                               int n, int k) {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
-        device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS_BF16_OUT : KernelLibrary.MATMUL_WGMMA_BF16_OUT,
-                gemmWgmmaGrid(rows, n, 1), new I32Array(y.buffer()), yRow0, x, xRow0, w, bias != null ? bias : w, rows, n, k,
-                bias != null, gemmMTiles());
+        BF16Array b = bias != null ? bias : w;
+        if (tmaGemm()) {
+            device.launch(KernelLibrary.MATMUL_TMA_BF16_OUT, gemmTmaGrid(rows, n, GemmTma.BN), new I32Array(y.buffer()),
+                    yRow0, xMap(x, xRow0 + rows, k), xRow0, wMap(w, n, k), b, rows, n, k, bias != null);
+        } else {
+            device.launch(KernelLibrary.MATMUL_WGMMA_BF16_OUT, gemmWgmmaGrid(rows, n, 1), new I32Array(y.buffer()), yRow0,
+                    x, xRow0, w, b, rows, n, k, bias != null, GemmWgmma.MAX_M_TILES);
+        }
     }
 
     /**
@@ -228,8 +239,13 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(h, 0, x, 0, wGate, null, rows, inter, k);
         need(wUp, "up weight [inter, k]", (long) inter * k);
         if (rows == 0) return;
-        device.launch(handOffs() ? KernelLibrary.MATMUL_WGMMA_WS_SWIGLU : KernelLibrary.MATMUL_WGMMA_SWIGLU,
-                gemmWgmmaGrid(rows, inter, 2), new I32Array(h.buffer()), x, wGate, wUp, rows, inter, k, gemmMTiles());
+        if (tmaGemm()) {
+            device.launch(KernelLibrary.MATMUL_TMA_SWIGLU, gemmTmaGrid(rows, inter, GemmTma.W_BOX_ROWS),
+                    new I32Array(h.buffer()), xMap(x, rows, k), wMap(wGate, inter, k), wMap(wUp, inter, k), rows, inter, k);
+        } else {
+            device.launch(KernelLibrary.MATMUL_WGMMA_SWIGLU, gemmWgmmaGrid(rows, inter, 2), new I32Array(h.buffer()), x,
+                    wGate, wUp, rows, inter, k, GemmWgmma.MAX_M_TILES);
+        }
     }
 
     /** RMSNorm as {@link #rmsNorm} with a bf16 output (the next GEMM's input). */
@@ -684,37 +700,49 @@ public final class KernelOps implements AutoCloseable {
                 GemmTc.THREADS, 1);
     }
 
-    /** Groups of the Hopper GEMM; {@code perTile} weight matrices share a tile's columns (2 for gate/up). */
-    private Grid gemmWgmmaGrid(int rows, int n, int perTile) {
-        int width = GemmWgmma.BN / perTile, threads = handOffs() ? GemmWgmmaWs.THREADS : GemmWgmma.THREADS;
-        int tileRows = GemmWgmma.ROWS_PER_M_TILE * gemmMTiles();
-        return Grid.of((n + width - 1) / width * threads, (rows + tileRows - 1) / tileRows, threads, 1);
+    /** Groups of the cp.async Hopper GEMM; {@code perTile} weight matrices share a tile's columns (2 for gate/up). */
+    private static Grid gemmWgmmaGrid(int rows, int n, int perTile) {
+        int width = GemmWgmma.BN / perTile, tileRows = GemmWgmma.ROWS_PER_M_TILE * GemmWgmma.MAX_M_TILES;
+        return Grid.of((n + width - 1) / width * GemmWgmma.THREADS, (rows + tileRows - 1) / tileRows, GemmWgmma.THREADS, 1);
+    }
+
+    /** Groups of the persistent TMA GEMM: one per multiprocessor, fewer when there are fewer tiles of width columns. */
+    private Grid gemmTmaGrid(int rows, int n, int width) {
+        int groups = Math.min(GemmTma.tiles(rows, n, width), device.capabilities().computeUnits());
+        return Grid.of(groups * GemmTma.THREADS, 1, GemmTma.THREADS, 1);
+    }
+
+    /** x [height, k] as boxes of 64 columns × {@link GemmTma#BM} rows, 128-byte swizzled. */
+    private static TensorMap xMap(BF16Array x, int height, int k) {
+        return TensorMap.tiled2d(x, k, height, k, GemmTma.BK, GemmTma.BM, TensorMap.Swizzle.B128);
+    }
+
+    /** W [n, k] as boxes of 64 columns × {@link GemmTma#W_BOX_ROWS} rows, 128-byte swizzled. */
+    private static TensorMap wMap(BF16Array w, int n, int k) {
+        return TensorMap.tiled2d(w, k, n, k, GemmTma.BK, GemmTma.W_BOX_ROWS, TensorMap.Swizzle.B128);
     }
 
     /**
-     * 64-row products per warpgroup of the Hopper GEMM: the 256-row tile for the single-role
-     * kernel (GPUs, the Java device and OpenCL, where GemmTest and OpenClTwoProductsTest check
-     * its two products per slice); 128 rows for the warp-specialised one, whose consumers cannot
-     * hold 192 accumulators in their 232 registers.
+     * Whether the Hopper GEMM is {@link GemmTma} (TMA-fed, warp-specialised, persistent) rather
+     * than {@link GemmWgmma} (cp.async, one role), as system property {@value #GEMM_KERNEL_PROPERTY}
+     * asks ({@code tma} or {@code cp-async}). Default: TMA on sm_90a GPUs, where it measured faster,
+     * and on the Java device, which checks its hand-offs; OpenCL always runs GemmWgmma (no
+     * mbarriers, no tensor maps).
      */
-    private int gemmMTiles() {
-        return handOffs() ? 1 : GemmWgmma.MAX_M_TILES;
-    }
-
-    /**
-     * Whether the Hopper GEMM runs warp-specialised ({@link GemmWgmmaWs}), as system property
-     * {@value #WARP_SPECIALISED_GEMM_PROPERTY} asks (default: on the Java device only, where it
-     * checks the hand-off protocol; on the H200 the single-role kernel measured as fast). OpenCL
-     * always runs {@link GemmWgmma}: its work-items cannot wait for one another on mbarriers.
-     */
-    private boolean handOffs() {
+    private boolean tmaGemm() {
         if (device.backend() == Backend.OPENCL) return false;
-        String asked = System.getProperty(WARP_SPECIALISED_GEMM_PROPERTY);
-        return asked != null ? Boolean.parseBoolean(asked) : device.backend() == Backend.JAVA;
+        String asked = System.getProperty(GEMM_KERNEL_PROPERTY);
+        if (asked == null) return true;
+        return switch (asked) {
+            case "tma" -> true;
+            case "cp-async" -> false;
+            default -> throw new IllegalArgumentException("-D" + GEMM_KERNEL_PROPERTY + "=" + asked
+                    + ": the Hopper GEMM is 'tma' or 'cp-async'");
+        };
     }
 
-    /** System property: true or false forces the warp-specialised Hopper GEMM on or off. */
-    public static final String WARP_SPECIALISED_GEMM_PROPERTY = "apbj.gemm.warpSpecialised";
+    /** System property: {@code tma} or {@code cp-async} picks the Hopper GEMM kernel. */
+    public static final String GEMM_KERNEL_PROPERTY = "apbj.gemm.kernel";
 
     static Grid matvecGrid(int n) {
         int perGroup = Matvec.WARPS * Matvec.ROWS_PER_WARP;

@@ -12,6 +12,7 @@ import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.I8Array;
+import org.apbj.kernels.api.TensorMap;
 import org.apbj.kernels.jit.CompiledKernel;
 import org.apbj.kernels.jit.CompiledKernel.Param;
 import org.apbj.kernels.jit.CompiledKernel.ParamKind;
@@ -60,6 +61,10 @@ public final class KernelParams {
                         + "' (" + p.kind() + "): expected a " + want.getSimpleName() + ", got "
                         + (v == null ? "null" : v.getClass().getSimpleName()));
             }
+            if (v instanceof TensorMap m && m.source().buffer().owner() != device) {
+                throw new KernelLaunchException("compiled kernel " + ck.entryName() + ", parameter '" + p.name() + "': the"
+                        + " tensor map's array " + m.source() + " does not live on " + device.name() + "; upload it first (Device.upload)");
+            }
             if (v instanceof DeviceArray a && a.buffer().owner() != device) {
                 throw new KernelLaunchException("compiled kernel " + ck.entryName() + ", parameter '" + p.name() + "': "
                         + a + " does not live on " + device.name() + "; upload it first (Device.upload)");
@@ -82,6 +87,7 @@ public final class KernelParams {
             case SHORT -> Short.class;
             case BYTE -> Byte.class;
             case BOOLEAN -> Boolean.class;
+            case TENSOR_MAP -> TensorMap.class;
         };
     }
 
@@ -97,6 +103,7 @@ public final class KernelParams {
             case SHORT -> seg.set(ValueLayout.JAVA_SHORT, offset, (Short) v);
             case BYTE -> seg.set(ValueLayout.JAVA_BYTE, offset, (Byte) v);
             case BOOLEAN -> seg.set(ValueLayout.JAVA_BYTE, offset, (byte) ((Boolean) v ? 1 : 0));
+            case TENSOR_MAP -> throw new IllegalArgumentException("a tensor map is not an 8-byte value: the CUDA device encodes it");
         }
     }
 
@@ -112,6 +119,7 @@ public final class KernelParams {
             case SHORT -> arena.allocateFrom(ValueLayout.JAVA_SHORT, (Short) v);
             case BYTE -> arena.allocateFrom(ValueLayout.JAVA_BYTE, (Byte) v);
             case BOOLEAN -> arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) ((Boolean) v ? 1 : 0));
+            case TENSOR_MAP -> throw new IllegalArgumentException("tensor maps exist only for CUDA devices");
         };
     }
 }

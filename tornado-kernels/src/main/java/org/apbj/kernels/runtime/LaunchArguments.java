@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.api.KernelContext;
+import org.apbj.kernels.api.TensorMap;
 
 /**
  * Checks launch arguments against the kernel method's parameters before anything runs: the
@@ -45,6 +46,13 @@ public final class LaunchArguments {
                             + (owner == null ? "the host" : owner) + ", not on " + device.name()
                             + (owner == null ? "; upload it first (Device.upload)" : "; copy it to this device first"));
                 }
+            } else if (t == TensorMap.class) {
+                if (!(a instanceof TensorMap m)) throw new KernelLaunchException(where(kernel, i, p) + ": got " + a.getClass().getSimpleName());
+                Object owner = m.source().buffer().owner();
+                if (owner != device && !(owner == null && hostArrays)) {
+                    throw new KernelLaunchException(where(kernel, i, p) + ": the map's array lives on "
+                            + (owner == null ? "the host" : owner) + ", not on " + device.name() + "; build the map over an array of this device");
+                }
             } else if (t.isPrimitive()) {
                 Class<?> boxed = boxed(t);
                 if (a.getClass() != boxed) {
@@ -52,7 +60,7 @@ public final class LaunchArguments {
                             + "; pass a " + boxed.getSimpleName() + " (e.g. a " + t.getName() + " value or cast)");
                 }
             } else {
-                throw new KernelLaunchException(where(kernel, i, p) + ": kernels take only device arrays and primitives");
+                throw new KernelLaunchException(where(kernel, i, p) + ": kernels take only device arrays, tensor maps and primitives");
             }
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.apbj.kernels.lib.GemmTma;
 import org.apbj.kernels.lib.GemmWgmma;
 import org.apbj.kernels.lib.KernelLibrary;
 import org.apbj.kernels.api.Kernel;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Hopper GEMM as ptxas sees it for sm_90a: the 128 accumulators per work-item stay in
+ * The Hopper GEMMs (cp.async and TMA-fed) as ptxas sees them for sm_90a: the accumulators stay in
  * registers that the wgmma instructions own (no private array, no spills, and no "wgmma
  * serialized" warning, which ptxas gives when other instructions touch registers of a product
  * in flight), four products per k-slice, the stages in dynamic shared memory.
@@ -32,14 +33,19 @@ class GemmWgmmaPtxTest {
                     Class<?>[] types = kernel.method().getParameterTypes();
                     Object[] args = new Object[types.length - 1];
                     for (int i = 1; i < types.length; i++) args[i - 1] = types[i] == boolean.class ? (Object) false : null;
-                    boolean handOffs = KernelLibrary.gpuOnly().contains(kernel);
-                    int mTiles = handOffs ? 1 : GemmWgmma.MAX_M_TILES;   // the tiles KernelOps launches on the GPU
-                    args[args.length - 1] = mTiles;
+                    boolean tma = kernel.owner() == GemmTma.class;
+                    int mTiles = tma ? 1 : GemmWgmma.MAX_M_TILES;   // the tiles KernelOps launches on the GPU
+                    if (!tma) args[args.length - 1] = mTiles;
                     CompiledKernel k = compile(kernel, args);
                     String ptx = k.source();
                     int products = GemmWgmma.BK / 16 * mTiles;   // per k-slice and warpgroup
-                    assertEquals(products, count(ptx, "wgmma.mma_async.sync.aligned.m64n" + GemmWgmma.BN + "k16.f32.bf16.bf16"),
+                    int width = tma ? GemmTma.BN : GemmWgmma.BN;
+                    assertEquals(products, count(ptx, "wgmma.mma_async.sync.aligned.m64n" + width + "k16.f32.bf16.bf16"),
                             "products per slice");
+                    if (tma) {
+                        assertEquals(3, count(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global.tile"), "copies per slice");
+                        assertEquals(0, count(ptx, "cp.async.ca") + count(ptx, "cp.async.cg"), "no per-thread copies");
+                    }
                     assertTrue(ptx.contains(".extern .shared .align 1024"), "stages in dynamic, 1024-aligned shared memory");
                     assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
                     Ptxas.Resources r = Ptxas.resources(ptx, "sm_90a", work);
@@ -59,9 +65,9 @@ class GemmWgmmaPtxTest {
      */
     @org.junit.jupiter.api.Test
     void consumersGrowOnlyByWhatTheProducerGivesUp() {
-        int launch = org.apbj.kernels.lib.GemmWgmmaWsTesting.launchRegisters();
-        int producer = org.apbj.kernels.lib.GemmWgmmaWsTesting.producerRegisters();
-        int consumer = org.apbj.kernels.lib.GemmWgmmaWsTesting.consumerRegisters();
+        int launch = org.apbj.kernels.lib.GemmTmaTesting.launchRegisters();
+        int producer = org.apbj.kernels.lib.GemmTmaTesting.producerRegisters();
+        int consumer = org.apbj.kernels.lib.GemmTmaTesting.consumerRegisters();
         assertTrue(consumer > launch && producer < launch, launch + " / " + producer + " / " + consumer);
         assertTrue(128L * (launch - producer) >= 2L * 128 * (consumer - launch),
                 "producer frees " + 128L * (launch - producer) + " registers, consumers need " + 256L * (consumer - launch));

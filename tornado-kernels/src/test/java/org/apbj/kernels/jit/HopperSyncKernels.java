@@ -1,9 +1,11 @@
 package org.apbj.kernels.jit;
 
+import org.apbj.kernels.api.BulkCopy;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.Mbarrier;
 import org.apbj.kernels.api.NamedBarrier;
+import org.apbj.kernels.api.TensorMap;
 
 /** Kernels for the Hopper synchronisation intrinsics: named barriers, mbarrier transactions. */
 public final class HopperSyncKernels {
@@ -64,5 +66,26 @@ public final class HopperSyncKernels {
         if (ctx.localIdx == 0) Mbarrier.arriveExpectTx(ctx, bars, 0, bytes);
         Mbarrier.waitParity(ctx, bars, 0, 0);
         out.set(ctx.globalIdx, ctx.globalIdx + 1);
+    }
+
+    /** Ints of the largest box {@link #bulkTile} takes: 64 bf16 × 128 rows. */
+    public static final int BOX_INTS = 32 * 128;
+
+    /**
+     * Work-item 0 arms an mbarrier with {@code boxBytes} and copies the box at (x, y) of
+     * {@code map} into shared memory by one bulk tensor copy; everyone waits for it, then the
+     * group writes the box's {@code boxBytes / 4} ints (as shared memory holds them) to out.
+     */
+    public static void bulkTile(KernelContext ctx, I32Array out, TensorMap map, int x, int y, int boxBytes) {
+        int[] tile = ctx.allocateIntLocalArray(BOX_INTS);
+        long[] bars = ctx.allocateLongLocalArray(1);
+        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
+        ctx.localBarrier();
+        if (ctx.localIdx == 0) {
+            Mbarrier.arriveExpectTx(ctx, bars, 0, boxBytes);
+            BulkCopy.load2d(ctx, tile, 0, map, x, y, bars, 0);
+        }
+        Mbarrier.waitParity(ctx, bars, 0, 0);
+        for (int i = ctx.localIdx; i < boxBytes / 4; i += ctx.localGroupSizeX) out.set(i, tile[i]);
     }
 }

@@ -53,13 +53,13 @@ class CudaKernelsTest {
     }
 
     /**
-     * The warp-specialised Hopper GEMM (opt-in), compiled with a bound on its mbarrier waits: a
-     * hand-off that never completes (as a register split setmaxnreg cannot satisfy once did)
-     * traps and fails the test instead of hanging the GPU.
+     * The TMA-fed, warp-specialised Hopper GEMM, compiled with a bound on its mbarrier waits: a
+     * hand-off that never completes (a copy that delivers fewer bytes than armed, a register
+     * split setmaxnreg cannot satisfy) traps and fails the test instead of hanging the GPU.
      */
-    @Test void warpSpecialisedGemm() {
+    @Test void tmaGemm() {
         Assumptions.assumeTrue(new KernelOps(device(CUDA), 1024).hasBf16InputGemm(), "no wgmma on this GPU");
-        System.setProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY, "true");
+        System.setProperty(KernelOps.GEMM_KERNEL_PROPERTY, "tma");
         System.setProperty(org.apbj.kernels.api.Mbarrier.DEBUG_SPINS_PROPERTY, "1000000");
         try {
             GemmTest t = new GemmTest();
@@ -67,7 +67,7 @@ class CudaKernelsTest {
             t.bf16InputMatmulDeep(CUDA);
             t.swiGluMatmulMatchesReference(CUDA);
         } finally {
-            System.clearProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY);
+            System.clearProperty(KernelOps.GEMM_KERNEL_PROPERTY);
             System.clearProperty(org.apbj.kernels.api.Mbarrier.DEBUG_SPINS_PROPERTY);
         }
     }

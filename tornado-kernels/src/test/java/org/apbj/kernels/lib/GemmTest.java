@@ -89,18 +89,18 @@ class GemmTest {
     }
 
     /**
-     * On the Java device, the single-role kernel with the GPU's 256-row tiles too (KernelOps
-     * gives the Java device the warp-specialised kernel by default).
+     * On the Java device, the cp.async kernel with the GPU's 256-row tiles too (KernelOps gives
+     * the Java device the TMA kernel by default).
      */
     @org.junit.jupiter.api.Test
     void singleRoleBf16InputMatmulOnJava() {
         Random r = random("singleRoleBf16InputMatmulOnJava");
-        System.setProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY, "false");
+        System.setProperty(KernelOps.GEMM_KERNEL_PROPERTY, "cp-async");
         try {
             checkBf16Input(Backend.JAVA, r, 300, 300, 136, true, true, false);
             checkSwiGlu(Backend.JAVA, r, 270, 200, 72);
         } finally {
-            System.clearProperty(KernelOps.WARP_SPECIALISED_GEMM_PROPERTY);
+            System.clearProperty(KernelOps.GEMM_KERNEL_PROPERTY);
         }
     }
 

@@ -22,6 +22,9 @@ sealed interface AbsVal {
     /** A statically known array. */
     record Arr(ArrayRef array) implements AbsVal {}
 
+    /** A TensorMap kernel parameter, named as in the compiled kernel's parameter list. */
+    record MapParam(String name) implements AbsVal {}
+
     /** Unusable: conflicting types, or a reference that is not statically known. */
     record Top(String why) implements AbsVal {}
 
@@ -36,6 +39,9 @@ sealed interface AbsVal {
         if (b instanceof Top) return b;
         if (a instanceof Arr || b instanceof Arr) {
             return new Top("this variable refers to different arrays on different paths");
+        }
+        if (a instanceof MapParam || b instanceof MapParam) {
+            return new Top("this variable refers to different tensor maps on different paths");
         }
         return new Top("this slot holds different types on different paths");
     }

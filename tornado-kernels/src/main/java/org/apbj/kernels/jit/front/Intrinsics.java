@@ -128,6 +128,7 @@ final class Intrinsics {
             case API + "WarpGroup" -> ptx && warpGroup(in, sig);
             case API + "Mbarrier" -> mbarrier(in, sig, ptx);
             case API + "NamedBarrier" -> namedBarrier(in, sig, ptx);
+            case API + "BulkCopy" -> bulkCopy(in, sig, ptx);
             default -> false;
         };
         if (lowered) return true;
@@ -501,6 +502,38 @@ final class Intrinsics {
         in.fn().markBarriers();
         if (!in.emitting()) return true;
         in.emit(new Instr.NamedBarrier(id.intValue(), threads.intValue(), waits));
+        return true;
+    }
+
+    /**
+     * BulkCopy.load2d on PTX: one cp.async.bulk.tensor.2d of a box of a TensorMap kernel
+     * parameter into a shared int array, completing on a word of a shared long array. The
+     * destination is aligned as a 128-byte-swizzled tile may need (1024 bytes).
+     */
+    private static boolean bulkCopy(Interpreter in, String sig, boolean ptx) {
+        String map = "L" + API.replace('.', '/') + "TensorMap;";
+        if (!sig.equals("load2d(" + CTX_DESC + "[II" + map + "II[JI)V")) return false;
+        if (!ptx) {
+            throw in.error("BulkCopy.load2d cannot run on OpenCL (it needs the tensor memory accelerator of sm_90)",
+                    "run this kernel on the Java device or a Hopper GPU");
+        }
+        require(in, Feature.BULK_TENSOR, "BulkCopy.load2d");
+        StackVal barAt = in.pop(), bars = in.pop(), y = in.pop(), x = in.pop(), mapVal = in.pop(), dstAt = in.pop(),
+                dst = in.pop();
+        in.pop();
+        if (!(mapVal.abs() instanceof AbsVal.MapParam(String mapName))) {
+            throw in.error("BulkCopy.load2d: the tensor map must be one of the kernel's TensorMap parameters",
+                    "pass the TensorMap parameter itself (maps are built on the host)");
+        }
+        ArrayRef.Shared tile = sharedInts(in, dst, "the destination");
+        if (!(bars.abs() instanceof AbsVal.Arr(ArrayRef.Shared barArray)) || barArray.elem() != ElemType.I64) {
+            throw in.error("BulkCopy.load2d: the barriers must be words of a shared long array",
+                    "allocate them with ctx.allocateLongLocalArray(n)");
+        }
+        in.fn().markSwizzledShared();
+        in.fn().markBarriers();
+        if (!in.emitting()) return true;
+        in.emit(new Instr.BulkTensorLoad(mapName, tile, dstAt.op(), x.op(), y.op(), barArray, barAt.op()));
         return true;
     }
 

@@ -17,6 +17,7 @@ import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.I8Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.LaunchBounds;
+import org.apbj.kernels.api.TensorMap;
 import org.apbj.kernels.jit.CompiledKernel.ParamKind;
 import org.apbj.kernels.jit.KernelCompileException;
 import org.apbj.kernels.jit.Target;
@@ -121,7 +122,15 @@ public final class Lifter {
             ParamKind kind = kindOf(p.getType(), where, name);
             boolean constant = p.isAnnotationPresent(Constant.class);
             AbsVal abs;
-            if (kind.isArray()) {
+            if (kind == ParamKind.TENSOR_MAP) {
+                if (constant) throw new KernelCompileException(where + ": @Constant on tensor map parameter '" + name + "'. Instead: mark only primitive parameters @Constant.");
+                if (target.kind() != Target.Kind.PTX) {
+                    throw new KernelCompileException(where + ": parameter '" + name + "' is a TensorMap, which only PTX targets"
+                            + " (sm_90 and later) can take. Instead: run this kernel on the Java device or a Hopper GPU, and give"
+                            + " " + target + " a kernel that reads the arrays directly.");
+                }
+                abs = new AbsVal.MapParam(fn.uniqueName(name));
+            } else if (kind.isArray()) {
                 if (constant) throw new KernelCompileException(where + ": @Constant on array parameter '" + name + "'. Instead: mark only primitive parameters @Constant.");
                 abs = new AbsVal.Arr(new ArrayRef.Global(fn.uniqueName(name), elemOf(kind)));
             } else if (constant) {
@@ -147,6 +156,8 @@ public final class Lifter {
             boolean constant = (Boolean) pa[5];
             if (abs instanceof AbsVal.Arr(ArrayRef.Global g)) {
                 fn.params().add(new KernelParam(javaIndex, g.name(), kind, g, null));
+            } else if (abs instanceof AbsVal.MapParam(String mapName)) {
+                fn.params().add(new KernelParam(javaIndex, mapName, kind, null, null));
             } else if (constant) {
                 AbsVal.Prim pr = (AbsVal.Prim) abs;
                 // Paths that later merge the constant with other values read the register.
@@ -216,8 +227,9 @@ public final class Lifter {
         if (t == short.class) return ParamKind.SHORT;
         if (t == byte.class) return ParamKind.BYTE;
         if (t == boolean.class) return ParamKind.BOOLEAN;
+        if (t == TensorMap.class) return ParamKind.TENSOR_MAP;
         throw new KernelCompileException(where + ": parameter '" + name + "' has type " + t.getName()
-                + ", which kernels cannot take. Instead: use F32Array, BF16Array, F16Array, I32Array, I8Array, I64Array or a primitive.");
+                + ", which kernels cannot take. Instead: use F32Array, BF16Array, F16Array, I32Array, I8Array, I64Array, TensorMap or a primitive.");
     }
 
     static ElemType elemOf(ParamKind k) {

@@ -91,6 +91,7 @@ final class MoveCoalescer {
             case Instr.Mbarrier m -> null;
             case Instr.SetMaxRegisters r -> null;
             case Instr.NamedBarrier n -> null;
+            case Instr.BulkTensorLoad l -> null;
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -145,6 +146,7 @@ final class MoveCoalescer {
             case Instr.Mbarrier m -> List.of(m.index(), m.value());
             case Instr.SetMaxRegisters r -> List.of();
             case Instr.NamedBarrier n -> List.of();
+            case Instr.BulkTensorLoad l -> List.of(l.dstIndex(), l.x(), l.y(), l.barIndex());
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };

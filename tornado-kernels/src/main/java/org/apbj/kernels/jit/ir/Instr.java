@@ -157,14 +157,22 @@ public sealed interface Instr {
 
     enum MbarrierOp { INIT, ARRIVE, ARRIVE_AFTER_COPIES, ARRIVE_EXPECT_TX, WAIT_PARITY }
 
-    /** WarpGroup.setMaxRegisters (setmaxnreg.inc / .dec). */
     /**
      * A named barrier (bar.sync / bar.arrive with id 1..15 and a thread count, a multiple of 32):
      * WAIT waits until that many threads arrived; otherwise the thread only counts itself.
      */
     record NamedBarrier(int id, int threads, boolean waits) implements Instr {}
 
+    /** WarpGroup.setMaxRegisters (setmaxnreg.inc / .dec). */
     record SetMaxRegisters(int count, boolean increase) implements Instr {}
+
+    /**
+     * BulkCopy.load2d (cp.async.bulk.tensor.2d, TMA): the box at column {@code x}, row {@code y}
+     * of the tensor map passed as kernel parameter {@code map} lands in {@code dst} from int index
+     * {@code dstIndex} and completes its bytes on the mbarrier {@code bars[barIndex]}.
+     */
+    record BulkTensorLoad(String map, ArrayRef.Shared dst, Operand dstIndex, Operand x, Operand y, ArrayRef.Shared bars,
+                          Operand barIndex) implements Instr {}
 
     /** Marks the Java source line that the following instructions come from. */
     record SourceLine(String file, int line) implements Instr {}

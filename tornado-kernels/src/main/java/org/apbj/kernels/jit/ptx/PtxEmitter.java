@@ -2,6 +2,7 @@ package org.apbj.kernels.jit.ptx;
 
 import java.util.List;
 import java.util.Locale;
+import org.apbj.kernels.jit.CompiledKernel.ParamKind;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.jit.ir.ArrayRef;
 import org.apbj.kernels.jit.ir.Block;
@@ -61,6 +62,7 @@ public final class PtxEmitter {
         for (int i = 0; i < ps.size(); i++) {
             KernelParam p = ps.get(i);
             out.append(i == 0 ? "\n" : ",\n").append("    .param ").append(paramType(p)).append(' ').append(paramSymbol(p));
+            if (p.kind() == ParamKind.TENSOR_MAP) out.append('[').append(TENSOR_MAP_BYTES).append(']');
         }
         out.append("\n)\n");
         if (fn.maxThreads() > 0) {
@@ -70,6 +72,7 @@ public final class PtxEmitter {
         out.append("{\n");
         for (Reg r : fn.regs()) out.append("    .reg ").append(regType(r.type())).append(" %").append(r.name()).append(";\n");
         for (KernelParam p : ps) if (p.isArray()) out.append("    .reg .u64 %_g_").append(p.array().name()).append(";\n");
+        for (KernelParam p : ps) if (p.kind() == ParamKind.TENSOR_MAP) out.append("    .reg .u64 %_m_").append(p.name()).append(";\n");
         if (b32 > 0) out.append("    .reg .b32 %_b<").append(b32).append(">;\n");
         if (b64 > 0) out.append("    .reg .b64 %_w<").append(b64).append(">;\n");
         if (b16 > 0) out.append("    .reg .b16 %_h<").append(b16).append(">;\n");
@@ -82,7 +85,12 @@ public final class PtxEmitter {
         }
         out.append('\n');
         for (KernelParam p : ps) {
-            if (p.isArray()) {
+            if (p.kind() == ParamKind.TENSOR_MAP) {
+                // the copies take the map's generic address: it stays in parameter space, by value
+                String r = "%_m_" + p.name();
+                out.append("    mov.u64 ").append(r).append(", ").append(paramSymbol(p)).append(";\n");
+                out.append("    cvta.param.u64 ").append(r).append(", ").append(r).append(";\n");
+            } else if (p.isArray()) {
                 String r = "%_g_" + p.array().name();
                 out.append("    ld.param.u64 ").append(r).append(", [").append(paramSymbol(p)).append("];\n");
                 out.append("    cvta.to.global.u64 ").append(r).append(", ").append(r).append(";\n");
@@ -94,6 +102,9 @@ public final class PtxEmitter {
         out.append(body).append("}\n");
         return out.toString();
     }
+
+    /** Bytes of a tensor map (CUtensorMap), passed by value. */
+    static final int TENSOR_MAP_BYTES = 128;
 
     /** The symbol of the dynamic shared block. */
     static final String DYNAMIC_SHARED = "apbj_smem";
@@ -125,6 +136,7 @@ public final class PtxEmitter {
                             ? org.apbj.kernels.jit.Feature.MBARRIER_TX : org.apbj.kernels.jit.Feature.MBARRIER);
                     case Instr.SetMaxRegisters r -> used.add(org.apbj.kernels.jit.Feature.SETMAXNREG);
                     case Instr.NamedBarrier n -> used.add(org.apbj.kernels.jit.Feature.NAMED_BARRIER);
+                    case Instr.BulkTensorLoad l -> used.add(org.apbj.kernels.jit.Feature.BULK_TENSOR);
                     case Instr.WarpGroupSync w -> used.add(w.kind() == Instr.SyncKind.ASYNC_PROXY_FENCE
                             ? org.apbj.kernels.jit.Feature.ASYNC_PROXY_FENCE : org.apbj.kernels.jit.Feature.WGMMA);
                     default -> { }
@@ -142,6 +154,7 @@ public final class PtxEmitter {
             case F32_ARRAY, BF16_ARRAY, F16_ARRAY, I32_ARRAY, I8_ARRAY, I64_ARRAY -> ".u64";
             case INT -> ".s32"; case LONG -> ".s64"; case FLOAT -> ".f32"; case DOUBLE -> ".f64";
             case SHORT -> ".s16"; case BYTE -> ".s8"; case BOOLEAN -> ".u8";
+            case TENSOR_MAP -> ".align 64 .b8";
         };
     }
 
@@ -281,6 +294,11 @@ public final class PtxEmitter {
             case Instr.WarpGroupMmaRegA m -> warpGroupMmaRegA(m);
             case Instr.Mbarrier m -> mbarrier(m);
             case Instr.NamedBarrier n -> line("bar.%s %d, %d;", n.waits() ? "sync" : "arrive", n.id(), n.threads());
+            case Instr.BulkTensorLoad l -> {
+                String x = bitsReg(l.x()), y = bitsReg(l.y());
+                line("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%s], [%%_m_%s, {%s, %s}], [%s];",
+                        address(l.dst(), l.dstIndex()), l.map(), x, y, address(l.bars(), l.barIndex()));
+            }
             case Instr.SetMaxRegisters r -> line("setmaxnreg.%s.sync.aligned.u32 %d;", r.increase() ? "inc" : "dec", r.count());
             case Instr.WarpGroupSync w -> line(switch (w.kind()) {
                 case FENCE -> "wgmma.fence.sync.aligned;";

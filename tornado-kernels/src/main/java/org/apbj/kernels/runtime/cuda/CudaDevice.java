@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.Kernel;
+import org.apbj.kernels.api.TensorMap;
 import org.apbj.kernels.jit.CompiledKernel;
+import org.apbj.kernels.jit.CompiledKernel.ParamKind;
 import org.apbj.kernels.jit.KernelCompiler;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.runtime.ArrayTypes;
@@ -351,8 +353,17 @@ public final class CudaDevice implements Device {
                     + LaunchScratch.MAX_PARAMS + " are supported");
         }
         LaunchScratch scratch = LaunchScratch.forThisThread();
+        int maps = 0;
         for (int i = 0; i < values.length; i++) {
-            KernelParams.write(scratch.values, 8L * i, ck.params().get(i).kind(), values[i]);
+            ParamKind kind = ck.params().get(i).kind();
+            if (kind == ParamKind.TENSOR_MAP) {
+                if (maps == LaunchScratch.MAX_MAPS) {
+                    throw new KernelLaunchException(displayName + " takes more than " + LaunchScratch.MAX_MAPS + " tensor maps");
+                }
+                scratch.encoder.encode(drv, (TensorMap) values[i], scratch.pointToMap(i, maps++), displayName);
+            } else {
+                KernelParams.write(scratch.pointToValue(i), 0, kind, values[i]);
+            }
         }
         int r;
         try {
@@ -382,15 +393,43 @@ public final class CudaDevice implements Device {
      */
     private static final class LaunchScratch {
         static final int MAX_PARAMS = 128;
+        /** Tensor maps (128 bytes each, passed by value) one launch may take. */
+        static final int MAX_MAPS = 8;
         private static final ThreadLocal<LaunchScratch> PER_THREAD = ThreadLocal.withInitial(LaunchScratch::new);
         final MemorySegment pointers;
-        final MemorySegment values;
+        private final MemorySegment[] valueSlots = new MemorySegment[MAX_PARAMS];
+        private final MemorySegment[] mapSlots = new MemorySegment[MAX_MAPS];
+        /** Which parameter slots point at a map slot since an earlier launch. */
+        private final boolean[] pointsToMap = new boolean[MAX_PARAMS];
+        final TensorMapEncoder encoder;
 
         private LaunchScratch() {
             Arena arena = Arena.ofAuto();   // freed with the thread's scratch
-            values = arena.allocate(8L * MAX_PARAMS, 8);
+            MemorySegment values = arena.allocate(8L * MAX_PARAMS, 8);
+            MemorySegment maps = arena.allocate((long) TensorMapEncoder.BYTES * MAX_MAPS, TensorMapEncoder.ALIGNMENT);
             pointers = arena.allocate(ADDRESS, MAX_PARAMS);
-            for (int i = 0; i < MAX_PARAMS; i++) pointers.setAtIndex(ADDRESS, i, values.asSlice(8L * i, 8));
+            for (int i = 0; i < MAX_PARAMS; i++) {
+                valueSlots[i] = values.asSlice(8L * i, 8);
+                pointers.setAtIndex(ADDRESS, i, valueSlots[i]);
+            }
+            for (int m = 0; m < MAX_MAPS; m++) mapSlots[m] = maps.asSlice((long) TensorMapEncoder.BYTES * m, TensorMapEncoder.BYTES);
+            encoder = new TensorMapEncoder(arena);
+        }
+
+        /** Parameter i is an 8-byte value: its slot. */
+        MemorySegment pointToValue(int i) {
+            if (pointsToMap[i]) {
+                pointers.setAtIndex(ADDRESS, i, valueSlots[i]);
+                pointsToMap[i] = false;
+            }
+            return valueSlots[i];
+        }
+
+        /** Parameter i is the launch's m-th tensor map: its 128-byte slot. */
+        MemorySegment pointToMap(int i, int m) {
+            pointers.setAtIndex(ADDRESS, i, mapSlots[m]);
+            pointsToMap[i] = true;
+            return mapSlots[m];
         }
 
         static LaunchScratch forThisThread() { return PER_THREAD.get(); }

@@ -49,6 +49,8 @@ public final class CudaDriver {
             funcSetAttribute, launchKernel, getErrorName, getErrorString;
     /** Stream capture and graphs (CUDA 11.4+ drivers); null where the driver lacks them. */
     final MethodHandle streamBeginCapture, streamEndCapture, graphInstantiate, graphLaunch, graphExecDestroy, graphDestroy;
+    /** cuTensorMapEncodeTiled (CUDA 12+ drivers); null where the driver lacks it. */
+    final MethodHandle tensorMapEncodeTiled;
     // CUstreamCaptureMode
     static final int CAPTURE_MODE_THREAD_LOCAL = 1;
 
@@ -99,6 +101,9 @@ public final class CudaDriver {
         graphLaunch = graphs ? lib.function("cuGraphLaunch", FunctionDescriptor.of(I, P, P)) : null;
         graphExecDestroy = graphs ? lib.function("cuGraphExecDestroy", FunctionDescriptor.of(I, P)) : null;
         graphDestroy = graphs ? lib.function("cuGraphDestroy", FunctionDescriptor.of(I, P)) : null;
+        // (map, data type, rank, global address, dims, strides, box, element strides, interleave, swizzle, L2 promotion, fill)
+        tensorMapEncodeTiled = lib.has("cuTensorMapEncodeTiled")
+                ? lib.function("cuTensorMapEncodeTiled", FunctionDescriptor.of(I, P, I, I, L, P, P, P, P, I, I, I, I)) : null;
     }
 
     /** Whether this driver has stream capture and graph launches. */

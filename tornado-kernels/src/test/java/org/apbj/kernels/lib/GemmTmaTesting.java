@@ -1,0 +1,10 @@
+package org.apbj.kernels.lib;
+
+/** GemmTma's register split, for the PTX tests in another package. */
+public final class GemmTmaTesting {
+    private GemmTmaTesting() {}
+
+    public static int launchRegisters() { return GemmTma.LAUNCH_REGISTERS; }
+    public static int producerRegisters() { return GemmTma.PRODUCER_REGISTERS; }
+    public static int consumerRegisters() { return GemmTma.CONSUMER_REGISTERS; }
+}
