@@ -18,12 +18,17 @@ public final class BulkCopy {
     private BulkCopy() {}
 
     /**
-     * Copies the box whose first element is column {@code x}, row {@code y} of {@code map} into
+     * Copies the box whose first element is column {@code x} (a multiple of 8: 16 bytes), row
+     * {@code y} of {@code map} into
      * {@code smem} from int index {@code smemAt} (bf16 pairs, the even column in the low half;
      * with the 128-byte swizzle {@code smemAt} is a multiple of {@link WarpGroup#ATOM_INTS}), then
      * completes {@link TensorMap#boxBytes} transaction bytes on {@code bars[barAt]}.
      */
     public static void load2d(KernelContext ctx, int[] smem, int smemAt, TensorMap map, int x, int y, long[] bars, int barAt) {
+        if (x % 8 != 0) {
+            throw new IllegalArgumentException("BulkCopy.load2d: the box's first column " + x + " is not a multiple of 8 bf16"
+                    + " (16 bytes), as the tensor memory accelerator requires: start boxes on 16-byte column boundaries");
+        }
         boolean swizzled = map.swizzle() == TensorMap.Swizzle.B128;
         if (swizzled && smemAt % WarpGroup.ATOM_INTS != 0) {
             throw new IllegalArgumentException("BulkCopy.load2d: a 128-byte-swizzled box must start at a multiple of "

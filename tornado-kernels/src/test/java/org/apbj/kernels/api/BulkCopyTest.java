@@ -28,7 +28,7 @@ class BulkCopyTest {
             short[] values = new short[stride * (height - 1) + width];
             for (int i = 0; i < values.length; i++) values[i] = (short) random.nextInt(1 << 16);
             TensorMap map = TensorMap.tiled2d(BF16Array.fromArray(values), width, height, stride, boxW, boxH, swizzle);
-            int x = random.nextInt(width + 20) - 10, y = random.nextInt(height + 20) - 10;
+            int x = 8 * Math.floorDiv(random.nextInt(width + 20) - 10, 8), y = random.nextInt(height + 20) - 10;
             int smemAt = WarpGroup.ATOM_INTS * random.nextInt(3);
             int[] smem = new int[smemAt + boxW * boxH / 2 + WarpGroup.ATOM_INTS];
             long[] bars = new long[2];
@@ -63,5 +63,13 @@ class BulkCopyTest {
         String past = assertThrows(IllegalArgumentException.class,
                 () -> TensorMap.tiled2d(a, 64, 65, 64, 64, 64, TensorMap.Swizzle.NONE)).getMessage();
         assertTrue(past.contains("reaches past"), past);
+    }
+
+    @Test
+    void boxesStartOnSixteenByteColumns() {
+        TensorMap map = TensorMap.tiled2d(BF16Array.allocate(64 * 64), 64, 64, 64, 64, 8, TensorMap.Swizzle.B128);
+        String msg = assertThrows(IllegalArgumentException.class,
+                () -> BulkCopy.load2d(null, new int[WarpGroup.ATOM_INTS], 0, map, 3, 0, new long[1], 0)).getMessage();
+        assertTrue(msg.contains("multiple of 8") && msg.contains("16-byte"), msg);
     }
 }

@@ -31,16 +31,18 @@ class CudaBulkCopyTest {
                 int stride = width + 8 * random.nextInt(3);
                 boolean swizzled = trial % 2 == 0;
                 int boxW = swizzled ? 64 : 8 * (1 + random.nextInt(8)), boxH = 1 + random.nextInt(128);
-                int x = random.nextInt(width), y = random.nextInt(height);
+                int x = 8 * random.nextInt(width / 8), y = random.nextInt(height);   // x: whole 16-byte chunks
                 short[] values = new short[stride * height];
                 for (int i = 0; i < values.length; i++) values[i] = (short) random.nextInt(65536);
                 TensorMap.Swizzle swizzle = swizzled ? TensorMap.Swizzle.B128 : TensorMap.Swizzle.NONE;
+                String shape = width + "x" + height + " stride " + stride + ", box " + boxW + "x" + boxH + " at (" + x + ", " + y
+                        + "), " + swizzle;
+                System.out.println("CudaBulkCopyTest trial " + trial + ": " + shape);
                 int[] got = run(cuda, values, width, height, stride, boxW, boxH, swizzle, x, y);
                 int[] want = run(java, values, width, height, stride, boxW, boxH, swizzle, x, y);
                 for (int i = 0; i < want.length; i++) {
                     int at = i;
-                    assertEquals(want[i], got[i], () -> "seed " + seed + ": " + width + "x" + height + " stride " + stride + ", box "
-                            + boxW + "x" + boxH + " at (" + x + ", " + y + "), " + swizzle + ": int " + at);
+                    assertEquals(want[i], got[i], () -> "seed " + seed + ": " + shape + ": int " + at);
                 }
             }
         }

@@ -295,9 +295,12 @@ public final class PtxEmitter {
             case Instr.Mbarrier m -> mbarrier(m);
             case Instr.NamedBarrier n -> line("bar.%s %d, %d;", n.waits() ? "sync" : "arrive", n.id(), n.threads());
             case Instr.BulkTensorLoad l -> {
-                String x = bitsReg(l.x()), y = bitsReg(l.y());
+                // the shared::cluster operands as registers holding this CTA's shared addresses
+                String x = bitsReg(l.x()), y = bitsReg(l.y()), dst = b32(), bar = b32();
+                line("mov.u32 %s, %s;", dst, address(l.dst(), l.dstIndex()));
+                line("mov.u32 %s, %s;", bar, address(l.bars(), l.barIndex()));
                 line("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%s], [%%_m_%s, {%s, %s}], [%s];",
-                        address(l.dst(), l.dstIndex()), l.map(), x, y, address(l.bars(), l.barIndex()));
+                        dst, l.map(), x, y, bar);
             }
             case Instr.SetMaxRegisters r -> line("setmaxnreg.%s.sync.aligned.u32 %d;", r.increase() ? "inc" : "dec", r.count());
             case Instr.WarpGroupSync w -> line(switch (w.kind()) {
