@@ -54,6 +54,19 @@ class GemmTest {
     }
 
     /**
+     * The 8B decode shapes at one row (o: 4096×4096 accumulate, down: 4096×14336 accumulate,
+     * k/v: 1024×4096 bf16 out, the LM head's width in a 16384-row slice): the full-size chunk
+     * loop and many groups. Too slow for the Java device; CudaKernelsTest runs it.
+     */
+    void matvecDecodeShapes(Backend backend) {
+        Random r = random("matvecDecodeShapes " + backend);
+        check(backend, r, 1, 4096, 4096, false, true, false);
+        check(backend, r, 1, 4096, 14336, false, true, false);
+        check(backend, r, 1, 1024, 4096, false, false, true);
+        check(backend, r, 1, 16384, 4096, false, false, false);
+    }
+
+    /**
      * Tensor-core path ({@link GemmTc}, forced on every device): the reference rounds x to bf16
      * as the kernel does, so only the fp32 accumulation differs (tensor cores sum in their own
      * order: twice the fp32 bound). Edges in rows, n and k (odd k: a half-empty last pair).

@@ -60,6 +60,11 @@ class MatvecTest {
         checkQkvRope(backend, r, 3, 1, 16, 72, true);
     }
 
+    /** The 8B shape (32 query heads, 8 KV heads of 128, hidden 4096); too slow for the Java device: CudaKernelsTest runs it. */
+    void qkvRopeDecodeShape(Backend backend) {
+        checkQkvRope(backend, random("qkvRopeDecodeShape " + backend), 32, 8, 128, 4096, false);
+    }
+
     /**
      * q = RoPE(x·Wqᵀ + bq) in fp32; k = bf16(RoPE(bf16(x·Wkᵀ + bk))) and v = bf16(x·Wvᵀ + bv) in
      * cache row pos; the other cache rows keep their sentinel. Bounds: each dot's fp32 bound
