@@ -10,7 +10,7 @@ import torch
 from event_timing import median_ms
 
 REPS = 20
-SHAPES = [("q/o", 4096, 4096), ("k/v", 1024, 4096), ("gate+up", 2 * 14336, 4096), ("down", 4096, 14336),
+SHAPES = [("qkv", 6144, 4096), ("o", 4096, 4096), ("gate+up", 2 * 14336, 4096), ("down", 4096, 14336),
           ("lm_head", 128256, 4096)]
 
 

@@ -73,20 +73,18 @@ public final class DenseGenerator implements AutoCloseable {
 
     /**
      * The generator's own device buffers for chunks of {@code rows} tokens, and those of the
-     * one-token decode step: its position (= cache length = the new row) and token on the device,
-     * and the new token's K and V row before it is written into the cache.
+     * one-token decode step: its position (= cache length = the new row) and token on the device
+     * (the step's QKV kernel writes the new token's K and V straight into the cache row).
      */
     private record Buffers(I32Array tokens, I32Array positions, F32Array x, F32Array q, F32Array attn, F32Array lse,
-                           F32Array logits, I32Array next, I32Array stepPosition, I32Array stepToken, BF16Array kRow,
-                           BF16Array vRow) {
+                           F32Array logits, I32Array next, I32Array stepPosition, I32Array stepToken) {
         static long bytes(ModelConfig c, int rows) {
             long r = rows;
-            return 4 * (2 * r + r * (c.hiddenSize() + 2L * c.qDim() + c.numHeads()) + c.vocabSize() + 1 + 2)
-                    + 2 * 2L * c.kvDim();
+            return 4 * (2 * r + r * (c.hiddenSize() + 2L * c.qDim() + c.numHeads()) + c.vocabSize() + 1 + 2);
         }
 
         List<DeviceArray> all() {
-            return List.of(tokens, positions, x, q, attn, lse, logits, next, stepPosition, stepToken, kRow, vRow);
+            return List.of(tokens, positions, x, q, attn, lse, logits, next, stepPosition, stepToken);
         }
     }
 
@@ -113,8 +111,7 @@ public final class DenseGenerator implements AutoCloseable {
             F32Array logits = keep(made, device.allocF32(cfg.vocabSize()));
             I32Array next = keep(made, device.allocI32(1));
             I32Array stepPosition = keep(made, device.allocI32(1)), stepToken = keep(made, device.allocI32(1));
-            BF16Array kRow = keep(made, device.allocBF16(cfg.kvDim())), vRow = keep(made, device.allocBF16(cfg.kvDim()));
-            buf = new Buffers(tokens, positions, x, q, attn, lse, logits, next, stepPosition, stepToken, kRow, vRow);
+            buf = new Buffers(tokens, positions, x, q, attn, lse, logits, next, stepPosition, stepToken);
             // all of the split-attention scratch now (it is in the plan): a later call never
             // reallocates it under a recorded decode step
             model.reserveAttentionScratch();
@@ -355,9 +352,7 @@ public final class DenseGenerator implements AutoCloseable {
         I32Array step = buf.stepPosition();
         model.embed(buf.stepToken(), 1, buf.x());
         for (int l = 0; l < cfg.numLayers(); l++) {
-            model.projectQkv(l, buf.x(), 1, buf.q(), buf.kRow(), buf.vRow(), 0);
-            model.rope(buf.q(), buf.kRow(), 0, 1, step);   // position = step[0]
-            model.writeKvAtStep(keyCache[l], valueCache[l], buf.kRow(), buf.vRow(), step);
+            model.projectQkvAtStep(l, buf.x(), buf.q(), keyCache[l], valueCache[l], step);   // position = step[0]
             model.attentionAtStep(buf.q(), keyCache[l], valueCache[l], step, options.contextTokens(), buf.attn(), buf.lse());
             model.finishLayer(l, buf.x(), buf.attn(), 1);
         }

@@ -325,10 +325,17 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         ops.attentionAtStep(q, k, v, step, maxKeys, out, lse);
     }
 
-    /** Row step[0] of the caches ← the new token's K and V (row 0 of kRow, vRow). */
-    public void writeKvAtStep(BF16Array kCache, BF16Array vCache, BF16Array kRow, BF16Array vRow, I32Array step) {
-        requireOpen();
-        ops.writeKvAtStep(kCache, vCache, kRow, vRow, step);
+    /**
+     * A decode step's attention inputs for layer {@code layer} from the one hidden row x: RMSNorm,
+     * then q (RoPE applied at position step[0]) into q, and the new token's K (RoPE applied) and V
+     * into row step[0] of the caches: two launches, the same values as {@link #projectQkv},
+     * {@link #rope} and a copy into the cache row.
+     */
+    public void projectQkvAtStep(int layer, F32Array x, F32Array q, BF16Array kCache, BF16Array vCache, I32Array step) {
+        LayerOnDevice w = weights.layers[layer];
+        requireRows(1);
+        ops.rmsNorm(scratch.normed, x, 0, w.inputNorm(), 1);
+        ops.qkvAtStep(q, kCache, vCache, step, scratch.normed, w.wq(), w.wk(), w.wv(), w.bq(), w.bk(), w.bv(), weights.invFreq);
     }
 
     /** step[0] += 1 on the device. */

@@ -136,8 +136,11 @@ final class Ops implements AutoCloseable {
                 cfg.numKvHeads(), cfg.headDim(), maxKeys, out, lse));
     }
 
-    void writeKvAtStep(BF16Array kCache, BF16Array vCache, BF16Array kRow, BF16Array vRow, I32Array step) {
-        timer.run(KernelKind.OTHER, 0, () -> k.writeKvAtStep(kCache, vCache, kRow, vRow, step, cfg.kvDim()));
+    /** A decode step's q (RoPE applied) and its k, v rows written into the caches at row step[0], in one launch. */
+    void qkvAtStep(F32Array q, BF16Array kCache, BF16Array vCache, I32Array step, F32Array normed, BF16Array wq, BF16Array wk,
+                   BF16Array wv, BF16Array bq, BF16Array bk, BF16Array bv, F32Array invFreq) {
+        timer.run(KernelKind.GEMM, 2.0 * cfg.hiddenSize() * cfg.qkvDim(), () -> k.matvecQkvRope(q, kCache, vCache, step, normed,
+                wq, wk, wv, bq, bk, bv, invFreq, cfg.numHeads(), cfg.numKvHeads(), cfg.headDim(), cfg.hiddenSize()));
     }
 
     void advanceStep(I32Array step) {

@@ -10,12 +10,14 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
 
 /**
  * Decode attention speed on a CUDA device, Llama-3.1-8B shape (32 query heads, 8 KV heads,
- * d = 128): one to sixteen query rows (decoding, the APB phase-2 query) against caches of 32K and
- * 128K tokens, on the decode kernel ({@link org.apbj.kernels.lib.DecodeAttention}, split over
+ * d = 128): one to sixteen query rows (decoding, the APB phase-2 query) against caches of 4K, 32K
+ * and 128K tokens, on the decode kernel ({@link org.apbj.kernels.lib.DecodeAttention}, split over
  * keys and merged) and, for comparison, on the tensor-core prefill kernel. Each line: the median
  * of the timed runs (CUDA events) after a warm-up, GB/s of K and V read once, and that as a
- * fraction of the device's copy bandwidth measured in the same run (the target: at least 0.70 at
- * 128K). PyTorch SDPA on the decode shape: scripts/peer/sdpa_attention.py in the same run.
+ * fraction of the device's copy bandwidth measured in the same run ({@link RuntimeBench#deviceCopy};
+ * the target: at least 0.70 at 128K); each line also as a JSON object ({"bench":
+ * "decode_attention", ...}). PyTorch SDPA on the decode shape: scripts/peer/sdpa_attention.py in
+ * the same run.
  */
 public final class DecodeAttentionBench {
     private static final int HEADS = 32;
@@ -25,9 +27,9 @@ public final class DecodeAttentionBench {
     public static void main(String[] args) {
         try (CudaDevice dev = CudaDevice.open(0)) {
             System.out.println("device: " + dev.name());
-            double copy = MatvecBench.copyBandwidth(dev);
+            double copy = RuntimeBench.deviceCopy(dev, 2L << 30, 10);
             System.out.printf(Locale.ROOT, "copy bandwidth: %.0f GB/s (device-to-device, read + write)%n", copy);
-            for (int cache : new int[] {32768, 131072}) {
+            for (int cache : new int[] {4096, 32768, 131072}) {
                 Random r = new Random(42);
                 long keys = cache;
                 BF16Array k = dev.upload(bf16Gaussians(r, keys * KV_HEADS * HEAD_DIM));
@@ -49,6 +51,10 @@ public final class DecodeAttentionBench {
                         System.out.printf(Locale.ROOT,
                                 "decode_attention kernel=%s cache=%d rows=%d us=%.1f kv_gbs=%.0f of_copy=%.2f%n",
                                 decodeKernel ? "decode" : "tensor-core-prefill", cache, nq, ms * 1000, gbs, gbs / copy);
+                        RuntimeBench.emit("decode_attention", "kernel", decodeKernel ? "decode" : "tensor-core-prefill",
+                                "cache", cache, "rows", nq, "heads", HEADS, "kv_heads", KV_HEADS, "head_dim", HEAD_DIM,
+                                "us", ms * 1000, "kv_bytes", 2.0 * keys * KV_HEADS * HEAD_DIM * 2, "gbps", gbs,
+                                "copy_gbps", copy, "of_copy", gbs / copy, "goal_of_copy", 0.70);
                         ops.close();
                     }
                     q.close();

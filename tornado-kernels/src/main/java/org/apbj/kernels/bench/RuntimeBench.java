@@ -105,7 +105,12 @@ public final class RuntimeBench implements Callable<Integer> {
                 "cached_load_ms", ms(t2 - t1));
     }
 
-    private static double deviceCopy(CudaDevice dev, long bytes, int reps) {
+    /**
+     * The device's copy bandwidth: the median of {@code reps} device-to-device copies of
+     * {@code bytes} (CUDA events), as GB/s counting the bytes read plus written; emits the
+     * {@code dtod_copy} line. The other benchmarks' "fraction of copy bandwidth" divides by this.
+     */
+    static double deviceCopy(CudaDevice dev, long bytes, int reps) {
         try (I8Array src = dev.allocI8(bytes); I8Array dst = dev.allocI8(bytes)) {
             dev.copy(dst, 0, src, 0, bytes);   // warm-up
             float[] t = new float[reps];
@@ -207,7 +212,7 @@ public final class RuntimeBench implements Callable<Integer> {
         }
     }
 
-    private static void emit(String bench, Object... kv) {
+    static void emit(String bench, Object... kv) {
         System.out.println(line(bench, kv));
     }
 

@@ -29,11 +29,11 @@ public final class KernelLibrary {
     public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
     public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
     public static final Kernel MATVEC_SWIGLU = Kernel.of(Matvec.class, "matvecSwiGlu");
+    public static final Kernel MATVEC_QKV_ROPE = Kernel.of(Matvec.class, "matvecQkvRope");
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
     public static final Kernel ATTENTION = Kernel.of(Attention.class, "attention");
     public static final Kernel FLASH_ATTENTION = Kernel.of(FlashAttention.class, "attention");
     public static final Kernel DECODE_ATTENTION = Kernel.of(DecodeAttention.class, "attention");
-    public static final Kernel DECODE_WRITE_KV = Kernel.of(DecodeStep.class, "writeKv");
     public static final Kernel DECODE_ADVANCE = Kernel.of(DecodeStep.class, "advance");
     public static final Kernel FLASH_ATTENTION_HOPPER = Kernel.of(FlashAttentionHopper.class, "attention");
     public static final Kernel MERGE_SPLITS = Kernel.of(Attention.class, "mergeSplits");
@@ -48,7 +48,7 @@ public final class KernelLibrary {
 
     private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
             MATMUL_TC, MATMUL_TC_BF16_OUT,
-            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, SWIGLU, ATTENTION, FLASH_ATTENTION, DECODE_ATTENTION, DECODE_WRITE_KV, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
+            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */

@@ -308,8 +308,44 @@ public final class KernelOps implements AutoCloseable {
     }
 
     /**
-     * The weights as 8-byte words (four bf16 each) for {@link Matvec}: a view of the same device
-     * memory (not to be closed). Rows of k elements start 8-byte aligned only when k is a multiple of 4.
+     * A decode step's q, k and v from the normed hidden row x (fp32 [k]) in one launch
+     * ({@link Matvec#matvecQkvRope}): q (fp32 [qDim]) with RoPE at position step[0]; k with
+     * RoPE and v, rounded to bf16, into row step[0] of kCache and vCache (bf16 [*, kvDim]).
+     * Biases are null or [qDim] / [kvDim] each (all three or none).
+     */
+    public void matvecQkvRope(F32Array q, BF16Array kCache, BF16Array vCache, I32Array step, F32Array x, BF16Array wq,
+                              BF16Array wk, BF16Array wv, BF16Array bq, BF16Array bk, BF16Array bv, F32Array invFreq,
+                              int nHeads, int nKvHeads, int headDim, int k) {
+        if (headDim <= 0 || headDim % 2 != 0) throw new IllegalArgumentException("headDim must be even, got " + headDim);
+        positive("nHeads", nHeads);
+        positive("nKvHeads", nKvHeads);
+        int qDim = nHeads * headDim, kvDim = nKvHeads * headDim;
+        checkProduct(q, 0, x, 0, wq, bq, 1, qDim, k);
+        need(wk, "wk [kvDim, k]", (long) kvDim * k);
+        need(wv, "wv [kvDim, k]", (long) kvDim * k);
+        boolean hasBias = bq != null;
+        if (hasBias != (bk != null) || hasBias != (bv != null)) {
+            throw new IllegalArgumentException("q, k and v biases must be given all three or none (got q "
+                    + (bq != null) + ", k " + (bk != null) + ", v " + (bv != null) + ")");
+        }
+        if (hasBias) {
+            need(bk, "bk", kvDim);
+            need(bv, "bv", kvDim);
+        }
+        need(kCache, "kCache", kvDim);
+        need(vCache, "vCache", kvDim);
+        need(step, "step", 1);
+        need(invFreq, "invFreq", headDim / 2);
+        int pairs = (qDim + 2 * kvDim) / 2;
+        device.launch(KernelLibrary.MATVEC_QKV_ROPE, Grid.groups((pairs + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
+                q, kCache, vCache, step, x, words(wq, k), words(wk, k), words(wv, k), hasBias ? bq : wq, hasBias ? bk : wk,
+                hasBias ? bv : wv, invFreq, qDim, kvDim, k, headDim, hasBias);
+    }
+
+    /**
+     * The weights as 8-byte words for {@link Matvec}, which reads them in 16-byte pairs (eight
+     * bf16): a view of the same device memory (not to be closed). Rows of k elements start
+     * 16-byte aligned only when k is a multiple of 8 (and the allocation is: device allocations are).
      */
     static I64Array words(BF16Array w, int k) {
         if (k % Matvec.PER_LOAD != 0) {
@@ -317,8 +353,8 @@ public final class KernelOps implements AutoCloseable {
                     + " bf16 at a time: k must be a multiple of " + Matvec.PER_LOAD + ", got " + k
                     + " (every supported model's widths are; pad the weights otherwise)");
         }
-        if (w.byteSize() % 8 != 0) {
-            throw new IllegalArgumentException("weight " + w + " has " + w.byteSize() + " bytes, not whole 8-byte words");
+        if (w.byteSize() % 16 != 0) {
+            throw new IllegalArgumentException("weight " + w + " has " + w.byteSize() + " bytes, not whole 16-byte words");
         }
         return new I64Array(w.buffer());
     }
@@ -648,18 +684,6 @@ public final class KernelOps implements AutoCloseable {
     }
 
     // --- decode step bookkeeping (graphs) ------------------------------------------------------------
-
-    /** Row {@code step[0]} of the caches ← the new token's K and V rows (kvDim each); see {@link DecodeStep#writeKv}. */
-    public void writeKvAtStep(BF16Array kCache, BF16Array vCache, BF16Array kRow, BF16Array vRow, I32Array step,
-                              int kvDim) {
-        positive("kvDim", kvDim);
-        need(kRow, "kRow", kvDim);
-        need(vRow, "vRow", kvDim);
-        need(kCache, "kCache", kvDim);
-        need(vCache, "vCache", kvDim);
-        need(step, "step", 1);
-        device.launch(KernelLibrary.DECODE_WRITE_KV, elementwise(kvDim), kCache, vCache, kRow, vRow, step, kvDim);
-    }
 
     /** {@code step[0] += 1} on the device (the end of a decode step). */
     public void advanceStep(I32Array step) {

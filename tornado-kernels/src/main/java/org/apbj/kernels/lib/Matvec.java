@@ -3,10 +3,12 @@ package org.apbj.kernels.lib;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.KernelMath;
 import org.apbj.kernels.api.Unroll;
+import org.apbj.kernels.api.WideLoad;
 
 /**
  * The same product as {@link Gemm} for a few rows (decoding, the LM head on the last position,
@@ -14,22 +16,25 @@ import org.apbj.kernels.api.Unroll;
  * reading W once, so the kernel is built to stream W at memory speed:
  * <ul>
  *   <li>W (bf16 [n, k], row-major as the model stores it) is read through an {@link I64Array}
- *       view of the same memory: every load brings four bf16 values, a warp reads 256
- *       contiguous bytes per instruction ({@link KernelOps} makes the view; k must be a
- *       multiple of 4 so that rows start 8-byte aligned);</li>
+ *       view of the same memory in 16-byte loads ({@link WideLoad}, eight bf16 each): a warp
+ *       reads 512 contiguous bytes per instruction ({@link KernelOps} makes the view; k must be
+ *       a multiple of 8 so that rows start 16-byte aligned); x (fp32, small, cached) comes in
+ *       16-byte loads too;</li>
  *   <li>each warp owns {@link #ROWS_PER_WARP} weight rows and issues {@link #UNROLL} loads per
- *       row before it uses any of them, so 16 loads (128 bytes) per lane are in flight; x
- *       (fp32, small, cached) is loaded once for both rows;</li>
+ *       row before it uses any of them, so 128 bytes per lane (4 KiB per warp) are in flight;
+ *       x is loaded once for both rows;</li>
  *   <li>the lanes' partial sums meet in a warp butterfly (no shared memory, no barrier), so
  *       blocks are independent and any number of them stream at once.</li>
  * </ul>
- * The fused variants save a launch and a round trip of the activations through memory:
- * {@link #matvecSwiGlu} (the gate and up rows of an output in one warp, h = silu(g)·u).
- * Accumulation is fp32 in a fixed order (lane-strided, then the butterfly), so results are
- * deterministic run to run.
+ * The fused variants save launches and round trips of the activations through memory:
+ * {@link #matvecSwiGlu} (the gate and up rows of an output in one warp, h = silu(g)·u) and
+ * {@link #matvecQkvRope} (a decode step's q, k and v in one launch, RoPE applied and k, v
+ * written into the cache row of the step). Accumulation is fp32 in a fixed order (lane-strided,
+ * then the butterfly), so results are deterministic run to run.
  *
  * <p>Grid: 1-D, {@code Grid.groups(ceil(n / (ROWS_PER_WARP·WARPS)), THREADS)} (for
- * {@link #matvecSwiGlu}: {@code ceil(n / WARPS)} groups); rows ≤ {@link #MAX_ROWS}.
+ * {@link #matvecSwiGlu}: {@code ceil(n / WARPS)} groups; for {@link #matvecQkvRope}:
+ * {@code ceil((qDim + 2·kvDim) / (2·WARPS))}); rows ≤ {@link #MAX_ROWS}.
  */
 public final class Matvec {
     private Matvec() {}
@@ -39,10 +44,10 @@ public final class Matvec {
     public static final int MAX_ROWS = 8;
     /** Weight rows one warp reads together (x loaded once for both). */
     public static final int ROWS_PER_WARP = 2;
-    /** Loads per weight row a lane issues before it consumes them: 8-byte loads, 16 in flight. */
-    public static final int UNROLL = 8;
-    /** bf16 weights per 8-byte load. */
-    public static final int PER_LOAD = 4;
+    /** 16-byte loads per weight row a lane issues before it consumes them (2·4·16 = 128 bytes in flight per lane). */
+    public static final int UNROLL = 4;
+    /** bf16 weights per 16-byte load: k must be a multiple of this. */
+    public static final int PER_LOAD = 8;
 
     /** fp32 output, optional bias, optional accumulate into y (the residual add of the output and down projections). */
     public static void matvec(KernelContext ctx, F32Array y, int yRow0, F32Array x, int xRow0, I64Array w,
@@ -84,6 +89,77 @@ public final class Matvec {
         if (ctx.laneId() == 0 && c < n) storeSwiGlu(acc, h, c, n, rows);
     }
 
+    /**
+     * A decode step's attention inputs in one launch, for the one row of x (the normed hidden
+     * state): {@code q = x·Wqᵀ (+ bq)} with RoPE, into q (fp32 [qDim]); {@code k = x·Wkᵀ (+ bk)}
+     * rounded to bf16, RoPE applied and rounded again, and {@code v = x·Wvᵀ (+ bv)} rounded to
+     * bf16, into row {@code step[0]} of kCache and vCache (bf16 [*, kvDim]) at position
+     * {@code step[0]}. Bit for bit what {@link #matvec} into q, {@link #matvecBf16Out} into k and
+     * v rows, {@link Rope#ropeF32} / {@link Rope#ropeBf16} and {@link DecodeStep}'s copy into the
+     * cache give, in one launch instead of six.
+     *
+     * <p>A warp owns the rows c and c + headDim/2 of one head (the two elements that RoPE rotates
+     * together), so the rotation happens in the warp's epilogue. The rows of q, k and v are
+     * numbered one after the other (qDim + 2·kvDim in all); which matrix a warp reads is uniform
+     * in the warp, and the warp reduction comes after the three branches, so every work-item of
+     * a group reaches it (the OpenCL emulation's rule) even where a group spans two matrices.
+     */
+    public static void matvecQkvRope(KernelContext ctx, F32Array q, BF16Array kCache, BF16Array vCache, I32Array step,
+                                     F32Array x, I64Array wq, I64Array wk, I64Array wv, BF16Array bq, BF16Array bk,
+                                     BF16Array bv, F32Array invFreq, int qDim, int kvDim, int k, @Constant int headDim,
+                                     @Constant boolean hasBias) {
+        int half = headDim / 2;
+        int pairs = (qDim + 2 * kvDim) / 2;
+        int p = ctx.groupIdx * WARPS + ctx.warpId();
+        int pc = KernelMath.min(p, pairs - 1);   // spare warps of the last group redo the last pair and store nothing
+        int c = (pc / half) * headDim + pc % half;   // the pair's first row in [q | k | v]
+        int i = pc % half;
+        int pos = step.get(0);
+        float angle = pos * invFreq.get(i);
+        float[] acc = new float[ROWS_PER_WARP * MAX_ROWS];
+        float bias0 = 0.0f, bias1 = 0.0f;
+        if (c < qDim) {
+            if (hasBias) {
+                bias0 = bq.getFloat(c);
+                bias1 = bq.getFloat(c + half);
+            }
+            dot(ctx, acc, x, 0, wq, c, wq, c + half, k, 1);
+        } else if (c < qDim + kvDim) {
+            if (hasBias) {
+                bias0 = bk.getFloat(c - qDim);
+                bias1 = bk.getFloat(c - qDim + half);
+            }
+            dot(ctx, acc, x, 0, wk, c - qDim, wk, c - qDim + half, k, 1);
+        } else {
+            if (hasBias) {
+                bias0 = bv.getFloat(c - qDim - kvDim);
+                bias1 = bv.getFloat(c - qDim - kvDim + half);
+            }
+            dot(ctx, acc, x, 0, wv, c - qDim - kvDim, wv, c - qDim - kvDim + half, k, 1);
+        }
+        reduce(ctx, acc, 1);
+        if (ctx.laneId() == 0 && p < pairs) {
+            float s0 = hasBias ? acc[0] + bias0 : acc[0];
+            float s1 = hasBias ? acc[MAX_ROWS] + bias1 : acc[MAX_ROWS];
+            if (c < qDim) {
+                float cs = Rope.cosOf(angle), sn = Rope.sinOf(angle);
+                q.set(c, s0 * cs - s1 * sn);
+                q.set(c + half, s1 * cs + s0 * sn);
+            } else if (c < qDim + kvDim) {
+                float cs = Rope.cosOf(angle), sn = Rope.sinOf(angle);
+                float k0 = KernelMath.bf16ToFloat(KernelMath.floatToBf16(s0));
+                float k1 = KernelMath.bf16ToFloat(KernelMath.floatToBf16(s1));
+                int at = pos * kvDim + c - qDim;
+                kCache.setFloat(at, k0 * cs - k1 * sn);
+                kCache.setFloat(at + half, k1 * cs + k0 * sn);
+            } else {
+                int at = pos * kvDim + c - qDim - kvDim;
+                vCache.setFloat(at, s0);
+                vCache.setFloat(at + half, s1);
+            }
+        }
+    }
+
     /** The first of the warp's two weight rows. */
     private static int pairRow(KernelContext ctx) {
         return (ctx.groupIdx * WARPS + ctx.warpId()) * ROWS_PER_WARP;
@@ -94,7 +170,7 @@ public final class Matvec {
 
     /**
      * acc[s·MAX_ROWS + r] = this lane's part of x_r · (row s of the pair): row 0 is rowA of wA, row
-     * 1 rowB of wB. Lane l takes the 8-byte words l, l + 32, ... of each row; full chunks of
+     * 1 rowB of wB. Lane l takes the 16-byte words l, l + 32, ... of each row; full chunks of
      * 32·UNROLL words run unchecked, the rest word by word.
      */
     private static void dot(KernelContext ctx, float[] acc, F32Array x, int xRow0, I64Array wA, int rowA, I64Array wB,
@@ -110,7 +186,11 @@ public final class Matvec {
             chunk(acc, x, xRow0, wA, baseA, wB, baseB, j0 + lane, k, rows);
         }
         for (int j = full + lane; j < words; j += 32) {
-            word(acc, x, xRow0, wA.get(baseA + j), wB.get(baseB + j), j, k, rows);
+            long[] a = new long[2];
+            long[] b = new long[2];
+            WideLoad.load2(a, 0, wA, 2 * (baseA + j));
+            WideLoad.load2(b, 0, wB, 2 * (baseB + j));
+            word(acc, x, xRow0, a[0], a[1], b[0], b[1], j, k, rows);
         }
     }
 
@@ -123,38 +203,52 @@ public final class Matvec {
     @Unroll
     private static void chunk(float[] acc, F32Array x, int xRow0, I64Array wA, int baseA, I64Array wB, int baseB, int j,
                               int k, int rows) {
-        long[] a = new long[UNROLL];
-        long[] b = new long[UNROLL];
+        long[] a = new long[2 * UNROLL];
+        long[] b = new long[2 * UNROLL];
         for (int u = 0; u < UNROLL; u++) {
-            a[u] = wA.get(baseA + j + 32 * u);
-            b[u] = wB.get(baseB + j + 32 * u);
+            WideLoad.load2(a, 2 * u, wA, 2 * (baseA + j + 32 * u));
+            WideLoad.load2(b, 2 * u, wB, 2 * (baseB + j + 32 * u));
         }
-        for (int u = 0; u < UNROLL; u++) word(acc, x, xRow0, a[u], b[u], j + 32 * u, k, rows);
+        for (int u = 0; u < UNROLL; u++) word(acc, x, xRow0, a[2 * u], a[2 * u + 1], b[2 * u], b[2 * u + 1], j + 32 * u, k, rows);
     }
 
-    /** Word j of both rows (bf16 elements 4j..4j+3, the lowest in the low bits) against x columns 4j..4j+3. */
+    /**
+     * Word j of both rows (bf16 elements 8j..8j+7: the low long holds 8j..8j+3, the lowest in
+     * the low bits) against x columns 8j..8j+7.
+     */
     @Unroll
-    private static void word(float[] acc, F32Array x, int xRow0, long a, long b, int j, int k, int rows) {
-        int aLo = (int) a, aHi = (int) (a >>> 32);
-        int bLo = (int) b, bHi = (int) (b >>> 32);
-        float a0 = Float.intBitsToFloat(aLo << 16), a1 = Float.intBitsToFloat(aLo & 0xffff0000);
-        float a2 = Float.intBitsToFloat(aHi << 16), a3 = Float.intBitsToFloat(aHi & 0xffff0000);
-        float b0 = Float.intBitsToFloat(bLo << 16), b1 = Float.intBitsToFloat(bLo & 0xffff0000);
-        float b2 = Float.intBitsToFloat(bHi << 16), b3 = Float.intBitsToFloat(bHi & 0xffff0000);
+    private static void word(float[] acc, F32Array x, int xRow0, long aLo, long aHi, long bLo, long bHi, int j, int k,
+                             int rows) {
+        float[] a = new float[PER_LOAD];
+        float[] b = new float[PER_LOAD];
+        unpack(a, 0, aLo);
+        unpack(a, 4, aHi);
+        unpack(b, 0, bLo);
+        unpack(b, 4, bHi);
         for (int r = 0; r < rows; r++) {
+            float[] xs = new float[PER_LOAD];
             int at = (xRow0 + r) * k + PER_LOAD * j;
-            float x0 = x.get(at), x1 = x.get(at + 1), x2 = x.get(at + 2), x3 = x.get(at + 3);
+            WideLoad.load4(xs, 0, x, at);
+            WideLoad.load4(xs, 4, x, at + 4);
             float s = acc[r];
-            s = KernelMath.fma(a0, x0, s);
-            s = KernelMath.fma(a1, x1, s);
-            s = KernelMath.fma(a2, x2, s);
-            acc[r] = KernelMath.fma(a3, x3, s);
             float t = acc[MAX_ROWS + r];
-            t = KernelMath.fma(b0, x0, t);
-            t = KernelMath.fma(b1, x1, t);
-            t = KernelMath.fma(b2, x2, t);
-            acc[MAX_ROWS + r] = KernelMath.fma(b3, x3, t);
+            for (int e = 0; e < PER_LOAD; e++) {
+                s = KernelMath.fma(a[e], xs[e], s);
+                t = KernelMath.fma(b[e], xs[e], t);
+            }
+            acc[r] = s;
+            acc[MAX_ROWS + r] = t;
         }
+    }
+
+    /** The four bf16 of a long (the lowest element in the low bits) as floats into f[at..at+4). */
+    @Unroll
+    private static void unpack(float[] f, int at, long v) {
+        int lo = (int) v, hi = (int) (v >>> 32);
+        f[at] = Float.intBitsToFloat(lo << 16);
+        f[at + 1] = Float.intBitsToFloat(lo & 0xffff0000);
+        f[at + 2] = Float.intBitsToFloat(hi << 16);
+        f[at + 3] = Float.intBitsToFloat(hi & 0xffff0000);
     }
 
     /** Every lane ends with the warp's sums (butterfly: the same order in every lane). */

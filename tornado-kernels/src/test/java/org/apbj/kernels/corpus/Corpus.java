@@ -105,6 +105,9 @@ public final class Corpus {
         add(c, AsyncCopyKernels.class, "smallCopies", Grid.of(copies, AsyncCopyKernels.GROUP),
                 r -> args(zerosI32(4 * copies), zerosF32(3 * copies), bf16Gaussians(r, 4 * copies), floatBits(r, 2 * copies),
                         2 * copies - 2 * 37, copies - 45), exact, 0, 1);
+        // 16-byte loads: two longs and four floats per load, random bits
+        add(c, WideLoadKernels.class, "wideLoads", Grid.of(N + 64, 64),
+                r -> args(zerosI64(4 * N), zerosF32(8 * N), randomLongBits(r, 2 * N), floatBits(r, 4 * N), N), exact, 0, 1);
         add(c, TensorCoreKernels.class, "packPairs", g, r -> args(zerosI32(N), floatBits(r, N), floats(r, N)), exact, 0);
         return c;
     }

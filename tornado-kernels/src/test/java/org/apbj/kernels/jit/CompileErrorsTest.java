@@ -43,6 +43,8 @@ class CompileErrorsTest {
             unrollsRuntimeLoop        | sumRuntimeCount           | @Unroll: the loop at this line did not end after 1024 iterations        | bound the loop by literals
             callsUnknownIntrinsic     | callsUnknownIntrinsic     | FakeIntrinsics.mmaRenamed(Lorg/apbj/kernels/api/KernelContext;[F)V is not an intrinsic the compiler knows | register the new one
             asyncCopyIntoPrivate      | asyncCopyIntoPrivate      | AsyncCopy.copy8 of BF16Array writes a shared int array                  | ctx.allocateIntLocalArray
+            wideLoadVariableOffset    | wideLoadVariableOffset    | WideLoad.load4: dstAt is not a compile-time constant                    | @Unroll method
+            wideLoadMisaligned        | wideLoadMisaligned        | WideLoad.load4: index 6 is not a multiple of 4                          | round the index down
             """)
     void rejectsWithLocationRuleAndFix(String kernel, String method, String rule, String fix) throws IOException {
         KernelCompileException e = assertThrows(KernelCompileException.class,

@@ -15,10 +15,11 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The few-row products as ptxas sees them: weights come in 8-byte loads (ld.global.u64, none
- * narrower), the unrolled chunk keeps its loads and accumulators in registers (no local memory,
- * no spills), and registers leave room for at least four groups of 256 per multiprocessor, so
- * enough loads are in flight to stream at memory speed.
+ * The few-row products as ptxas sees them: weights and x come in 16-byte loads
+ * (ld.global.nc.v2.s64 / v4.f32), the unrolled chunk keeps its loads and accumulators in
+ * registers (no local memory, no spills), and registers leave room for at least four groups of
+ * 256 per multiprocessor for one row (three for eight rows), so enough loads are in flight to
+ * stream at memory speed.
  */
 class MatvecPtxTest {
     @TempDir
@@ -35,17 +36,26 @@ class MatvecPtxTest {
                         new Object[] {null, 0, null, 0, null, null, 0, 0, rows, true}),
                 new Case("matvecSwiGlu rows " + rows, KernelLibrary.MATVEC_SWIGLU,
                         new Object[] {null, null, 0, null, null, 0, 0, rows})));
+        Stream<Case> qkv = Stream.of(64, 128).flatMap(headDim -> Stream.of(false, true).map(bias ->
+                new Case("matvecQkvRope headDim " + headDim + (bias ? " bias" : ""), KernelLibrary.MATVEC_QKV_ROPE,
+                        new Object[] {null, null, null, null, null, null, null, null, null, null, null, null, 0, 0, 0, headDim, bias})));
+        cases = Stream.concat(cases, qkv);
         return cases.map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             CompiledKernel k = KernelCompiler.compileUncached(c.kernel(), Target.SM_90,
                     KernelCompiler.constantValues(c.kernel(), c.args()));
             String ptx = k.source();
-            assertTrue(count(ptx, "ld.global.u64") + count(ptx, "ld.global.s64") + count(ptx, "ld.global.b64")
-                    >= 2 * Matvec.UNROLL, "the unrolled chunk's 8-byte weight loads");
+            assertTrue(count(ptx, "ld.global.nc.v2.s64") >= 2 * Matvec.UNROLL, "the unrolled chunk's 16-byte weight loads");
+            assertTrue(count(ptx, "ld.global.nc.v4.f32") >= 2 * Matvec.UNROLL, "x in 16-byte loads");
+            assertEquals(0, count(ptx, "ld.global.s64") + count(ptx, "ld.global.u64"), "no 8-byte weight load left");
             assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
             Ptxas.Resources r = Ptxas.resources(ptx, "sm_90", work);
             System.out.println(c.name() + ": " + r.registers() + " registers, " + r.spillStoreBytes() + " bytes spilled");
             assertEquals(0, r.spillStoreBytes(), r::report);
-            assertTrue(r.registers() <= 65536 / (4 * Matvec.THREADS), () -> "fewer than four groups fit:\n" + r.report());
+            // one row (decoding): at least four groups per multiprocessor; eight rows hold 8·8 x values
+            // per word and get three (3 · 8 warps · 4 KiB = 96 KiB in flight per SM, ~3x what
+            // 4 TB/s over 132 SMs needs at ~1 µs latency)
+            int groups = c.name().contains("rows " + Matvec.MAX_ROWS) ? 3 : 4;
+            assertTrue(r.registers() <= 65536 / (groups * Matvec.THREADS), () -> "fewer than " + groups + " groups fit:\n" + r.report());
         }));
     }
 

@@ -130,4 +130,16 @@ public final class RejectedKernels {
         org.apbj.kernels.api.AsyncCopy.copy8(ctx, wrong, 0, src, 0, true); // rejected: asyncCopyIntoPrivate
         out.set(0, wrong[0]);
     }
+
+    public static void wideLoadVariableOffset(KernelContext ctx, F32Array out, F32Array src, int at) {
+        float[] f = new float[8];
+        org.apbj.kernels.api.WideLoad.load4(f, at, src, 0); // rejected: wideLoadVariableOffset
+        out.set(0, f[0]);
+    }
+
+    public static void wideLoadMisaligned(KernelContext ctx, F32Array out, F32Array src) {
+        float[] f = new float[4];
+        org.apbj.kernels.api.WideLoad.load4(f, 0, src, 6); // rejected: wideLoadMisaligned
+        out.set(0, f[0]);
+    }
 }

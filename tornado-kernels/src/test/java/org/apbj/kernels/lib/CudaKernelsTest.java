@@ -39,7 +39,10 @@ class CudaKernelsTest {
         t.tensorCoreMatmulMatchesReference(CUDA);
         t.tensorCoreMatmulBf16Output(CUDA);
         t.tensorCoreMatmulDeep(CUDA);
+        t.matvecDecodeShapes(CUDA);
         new MatvecTest().swiGluMatchesReference(CUDA);
+        new MatvecTest().qkvRopeMatchesReference(CUDA);
+        new MatvecTest().qkvRopeDecodeShape(CUDA);
     }
 
     /** The Hopper GEMM (wgmma), on devices that have it. */

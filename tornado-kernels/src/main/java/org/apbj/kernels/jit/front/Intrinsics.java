@@ -129,6 +129,7 @@ final class Intrinsics {
             case API + "Mbarrier" -> mbarrier(in, sig, ptx);
             case API + "NamedBarrier" -> namedBarrier(in, sig, ptx);
             case API + "BulkCopy" -> bulkCopy(in, sig, ptx);
+            case API + "WideLoad" -> wideLoad(in, sig);
             default -> false;
         };
         if (lowered) return true;
@@ -253,6 +254,47 @@ final class Intrinsics {
         for (int i = 0; i < 4; i++) d.add(in.temp(Type.F32));
         in.emit(new Instr.MmaBf16(d, av, bv, cv));
         for (int i = 0; i < 4; i++) in.emit(new Instr.Store(accArr, Imm.ofInt(accAt + i), d.get(i)));
+        return true;
+    }
+
+    /**
+     * WideLoad.load2 / load4: one 16-byte load of a device-array parameter (two longs, four
+     * floats) into a private array at a constant offset; PTX ld.global.nc.v2/v4, OpenCL vload2/4.
+     */
+    private static boolean wideLoad(Interpreter in, String sig) {
+        String i64 = "load2([JIL" + API.replace('.', '/') + "I64Array;I)V";
+        String f32 = "load4([FIL" + API.replace('.', '/') + "F32Array;I)V";
+        if (!sig.equals(i64) && !sig.equals(f32)) return false;
+        boolean longs = sig.equals(i64);
+        ElemType elem = longs ? ElemType.I64 : ElemType.F32;
+        int count = longs ? 2 : 4;
+        String what = "WideLoad." + (longs ? "load2" : "load4");
+        StackVal index = in.pop(), src = in.pop(), dstAtVal = in.pop(), dst = in.pop();
+        Imm dstAt = Interpreter.constOf(dstAtVal);
+        if (dstAt == null || dstAt.intValue() < 0) {
+            throw in.error(what + ": dstAt is not a compile-time constant",
+                    "use a literal, or a loop variable of an @Unroll method, so the destination stays in registers");
+        }
+        if (!(dst.abs() instanceof AbsVal.Arr(ArrayRef.Private p)) || p.elem() != elem || p.length() < dstAt.intValue() + count) {
+            throw in.error(what + " writes " + count + " elements of a private " + (longs ? "long" : "float")
+                    + " array from dstAt " + dstAt.intValue(), "declare it in the kernel as new " + (longs ? "long" : "float")
+                    + "[n] with n >= dstAt + " + count);
+        }
+        if (!(src.abs() instanceof AbsVal.Arr(ArrayRef.Global global)) || global.elem() != elem) {
+            throw in.error(what + " reads a device-array parameter", "pass one of the kernel's " + (longs ? "I64Array" : "F32Array")
+                    + " parameters");
+        }
+        Imm constIndex = Interpreter.constOf(index);
+        if (constIndex != null && constIndex.intValue() % count != 0) {
+            throw in.error(what + ": index " + constIndex.intValue() + " is not a multiple of " + count
+                    + " (16-byte loads must be 16-byte aligned)", "round the index down to a multiple of " + count);
+        }
+        if (!in.emitting()) return true;
+        Type t = longs ? Type.I64 : Type.F32;
+        List<Reg> d = new ArrayList<>();
+        for (int i = 0; i < count; i++) d.add(in.temp(t));
+        in.emit(new Instr.LoadWide(d, global, index.op()));
+        for (int i = 0; i < count; i++) in.emit(new Instr.Store(p, Imm.ofInt(dstAt.intValue() + i), d.get(i)));
         return true;
     }
 

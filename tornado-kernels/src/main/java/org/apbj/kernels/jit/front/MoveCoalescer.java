@@ -81,6 +81,7 @@ final class MoveCoalescer {
             case Instr.Store s -> null;
             case Instr.MmaBf16 m -> null;   // four destinations: never coalesced
             case Instr.LoadMatrixX4 m -> null;
+            case Instr.LoadWide l -> null;   // several destinations: never coalesced
             case Instr.AsyncCopy16 c -> null;
             case Instr.AsyncCopyCa c -> null;
             case Instr.AsyncCommit c -> null;
@@ -115,6 +116,11 @@ final class MoveCoalescer {
             case Instr.LoadMatrixX4 m -> {
                 List<Operand> all = new java.util.ArrayList<>(m.d());   // as for mma: no coalescing into them
                 all.add(m.rowIndex());
+                yield all;
+            }
+            case Instr.LoadWide l -> {
+                List<Operand> all = new java.util.ArrayList<>(l.d());   // as for ldmatrix: no coalescing into them
+                all.add(l.index());
                 yield all;
             }
             case Instr.MmaBf16 m -> {

@@ -94,6 +94,16 @@ public sealed interface Instr {
         }
     }
 
+    /**
+     * WideLoad.load2 / load4: d (two I64 or four F32) = the 16 bytes of the global array from
+     * element {@code index} (16-byte aligned; the array is read-only in this kernel).
+     */
+    record LoadWide(List<Reg> d, ArrayRef.Global array, Operand index) implements Instr {
+        public LoadWide {
+            d = List.copyOf(d);
+        }
+    }
+
     /** dst = TensorCore.packBf16(lo, hi): both rounded to bf16 (nearest even, NaN to 0x7fff), lo in the low half. */
     record PackBf16(Reg dst, Operand lo, Operand hi) implements Instr {}
 

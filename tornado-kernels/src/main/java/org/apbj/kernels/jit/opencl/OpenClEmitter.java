@@ -164,6 +164,13 @@ public final class OpenClEmitter {
             case Instr.Shuffle s -> shuffle(s);
             case Instr.MmaBf16 m -> mma(m);
             case Instr.LoadMatrixX4 m -> loadMatrix(m);
+            case Instr.LoadWide l -> {
+                int n = l.d().size();
+                String v = "apbj_wide" + l.d().get(0).name();
+                line("{ " + elemType(l.array().elem()) + n + " " + v + " = vload" + n + "(0, " + l.array().name() + " + " + op(l.index()) + ");");
+                for (int i = 0; i < n; i++) line("  " + l.d().get(i).name() + " = " + v + ".s" + i + ";");
+                line("}");
+            }
             case Instr.AsyncCopy16 c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body, not as an instruction");
             case Instr.AsyncCopyCa c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body, not as an instruction");
             case Instr.AsyncCommit c -> throw new IllegalStateException("cp.async reaches OpenCL as AsyncCopy's Java body");

@@ -266,6 +266,13 @@ public final class PtxEmitter {
                         t[0], t[1], t[2], t[3], addr);
                 for (int i = 0; i < 4; i++) line("mov.b32 %%%s, %s;", m.d().get(i).name(), t[i]);
             }
+            case Instr.LoadWide l -> {
+                // one 16-byte load on the read-only path; the array is not written by this kernel (WideLoad's rule)
+                String addr = address(l.array(), l.index());
+                StringBuilder regs = new StringBuilder();
+                for (Reg r : l.d()) regs.append(regs.isEmpty() ? "" : ", ").append('%').append(r.name());
+                line("ld.global.nc.v%d.%s {%s}, [%s];", l.d().size(), loadType(l.array().elem()), regs, addr);
+            }
             case Instr.AsyncCopy16 c -> {
                 // src-size 0 zero-fills without reading; the address is then the array's start (valid).
                 String dst = address(c.dst(), c.dstIndex());
