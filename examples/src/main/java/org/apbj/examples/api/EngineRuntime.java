@@ -78,7 +78,7 @@ final class EngineRuntime {
         }
         return new RankArgs(engine.modelDir().toAbsolutePath(), engine.heads() == null ? null : engine.heads().toAbsolutePath(),
                 o.method(), tokens, null, o.anchorLength(), o.passingLength(), 0, 1, o.device(), null, o.timeout(), null, false,
-                o.allowLongContext());
+                o.allowLongContext(), o.commPath(), o.overlap());
     }
 
     /**
@@ -105,7 +105,7 @@ final class EngineRuntime {
             RankArgs.writeRequests(request, args.requests());
             RankArgs viaFile = new RankArgs(args.model(), args.heads(), args.method(), args.requests(), request, args.anchor(),
                     args.passing(), args.qpos(), args.maxTokens(), args.device(), args.gpuMap(), args.commTimeout(), report,
-                    false, args.allowLongContext());
+                    false, args.allowLongContext(), args.commPath(), args.overlap());
             job = new MpjLauncher.Job(o.ranks(), RANK_MAIN, List.of(viaFile.toArgs()), MpjLauncher.currentClasspath(), jvm, dir,
                     dir.resolve("output.txt")).temporary();
         } catch (RuntimeException e) {
@@ -141,7 +141,7 @@ final class EngineRuntime {
                 rep.retainingShare());
         return new Result(decodeText ? engine.decode(rep.generated()) : null, rep.generated(), timing, prompt.context().length,
                 prompt.query().length, engine.options().method(), rep.ranks(), rep.perRank().getFirst().device(),
-                rep.requestIndex(), ColdStart.of(rep.coldStart()));
+                rep.requestIndex(), ColdStart.of(rep.coldStart()), rep.commPath());
     }
 
     private static double sum(Map<String, Double> m) {
