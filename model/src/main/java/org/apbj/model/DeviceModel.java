@@ -247,7 +247,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
                     + " %d (its split-attention scratch is planned for that): call reserve(rows, %d) before the request",
                     keys, reservedKeys, keys));
         }
-        ops.attention(q, nq, k, v, mask.p(), mask.a(), mask.b(), mask.causal(), out, lse);
+        ops.attention(q, nq, k, v, mask, out, lse);
     }
 
     @Override

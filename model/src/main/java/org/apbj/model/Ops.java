@@ -96,19 +96,19 @@ final class Ops implements AutoCloseable {
                 positions, invFreq));
     }
 
-    void attention(F32Array q, int nq, BF16Array key, BF16Array v, int p, int a, int b, boolean causal, F32Array out,
-                   F32Array lse) {
-        double flops = 4.0 * visiblePairs(nq, p, a, b, causal) * cfg.headDim() * cfg.numHeads();
-        timer.run(KernelKind.ATTENTION, flops, () -> k.attention(q, nq, key, v, p, a, b, causal, cfg.numHeads(),
-                cfg.numKvHeads(), cfg.headDim(), out, lse));
+    void attention(F32Array q, int nq, BF16Array key, BF16Array v, AttentionMask mask, F32Array out, F32Array lse) {
+        double flops = 4.0 * visiblePairs(nq, mask) * cfg.headDim() * cfg.numHeads();
+        timer.run(KernelKind.ATTENTION, flops, () -> k.attention(q, nq, key, v, mask.p(), mask.a(), mask.b(), mask.causal(),
+                cfg.numHeads(), cfg.numKvHeads(), cfg.headDim(), out, lse));
     }
 
     /**
      * (query, key) pairs the [P ; A ; B] mask lets through; each costs 2·d FLOPs for q·k and 2·d
      * for p·v per head (dense causal T tokens: T(T+1)/2 pairs).
      */
-    static double visiblePairs(int nq, int p, int a, int b, boolean causal) {
-        if (!causal) return (double) nq * (p + a + b);
+    static double visiblePairs(int nq, AttentionMask mask) {
+        int p = mask.p(), a = mask.a(), b = mask.b();
+        if (!mask.causal()) return (double) nq * (p + a + b);
         double anchor = (double) a * (a + 1) / 2;                         // anchor rows: causal within A
         double local = (double) b * (p + a) + (double) b * (b + 1) / 2;   // B rows: all of P and A, causal in B
         return anchor + local;

@@ -15,7 +15,9 @@ import org.apbj.parallel.comm.RankFailedException;
 import org.apbj.parallel.comm.RankFailure;
 import org.apbj.parallel.rank.Fault;
 import org.apbj.parallel.rank.Preflight;
+import org.apbj.parallel.launch.MpjDaemon;
 import org.apbj.parallel.launch.MpjLauncher;
+import org.apbj.parallel.transfer.CommPath;
 import org.apbj.parallel.rank.RankArgs;
 import org.apbj.parallel.rank.RankJob;
 import org.apbj.parallel.rank.RunReport;
@@ -78,14 +80,15 @@ final class EngineRuntime {
         }
         return new RankArgs(engine.modelDir().toAbsolutePath(), engine.heads() == null ? null : engine.heads().toAbsolutePath(),
                 o.method(), tokens, null, o.anchorLength(), o.passingLength(), 0, 1, o.device(), null, o.timeout(), null, false,
-                o.allowLongContext());
+                o.allowLongContext(), o.commPath(), o.overlap());
     }
 
     /**
      * One MPJ Express job in a temporary folder (deleted on every way out, see
      * {@link MpjLauncher.Job#temporary()}); the requests go through a file (128K ids do not fit
-     * on a command line). A failure comes back as a {@link RankFailedException} naming the rank,
-     * with the job's output for the log.
+     * on a command line). The ranks are threads of one JVM (multicore), or, for the IPC path,
+     * one process each (niodev, with a daemon for the job). A failure comes back as a
+     * {@link RankFailedException} naming the rank, with the job's output for the log.
      */
     private static List<RunReport> viaMpjrun(Options o, RankArgs args, Duration jobTimeout) {
         MpjLauncher launcher = new MpjLauncher();
@@ -97,7 +100,8 @@ final class EngineRuntime {
         }
         Path request = dir.resolve("requests.json");
         Path report = dir.resolve("report.json");
-        List<String> jvm = new ArrayList<>(List.of("-Xss8m"));
+        boolean processes = o.commPath() == CommPath.IPC;   // CUDA IPC opens another process's memory
+        List<String> jvm = new ArrayList<>(List.of("-Xss8m", "--enable-native-access=ALL-UNNAMED"));
         String fault = System.getProperty(Fault.PROPERTY);
         if (fault != null) jvm.add("-D" + Fault.PROPERTY + "=" + fault);
         MpjLauncher.Job job;
@@ -105,14 +109,16 @@ final class EngineRuntime {
             RankArgs.writeRequests(request, args.requests());
             RankArgs viaFile = new RankArgs(args.model(), args.heads(), args.method(), args.requests(), request, args.anchor(),
                     args.passing(), args.qpos(), args.maxTokens(), args.device(), args.gpuMap(), args.commTimeout(), report,
-                    false, args.allowLongContext());
+                    false, args.allowLongContext(), args.commPath(), args.overlap());
             job = new MpjLauncher.Job(o.ranks(), RANK_MAIN, List.of(viaFile.toArgs()), MpjLauncher.currentClasspath(), jvm, dir,
-                    dir.resolve("output.txt")).temporary();
+                    dir.resolve("output.txt")).withTransport(processes ? MpjLauncher.Transport.NIODEV : MpjLauncher.Transport.MULTICORE)
+                    .temporary();
         } catch (RuntimeException e) {
             deleteQuietly(dir);
             throw e;
         }
-        try (MpjLauncher.RunningJob running = launcher.start(job)) {
+        try (MpjDaemon daemon = processes ? MpjDaemon.start(launcher.home(), dir.resolve("daemon.log"), Duration.ofSeconds(30)) : null;
+             MpjLauncher.RunningJob running = launcher.start(job)) {
             MpjLauncher.Result r = running.await(jobTimeout.plusSeconds(60));
             var failure = MpjLauncher.failure(job, r);
             if (failure.isPresent() || !Files.isRegularFile(report)) {
@@ -141,7 +147,7 @@ final class EngineRuntime {
                 rep.retainingShare());
         return new Result(decodeText ? engine.decode(rep.generated()) : null, rep.generated(), timing, prompt.context().length,
                 prompt.query().length, engine.options().method(), rep.ranks(), rep.perRank().getFirst().device(),
-                rep.requestIndex(), ColdStart.of(rep.coldStart()));
+                rep.requestIndex(), ColdStart.of(rep.coldStart()), rep.commPath());
     }
 
     private static double sum(Map<String, Double> m) {

@@ -14,9 +14,10 @@ import org.apbj.parallel.strategy.Method;
  * @param jobIndex      the request's position in its job: 0 ran cold (kernels compiled during
  *                      its prefill, see {@link Timing#kernelPreparationMs()}), the rest warm
  * @param coldStart     the job's cold start (the same for every result of one call)
+ * @param commPath      how device data travelled between the ranks: device, ipc, host (none: one rank)
  */
 public record Result(String text, int[] tokens, Timing timing, int contextTokens, int queryTokens,
-                     Method method, int ranks, String device, int jobIndex, ColdStart coldStart) {
+                     Method method, int ranks, String device, int jobIndex, ColdStart coldStart, String commPath) {
     public Result {
         tokens = tokens.clone();
     }

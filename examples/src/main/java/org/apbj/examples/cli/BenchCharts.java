@@ -6,18 +6,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apbj.examples.report.ChartFile;
-import org.apbj.parallel.strategy.Method;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle;
 
 /**
- * The panels of {@code bench}'s PNG (XChart): prefill time and tokens/s per method against the
+ * The panels of {@code bench}'s PNG (XChart): prefill time and tokens/s per method (variant label) against the
  * context length, the slowest rank's breakdown, and every rank's prefill time.
  */
 final class BenchCharts {
     private BenchCharts() {}
 
-    static List<CategoryChart> panels(List<Method> methods, List<Integer> lengths, List<BenchRunner.Cell> cells)
+    static List<CategoryChart> panels(List<String> methods, List<Integer> lengths, List<BenchRunner.Cell> cells)
             throws IOException, FontFormatException {
         List<String> xs = lengths.stream().map(Lengths::format).toList();
         CategoryChart time = ChartFile.categoryChart("Prefill time vs context length", "context length (tokens)", "prefill (s)");
@@ -26,16 +25,16 @@ final class BenchCharts {
             // lines: every series at the same x positions (bars would sit side by side)
             c.getStyler().setDefaultSeriesRenderStyle(CategorySeriesRenderStyle.Line).setOverlapped(true);
         }
-        for (Method m : methods) {
+        for (String m : methods) {
             Double[] seconds = new Double[xs.size()], tokensPerSecond = new Double[xs.size()];
             for (BenchRunner.Cell c : cells) {
-                if (!c.method().equals(m.id())) continue;
+                if (!c.method().equals(m)) continue;
                 int x = lengths.indexOf(c.length());
                 seconds[x] = c.medianPrefillMs() / 1000;
                 tokensPerSecond[x] = c.tokensPerSecond();
             }
-            time.addSeries(m.id(), xs, Arrays.asList(seconds));
-            speed.addSeries(m.id(), xs, Arrays.asList(tokensPerSecond));
+            time.addSeries(m, xs, Arrays.asList(seconds));
+            speed.addSeries(m, xs, Arrays.asList(tokensPerSecond));
         }
 
         List<String> bars = cells.stream().map(c -> c.method() + " " + Lengths.format(c.length())).toList();

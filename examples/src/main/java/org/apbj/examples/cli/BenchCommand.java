@@ -30,7 +30,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--layers", paramLabel = "N", description = "with --synth: only this many layers (faster, same per-layer cost)")
     Integer layers;
 
-    @Option(names = "--methods", defaultValue = "apb,star,ring,dense", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--methods", defaultValue = "apb,star,ring,dense",
+            description = {"methods, each METHOD[@device|@ipc|@host][/no-overlap]: one job each, side by side in one table",
+                    "(ring,ring/no-overlap: ring with and without overlap; apb@host: the forced host path; apb@ipc: rank",
+                    "processes through mpjrun) (default: ${DEFAULT-VALUE})"})
     String methods;
 
     @Option(names = "--lengths", defaultValue = "16k,32k,128k", description = "context lengths in tokens (default: ${DEFAULT-VALUE})")
@@ -62,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (synth != null && model.model != null) throw new IllegalArgumentException("give --model DIR or --synth SHAPE, not both");
-        var settings = new BenchRunner.Settings(synth != null ? null : model.model(), synth, layers, Methods.parseList(methods),
+        var settings = new BenchRunner.Settings(synth != null ? null : model.model(), synth, layers, BenchVariant.parseList(methods),
                 Lengths.parseList(lengths), warmup, repeat, decode, seed, peer, engine.options(Method.APB, model, spec.commandLine().getErr()),
                 out, chart);
         return new BenchRunner(settings, spec.commandLine().getOut(), spec.commandLine().getErr()).run();

@@ -23,6 +23,7 @@ import org.apbj.examples.report.ChartOutput;
 import org.apbj.examples.report.Json;
 import org.apbj.examples.report.Progress;
 import org.apbj.parallel.rank.Preflight;
+import org.apbj.parallel.transfer.CommPath;
 import org.apbj.tokenizer.ApbPrompt;
 import org.apbj.tokenizer.Tokenizer;
 import org.apbj.weights.SyntheticModelWriter;
@@ -46,7 +47,7 @@ final class BenchRunner {
      * methods and lengths, runs per cell, decoded tokens after the first, a peer's figures to
      * compare with (or null), and the engine options every method starts from.
      */
-    record Settings(Path model, String synthShape, Integer layers, List<Method> methods, List<Integer> lengths, int warmup,
+    record Settings(Path model, String synthShape, Integer layers, List<BenchVariant> methods, List<Integer> lengths, int warmup,
                     int repeat, int decode, long seed, Path peer, Options engine, Path out, Path chart) {
         Settings {
             if (warmup < 0) throw new IllegalArgumentException("--warmup=" + warmup + " must be at least 0");
@@ -77,9 +78,15 @@ final class BenchRunner {
         this.err = err;
     }
 
+    /**
+     * One (variant, length) of the table. {@code method} is the variant's label ("apb",
+     * "ring/no-overlap", "apb@host"); {@code commPath} the path the ranks took (device, ipc, host;
+     * none on one rank); {@code exposedShare} the slowest rank's exposed communication over prefill.
+     */
     record Cell(String method, int ranks, int length, String device, List<Double> warmupPrefillMs, List<Double> prefillMs,
                 double medianPrefillMs, double tokensPerSecond, Map<String, Double> breakdownMs, double[] perRankPrefillMs,
-                Double decodeMsPerToken, Double peerPrefillRatio, Double peerDecodeRatio, double retainingShare) {}
+                Double decodeMsPerToken, Double peerPrefillRatio, Double peerDecodeRatio, double retainingShare,
+                String commPath, boolean overlap, double exposedShare) {}
 
     /**
      * One method's rank job before its requests ran warm.
@@ -117,24 +124,26 @@ final class BenchRunner {
     private int bench(Path model, Peer.Figures peer) throws IOException {
         // every method's engine is opened (and so checked), and every length, before the first run
         List<Apbj> engines = new ArrayList<>();
-        for (Method m : s.methods()) engines.add(Apbj.open(model, s.engine().forMethod(m).chatFormat("plain")));
+        for (BenchVariant v : s.methods()) engines.add(Apbj.open(model, engineOptions(v)));
         for (int length : s.lengths()) {
             Preflight.checkPositions(engines.getFirst().config(), model, length + QUERY_TOKENS, 1 + s.decode(),
                     s.engine().allowLongContext());
         }
         Tokenizer tokenizer = engines.getFirst().tokenizer();
-        List<Method> methods = s.methods();
+        List<BenchVariant> methods = s.methods();
         List<Integer> lengths = s.lengths();
         List<Cell> cells = new ArrayList<>();
         List<ColdStartRow> colds = new ArrayList<>();
         int runs = s.warmup() + s.repeat();
         try (Progress progress = Progress.start(err, "bench", methods.size())) {
-            for (Apbj opened : engines) {
-                Method m = opened.options().method();
+            for (int e = 0; e < engines.size(); e++) {
+                Apbj opened = engines.get(e);
+                BenchVariant v = methods.get(e);
+                String m = v.label();
                 int ranks = opened.options().ranks();
                 try (opened) {
                     // one rank job per method; rank 0's weights loading shows beside the bar (in-process ranks)
-                    Apbj engine = opened.withLoadProgress(progress.loading(m.id() + ": one job, " + lengths.size() * runs + " runs"));
+                    Apbj engine = opened.withLoadProgress(progress.loading(m + ": one job, " + lengths.size() * runs + " runs"));
                     List<TokenRequest> reqs = new ArrayList<>();
                     for (int length : lengths) {
                         ApbPrompt prompt = randomPrompt(tokenizer, length, s.seed());
@@ -143,12 +152,12 @@ final class BenchRunner {
                     List<Result> results = engine.generateTokens(reqs);   // one job: one model load
                     Result first = results.getFirst();
                     ColdStart c = first.coldStart();
-                    colds.add(new ColdStartRow(m.id(), ranks, c.requests(), c.jvmStartMs(), c.deviceOpenMs(), c.modelLoadMs(),
+                    colds.add(new ColdStartRow(m, ranks, c.requests(), c.jvmStartMs(), c.deviceOpenMs(), c.modelLoadMs(),
                             c.firstCompileMs(), first.timing().prefillMs()));
                     for (int li = 0; li < lengths.size(); li++) {
-                        cells.add(cell(m, ranks, lengths.get(li), results.subList(li * runs, (li + 1) * runs), peer));
+                        cells.add(cell(v.label(), opened.options().overlap(), ranks, lengths.get(li), results.subList(li * runs, (li + 1) * runs), peer));
                     }
-                    progress.step(m.id() + " done");
+                    progress.step(m + " done");
                 }
             }
         }
@@ -159,12 +168,28 @@ final class BenchRunner {
                 colds, cells, peer));
         Path chart = s.chart() != null ? s.chart() : Json.sibling(s.out(), ".png");
         boolean charted = ChartOutput.write(err, "bench", chart, s.out(),
-                png -> ChartFile.writePng(BenchCharts.panels(methods, lengths, cells), png));
+                png -> ChartFile.writePng(BenchCharts.panels(methods.stream().map(BenchVariant::label).toList(), lengths, cells), png));
         out.println("results: " + s.out() + (charted ? "  chart: " + chart : ""));
         return 0;
     }
 
-    private Cell cell(Method m, int ranks, int length, List<Result> results, Peer.Figures peer) {
+    /**
+     * The engine options of a variant: the command's, with the variant's path and overlap where it
+     * names them (plain "apb" keeps -Dapbj.comm.path / -Dapbj.comm.overlap); an @ipc job runs its
+     * ranks as processes (mpjrun).
+     */
+    private Options engineOptions(BenchVariant v) {
+        Options o = s.engine().forMethod(v.method()).chatFormat("plain");
+        o = o.communication(v.path() != CommPath.AUTO ? v.path() : o.commPath(), v.overlap() && o.overlap());
+        if (v.path() == CommPath.IPC && o.launch() != Options.Launch.MPJRUN) {
+            String why = Apbj.mpjrunUnavailableReason().orElse(null);
+            if (why != null) throw new IllegalArgumentException("--methods " + v.label() + " needs rank processes (mpjrun): " + why);
+            o = o.mpjrun();
+        }
+        return o;
+    }
+
+    private Cell cell(String label, boolean overlap, int ranks, int length, List<Result> results, Peer.Figures peer) {
         List<Double> warm = new ArrayList<>(), timed = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) (i < s.warmup() ? warm : timed).add(results.get(i).timing().prefillMs());
         List<Result> timedResults = results.subList(s.warmup(), results.size());
@@ -187,16 +212,17 @@ final class BenchRunner {
                 decodeRatio = decode / p.decodeMsPerToken();
             }
         }
-        return new Cell(m.id(), ranks, length, median.device(), warm, timed, ms, length / (ms / 1000), breakdown,
-                median.timing().prefillPerRankMs(), decode, prefillRatio, decodeRatio, median.timing().prefillRetainingShare());
+        return new Cell(label, ranks, length, median.device(), warm, timed, ms, length / (ms / 1000), breakdown,
+                median.timing().prefillPerRankMs(), decode, prefillRatio, decodeRatio, median.timing().prefillRetainingShare(),
+                median.commPath(), overlap, breakdown.get("exposed_communication") / ms);
     }
 
     static void printColdStarts(PrintWriter out, List<ColdStartRow> rows) {
         out.printf(Locale.ROOT, "%ncold start (one rank job per method; its requests share one model load):%n");
-        out.printf(Locale.ROOT, "%-7s %5s %8s %11s %11s %11s %14s %20s%n", "method", "ranks", "requests", "JVM start", "device open",
+        out.printf(Locale.ROOT, "%-16s %5s %8s %11s %11s %11s %14s %20s%n", "method", "ranks", "requests", "JVM start", "device open",
                 "model load", "first compile", "first prefill (cold)");
         for (ColdStartRow r : rows) {
-            out.printf(Locale.ROOT, "%-7s %5d %8d %11s %9.1f ms %8.1f ms %11.1f ms %17.1f ms%n", r.method(), r.ranks(), r.requests(),
+            out.printf(Locale.ROOT, "%-16s %5d %8d %11s %9.1f ms %8.1f ms %11.1f ms %17.1f ms%n", r.method(), r.ranks(), r.requests(),
                     r.jvmStartMs() == null ? "-" : String.format(Locale.ROOT, "%.1f ms", r.jvmStartMs()), r.deviceOpenMs(),
                     r.modelLoadMs(), r.firstCompileMs(), r.firstPrefillMs());
         }
@@ -207,10 +233,10 @@ final class BenchRunner {
         for (Cell c : cells) {
             Peer.Result p = peer.at(c.length());
             if (p == null) {
-                out.printf(Locale.ROOT, "%-7s %7s  no peer figure at this length%n", c.method(), Lengths.format(c.length()));
+                out.printf(Locale.ROOT, "%-16s %7s  no peer figure at this length%n", c.method(), Lengths.format(c.length()));
                 continue;
             }
-            out.printf(Locale.ROOT, "%-7s %7s  prefill %.3f s vs %.3f s: %s", c.method(), Lengths.format(c.length()),
+            out.printf(Locale.ROOT, "%-16s %7s  prefill %.3f s vs %.3f s: %s", c.method(), Lengths.format(c.length()),
                     c.medianPrefillMs() / 1000, p.prefillSeconds(), ratio(c.peerPrefillRatio()));
             if (c.decodeMsPerToken() != null && p.decodeMsPerToken() != null) {
                 out.printf(Locale.ROOT, "; decode %.2f vs %.2f ms/token: %s", c.decodeMsPerToken(), p.decodeMsPerToken(),
@@ -242,15 +268,15 @@ final class BenchRunner {
     }
 
     static void print(PrintWriter out, List<Cell> cells) {
-        out.printf(Locale.ROOT, "%nwarm (median of the timed runs):%n%-7s %5s %7s %12s %10s %12s %9s   %s%n", "method", "ranks", "length",
-                "prefill ms", "tokens/s", "decode ms/t", "retaining", String.join(" / ", CATEGORIES) + " (ms)");
+        out.printf(Locale.ROOT, "%nwarm (median of the timed runs):%n%-16s %5s %6s %7s %12s %10s %12s %9s %8s   %s%n", "method", "ranks", "path",
+                "length", "prefill ms", "tokens/s", "decode ms/t", "retaining", "exposed", String.join(" / ", CATEGORIES) + " (ms)");
         for (Cell c : cells) {
             StringBuilder b = new StringBuilder();
             for (String k : CATEGORIES) b.append(b.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.1f", c.breakdownMs().get(k)));
-            out.printf(Locale.ROOT, "%-7s %5d %7s %12.1f %10.0f %12s %8.1f%%   %s   (warm-up %s ms, excluded)%n", c.method(), c.ranks(),
-                    Lengths.format(c.length()), c.medianPrefillMs(), c.tokensPerSecond(),
-                    c.decodeMsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", c.decodeMsPerToken()), 100 * c.retainingShare(), b,
-                    c.warmupPrefillMs().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
+            out.printf(Locale.ROOT, "%-16s %5d %6s %7s %12.1f %10.0f %12s %8.1f%% %7.2f%%   %s   (warm-up %s ms, excluded)%n", c.method(),
+                    c.ranks(), c.commPath(), Lengths.format(c.length()), c.medianPrefillMs(), c.tokensPerSecond(),
+                    c.decodeMsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", c.decodeMsPerToken()), 100 * c.retainingShare(),
+                    100 * c.exposedShare(), b, c.warmupPrefillMs().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
         }
     }
 

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apbj.parallel.strategy.Method;
 import org.junit.jupiter.api.Test;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
@@ -18,7 +17,7 @@ class BenchChartsTest {
         Map<String, Double> breakdown = new LinkedHashMap<>();
         for (int i = 0; i < BenchRunner.CATEGORIES.size(); i++) breakdown.put(BenchRunner.CATEGORIES.get(i), ms / 10 * (i + 1));
         return new BenchRunner.Cell(method, perRankMs.length, length, "java", List.of(), List.of(ms), ms, length / (ms / 1000),
-                breakdown, perRankMs, null, null, null, 0.0);
+                breakdown, perRankMs, null, null, null, 0.0, "device", true, 0.8);
     }
 
     static List<Object> y(CategoryChart c, String series) { return new ArrayList<>(c.getSeriesMap().get(series).getYData()); }
@@ -29,7 +28,7 @@ class BenchChartsTest {
     void panelsCarryTimeThroughputBreakdownAndRanks() throws Exception {
         List<BenchRunner.Cell> cells = List.of(cell("apb", 4096, 500, 400, 500), cell("apb", 8192, 1000, 900, 1000),
                 cell("dense", 4096, 2000, 2000));
-        List<CategoryChart> p = BenchCharts.panels(List.of(Method.APB, Method.DENSE), List.of(4096, 8192), cells);
+        List<CategoryChart> p = BenchCharts.panels(List.of("apb", "dense"), List.of(4096, 8192), cells);
         assertEquals(4, p.size());
 
         CategoryChart time = p.get(0);

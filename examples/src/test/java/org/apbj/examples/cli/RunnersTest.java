@@ -38,7 +38,7 @@ class RunnersTest {
     @Test
     void benchRunnerTimesOneCellFromSettingsAlone(@TempDir Path dir) throws Exception {
         StringWriter out = new StringWriter();
-        var settings = new BenchRunner.Settings(TestModels.tinyNiah(), null, null, List.of(Method.DENSE), List.of(64), 0, 1, 0, 7,
+        var settings = new BenchRunner.Settings(TestModels.tinyNiah(), null, null, List.of(BenchVariant.of(Method.DENSE)), List.of(64), 0, 1, 0, 7,
                 null, ENGINE, dir.resolve("b.json"), null);
         assertEquals(0, new BenchRunner(settings, new PrintWriter(out, true), new PrintWriter(new StringWriter())).run());
         JsonNode cells = new ObjectMapper().readTree(dir.resolve("b.json").toFile()).get("cells");
@@ -56,7 +56,7 @@ class RunnersTest {
     @Test
     void benchReportsTheRetainingHeadsAsTheirOwnCategoryAndShare(@TempDir Path dir) throws Exception {
         StringWriter out = new StringWriter();
-        var settings = new BenchRunner.Settings(TestModels.tinyNiah(), null, null, List.of(Method.APB), List.of(256), 0, 1, 0, 7,
+        var settings = new BenchRunner.Settings(TestModels.tinyNiah(), null, null, List.of(BenchVariant.of(Method.APB)), List.of(256), 0, 1, 0, 7,
                 null, ENGINE, dir.resolve("b.json"), null);
         assertEquals(0, new BenchRunner(settings, new PrintWriter(out, true), new PrintWriter(new StringWriter())).run());
         JsonNode cell = new ObjectMapper().readTree(dir.resolve("b.json").toFile()).get("cells").get(0);
@@ -78,10 +78,10 @@ class RunnersTest {
 
     @Test
     void settingsRefuseBadValuesNamingTheFlag() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new BenchRunner.Settings(null, "tiny", 2, List.of(Method.APB),
+        var e = assertThrows(IllegalArgumentException.class, () -> new BenchRunner.Settings(null, "tiny", 2, List.of(BenchVariant.of(Method.APB)),
                 List.of(64), -1, 1, 0, 7, null, ENGINE, Path.of("b.json"), null));
         assertTrue(e.getMessage().contains("--warmup=-1"), e.getMessage());
-        var d = assertThrows(IllegalArgumentException.class, () -> new BenchRunner.Settings(null, "tiny", 2, List.of(Method.APB),
+        var d = assertThrows(IllegalArgumentException.class, () -> new BenchRunner.Settings(null, "tiny", 2, List.of(BenchVariant.of(Method.APB)),
                 List.of(64), 0, 1, -1, 7, null, ENGINE, Path.of("b.json"), null));
         assertTrue(d.getMessage().contains("--decode=-1"), d.getMessage());
         var e2 = assertThrows(IllegalArgumentException.class, () -> new EvalRunner.Settings(TestModels.tinyNiah(), List.of(Method.APB),

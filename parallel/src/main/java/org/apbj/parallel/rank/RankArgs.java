@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apbj.parallel.strategy.Method;
+import org.apbj.parallel.strategy.StrategyOptions;
+import org.apbj.parallel.transfer.CommPath;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +39,8 @@ import picocli.CommandLine.Option;
  * --device=SPEC             auto | java[:T] | opencl[:P[:D]] | cuda[:N] (default auto: GPU r mod #GPUs)
  * --gpu-map=0,1,..          GPU of each rank (also -Dapbj.gpu.map)
  * --comm-timeout=S          seconds any collective may wait (default -Dapbj.comm.timeout.seconds or 300)
+ * --comm-path=P             auto | device | ipc | host: how device data travels (default -Dapbj.comm.path or auto)
+ * --overlap=B               true | false: communication beside compute (default -Dapbj.comm.overlap or true)
  * --allow-long-context      run prompts longer than config.json's max_position_embeddings
  * --output=FILE             JSON report, written by rank 0
  * --logits                  also put the first token's logits into the report
@@ -44,10 +48,11 @@ import picocli.CommandLine.Option;
  */
 public record RankArgs(Path model, Path heads, Method method, List<TokenRequest> requests, Path requestFile, Integer anchor,
                        Integer passing, int qpos, int maxTokens, String device, String gpuMap, Duration commTimeout,
-                       Path output, boolean dumpLogits, boolean allowLongContext) {
+                       Path output, boolean dumpLogits, boolean allowLongContext, CommPath commPath, boolean overlap) {
 
     public RankArgs {
         requests = List.copyOf(requests);
+        if (commPath == null) commPath = CommPath.AUTO;
         if (requests.isEmpty()) throw new IllegalArgumentException("no request: give --request=FILE or --context= and --query=");
     }
 
@@ -55,7 +60,13 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
     public RankArgs(Path model, Path heads, Method method, int[] context, int[] query, Integer anchor, Integer passing,
                     int qpos, int maxTokens, String device, String gpuMap, Duration commTimeout, Path output, boolean dumpLogits) {
         this(model, heads, method, List.of(new TokenRequest(context, query)), null, anchor, passing, qpos, maxTokens, device,
-                gpuMap, commTimeout, output, dumpLogits, false);
+                gpuMap, commTimeout, output, dumpLogits, false, StrategyOptions.commPathFromProperty(), StrategyOptions.overlapFromProperty());
+    }
+
+    /** These arguments with another communication path and overlap. */
+    public RankArgs withCommunication(CommPath path, boolean overlapped) {
+        return new RankArgs(model, heads, method, requests, requestFile, anchor, passing, qpos, maxTokens, device, gpuMap, commTimeout,
+                output, dumpLogits, allowLongContext, path, overlapped);
     }
 
     /** The options, as picocli reads them. */
@@ -77,6 +88,8 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
         @Option(names = "--output", paramLabel = "FILE") Path output;
         @Option(names = "--logits") boolean logits;
         @Option(names = "--allow-long-context") boolean allowLongContext;
+        @Option(names = "--comm-path", paramLabel = "PATH") String commPath;
+        @Option(names = "--overlap", paramLabel = "BOOLEAN") String overlap;
     }
 
     public static RankArgs parse(String... args) {
@@ -115,8 +128,17 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
             throw new IllegalArgumentException("--comm-timeout=" + c.commTimeout + " must be a positive number of seconds");
         }
         Duration timeout = c.commTimeout == null ? null : Duration.ofMillis((long) Math.ceil(c.commTimeout * 1000));
+        CommPath path = c.commPath != null ? CommPath.parse(c.commPath) : StrategyOptions.commPathFromProperty();
+        boolean overlap = c.overlap != null ? bool(c.overlap, "--overlap") : StrategyOptions.overlapFromProperty();
         return new RankArgs(c.model, heads, method, requests, c.request, c.anchor, c.passing, c.qpos, c.maxTokens, c.device,
-                c.gpuMap != null ? c.gpuMap : System.getProperty("apbj.gpu.map"), timeout, c.output, c.logits, c.allowLongContext);
+                c.gpuMap != null ? c.gpuMap : System.getProperty("apbj.gpu.map"), timeout, c.output, c.logits, c.allowLongContext,
+                path, overlap);
+    }
+
+    private static boolean bool(String v, String flag) {
+        if (v.strip().equalsIgnoreCase("true")) return true;
+        if (v.strip().equalsIgnoreCase("false")) return false;
+        throw new IllegalArgumentException(flag + "=" + v + " must be true or false");
     }
 
     /** The arguments back as a command line (for launching ranks). */
@@ -145,6 +167,8 @@ public record RankArgs(Path model, Path heads, Method method, List<TokenRequest>
         if (output != null) out.add("--output=" + output);
         if (dumpLogits) out.add("--logits");
         if (allowLongContext) out.add("--allow-long-context");
+        out.add("--comm-path=" + commPath.id());
+        out.add("--overlap=" + overlap);
         return out.toArray(String[]::new);
     }
 

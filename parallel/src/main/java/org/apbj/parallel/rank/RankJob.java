@@ -135,7 +135,7 @@ public final class RankJob {
     /** A request's strategy options: the job's lengths, the request's qpos and budget. */
     static StrategyOptions options(RankArgs args, TokenRequest request) {
         return new StrategyOptions(args.anchor(), args.passing(), request.qposOr(args.qpos()), request.maxTokensOr(args.maxTokens()),
-                LayerObserver.NONE);
+                LayerObserver.NONE, args.commPath(), args.overlap());
     }
 
     /** The fields every rank must agree on. */
@@ -150,6 +150,8 @@ public final class RankJob {
                 .add("qpos", String.valueOf(a.qpos()))
                 .add("max tokens", String.valueOf(a.maxTokens()))
                 .add("allow long context", String.valueOf(a.allowLongContext()))
+                .add("communication path", a.commPath().id())
+                .add("overlap", String.valueOf(a.overlap()))
                 .add("requests", String.valueOf(a.requests().size()));
         for (int i = 0; i < a.requests().size(); i++) {
             String which = a.requests().size() == 1 ? "" : " of request " + i;

@@ -20,10 +20,12 @@ import java.util.List;
  * of Dense (one rank, no anchor): per layer, on this rank's rows [A ; B]:
  * q/k/v projections; (APB) retaining-head scores on the pre-RoPE q, k, v; RoPE at the plan's
  * positions; (APB) per-KV-head top-l_p of the block outside its first l_a rows, gathered and
- * all-gathered on the device (the blocks of ranks 0..r-1 become P); attention over [A ; B] runs
- * while the passing blocks travel (with {@link StrategyOptions#overlap}), then the block rows'
- * attention over P is merged in by log-sum-exp (anchor rows do not see P); the rest of the layer.
- * Without overlap the same arithmetic runs after the all-gather, so results are identical.
+ * sent on the device to the later ranks (a prefix gather: the blocks of ranks 0..r-1 become P);
+ * attention over [A ; B] runs while the passing blocks travel (with
+ * {@link StrategyOptions#overlap}), then the block rows' attention over P is merged in by
+ * log-sum-exp (anchor rows do not see P); the rest of the layer. The compute waits for the later
+ * ranks to have read this rank's passing block only when the next layer writes it again.
+ * Without overlap the same arithmetic runs after the gather, so results are identical.
  * Only the block's real rows go to the KV cache.
  */
 final class AnchoredPrefill extends RankStrategy {
@@ -108,12 +110,15 @@ final class AnchoredPrefill extends RankStrategy {
         int kvDim = cfg.kvDim();
 
         embed(Phase.PREFILL, plan.rowTokens(), plan.rowPositions(), tok, pos, x);
+        Transfer sent = null;   // the last gather, whose readers may still be reading sendK/sendV
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
             final int l = layer;
             // the retaining heads' work is timed apart from the projections, so its share of a layer can be read off
             timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.projectQkv(l, x, rows, q, k, v, 0));
             if (selects) timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.retainingScores(l, q, k, v, 0, rows, scores));   // before RoPE
             timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.rope(q, k, 0, rows, pos));
+            if (sent != null) timer.releaseSend(Phase.PREFILL, l, sent);   // sendK/sendV are written next
+            sent = null;
             if (selects) {
                 timer.time(Phase.PREFILL, l, Category.RETAINING, () -> {
                     steps.selectTopK(scores, rows, plan.selectionExcludeFirst(), lp, picked);
@@ -121,13 +126,16 @@ final class AnchoredPrefill extends RankStrategy {
                 });
             }
             if (selects) options.observer().selected(l, picked, lp, a, plan.blockPositions()[0]);
-            // P = the blocks of ranks 0..r-1 in rank order: rows [0, p) of passK/passV once the all-gather lands
-            Transfer passingBlocks = passing ? collectives().allGather(lp * kvDim,
+            // P = the blocks of ranks 0..r-1 in rank order: rows [0, p) of passK/passV once the gather lands
+            Transfer passingBlocks = passing ? collectives().allGatherPrefix(lp * kvDim,
                     List.of(new Exchange.Part(sendK, 0, passK, 0), new Exchange.Part(sendV, 0, passV, 0))) : null;
             if (passingBlocks != null && !options.overlap()) await(Phase.PREFILL, l, passingBlocks);
             timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, rows, k, v, AttentionMask.anchored(a, b), out, lse));
             if (passingBlocks != null) {
-                if (options.overlap()) await(Phase.PREFILL, l, passingBlocks);
+                if (options.overlap()) {
+                    timer.awaitReceived(Phase.PREFILL, l, passingBlocks);
+                    sent = passingBlocks;
+                }
                 if (p > 0) {
                     timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> {
                         steps.attention(q, rows, passK, passV, AttentionMask.foreignBlock(p), outP, lseP);
@@ -143,6 +151,7 @@ final class AnchoredPrefill extends RankStrategy {
                 device.enqueueCopy(cacheV[l], 0, v, (long) a * kvDim, (long) plan.realBlockLength() * kvDim);
             });
         }
+        if (sent != null) timer.releaseSend(Phase.PREFILL, cfg.numLayers() - 1, sent);
         cachedRows = plan.realBlockLength();
     }
 

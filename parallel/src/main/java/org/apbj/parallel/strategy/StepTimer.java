@@ -25,10 +25,14 @@ public final class StepTimer implements AutoCloseable {
 
     private record Pending(int slot, Marker start, Marker end) {}
 
+    /** A transfer whose time is charged once its communication thread has seen it land (read late: that may wait). */
+    private record PendingTransfer(int slot, Transfer transfer) {}
+
     private final Device device;
     private final int layers;
     private final long[] nanos;   // [phase][layer + 1 slot][category]
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final ArrayDeque<PendingTransfer> transfers = new ArrayDeque<>();
 
     public StepTimer(Device device, int numLayers) {
         this.device = device;
@@ -65,13 +69,36 @@ public final class StepTimer implements AutoCloseable {
     }
 
     /**
-     * Waits for {@code t}: the compute queue's wait is charged to
+     * Waits for {@code t} ({@link Transfer#await}): the compute queue's wait is charged to
      * {@link Category#EXPOSED_COMMUNICATION} (device marks around it), the transfer's own time
-     * to {@link Category#COMMUNICATION}.
+     * to {@link Category#COMMUNICATION} (read later, so that nothing here waits for the device).
      */
     public void await(Phase phase, int layer, Transfer t) {
         time(phase, layer, Category.EXPOSED_COMMUNICATION, t::await);
-        add(phase, layer, Category.COMMUNICATION, t.nanos());
+        charge(phase, layer, t);
+    }
+
+    /** As {@link #await}, for {@link Transfer#awaitReceived}: the send arrays stay the peers' until {@link #releaseSend}. */
+    public void awaitReceived(Phase phase, int layer, Transfer t) {
+        time(phase, layer, Category.EXPOSED_COMMUNICATION, t::awaitReceived);
+        charge(phase, layer, t);
+    }
+
+    /** {@link Transfer#releaseSend}: the compute queue's wait for the slowest reader is charged to exposed communication. */
+    public void releaseSend(Phase phase, int layer, Transfer t) {
+        time(phase, layer, Category.EXPOSED_COMMUNICATION, t::releaseSend);
+    }
+
+    private void charge(Phase phase, int layer, Transfer t) {
+        transfers.add(new PendingTransfer(index(phase, layer, Category.COMMUNICATION), t));
+        if (transfers.size() > MAX_PENDING) resolveTransfers(transfers.size() / 2);
+    }
+
+    private void resolveTransfers(int count) {
+        for (int i = 0; i < count; i++) {
+            PendingTransfer p = transfers.poll();
+            nanos[p.slot()] += p.transfer().nanos();
+        }
     }
 
     /** Charges {@code nanos} measured elsewhere (a transfer's time on the communication thread) to the slot. */
@@ -95,6 +122,7 @@ public final class StepTimer implements AutoCloseable {
     /** Time charged to the slot; reads outstanding marks, so it may wait for the device. */
     public long nanos(Phase phase, int layer, Category category) {
         resolve(pending.size());
+        resolveTransfers(transfers.size());
         return nanos[index(phase, layer, category)];
     }
 
@@ -107,6 +135,7 @@ public final class StepTimer implements AutoCloseable {
     /** All slots in milliseconds, in index order: for gathering over ranks. Reads outstanding marks. */
     public float[] toMillis() {
         resolve(pending.size());
+        resolveTransfers(transfers.size());
         float[] ms = new float[nanos.length];
         for (int i = 0; i < nanos.length; i++) ms[i] = nanos[i] / 1e6f;
         return ms;
@@ -125,6 +154,7 @@ public final class StepTimer implements AutoCloseable {
                 p.end().close();
             }
             pending.clear();
+            transfers.clear();   // their times are not asked for any more; nothing to give back
         }
     }
 

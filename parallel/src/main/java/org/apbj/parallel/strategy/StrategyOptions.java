@@ -29,11 +29,14 @@ public record StrategyOptions(Integer anchorLength, Integer passingLength, int q
 
     /** The communication path and overlap from the system properties. */
     public StrategyOptions(Integer anchorLength, Integer passingLength, int qpos, int maxNewTokens, LayerObserver observer) {
-        this(anchorLength, passingLength, qpos, maxNewTokens, observer, CommPath.parse(System.getProperty(COMM_PATH_PROPERTY)),
-                overlapFromProperty());
+        this(anchorLength, passingLength, qpos, maxNewTokens, observer, commPathFromProperty(), overlapFromProperty());
     }
 
-    private static boolean overlapFromProperty() {
+    /** -D{@value #COMM_PATH_PROPERTY}, or auto. */
+    public static CommPath commPathFromProperty() { return CommPath.parse(System.getProperty(COMM_PATH_PROPERTY)); }
+
+    /** -D{@value #OVERLAP_PROPERTY}, or true. */
+    public static boolean overlapFromProperty() {
         String v = System.getProperty(OVERLAP_PROPERTY);
         if (v == null || v.isBlank()) return true;
         if (v.strip().equalsIgnoreCase("true")) return true;

@@ -22,19 +22,22 @@ import org.apbj.parallel.rank.DeviceChoice;
  * checks that every rank received every other rank's block.
  *
  * <pre>
- * AllGatherBench [--ranks=4] [--mode=threads|processes] [--path=auto|device|ipc|host]
+ * AllGatherBench [--ranks=4] [--mode=threads|processes] [--path=auto|device|ipc|host] [--kind=all|prefix]
  *                [--device=auto] [--lp=2048] [--kv-heads=8] [--head-dim=128] [--layers=32] [--warmup=4]
  * </pre>
+ * --kind=prefix times what APB prefill runs: rank r receives the blocks of ranks 0..r−1 only
+ * (the bandwidth is then the last rank's, which receives the most).
  * threads: ranks are threads of this JVM (in-process communicator); processes: one JVM per rank
  * over MPJ Express niodev on this machine (the IPC and the host path between processes).
  */
 public final class AllGatherBench {
     private AllGatherBench() {}
 
-    record Options(int ranks, String mode, CommPath path, String device, int lp, int kvHeads, int headDim, int layers, int warmup) {
+    record Options(int ranks, String mode, CommPath path, String device, int lp, int kvHeads, int headDim, int layers, int warmup,
+                   boolean prefix) {
         static Options parse(String[] args) {
             int ranks = 4, lp = 2048, kv = 8, d = 128, layers = 32, warmup = 4;
-            String mode = "threads", device = "auto";
+            String mode = "threads", device = "auto", kind = "all";
             CommPath path = CommPath.AUTO;
             for (String a : args) {
                 String[] kvp = a.split("=", 2);
@@ -49,18 +52,21 @@ public final class AllGatherBench {
                     case "--head-dim" -> d = Integer.parseInt(v);
                     case "--layers" -> layers = Integer.parseInt(v);
                     case "--warmup" -> warmup = Integer.parseInt(v);
+                    case "--kind" -> kind = v;
                     case "--rank-process" -> { }
                     default -> throw new IllegalArgumentException("unknown option " + a + " (see AllGatherBench's comment)");
                 }
             }
             if (!mode.equals("threads") && !mode.equals("processes")) throw new IllegalArgumentException("--mode=" + mode + ": threads or processes");
             if (ranks < 2) throw new IllegalArgumentException("--ranks=" + ranks + " must be at least 2");
-            return new Options(ranks, mode, path, device, lp, kv, d, layers, warmup);
+            if (!kind.equals("all") && !kind.equals("prefix")) throw new IllegalArgumentException("--kind=" + kind + ": all or prefix");
+            return new Options(ranks, mode, path, device, lp, kv, d, layers, warmup, kind.equals("prefix"));
         }
 
         List<String> toArgs() {
             return List.of("--ranks=" + ranks, "--mode=" + mode, "--path=" + path.id(), "--device=" + device, "--lp=" + lp,
-                    "--kv-heads=" + kvHeads, "--head-dim=" + headDim, "--layers=" + layers, "--warmup=" + warmup, "--rank-process");
+                    "--kv-heads=" + kvHeads, "--head-dim=" + headDim, "--layers=" + layers, "--warmup=" + warmup,
+                    "--kind=" + (prefix ? "prefix" : "all"), "--rank-process");
         }
     }
 
@@ -113,14 +119,14 @@ public final class AllGatherBench {
             device.copy(sendK, 0, pattern, 0, count);
             device.copy(sendV, 0, pattern, 0, count);
             List<Exchange.Part> parts = List.of(new Exchange.Part(sendK, 0, recvK, 0), new Exchange.Part(sendV, 0, recvV, 0));
-            for (int i = 0; i < o.warmup(); i++) dc.allGather(count, parts).await();
+            for (int i = 0; i < o.warmup(); i++) gather(dc, o, count, parts).await();
             device.synchronize();
             comm.barrier();
             long t0 = System.nanoTime();
-            for (int l = 0; l < o.layers(); l++) dc.allGather(count, parts).await();
+            for (int l = 0; l < o.layers(); l++) gather(dc, o, count, parts).await();
             device.synchronize();
             long nanos = System.nanoTime() - t0;
-            check(device, recvK, recvV, n, count, o.lp());
+            check(device, recvK, recvV, o.prefix() ? rank : n, count);
             float[] all = new float[n];
             comm.allGather(new float[] {nanos / 1e6f}, all);
             if (rank != 0) return null;
@@ -129,14 +135,18 @@ public final class AllGatherBench {
             double perLayerMs = slowestMs / o.layers();
             long perRankBytes = 2L * count * 2;
             double gbps = (n - 1) * (double) perRankBytes / (perLayerMs / 1e3) / 1e9;
-            return String.format(Locale.ROOT, "RESULT {\"mode\": \"%s\", \"path\": \"%s\", \"ranks\": %d, \"device\": \"%s\", \"per_rank_mib\": %.2f,"
-                            + " \"layers\": %d, \"ms_per_layer\": %.4f, \"gb_per_s\": %.2f}", o.mode(), dc.path().id(), n, device.name(),
+            return String.format(Locale.ROOT, "RESULT {\"kind\": \"%s\", \"mode\": \"%s\", \"path\": \"%s\", \"ranks\": %d, \"device\": \"%s\", \"per_rank_mib\": %.2f,"
+                            + " \"layers\": %d, \"ms_per_layer\": %.4f, \"gb_per_s\": %.2f}", o.prefix() ? "prefix" : "all", o.mode(), dc.path().id(), n, device.name(),
                     perRankBytes / (double) (1 << 20), o.layers(), perLayerMs, gbps);
         }
     }
 
-    /** Every rank's block arrived: a sample of elements of each against the pattern its rank wrote. */
-    private static void check(Device device, BF16Array recvK, BF16Array recvV, int n, int count, int lp) {
+    private static Transfer gather(DeviceCollectives dc, Options o, int count, List<Exchange.Part> parts) {
+        return o.prefix() ? dc.allGatherPrefix(count, parts) : dc.allGather(count, parts);
+    }
+
+    /** The blocks of ranks [0, n) arrived: a sample of elements of each against the pattern its rank wrote. */
+    private static void check(Device device, BF16Array recvK, BF16Array recvV, int n, int count) {
         BF16Array host = BF16Array.allocate(count);
         for (BF16Array recv : new BF16Array[] {recvK, recvV}) {
             for (int r = 0; r < n; r++) {

@@ -12,7 +12,7 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * The lane of a CUDA device: side work runs on a second stream ({@link CudaCopyQueue}) that waits
  * for events, so copies between ranks overlap the compute stream. Exports are (device pointer,
  * context, ordinal): a peer on the same GPU copies device to device, one on another GPU copies
- * peer to peer. With {@code interprocess} the start event can be opened by other processes (IPC).
+ * peer to peer. With {@code interprocess} its start and done events can be opened by other processes (IPC).
  */
 final class CudaLane implements Lane {
     private final CudaDevice device;
@@ -26,7 +26,7 @@ final class CudaLane implements Lane {
         this.device = device;
         this.queue = CudaCopyQueue.open(device);
         this.start = queue.createEvent(interprocess);
-        this.done = queue.createEvent(false);
+        this.done = queue.createEvent(interprocess);   // peer processes wait for it before reusing their send arrays
         for (int i = 0; i < slots.length; i++) slots[i] = queue.createEvent(false);
     }
 
@@ -79,13 +79,10 @@ final class CudaLane implements Lane {
     @Override public void recordSide(int slot) { queue.recordOnSide(slots[slot]); }
     @Override public boolean awaitSide(int slot, long timeoutNanos) { return queue.await(slots[slot], timeoutNanos); }
 
-    @Override
-    public boolean finishSide(long timeoutNanos) {
-        queue.recordOnSide(done);
-        return queue.await(done, timeoutNanos);
-    }
-
-    @Override public void mainAfterTransfer() { queue.mainWaitsFor(done); }
+    @Override public long doneHandle() { return done; }
+    @Override public void recordDone() { queue.recordOnSide(done); }
+    @Override public boolean awaitDone(long timeoutNanos) { return queue.await(done, timeoutNanos); }
+    @Override public void mainAfter(long handle) { if (handle != 0) queue.mainWaitsFor(handle); }
 
     @Override
     public synchronized MemorySegment staging(int which, long bytes) {

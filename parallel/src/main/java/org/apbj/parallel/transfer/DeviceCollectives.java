@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,9 @@ import org.apbj.parallel.comm.Communicator;
  * between machines) whose bytes take the fastest {@link CommPath} the ranks share. A collective
  * starts at once ({@link #allGather}, {@link #shift} return a {@link Transfer}) and runs on this
  * rank's communication thread while the caller queues compute; {@link Transfer#await} joins it.
+ * On the device and IPC paths the join is a wait of the compute stream, not of the host: the
+ * host waits only until every rank has queued its copies, and the communication thread checks
+ * afterwards (bounded by the timeout) that this rank's copies finished.
  *
  * <p>One collective at a time, and while it is in flight the caller makes no other call on the
  * communicator (its collectives would interleave with the communication thread's). Every wait is
@@ -37,6 +41,10 @@ public final class DeviceCollectives implements AutoCloseable {
     private final ExecutorService thread;
     private long seq;
     private Transfer inFlight;
+    /** The communication thread's check that the last collective's copies finished (see {@link #settle}). */
+    private Future<?> lastSettle;
+    /** Why a collective's copies did not finish (the job is being ended with it), set by the communication thread. */
+    private volatile RuntimeException failure;
     private boolean closed;
 
     private DeviceCollectives(Communicator comm, Device device, CommPath path, Lane lane, PathRunner runner, Duration timeout) {
@@ -80,8 +88,8 @@ public final class DeviceCollectives implements AutoCloseable {
                 : device.backend() == Backend.JAVA ? new HostMemoryLane() : new QueueLane(device);
         try {
             PathRunner runner = switch (path) {
-                case DEVICE -> new DevicePath(comm, lane, timeout, jobKey);
-                case IPC -> new IpcPath(comm, (CudaLane) lane, timeout);
+                case DEVICE -> new DevicePath(comm, lane, jobKey);
+                case IPC -> new IpcPath(comm, (CudaLane) lane);
                 case HOST -> new HostPath(comm, lane, timeout);
                 case AUTO -> throw new IllegalStateException("unreachable");
             };
@@ -139,6 +147,15 @@ public final class DeviceCollectives implements AutoCloseable {
     }
 
     /**
+     * Prefix gather (APB's passing blocks): as {@link #allGather(int, List)}, but rank r receives
+     * only the parts of ranks 0..r−1 (rank j's at {@code recvIndex + j·count}); the receive
+     * arrays past them are left undefined. Rank r's send arrays are read by ranks r+1.. only.
+     */
+    public Transfer allGatherPrefix(int count, List<Exchange.Part> parts) {
+        return start(new Exchange(Exchange.Kind.PREFIX_GATHER, count, count, parts));
+    }
+
+    /**
      * Chain shift: {@code sendCount} elements of each part to rank r+1, {@code recvCount} from
      * rank r−1 (0 on rank 0 / the last rank); rank r's recvCount must equal rank r−1's sendCount.
      */
@@ -150,19 +167,47 @@ public final class DeviceCollectives implements AutoCloseable {
 
     private Transfer start(Exchange op) {
         if (closed) throw new IllegalStateException("device collectives of rank " + comm.rank() + " are closed");
-        if (inFlight != null) throw new IllegalStateException("a device collective is still in flight: await it before the next");
+        if (inFlight != null) {
+            throw new IllegalStateException("a device collective is still in flight or holds its send arrays: await it (or awaitReceived,"
+                    + " then releaseSend before writing its send arrays) before the next");
+        }
+        rethrowFailure();
         op.checkRanges(comm.size());
         long n = seq++;
         long t0 = System.nanoTime();
         lane.markStart();
         Transfer t = new Transfer(this, t0);
-        t.started(thread.submit(() -> {
-            runner.run(op, n);
-            t.finished();
-            return null;
-        }));
+        t.started(thread.submit(() -> runner.run(op, n)));
+        lastSettle = thread.submit(() -> settle(t, op));
+        t.settling(lastSettle);
         inFlight = t;
         return t;
+    }
+
+    /**
+     * Communication thread, after the collective was queued everywhere: waits (bounded) until this
+     * rank's copies are done on the device, which times the transfer; past the timeout the job is
+     * ended with the cause, which the main thread also gets at its next collective.
+     */
+    private void settle(Transfer t, Exchange op) {
+        if (!t.work().isDone() || t.work().isCancelled()) return;
+        try {
+            t.work().get();
+        } catch (Exception e) {
+            return;   // the run failed: whoever awaits it reports the cause
+        }
+        if (!lane.awaitDone(timeout.toNanos())) {
+            RuntimeException e = comm.abort("rank " + comm.rank() + ": the device copies of " + op.describe() + " did not finish within "
+                    + timeout.toSeconds() + " s", null);
+            failure = e;
+            throw e;
+        }
+        t.finished();
+    }
+
+    void rethrowFailure() {
+        RuntimeException f = failure;
+        if (f != null) throw f;
     }
 
     void finished(Transfer t) { if (inFlight == t) inFlight = null; }
@@ -172,9 +217,10 @@ public final class DeviceCollectives implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        if (inFlight != null) {
+        for (Future<?> f : new Future<?>[] {inFlight == null ? null : inFlight.work(), lastSettle}) {
+            if (f == null) continue;
             try {
-                inFlight.work().get(2, TimeUnit.SECONDS);
+                f.get(2, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // the failure was or will be reported by whoever awaited it; do not hide the job's first cause
             }

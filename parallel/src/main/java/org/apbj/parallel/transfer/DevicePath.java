@@ -1,39 +1,39 @@
 package org.apbj.parallel.transfer;
 
-import java.time.Duration;
 import org.apbj.parallel.comm.Communicator;
 
 /**
- * Ranks that are threads of one JVM: each rank leaves its send arrays (and the event its data is
- * ready at) on the {@link SharedBoard}, meets the others in an MPJ Express collective, copies
- * what it needs straight from their device memory on its communication stream, waits until the
- * copies are done and meets them again, after which every send array may be reused. No host
- * memory is involved.
+ * Ranks that are threads of one JVM: each rank leaves its send arrays (and the events its data is
+ * ready at and its copies are done at) on the {@link SharedBoard}, meets the others in an MPJ
+ * Express collective, queues copies of what it needs straight from their device memory on its
+ * communication stream (each after the sender's start event), marks their end and meets the
+ * others again. Nothing waits on the host for the device: the compute stream waits for this
+ * rank's done event before it reads the receive arrays, and for its readers' done events before
+ * it overwrites the send arrays ({@link PathRunner.Landing}). No host memory is involved.
  */
 final class DevicePath implements PathRunner {
     private final Communicator comm;
     private final Lane lane;
-    private final long timeoutNanos;
     private final String jobKey;
 
-    DevicePath(Communicator comm, Lane lane, Duration timeout, String jobKey) {
+    DevicePath(Communicator comm, Lane lane, String jobKey) {
         this.comm = comm;
         this.lane = lane;
-        this.timeoutNanos = timeout.toNanos();
         this.jobKey = jobKey;
     }
 
     private String key(long seq, int rank) { return jobKey + "/" + seq + "/" + rank; }
 
     @Override
-    public void run(Exchange op, long seq) {
+    public Landing run(Exchange op, long seq) {
         int me = comm.rank();
         lane.sideAfterStart();   // the receive arrays are no longer read by earlier compute
-        Object[] post = new Object[1 + op.parts().size()];
+        Object[] post = new Object[2 + op.parts().size()];
         post[0] = lane.startHandle();
+        post[1] = lane.doneHandle();
         for (int i = 0; i < op.parts().size(); i++) {
             Exchange.Part p = op.parts().get(i);
-            post[1 + i] = lane.export(p.send(), op.sendOffset(p));
+            post[2 + i] = lane.export(p.send(), op.sendOffset(p));
         }
         String mine = key(seq, me);
         SharedBoard.put(mine, post);
@@ -49,14 +49,16 @@ final class DevicePath implements PathRunner {
                 lane.sideAfterPeer((Long) theirs[0]);
                 for (int i = 0; i < op.parts().size(); i++) {
                     Exchange.Part p = op.parts().get(i);
-                    lane.pull((Object[]) theirs[1 + i], p.recv(), op.recvOffset(p, src), bytes);
+                    lane.pull((Object[]) theirs[2 + i], p.recv(), op.recvOffset(p, src), bytes);
                 }
             }
-            if (!lane.finishSide(timeoutNanos)) {
-                throw comm.abort("rank " + me + ": the device copies of " + op.describe() + " did not finish within "
-                        + Duration.ofNanos(timeoutNanos).toSeconds() + " s", null);
-            }
-            comm.barrier();   // every rank has read what it needed from the others' send arrays
+            lane.recordDone();
+            int[] readers = op.readers(me, comm.size());
+            long[] readersDone = new long[readers.length];
+            for (int i = 0; i < readers.length; i++) readersDone[i] = (Long) SharedBoard.get(key(seq, readers[i]))[1];
+            // every rank has queued its copies and set its done event: a wait for it from now on is a wait for this collective
+            comm.barrier();
+            return new Landing(lane.doneHandle(), readersDone);
         } finally {
             SharedBoard.remove(mine);
         }

@@ -5,13 +5,15 @@ import org.apbj.kernels.api.DeviceArray;
 
 /**
  * One device collective: an all-gather (every rank sends {@code sendCount} elements of each part;
- * rank j's land at {@code recvIndex + j·sendCount} of the part's receive array on every rank) or
- * a chain shift (rank r sends {@code sendCount} elements to r+1 and receives {@code recvCount}
- * from r−1 at {@code recvIndex}). Parts move together (keys and values).
+ * rank j's land at {@code recvIndex + j·sendCount} of the part's receive array on every rank), a
+ * prefix gather (the same layout, but rank r needs only the parts of ranks 0..r−1: APB's passing
+ * blocks; what lies past them in the receive arrays is left undefined), or a chain shift (rank r
+ * sends {@code sendCount} elements to r+1 and receives {@code recvCount} from r−1 at
+ * {@code recvIndex}). Parts move together (keys and values).
  */
 public record Exchange(Kind kind, int sendCount, int recvCount, List<Part> parts) {
 
-    enum Kind { GATHER, SHIFT }
+    enum Kind { GATHER, PREFIX_GATHER, SHIFT }
 
     /** One array pair of an exchange (indices in elements). */
     public record Part(DeviceArray send, long sendIndex, DeviceArray recv, long recvIndex) {}
@@ -37,28 +39,43 @@ public record Exchange(Kind kind, int sendCount, int recvCount, List<Part> parts
 
     long sendOffset(Part p) { return p.sendIndex() * elementBytes(); }
 
+    /** Whether every rank sends the same count and rank j's part lands at j·sendCount (an all-gather or a prefix gather). */
+    boolean isGather() { return kind != Kind.SHIFT; }
+
     /** Byte offset in the part's receive array where rank {@code from}'s elements land. */
     long recvOffset(Part p, int from) {
         long base = p.recvIndex() * elementBytes();
-        return kind == Kind.GATHER ? base + (long) from * sendBytes() : base;
+        return isGather() ? base + (long) from * sendBytes() : base;
     }
 
     /** Bytes this rank receives from {@code from}. */
-    long bytesFrom(int from) { return kind == Kind.GATHER ? sendBytes() : recvBytes(); }
+    long bytesFrom(int from) { return isGather() ? sendBytes() : recvBytes(); }
 
-    /** The ranks whose data this rank receives (itself included for a gather). */
+    /** The ranks whose data this rank receives (itself included for an all-gather). */
     int[] sources(int rank, int size) {
-        if (kind == Kind.SHIFT) return recvCount > 0 ? new int[] {rank - 1} : new int[0];
-        int[] all = new int[size];
-        for (int r = 0; r < size; r++) all[r] = r;
-        return all;
+        return switch (kind) {
+            case SHIFT -> recvCount > 0 ? new int[] {rank - 1} : new int[0];
+            case GATHER -> range(0, size);
+            case PREFIX_GATHER -> range(0, rank);
+        };
     }
+
+    /** The other ranks that read this rank's send arrays (it must not overwrite them before they are done). */
+    int[] readers(int rank, int size) {
+        return switch (kind) {
+            case SHIFT -> sendCount > 0 ? new int[] {rank + 1} : new int[0];
+            case GATHER -> java.util.stream.IntStream.range(0, size).filter(r -> r != rank).toArray();
+            case PREFIX_GATHER -> range(rank + 1, size);
+        };
+    }
+
+    private static int[] range(int from, int to) { return java.util.stream.IntStream.range(from, to).toArray(); }
 
     /** Checks that every array holds the elements this rank sends and receives. */
     void checkRanges(int size) {
         for (Part p : parts) {
             need(p.send(), p.sendIndex(), sendCount, "send");
-            need(p.recv(), p.recvIndex(), kind == Kind.GATHER ? (long) sendCount * size : recvCount, "receive");
+            need(p.recv(), p.recvIndex(), isGather() ? (long) sendCount * size : recvCount, "receive");
         }
     }
 
@@ -70,6 +87,7 @@ public record Exchange(Kind kind, int sendCount, int recvCount, List<Part> parts
 
     String describe() {
         return kind == Kind.GATHER ? "all-gather of " + parts.size() + "x" + sendCount + " elements"
+                : kind == Kind.PREFIX_GATHER ? "prefix gather of " + parts.size() + "x" + sendCount + " elements"
                 : "shift of " + parts.size() + "x" + sendCount + " elements on, " + parts.size() + "x" + recvCount + " in";
     }
 }

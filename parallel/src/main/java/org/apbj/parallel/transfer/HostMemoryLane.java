@@ -1,6 +1,5 @@
 package org.apbj.parallel.transfer;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.apbj.kernels.api.DeviceArray;
 
@@ -9,14 +8,8 @@ import org.apbj.kernels.api.DeviceArray;
  * queued it returns (the Java device): every copy is a memory copy on the calling thread, so the
  * marks are empty.
  */
-final class HostMemoryLane implements Lane {
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment[] staging = new MemorySegment[2];
+final class HostMemoryLane extends SynchronousLane {
 
-    @Override public void markStart() {}
-    @Override public void sideAfterStart() {}
-    @Override public long startHandle() { return 0; }
-    @Override public void sideAfterPeer(long handle) {}
 
     @Override
     public void toHost(DeviceArray src, long srcOffset, MemorySegment dst, long bytes) {
@@ -47,18 +40,6 @@ final class HostMemoryLane implements Lane {
         MemorySegment.copy(src, 0, dst.segment(), dstOffset, bytes);
     }
 
-    @Override public void recordSide(int slot) {}
-    @Override public boolean awaitSide(int slot, long timeoutNanos) { return true; }
-    @Override public boolean finishSide(long timeoutNanos) { return true; }
-    @Override public void mainAfterTransfer() {}
-
-    @Override
-    public synchronized MemorySegment staging(int which, long bytes) {
-        if (staging[which] == null || staging[which].byteSize() < bytes) staging[which] = arena.allocate(Math.max(bytes, 1), 64);
-        return staging[which];
-    }
-
     @Override public boolean canPull() { return true; }
 
-    @Override public void close() { arena.close(); }
 }

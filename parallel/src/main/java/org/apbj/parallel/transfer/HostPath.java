@@ -36,15 +36,16 @@ final class HostPath implements PathRunner {
     private record Piece(int part, long offset, int sent, int received, long sendStage, long recvStage) {}
 
     @Override
-    public void run(Exchange op, long seq) {
+    public Landing run(Exchange op, long seq) {
         int[][] headers = Rendezvous.agree(comm, op, seq);
         lane.sideAfterStart();
-        if (op.kind() == Exchange.Kind.GATHER) gather(op);
+        if (op.isGather()) gather(op);   // a prefix gather moves every part: what is past the prefix is not read
         else shift(op, headers);
         if (!lane.finishSide(timeoutNanos)) {
             throw comm.abort("rank " + comm.rank() + ": the host→device copies of " + op.describe() + " did not finish within "
                     + Duration.ofNanos(timeoutNanos).toSeconds() + " s", null);
         }
+        return Landing.at(lane.doneHandle());   // the send arrays were read by this rank's own device→host copies, done by now
     }
 
     private void gather(Exchange op) {
@@ -107,7 +108,7 @@ final class HostPath implements PathRunner {
         int n = comm.size();
         int most = (int) Math.min(chunk, Integer.MAX_VALUE);
         if (out.length < most) out = new byte[most];
-        if (in.length < (long) most * (op.kind() == Exchange.Kind.GATHER ? n : 1)) in = new byte[most * (op.kind() == Exchange.Kind.GATHER ? n : 1)];
+        if (in.length < (long) most * (op.isGather() ? n : 1)) in = new byte[most * (op.isGather() ? n : 1)];
         if (!pieces.isEmpty()) toHost(op, pieces.getFirst(), sendStage, 0);
         for (int i = 0; i < pieces.size(); i++) {
             Piece piece = pieces.get(i);

@@ -1,7 +1,7 @@
 package org.apbj.parallel.transfer;
 
 import java.nio.ByteBuffer;
-import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
@@ -12,9 +12,10 @@ import org.apbj.parallel.comm.Communicator;
 
 /**
  * Rank processes of one machine with CUDA devices: the ranks swap CUDA IPC handles through MPJ
- * Express (their start events once, the memory handles of their send arrays with every
+ * Express (their start and done events once, the memory handles of their send arrays with every
  * collective, each opened once), then copy from each other's device memory on their
- * communication streams after the sender's start event, as the device path does.
+ * communication streams after the sender's start event, mark their end and meet once more; as on
+ * the device path, the compute streams wait for the done events on the device, not the host.
  */
 final class IpcPath implements PathRunner {
     private static final int H = CudaCopyQueue.IPC_HANDLE_BYTES;
@@ -22,28 +23,31 @@ final class IpcPath implements PathRunner {
     private final Communicator comm;
     private final CudaLane lane;
     private final CudaCopyQueue queue;
-    private final long timeoutNanos;
-    private final long[] peerStart;
+    private final long[] peerStart, peerDone;
     private final Map<DeviceArray, byte[]> myHandles = new IdentityHashMap<>();
     private final Map<String, Long> opened = new HashMap<>();
 
-    /** Collective: opens every other rank's start event. */
-    IpcPath(Communicator comm, CudaLane lane, Duration timeout) {
+    /** Collective: opens every other rank's start and done events. */
+    IpcPath(Communicator comm, CudaLane lane) {
         this.comm = comm;
         this.lane = lane;
         this.queue = lane.queue();
-        this.timeoutNanos = timeout.toNanos();
-        byte[] mine = queue.ipcEventHandle(lane.startHandle());
+        peerStart = openPeerEvents(lane.startHandle());
+        peerDone = openPeerEvents(lane.doneHandle());
+    }
+
+    private long[] openPeerEvents(long mine) {
         byte[] all = new byte[H * comm.size()];
-        comm.allGather(mine, all);
-        peerStart = new long[comm.size()];
+        comm.allGather(queue.ipcEventHandle(mine), all);
+        long[] peers = new long[comm.size()];
         for (int r = 0; r < comm.size(); r++) {
-            if (r != comm.rank()) peerStart[r] = queue.openIpcEvent(java.util.Arrays.copyOfRange(all, r * H, (r + 1) * H));
+            if (r != comm.rank()) peers[r] = queue.openIpcEvent(Arrays.copyOfRange(all, r * H, (r + 1) * H));
         }
+        return peers;
     }
 
     @Override
-    public void run(Exchange op, long seq) {
+    public Landing run(Exchange op, long seq) {
         int me = comm.rank(), n = comm.size(), parts = op.parts().size();
         lane.sideAfterStart();
         Rendezvous.agree(comm, op, seq);
@@ -71,11 +75,12 @@ final class IpcPath implements PathRunner {
                 lane.copyFromPointer(p.recv(), op.recvOffset(p, src), base + offset, bytes);
             }
         }
-        if (!lane.finishSide(timeoutNanos)) {
-            throw comm.abort("rank " + me + ": the IPC copies of " + op.describe() + " did not finish within "
-                    + Duration.ofNanos(timeoutNanos).toSeconds() + " s", null);
-        }
-        comm.barrier();   // every rank has read what it needed from the others' send arrays
+        lane.recordDone();
+        int[] readers = op.readers(me, n);
+        long[] readersDone = new long[readers.length];
+        for (int i = 0; i < readers.length; i++) readersDone[i] = peerDone[readers[i]];
+        comm.barrier();   // every rank has queued its copies and recorded its done event for this collective
+        return new Landing(lane.doneHandle(), readersDone);
     }
 
     /** The mappings and events are the queue's; it frees them when the lane closes. */

@@ -6,9 +6,13 @@ import org.apbj.kernels.api.DeviceArray;
 /**
  * A device's way to move the bytes of a collective beside its compute queue. The main thread
  * marks the start of a transfer ({@link #markStart}); a communication thread queues the copies
- * ("side" work: after the start mark, not in the compute queue's way) and waits for them
- * ({@link #finishSide}); the main thread then lets later compute see the result
- * ({@link #mainAfterTransfer}). Offsets and sizes are in bytes.
+ * ("side" work: after the start mark, not in the compute queue's way) and marks their end
+ * ({@link #recordDone}); the main thread then lets later compute see the result
+ * ({@link #mainAfter} this rank's done mark) without the host waiting for the device, and lets it
+ * overwrite the send arrays once the peers that read them are done ({@link #mainAfter} their done
+ * marks). Marks are handles that peers of the same JVM (or, opened through IPC, of the same
+ * machine) can wait for; a device whose work is done when the call returns has none (0).
+ * Offsets and sizes are in bytes.
  */
 interface Lane extends AutoCloseable {
 
@@ -45,11 +49,23 @@ interface Lane extends AutoCloseable {
     /** Comm thread: waits until the side work before slot's mark is done; false after {@code timeoutNanos}. */
     boolean awaitSide(int slot, long timeoutNanos);
 
-    /** Comm thread: waits until every side work queued so far is done; false after {@code timeoutNanos}. */
-    boolean finishSide(long timeoutNanos);
+    /** This rank's done mark as a handle peers can wait for (0: nothing to wait for). */
+    long doneHandle();
 
-    /** Main thread: later compute work sees everything the transfer wrote. */
-    void mainAfterTransfer();
+    /** Comm thread: sets the done mark at the current end of the side work. */
+    void recordDone();
+
+    /** Waits on the host until the side work before the done mark is done; false after {@code timeoutNanos}. */
+    boolean awaitDone(long timeoutNanos);
+
+    /** Main thread: later compute waits (on the device, not the host) for a mark from {@link #doneHandle} (0: nothing). */
+    void mainAfter(long handle);
+
+    /** Comm thread: waits until every side work queued so far is done; false after {@code timeoutNanos}. */
+    default boolean finishSide(long timeoutNanos) {
+        recordDone();
+        return awaitDone(timeoutNanos);
+    }
 
     /** Host memory for staging of at least {@code bytes} (pinned where the device has it), reused by later calls. */
     MemorySegment staging(int which, long bytes);

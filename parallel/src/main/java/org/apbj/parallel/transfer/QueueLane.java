@@ -1,6 +1,5 @@
 package org.apbj.parallel.transfer;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.HostBuffer;
@@ -12,17 +11,11 @@ import org.apbj.kernels.runtime.Device;
  * {@link Device#copy} on that queue, so they are ordered with the compute but do not overlap it.
  * Only the host path uses it.
  */
-final class QueueLane implements Lane {
+final class QueueLane extends SynchronousLane {
     private final Device device;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment[] staging = new MemorySegment[2];
 
     QueueLane(Device device) { this.device = device; }
 
-    @Override public void markStart() {}
-    @Override public void sideAfterStart() {}
-    @Override public long startHandle() { return 0; }
-    @Override public void sideAfterPeer(long handle) {}
 
     /** A host array of {@code like}'s element type over {@code bytes} of {@code seg}. */
     private static DeviceArray host(DeviceArray like, MemorySegment seg, long bytes) {
@@ -57,18 +50,6 @@ final class QueueLane implements Lane {
         throw new UnsupportedOperationException(device.name() + " cannot read another rank's device memory: use --comm-path host");
     }
 
-    @Override public void recordSide(int slot) {}
-    @Override public boolean awaitSide(int slot, long timeoutNanos) { return true; }
-    @Override public boolean finishSide(long timeoutNanos) { return true; }
-    @Override public void mainAfterTransfer() {}
-
-    @Override
-    public synchronized MemorySegment staging(int which, long bytes) {
-        if (staging[which] == null || staging[which].byteSize() < bytes) staging[which] = arena.allocate(Math.max(bytes, 1), 64);
-        return staging[which];
-    }
-
     @Override public boolean canPull() { return false; }
 
-    @Override public void close() { arena.close(); }
 }

@@ -23,7 +23,7 @@ final class Rendezvous {
         for (int r = 0; r < n; r++) {
             int[] h = all[r];
             boolean same = h[0] == mine[0] && h[1] == mine[1] && h[4] == mine[4] && h[5] == mine[5]
-                    && (op.kind() != Exchange.Kind.GATHER || h[2] == mine[2]);
+                    && (!op.isGather() || h[2] == mine[2]);
             if (!same) throw comm.abort("device collective mismatch: rank " + me + " called " + show(mine) + " but rank " + r
                     + " called " + show(h), null);
         }

@@ -8,40 +8,54 @@ import org.apbj.parallel.comm.CommunicationException;
 
 /**
  * A device collective under way on the communication thread. {@link #await} (main thread, once)
- * returns when its bytes have landed, after which the compute queue sees them; until then the
- * caller must neither write the send arrays nor read or write the receive arrays.
+ * lets later compute see the received bytes and overwrite the send arrays; until then the caller
+ * must neither write the send arrays nor read or write the receive arrays. Where the caller has
+ * work that does not touch the send arrays, {@link #awaitReceived} first and {@link #releaseSend}
+ * just before it writes them again keeps that work from waiting for the slowest reader.
+ * On the device and IPC paths neither call waits for the device on the host.
  */
 public final class Transfer {
     private final DeviceCollectives owner;
-    private Future<?> work;
+    private Future<PathRunner.Landing> work;
+    private Future<?> settle;
     private final long startNanos;
     private volatile long endNanos;
-    private boolean awaited;
+    private PathRunner.Landing landing;
+    private boolean received, released;
 
     Transfer(DeviceCollectives owner, long startNanos) {
         this.owner = owner;
         this.startNanos = startNanos;
     }
 
-    void started(Future<?> work) { this.work = work; }
+    void started(Future<PathRunner.Landing> work) { this.work = work; }
 
-    Future<?> work() { return work; }
+    void settling(Future<?> settle) { this.settle = settle; }
+
+    Future<PathRunner.Landing> work() { return work; }
 
     void finished() { endNanos = System.nanoTime(); }
 
-    /** Whether the bytes have landed (the communication thread is done with it); never waits. */
+    /** Whether every rank has queued its part (the communication thread is done with it); never waits. */
     public boolean isDone() { return work.isDone(); }
 
-    /**
-     * Waits (bounded by twice the communication timeout) until the transfer is complete and
-     * lets later compute see it; a failure on any rank comes back as the exception that ended it.
-     */
+    /** {@link #awaitReceived}, then {@link #releaseSend}. */
     public void await() {
-        if (awaited) return;
-        awaited = true;
+        awaitReceived();
+        releaseSend();
+    }
+
+    /**
+     * Waits (bounded by twice the communication timeout) until every rank has queued its part
+     * and lets later compute see the bytes this rank received; a failure on any rank comes back
+     * as the exception that ended it. The send arrays stay the peers' until {@link #releaseSend}.
+     */
+    public void awaitReceived() {
+        if (received) return;
+        received = true;
         long bound = owner.timeout().multipliedBy(2).plusSeconds(5).toNanos();
         try {
-            work.get(bound, TimeUnit.NANOSECONDS);
+            landing = work.get(bound, TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             owner.finished(this);
             Throwable c = e.getCause();
@@ -57,10 +71,37 @@ public final class Transfer {
             owner.finished(this);
             throw new CommunicationException("rank " + owner.rank() + ": interrupted while waiting for a device collective", e);
         }
-        owner.finished(this);
-        owner.lane().mainAfterTransfer();
+        owner.rethrowFailure();
+        owner.lane().mainAfter(landing.received());
     }
 
-    /** Wall time of the transfer on the communication thread (start to bytes landed), valid after {@link #await}. */
-    public long nanos() { return endNanos == 0 ? 0 : endNanos - startNanos; }
+    /**
+     * Main thread, after {@link #awaitReceived}: later compute (such as writing the send arrays
+     * again) waits until every rank that reads this rank's send arrays is done with them; the next
+     * collective may start after it.
+     */
+    public void releaseSend() {
+        if (!received) throw new IllegalStateException("releaseSend before awaitReceived: await the transfer first");
+        if (released) return;
+        released = true;
+        owner.finished(this);
+        if (landing == null) return;   // it failed: nothing was queued to wait for
+        for (long h : landing.readersDone()) owner.lane().mainAfter(h);
+    }
+
+    /**
+     * Host time from the start to this rank's copies seen done on the device (waits, bounded,
+     * for the communication thread's check); 0 if the transfer failed.
+     */
+    public long nanos() {
+        try {
+            settle.get(owner.timeout().multipliedBy(2).plusSeconds(5).toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return 0;   // the failure is reported by the collective that saw it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+        return endNanos == 0 ? 0 : endNanos - startNanos;
+    }
 }

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apbj.parallel.transfer.CommPath;
 import org.apbj.model.DeviceModel;
 import org.apbj.model.MemoryPlan;
 import org.apbj.parallel.comm.InProcessRanks;
@@ -33,7 +34,7 @@ class JobMemoryTest {
         int[][] req = TinyNiah.request(contextTokens);
         return new RankArgs(TinyNiah.dir(), TinyNiah.dir().resolve("retaining_heads.safetensors"), Method.DENSE,
                 List.of(new TokenRequest(req[0], req[1])), null, null, null, TinyNiah.QPOS, 2, SMALL_DEVICE, null,
-                Duration.ofSeconds(120), null, false, false);
+                Duration.ofSeconds(120), null, false, false, CommPath.AUTO, true);
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apbj.parallel.transfer.CommPath;
 import org.apbj.parallel.strategy.Method;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.WeightsFormatException;
@@ -29,7 +30,7 @@ class PreflightTest {
         int[] context = new int[contextTokens];
         java.util.Arrays.fill(context, 7);
         return new RankArgs(model, model.resolve("retaining_heads.safetensors"), m, List.of(new TokenRequest(context, new int[] {8, 9})),
-                null, anchor, passing, 0, maxNew, "java:1", null, null, null, false, allowLong);
+                null, anchor, passing, 0, maxNew, "java:1", null, null, null, false, allowLong, CommPath.AUTO, true);
     }
 
     private static String fails(RankArgs a, int ranks) {

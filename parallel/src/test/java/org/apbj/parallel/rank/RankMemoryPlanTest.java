@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apbj.parallel.transfer.CommPath;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Devices;
 import org.apbj.model.DeviceModel;
@@ -43,7 +44,7 @@ class RankMemoryPlanTest {
         int[] query = r.ints(QUERY, 5, 2048).toArray();
         return new RankArgs(TinyNiah.dir(), TinyNiah.dir().resolve("retaining_heads.safetensors"), method,
                 List.of(new TokenRequest(context, query)), null, anchor, passing, TinyNiah.QPOS, MAX_TOKENS, SMALL_DEVICE, null,
-                Duration.ofSeconds(60), null, false, false);
+                Duration.ofSeconds(60), null, false, false, CommPath.AUTO, true);
     }
 
     static int retainingHidden(ModelConfig cfg) {

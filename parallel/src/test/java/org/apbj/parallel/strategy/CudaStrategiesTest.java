@@ -9,6 +9,9 @@ import org.apbj.weights.ModelWeights;
 import org.apbj.weights.RetainingHeads;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.apbj.parallel.transfer.CommPath;
 
 /**
  * On CUDA (./apbj test-gpu): ring and APB with whole blocks passed on 2 ranks (rank r on GPU
@@ -46,6 +49,33 @@ class CudaStrategiesTest {
             org.junit.jupiter.api.Assertions.assertTrue(diff <= 1e-3f * scale, "last query row after layer 3: max |diff| " + diff
                     + " for values up to " + scale);
             org.junit.jupiter.api.Assertions.assertArrayEquals(dense.lastAnswer().tokens(), run.lastAnswer().tokens());
+        }
+    }
+
+    /**
+     * The device path joins on the GPU (the compute stream waits for the copies' events) and APB
+     * releases its passing block only when the next layer writes it: on 4 ranks of the GPU(s),
+     * overlapped or not, on the device or the host path, ring and APB must give the same bits as
+     * the device path without overlap (a copy that raced the compute would not).
+     */
+    @ParameterizedTest(name = "{0} on 4 ranks")
+    @ValueSource(strings = {"apb", "ring"})
+    void overlapAndThePathChangeNothingBitForBitOnGpus(String methodId) {
+        assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
+        Method m = Method.parse(methodId);
+        int[][] req = TinyNiah.request(TinyNiah.GOLDEN_CONTEXT);
+        StrategyOptions o = StrategyOptions.defaults(TinyNiah.QPOS, 3);
+        RankRun reference = RankRun.run(m, 4, req[0], req[1], o.withCommunication(CommPath.DEVICE, false), 3, c -> loadOnGpu(c.rank()));
+        for (CommPath path : List.of(CommPath.DEVICE, CommPath.HOST)) {
+            RankRun other = RankRun.run(m, 4, req[0], req[1], o.withCommunication(path, true), 3, c -> loadOnGpu(c.rank()));
+            String what = m.id() + " over the " + path.id() + " path with overlap";
+            for (String phaseLayer : reference.hidden.keySet()) {
+                for (var e : reference.hidden.get(phaseLayer).entrySet()) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(e.getValue(), other.hidden.get(phaseLayer).get(e.getKey()),
+                            what + ": " + phaseLayer + " position " + e.getKey());
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(reference.lastAnswer().tokens(), other.lastAnswer().tokens(), what + ": tokens");
         }
     }
 }

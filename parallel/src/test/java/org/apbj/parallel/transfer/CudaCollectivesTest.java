@@ -80,6 +80,47 @@ class CudaCollectivesTest {
         }
     }
 
+    /**
+     * APB's use: a prefix gather joined on the device (awaitReceived), the send array released
+     * and at once overwritten by the sender's compute stream; the later ranks must still get the
+     * block as it was, every time (16 MiB per block, so a copy that raced the overwrite would show).
+     */
+    @ParameterizedTest(name = "{0} path")
+    @CsvSource({"device", "host"})
+    void aSenderOverwritesItsBlockOnlyAfterTheLaterRanksReadIt(String pathId) {
+        assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
+        int hosts = 4, count = 8 << 20;
+        InProcessRanks.run(hosts, Duration.ofSeconds(60), comm -> {
+            int me = comm.rank();
+            try (Device d = gpu(me); DeviceCollectives dc = DeviceCollectives.open(comm, d, CommPath.parse(pathId));
+                 BF16Array send = d.allocBF16(count); BF16Array recv = d.allocBF16((long) hosts * count);
+                 BF16Array even = d.allocBF16(count); BF16Array odd = d.allocBF16(count); BF16Array garbage = d.allocBF16(count)) {
+                BF16Array host = BF16Array.allocate(count), back = BF16Array.allocate((long) hosts * count);
+                for (int parity = 0; parity < 3; parity++) {
+                    for (int i = 0; i < count; i++) host.set(i, parity == 2 ? (short) -1 : pattern(me, parity, i));
+                    d.copy(parity == 0 ? even : parity == 1 ? odd : garbage, 0, host, 0, count);
+                }
+                for (int op = 0; op < 6; op++) {
+                    d.enqueueCopy(send, 0, op % 2 == 0 ? even : odd, 0, count);
+                    Transfer t = dc.allGatherPrefix(count, List.of(new Exchange.Part(send, 0, recv, 0)));
+                    t.awaitReceived();
+                    t.releaseSend();
+                    d.enqueueCopy(send, 0, garbage, 0, count);   // queued at once: it must wait for ranks me+1.. to have read send
+                    d.copy(back, 0, recv, 0, (long) hosts * count);
+                    for (int j = 0; j < me; j++) {
+                        for (int i = 0; i < count; i += 4099) {
+                            assertEquals(pattern(j, op % 2, i), back.get((long) j * count + i),
+                                    "rank " + me + " op " + op + ": element " + i + " of rank " + j + "'s block");
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private static short pattern(int rank, int parity, int i) { return (short) (rank * 7919 + parity * 131 + i); }
+
     @ParameterizedTest(name = "{0} path")
     @CsvSource({"device", "host"})
     void aRankThatThrowsEndsTheOthersWithItsCause(String pathId) {

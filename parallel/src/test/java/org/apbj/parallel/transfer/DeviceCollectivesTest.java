@@ -88,6 +88,52 @@ class DeviceCollectivesTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} path, {1} ranks")
+    @CsvSource({"device, 4", "device, 2", "host, 3"})
+    void prefixGatherGivesEachRankTheEarlierRanksBlocksAndHoldsTheSendArraysUntilReleased(String pathId, int hosts) {
+        InProcessRanks.run(hosts, Duration.ofSeconds(60), comm -> {
+            try (Device d = javaDevice(); DeviceCollectives dc = DeviceCollectives.open(comm, d, CommPath.parse(pathId))) {
+                int me = comm.rank();
+                for (int op = 0; op < 3; op++) {
+                    int count = 1000 + 7 * op;
+                    short[] k = data(me, 20 + 2 * op, count), v = data(me, 21 + 2 * op, count);
+                    short[] allK = new short[hosts * count], allV = new short[hosts * count];
+                    comm.allGather(k, allK);
+                    comm.allGather(v, allV);
+                    try (BF16Array sk = upload(d, k); BF16Array sv = upload(d, v);
+                         BF16Array rk = d.allocBF16((long) hosts * count); BF16Array rv = d.allocBF16((long) hosts * count)) {
+                        Transfer t = dc.allGatherPrefix(count, List.of(new Exchange.Part(sk, 0, rk, 0), new Exchange.Part(sv, 0, rv, 0)));
+                        t.awaitReceived();
+                        String held = assertThrows(IllegalStateException.class, () -> dc.allGatherPrefix(count,
+                                List.of(new Exchange.Part(sk, 0, rk, 0)))).getMessage();
+                        assertTrue(held.contains("releaseSend"), held);
+                        assertArrayEquals(java.util.Arrays.copyOf(allK, me * count), download(rk, 0, me * count),
+                                "K before rank " + me + ", op " + op + ", seed " + seed);
+                        assertArrayEquals(java.util.Arrays.copyOf(allV, me * count), download(rv, 0, me * count),
+                                "V before rank " + me + ", op " + op + ", seed " + seed);
+                        t.releaseSend();
+                        assertTrue(t.nanos() > 0);
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void releaseSendBeforeTheBytesAreAwaitedIsRefused() {
+        InProcessRanks.run(2, Duration.ofSeconds(60), comm -> {
+            try (Device d = javaDevice(); DeviceCollectives dc = DeviceCollectives.open(comm, d, CommPath.DEVICE);
+                 F32Array send = d.allocF32(10); F32Array recv = d.allocF32(20)) {
+                Transfer t = dc.allGather(send, 0, 10, recv, 0);
+                String early = assertThrows(IllegalStateException.class, t::releaseSend).getMessage();
+                assertTrue(early.contains("awaitReceived"), early);
+                t.await();
+            }
+            return null;
+        });
+    }
+
     /** A chain shift where rank r sends on iff r >= 1 (rank 0 only receives nothing, as ring step 2 does). */
     private void checkShift(Communicator comm, Device d, DeviceCollectives dc, int op, int count, int hosts) {
         int r = comm.rank();
