@@ -110,9 +110,17 @@ class CudaKernelsTest {
         new LseMergeTest().attentionOverSplitKeysMergesToFullAttention(CUDA);
         new RetainingHeadsTest().scoresMatchReference(CUDA);
         new TopKTest().selectsTheSameRowsAsSorting(CUDA);
+        new TopKTest().selectsExactlyOnLongSequencesWithPlateaus(CUDA);
         new TopKTest().gatherCopiesEachHeadsChosenRows(CUDA);
         new SamplingTest().argmaxTakesTheLowestIndexOfTheLargest(CUDA);
         new SamplingTest().samplesTheInverseCdfOfTheNucleus(CUDA);
+    }
+
+    /** The retaining heads on the bf16-input GEMM (wgmma), and the selection it leads to. */
+    @Test void retainingOnTensorCores() {
+        Assumptions.assumeTrue(new KernelOps(device(CUDA), 1024).hasBf16InputGemm(), "no wgmma on this GPU");
+        new RetainingHeadsTest().bf16PathMatchesReferenceOfRoundedInputs(CUDA);
+        new RetainingHeadsTest().bf16SelectionIsTheExactSelectionUpToRounding(CUDA);
     }
 
     /**
