@@ -105,22 +105,12 @@ class CudaKernelsTest {
         t.swiGluMatchesReference(CUDA);
     }
 
-    @Test void mergeRetainingTopKSampling() {
+    /** The retaining heads and top-k are in {@link CudaRetainingTest}. */
+    @Test void mergeAndSampling() {
         new LseMergeTest().mergeOfDisjointKeySetsEqualsAttentionOverTheUnion(CUDA);
         new LseMergeTest().attentionOverSplitKeysMergesToFullAttention(CUDA);
-        new RetainingHeadsTest().scoresMatchReference(CUDA);
-        new TopKTest().selectsTheSameRowsAsSorting(CUDA);
-        new TopKTest().selectsExactlyOnLongSequencesWithPlateaus(CUDA);
-        new TopKTest().gatherCopiesEachHeadsChosenRows(CUDA);
         new SamplingTest().argmaxTakesTheLowestIndexOfTheLargest(CUDA);
         new SamplingTest().samplesTheInverseCdfOfTheNucleus(CUDA);
-    }
-
-    /** The retaining heads on the bf16-input GEMM (wgmma), and the selection it leads to. */
-    @Test void retainingOnTensorCores() {
-        Assumptions.assumeTrue(new KernelOps(device(CUDA), 1024).hasBf16InputGemm(), "no wgmma on this GPU");
-        new RetainingHeadsTest().bf16PathMatchesReferenceOfRoundedInputs(CUDA);
-        new RetainingHeadsTest().bf16SelectionIsTheExactSelectionUpToRounding(CUDA);
     }
 
     /**
