@@ -224,8 +224,8 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         }
         LayerOnDevice w = weights.layers[layer];
         requireRows(n);
-        ops.retainingScores(q, k, v, kvRow, n, w.fc1(), w.fc2(), weights.retainingHidden(), scratch.retainingHidden,
-                scratch.rawScores, scores);
+        ops.retainingScores(q, k, v, kvRow, n, w.fc1(), w.fc2(), weights.retainingHidden(), scratch.retainingInput,
+                scratch.retainingHidden, scores);
     }
 
     @Override

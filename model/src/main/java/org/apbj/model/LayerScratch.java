@@ -24,7 +24,12 @@ final class LayerScratch implements AutoCloseable {
     final BF16Array hBf16;              // SwiGLU output [rows, intermediate]
     final boolean bf16Activations;
     final F32Array retainingHidden;     // [rows, retaining hidden] or null
-    final F32Array rawScores;           // [rows, nKv] or null
+    /**
+     * The retaining heads' bf16 input [rows, (nH + 2·nKv)·d] (bf16 activations only): hBf16 when
+     * that is large enough, since the FFN's intermediate is dead between finishLayer and the next
+     * layer's scores; else its own buffer.
+     */
+    final BF16Array retainingInput;
     private final DeviceArray[] all;
 
     LayerScratch(Device d, ModelConfig c, int rows, int retainingWidth, boolean bf16Activations) {
@@ -40,8 +45,9 @@ final class LayerScratch implements AutoCloseable {
         attnBf16 = bf16Activations ? d.allocBF16(r * c.qDim()) : null;
         hBf16 = bf16Activations ? d.allocBF16(r * c.intermediateSize()) : null;
         retainingHidden = heads ? d.allocF32(r * retainingWidth) : null;
-        rawScores = heads ? d.allocF32(r * c.numKvHeads()) : null;
-        all = new DeviceArray[] {normed, gate, up, normedBf16, attnBf16, hBf16, retainingHidden, rawScores};
+        boolean ownInput = heads && bf16Activations && c.qkvDim() > c.intermediateSize();
+        retainingInput = !heads || !bf16Activations ? null : ownInput ? d.allocBF16(r * c.qkvDim()) : hBf16;
+        all = new DeviceArray[] {normed, gate, up, normedBf16, attnBf16, hBf16, retainingHidden, ownInput ? retainingInput : null};
     }
 
     /**
@@ -56,7 +62,8 @@ final class LayerScratch implements AutoCloseable {
     /** Bytes {@link #LayerScratch} allocates with the given activation layout. */
     static long bytes(ModelConfig c, int rows, int retainingWidth, boolean bf16Activations) {
         long r = rows;
-        long heads = retainingWidth > 0 ? r * (retainingWidth + c.numKvHeads()) * 4 : 0;
+        long heads = retainingWidth > 0 ? r * retainingWidth * 4 : 0;
+        if (retainingWidth > 0 && bf16Activations && c.qkvDim() > c.intermediateSize()) heads += r * c.qkvDim() * 2;
         long fp32 = r * (c.hiddenSize() + 2L * c.intermediateSize()) * 4;
         long bf16 = r * c.hiddenSize() * 4 + r * (c.hiddenSize() + (long) c.qDim() + c.intermediateSize()) * 2
                 + Math.min(r, KernelOps.MATVEC_MAX_ROWS) * 2L * c.intermediateSize() * 4;

@@ -163,12 +163,21 @@ final class Ops implements AutoCloseable {
         timer.run(KernelKind.OTHER, 0, () -> k.swiGlu(gate, gate, up, count));
     }
 
-    /** Max-pooled retaining-head scores; booked as GEMM (fc1 and fc2 are the work). */
+    /**
+     * Max-pooled retaining-head scores; booked as GEMM (fc1 and fc2 are the work). With bf16
+     * activations the first product runs on the bf16-input GEMM from {@code packed} (q rounded to
+     * bf16, as every other projection's input is); elsewhere on the fp32 GEMM.
+     */
     void retainingScores(F32Array q, BF16Array key, BF16Array v, int kvRow, int n, BF16Array fc1, BF16Array fc2, int hidden,
-                         F32Array hiddenScratch, F32Array rawScratch, F32Array scores) {
+                         BF16Array packed, F32Array hiddenScratch, F32Array scores) {
         double flops = 2.0 * n * hidden * (cfg.qkvDim() + cfg.numKvHeads());
-        timer.run(KernelKind.GEMM, flops, () -> k.retainingScores(q, key, v, kvRow, n, fc1, fc2, cfg.numHeads(),
-                cfg.numKvHeads(), cfg.headDim(), hiddenScratch, rawScratch, scores));
+        if (bf16Activations) {
+            timer.run(KernelKind.GEMM, flops, () -> k.retainingScoresBf16(q, key, v, kvRow, n, fc1, fc2, cfg.numHeads(),
+                    cfg.numKvHeads(), cfg.headDim(), packed, hiddenScratch, scores));
+        } else {
+            timer.run(KernelKind.GEMM, flops, () -> k.retainingScores(q, key, v, kvRow, n, fc1, fc2, cfg.numHeads(),
+                    cfg.numKvHeads(), cfg.headDim(), hiddenScratch, scores));
+        }
     }
 
     void topK(F32Array scores, int n, int excludeFirst, int count, I32Array indices) {

@@ -39,8 +39,8 @@ public final class KernelLibrary {
     public static final Kernel MERGE_SPLITS = Kernel.of(Attention.class, "mergeSplits");
     public static final Kernel MERGE_ATTENTION = Kernel.of(LseMerge.class, "mergeAttention");
     public static final Kernel RETAINING_HIDDEN = Kernel.of(RetainingHeads.class, "retainingHidden");
-    public static final Kernel RETAINING_OUT = Kernel.of(RetainingHeads.class, "retainingOut");
-    public static final Kernel MAX_POOL5 = Kernel.of(RetainingHeads.class, "maxPool5");
+    public static final Kernel RETAINING_PACK = Kernel.of(RetainingHeads.class, "packInput");
+    public static final Kernel RETAINING_POOL = Kernel.of(RetainingHeads.class, "retainingPool");
     public static final Kernel TOP_K_ROWS = Kernel.of(TopK.class, "topKRows");
     public static final Kernel GATHER_KV = Kernel.of(TopK.class, "gatherKv");
     public static final Kernel ARGMAX = Kernel.of(Sampling.class, "argmax");
@@ -48,7 +48,7 @@ public final class KernelLibrary {
 
     private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
             MATMUL_TC, MATMUL_TC_BF16_OUT,
-            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_OUT, MAX_POOL5,
+            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_PACK, RETAINING_POOL,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
@@ -115,6 +115,7 @@ public final class KernelLibrary {
             case "headDim" -> List.of(64, 128);
             case "rows" -> List.of(1, Matvec.MAX_ROWS);
             case "mTiles" -> List.of(GemmWgmma.MAX_M_TILES);
+            case "nKv" -> List.of(4, 8);   // KV heads of the supported families (Qwen-2.5-7B, Yi-6B: 4; Llama-3, Qwen-14B, Yi-34B: 8)
             default -> throw new IllegalStateException(k.qualifiedName() + ": no representative values for @Constant "
                     + p.type() + " " + p.name() + ": add them to KernelLibrary.constantValues");
         };

@@ -630,33 +630,78 @@ public final class KernelOps implements AutoCloseable {
 
     /**
      * Max-pooled retaining-head scores F32 [n, nKv] of the tokens whose pre-RoPE q are rows
-     * [0, n) of q and k, v rows [kvRow, kvRow + n). {@code hidden} (F32 [n, r]) and {@code raw}
-     * (F32 [n, nKv]) are scratch.
+     * [0, n) of q and k, v rows [kvRow, kvRow + n), on the fp32 GEMM ({@link Gemm}, reading the
+     * concatenation in place): every device. {@code hidden} (F32 [n, R]) is scratch. Two launches.
      */
     public void retainingScores(F32Array q, BF16Array k, BF16Array v, int kvRow, int n, BF16Array w1, BF16Array w2,
-                                int nHeads, int nKvHeads, int headDim, F32Array hidden, F32Array raw,
-                                F32Array scores) {
+                                int nHeads, int nKvHeads, int headDim, F32Array hidden, F32Array scores) {
+        int r = checkRetaining(q, k, v, kvRow, n, w1, w2, nHeads, nKvHeads, headDim, hidden, scores);
+        if (n == 0) return;
+        device.launch(KernelLibrary.RETAINING_HIDDEN, gemmGrid(n, r), hidden, q, k, v, kvRow, w1, n, r,
+                nHeads * headDim, nKvHeads * headDim);
+        retainingPool(scores, hidden, w2, n, r, nKvHeads, false);
+    }
+
+    /**
+     * As {@link #retainingScores} with the first product on the bf16-input GEMM (tensor cores:
+     * {@link GemmWgmma}; the Java and OpenCL devices run its Java bodies): the concatenation is
+     * written once into {@code packed} (BF16 [n, (nHeads + 2·nKvHeads)·headDim], scratch) with q
+     * rounded to bf16 — k and v are bf16 already — so scores differ from the fp32 path by that
+     * rounding (a near-tie in the selection may go the other way). Three launches.
+     */
+    public void retainingScoresBf16(F32Array q, BF16Array k, BF16Array v, int kvRow, int n, BF16Array w1, BF16Array w2,
+                                    int nHeads, int nKvHeads, int headDim, BF16Array packed, F32Array hidden,
+                                    F32Array scores) {
+        int r = checkRetaining(q, k, v, kvRow, n, w1, w2, nHeads, nKvHeads, headDim, hidden, scores);
+        int qDim = nHeads * headDim, kvDim = nKvHeads * headDim, in = qDim + 2 * kvDim;
+        if (headDim % 2 != 0) throw new IllegalArgumentException("the bf16 retaining path packs pairs: headDim " + headDim + " must be even");
+        need(packed, "packed input scratch [n, " + in + "]", (long) n * in);
+        if (n == 0) return;
+        device.launch(KernelLibrary.RETAINING_PACK, elementwise((long) n * in / 2), pairs(packed, "packed"),
+                pairs(q, "q"), pairs(k, "k"), pairs(v, "v"), kvRow, n, qDim, kvDim);
+        matmul(hidden, 0, packed, 0, w1, null, n, r, in, false);
+        retainingPool(scores, hidden, w2, n, r, nKvHeads, true);
+    }
+
+    private void retainingPool(F32Array scores, F32Array hidden, BF16Array w2, int n, int r, int nKvHeads, boolean silu) {
+        device.launch(KernelLibrary.RETAINING_POOL, Grid.groups((n + RetainingHeads.POOL_TILE - 1) / RetainingHeads.POOL_TILE,
+                RetainingHeads.POOL_THREADS), scores, hidden, w2, n, r, nKvHeads, silu);
+    }
+
+    /** Checks the shapes of a retaining-score call and returns the heads' hidden width R. */
+    private static int checkRetaining(F32Array q, BF16Array k, BF16Array v, int kvRow, int n, BF16Array w1, BF16Array w2,
+                                      int nHeads, int nKvHeads, int headDim, F32Array hidden, F32Array scores) {
         int qDim = nHeads * headDim;
         int kvDim = nKvHeads * headDim;
         int in = qDim + 2 * kvDim;
+        if (nKvHeads < 1 || nKvHeads > RetainingHeads.MAX_KV_HEADS) {
+            throw new IllegalArgumentException("retaining heads score 1 to " + RetainingHeads.MAX_KV_HEADS + " KV heads, got "
+                    + nKvHeads + ": raise RetainingHeads.MAX_KV_HEADS");
+        }
         if (w1.length() % in != 0) {
             throw new IllegalArgumentException("retaining head W1 has " + w1.length() + " elements: not [R, " + in
                     + "] for " + nHeads + "+2·" + nKvHeads + " heads of " + headDim);
         }
         int r = intExtent("R", w1.length() / in);
+        nonNegative("n", n);
         need(w2, "W2 [nKv, R]", (long) nKvHeads * r);
         need(q, "q", (long) n * qDim);
         need(k, "k", (long) (kvRow + n) * kvDim);
         need(v, "v", (long) (kvRow + n) * kvDim);
         need(hidden, "hidden scratch [n, R]", (long) n * r);
-        need(raw, "raw scratch [n, nKv]", (long) n * nKvHeads);
         need(scores, "scores", (long) n * nKvHeads);
-        if (n == 0) return;
-        device.launch(KernelLibrary.RETAINING_HIDDEN, gemmGrid(n, r), hidden, q, k, v, kvRow, w1, n, r, qDim, kvDim);
-        int warps = RetainingHeads.OUT_THREADS / 32;
-        device.launch(KernelLibrary.RETAINING_OUT, Grid.groups((n + warps - 1) / warps, RetainingHeads.OUT_THREADS),
-                raw, hidden, w2, n, r, nKvHeads);
-        device.launch(KernelLibrary.MAX_POOL5, elementwise((long) n * nKvHeads), scores, raw, n, nKvHeads);
+        return r;
+    }
+
+    /** The array as pairs of its elements (8-byte words of fp32, 4-byte words of bf16): a view of the same memory. */
+    private static I64Array pairs(F32Array a, String name) {
+        if (a.byteSize() % 8 != 0) throw new IllegalArgumentException(name + " (" + a + ") is not a whole number of float pairs");
+        return new I64Array(a.buffer());
+    }
+
+    private static I32Array pairs(BF16Array a, String name) {
+        if (a.byteSize() % 4 != 0) throw new IllegalArgumentException(name + " (" + a + ") is not a whole number of bf16 pairs");
+        return new I32Array(a.buffer());
     }
 
     /** Per KV head, the k best rows of scores [n, nKv] outside [0, excludeFirst), ascending, into indices [nKv, k]. */

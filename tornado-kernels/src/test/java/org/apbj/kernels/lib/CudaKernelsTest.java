@@ -108,12 +108,10 @@ class CudaKernelsTest {
         t.swiGluMatchesReference(CUDA);
     }
 
-    @Test void mergeRetainingTopKSampling() {
+    /** The retaining heads and top-k are in {@link CudaRetainingTest}. */
+    @Test void mergeAndSampling() {
         new LseMergeTest().mergeOfDisjointKeySetsEqualsAttentionOverTheUnion(CUDA);
         new LseMergeTest().attentionOverSplitKeysMergesToFullAttention(CUDA);
-        new RetainingHeadsTest().scoresMatchReference(CUDA);
-        new TopKTest().selectsTheSameRowsAsSorting(CUDA);
-        new TopKTest().gatherCopiesEachHeadsChosenRows(CUDA);
         new SamplingTest().argmaxTakesTheLowestIndexOfTheLargest(CUDA);
         new SamplingTest().samplesTheInverseCdfOfTheNucleus(CUDA);
     }

@@ -50,6 +50,28 @@ class TopKTest {
         check(backend, scores, n, nKv, 0, 333);
     }
 
+    /**
+     * Long ragged sequences shaped like pooled retaining scores: plateaus of up to five equal
+     * values (the max-pool's copies) over few distinct levels, so the k-th key is tied many times
+     * and every radix pass matters; k and the excluded prefix not multiples of anything.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void selectsExactlyOnLongSequencesWithPlateaus(Backend backend) {
+        Random r = random("selectsExactlyOnLongSequencesWithPlateaus " + backend);
+        int n = 4099, nKv = 2;
+        float[] scores = new float[n * nKv];
+        for (int h = 0; h < nKv; h++) {
+            float level = 0;
+            for (int t = 0; t < n; t++) {
+                if (t % 5 == 0 || r.nextInt(4) == 0) level = h == 0 ? (float) r.nextGaussian() : r.nextInt(50) * 0.125f;
+                scores[t * nKv + h] = level;
+            }
+        }
+        check(backend, scores, n, nKv, 1027, 517);
+        check(backend, scores, n, nKv, 0, 4099);
+    }
+
     private static void check(Backend backend, float[] scores, int n, int nKv, int excludeFirst, int k) {
         Device d = device(backend);
         I32Array indices = d.allocI32((long) nKv * k);
