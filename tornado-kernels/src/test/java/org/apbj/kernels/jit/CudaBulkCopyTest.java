@@ -60,4 +60,70 @@ class CudaBulkCopyTest {
             return ints;
         }
     }
+
+    /** Rank-3 loads and the shared-to-tensor store on the GPU against the Java device, random shapes. */
+    @Test
+    void threeDimensionalLoadsAndStoresMatchTheJavaMeaning() {
+        long seed = TestSeed.next();
+        Random random = new Random(seed);
+        try (Device cuda = OpenClCorpusTest.open(Backend.CUDA); Device java = OpenClCorpusTest.open(Backend.JAVA)) {
+            for (int trial = 0; trial < 4; trial++) {
+                int width = 8 * (2 + random.nextInt(20)), height = 1 + random.nextInt(12), depth = 1 + random.nextInt(40);
+                int stride = width + 8 * random.nextInt(2), plane = stride * height + 8 * random.nextInt(2);
+                int boxW = 8 * (1 + random.nextInt(8)), boxH = 1 + random.nextInt(8), boxD = 1 + random.nextInt(8);
+                int x = 8 * random.nextInt(width / 8), y = random.nextInt(height), z = random.nextInt(depth);
+                short[] values = new short[plane * depth];
+                for (int i = 0; i < values.length; i++) values[i] = (short) random.nextInt(65536);
+                String shape = width + "x" + height + "x" + depth + " strides " + stride + "/" + plane + ", box " + boxW + "x" + boxH
+                        + "x" + boxD + " at (" + x + ", " + y + ", " + z + ")";
+                int[] got = load3d(cuda, values, width, height, depth, stride, plane, boxW, boxH, boxD, x, y, z);
+                int[] want = load3d(java, values, width, height, depth, stride, plane, boxW, boxH, boxD, x, y, z);
+                for (int i = 0; i < want.length; i++) {
+                    int at = i;
+                    assertEquals(want[i], got[i], () -> "seed " + seed + ": load3d " + shape + ": int " + at);
+                }
+            }
+            for (int trial = 0; trial < 4; trial++) {
+                int width = 8 * (8 + random.nextInt(20)), height = 8 + random.nextInt(60);
+                int boxH = 1 + random.nextInt(64);
+                int x = 8 * random.nextInt(width / 8), y = random.nextInt(height);
+                int ox = 8 * random.nextInt(width / 8), oy = random.nextInt(height);
+                short[] values = new short[width * height];
+                for (int i = 0; i < values.length; i++) values[i] = (short) random.nextInt(30000);
+                String shape = width + "x" + height + ", box 64x" + boxH + " from (" + x + ", " + y + ") to (" + ox + ", " + oy + ")";
+                short[] got = roundTrip(cuda, values, width, height, boxH, x, y, ox, oy);
+                short[] want = roundTrip(java, values, width, height, boxH, x, y, ox, oy);
+                for (int i = 0; i < want.length; i++) {
+                    int at = i;
+                    assertEquals(want[i], got[i], () -> "seed " + seed + ": store2d " + shape + ": element " + at);
+                }
+            }
+        }
+    }
+
+    private static int[] load3d(Device d, short[] values, int width, int height, int depth, int stride, int plane, int boxW,
+                                int boxH, int boxD, int x, int y, int z) {
+        try (BF16Array src = d.upload(BF16Array.fromArray(values)); I32Array out = d.allocI32(HopperSyncKernels.BOX_INTS)) {
+            TensorMap map = TensorMap.tiled3d(src, width, height, depth, stride, plane, boxW, boxH, boxD, TensorMap.Swizzle.NONE);
+            d.launch(BulkCopyPtxTest.BULK_TILE_3D, Grid.groups(1, 128), out, map, x, y, z, map.boxBytes());
+            I32Array host = I32Array.allocate(HopperSyncKernels.BOX_INTS);
+            d.copyOut(host, out);
+            int[] ints = new int[map.boxBytes() / 4];
+            for (int i = 0; i < ints.length; i++) ints[i] = host.get(i);
+            return ints;
+        }
+    }
+
+    private static short[] roundTrip(Device d, short[] values, int width, int height, int boxH, int x, int y, int ox, int oy) {
+        try (BF16Array src = d.upload(BF16Array.fromArray(values)); BF16Array dst = d.upload(BF16Array.fromArray(new short[values.length]))) {
+            TensorMap in = TensorMap.tiled2d(src, width, height, width, 64, boxH, TensorMap.Swizzle.B128);
+            TensorMap out = TensorMap.tiled2d(dst, width, height, width, 64, boxH, TensorMap.Swizzle.B128);
+            d.launch(BulkCopyPtxTest.BULK_ROUND_TRIP, Grid.groups(1, 128), in, out, x, y, ox, oy, in.boxBytes());
+            BF16Array host = BF16Array.fromArray(new short[values.length]);
+            d.copyOut(host, dst);
+            short[] result = new short[values.length];
+            for (int i = 0; i < result.length; i++) result[i] = host.get(i);
+            return result;
+        }
+    }
 }

@@ -6,6 +6,7 @@ import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.Mbarrier;
 import org.apbj.kernels.api.NamedBarrier;
 import org.apbj.kernels.api.TensorMap;
+import org.apbj.kernels.api.WarpGroup;
 
 /** Kernels for the Hopper synchronisation intrinsics: named barriers, mbarrier transactions. */
 public final class HopperSyncKernels {
@@ -87,5 +88,45 @@ public final class HopperSyncKernels {
         }
         Mbarrier.waitParity(ctx, bars, 0, 0);
         for (int i = ctx.localIdx; i < boxBytes / 4; i += ctx.localGroupSizeX) out.set(i, tile[i]);
+    }
+
+    /** As {@link #bulkTile} for a rank-3 map: the box at (x, y, z), plane after plane. */
+    public static void bulkTile3d(KernelContext ctx, I32Array out, TensorMap map, int x, int y, int z, int boxBytes) {
+        int[] tile = ctx.allocateIntLocalArray(BOX_INTS);
+        long[] bars = ctx.allocateLongLocalArray(1);
+        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
+        ctx.localBarrier();
+        if (ctx.localIdx == 0) {
+            Mbarrier.arriveExpectTx(ctx, bars, 0, boxBytes);
+            BulkCopy.load3d(ctx, tile, 0, map, x, y, z, bars, 0);
+        }
+        Mbarrier.waitParity(ctx, bars, 0, 0);
+        for (int i = ctx.localIdx; i < boxBytes / 4; i += ctx.localGroupSizeX) out.set(i, tile[i]);
+    }
+
+    /**
+     * Loads the box at (x, y) of {@code src}, adds 1 to the bits of every bf16 with ordinary
+     * shared-memory stores, and stores the box at (ox, oy) of {@code dst} with a bulk tensor store
+     * (after the async-proxy fence and a barrier; the issuing work-item waits for its group).
+     */
+    public static void bulkRoundTrip(KernelContext ctx, TensorMap src, TensorMap dst, int x, int y, int ox, int oy,
+                                     int boxBytes) {
+        int[] tile = ctx.allocateIntLocalArray(BOX_INTS);
+        long[] bars = ctx.allocateLongLocalArray(1);
+        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
+        ctx.localBarrier();
+        if (ctx.localIdx == 0) {
+            Mbarrier.arriveExpectTx(ctx, bars, 0, boxBytes);
+            BulkCopy.load2d(ctx, tile, 0, src, x, y, bars, 0);
+        }
+        Mbarrier.waitParity(ctx, bars, 0, 0);
+        for (int i = ctx.localIdx; i < boxBytes / 4; i += ctx.localGroupSizeX) tile[i] = tile[i] + 0x00010001;
+        WarpGroup.fenceAsyncProxy(ctx);
+        ctx.localBarrier();
+        if (ctx.localIdx == 0) {
+            BulkCopy.store2d(ctx, tile, 0, dst, ox, oy);
+            BulkCopy.commit(ctx);
+            BulkCopy.waitPending(ctx, 0);
+        }
     }
 }

@@ -548,34 +548,65 @@ final class Intrinsics {
     }
 
     /**
-     * BulkCopy.load2d on PTX: one cp.async.bulk.tensor.2d of a box of a TensorMap kernel
-     * parameter into a shared int array, completing on a word of a shared long array. The
-     * destination is aligned as a 128-byte-swizzled tile may need (1024 bytes).
+     * BulkCopy on PTX: load2d/load3d (one cp.async.bulk.tensor of a box of a TensorMap kernel
+     * parameter into a shared int array, completing on a word of a shared long array), store2d
+     * (shared to the tensor, in a bulk group), commit and waitPending of the bulk groups.
+     * Destinations are aligned as a 128-byte-swizzled tile may need (1024 bytes).
      */
     private static boolean bulkCopy(Interpreter in, String sig, boolean ptx) {
         String map = "L" + API.replace('.', '/') + "TensorMap;";
-        if (!sig.equals("load2d(" + CTX_DESC + "[II" + map + "II[JI)V")) return false;
+        int loadRank = sig.equals("load2d(" + CTX_DESC + "[II" + map + "II[JI)V") ? 2
+                : sig.equals("load3d(" + CTX_DESC + "[II" + map + "III[JI)V") ? 3 : 0;
+        boolean store = sig.equals("store2d(" + CTX_DESC + "[II" + map + "II)V");
+        boolean commit = sig.equals("commit(" + CTX_DESC + ")V"), wait = sig.equals("waitPending(" + CTX_DESC + "I)V");
+        if (loadRank == 0 && !store && !commit && !wait) return false;
+        String what = "BulkCopy." + sig.substring(0, sig.indexOf('('));
         if (!ptx) {
-            throw in.error("BulkCopy.load2d cannot run on OpenCL (it needs the tensor memory accelerator of sm_90)",
+            throw in.error(what + " cannot run on OpenCL (it needs the tensor memory accelerator of sm_90)",
                     "run this kernel on the Java device or a Hopper GPU");
         }
-        require(in, Feature.BULK_TENSOR, "BulkCopy.load2d");
-        StackVal barAt = in.pop(), bars = in.pop(), y = in.pop(), x = in.pop(), mapVal = in.pop(), dstAt = in.pop(),
-                dst = in.pop();
+        require(in, Feature.BULK_TENSOR, what);
+        if (commit || wait) {
+            int pending = 0;
+            if (wait) {
+                Imm n = Interpreter.constOf(in.pop());
+                if (n == null || n.intValue() < 0 || n.intValue() > 63) {
+                    throw in.error(what + ": the number of groups left pending must be a compile-time constant in 0..63",
+                            "pass a literal or a static final constant");
+                }
+                pending = n.intValue();
+            }
+            in.pop();
+            if (in.emitting()) in.emit(new Instr.BulkGroup(wait, pending));
+            return true;
+        }
+        StackVal barAt = null, bars = null;
+        if (!store) {
+            barAt = in.pop();
+            bars = in.pop();
+        }
+        List<Operand> coords = new java.util.ArrayList<>();
+        int rank = store ? 2 : loadRank;
+        StackVal[] c = new StackVal[rank];
+        for (int i = rank - 1; i >= 0; i--) c[i] = in.pop();
+        StackVal mapVal = in.pop(), smemAt = in.pop(), smem = in.pop();
         in.pop();
         if (!(mapVal.abs() instanceof AbsVal.MapParam(String mapName))) {
-            throw in.error("BulkCopy.load2d: the tensor map must be one of the kernel's TensorMap parameters",
+            throw in.error(what + ": the tensor map must be one of the kernel's TensorMap parameters",
                     "pass the TensorMap parameter itself (maps are built on the host)");
         }
-        ArrayRef.Shared tile = sharedInts(in, dst, "the destination");
-        if (!(bars.abs() instanceof AbsVal.Arr(ArrayRef.Shared barArray)) || barArray.elem() != ElemType.I64) {
-            throw in.error("BulkCopy.load2d: the barriers must be words of a shared long array",
+        ArrayRef.Shared tile = sharedInts(in, smem, store ? "the source" : "the destination");
+        ArrayRef.Shared barArray = null;
+        if (!store && (!(bars.abs() instanceof AbsVal.Arr(ArrayRef.Shared b)) || (barArray = b).elem() != ElemType.I64)) {
+            throw in.error(what + ": the barriers must be words of a shared long array",
                     "allocate them with ctx.allocateLongLocalArray(n)");
         }
         in.fn().markSwizzledShared();
         in.fn().markBarriers();
         if (!in.emitting()) return true;
-        in.emit(new Instr.BulkTensorLoad(mapName, tile, dstAt.op(), x.op(), y.op(), barArray, barAt.op()));
+        for (StackVal v : c) coords.add(v.op());
+        if (store) in.emit(new Instr.BulkTensorStore(mapName, tile, smemAt.op(), coords));
+        else in.emit(new Instr.BulkTensorLoad(mapName, tile, smemAt.op(), coords, barArray, barAt.op()));
         return true;
     }
 

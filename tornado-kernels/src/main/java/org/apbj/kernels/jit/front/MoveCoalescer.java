@@ -93,6 +93,8 @@ final class MoveCoalescer {
             case Instr.SetMaxRegisters r -> null;
             case Instr.NamedBarrier n -> null;
             case Instr.BulkTensorLoad l -> null;
+            case Instr.BulkTensorStore l -> null;
+            case Instr.BulkGroup g -> null;
             case Instr.Barrier b -> null;
             case Instr.SourceLine s -> null;
         };
@@ -152,7 +154,18 @@ final class MoveCoalescer {
             case Instr.Mbarrier m -> List.of(m.index(), m.value());
             case Instr.SetMaxRegisters r -> List.of();
             case Instr.NamedBarrier n -> List.of();
-            case Instr.BulkTensorLoad l -> List.of(l.dstIndex(), l.x(), l.y(), l.barIndex());
+            case Instr.BulkTensorLoad l -> {
+                List<Operand> used = new java.util.ArrayList<>(l.coords());
+                used.add(l.dstIndex());
+                used.add(l.barIndex());
+                yield used;
+            }
+            case Instr.BulkTensorStore l -> {
+                List<Operand> used = new java.util.ArrayList<>(l.coords());
+                used.add(l.srcIndex());
+                yield used;
+            }
+            case Instr.BulkGroup g -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.SourceLine s -> List.of();
         };

@@ -177,12 +177,26 @@ public sealed interface Instr {
     record SetMaxRegisters(int count, boolean increase) implements Instr {}
 
     /**
-     * BulkCopy.load2d (cp.async.bulk.tensor.2d, TMA): the box at column {@code x}, row {@code y}
-     * of the tensor map passed as kernel parameter {@code map} lands in {@code dst} from int index
-     * {@code dstIndex} and completes its bytes on the mbarrier {@code bars[barIndex]}.
+     * BulkCopy.load2d/3d (cp.async.bulk.tensor, TMA): the box at {@code coords} (column, row[,
+     * plane]) of the tensor map passed as kernel parameter {@code map} lands in {@code dst} from
+     * int index {@code dstIndex} and completes its bytes on the mbarrier {@code bars[barIndex]}.
      */
-    record BulkTensorLoad(String map, ArrayRef.Shared dst, Operand dstIndex, Operand x, Operand y, ArrayRef.Shared bars,
-                          Operand barIndex) implements Instr {}
+    record BulkTensorLoad(String map, ArrayRef.Shared dst, Operand dstIndex, List<Operand> coords, ArrayRef.Shared bars,
+                          Operand barIndex) implements Instr {
+        public BulkTensorLoad {
+            coords = List.copyOf(coords);
+        }
+    }
+
+    /** BulkCopy.store2d: the box of {@code src} from {@code srcIndex} goes to {@code coords} of tensor map {@code map} (a bulk group). */
+    record BulkTensorStore(String map, ArrayRef.Shared src, Operand srcIndex, List<Operand> coords) implements Instr {
+        public BulkTensorStore {
+            coords = List.copyOf(coords);
+        }
+    }
+
+    /** BulkCopy.commit (waits: false) and waitPending (cp.async.bulk.commit_group / wait_group). */
+    record BulkGroup(boolean waits, int pending) implements Instr {}
 
     /** Marks the Java source line that the following instructions come from. */
     record SourceLine(String file, int line) implements Instr {}

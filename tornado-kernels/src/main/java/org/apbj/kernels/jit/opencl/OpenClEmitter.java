@@ -181,6 +181,8 @@ public final class OpenClEmitter {
             case Instr.Mbarrier m -> throw new IllegalStateException("mbarrier kernels do not compile for OpenCL");
             case Instr.NamedBarrier n -> throw new IllegalStateException("named barriers do not compile for OpenCL");
             case Instr.BulkTensorLoad l -> throw new IllegalStateException("bulk tensor copies do not compile for OpenCL");
+            case Instr.BulkTensorStore l -> throw new IllegalStateException("bulk tensor copies do not compile for OpenCL");
+            case Instr.BulkGroup g -> throw new IllegalStateException("bulk tensor copies do not compile for OpenCL");
             case Instr.SetMaxRegisters r -> throw new IllegalStateException("setmaxnreg reaches OpenCL as a no-op Java body");
             case Instr.PackBf16 p -> line(p.dst().name() + " = apbj_pack_bf16(" + op(p.lo()) + ", " + op(p.hi()) + ");");
         }

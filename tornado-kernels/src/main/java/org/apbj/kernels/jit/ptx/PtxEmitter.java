@@ -137,6 +137,8 @@ public final class PtxEmitter {
                     case Instr.SetMaxRegisters r -> used.add(org.apbj.kernels.jit.Feature.SETMAXNREG);
                     case Instr.NamedBarrier n -> used.add(org.apbj.kernels.jit.Feature.NAMED_BARRIER);
                     case Instr.BulkTensorLoad l -> used.add(org.apbj.kernels.jit.Feature.BULK_TENSOR);
+                    case Instr.BulkTensorStore l -> used.add(org.apbj.kernels.jit.Feature.BULK_TENSOR);
+                    case Instr.BulkGroup g -> used.add(org.apbj.kernels.jit.Feature.BULK_TENSOR);
                     case Instr.WarpGroupSync w -> used.add(w.kind() == Instr.SyncKind.ASYNC_PROXY_FENCE
                             ? org.apbj.kernels.jit.Feature.ASYNC_PROXY_FENCE : org.apbj.kernels.jit.Feature.WGMMA);
                     default -> { }
@@ -303,12 +305,19 @@ public final class PtxEmitter {
             case Instr.NamedBarrier n -> line("bar.%s %d, %d;", n.waits() ? "sync" : "arrive", n.id(), n.threads());
             case Instr.BulkTensorLoad l -> {
                 // the shared::cluster operands as registers holding this CTA's shared addresses
-                String x = bitsReg(l.x()), y = bitsReg(l.y()), dst = b32(), bar = b32();
+                String coords = coordinates(l.coords()), dst = b32(), bar = b32();
                 line("mov.u32 %s, %s;", dst, address(l.dst(), l.dstIndex()));
                 line("mov.u32 %s, %s;", bar, address(l.bars(), l.barIndex()));
-                line("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%s], [%%_m_%s, {%s, %s}], [%s];",
-                        dst, l.map(), x, y, bar);
+                line("cp.async.bulk.tensor.%dd.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%s], [%%_m_%s, {%s}], [%s];",
+                        l.coords().size(), dst, l.map(), coords, bar);
             }
+            case Instr.BulkTensorStore l -> {
+                String coords = coordinates(l.coords()), src = b32();
+                line("mov.u32 %s, %s;", src, address(l.src(), l.srcIndex()));
+                line("cp.async.bulk.tensor.%dd.global.shared::cta.tile.bulk_group [%%_m_%s, {%s}], [%s];", l.coords().size(),
+                        l.map(), coords, src);
+            }
+            case Instr.BulkGroup g -> line(g.waits() ? "cp.async.bulk.wait_group " + g.pending() + ";" : "cp.async.bulk.commit_group;");
             case Instr.SetMaxRegisters r -> line("setmaxnreg.%s.sync.aligned.u32 %d;", r.increase() ? "inc" : "dec", r.count());
             case Instr.WarpGroupSync w -> line(switch (w.kind()) {
                 case FENCE -> "wgmma.fence.sync.aligned;";
@@ -407,6 +416,13 @@ public final class PtxEmitter {
                 placeLabel(out);
             }
         }
+    }
+
+    /** Tensor coordinates as .b32 registers, comma-separated. */
+    private String coordinates(List<Operand> coords) {
+        List<String> regs = new java.util.ArrayList<>();
+        for (Operand c : coords) regs.add(bitsReg(c));
+        return String.join(", ", regs);
     }
 
     private String descriptor(ArrayRef.Shared tile, Operand index) {

@@ -11,8 +11,8 @@ import org.apbj.kernels.runtime.KernelLaunchException;
 
 /**
  * Turns a {@link TensorMap} into the 128-byte descriptor the bulk tensor copies read
- * (cuTensorMapEncodeTiled): bf16 elements, two dimensions (columns, then rows at the map's row
- * stride), no interleave, the map's swizzle, L2 promotion of 128-byte lines, zeros outside the
+ * (cuTensorMapEncodeTiled): bf16 elements, two or three dimensions (columns, rows at the map's
+ * row stride, planes at its plane stride), no interleave, the map's swizzle, L2 promotion of 128-byte lines, zeros outside the
  * tensor. One encoder per launching thread: its argument arrays are reused.
  */
 final class TensorMapEncoder {
@@ -26,12 +26,11 @@ final class TensorMapEncoder {
     private final MemorySegment dims, strides, box, elementStrides;
 
     TensorMapEncoder(Arena arena) {
-        dims = arena.allocate(JAVA_LONG, 2);
-        strides = arena.allocate(JAVA_LONG, 1);
-        box = arena.allocate(JAVA_INT, 2);
-        elementStrides = arena.allocate(JAVA_INT, 2);
-        elementStrides.setAtIndex(JAVA_INT, 0, 1);
-        elementStrides.setAtIndex(JAVA_INT, 1, 1);
+        dims = arena.allocate(JAVA_LONG, 3);
+        strides = arena.allocate(JAVA_LONG, 2);
+        box = arena.allocate(JAVA_INT, 3);
+        elementStrides = arena.allocate(JAVA_INT, 3);
+        for (int i = 0; i < 3; i++) elementStrides.setAtIndex(JAVA_INT, i, 1);
     }
 
     /** Writes map's descriptor into {@code out} (128 bytes, 64-byte aligned). */
@@ -47,11 +46,14 @@ final class TensorMapEncoder {
         }
         dims.setAtIndex(JAVA_LONG, 0, map.width());
         dims.setAtIndex(JAVA_LONG, 1, map.height());
+        dims.setAtIndex(JAVA_LONG, 2, map.depth());
         strides.setAtIndex(JAVA_LONG, 0, 2L * map.rowStride());
+        strides.setAtIndex(JAVA_LONG, 1, 2L * map.planeStride());
         box.setAtIndex(JAVA_INT, 0, map.boxWidth());
         box.setAtIndex(JAVA_INT, 1, map.boxHeight());
+        box.setAtIndex(JAVA_INT, 2, map.boxDepth());
         int swizzle = map.swizzle() == TensorMap.Swizzle.B128 ? SWIZZLE_128B : SWIZZLE_NONE;
-        int r = drv.invoke(drv.tensorMapEncodeTiled, out, BFLOAT16, 2, address, dims, strides, box, elementStrides,
+        int r = drv.invoke(drv.tensorMapEncodeTiled, out, BFLOAT16, map.rank(), address, dims, strides, box, elementStrides,
                 INTERLEAVE_NONE, swizzle, L2_PROMOTION_128B, FILL_ZEROS);
         if (r != 0) {
             throw new KernelLaunchException(kernel + ": cuTensorMapEncodeTiled refused the map " + map.width() + "x"
