@@ -13,7 +13,7 @@ r=".device/run-gpu.sh main"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$o/gpu.txt" 2>&1
 python3 scripts/peer/cublas_gemm.py > "$o/cublas.txt" 2>&1
 timeout 90 $r org.apbj.kernels.bench.GemmBench > "$o/gemm.txt" 2>&1; cat "$o/cublas.txt" "$o/gemm.txt"
-timeout 100 .device/run-gpu.sh tests --include-classname '.*(CudaKernelsTest|CudaDeviceTest|GeneratorCudaGraphTest|TinyNiahGoldenCudaTest)' \
+timeout 100 .device/run-gpu.sh tests --include-classname '.*(CudaKernelsTest|HopperAttentionCudaTest|CudaDeviceTest|GeneratorCudaGraphTest|TinyNiahGoldenCudaTest)' \
   > "$o/gpu-tests.txt" 2>&1; grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -20
 m=/tmp/llama-8b
 timeout 120 $r org.apbj.examples.Main synth-model --shape=llama-3.1-8b --out=$m > "$o/synth.txt" 2>&1
