@@ -11,12 +11,14 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
 /**
  * Attention speed on a CUDA device, the Llama-3.1-8B shape (32 query heads, 8 KV heads, d = 128):
  * causal prefill at several lengths, the APB [P;A;B] mask at the 128K / 8-host block shape, and
- * decode (one query against a long cache), for the wgmma kernel (on sm_90a devices), the
- * tensor-core kernel and the fp32 one. Prints
+ * decode (one query against a long cache), for the wgmma kernels (on sm_90a devices: the
+ * single-role one and the warp-specialised pipelined one), the tensor-core kernel and the fp32
+ * one. Prints
  * one line per case: milliseconds (median of the timed runs after one warm-up), TFLOP/s counting
  * only the visible (unmasked) query-key pairs at 4·d FLOPs each, and for decode GB/s of K and V
  * read once. The peer (PyTorch SDPA) is timed by scripts/peer/sdpa_attention.py in the same run.
- * Usage: {@code AttentionBench [lengths...]} (default 4096 16384 32768 65536).
+ * Usage: {@code AttentionBench [lengths...]} (default 4096 16384 32768 65536); system property
+ * {@code apbj.bench.attentionKernels} (comma-separated, default all) picks the kernels.
  */
 public final class AttentionBench {
     private static final int HEADS = 32;
@@ -29,16 +31,20 @@ public final class AttentionBench {
                 : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         try (CudaDevice dev = CudaDevice.open(0)) {
             System.out.println("device: " + dev.name());
-            // hopper: FlashAttentionHopper (wgmma, sm_90a only); tensor-core: FlashAttention (mma.sync); fp32: Attention
-            for (String kernel : new String[] {"hopper", "tensor-core", "fp32"}) {
-                if (kernel.equals("hopper") && !dev.capabilities().warpGroupMma()) continue;
-                KernelOps ops = new KernelOps(dev, 1024, !kernel.equals("fp32")).useHopperAttention(kernel.equals("hopper"));
+            // hopper: FlashAttentionHopper (wgmma, sm_90a only); hopper-pipelined: FlashAttentionHopperWs;
+            // tensor-core: FlashAttention (mma.sync); fp32: Attention
+            String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-pipelined,tensor-core,fp32");
+            for (String kernel : kernels.split(",")) {
+                boolean hopper = kernel.startsWith("hopper");
+                if (hopper && !dev.capabilities().warpGroupMma()) continue;
+                KernelOps ops = new KernelOps(dev, 1024, !kernel.equals("fp32")).useHopperAttention(hopper)
+                        .usePipelinedAttention(kernel.equals("hopper-pipelined"));
                 for (int n : lengths) {
                     if (kernel.equals("fp32") && n > 16384) continue;   // the fp32 kernel takes minutes there; 16K tells its rate
                     run(dev, ops, kernel, "causal", n, 0, 0, n, true);
                 }
                 run(dev, ops, kernel, "apb", 0, 14336, 4096, 16384, true);
-                run(dev, ops, kernel, "decode", 1, 131072 - 1, 0, 1, true);
+                if (!kernel.equals("hopper-pipelined")) run(dev, ops, kernel, "decode", 1, 131072 - 1, 0, 1, true);   // decode: DecodeAttention either way
                 ops.close();
             }
         }

@@ -45,6 +45,7 @@ public final class DecodeAttention {
     public static final int ROWS = 16;
     /** Keys per warp per tile: the N of two mma tiles for S, the K of one for P·V. */
     public static final int WARP_KEYS = 16;
+    /** Keys per tile; with THREADS the same as {@link FlashAttention}'s, whose tile copies fill this kernel's stages. */
     public static final int BKV = WARPS * WARP_KEYS;
     /** K/V tiles in shared memory: the one being used and two in flight. */
     public static final int STAGES = 3;
@@ -53,7 +54,6 @@ public final class DecodeAttention {
     public static final int SPLIT_ALIGN = 64;
 
     private static final float LOG2E = 1.4426950408889634f;
-    private static final float LN2 = 0.6931471805599453f;
     /** Ints per shared K/V row: headDim / 2 pairs plus 4 of padding (ldmatrix rows hit distinct banks). */
     static int stride(int headDim) { return headDim / 2 + 4; }
     private static final int TILE_INTS = BKV * (MAX_HEAD_DIM / 2 + 4);
@@ -125,14 +125,16 @@ public final class DecodeAttention {
         int qStride = nHeads * headDim;
         loadQ(q, qf, qiA, qiB, nq, qStride, (kvh * group + rA % group) * headDim, (kvh * group + rB % group) * headDim,
                 scale * LOG2E, t, headDim);
-        initStats(stats, o);
+        FlashAttention.initStats(stats);
 
         int kAt = TensorCore.matrixOffsetB(ctx, stride) + WARP_KEYS * warp * stride;
         int vAt = TensorCore.matrixOffsetA(ctx, stride) + WARP_KEYS * warp * stride;
         for (int st = 0; st < STAGES - 1; st++) {
             if (st < tiles) {
-                copyTile(ctx, kTiles, st * TILE_INTS, k, firstTile + st * BKV, nKeys, kvStride, kvOffset, stride, headDim);
-                copyTile(ctx, vTiles, st * TILE_INTS, v, firstTile + st * BKV, nKeys, kvStride, kvOffset, stride, headDim);
+                FlashAttention.copyTile(ctx, kTiles, st * TILE_INTS, k, firstTile + st * BKV, nKeys, kvStride, kvOffset,
+                        stride, headDim);
+                FlashAttention.copyTile(ctx, vTiles, st * TILE_INTS, v, firstTile + st * BKV, nKeys, kvStride, kvOffset,
+                        stride, headDim);
             }
             AsyncCopy.commit(ctx);
         }
@@ -142,8 +144,10 @@ public final class DecodeAttention {
             int ahead = i + STAGES - 1;
             if (ahead < tiles) {
                 int at = ahead % STAGES * TILE_INTS;
-                copyTile(ctx, kTiles, at, k, firstTile + ahead * BKV, nKeys, kvStride, kvOffset, stride, headDim);
-                copyTile(ctx, vTiles, at, v, firstTile + ahead * BKV, nKeys, kvStride, kvOffset, stride, headDim);
+                FlashAttention.copyTile(ctx, kTiles, at, k, firstTile + ahead * BKV, nKeys, kvStride, kvOffset, stride,
+                        headDim);
+                FlashAttention.copyTile(ctx, vTiles, at, v, firstTile + ahead * BKV, nKeys, kvStride, kvOffset, stride,
+                        headDim);
             }
             AsyncCopy.commit(ctx);
             // This warp's 16 keys. A warp whose keys no row sees (the last tile) still runs the
@@ -152,7 +156,7 @@ public final class DecodeAttention {
             int buf = i % STAGES * TILE_INTS;
             scores(ctx, s, qf, kTiles, buf + kAt, headDim);
             if (key0 < fullLo || key0 + WARP_KEYS > fullEnd) mask(s, key0, t, loA, hiA, loB, hiB);
-            softmax(ctx, s, o, pf, stats, headDim);
+            FlashAttention.softmax(ctx, s, o, pf, stats, WARP_KEYS, headDim);
             accumulate(ctx, o, pf, vTiles, buf + vAt, headDim);
         }
 
@@ -199,8 +203,7 @@ public final class DecodeAttention {
                 if (c == 0) {
                     float max = Float.NEGATIVE_INFINITY;
                     for (int w = 0; w < WARPS; w++) max = KernelMath.max(max, warpMax[w * ROWS + r]);
-                    lse.set(split * nq * nHeads + qi * nHeads + h,
-                            sum > 0.0f ? (max + KernelMath.log(sum) * LOG2E) * LN2 : Float.NEGATIVE_INFINITY);
+                    lse.set(split * nq * nHeads + qi * nHeads + h, FlashAttention.lse(max, sum));
                 }
             }
         }
@@ -235,30 +238,6 @@ public final class DecodeAttention {
         }
     }
 
-    @Unroll
-    private static void initStats(float[] stats, float[] o) {
-        for (int r = 0; r < 2; r++) {
-            stats[r] = Float.NEGATIVE_INFINITY;
-            stats[2 + r] = 0.0f;
-        }
-        for (int i = 0; i < 4 * (MAX_HEAD_DIM / 8); i++) o[i] = 0.0f;
-    }
-
-    /** Starts the copies of key rows [row0, row0 + BKV) of one KV head into a shared tile at {@code at} (rows past nKeys read as zeros). */
-    @Unroll
-    private static void copyTile(KernelContext ctx, int[] tiles, int at, BF16Array src, int row0, int nKeys, int kvStride,
-                                 int kvOffset, int stride, int headDim) {
-        int chunksPerRow = headDim / 8;
-        for (int i = 0; i < BKV * chunksPerRow / THREADS; i++) {
-            int c = ctx.localIdx + THREADS * i;
-            int row = c / chunksPerRow;
-            int chunk = c % chunksPerRow;
-            int key = row0 + row;
-            AsyncCopy.copy16(ctx, tiles, at + row * stride + 4 * chunk, src, key * kvStride + kvOffset + 8 * chunk,
-                    key < nKeys);
-        }
-    }
-
     /** s = Q·Kᵀ for the tile's 16 rows and this warp's 16 keys (log2 units: Q carries scale·log2 e). */
     @Unroll
     private static void scores(KernelContext ctx, float[] s, int[] qf, int[] kTiles, int kAt, int headDim) {
@@ -281,38 +260,6 @@ public final class DecodeAttention {
             int hi = rowB ? hiB : hiA;
             if (key < lo || key >= hi) s[i] = Float.NEGATIVE_INFINITY;
         }
-    }
-
-    /** Online softmax step for the lane's two rows over the warp's 16 keys; P packed into an A fragment. */
-    @Unroll
-    private static void softmax(KernelContext ctx, float[] s, float[] o, int[] pf, float[] stats, int headDim) {
-        for (int r = 0; r < 2; r++) {
-            float max = stats[r];
-            for (int n = 0; n < 2; n++) max = KernelMath.max(max, KernelMath.max(s[4 * n + 2 * r], s[4 * n + 2 * r + 1]));
-            max = KernelMath.max(max, ctx.shuffleXor(max, 1));
-            max = KernelMath.max(max, ctx.shuffleXor(max, 2));
-            // A row that has seen no key yet keeps max -inf: its weights are 0, nothing to rescale.
-            float base = max == Float.NEGATIVE_INFINITY ? 0.0f : max;
-            float rescale = KernelMath.exp2Approx(stats[r] - base);
-            stats[r] = max;
-            float sum = 0.0f;
-            for (int n = 0; n < 2; n++) {
-                for (int j = 0; j < 2; j++) {
-                    float w = KernelMath.exp2Approx(s[4 * n + 2 * r + j] - base);
-                    s[4 * n + 2 * r + j] = w;
-                    sum += w;
-                }
-            }
-            stats[2 + r] = stats[2 + r] * rescale + sum;
-            for (int n = 0; n < headDim / 8; n++) {
-                o[4 * n + 2 * r] *= rescale;
-                o[4 * n + 2 * r + 1] *= rescale;
-            }
-        }
-        pf[0] = TensorCore.packBf16(s[0], s[1]);
-        pf[1] = TensorCore.packBf16(s[2], s[3]);
-        pf[2] = TensorCore.packBf16(s[4], s[5]);
-        pf[3] = TensorCore.packBf16(s[6], s[7]);
     }
 
     /** O += P·V over the warp's 16 keys: V (keys × dims) read k-major with ldmatrix.trans. */

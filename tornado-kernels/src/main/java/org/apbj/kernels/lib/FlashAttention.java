@@ -59,20 +59,12 @@ public final class FlashAttention {
         int kvStride = nKvHeads * headDim;
         int nKeys = p + a + b;
 
-        // Keys any row of the group sees, [keyLo, keyEnd), and those every row sees, [fullLo, fullEnd).
-        int lastRow = KernelMath.min(q0 + BQ, nq) - 1;
-        int splitLo = split * keysPerSplit;
-        int splitEnd = KernelMath.min(nKeys, splitLo + keysPerSplit);
-        int keyLo = splitLo;
-        int keyEnd = splitEnd;
-        int fullLo = splitLo;
-        int fullEnd = splitEnd;
-        if (causal) {
-            keyLo = KernelMath.max(keyLo, lastRow >= a ? 0 : p);
-            keyEnd = KernelMath.min(keyEnd, p + lastRow + 1);
-            fullLo = KernelMath.max(fullLo, q0 < a ? p : 0);
-            fullEnd = KernelMath.min(fullEnd, p + q0 + 1);
-        }
+        int[] keys = new int[4];
+        keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, split, keysPerSplit, nKeys, p, a, causal);
+        int keyLo = keys[0];
+        int keyEnd = keys[1];
+        int fullLo = keys[2];
+        int fullEnd = keys[3];
 
         int[] qf = new int[4 * (MAX_HEAD_DIM / 16)];
         float[] s = new float[4 * (BKV / 8)];
@@ -87,13 +79,13 @@ public final class FlashAttention {
         int vAt = TensorCore.matrixOffsetA(ctx, stride);
         int firstTile = keyLo - keyLo % BKV;
         if (firstTile < keyEnd) {
-            copyTile(ctx, kTile, k, firstTile, nKeys, kvStride, kvOffset, stride, headDim);
+            copyTile(ctx, kTile, 0, k, firstTile, nKeys, kvStride, kvOffset, stride, headDim);
             AsyncCopy.commit(ctx);
         }
         for (int kt = firstTile; kt < keyEnd; kt += BKV) {
             AsyncCopy.waitPending(ctx, 0);
             ctx.localBarrier();   // K of this tile is in; every warp is done with the last V tile
-            copyTile(ctx, vTile, v, kt, nKeys, kvStride, kvOffset, stride, headDim);
+            copyTile(ctx, vTile, 0, v, kt, nKeys, kvStride, kvOffset, stride, headDim);
             AsyncCopy.commit(ctx);
 
             scores(ctx, s, qf, kTile, kAt, headDim);
@@ -105,7 +97,7 @@ public final class FlashAttention {
             AsyncCopy.waitPending(ctx, 0);
             ctx.localBarrier();   // V of this tile is in; every warp is done with this K tile
             if (kt + BKV < keyEnd) {
-                copyTile(ctx, kTile, k, kt + BKV, nKeys, kvStride, kvOffset, stride, headDim);
+                copyTile(ctx, kTile, 0, k, kt + BKV, nKeys, kvStride, kvOffset, stride, headDim);
                 AsyncCopy.commit(ctx);
             }
             accumulate(ctx, o, pf, vTile, vAt, headDim);
@@ -132,8 +124,30 @@ public final class FlashAttention {
         }
     }
 
+    /**
+     * The keys a group of query rows q0 … lastRow sees within its split, into {@code keys}: any
+     * row sees some of [keys[0], keys[1]), every row all of [keys[2], keys[3]) (tiles inside it
+     * need no mask). The prefill kernels share it.
+     */
+    static void keyRange(int[] keys, int q0, int lastRow, int split, int keysPerSplit, int nKeys, int p, int a,
+                         boolean causal) {
+        int splitLo = split * keysPerSplit;
+        int splitEnd = KernelMath.min(nKeys, splitLo + keysPerSplit);
+        keys[0] = splitLo;
+        keys[1] = splitEnd;
+        keys[2] = splitLo;
+        keys[3] = splitEnd;
+        if (causal) {
+            keys[0] = KernelMath.max(splitLo, lastRow >= a ? 0 : p);
+            keys[1] = KernelMath.min(splitEnd, p + lastRow + 1);
+            keys[2] = KernelMath.max(splitLo, q0 < a ? p : 0);
+            keys[3] = KernelMath.min(splitEnd, p + q0 + 1);
+        }
+    }
+
+    /** Running max −inf and sum 0 for the lane's two rows (stats[0..1] maxima, stats[2..3] sums). */
     @Unroll
-    private static void initStats(float[] stats) {
+    static void initStats(float[] stats) {
         for (int r = 0; r < 2; r++) {
             stats[r] = Float.NEGATIVE_INFINITY;
             stats[2 + r] = 0.0f;
@@ -141,19 +155,21 @@ public final class FlashAttention {
     }
 
     /**
-     * Starts the copies of key rows [row0, row0 + BKV) of one KV head into a shared tile (rows
-     * past nKeys read as zeros): 16 bytes per copy, THREADS copies at a time.
+     * Starts the copies of key rows [row0, row0 + BKV) of one KV head into the padded shared tile
+     * at int index {@code at} (rows past nKeys read as zeros): 16 bytes per copy, THREADS copies
+     * at a time. {@link DecodeAttention} fills its tiles (same BKV and THREADS) with it too.
      */
     @Unroll
-    private static void copyTile(KernelContext ctx, int[] tile, BF16Array src, int row0, int nKeys, int kvStride,
-                                 int kvOffset, int stride, int headDim) {
+    static void copyTile(KernelContext ctx, int[] tile, int at, BF16Array src, int row0, int nKeys, int kvStride,
+                         int kvOffset, int stride, int headDim) {
         int chunksPerRow = headDim / 8;
         for (int i = 0; i < BKV * chunksPerRow / THREADS; i++) {
             int c = ctx.localIdx + THREADS * i;
             int row = c / chunksPerRow;
             int chunk = c % chunksPerRow;
             int key = row0 + row;
-            AsyncCopy.copy16(ctx, tile, row * stride + 4 * chunk, src, key * kvStride + kvOffset + 8 * chunk, key < nKeys);
+            AsyncCopy.copy16(ctx, tile, at + row * stride + 4 * chunk, src, key * kvStride + kvOffset + 8 * chunk,
+                    key < nKeys);
         }
     }
 
@@ -196,6 +212,20 @@ public final class FlashAttention {
      */
     @Unroll
     static void softmax(KernelContext ctx, float[] s, float[] o, int[] pf, float[] stats, int tileKeys, int headDim) {
+        float[] rescale = new float[2];
+        exponentiate(ctx, s, stats, rescale, tileKeys);
+        rescale(o, rescale, headDim);
+        packP(s, pf, tileKeys);
+    }
+
+    /**
+     * The part of the softmax step that reads only S and the statistics: the rows' new running
+     * maxima, s replaced by 2^(s - max), the running sums rescaled and increased, and the factor
+     * O must be rescaled by in {@code rescale[r]} (a pipelined kernel applies it once its P·V
+     * product in flight has finished).
+     */
+    @Unroll
+    static void exponentiate(KernelContext ctx, float[] s, float[] stats, float[] rescale, int tileKeys) {
         for (int r = 0; r < 2; r++) {
             float max = stats[r];
             for (int n = 0; n < tileKeys / 8; n++) {
@@ -205,7 +235,7 @@ public final class FlashAttention {
             max = KernelMath.max(max, ctx.shuffleXor(max, 2));
             // A row that has seen no key yet keeps max -inf: its weights are 0, nothing to rescale.
             float base = max == Float.NEGATIVE_INFINITY ? 0.0f : max;
-            float rescale = KernelMath.exp2Approx(stats[r] - base);
+            rescale[r] = KernelMath.exp2Approx(stats[r] - base);
             stats[r] = max;
             float sum = 0.0f;
             for (int n = 0; n < tileKeys / 8; n++) {
@@ -215,13 +245,24 @@ public final class FlashAttention {
                     sum += w;
                 }
             }
-            stats[2 + r] = stats[2 + r] * rescale + sum;
-            for (int n = 0; n < headDim / 8; n++) {
-                o[4 * n + 2 * r] *= rescale;
-                o[4 * n + 2 * r + 1] *= rescale;
-            }
+            stats[2 + r] = stats[2 + r] * rescale[r] + sum;
         }
-        // S's accumulator layout is P's A layout: keys 16kk.. are n-tiles 2kk and 2kk + 1.
+    }
+
+    /** O's rows times the softmax step's factors (row g by rescale[0], g + 8 by rescale[1]). */
+    @Unroll
+    static void rescale(float[] o, float[] rescale, int headDim) {
+        for (int n = 0; n < headDim / 8; n++) {
+            o[4 * n] *= rescale[0];
+            o[4 * n + 1] *= rescale[0];
+            o[4 * n + 2] *= rescale[1];
+            o[4 * n + 3] *= rescale[1];
+        }
+    }
+
+    /** P rounded to bf16 and packed: S's accumulator layout is P's A layout, keys 16kk.. are n-tiles 2kk and 2kk + 1. */
+    @Unroll
+    static void packP(float[] s, int[] pf, int tileKeys) {
         for (int kk = 0; kk < tileKeys / 16; kk++) {
             for (int r = 0; r < 4; r++) {
                 int at = 4 * (2 * kk + (r >> 1)) + 2 * (r & 1);
@@ -242,6 +283,11 @@ public final class FlashAttention {
                 TensorCore.mmaBf16(ctx, o, 8 * dp + 4, pf, 4 * kk, vf, 2);
             }
         }
+    }
+
+    /** ln(sum · 2^max) of a row whose running max (base 2) is max and sum of weights sum; −inf for a row that saw no key. */
+    static float lse(float max, float sum) {
+        return sum > 0.0f ? (max + KernelMath.log(sum) * LOG2E) * LN2 : Float.NEGATIVE_INFINITY;
     }
 
     /** out = O / sum and lse = ln(sum · 2^max) for the lane's rows; a row that saw no key gets 0 and -inf. */
@@ -265,8 +311,7 @@ public final class FlashAttention {
                     out.set(at + 1, o[4 * n + 2 * r + 1] * inv);
                 }
                 if (t == 0) {
-                    lse.set(lseBase + row * nHeads + h,
-                            seen ? (stats[r] + KernelMath.log(sum) * LOG2E) * LN2 : Float.NEGATIVE_INFINITY);
+                    lse.set(lseBase + row * nHeads + h, lse(stats[r], sum));
                 }
             }
         }

@@ -68,33 +68,25 @@ public final class FlashAttentionHopper {
         int kvStride = nKvHeads * headDim;
         int nKeys = p + a + b;
 
-        // Keys any row of the group sees, [keyLo, keyEnd), and those every row sees, [fullLo, fullEnd).
-        int lastRow = KernelMath.min(q0 + BQ, nq) - 1;
-        int splitLo = split * keysPerSplit;
-        int splitEnd = KernelMath.min(nKeys, splitLo + keysPerSplit);
-        int keyLo = splitLo;
-        int keyEnd = splitEnd;
-        int fullLo = splitLo;
-        int fullEnd = splitEnd;
-        if (causal) {
-            keyLo = KernelMath.max(keyLo, lastRow >= a ? 0 : p);
-            keyEnd = KernelMath.min(keyEnd, p + lastRow + 1);
-            fullLo = KernelMath.max(fullLo, q0 < a ? p : 0);
-            fullEnd = KernelMath.min(fullEnd, p + q0 + 1);
-        }
+        int[] keys = new int[4];
+        FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, split, keysPerSplit, nKeys, p, a, causal);
+        int keyLo = keys[0];
+        int keyEnd = keys[1];
+        int fullLo = keys[2];
+        int fullEnd = keys[3];
 
         float[] s = new float[BKV / 2];
         float[] o = new float[MAX_HEAD_DIM / 2];
         int[] pf = new int[4 * (BKV / 16)];
         float[] stats = new float[4];   // running max (base 2) and sum of rows g and g + 8 of this lane
         int row0 = q0 + 16 * warp + (lane >> 2);
-        storeQ(q, qTile, q0, nq, nHeads * headDim, h * headDim, scale * LOG2E, tid, headDim);
-        initStats(stats);
+        storeQ(q, qTile, q0, 0, BQ, THREADS, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim);
+        FlashAttention.initStats(stats);
 
         int firstTile = keyLo - keyLo % BKV;
         if (firstTile < keyEnd) {
-            copyTile(ctx, kTiles, k, 0, firstTile, nKeys, kvStride, kvOffset, tid, headDim);
-            copyTile(ctx, vTiles, v, 0, firstTile, nKeys, kvStride, kvOffset, tid, headDim);
+            copyTile(ctx, kTiles, k, 0, firstTile, nKeys, kvStride, kvOffset, tid, THREADS, headDim);
+            copyTile(ctx, vTiles, v, 0, firstTile, nKeys, kvStride, kvOffset, tid, THREADS, headDim);
         }
         AsyncCopy.commit(ctx);
         int stage = 0;
@@ -105,8 +97,8 @@ public final class FlashAttentionHopper {
             WarpGroup.fenceAsyncProxy(ctx);
             ctx.localBarrier();
             if (kt + BKV < keyEnd) {
-                copyTile(ctx, kTiles, k, (stage ^ 1) * TILE, kt + BKV, nKeys, kvStride, kvOffset, tid, headDim);
-                copyTile(ctx, vTiles, v, (stage ^ 1) * TILE, kt + BKV, nKeys, kvStride, kvOffset, tid, headDim);
+                copyTile(ctx, kTiles, k, (stage ^ 1) * TILE, kt + BKV, nKeys, kvStride, kvOffset, tid, THREADS, headDim);
+                copyTile(ctx, vTiles, v, (stage ^ 1) * TILE, kt + BKV, nKeys, kvStride, kvOffset, tid, THREADS, headDim);
             }
             AsyncCopy.commit(ctx);
 
@@ -130,16 +122,17 @@ public final class FlashAttentionHopper {
     }
 
     /**
-     * The group's BQ Q rows scaled and rounded to bf16 into the swizzled Q tile (rows past nq are
-     * zeros): 16-byte chunks of 8 dims, dims 64c… in column block c.
+     * Rows firstRow … firstRow + rows − 1 of the group's Q tile, scaled and rounded to bf16 into
+     * the swizzled Q tile (rows past nq are zeros) by {@code threads} work-items (tid 0 …
+     * threads − 1): 16-byte chunks of 8 dims, dims 64c… in column block c.
      */
     @Unroll
-    private static void storeQ(F32Array q, int[] qTile, int q0, int nq, int qStride, int qOffset, float scale, int tid,
-                               int headDim) {
+    static void storeQ(F32Array q, int[] qTile, int q0, int firstRow, int rows, int threads, int tid, int nq, int qStride,
+                       int qOffset, float scale, int headDim) {
         int chunksPerRow = headDim / 8;
-        for (int i = 0; i < BQ * chunksPerRow / THREADS; i++) {
-            int c = tid + THREADS * i;
-            int row = c / chunksPerRow;
+        for (int i = 0; i < rows * chunksPerRow / threads; i++) {
+            int c = tid + threads * i;
+            int row = firstRow + c / chunksPerRow;
             int chunk = c % chunksPerRow;
             int at = WarpGroup.swizzled((chunk >> 3) * Q_BLOCK, row, chunk & 7);
             boolean in = q0 + row < nq;
@@ -152,25 +145,17 @@ public final class FlashAttentionHopper {
         }
     }
 
-    @Unroll
-    private static void initStats(float[] stats) {
-        for (int r = 0; r < 2; r++) {
-            stats[r] = Float.NEGATIVE_INFINITY;
-            stats[2 + r] = 0.0f;
-        }
-    }
-
     /**
      * Starts the copies of key rows [row0, row0 + BKV) of one KV head into the swizzled tile at
-     * {@code at} (rows past nKeys read as zeros): 16 bytes per copy, THREADS copies at a time,
-     * neighbouring work-items on one row.
+     * {@code at} (rows past nKeys read as zeros) by {@code threads} work-items (tid 0 … threads −
+     * 1): 16 bytes per copy, neighbouring work-items on one row.
      */
     @Unroll
-    private static void copyTile(KernelContext ctx, int[] tiles, BF16Array src, int at, int row0, int nKeys, int kvStride,
-                                 int kvOffset, int tid, int headDim) {
+    static void copyTile(KernelContext ctx, int[] tiles, BF16Array src, int at, int row0, int nKeys, int kvStride,
+                         int kvOffset, int tid, int threads, int headDim) {
         int chunksPerRow = headDim / 8;
-        for (int i = 0; i < BKV * chunksPerRow / THREADS; i++) {
-            int c = tid + THREADS * i;
+        for (int i = 0; i < BKV * chunksPerRow / threads; i++) {
+            int c = tid + threads * i;
             int row = c / chunksPerRow;
             int chunk = c % chunksPerRow;
             int key = row0 + row;
@@ -182,7 +167,7 @@ public final class FlashAttentionHopper {
 
     /** s = Q·Kᵀ for the warpgroup's 64 rows and the tile's BKV keys (in log2 units: Q carries scale·log2 e). */
     @Unroll
-    private static void scores(KernelContext ctx, float[] s, int[] qTile, int qAt, int[] kTiles, int kAt, int headDim) {
+    static void scores(KernelContext ctx, float[] s, int[] qTile, int qAt, int[] kTiles, int kAt, int headDim) {
         for (int ks = 0; ks < headDim / WarpGroup.K; ks++) {
             int block = ks >> 2;
             int slice = 8 * (ks & 3);
@@ -193,7 +178,7 @@ public final class FlashAttentionHopper {
 
     /** O += P·V for the tile: P from registers, V [key][dim] read by rows of keys, all head dims in one product per 16 keys. */
     @Unroll
-    private static void accumulate(KernelContext ctx, float[] o, int[] pf, int[] vTiles, int vAt, int headDim) {
+    static void accumulate(KernelContext ctx, float[] o, int[] pf, int[] vTiles, int vAt, int headDim) {
         for (int kk = 0; kk < BKV / WarpGroup.K; kk++) {
             WarpGroup.mmaBf16RegA(ctx, o, 0, headDim, pf, 4 * kk, vTiles, vAt + 2 * WarpGroup.ATOM_INTS * kk, BLOCK, true);
         }

@@ -34,10 +34,19 @@ public final class KernelOps implements AutoCloseable {
      */
     public static final String HOPPER_ATTENTION_PROPERTY = "apbj.attention.hopper";
 
+    /**
+     * With the Hopper attention, {@code -Dapbj.attention.pipelined=true} runs its warp-specialised,
+     * pipelined form ({@link FlashAttentionHopperWs}: a producer warpgroup, two consumers taking
+     * turns on the tensor cores, each consumer's softmax under its own P·V product); same results
+     * to fp32 rounding. OpenCL has no hand-offs between work-items and keeps {@link FlashAttentionHopper}.
+     */
+    public static final String PIPELINED_ATTENTION_PROPERTY = "apbj.attention.pipelined";
+
     private final Device device;
     private final int reductionThreads;
     private final boolean tensorCores;
     private boolean hopperAttention;
+    private boolean pipelinedAttention;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -69,6 +78,7 @@ public final class KernelOps implements AutoCloseable {
         this.tensorCores = tensorCores;
         this.hopperAttention = tensorCores && device.capabilities().warpGroupMma()
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
+        this.pipelinedAttention = Boolean.getBoolean(PIPELINED_ATTENTION_PROPERTY);
     }
 
     /**
@@ -86,8 +96,23 @@ public final class KernelOps implements AutoCloseable {
         return this;
     }
 
-    /** Whether {@link #attention} runs on {@link FlashAttentionHopper}. */
+    /** Whether {@link #attention} runs on {@link FlashAttentionHopper} (or its pipelined form). */
     public boolean hopperAttention() { return hopperAttention; }
+
+    /**
+     * Chooses the form of the Hopper attention: {@link FlashAttentionHopperWs} (warp-specialised,
+     * pipelined) or {@link FlashAttentionHopper}. For tests and benchmarks; the default follows
+     * {@value #PIPELINED_ATTENTION_PROPERTY}. OpenCL devices always run the single-role kernel.
+     */
+    public KernelOps usePipelinedAttention(boolean on) {
+        this.pipelinedAttention = on;
+        return this;
+    }
+
+    /** Whether {@link #attention} runs on {@link FlashAttentionHopperWs}. */
+    public boolean pipelinedAttention() {
+        return hopperAttention && pipelinedAttention && device.backend() != Backend.OPENCL;
+    }
 
     /** Whether the device gets the tensor-core GEMM unless told otherwise: when its hardware has tensor cores. */
     static boolean tensorCoresByDefault(Device device) {
@@ -392,10 +417,14 @@ public final class KernelOps implements AutoCloseable {
                     out /* unused */, false);
             return;
         }
-        Kernel kernel = hopperAttention ? KernelLibrary.FLASH_ATTENTION_HOPPER
+        boolean pipelined = pipelinedAttention();
+        Kernel kernel = pipelined ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS
+                : hopperAttention ? KernelLibrary.FLASH_ATTENTION_HOPPER
                 : tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
-        int threads = hopperAttention ? FlashAttentionHopper.THREADS : tensorCores ? FlashAttention.THREADS : Attention.THREADS;
-        int rowsPerGroup = hopperAttention ? FlashAttentionHopper.BQ : tensorCores ? FlashAttention.BQ : Attention.BQ;
+        int threads = pipelined ? FlashAttentionHopperWs.THREADS : hopperAttention ? FlashAttentionHopper.THREADS
+                : tensorCores ? FlashAttention.THREADS : Attention.THREADS;
+        int rowsPerGroup = pipelined ? FlashAttentionHopperWs.BQ : hopperAttention ? FlashAttentionHopper.BQ
+                : tensorCores ? FlashAttention.BQ : Attention.BQ;
         int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
         KeySplit split = KeySplit.of(prefillGroups(nq, nHeads), keys);
         if (split.splits() == 1) {

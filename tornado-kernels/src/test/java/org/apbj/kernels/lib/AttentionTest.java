@@ -35,19 +35,38 @@ class AttentionTest {
         /** {@link FlashAttention}, mma.sync. */
         TENSOR_CORES,
         /** {@link FlashAttentionHopper}, wgmma (its Java bodies off sm_90a). */
-        HOPPER;
+        HOPPER,
+        /**
+         * {@link FlashAttentionHopperWs}, warp-specialised and pipelined: its hand-offs (mbarriers,
+         * named barriers) run for real on the Java device; OpenCL cannot run it.
+         */
+        HOPPER_PIPELINED;
 
         boolean roundsToBf16() { return this != FP32; }
 
+        boolean runsOn(Backend backend) { return this != HOPPER_PIPELINED || backend != Backend.OPENCL; }
+
         KernelOps ops(Device d) {
-            return new KernelOps(d, REDUCTION_THREADS, this != FP32).useHopperAttention(this == HOPPER).decodeAttention(false);
+            KernelOps ops = new KernelOps(d, REDUCTION_THREADS, this != FP32)
+                    .useHopperAttention(this == HOPPER || this == HOPPER_PIPELINED)
+                    .usePipelinedAttention(this == HOPPER_PIPELINED).decodeAttention(false);
+            if (ops.pipelinedAttention() != (this == HOPPER_PIPELINED)) {
+                throw new IllegalStateException(this + " on " + d.backend() + " would run another kernel");
+            }
+            return ops;
         }
     }
 
-    /** Every backend with every attention kernel. */
+    /** Every backend with every attention kernel it can run. */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> kernels() {
         return LibTesting.backends().stream().flatMap(b -> java.util.Arrays.stream(AttentionKernel.values())
-                .map(k -> org.junit.jupiter.params.provider.Arguments.of(b, k)));
+                .filter(k -> k.runsOn(b)).map(k -> org.junit.jupiter.params.provider.Arguments.of(b, k)));
+    }
+
+    /** The two Hopper kernels on the Java device (for cases that are slow on the others). */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hopperKernelsOnJava() {
+        return java.util.stream.Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED)
+                .map(k -> org.junit.jupiter.params.provider.Arguments.of(Backend.JAVA, k));
     }
 
     @ParameterizedTest
@@ -94,6 +113,19 @@ class AttentionTest {
         Device d = device(backend);
         int nH = 4, nKv = 1, hd = 64, nq = 5, keys = 150;
         runAndCompare(backend, kernel, d, r, nq, keys, 0, 0, false, nH, nKv, hd);
+    }
+
+    /**
+     * Many key tiles against two query groups without a mask (the pipelined kernel's K/V ring
+     * turns four times, its consumers take nine turns each) and causal with an anchor spanning
+     * several tiles, d = 64.
+     */
+    @ParameterizedTest
+    @MethodSource("hopperKernelsOnJava")
+    void longKeyRangesManyTurns(Backend backend, AttentionKernel kernel) {
+        Random r = random("longKeyRangesManyTurns " + backend + " " + kernel);
+        runAndCompare(backend, kernel, device(backend), r, 130, 1050, 0, 0, false, 2, 1, 64);
+        check(backend, kernel, r, 300, 260, 131, true, 2, 2, 64);
     }
 
     /**

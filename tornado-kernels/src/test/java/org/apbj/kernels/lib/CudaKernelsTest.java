@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every kernel-library check on the CUDA device (the same references and tolerances as on the
- * other devices), plus timings of the two kernels that dominate prefill. Runs with
+ * other devices), plus timings of the two kernels that dominate prefill. The wgmma attention
+ * kernels: {@link HopperAttentionCudaTest}. Runs with
  * {@code ./apbj test-gpu}; skips where no CUDA device exists.
  */
 @Tag("gpu")
@@ -83,14 +84,8 @@ class CudaKernelsTest {
         }
     }
 
-    /** The wgmma attention ({@link FlashAttentionHopper}), on devices that have wgmma. */
-    @Test void hopperAttention() {
-        Assumptions.assumeTrue(device(CUDA).capabilities().warpGroupMma(), "no wgmma on this GPU");
-        new WarpGroupRegATest().productMatchesReference(CUDA);   // the P·V product alone first: its layouts
-        attentionCases(new AttentionTest(), AttentionTest.AttentionKernel.HOPPER);
-    }
-
-    private static void attentionCases(AttentionTest t, AttentionTest.AttentionKernel kernel) {
+    /** Every attention case of {@link AttentionTest} on the CUDA device with one kernel. */
+    static void attentionCases(AttentionTest t, AttentionTest.AttentionKernel kernel) {
         t.plainCausal(CUDA, kernel);
         t.apbMaskWithOddBlocks(CUDA, kernel);
         t.apbMaskHeadDim128(CUDA, kernel);

@@ -22,6 +22,8 @@ final class CooperativeGroup implements WorkGroup {
     /** Per work-item: warp operations reached, checked for group uniformity at the end. */
     private final int[] warpOps;
     private final List<Object> shared = new ArrayList<>();
+    /** Whether a work-item used a named barrier: the kernel is warp-specialised, not for OpenCL. */
+    private volatile boolean warpSpecialised;
 
     /** A warp's exchange: double-buffered so one barrier per shuffle suffices. */
     private static final class Warp {
@@ -54,6 +56,7 @@ final class CooperativeGroup implements WorkGroup {
 
     @Override
     public void namedBarrier(KernelContext ctx, int id, int threads, boolean waits) {
+        warpSpecialised = true;
         named.arrive(describe(ctx), id, threads, waits);
     }
 
@@ -125,20 +128,33 @@ final class CooperativeGroup implements WorkGroup {
     /**
      * After every work-item returned: the KernelContext contract asks warp operations to be
      * reached by every work-item of the group (OpenCL emulates them with group barriers), which
-     * warps running alone cannot notice. Returns the violation, or null.
+     * warps running alone cannot notice. A group that used named barriers is warp-specialised
+     * (its warpgroups run different code, and OpenCL refuses such kernels), so there only the
+     * hardware's rule holds: every lane of a warp reaches the same warp operations. Returns the
+     * violation, or null.
      */
     DivergentBarrierException nonUniformWarpOps(String groupName) {
-        int min = 0, max = 0;
-        for (int i = 1; i < size; i++) {
-            if (warpOps[i] < warpOps[min]) min = i;
-            if (warpOps[i] > warpOps[max]) max = i;
+        int span = warpSpecialised ? KernelContext.WARP_SIZE : size;
+        for (int first = 0; first < size; first += span) {
+            int min = first, max = first;
+            for (int i = first + 1; i < Math.min(size, first + span); i++) {
+                if (warpOps[i] < warpOps[min]) min = i;
+                if (warpOps[i] > warpOps[max]) max = i;
+            }
+            if (warpOps[min] == warpOps[max]) continue;
+            if (warpSpecialised) {
+                return new DivergentBarrierException("in group " + groupName + ", work-item " + max + " (linear id) reached "
+                        + warpOps[max] + " warp operations but work-item " + min + " of the same warp reached "
+                        + warpOps[min] + ": every lane of a warp must reach the same shuffles, broadcasts and warp"
+                        + " reductions. Make the condition around them uniform over the warp");
+            }
+            return new DivergentBarrierException("in group " + groupName + ", work-item " + max + " (linear id) reached "
+                    + warpOps[max] + " warp operations but work-item " + min + " reached " + warpOps[min]
+                    + ": shuffles, broadcasts and warp reductions must be reached by every work-item of the group, not only"
+                    + " of the warp (KernelContext contract; the OpenCL backend emulates them with group barriers)."
+                    + " Make the condition around them uniform over the group, e.g. compute with a neutral value instead of skipping");
         }
-        if (warpOps[min] == warpOps[max]) return null;
-        return new DivergentBarrierException("in group " + groupName + ", work-item " + max + " (linear id) reached "
-                + warpOps[max] + " warp operations but work-item " + min + " reached " + warpOps[min]
-                + ": shuffles, broadcasts and warp reductions must be reached by every work-item of the group, not only"
-                + " of the warp (KernelContext contract; the OpenCL backend emulates them with group barriers)."
-                + " Make the condition around them uniform over the group, e.g. compute with a neutral value instead of skipping");
+        return null;
     }
 
     /** The first failure any of the group's barriers recorded (divergence, timeout), or null. */

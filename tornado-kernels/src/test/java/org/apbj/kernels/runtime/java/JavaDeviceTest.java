@@ -183,6 +183,22 @@ class JavaDeviceTest {
                 e.getMessage());
     }
 
+    /** A kernel with named barriers (warp-specialised, never OpenCL) needs warp operations uniform per warp only. */
+    @Test
+    void warpSpecialisedKernelsNeedUniformWarpsOnly() {
+        F32Array in = randomFloats(64), out = device.allocF32(2);
+        out.set(1, -1f);
+        device.launch(k("warpSumSpecialised"), Grid.groups(1, 64), out, in, 1, 0);   // warp 1 reduces nothing: fine
+        double s = 0;
+        for (int j = 0; j < 32; j++) s += in.get(j);
+        assertEquals(s, out.get(0), 1e-4);
+        assertEquals(-1f, out.get(1), "warp 1 did not reduce");
+        KernelLaunchException e = assertThrows(KernelLaunchException.class,
+                () -> device.launch(k("warpSumSpecialised"), Grid.groups(1, 64), out, in, 1, 16));
+        assertTrue(e.getMessage().contains("divergent") && e.getMessage().contains("warp"),
+                e.getMessage());
+    }
+
     @Test
     void barrierTimesOutInsteadOfHanging() {
         JavaTestKernels.stuck = new CountDownLatch(1);

@@ -136,4 +136,17 @@ final class JavaTestKernels {
             if (ctx.laneId() == 0) out.set(warp, s);
         }
     }
+
+    /**
+     * Warp-specialised (a named barrier among the group): warps below {@code n} reduce, the
+     * others only meet them at the barrier; with {@code split} the lanes of warp 0 disagree.
+     */
+    public static void warpSumSpecialised(KernelContext ctx, F32Array out, F32Array in, int n, int split) {
+        int warp = ctx.localIdx / KernelContext.WARP_SIZE;
+        org.apbj.kernels.api.NamedBarrier.sync(ctx, 1, 64);
+        if (warp < n && (warp != 0 || ctx.laneId() >= split)) {
+            float s = ctx.warpReduceSum(in.get(ctx.globalIdx));
+            if (ctx.laneId() == 0 || split > 0) out.set(warp, s);
+        }
+    }
 }

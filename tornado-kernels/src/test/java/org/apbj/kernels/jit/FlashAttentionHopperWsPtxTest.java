@@ -1,0 +1,90 @@
+package org.apbj.kernels.jit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apbj.kernels.lib.FlashAttentionHopperWs;
+import org.apbj.kernels.lib.FlashAttentionHopperWsTesting;
+import org.apbj.kernels.lib.KernelLibrary;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipelined wgmma attention as ptxas sees it for sm_90a: S = Q·Kᵀ issued in two places
+ * (the first tile, the loop) and O += P·V in two (the loop, the last tile), all from registers
+ * the products own: no local memory, no spills, no "wgmma serialized" warning (which ptxas gives
+ * when an instruction touches a product's registers while it runs, e.g. if the softmax of S_j
+ * read P_{j−1} under its P·V product), and the register split setmaxnreg asks for is one the
+ * launch allotment can honour. OpenCL refuses it (hand-offs between work-items).
+ */
+class FlashAttentionHopperWsPtxTest {
+    @TempDir
+    static Path work;
+
+    @TestFactory
+    Stream<DynamicTest> registersOnlyNoSerialisation() {
+        assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
+        return Stream.of(64, 128).flatMap(d -> Stream.of(false, true).map(causal ->
+                DynamicTest.dynamicTest("headDim " + d + (causal ? " causal" : ""), () -> {
+                    String ptx = compile(Target.SM_90A, causal, d).source();
+                    Matcher qk = Pattern.compile("wgmma\\.mma_async\\.sync\\.aligned\\.m64n" + FlashAttentionHopperWs.BKV
+                            + "k16\\.f32\\.bf16\\.bf16 \\{[^}]*\\}, %\\w+, %\\w+, %\\w+, 1, 1, 0, 0;").matcher(ptx);
+                    assertEquals(2 * d / 16, qk.results().count(), "S products (shared-memory operands): first tile and loop");
+                    Matcher pv = Pattern.compile("wgmma\\.mma_async\\.sync\\.aligned\\.m64n" + d
+                            + "k16\\.f32\\.bf16\\.bf16 \\{[^}]*\\}, \\{%\\w+, %\\w+, %\\w+, %\\w+\\}, %\\w+, %\\w+, 1, 1, 1;").matcher(ptx);
+                    assertEquals(2 * FlashAttentionHopperWs.BKV / 16, pv.results().count(), "P·V products: loop and last tile");
+                    assertTrue(ptx.contains("setmaxnreg.dec.sync.aligned.u32 " + FlashAttentionHopperWsTesting.producerRegisters()),
+                            "producer gives registers up");
+                    assertTrue(ptx.contains("setmaxnreg.inc.sync.aligned.u32 " + FlashAttentionHopperWsTesting.consumerRegisters()),
+                            "consumers grow");
+                    assertTrue(ptx.contains("cp.async.mbarrier.arrive.noinc"), "copies complete the full barriers");
+                    assertTrue(ptx.contains(".extern .shared .align 1024"), "tiles in dynamic, 1024-aligned shared memory");
+                    assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
+                    Ptxas.Resources r = Ptxas.resources(ptx, "sm_90a", work);
+                    System.out.println("FlashAttentionHopperWs d=" + d + " causal=" + causal + " sm_90a: " + r.registers()
+                            + " registers, " + r.spillStoreBytes() + " bytes spilled\n" + r.report());
+                    assertFalse(r.report().contains("serializ"), r::report);
+                    assertEquals(0, r.spillStoreBytes(), r::report);
+                    assertTrue(r.registers() <= FlashAttentionHopperWsTesting.launchRegisters(), r::report);
+                })));
+    }
+
+    /** setmaxnreg.inc waits until registers are free: the consumers may grow only by what the producer gives up. */
+    @Test
+    void consumersGrowOnlyByWhatTheProducerGivesUp() {
+        int launch = FlashAttentionHopperWsTesting.launchRegisters();
+        int producer = FlashAttentionHopperWsTesting.producerRegisters();
+        int consumer = FlashAttentionHopperWsTesting.consumerRegisters();
+        assertEquals(65536 / FlashAttentionHopperWs.THREADS / 8 * 8, launch);
+        assertTrue(consumer > launch && producer < launch && consumer <= 256 && producer >= 24, launch + " / " + producer
+                + " / " + consumer);
+        assertTrue(128L * (launch - producer) >= (long) FlashAttentionHopperWs.CONSUMERS * 128 * (consumer - launch),
+                "producer frees " + 128L * (launch - producer) + " registers, consumers need "
+                        + FlashAttentionHopperWs.CONSUMERS * 128L * (consumer - launch));
+    }
+
+    @Test
+    void openClRefusesTheHandOffs() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(KernelCompileException.class,
+                () -> compile(Target.OPENCL, true, 128));
+        assertTrue(e.getMessage().contains("cannot run on OpenCL"), e.getMessage());
+    }
+
+    private static CompiledKernel compile(Target t, boolean causal, int d) {
+        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0};
+        return KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, t,
+                KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, args));
+    }
+
+    private static int count(String text, String what) {
+        return text.split(Pattern.quote(what), -1).length - 1;
+    }
+}

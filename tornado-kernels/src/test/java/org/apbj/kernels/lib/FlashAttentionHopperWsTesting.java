@@ -1,0 +1,10 @@
+package org.apbj.kernels.lib;
+
+/** FlashAttentionHopperWs's register split, for the PTX tests in another package. */
+public final class FlashAttentionHopperWsTesting {
+    private FlashAttentionHopperWsTesting() {}
+
+    public static int launchRegisters() { return FlashAttentionHopperWs.LAUNCH_REGISTERS; }
+    public static int producerRegisters() { return FlashAttentionHopperWs.PRODUCER_REGISTERS; }
+    public static int consumerRegisters() { return FlashAttentionHopperWs.CONSUMER_REGISTERS; }
+}
