@@ -29,7 +29,7 @@ class GemmWgmmaPtxTest {
     Stream<DynamicTest> registersOnlyNoSerialisation() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
         return KernelLibrary.hopper().stream().filter(kernel -> kernel.owner() == GemmWgmma.class
-                || kernel.owner() == org.apbj.kernels.lib.GemmWgmmaWs.class).map(kernel ->
+                || kernel.owner() == org.apbj.kernels.lib.GemmTma.class).map(kernel ->
                 DynamicTest.dynamicTest(kernel.name(), () -> {
                     Class<?>[] types = kernel.method().getParameterTypes();
                     Object[] args = new Object[types.length - 1];
