@@ -5,8 +5,11 @@
 #   PART=engine (default): the kernel/decode GPU tests, the 8B-shaped dense prefill at 32K and its
 #     decode next to HF transformers + SDPA, decode ms/token at 4K/32K/128K (CUDA graphs), the
 #     decode matvecs against the same run's copy bandwidth.
-#   PART=rest: the cross-check set (dense/APB/Star on the tiny-niah model), APB and ring with 4
-#     ranks on the one GPU at 128K (8 of 32 layers), attention next to SDPA.
+#   PART=rest: the bulk-copy, attention, retaining-head, collective and strategy GPU tests,
+#     attention (Hopper and its pipelined variant) next to SDPA, the retaining heads' share of an
+#     APB layer at 128K, the cross-check set (dense/APB/Star on the tiny-niah model), APB, ring
+#     with and without overlap and APB on the forced host path with 4 ranks on the one GPU at 128K
+#     (8 of 32 layers).
 # The area scripts (gpu-gemm-run, gpu-engine-run, gpu-decode-run, gpu-parallel-run,
 # gpu-attention-run) do each area in full. Results under $OUT.
 set -uo pipefail
@@ -27,13 +30,18 @@ if [[ ${PART:-engine} == engine ]]; then
     > "$o/decode.json" 2> "$o/decode.err"; grep -E '"(context|decode_ms_per_token)"' "$o/decode.json"
   timeout 50 $r org.apbj.kernels.bench.MatvecBench > "$o/matvec.txt" 2>&1; grep -v '^{' "$o/matvec.txt" | tail -12
 else
+  OUT=/tmp/junit timeout 150 .device/run-gpu.sh tests --include-classname \
+    '.*(CudaBulkCopyTest|HopperAttentionCudaTest|CudaRetainingTest|CudaCollectivesTest|CudaStrategiesTest|TinyNiahGoldenCudaTest)' \
+    > "$o/gpu-tests.txt" 2>&1; grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -24
+  python3 scripts/peer/sdpa_attention.py 4096 16384 32768 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt" | head -4
+  timeout 100 $r -Dapbj.bench.attentionKernels=hopper,hopper-pipelined org.apbj.kernels.bench.AttentionBench 4096 16384 32768 \
+    > "$o/attention.txt" 2>&1; grep -v '^{' "$o/attention.txt" | tail -10
+  timeout 60 $r org.apbj.kernels.bench.RetainingBench 131072 4 > "$o/retaining.txt" 2>&1; tail -12 "$o/retaining.txt"
   gunzip -c .device/crosscheck/tiny-niah-72.samples.jsonl.gz > /tmp/cc.jsonl
-  timeout 130 $r org.apbj.examples.Main eval --model=models/tiny-niah --dataset=/tmp/cc.jsonl --methods=dense,apb,star --ranks=4 \
+  timeout 110 $r org.apbj.examples.Main eval --model=models/tiny-niah --dataset=/tmp/cc.jsonl --methods=dense,apb,star --ranks=4 \
     --device=cuda --in-process --out="$o/crosscheck.json" > "$o/crosscheck.txt" 2>&1
   python3 scripts/crosscheck.py "$o/crosscheck.samples.jsonl" .device/crosscheck/tiny-niah-72.reference.jsonl | tee "$o/crosscheck-compare.txt"
-  timeout 150 $r org.apbj.examples.Main bench --synth=llama-3.1-8b --layers=8 --ranks=4 --device=cuda --in-process --warmup=1 \
-    --repeat=1 --methods=apb,ring --lengths=128k --allow-long-context --out="$o/parallel.json" > "$o/parallel.txt" 2>&1
-  grep -E "^\s*(apb|ring)|retaining|exposed|rror" "$o/parallel.txt" | head -12
-  python3 scripts/peer/sdpa_attention.py 32768 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt" | head -3
-  timeout 90 $r org.apbj.kernels.bench.AttentionBench 32768 > "$o/attention.txt" 2>&1; grep -v '^{' "$o/attention.txt" | tail -8
+  timeout ${BENCH_LIMIT:-170} $r org.apbj.examples.Main bench --synth=llama-3.1-8b --layers=8 --ranks=4 --device=cuda --in-process \
+    --warmup=1 --repeat=1 --methods=apb,ring,ring/no-overlap,apb@host --lengths=128k --allow-long-context \
+    --out="$o/parallel.json" > "$o/parallel.txt" 2>&1; echo "parallel bench rc=$?"; tail -14 "$o/parallel.txt"
 fi

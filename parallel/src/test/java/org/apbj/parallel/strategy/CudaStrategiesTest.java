@@ -46,8 +46,12 @@ class CudaStrategiesTest {
                 scale = Math.max(scale, Math.abs(e[j]));
                 diff = Math.max(diff, Math.abs(e[j] - a[j]));
             }
-            org.junit.jupiter.api.Assertions.assertTrue(diff <= 1e-3f * scale, "last query row after layer 3: max |diff| " + diff
-                    + " for values up to " + scale);
+            // bf16 activations (wgmma GPUs): ring and APB round attention to bf16 after merging partial
+            // (out, lse), dense before any merge, so a bf16 ulp (2^-8) of an o-projection input may differ;
+            // after 4 layers that stays within 4e-3 of the scale (2.0e-3 measured on an H200). fp32: 1e-3.
+            float tolerance = run.bf16Activations ? 4e-3f : 1e-3f;
+            org.junit.jupiter.api.Assertions.assertTrue(diff <= tolerance * scale, run.method + ": last query row after layer 3:"
+                    + " max |diff| " + diff + " for values up to " + scale + " (tolerance " + tolerance + " of the scale)");
             org.junit.jupiter.api.Assertions.assertArrayEquals(dense.lastAnswer().tokens(), run.lastAnswer().tokens());
         }
     }

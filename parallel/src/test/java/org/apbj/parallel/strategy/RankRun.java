@@ -21,15 +21,20 @@ final class RankRun {
     final Map<String, Map<Integer, float[]>> hidden = new ConcurrentHashMap<>();
     final Map<String, int[][]> selections = new ConcurrentHashMap<>();
     List<Answer> answers;
+    Method method;
+    /** Whether the ranks' devices have wgmma, where the model feeds its GEMMs bf16 activations (rows > 8). */
+    volatile boolean bf16Activations;
 
     static RankRun run(Method method, int hosts, int[] context, int[] query, StrategyOptions options, int maxTokens,
                        Function<Communicator, LayerSteps> stepsPerRank) {
         RankRun run = new RankRun();
+        run.method = method;
         run.answers = InProcessRanks.run(hosts, Duration.ofSeconds(120), comm -> {
             LayerSteps steps = stepsPerRank.apply(comm);
             try (var closeDevice = steps.device();
                  AutoCloseable closeSteps = steps instanceof AutoCloseable c ? c : () -> {}) {
             int hidden = steps.config().hiddenSize();
+            if (steps.device().capabilities().warpGroupMma()) run.bf16Activations = true;
             LayerObserver observer = new LayerObserver() {
                 @Override
                 public void afterLayer(Phase phase, int layer, F32Array x, int firstRow, int rows, int firstPosition) {
