@@ -5,6 +5,11 @@
 #   PART=engine (default): the kernel/decode GPU tests, the 8B-shaped dense prefill at 32K and its
 #     decode next to HF transformers + SDPA, decode ms/token at 4K/32K/128K (CUDA graphs), the
 #     decode matvecs against the same run's copy bandwidth.
+#   PART=final: the attention, golden, graph and strategy GPU tests, the cross-check set, and
+#     attention (pipelined and single-role Hopper kernels) next to SDPA at 4K-64K causal.
+#   PART=prefill: the strategy GPU tests, the pipelined attention at 32K under a bounded mbarrier
+#     wait, and the 8B-shaped 32K prefill three ways (default, chunks of 16384 rows, pipelined
+#     attention) next to HF transformers + SDPA.
 #   PART=rest: the bulk-copy, attention, retaining-head, collective and strategy GPU tests,
 #     attention (Hopper and its pipelined variant) next to SDPA, the retaining heads' share of an
 #     APB layer at 128K, the cross-check set (dense/APB/Star on the tiny-niah model), APB, ring
@@ -29,6 +34,34 @@ if [[ ${PART:-engine} == engine ]]; then
   timeout 80 $r org.apbj.model.bench.DecodeBench --model $m --contexts 4096,32768,131072 --decode 16 --graphs on --device cuda \
     > "$o/decode.json" 2> "$o/decode.err"; grep -E '"(context|decode_ms_per_token)"' "$o/decode.json"
   timeout 50 $r org.apbj.kernels.bench.MatvecBench > "$o/matvec.txt" 2>&1; grep -v '^{' "$o/matvec.txt" | tail -12
+elif [[ $PART == final ]]; then
+  OUT=/tmp/junit timeout 120 .device/run-gpu.sh tests --include-classname \
+    '.*(HopperAttentionCudaTest|TinyNiahGoldenCudaTest|GeneratorCudaGraphTest|CudaStrategiesTest)' > "$o/gpu-tests.txt" 2>&1
+  grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -12
+  gunzip -c .device/crosscheck/tiny-niah-72.samples.jsonl.gz > /tmp/cc.jsonl
+  timeout 110 $r org.apbj.examples.Main eval --model=models/tiny-niah --dataset=/tmp/cc.jsonl --methods=dense,apb,star --ranks=4 \
+    --device=cuda --in-process --out="$o/crosscheck.json" > "$o/crosscheck.txt" 2>&1
+  python3 scripts/crosscheck.py "$o/crosscheck.samples.jsonl" .device/crosscheck/tiny-niah-72.reference.jsonl | tee "$o/crosscheck-compare.txt"
+  python3 scripts/peer/sdpa_attention.py 4096 16384 32768 65536 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt" | head -4
+  timeout 150 $r -Dapbj.bench.attentionKernels=hopper-pipelined,hopper org.apbj.kernels.bench.AttentionBench 4096 16384 32768 65536 \
+    > "$o/attention.txt" 2>&1; echo "attention rc=$?"; grep -v '^{' "$o/attention.txt" | tail -12
+elif [[ $PART == prefill ]]; then
+  OUT=/tmp/junit timeout 50 .device/run-gpu.sh tests --include-classname '.*CudaStrategiesTest' > "$o/gpu-tests.txt" 2>&1
+  grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -12
+  timeout 45 $r -Dapbj.mbarrier.debugSpins=50000000 -Dapbj.bench.attentionKernels=hopper-pipelined \
+    org.apbj.kernels.bench.AttentionBench 32768 > "$o/attention-pipelined.txt" 2>&1; echo "pipelined 32K rc=$?"
+  grep -v '^{' "$o/attention-pipelined.txt" | tail -4
+  m=/tmp/llama-8b
+  timeout 130 $r org.apbj.examples.Main synth-model --shape=llama-3.1-8b --out=$m > "$o/synth.txt" 2>&1; echo "synth rc=$?"
+  for v in "default:" "chunk16k:--chunk 16384" "pipelined:-Dapbj.attention.pipelined=true"; do
+    name=${v%%:*}; opt=${v#*:}; jvm=""; args=""
+    [[ $opt == -D* ]] && jvm=$opt || args=$opt
+    timeout 70 $r $jvm org.apbj.model.bench.PrefillBench --model $m --tokens 32768 --decode 16 --device cuda $args \
+      > "$o/prefill-$name.json" 2>&1; echo "prefill $name rc=$?"
+    grep -E '"(prefill_seconds|gemm|attention|other|decode_seconds_per_token)"' "$o/prefill-$name.json" | tr -d '\n '; echo
+  done
+  timeout 100 python3 scripts/peer/hf_prefill_decode.py --lengths 32k --decode 16 > "$o/hf.json" 2> "$o/hf.err"
+  grep -E '"(prefill_seconds|decode_ms_per_token)"' "$o/hf.json"
 else
   OUT=/tmp/junit timeout 150 .device/run-gpu.sh tests --include-classname \
     '.*(CudaBulkCopyTest|HopperAttentionCudaTest|CudaRetainingTest|CudaCollectivesTest|CudaStrategiesTest|TinyNiahGoldenCudaTest)' \
