@@ -4,6 +4,7 @@ import org.apbj.kernels.api.AsyncCopy;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.KernelMath;
 import org.apbj.kernels.api.LaunchBounds;
@@ -288,6 +289,35 @@ public final class FlashAttention {
     /** ln(sum · 2^max) of a row whose running max (base 2) is max and sum of weights sum; −inf for a row that saw no key. */
     static float lse(float max, float sum) {
         return sum > 0.0f ? (max + KernelMath.log(sum) * LOG2E) * LN2 : Float.NEGATIVE_INFINITY;
+    }
+
+    /**
+     * {@link #store} with out rounded to bf16 (nearest even, as {@link Convert#toBf16} rounds the
+     * fp32 out): {@code outPairs} is a bf16 [nq, nHeads·headDim] array seen as packed pairs, the
+     * lane's two neighbouring columns in one word. Key splits are not written this way (split 0
+     * only: partial results are merged in fp32).
+     */
+    @Unroll
+    static void storeBf16(KernelContext ctx, I32Array outPairs, F32Array lse, float[] o, float[] stats, int row0, int nq,
+                          int nHeads, int h, int t, int headDim) {
+        int qStride = nHeads * headDim;
+        for (int r = 0; r < 2; r++) {
+            float sum = stats[2 + r];
+            sum += ctx.shuffleXor(sum, 1);
+            sum += ctx.shuffleXor(sum, 2);
+            int row = row0 + 8 * r;
+            boolean seen = sum > 0.0f;
+            float inv = seen ? 1.0f / sum : 0.0f;
+            if (row < nq) {
+                for (int n = 0; n < headDim / 8; n++) {
+                    int at = row * qStride + h * headDim + 8 * n + 2 * t;
+                    outPairs.set(at >> 1, TensorCore.packBf16(o[4 * n + 2 * r] * inv, o[4 * n + 2 * r + 1] * inv));
+                }
+                if (t == 0) {
+                    lse.set(row * nHeads + h, lse(stats[r], sum));
+                }
+            }
+        }
     }
 
     /** out = O / sum and lse = ln(sum · 2^max) for the lane's rows; a row that saw no key gets 0 and -inf. */

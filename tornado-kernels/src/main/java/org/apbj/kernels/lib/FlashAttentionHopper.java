@@ -4,6 +4,7 @@ import org.apbj.kernels.api.AsyncCopy;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.KernelMath;
 import org.apbj.kernels.api.LaunchBounds;
@@ -52,7 +53,9 @@ public final class FlashAttentionHopper {
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
                                  int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
-                                 @Constant int headDim, float scale, int keysPerSplit) {
+                                 @Constant int headDim, float scale, int keysPerSplit, I32Array outBf16,
+                                 @Constant boolean bf16Out, I32Array positions, F32Array invFreq,
+                                 @Constant boolean ropeQ) {
         int[] qTile = ctx.allocateIntLocalArray(Q_BLOCK * (MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS));
         int[] kTiles = ctx.allocateIntLocalArray(2 * TILE);
         int[] vTiles = ctx.allocateIntLocalArray(2 * TILE);
@@ -80,7 +83,12 @@ public final class FlashAttentionHopper {
         int[] pf = new int[4 * (BKV / 16)];
         float[] stats = new float[4];   // running max (base 2) and sum of rows g and g + 8 of this lane
         int row0 = q0 + 16 * warp + (lane >> 2);
-        storeQ(q, qTile, q0, 0, BQ, THREADS, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim);
+        if (ropeQ) {
+            storeRotatedQ(q, qTile, q0, 0, BQ, THREADS, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim,
+                    positions, invFreq);
+        } else {
+            storeQ(q, qTile, q0, 0, BQ, THREADS, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim);
+        }
         FlashAttention.initStats(stats);
 
         int firstTile = keyLo - keyLo % BKV;
@@ -118,7 +126,11 @@ public final class FlashAttentionHopper {
             stage ^= 1;
         }
         AsyncCopy.waitPending(ctx, 0);
-        FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, lane & 3, headDim);
+        if (bf16Out) {
+            FlashAttention.storeBf16(ctx, outBf16, lse, o, stats, row0, nq, nHeads, h, lane & 3, headDim);
+        } else {
+            FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, lane & 3, headDim);
+        }
     }
 
     /**
@@ -141,6 +153,41 @@ public final class FlashAttentionHopper {
                 float lo = in ? q.get(src + 2 * j) * scale : 0.0f;
                 float hi = in ? q.get(src + 2 * j + 1) * scale : 0.0f;
                 qTile[at + j] = TensorCore.packBf16(lo, hi);
+            }
+        }
+    }
+
+    /**
+     * {@link #storeQ} of q rotated by RoPE first, as {@link Rope#ropeF32} rotates it (same fp32
+     * arithmetic, so the tile holds the same bf16 values): query row r of the group sits at
+     * position {@code positions[q0 + r]}, pair (i, i + headDim/2) turns by positions·invFreq[i].
+     * A work-item takes a chunk of 8 dims of the first half and its partner chunk of the second.
+     */
+    static void storeRotatedQ(F32Array q, int[] qTile, int q0, int firstRow, int rows, int threads, int tid, int nq,
+                              int qStride, int qOffset, float scale, int headDim, I32Array positions, F32Array invFreq) {
+        int half = headDim / 2;
+        int halfChunks = half / 8;
+        for (int c = tid; c < rows * halfChunks; c += threads) {
+            int row = firstRow + c / halfChunks;
+            int chunk = c % halfChunks;
+            int partner = chunk + halfChunks;
+            int atLo = WarpGroup.swizzled((chunk >> 3) * Q_BLOCK, row, chunk & 7);
+            int atHi = WarpGroup.swizzled((partner >> 3) * Q_BLOCK, row, partner & 7);
+            boolean in = q0 + row < nq;
+            int src = (q0 + row) * qStride + qOffset + 8 * chunk;
+            int position = in ? positions.get(q0 + row) : 0;
+            for (int j = 0; j < 4; j++) {
+                int i = 8 * chunk + 2 * j;
+                float angle0 = position * invFreq.get(i);
+                float angle1 = position * invFreq.get(i + 1);
+                float c0 = Rope.cosOf(angle0), s0 = Rope.sinOf(angle0);
+                float c1 = Rope.cosOf(angle1), s1 = Rope.sinOf(angle1);
+                float x0 = in ? q.get(src + 2 * j) : 0.0f;
+                float x1 = in ? q.get(src + 2 * j + 1) : 0.0f;
+                float y0 = in ? q.get(src + half + 2 * j) : 0.0f;
+                float y1 = in ? q.get(src + half + 2 * j + 1) : 0.0f;
+                qTile[atLo + j] = TensorCore.packBf16((x0 * c0 - y0 * s0) * scale, (x1 * c1 - y1 * s1) * scale);
+                qTile[atHi + j] = TensorCore.packBf16((y0 * c0 + x0 * s0) * scale, (y1 * c1 + x1 * s1) * scale);
             }
         }
     }

@@ -4,6 +4,7 @@ import org.apbj.kernels.api.AsyncCopy;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.KernelContext;
 import org.apbj.kernels.api.KernelMath;
 import org.apbj.kernels.api.LaunchBounds;
@@ -67,7 +68,9 @@ public final class FlashAttentionHopperWs {
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
                                  int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
-                                 @Constant int headDim, float scale, int keysPerSplit) {
+                                 @Constant int headDim, float scale, int keysPerSplit, I32Array outBf16,
+                                 @Constant boolean bf16Out, I32Array positions, F32Array invFreq,
+                                 @Constant boolean ropeQ) {
         int[] qTile = ctx.allocateIntLocalArray(FlashAttentionHopper.Q_BLOCK
                 * (FlashAttentionHopper.MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS));
         int[] kTiles = ctx.allocateIntLocalArray(STAGES * FlashAttentionHopper.TILE);
@@ -102,7 +105,7 @@ public final class FlashAttentionHopperWs {
         }
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
         consume(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, causal, nHeads, h, split, headDim,
-                scale, keys[0], keys[1], keys[2], keys[3], firstTile, tiles);
+                scale, keys[0], keys[1], keys[2], keys[3], firstTile, tiles, outBf16, bf16Out, positions, invFreq, ropeQ);
     }
 
     /**
@@ -159,14 +162,20 @@ public final class FlashAttentionHopperWs {
     private static void consume(KernelContext ctx, F32Array out, F32Array lse, F32Array q, int[] qTile, int[] kTiles,
                                 int[] vTiles, long[] bars, int c, int q0, int nq, int p, int a, boolean causal,
                                 int nHeads, int h, int split, int headDim, float scale, int keyLo, int keyEnd,
-                                int fullLo, int fullEnd, int firstTile, int tiles) {
+                                int fullLo, int fullEnd, int firstTile, int tiles, I32Array outBf16, boolean bf16Out,
+                                I32Array positions, F32Array invFreq, boolean ropeQ) {
         int tid = ctx.localIdx & (WarpGroup.SIZE - 1);
         int lane = ctx.laneId();
         int t4 = lane & 3;
         int row0 = q0 + WarpGroup.M * c + 16 * (tid >> 5) + (lane >> 2);
         int qAt = c * WarpGroup.M * WarpGroup.ROW_INTS;
-        FlashAttentionHopper.storeQ(q, qTile, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq, nHeads * headDim,
-                h * headDim, scale * LOG2E, headDim);
+        if (ropeQ) {
+            FlashAttentionHopper.storeRotatedQ(q, qTile, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq,
+                    nHeads * headDim, h * headDim, scale * LOG2E, headDim, positions, invFreq);
+        } else {
+            FlashAttentionHopper.storeQ(q, qTile, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq,
+                    nHeads * headDim, h * headDim, scale * LOG2E, headDim);
+        }
         WarpGroup.fenceAsyncProxy(ctx);
         if (c == 0) {
             NamedBarrier.sync(ctx, Q_READY_0, WarpGroup.SIZE);
@@ -233,7 +242,11 @@ public final class FlashAttentionHopperWs {
             if (c == 0) passTurn(ctx, c);
             WarpGroup.waitPending(ctx, 0);
         }
-        FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, t4, headDim);
+        if (bf16Out) {
+            FlashAttention.storeBf16(ctx, outBf16, lse, o, stats, row0, nq, nHeads, h, t4, headDim);
+        } else {
+            FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, t4, headDim);
+        }
     }
 
     /** Masks the tile's scores unless every row of the group sees all its keys. */

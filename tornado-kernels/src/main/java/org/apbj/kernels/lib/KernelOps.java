@@ -168,6 +168,17 @@ public final class KernelOps implements AutoCloseable {
                 k, kRow0, rows, nKvHeads, headDim, positions, invFreq);
     }
 
+    /** The key half of {@link #rope}: RoPE in place on k rows [kRow0, kRow0 + rows), token t at positions[t]. */
+    public void ropeKeys(BF16Array k, int kRow0, int nKvHeads, int headDim, int rows, I32Array positions, F32Array invFreq) {
+        if (headDim <= 0 || headDim % 2 != 0) throw new IllegalArgumentException("headDim must be even, got " + headDim);
+        need(k, "k", (long) (kRow0 + rows) * nKvHeads * headDim);
+        need(positions, "positions", rows);
+        need(invFreq, "invFreq", headDim / 2);
+        if (rows == 0) return;
+        device.launch(KernelLibrary.ROPE_BF16, elementwise((long) rows * nKvHeads * headDim / 2),
+                k, kRow0, rows, nKvHeads, headDim, positions, invFreq);
+    }
+
     /** {@code h = silu(gate) · up} over count elements. */
     public void swiGlu(F32Array h, F32Array gate, F32Array up, long count) {
         need(h, "h", count);
@@ -418,7 +429,22 @@ public final class KernelOps implements AutoCloseable {
                     out /* unused */, false);
             return;
         }
+        prefillAttention(q, nq, k, v, p, a, b, causal, nHeads, nKvHeads, headDim, out, lse, null, null, null);
+    }
+
+    /**
+     * The prefill kernels of {@link #attention}. With {@code positions} (and {@code invFreq}) the
+     * Hopper kernels rotate Q by RoPE as they load it (q itself is not written); with
+     * {@code outBf16} and one key split they store the output as bf16 into it instead of out.
+     * Callers pass those only where {@link #hopperAttention()} holds.
+     */
+    private void prefillAttention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
+                                  int nHeads, int nKvHeads, int headDim, F32Array out, F32Array lse, I32Array positions,
+                                  F32Array invFreq, BF16Array outBf16) {
+        long keys = (long) p + a + b;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
         boolean pipelined = pipelinedAttention();
+        boolean hopper = hopperAttention;   // either Hopper kernel (pipelined implies it)
         Kernel kernel = pipelined ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS
                 : hopperAttention ? KernelLibrary.FLASH_ATTENTION_HOPPER
                 : tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
@@ -428,17 +454,65 @@ public final class KernelOps implements AutoCloseable {
                 : tensorCores ? FlashAttention.BQ : Attention.BQ;
         int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
         KeySplit split = KeySplit.of(prefillGroups(nq, nHeads), keys);
+        boolean ropeQ = positions != null;
+        if (!hopper && (ropeQ || outBf16 != null)) throw new IllegalStateException("fused RoPE / bf16 output need the Hopper attention");
+        // The Hopper kernels' fusion arguments; unused ones get stand-ins of the right type (never read).
+        I32Array unusedInts = new I32Array(out.buffer());
         if (split.splits() == 1) {
-            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1),
-                    out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1));
+            Object[] args = {out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1)};
+            if (hopper) {
+                args = withFusion(args, outBf16 != null ? new I32Array(outBf16.buffer()) : unusedInts, outBf16 != null,
+                        ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
+            }
+            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1), args);
             return;
         }
         F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
         F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
-        device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1),
-                partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, split.keysPerSplit());
+        Object[] args = {partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, split.keysPerSplit()};
+        if (hopper) args = withFusion(args, unusedInts, false, ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
+        device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1), args);
         device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
                 split.splits(), nq, nHeads, headDim);
+        if (outBf16 != null) toBf16(outBf16, out, (long) nq * nHeads * headDim);   // partial results merge in fp32
+    }
+
+    private static Object[] withFusion(Object[] args, I32Array outBf16, boolean bf16Out, I32Array positions, F32Array invFreq,
+                                       boolean ropeQ) {
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 5);
+        all[args.length] = outBf16;
+        all[args.length + 1] = bf16Out;
+        all[args.length + 2] = positions;
+        all[args.length + 3] = invFreq;
+        all[args.length + 4] = ropeQ;
+        return all;
+    }
+
+    /**
+     * Dense prefill's attention whose output only feeds the o-projection: {@link #attention} of
+     * q rotated by RoPE (query row t at {@code positions[t]}, as {@link #rope} rotates it; keys
+     * already rotated), the output rounded to bf16 into {@code outBf16} [nq, nHeads·headDim].
+     * With {@link #hopperAttention()} Q is rotated as the kernel loads it, and with one key split
+     * the kernel stores bf16 itself: q and out are then not written (two passes over them fewer).
+     * Otherwise q is rotated in place, out gets the fp32 output and is rounded into outBf16. The
+     * values are the same either way; the caller treats q and out as used up.
+     */
+    public void attentionRopedToBf16(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
+                                     int nHeads, int nKvHeads, int headDim, I32Array positions, F32Array invFreq,
+                                     F32Array out, F32Array lse, BF16Array outBf16) {
+        checkAttention(q, nq, k, v, p, a, b, causal, nHeads, nKvHeads, headDim, out, lse);
+        need(positions, "positions", nq);
+        need(invFreq, "invFreq", headDim / 2);
+        need(outBf16, "outBf16", (long) nq * nHeads * headDim);
+        if (nq == 0) return;
+        if (usesDecodeAttention(nq, nHeads, nKvHeads) || !hopperAttention) {
+            device.launch(KernelLibrary.ROPE_F32, elementwise((long) nq * nHeads * headDim / 2),
+                    q, 0, nq, nHeads, headDim, positions, invFreq);
+            attention(q, nq, k, v, p, a, b, causal, nHeads, nKvHeads, headDim, out, lse);
+            toBf16(outBf16, out, (long) nq * nHeads * headDim);
+            return;
+        }
+        prefillAttention(q, nq, k, v, p, a, b, causal, nHeads, nKvHeads, headDim, out, lse, positions, invFreq, outBf16);
     }
 
     /**

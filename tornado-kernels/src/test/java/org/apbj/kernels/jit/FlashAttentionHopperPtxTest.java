@@ -31,9 +31,9 @@ class FlashAttentionHopperPtxTest {
     @TestFactory
     Stream<DynamicTest> registersOnlyNoSerialisation() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return Stream.of(64, 128).flatMap(d -> Stream.of(false, true).map(causal ->
-                DynamicTest.dynamicTest("headDim " + d + (causal ? " causal" : ""), () -> {
-                    String ptx = compile(Target.SM_90A, causal, d).source();
+        return Stream.of(64, 128).flatMap(d -> Stream.of(false, true).flatMap(causal -> Stream.of(false, true).map(fused ->
+                DynamicTest.dynamicTest("headDim " + d + (causal ? " causal" : "") + (fused ? " RoPE on Q, bf16 out" : ""), () -> {
+                    String ptx = compile(Target.SM_90A, causal, d, fused).source();
                     Matcher qk = Pattern.compile("wgmma\\.mma_async\\.sync\\.aligned\\.m64n" + FlashAttentionHopper.BKV
                             + "k16\\.f32\\.bf16\\.bf16 \\{[^}]*\\}, %\\w+, %\\w+, %\\w+, 1, 1, 0, 0;").matcher(ptx);
                     assertEquals(d / 16, qk.results().count(), "S products (both operands in shared memory) per key tile");
@@ -51,7 +51,7 @@ class FlashAttentionHopperPtxTest {
                     assertFalse(r.report().contains("serializ"), r::report);
                     assertEquals(0, r.spillStoreBytes(), r::report);
                     assertTrue(r.registers() <= 65536 / FlashAttentionHopper.THREADS, r::report);
-                })));
+                }))));
     }
 
     @Test
@@ -61,7 +61,12 @@ class FlashAttentionHopperPtxTest {
     }
 
     private static CompiledKernel compile(Target t, boolean causal, int d) {
-        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0};
+        return compile(t, causal, d, false);
+    }
+
+    /** fused: Q rotated by RoPE as it is loaded and the output stored as bf16 (the dense-prefill form). */
+    private static CompiledKernel compile(Target t, boolean causal, int d, boolean fused) {
+        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0, null, fused, null, null, fused};
         return KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION_HOPPER, t,
                 KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER, args));
     }
