@@ -297,9 +297,8 @@ public final class DenseGenerator implements AutoCloseable {
         model.embed(buf.tokens(), n, buf.x());
         for (int l = 0; l < cfg.numLayers(); l++) {
             model.projectQkv(l, buf.x(), n, buf.q(), keyCache[l], valueCache[l], pos0);
-            model.rope(buf.q(), keyCache[l], pos0, n, buf.positions());
-            model.attention(buf.q(), n, keyCache[l], valueCache[l], AttentionMask.appended(pos0, n), buf.attn(), buf.lse());
-            model.finishLayer(l, buf.x(), buf.attn(), n);
+            model.ropeAttendAndFinishLayer(l, buf.q(), n, keyCache[l], valueCache[l], pos0, buf.positions(),
+                    AttentionMask.appended(pos0, n), buf.x(), buf.attn(), buf.lse());
         }
         position = pos0 + n;
         lastChunkRows = n;

@@ -31,6 +31,14 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
 
     private static final AtomicLong LOADS = new AtomicLong();
 
+    /**
+     * System property: {@code true} makes {@link #ropeAttendAndFinishLayer} (dense prefill) fuse
+     * on GPUs with the Hopper kernels: RoPE on q inside the attention's Q load and the attention
+     * output stored as bf16 for the o-projection (no separate RoPE pass over q, no fp32 output
+     * and no conversion pass). Same values as the unfused steps. Off by default (opt-in).
+     */
+    public static final String FUSED_PREFILL_PROPERTY = "apbj.prefill.fused";
+
     private final Device device;
     private final ModelConfig cfg;
     private final DeviceWeights weights;
@@ -39,6 +47,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     private LayerScratch scratch;
     private long scratchGeneration;
     private int reservedKeys;
+    private boolean fusedPrefill = Boolean.getBoolean(FUSED_PREFILL_PROPERTY);
     private boolean closed;
 
     private DeviceModel(Device device, ModelConfig cfg, DeviceWeights weights, int rows, int keys) {
@@ -236,6 +245,41 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
 
     @Override
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, AttentionMask mask, F32Array out, F32Array lse) {
+        checkAttention(nq, mask);
+        ops.attention(q, nq, k, v, mask, out, lse);
+    }
+
+    /**
+     * Dense prefill's rest of layer {@code layer} once {@link #projectQkv} wrote q and the k, v
+     * rows [kvRow, kvRow + n): {@link #rope} (query row t and key row kvRow + t at positions[t]),
+     * {@link #attention} under {@code mask} and {@link #finishLayer}, with the fusions of
+     * {@value #FUSED_PREFILL_PROPERTY} where they apply (bf16 activations, the Hopper attention).
+     * For callers that need the attention output only for the o-projection (nothing merges it):
+     * q and attn are scratch here, their contents afterwards unspecified.
+     */
+    public void ropeAttendAndFinishLayer(int layer, F32Array q, int n, BF16Array k, BF16Array v, int kvRow,
+                                         I32Array positions, AttentionMask mask, F32Array x, F32Array attn, F32Array lse) {
+        if (!fusedPrefill || !bf16Activations(n)) {
+            rope(q, k, kvRow, n, positions);
+            attention(q, n, k, v, mask, attn, lse);
+            finishLayer(layer, x, attn, n);
+            return;
+        }
+        checkAttention(n, mask);
+        ops.ropeKeys(k, kvRow, n, positions, weights.invFreq);
+        ops.attentionRopedToBf16(q, n, k, v, mask, positions, weights.invFreq, attn, lse, scratch.attnBf16);
+        finishFromBf16(weights.layers[layer], x, n);
+    }
+
+    /** Turns the fusions of {@link #ropeAttendAndFinishLayer} on or off (default: {@value #FUSED_PREFILL_PROPERTY}); for tests and benchmarks. */
+    public DeviceModel useFusedPrefill(boolean on) {
+        this.fusedPrefill = on;
+        return this;
+    }
+
+    public boolean fusedPrefill() { return fusedPrefill; }
+
+    private void checkAttention(int nq, AttentionMask mask) {
         if (!mask.takesQueries(nq)) {
             throw new IllegalArgumentException("a " + mask + " takes the rows [A ; B] as queries: nq " + nq + " != a + b = "
                     + (mask.a() + mask.b()));
@@ -247,7 +291,6 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
                     + " %d (its split-attention scratch is planned for that): call reserve(rows, %d) before the request",
                     keys, reservedKeys, keys));
         }
-        ops.attention(q, nq, k, v, mask, out, lse);
     }
 
     @Override
@@ -263,10 +306,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         int h = cfg.hiddenSize(), inter = cfg.intermediateSize();
         if (bf16Activations(n)) {
             ops.toBf16(scratch.attnBf16, attn, (long) n * cfg.qDim());
-            ops.linear(x, scratch.attnBf16, w.wo(), null, n, cfg.qDim(), h, true);
-            ops.rmsNorm(scratch.normedBf16, x, 0, w.postNorm(), n);
-            ops.gateUpSwiGlu(scratch.hBf16, scratch.normedBf16, w.gate(), w.up(), n, h, inter);
-            ops.linear(x, scratch.hBf16, w.down(), null, n, inter, h, true);
+            finishFromBf16(w, x, n);
             return;
         }
         ops.linear(x, attn, w.wo(), null, n, cfg.qDim(), h, true);
@@ -279,6 +319,15 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
             ops.swiglu(scratch.gate, scratch.up, (long) n * inter);
         }
         ops.linear(x, scratch.gate, w.down(), null, n, inter, h, true);
+    }
+
+    /** finishLayer with bf16 activations from the attention output already in scratch.attnBf16. */
+    private void finishFromBf16(LayerOnDevice w, F32Array x, int n) {
+        int h = cfg.hiddenSize(), inter = cfg.intermediateSize();
+        ops.linear(x, scratch.attnBf16, w.wo(), null, n, cfg.qDim(), h, true);
+        ops.rmsNorm(scratch.normedBf16, x, 0, w.postNorm(), n);
+        ops.gateUpSwiGlu(scratch.hBf16, scratch.normedBf16, w.gate(), w.up(), n, h, inter);
+        ops.linear(x, scratch.hBf16, w.down(), null, n, inter, h, true);
     }
 
     @Override

@@ -96,6 +96,18 @@ final class Ops implements AutoCloseable {
                 positions, invFreq));
     }
 
+    void ropeKeys(BF16Array key, int kvRow, int n, I32Array positions, F32Array invFreq) {
+        timer.run(KernelKind.OTHER, 0, () -> k.ropeKeys(key, kvRow, cfg.numKvHeads(), cfg.headDim(), n, positions, invFreq));
+    }
+
+    /** Attention of q rotated at positions, bf16 output for the o-projection (see {@link KernelOps#attentionRopedToBf16}). */
+    void attentionRopedToBf16(F32Array q, int nq, BF16Array key, BF16Array v, AttentionMask mask, I32Array positions,
+                              F32Array invFreq, F32Array out, F32Array lse, BF16Array outBf16) {
+        double flops = 4.0 * visiblePairs(nq, mask) * cfg.headDim() * cfg.numHeads();
+        timer.run(KernelKind.ATTENTION, flops, () -> k.attentionRopedToBf16(q, nq, key, v, mask.p(), mask.a(), mask.b(),
+                mask.causal(), cfg.numHeads(), cfg.numKvHeads(), cfg.headDim(), positions, invFreq, out, lse, outBf16));
+    }
+
     void attention(F32Array q, int nq, BF16Array key, BF16Array v, AttentionMask mask, F32Array out, F32Array lse) {
         double flops = 4.0 * visiblePairs(nq, mask) * cfg.headDim() * cfg.numHeads();
         timer.run(KernelKind.ATTENTION, flops, () -> k.attention(q, nq, key, v, mask.p(), mask.a(), mask.b(), mask.causal(),

@@ -23,12 +23,15 @@ class GeneratorCudaVsReferenceTest {
         Assumptions.assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device here");
     }
 
-    @ParameterizedTest(name = "cuda {0} ropeScaling={1} tied={2} prompt={3} chunk={4}")
+    @ParameterizedTest(name = "cuda {0} ropeScaling={1} tied={2} prompt={3} chunk={4} fused={5}")
     @CsvSource({
-            "LLAMA, true,  false, 300, 128",
-            "QWEN2, false, true,  200, 512",
+            "LLAMA, true,  false, 300, 128, false",
+            "QWEN2, false, true,  200, 512, false",
+            "LLAMA, true,  false, 300, 128, true",
+            "QWEN2, false, true,  200, 512, true",
     })
-    void matchesReference(ModelConfig.Family family, boolean ropeScaling, boolean tied, int promptLength, int chunk) {
-        GeneratorVsReferenceTest.check(tmp, "cuda", family, ropeScaling, tied, promptLength, chunk, 32);
+    void matchesReference(ModelConfig.Family family, boolean ropeScaling, boolean tied, int promptLength, int chunk,
+                          boolean fusedPrefill) {
+        GeneratorVsReferenceTest.check(tmp, "cuda", family, ropeScaling, tied, promptLength, chunk, 32, fusedPrefill);
     }
 }

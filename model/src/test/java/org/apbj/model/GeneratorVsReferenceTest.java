@@ -42,6 +42,12 @@ class GeneratorVsReferenceTest {
 
     static void check(Path tmp, String deviceSpec, ModelConfig.Family family, boolean ropeScaling, boolean tied,
                       int promptLength, int chunk, int steps) {
+        check(tmp, deviceSpec, family, ropeScaling, tied, promptLength, chunk, steps, false);
+    }
+
+    /** fusedPrefill: the prefill with {@link DeviceModel#useFusedPrefill} on (RoPE in the attention's Q load, bf16 attention output). */
+    static void check(Path tmp, String deviceSpec, ModelConfig.Family family, boolean ropeScaling, boolean tied,
+                      int promptLength, int chunk, int steps, boolean fusedPrefill) {
         long seed = TestSeed.next();
         ModelConfig cfg = RandomModels.tinyConfig(family, ropeScaling, tied);
         Path dir = RandomModels.write(tmp.resolve("m"), cfg, seed);
@@ -59,6 +65,8 @@ class GeneratorVsReferenceTest {
              ModelWeights w = ModelWeights.open(dir);
              DenseGenerator tf = DenseGenerator.load(device, w, null,
                      DenseGenerator.Options.context(promptLength + steps).withPrefillChunk(chunk))) {
+            tf.model().useFusedPrefill(fusedPrefill);
+            where += fusedPrefill ? " (fused prefill)" : "";
             float[] logits = tf.prefill(prompt);
             double rel = relativeError(logits, refLogits);
             System.out.printf("%s %s: prefill logits max|Δ|/range %.2e%n", where, family, rel);

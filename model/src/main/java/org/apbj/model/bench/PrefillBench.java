@@ -20,6 +20,7 @@ import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.Devices;
 import org.apbj.model.KernelTimes;
 import org.apbj.model.DenseGenerator;
+import org.apbj.model.DeviceModel;
 import org.apbj.weights.ModelConfig;
 import org.apbj.weights.ModelWeights;
 import org.apbj.weights.SyntheticModelWriter;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Spec;
  * <pre>
  * java -cp ... org.apbj.model.bench.PrefillBench (--model DIR | --synthetic llama-3.1-8b|qwen-2.5-14b|tiny)
  *      [--layers N] [--tokens 32768] [--decode 16] [--chunk 4096] [--device cuda|opencl|java] [--no-breakdown] [--seed S]
+ *      [--fusion-too]
  * </pre>
  * ({@code --help} describes every option.)
  * The prefill and decode figures come from plain runs: work is enqueued and the host waits only
@@ -51,7 +53,7 @@ public final class PrefillBench {
     private PrefillBench() {}
 
     public record Args(Path model, String synthetic, Integer layers, int tokens, int decode, int chunk, String device,
-                       boolean breakdown, long seed) {
+                       boolean breakdown, long seed, boolean fusionToo) {
 
         /** Parses the command line; a bad one is an IllegalArgumentException with the usage. */
         static Args parse(String[] a) {
@@ -84,13 +86,15 @@ public final class PrefillBench {
         @Option(names = "--device", paramLabel = "SPEC", description = "cuda[:N], opencl[:P[:D]] or java[:T[:MEMORY]] (default: the best here)") String device;
         @Option(names = "--no-breakdown", description = "skip the profiled prefill (device time per kernel kind); the plain prefill and decode are measured either way") boolean noBreakdown;
         @Option(names = "--seed", defaultValue = "1", description = "seed of the prompt and synthetic weights (default: ${DEFAULT-VALUE})") long seed;
+        @Option(names = "--fusion-too", description = "then prefill again with the fused dense prefill (" + DeviceModel.FUSED_PREFILL_PROPERTY
+                + ") switched the other way, in the same load: its times, breakdown and how far its logits are from the first run's") boolean fusionToo;
 
         Args args(CommandLine cl) {
             if (layers != null && layers <= 0) throw new CommandLine.ParameterException(cl, "--layers must be positive, got " + layers);
             if (tokens <= 0) throw new CommandLine.ParameterException(cl, "--tokens must be positive, got " + tokens);
             if (chunk <= 0) throw new CommandLine.ParameterException(cl, "--chunk must be positive, got " + chunk);
             if (decode < 0) throw new CommandLine.ParameterException(cl, "--decode must be >= 0, got " + decode);
-            return new Args(source.model, source.synthetic, layers, tokens, decode, chunk, device, !noBreakdown, seed);
+            return new Args(source.model, source.synthetic, layers, tokens, decode, chunk, device, !noBreakdown, seed, fusionToo);
         }
 
         @Override
@@ -198,10 +202,55 @@ public final class PrefillBench {
             }
             out.put("decode_tokens", args.decode());
             out.put("decode_seconds_per_token", args.decode() == 0 ? null : round(decodeSeconds / args.decode()));
+            if (args.fusionToo()) out.put("other_fusion", otherFusion(gen, prompt, chunk, logits, args.breakdown()));
             var mem = device.memory();
             out.put("device_peak_bytes", mem.peakBytes());
             out.put("memory_plan_bytes", gen.memoryPlan().totalBytes());
             return out;
+        }
+    }
+
+    /**
+     * The prefill again with {@link DeviceModel#useFusedPrefill} switched (then switched back):
+     * wall time, the breakdown when asked, and its logits against the first run's (max |Δ| over
+     * their range, and whether the greedy token is the same).
+     */
+    private static Map<String, Object> otherFusion(DenseGenerator gen, int[] prompt, int chunk, float[] firstLogits,
+                                                   boolean breakdown) {
+        DeviceModel model = gen.model();
+        boolean was = model.fusedPrefill();
+        model.useFusedPrefill(!was);
+        try {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("fused_prefill", !was);
+            // a whole chunk first: compiles the other form's kernels (a short prompt would take other attention variants)
+            gen.prefill(java.util.Arrays.copyOf(prompt, Math.min(prompt.length, chunk)));
+            long p0 = System.nanoTime();
+            float[] logits = gen.prefill(prompt);
+            o.put("prefill_seconds", round((System.nanoTime() - p0) / 1e9));
+            double maxDiff = 0, lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+            for (int i = 0; i < logits.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(logits[i] - firstLogits[i]));
+                lo = Math.min(lo, firstLogits[i]);
+                hi = Math.max(hi, firstLogits[i]);
+            }
+            o.put("logits_max_abs_diff_over_range", round(maxDiff / (hi - lo)));
+            o.put("same_greedy_token", argmax(logits) == argmax(firstLogits));
+            if (breakdown) {
+                gen.setProfiling(true);
+                gen.resetTiming();
+                gen.prefill(prompt);
+                KernelTimes t = gen.timing();
+                gen.setProfiling(false);
+                Map<String, Object> kinds = new LinkedHashMap<>();
+                kinds.put("gemm", round(t.gemmNanos() / 1e9));
+                kinds.put("attention", round(t.attentionNanos() / 1e9));
+                kinds.put("other", round(t.otherNanos() / 1e9));
+                o.put("prefill_kernel_seconds", kinds);
+            }
+            return o;
+        } finally {
+            model.useFusedPrefill(was);
         }
     }
 
