@@ -35,7 +35,9 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
      * System property: {@code true} makes {@link #ropeAttendAndFinishLayer} (dense prefill) fuse
      * on GPUs with the Hopper kernels: RoPE on q inside the attention's Q load and the attention
      * output stored as bf16 for the o-projection (no separate RoPE pass over q, no fp32 output
-     * and no conversion pass). Same values as the unfused steps. Off by default (opt-in).
+     * and no conversion pass); and the RMSNorms that feed bf16 GEMMs read x once, in 16-byte
+     * loads. Same values as the unfused steps (the norm's sum of squares in another order).
+     * Off by default (opt-in).
      */
     public static final String FUSED_PREFILL_PROPERTY = "apbj.prefill.fused";
 
@@ -211,7 +213,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         LayerOnDevice w = weights.layers[layer];
         requireRows(n);
         if (bf16Activations(n)) {
-            ops.rmsNorm(scratch.normedBf16, x, 0, w.inputNorm(), n);
+            normBf16(x, w.inputNorm(), n);
             ops.linear(q, scratch.normedBf16, w.wq(), w.bq(), n, cfg.hiddenSize(), cfg.qDim(), false);
             ops.linearToBf16(k, kvRow, scratch.normedBf16, w.wk(), w.bk(), n, cfg.hiddenSize(), cfg.kvDim());
             ops.linearToBf16(v, kvRow, scratch.normedBf16, w.wv(), w.bv(), n, cfg.hiddenSize(), cfg.kvDim());
@@ -321,11 +323,20 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
         ops.linear(x, scratch.gate, w.down(), null, n, inter, h, true);
     }
 
+    /** RMSNorm of x rows [0, n) into scratch.normedBf16: with the fused prefill on, the kernel that reads x once in 16-byte loads. */
+    private void normBf16(F32Array x, BF16Array weight, int n) {
+        if (fusedPrefill) {
+            ops.rmsNormWide(scratch.normedBf16, x, 0, weight, n);
+        } else {
+            ops.rmsNorm(scratch.normedBf16, x, 0, weight, n);
+        }
+    }
+
     /** finishLayer with bf16 activations from the attention output already in scratch.attnBf16. */
     private void finishFromBf16(LayerOnDevice w, F32Array x, int n) {
         int h = cfg.hiddenSize(), inter = cfg.intermediateSize();
         ops.linear(x, scratch.attnBf16, w.wo(), null, n, cfg.qDim(), h, true);
-        ops.rmsNorm(scratch.normedBf16, x, 0, w.postNorm(), n);
+        normBf16(x, w.postNorm(), n);
         ops.gateUpSwiGlu(scratch.hBf16, scratch.normedBf16, w.gate(), w.up(), n, h, inter);
         ops.linear(x, scratch.hBf16, w.down(), null, n, inter, h, true);
     }

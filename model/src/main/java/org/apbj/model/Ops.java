@@ -59,6 +59,11 @@ final class Ops implements AutoCloseable {
         timer.run(KernelKind.OTHER, 0, () -> k.rmsNormBf16(out, 0, x, xRow0, w, n, cfg.hiddenSize(), cfg.rmsNormEps()));
     }
 
+    /** As {@link #rmsNorm(BF16Array, F32Array, int, BF16Array, int)}, reading x once in 16-byte loads ({@link KernelOps#rmsNormBf16Wide}). */
+    void rmsNormWide(BF16Array out, F32Array x, int xRow0, BF16Array w, int n) {
+        timer.run(KernelKind.OTHER, 0, () -> k.rmsNormBf16Wide(out, 0, x, xRow0, w, n, cfg.hiddenSize(), cfg.rmsNormEps()));
+    }
+
     void toBf16(BF16Array out, F32Array in, long count) {
         timer.run(KernelKind.OTHER, 0, () -> k.toBf16(out, in, count));
     }

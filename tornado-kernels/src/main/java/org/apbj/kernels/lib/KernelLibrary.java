@@ -25,6 +25,7 @@ public final class KernelLibrary {
     public static final Kernel MATMUL_TMA_BF16_OUT = Kernel.of(GemmTma.class, "matmulBf16Out");
     public static final Kernel MATMUL_TMA_SWIGLU = Kernel.of(GemmTma.class, "matmulSwiGlu");
     public static final Kernel RMS_NORM_BF16 = Kernel.of(RmsNorm.class, "rmsNormBf16");
+    public static final Kernel RMS_NORM_BF16_WIDE = Kernel.of(RmsNorm.class, "rmsNormBf16Wide");
     public static final Kernel TO_BF16 = Kernel.of(Convert.class, "toBf16");
     public static final Kernel MATVEC = Kernel.of(Matvec.class, "matvec");
     public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
@@ -47,7 +48,7 @@ public final class KernelLibrary {
     public static final Kernel ARGMAX = Kernel.of(Sampling.class, "argmax");
     public static final Kernel SAMPLE_TOP_P = Kernel.of(Sampling.class, "sampleTopP");
 
-    private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
+    private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, RMS_NORM_BF16_WIDE, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
             MATMUL_TC, MATMUL_TC_BF16_OUT,
             MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_PACK, RETAINING_POOL,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);

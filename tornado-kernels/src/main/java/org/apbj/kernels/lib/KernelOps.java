@@ -291,6 +291,28 @@ public final class KernelOps implements AutoCloseable {
         rmsNorm(KernelLibrary.RMS_NORM_BF16, out, outRow0, x, xRow0, weight, rows, dim, eps);
     }
 
+    /**
+     * {@link #rmsNormBf16} by {@link RmsNorm#rmsNormBf16Wide} (x read once, 16-byte loads) where
+     * the row fits it (dim a multiple of {@link RmsNorm#WIDE}, at most 8192, out not x); otherwise
+     * {@link #rmsNormBf16}. The same values but for the order of the sum of squares.
+     */
+    public void rmsNormBf16Wide(BF16Array out, int outRow0, F32Array x, int xRow0, BF16Array weight, int rows, int dim,
+                                float eps) {
+        positive("dim", dim);
+        if (dim % RmsNorm.WIDE != 0 || dim > RmsNorm.WIDE * RmsNorm.MAX_THREADS || weight.byteSize() % 16 != 0
+                || out.buffer() == x.buffer()) {
+            rmsNormBf16(out, outRow0, x, xRow0, weight, rows, dim, eps);
+            return;
+        }
+        need(x, "x", (long) (xRow0 + rows) * dim);
+        need(out, "out", (long) (outRow0 + rows) * dim);
+        need(weight, "weight", dim);
+        if (rows == 0) return;
+        int threads = roundUp(dim / RmsNorm.WIDE, 32);
+        device.launch(KernelLibrary.RMS_NORM_BF16_WIDE, Grid.groups(rows, threads), new I32Array(out.buffer()), outRow0, x,
+                xRow0, new I64Array(weight.buffer()), dim, eps);
+    }
+
     /** {@code out[i] = bf16(in[i])} for i &lt; count. */
     public void toBf16(BF16Array out, F32Array in, long count) {
         need(out, "out", count);

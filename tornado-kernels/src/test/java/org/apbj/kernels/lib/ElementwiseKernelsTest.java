@@ -72,6 +72,42 @@ class ElementwiseKernelsTest {
     }
 
     /**
+     * {@link KernelOps#rmsNormBf16Wide}: rows of 200 (25 of 32 work-items hold 8 elements, the
+     * rest idle), 4096 (the 8B hidden size: 512 work-items) and 204 (not a multiple of 8: the
+     * plain kernel). Tolerance: {@link #rmsNormMatchesReference}'s plus half a bf16 ulp of the
+     * result (the bf16 output); a wrong weight word or pair order moves an element by ~1.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void rmsNormBf16WideMatchesReference(Backend backend) {
+        Random r = random("rmsNormBf16WideMatchesReference " + backend);
+        Device d = device(backend);
+        for (int dim : new int[] {200, 4096, 204}) {
+            int rows = 5, xRow0 = 1, outRow0 = 2;
+            float eps = 1e-5f;
+            float[] x = gaussians(r, (xRow0 + rows) * dim, 3.0);
+            float[] w = bf16Gaussians(r, dim, 1.0);
+            double[] want = new double[(outRow0 + rows) * dim];
+            double[] tol = new double[want.length];
+            java.util.Arrays.fill(tol, 1e-30);   // rows before outRow0 stay zero
+            for (int t = 0; t < rows; t++) {
+                double ss = 0;
+                for (int c = 0; c < dim; c++) ss += (double) x[(xRow0 + t) * dim + c] * x[(xRow0 + t) * dim + c];
+                double inv = 1 / Math.sqrt(ss / dim + eps);
+                for (int c = 0; c < dim; c++) {
+                    int at = (outRow0 + t) * dim + c;
+                    want[at] = x[(xRow0 + t) * dim + c] * inv * w[c];
+                    tol[at] = (dim / 2.0 + 4) * EPS32 * Math.abs(want[at]) + 0x1p-8 * Math.abs(want[at]) + 1e-7;
+                }
+            }
+            org.apbj.kernels.api.BF16Array out = d.allocBF16(want.length);
+            ops(backend).rmsNormBf16Wide(out, outRow0, f32(d, x), xRow0, bf16(d, w), rows, dim, eps);
+            d.synchronize();
+            assertClose("rmsNormBf16Wide dim " + dim + " on " + backend, want, read(d, out), tol);
+        }
+    }
+
+    /**
      * RoPE at scattered positions up to 131071 with Llama-3.1's scaled frequencies. The
      * reference takes HF's angle (position·invFreq rounded to fp32) and applies cos/sin in
      * double; the kernel's own sin/cos err by a few fp32 ulp of 1 and the rotation adds fp32
