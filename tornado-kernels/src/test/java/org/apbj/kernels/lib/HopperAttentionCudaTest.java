@@ -48,20 +48,4 @@ class HopperAttentionCudaTest {
             System.clearProperty(Mbarrier.DEBUG_SPINS_PROPERTY);
         }
     }
-
-    /** Dense prefill's form of both kernels: RoPE on Q as it is loaded, bf16 output ({@link FusedPrefillAttentionTest}). */
-    @Test void fusedPrefillAttention() {
-        System.setProperty(Mbarrier.DEBUG_SPINS_PROPERTY, "1000000");
-        try {
-            for (AttentionTest.AttentionKernel kernel : new AttentionTest.AttentionKernel[] {
-                    AttentionTest.AttentionKernel.HOPPER, AttentionTest.AttentionKernel.HOPPER_PIPELINED}) {
-                FusedPrefillAttentionTest t = new FusedPrefillAttentionTest();
-                t.chunkAfterCache(CUDA, kernel);
-                t.headDim128ScatteredPositions(CUDA, kernel);
-                t.keySplitsMergeThenRound(CUDA, kernel);
-            }
-        } finally {
-            System.clearProperty(Mbarrier.DEBUG_SPINS_PROPERTY);
-        }
-    }
 }
