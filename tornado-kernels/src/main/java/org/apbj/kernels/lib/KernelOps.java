@@ -42,6 +42,8 @@ public final class KernelOps implements AutoCloseable {
      * rounding. OpenCL has no hand-offs between work-items and keeps {@link FlashAttentionHopper}.
      */
     public static final String PIPELINED_ATTENTION_PROPERTY = "apbj.attention.pipelined";
+    /** {@code elementwise}: split decode attention merged by {@link Attention#mergeSplits}, not {@link DecodeMerge}. */
+    public static final String DECODE_MERGE_PROPERTY = "apbj.attention.decodeMerge";
 
     private final Device device;
     private final int reductionThreads;
@@ -80,7 +82,22 @@ public final class KernelOps implements AutoCloseable {
         this.hopperAttention = tensorCores && device.capabilities().warpGroupMma()
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
+        this.warpDecodeMerge = !"elementwise".equals(System.getProperty(DECODE_MERGE_PROPERTY));
     }
+
+    /**
+     * Chooses the merge of {@link DecodeAttention}'s key splits: {@link DecodeMerge} (a warp per
+     * (row, head) pair, the default) or the elementwise {@link Attention#mergeSplits}; same result
+     * up to the order of the sums. For benchmarks of the two; the default follows
+     * {@value #DECODE_MERGE_PROPERTY} ({@code elementwise} selects the old one).
+     */
+    public KernelOps useWarpDecodeMerge(boolean on) {
+        this.warpDecodeMerge = on;
+        return this;
+    }
+
+    /** Whether split decode attention is merged by {@link DecodeMerge}. */
+    public boolean warpDecodeMerge() { return warpDecodeMerge; }
 
     /**
      * Chooses the attention kernel of {@link #attention}: {@link FlashAttentionHopper} (wgmma)
@@ -479,8 +496,15 @@ public final class KernelOps implements AutoCloseable {
         F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
         device.launch(KernelLibrary.DECODE_ATTENTION, grid, partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads,
                 nKvHeads, headDim, scale, split.keysPerSplit(), stepArg, keysFromStep);
-        device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
-                split.splits(), nq, nHeads, headDim);
+        if (warpDecodeMerge) {
+            long pairs = (long) nq * nHeads;
+            device.launch(KernelLibrary.DECODE_MERGE,
+                    Grid.groups((int) ((pairs + DecodeMerge.WARPS - 1) / DecodeMerge.WARPS), DecodeMerge.THREADS),
+                    out, lse, partOut, partLse, split.splits(), nq, nHeads, headDim);
+        } else {
+            device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut,
+                    partLse, split.splits(), nq, nHeads, headDim);
+        }
     }
 
     private void checkAttention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
@@ -515,6 +539,7 @@ public final class KernelOps implements AutoCloseable {
     }
 
     private boolean decodeAttention = true;
+    private boolean warpDecodeMerge;
 
     /** Turns the decode kernel off (every call on the prefill kernels) or on (the default); for tests and benchmarks of those kernels. */
     public KernelOps decodeAttention(boolean on) {
@@ -601,7 +626,8 @@ public final class KernelOps implements AutoCloseable {
     /** Groups that keep a large GPU busy (about two per streaming multiprocessor of an H100). */
     static final int TARGET_GROUPS = 264;
     static final int MIN_KEYS_PER_SPLIT = 4 * Attention.BKV;
-    static final int MAX_SPLITS = 64;
+    /** The most key splits; {@link DecodeMerge} holds that many lse values in a warp (two per lane). */
+    static final int MAX_SPLITS = DecodeMerge.MAX_SPLITS;
 
     // Partial results of split attention, reused across calls (launches on one device run in order).
     private F32Array scratchOut;
