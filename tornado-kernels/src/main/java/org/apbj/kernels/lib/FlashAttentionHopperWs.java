@@ -51,6 +51,10 @@ public final class FlashAttentionHopperWs {
     public static final int THREADS = (CONSUMERS + 1) * WarpGroup.SIZE;
     public static final int BQ = CONSUMERS * WarpGroup.M;
     public static final int BKV = FlashAttentionHopper.BKV;
+    /** Schedule flag: causal groups numbered longest first across heads. */
+    public static final int LONGEST_FIRST = 1;
+    /** Schedule flag: each consumer works only on the key tiles its own rows see. */
+    public static final int OWN_KEY_RANGES = 2;
     /** The most K (and V) tiles in the ring: 3 × 2 × 32 KiB + Q's 32 KiB = 224 KiB at d = 128 (227 KiB fit). */
     public static final int MAX_STAGES = 3;
 
@@ -94,6 +98,11 @@ public final class FlashAttentionHopperWs {
             return new Schedule(stages, longest, own);
         }
 
+        /** The kernel's {@code scheduleFlags} argument: {@link #LONGEST_FIRST} | {@link #OWN_KEY_RANGES}. */
+        public int flags() {
+            return (longestFirst ? LONGEST_FIRST : 0) | (ownKeyRanges ? OWN_KEY_RANGES : 0);
+        }
+
         /** The spec {@link #parse} reads back. */
         @Override
         public String toString() {
@@ -121,13 +130,17 @@ public final class FlashAttentionHopperWs {
 
     /**
      * {@link FlashAttentionHopper#attention}'s arguments, then the {@link Schedule}: {@code stages}
-     * (2 or 3), {@code longestFirst}, {@code ownKeyRanges}.
+     * (2 or 3; sizes shared memory, so a specialisation each) and {@link Schedule#flags()}
+     * ({@link #LONGEST_FIRST}, {@link #OWN_KEY_RANGES}: they change only scalar values at the
+     * start, not the code, so they stay run-time arguments).
      */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
                                  int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
                                  @Constant int headDim, float scale, int keysPerSplit, @Constant int stages,
-                                 @Constant boolean longestFirst, @Constant boolean ownKeyRanges) {
+                                 int scheduleFlags) {
+        boolean longestFirst = (scheduleFlags & LONGEST_FIRST) != 0;
+        boolean ownKeyRanges = (scheduleFlags & OWN_KEY_RANGES) != 0;
         int[] qTile = ctx.allocateIntLocalArray(FlashAttentionHopper.Q_BLOCK
                 * (FlashAttentionHopper.MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS));
         int[] kTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);

@@ -466,10 +466,9 @@ public final class KernelOps implements AutoCloseable {
     /** The prefill attention kernels' launch arguments; the pipelined kernel takes its schedule after them. */
     private Object[] attentionArgs(boolean pipelined, Object... args) {
         if (!pipelined) return args;
-        Object[] all = java.util.Arrays.copyOf(args, args.length + 3);
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
         all[args.length] = schedule.stages();
-        all[args.length + 1] = schedule.longestFirst();
-        all[args.length + 2] = schedule.ownKeyRanges();
+        all[args.length + 1] = schedule.flags();
         return all;
     }
 

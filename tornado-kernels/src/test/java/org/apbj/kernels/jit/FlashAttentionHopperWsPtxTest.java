@@ -23,14 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * the products own: no local memory, no spills, no "wgmma serialized" warning (which ptxas gives
  * when an instruction touches a product's registers while it runs, e.g. if the softmax of S_j
  * read P_{j−1} under its P·V product), and the register split setmaxnreg asks for is one the
- * launch allotment can honour; for the default schedule and for every schedule choice that changes
- * the code (three stages, per-consumer key ranges). OpenCL refuses it (hand-offs between work-items).
+ * launch allotment can honour; with two K/V stages and with three (224 KiB of shared memory, within
+ * what a block may opt into). OpenCL refuses it (hand-offs between work-items).
  */
 class FlashAttentionHopperWsPtxTest {
     @TempDir
     static Path work;
 
-    /** Every schedule choice that changes the code: three stages, per-consumer key ranges (and the launch order). */
+    /** Every schedule choice: three stages (a specialisation of its own), launch order and per-consumer key ranges (run-time flags). */
     private static final FlashAttentionHopperWs.Schedule ALL_CHANGES = FlashAttentionHopperWs.Schedule.parse(
             "s3+longest-first+own-ranges");
     /** The most shared memory a block may opt into on H100/H200 (227 KiB). */
@@ -96,8 +96,7 @@ class FlashAttentionHopperWsPtxTest {
     }
 
     private static CompiledKernel compile(Target t, boolean causal, int d, FlashAttentionHopperWs.Schedule sch) {
-        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0, sch.stages(),
-                sch.longestFirst(), sch.ownKeyRanges()};
+        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0, sch.stages(), sch.flags()};
         return KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, t,
                 KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, args));
     }

@@ -145,10 +145,14 @@ class AttentionTest {
     @ParameterizedTest
     @MethodSource("pipelinedSchedules")
     void pipelinedSchedulesAgree(String spec) {
-        Backend backend = Backend.JAVA;
+        pipelinedScheduleCases(Backend.JAVA, spec);
+    }
+
+    /** {@link #pipelinedSchedulesAgree}'s cases on one backend (the CUDA tests run them too). */
+    void pipelinedScheduleCases(Backend backend, String spec) {
         AttentionKernel kernel = AttentionKernel.HOPPER_PIPELINED;
         FlashAttentionHopperWs.Schedule schedule = FlashAttentionHopperWs.Schedule.parse(spec);
-        Random r = random("pipelinedSchedulesAgree " + spec);
+        Random r = random("pipelinedSchedulesAgree " + backend + " " + spec);
         Device d = device(backend);
         int[][] cases = {   // p, a, b, causal, heads, kv heads, head dim
                 {700, 64, 100, 1, 2, 1, 64},    // rows 0..63 anchors (keys 700..763), rows 64.. see keys from 0
