@@ -45,11 +45,19 @@ public final class KernelOps implements AutoCloseable {
     /** {@code elementwise}: split decode attention merged by {@link Attention#mergeSplits}, not {@link DecodeMerge}. */
     public static final String DECODE_MERGE_PROPERTY = "apbj.attention.decodeMerge";
 
+    /**
+     * The {@link FlashAttentionHopperWs.Schedule} of the pipelined attention (K/V ring depth,
+     * causal launch order, per-consumer key ranges), e.g. {@code -Dapbj.attention.schedule=s3+longest-first};
+     * default {@link FlashAttentionHopperWs.Schedule#DEFAULT}. Same results either way.
+     */
+    public static final String ATTENTION_SCHEDULE_PROPERTY = "apbj.attention.schedule";
+
     private final Device device;
     private final int reductionThreads;
     private final boolean tensorCores;
     private boolean hopperAttention;
     private boolean pipelinedAttention;
+    private FlashAttentionHopperWs.Schedule schedule;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -83,6 +91,8 @@ public final class KernelOps implements AutoCloseable {
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
         this.warpDecodeMerge = !"elementwise".equals(System.getProperty(DECODE_MERGE_PROPERTY));
+        this.schedule = FlashAttentionHopperWs.Schedule.parse(
+                System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
     }
 
     /**
@@ -126,6 +136,18 @@ public final class KernelOps implements AutoCloseable {
         this.pipelinedAttention = on;
         return this;
     }
+
+    /**
+     * Chooses how {@link FlashAttentionHopperWs} lays out its work. For tests and benchmarks; the
+     * default follows {@value #ATTENTION_SCHEDULE_PROPERTY}.
+     */
+    public KernelOps usePipelinedSchedule(FlashAttentionHopperWs.Schedule schedule) {
+        this.schedule = java.util.Objects.requireNonNull(schedule, "schedule");
+        return this;
+    }
+
+    /** The schedule {@link FlashAttentionHopperWs} launches with. */
+    public FlashAttentionHopperWs.Schedule pipelinedSchedule() { return schedule; }
 
     /** Whether {@link #attention} runs on {@link FlashAttentionHopperWs}. */
     public boolean pipelinedAttention() {
@@ -446,16 +468,25 @@ public final class KernelOps implements AutoCloseable {
         int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
         KeySplit split = KeySplit.of(prefillGroups(nq, nHeads), keys);
         if (split.splits() == 1) {
-            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1),
-                    out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1));
+            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1), attentionArgs(pipelined,
+                    out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1)));
             return;
         }
         F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
         F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
-        device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1),
-                partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, split.keysPerSplit());
+        device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1), attentionArgs(pipelined,
+                partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, split.keysPerSplit()));
         device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
                 split.splits(), nq, nHeads, headDim);
+    }
+
+    /** The prefill attention kernels' launch arguments; the pipelined kernel takes its schedule after them. */
+    private Object[] attentionArgs(boolean pipelined, Object... args) {
+        if (!pipelined) return args;
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = schedule.stages();
+        all[args.length + 1] = schedule.flags();
+        return all;
     }
 
     /**
