@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
 /**
  * Dense single-device prefill benchmark: loads a model directory (or writes a synthetic one of
  * a known shape into a temporary directory), prefills N random tokens on the best device,
- * decodes a few tokens, and prints one JSON object: prefill seconds and tokens/s, device time
+ * decodes a few tokens greedily as generation does (device argmax, CUDA graphs), and prints one JSON object: prefill seconds and tokens/s, device time
  * per kernel kind, achieved GEMM and attention TFLOP/s, decode seconds per token, and the cold
  * start (model load, first compile) apart from them.
  *
@@ -145,7 +145,7 @@ public final class PrefillBench {
             // warm-up: compiles every kernel (a chunk plus a decode step), not timed
             long w0 = System.nanoTime();
             gen.prefill(java.util.Arrays.copyOf(prompt, Math.min(n, 2 * Math.min(chunk, 64))));
-            gen.decode(prompt[0]);
+            gen.appendGreedy(new int[] {prompt[0]});   // the generation step: device argmax, a CUDA graph where there are graphs
             double warmupSeconds = (System.nanoTime() - w0) / 1e9;
             double compileSeconds = device.preparationNanos() / 1e9;
 
@@ -157,7 +157,7 @@ public final class PrefillBench {
 
             long d0 = System.nanoTime();
             int token = argmax(logits);
-            for (int i = 0; i < args.decode(); i++) token = argmax(gen.decode(token));
+            for (int i = 0; i < args.decode(); i++) token = gen.appendGreedy(new int[] {token});
             double decodeSeconds = (System.nanoTime() - d0) / 1e9;
 
             KernelTimes prefill = null;

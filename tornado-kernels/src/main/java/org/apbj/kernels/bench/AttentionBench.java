@@ -5,6 +5,7 @@ import java.util.Random;
 
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.lib.FlashAttentionHopperWs;
 import org.apbj.kernels.lib.KernelOps;
 import org.apbj.kernels.runtime.cuda.CudaDevice;
 
@@ -13,10 +14,13 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * causal prefill at several lengths, the APB [P;A;B] mask at the 128K / 8-host block shape, and
  * decode (one query against a long cache), for the wgmma kernels (on sm_90a devices: the
  * single-role one and the warp-specialised pipelined one), the tensor-core kernel and the fp32
- * one. Prints
- * one line per case: milliseconds (median of the timed runs after one warm-up), TFLOP/s counting
- * only the visible (unmasked) query-key pairs at 4·d FLOPs each, and for decode GB/s of K and V
- * read once. The peer (PyTorch SDPA) is timed by scripts/peer/sdpa_attention.py in the same run.
+ * one; the pipelined one with any {@link FlashAttentionHopperWs.Schedule} ({@code
+ * hopper-pipelined:original}, {@code hopper-pipelined:s3+longest-first}, ...) to time them in one
+ * run. Besides causal at each length: the APB shape and the last 4096-row chunk of a 32K prefill
+ * ({@code mask=chunk}: 4096 causal rows after 28672 cached keys). Inputs are made once per shape
+ * and every kernel runs on them. Prints one line per case: milliseconds (median of the timed
+ * runs after one warm-up), TFLOP/s counting only the visible (unmasked) query-key pairs at 4·d
+ * FLOPs each, and for decode GB/s of K and V read once. The peer (PyTorch SDPA) is timed by scripts/peer/sdpa_attention.py in the same run.
  * Usage: {@code AttentionBench [lengths...]} (default 4096 16384 32768 65536); system property
  * {@code apbj.bench.attentionKernels} (comma-separated, default all) picks the kernels.
  */
@@ -31,28 +35,41 @@ public final class AttentionBench {
                 : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         try (CudaDevice dev = CudaDevice.open(0)) {
             System.out.println("device: " + dev.name());
-            // hopper: FlashAttentionHopper (wgmma, sm_90a only); hopper-pipelined: FlashAttentionHopperWs;
-            // tensor-core: FlashAttention (mma.sync); fp32: Attention
+            // hopper: FlashAttentionHopper (wgmma, sm_90a only); hopper-pipelined: FlashAttentionHopperWs
+            // (hopper-pipelined:SCHEDULE with a FlashAttentionHopperWs.Schedule spec, e.g.
+            // hopper-pipelined:original); tensor-core: FlashAttention (mma.sync); fp32: Attention
             String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-pipelined,tensor-core,fp32");
+            java.util.Map<String, KernelOps> ops = new java.util.LinkedHashMap<>();
             for (String kernel : kernels.split(",")) {
                 boolean hopper = kernel.startsWith("hopper");
                 if (hopper && !dev.capabilities().warpGroupMma()) continue;
-                KernelOps ops = new KernelOps(dev, 1024, !kernel.equals("fp32")).useHopperAttention(hopper)
-                        .usePipelinedAttention(kernel.equals("hopper-pipelined"));
-                for (int n : lengths) {
-                    if (kernel.equals("fp32") && n > 16384) continue;   // the fp32 kernel takes minutes there; 16K tells its rate
-                    run(dev, ops, kernel, "causal", n, 0, 0, n, true);
+                boolean pipelined = kernel.startsWith("hopper-pipelined");
+                KernelOps o = new KernelOps(dev, 1024, !kernel.equals("fp32")).useHopperAttention(hopper)
+                        .usePipelinedAttention(pipelined);
+                int colon = kernel.indexOf(':');
+                if (pipelined && colon >= 0) {
+                    o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));
                 }
-                run(dev, ops, kernel, "apb", 0, 14336, 4096, 16384, true);
-                if (!kernel.equals("hopper-pipelined")) run(dev, ops, kernel, "decode", 1, 131072 - 1, 0, 1, true);   // decode: DecodeAttention either way
-                ops.close();
+                ops.put(kernel, o);
             }
+            // One upload per shape, every kernel on it (the inputs take longer to make than to attend).
+            for (int n : lengths) run(dev, ops, "causal", n, 0, 0, n, true);
+            run(dev, ops, "apb", 0, 14336, 4096, 16384, true);
+            run(dev, ops, "chunk", 0, 28672, 0, 4096, true);   // the last 4096-row chunk of a 32K prefill
+            run(dev, ops, "decode", 1, 131072 - 1, 0, 1, true);
+            ops.values().forEach(KernelOps::close);
         }
     }
 
-    /** nq query rows; keys [P ; A ; B]; decode: p = cache, b = 1 new token. */
-    private static void run(CudaDevice dev, KernelOps ops, String kernel, String mask, int n, int p, int a, int b,
-                            boolean causal) {
+    /** The shape on every kernel of {@code ops} that times it (fp32 only to 16K; decode once). */
+    private static void run(CudaDevice dev, java.util.Map<String, KernelOps> ops, String mask, int n, int p, int a,
+                            int b, boolean causal) {
+        java.util.List<String> kernels = ops.keySet().stream()
+                .filter(k -> !(k.equals("fp32") && n > 16384))   // the fp32 kernel takes minutes there; 16K tells its rate
+                // decode runs DecodeAttention whatever the prefill kernel: once, unless only pipelined ones are timed
+                .filter(k -> !mask.equals("decode") || !k.startsWith("hopper-pipelined"))
+                .limit(mask.equals("decode") ? 1 : Long.MAX_VALUE).toList();
+        if (kernels.isEmpty()) return;
         int nq = a + b;
         long keys = (long) p + a + b;
         Random r = new Random(42);
@@ -61,6 +78,15 @@ public final class AttentionBench {
         BF16Array v = dev.upload(bf16Gaussians(r, keys * KV_HEADS * HEAD_DIM));
         F32Array out = dev.allocF32((long) nq * HEADS * HEAD_DIM);
         F32Array lse = dev.allocF32((long) nq * HEADS);
+        for (String kernel : kernels) run(dev, ops.get(kernel), kernel, mask, n, p, a, b, causal, q, k, v, out, lse);
+        q.close(); k.close(); v.close(); out.close(); lse.close();
+    }
+
+    /** nq query rows; keys [P ; A ; B]; decode: p = cache, b = 1 new token. */
+    private static void run(CudaDevice dev, KernelOps ops, String kernel, String mask, int n, int p, int a, int b,
+                            boolean causal, F32Array q, BF16Array k, BF16Array v, F32Array out, F32Array lse) {
+        int nq = a + b;
+        long keys = (long) p + a + b;
         double[] ms = new double[REPS];
         for (int i = -1; i < REPS; i++) {
             dev.synchronize();
@@ -78,7 +104,6 @@ public final class AttentionBench {
         System.out.println(String.format(Locale.ROOT,
                 "attention kernel=%s mask=%s length=%d p=%d a=%d b=%d ms=%.3f tflops=%.1f kv_gbs=%.0f",
                 kernel, mask, n == 0 ? keys : n, p, a, b, median, tflops, gbs));
-        q.close(); k.close(); v.close(); out.close(); lse.close();
     }
 
     private static F32Array gaussians(Random r, long n, float sigma) {

@@ -123,8 +123,6 @@ public final class DecodeAttention {
         int[] pf = new int[4];
         float[] stats = new float[4];   // running max (base 2) and sum of rows g and g + 8 of this lane
         int qStride = nHeads * headDim;
-        loadQ(q, qf, qiA, qiB, nq, qStride, (kvh * group + rA % group) * headDim, (kvh * group + rB % group) * headDim,
-                scale * LOG2E, t, headDim);
         FlashAttention.initStats(stats);
 
         int kAt = TensorCore.matrixOffsetB(ctx, stride) + WARP_KEYS * warp * stride;
@@ -138,6 +136,10 @@ public final class DecodeAttention {
             }
             AsyncCopy.commit(ctx);
         }
+        // Q after the first tiles' copies: its loads' latency hides under theirs instead of
+        // delaying the start of the K/V stream (a fixed cost of every call, not per byte).
+        loadQ(q, qf, qiA, qiB, nq, qStride, (kvh * group + rA % group) * headDim, (kvh * group + rB % group) * headDim,
+                scale * LOG2E, t, headDim);
         for (int i = 0; i < tiles; i++) {
             AsyncCopy.waitPending(ctx, STAGES - 2);
             ctx.localBarrier();   // tile i is in; every warp is done with tile i - 1, whose buffer is refilled next
@@ -219,21 +221,23 @@ public final class DecodeAttention {
         return causal ? KernelMath.min(p + qi, nKeys - 1) : nKeys - 1;
     }
 
-    /** This lane's A fragments of rows g (query row qiA, head column offset colA) and g + 8, scaled and rounded to bf16; rows past nq are zeros. */
+    /**
+     * This lane's A fragments of rows g (query row qiA, head column offset colA) and g + 8,
+     * scaled and rounded to bf16; rows past nq are zeros. Rows past nq load row nq - 1 and
+     * discard it, so no load sits behind a branch and all of them are in flight at once.
+     */
     @Unroll
     private static void loadQ(F32Array q, int[] qf, int qiA, int qiB, int nq, int qStride, int colA, int colB, float scale,
                               int t, int headDim) {
+        float scaleA = qiA < nq ? scale : 0.0f;
+        float scaleB = qiB < nq ? scale : 0.0f;
+        int rowA = KernelMath.min(qiA, nq - 1) * qStride + colA + 2 * t;
+        int rowB = KernelMath.min(qiB, nq - 1) * qStride + colB + 2 * t;
         for (int ks = 0; ks < headDim / 16; ks++) {
             for (int r = 0; r < 4; r++) {
-                int qi = (r & 1) == 0 ? qiA : qiB;
-                int col = ((r & 1) == 0 ? colA : colB) + 16 * ks + 8 * (r >> 1) + 2 * t;
-                float lo = 0.0f;
-                float hi = 0.0f;
-                if (qi < nq) {
-                    lo = q.get(qi * qStride + col) * scale;
-                    hi = q.get(qi * qStride + col + 1) * scale;
-                }
-                qf[4 * ks + r] = TensorCore.packBf16(lo, hi);
+                int at = ((r & 1) == 0 ? rowA : rowB) + 16 * ks + 8 * (r >> 1);
+                float f = (r & 1) == 0 ? scaleA : scaleB;
+                qf[4 * ks + r] = TensorCore.packBf16(q.get(at) * f, q.get(at + 1) * f);
             }
         }
     }

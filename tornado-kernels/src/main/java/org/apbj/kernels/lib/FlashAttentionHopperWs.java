@@ -18,8 +18,8 @@ import org.apbj.kernels.api.WarpGroup;
  * query rows, BKV = 128 keys, Q and the K/V stages as swizzled bf16), the same products.
  * What changes is who waits for what:
  * <ul>
- * <li>A producer warpgroup only copies: K and V tiles by cp.async into a ring of {@link #STAGES}
- * stages, each copy completing the stage's "full" mbarrier (K and V have their own, so S = Q·Kᵀ
+ * <li>A producer warpgroup only copies: K and V tiles by cp.async into a ring of 2 or
+ * {@link #MAX_STAGES} stages, each copy completing the stage's "full" mbarrier (K and V have their own, so S = Q·Kᵀ
  * can start before V has landed); the consumers release a K stage once its S product is done
  * and a V stage once its P·V product is, on "empty" mbarriers. The producer gives registers to
  * the consumers (setmaxnreg). No group-wide barrier in the loop.</li>
@@ -33,6 +33,14 @@ import org.apbj.kernels.api.WarpGroup;
  * function units.</li>
  * </ul>
  *
+ * <p>Three launch-time choices ({@link Schedule}) change how the work is laid out, not what is
+ * computed: the depth of the K/V ring ({@code stages}: 2, or 3 = 224 KiB of shared memory at
+ * d = 128), the causal launch order ({@code longestFirst}: the groups with the most key tiles
+ * of every head first, so the last wave is made of the shortest groups; else the longest of
+ * each head first, head after head) and each consumer walking only the key tiles its own 64
+ * rows see ({@code ownKeyRanges}; the tiles it skips it only releases, and it takes turns only
+ * over the steps both consumers run, see {@link #consume}).
+ *
  * <p>Runs on sm_90a and on the Java device (whose work-items are threads); OpenCL has no
  * hand-offs between work-items and runs {@link FlashAttentionHopper}. Grid:
  * {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, splits, THREADS, 1, 1)}.
@@ -44,8 +52,64 @@ public final class FlashAttentionHopperWs {
     public static final int THREADS = (CONSUMERS + 1) * WarpGroup.SIZE;
     public static final int BQ = CONSUMERS * WarpGroup.M;
     public static final int BKV = FlashAttentionHopper.BKV;
-    /** K (and V) tiles in the ring: 2 × 2 × 32 KiB + Q's 32 KiB = 160 KiB at d = 128. */
-    public static final int STAGES = 2;
+    /** Schedule flag: causal groups numbered longest first across heads. */
+    public static final int LONGEST_FIRST = 1;
+    /** Schedule flag: each consumer works only on the key tiles its own rows see. */
+    public static final int OWN_KEY_RANGES = 2;
+    /** The most K (and V) tiles in the ring: 3 × 2 × 32 KiB + Q's 32 KiB = 224 KiB at d = 128 (227 KiB fit). */
+    public static final int MAX_STAGES = 3;
+
+    /**
+     * How a launch lays out its work (the {@code @Constant} arguments after keysPerSplit): K/V
+     * ring depth, causal launch order, per-consumer key ranges. Same results either way.
+     */
+    public record Schedule(int stages, boolean longestFirst, boolean ownKeyRanges) {
+        /** The schedule measured before these choices existed: 2 stages, head-by-head order, shared key range. */
+        public static final Schedule ORIGINAL = new Schedule(2, false, false);
+        /** The default: only the launch order changed (no change to any hand-off). */
+        public static final Schedule DEFAULT = new Schedule(2, true, false);
+
+        public Schedule {
+            if (stages < 2 || stages > MAX_STAGES) {
+                throw new IllegalArgumentException("the K/V ring has 2 or " + MAX_STAGES + " stages, not " + stages);
+            }
+        }
+
+        /**
+         * Parses {@code original}, {@code default} or '+'-joined parts {@code s2}/{@code s3},
+         * {@code longest-first}, {@code own-ranges} (absent parts: 2 stages, off), e.g.
+         * {@code s3+longest-first+own-ranges}.
+         */
+        public static Schedule parse(String spec) {
+            String t = spec.trim();
+            if (t.equals("original")) return ORIGINAL;
+            if (t.equals("default")) return DEFAULT;
+            int stages = 2;
+            boolean longest = false, own = false;
+            for (String part : t.split("\\+")) {
+                switch (part.trim()) {
+                    case "s2" -> stages = 2;
+                    case "s3" -> stages = 3;
+                    case "longest-first" -> longest = true;
+                    case "own-ranges" -> own = true;
+                    default -> throw new IllegalArgumentException("unknown part '" + part + "' of attention schedule '"
+                            + spec + "': use original, default, or s2|s3 [+longest-first] [+own-ranges] joined by '+'");
+                }
+            }
+            return new Schedule(stages, longest, own);
+        }
+
+        /** The kernel's {@code scheduleFlags} argument: {@link #LONGEST_FIRST} | {@link #OWN_KEY_RANGES}. */
+        public int flags() {
+            return (longestFirst ? LONGEST_FIRST : 0) | (ownKeyRanges ? OWN_KEY_RANGES : 0);
+        }
+
+        /** The spec {@link #parse} reads back. */
+        @Override
+        public String toString() {
+            return "s" + stages + (longestFirst ? "+longest-first" : "") + (ownKeyRanges ? "+own-ranges" : "");
+        }
+    }
 
     /**
      * Registers per work-item after setmaxnreg: S (64), P (32) and O (64) live together in a
@@ -60,25 +124,46 @@ public final class FlashAttentionHopperWs {
     // Named barriers: a consumer's turn to issue products (256 work-items: its own 128 and the
     // other consumer's 128 that pass the turn), and each consumer's own barrier after storing Q.
     private static final int TURN_0 = 1, TURN_1 = 2, Q_READY_0 = 3, Q_READY_1 = 4;
-    // mbarrier words: full K, full V, empty K, empty V, STAGES each
-    private static final int FULL_K = 0, FULL_V = STAGES, EMPTY_K = 2 * STAGES, EMPTY_V = 3 * STAGES;
+    // mbarrier words: full K at 0, full V at stages, empty K at 2·stages, empty V at 3·stages
+    // (one per stage each): fullK(s), fullV(s), emptyK(s), emptyV(s) below.
 
     private static final float LOG2E = 1.4426950408889634f;
 
+    /**
+     * {@link FlashAttentionHopper#attention}'s arguments, then the {@link Schedule}: {@code stages}
+     * (2 or 3; sizes shared memory, so a specialisation each) and {@link Schedule#flags()}
+     * ({@link #LONGEST_FIRST}, {@link #OWN_KEY_RANGES}: they change only scalar values at the
+     * start, not the code, so they stay run-time arguments).
+     */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
                                  int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
-                                 @Constant int headDim, float scale, int keysPerSplit, I32Array outBf16,
-                                 @Constant boolean bf16Out, I32Array positions, F32Array invFreq,
-                                 @Constant boolean ropeQ) {
+                                 @Constant int headDim, float scale, int keysPerSplit, @Constant int stages,
+                                 int scheduleFlags, I32Array outBf16, @Constant boolean bf16Out, I32Array positions,
+                                 F32Array invFreq, @Constant boolean ropeQ) {
+        boolean longestFirst = (scheduleFlags & LONGEST_FIRST) != 0;
+        boolean ownKeyRanges = (scheduleFlags & OWN_KEY_RANGES) != 0;
         int[] qTile = ctx.allocateIntLocalArray(FlashAttentionHopper.Q_BLOCK
                 * (FlashAttentionHopper.MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS));
-        int[] kTiles = ctx.allocateIntLocalArray(STAGES * FlashAttentionHopper.TILE);
-        int[] vTiles = ctx.allocateIntLocalArray(STAGES * FlashAttentionHopper.TILE);
-        long[] bars = ctx.allocateLongLocalArray(4 * STAGES);
+        int[] kTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
+        int[] vTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
+        long[] bars = ctx.allocateLongLocalArray(4 * stages);
         // Causal groups late in the sequence see the most keys: start those first (shorter tail).
-        int q0 = (causal ? ctx.globalGroupSizeX / THREADS - 1 - ctx.groupIdx : ctx.groupIdx) * BQ;
+        // Blocks start in launch order, x fastest: longestFirst numbers the groups across heads
+        // (all heads' last query block, then the one before, ...), so the last wave holds only
+        // the shortest groups; otherwise each head's groups run longest first, head after head,
+        // and the last head's longest group starts near the end.
+        int groupsX = ctx.globalGroupSizeX / THREADS;
+        int qBlock = ctx.groupIdx;
         int h = ctx.groupIdy;
+        if (causal && longestFirst) {
+            int order = ctx.groupIdx + groupsX * ctx.groupIdy;
+            qBlock = groupsX - 1 - order / nHeads;
+            h = order % nHeads;
+        } else if (causal) {
+            qBlock = groupsX - 1 - ctx.groupIdx;
+        }
+        int q0 = qBlock * BQ;
         int split = ctx.groupIdz;
         int kvOffset = (h / (nHeads / nKvHeads)) * headDim;
         int kvStride = nKvHeads * headDim;
@@ -89,42 +174,79 @@ public final class FlashAttentionHopperWs {
         int tiles = keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
 
         if (ctx.localIdx == 0) {
-            for (int s = 0; s < STAGES; s++) {
-                Mbarrier.init(ctx, bars, FULL_K + s, WarpGroup.SIZE);             // each producer work-item's copies
-                Mbarrier.init(ctx, bars, FULL_V + s, WarpGroup.SIZE);
-                Mbarrier.init(ctx, bars, EMPTY_K + s, CONSUMERS * WarpGroup.SIZE);  // every consumer work-item
-                Mbarrier.init(ctx, bars, EMPTY_V + s, CONSUMERS * WarpGroup.SIZE);
+            for (int s = 0; s < stages; s++) {
+                Mbarrier.init(ctx, bars, s, WarpGroup.SIZE);                             // full K: each producer work-item's copies
+                Mbarrier.init(ctx, bars, stages + s, WarpGroup.SIZE);                    // full V
+                Mbarrier.init(ctx, bars, 2 * stages + s, CONSUMERS * WarpGroup.SIZE);    // empty K: every consumer work-item
+                Mbarrier.init(ctx, bars, 3 * stages + s, CONSUMERS * WarpGroup.SIZE);    // empty V
             }
         }
         ctx.localBarrier();
         int role = ctx.broadcast(ctx.localIdx >> 7, 0);   // warp-uniform for ptxas
         if (role == 0) {
             WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
-            produce(ctx, kTiles, vTiles, bars, k, v, firstTile, tiles, nKeys, kvStride, kvOffset, ctx.localIdx, headDim);
+            produce(ctx, kTiles, vTiles, bars, k, v, firstTile, tiles, nKeys, kvStride, kvOffset, ctx.localIdx, headDim,
+                    stages);
             return;
         }
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
-        consume(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, causal, nHeads, h, split, headDim,
-                scale, keys[0], keys[1], keys[2], keys[3], firstTile, tiles, outBf16, bf16Out, positions, invFreq, ropeQ);
+        int c = role - 1;
+        // The tiles [lo, end) of the group's [0, tiles) that consumer c works on, and the other's.
+        int lo = 0, end = tiles, otherLo = 0, otherEnd = tiles;
+        if (ownKeyRanges) {
+            consumerKeys(keys, c, q0, nq, split, keysPerSplit, nKeys, p, a, causal);
+            int[] others = new int[4];
+            consumerKeys(others, 1 - c, q0, nq, split, keysPerSplit, nKeys, p, a, causal);
+            lo = firstTileOf(keys, firstTile);
+            end = endTileOf(keys, firstTile);
+            otherLo = firstTileOf(others, firstTile);
+            otherEnd = endTileOf(others, firstTile);
+        }
+        consume(ctx, out, lse, q, qTile, kTiles, vTiles, bars, c, q0, nq, p, a, causal, nHeads, h, split, headDim,
+                scale, keys[0], keys[1], keys[2], keys[3], firstTile, tiles, lo, end, otherLo, otherEnd, stages,
+                outBf16, bf16Out, positions, invFreq, ropeQ);
     }
 
     /**
-     * The producer: K tile t, then V tile t, into stage t % STAGES once the consumers released
-     * that stage's previous tile (round r = t / STAGES waits for parity (r − 1) % 2 of its empty
+     * Consumer c's keys: {@link FlashAttention#keyRange} of its 64 rows (those below nq), or an
+     * empty range when it has none.
+     */
+    private static void consumerKeys(int[] keys, int c, int q0, int nq, int split, int keysPerSplit, int nKeys, int p,
+                                     int a, boolean causal) {
+        int first = q0 + WarpGroup.M * c;
+        int last = KernelMath.min(first + WarpGroup.M, nq) - 1;
+        FlashAttention.keyRange(keys, first, last, split, keysPerSplit, nKeys, p, a, causal);
+        if (last < first) keys[1] = keys[0];
+    }
+
+    /** The first of the group's tiles (numbered from firstTile) that holds a key of the range; 0 when empty. */
+    private static int firstTileOf(int[] keys, int firstTile) {
+        return keys[0] < keys[1] ? (keys[0] - firstTile) / BKV : 0;
+    }
+
+    /** One past the last of the group's tiles that holds a key of the range; 0 when empty. */
+    private static int endTileOf(int[] keys, int firstTile) {
+        return keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
+    }
+
+    /**
+     * The producer: K tile t, then V tile t, into stage t % stages once the consumers released
+     * that stage's previous tile (round r = t / stages waits for parity (r − 1) % 2 of its empty
      * barrier); each work-item's copies complete the full barrier they were issued for.
      */
     private static void produce(KernelContext ctx, int[] kTiles, int[] vTiles, long[] bars, BF16Array k, BF16Array v,
-                                int firstTile, int tiles, int nKeys, int kvStride, int kvOffset, int tid, int headDim) {
+                                int firstTile, int tiles, int nKeys, int kvStride, int kvOffset, int tid, int headDim,
+                                int stages) {
         for (int t = 0; t < tiles; t++) {
-            int s = t % STAGES;
+            int s = t % stages;
             int at = s * FlashAttentionHopper.TILE;
             int key0 = firstTile + t * BKV;
-            if (t >= STAGES) Mbarrier.waitParity(ctx, bars, EMPTY_K + s, (t / STAGES - 1) & 1);
+            if (t >= stages) Mbarrier.waitParity(ctx, bars, 2 * stages + s, (t / stages - 1) & 1);
             copyTile(ctx, kTiles, k, at, key0, nKeys, kvStride, kvOffset, tid, headDim);
-            Mbarrier.arriveAfterCopies(ctx, bars, FULL_K + s);
-            if (t >= STAGES) Mbarrier.waitParity(ctx, bars, EMPTY_V + s, (t / STAGES - 1) & 1);
+            Mbarrier.arriveAfterCopies(ctx, bars, s);
+            if (t >= stages) Mbarrier.waitParity(ctx, bars, 3 * stages + s, (t / stages - 1) & 1);
             copyTile(ctx, vTiles, v, at, key0, nKeys, kvStride, kvOffset, tid, headDim);
-            Mbarrier.arriveAfterCopies(ctx, bars, FULL_V + s);
+            Mbarrier.arriveAfterCopies(ctx, bars, stages + s);
         }
         AsyncCopy.commit(ctx);
         AsyncCopy.waitPending(ctx, 0);   // no copy outlives its work-item
@@ -155,15 +277,28 @@ public final class FlashAttentionHopperWs {
     }
 
     /**
-     * Consumer {@code c} (0 or 1): query rows q0 + 64c … q0 + 64c + 63. Every consumer goes
-     * through the same tiles (those any row of the group sees), so both take the same number
-     * of turns.
+     * Consumer {@code c} (0 or 1): query rows q0 + 64c … q0 + 64c + 63, keys [keyLo, keyEnd)
+     * (all of [fullLo, fullEnd) seen by every row), working on the group's tiles [lo, end) and
+     * releasing the others unread, in ring order; the other consumer works on [otherLo, otherEnd).
+     *
+     * <p>Steps: step t issues S_t (t &lt; end) and P_{t−1}·V_{t−1} (t &gt; lo), so a consumer runs
+     * steps lo … end. The two take turns (consumer 0 first) only over the steps both run,
+     * [max(lo, otherLo), min(end, otherEnd)]; outside it a consumer issues alone. Why this cannot
+     * deadlock: in a shared step a consumer waits for the other's previous turn, which the other
+     * reaches through its own earlier steps, whose waits are for tiles the producer loads once
+     * both consumers released the tile {@code stages} earlier; each consumer releases every tile
+     * in ring order (works on it, or waits for it to land and releases it), never waiting for a
+     * turn before releasing a tile that precedes its first step, nor after its last. Consumer
+     * 1's first arrival opens consumer 0's first shared turn; every shared turn but the last
+     * of consumer 1 opens the next of consumer 0, and every one of consumer 0 opens consumer 1's,
+     * so each named barrier sees as many arrivals as syncs (one generation at a time).
      */
     private static void consume(KernelContext ctx, F32Array out, F32Array lse, F32Array q, int[] qTile, int[] kTiles,
                                 int[] vTiles, long[] bars, int c, int q0, int nq, int p, int a, boolean causal,
                                 int nHeads, int h, int split, int headDim, float scale, int keyLo, int keyEnd,
-                                int fullLo, int fullEnd, int firstTile, int tiles, I32Array outBf16, boolean bf16Out,
-                                I32Array positions, F32Array invFreq, boolean ropeQ) {
+                                int fullLo, int fullEnd, int firstTile, int tiles, int lo, int end, int otherLo,
+                                int otherEnd, int stages, I32Array outBf16, boolean bf16Out, I32Array positions,
+                                F32Array invFreq, boolean ropeQ) {
         int tid = ctx.localIdx & (WarpGroup.SIZE - 1);
         int lane = ctx.laneId();
         int t4 = lane & 3;
@@ -182,6 +317,10 @@ public final class FlashAttentionHopperWs {
         } else {
             NamedBarrier.sync(ctx, Q_READY_1, WarpGroup.SIZE);
         }
+        // The steps both consumers run (empty when either runs none).
+        int turnLo = KernelMath.max(lo, otherLo);
+        int turnHi = KernelMath.min(end, otherEnd);
+        if (end <= lo || otherEnd <= otherLo) turnHi = turnLo - 1;
 
         float[] s = new float[BKV / 2];
         float[] o = new float[FlashAttentionHopper.MAX_HEAD_DIM / 2];
@@ -189,87 +328,114 @@ public final class FlashAttentionHopperWs {
         float[] stats = new float[4];   // running max (base 2) and sum of rows g and g + 8 of this lane
         float[] rescale = new float[2];
         FlashAttention.initStats(stats);
-        if (tiles > 0) {
-            if (c == 1) NamedBarrier.arrive(ctx, TURN_0, 2 * WarpGroup.SIZE);   // consumer 0 takes the first turn
-            // Step 0: S_0 only.
-            Mbarrier.waitParity(ctx, bars, FULL_K, 0);
+        if (c == 1 && turnLo <= turnHi) NamedBarrier.arrive(ctx, TURN_0, 2 * WarpGroup.SIZE);   // consumer 0 goes first
+        release(ctx, bars, 0, lo, stages);
+        if (end > lo) {
+            // Step lo: S_lo only.
+            int first = lo % stages;
+            Mbarrier.waitParity(ctx, bars, first, (lo / stages) & 1);
             WarpGroup.fenceAsyncProxy(ctx);
-            takeTurn(ctx, c);
+            takeTurn(ctx, c, lo, turnLo, turnHi);
             WarpGroup.fence(ctx);
-            FlashAttentionHopper.scores(ctx, s, qTile, qAt, kTiles, 0, headDim);
+            FlashAttentionHopper.scores(ctx, s, qTile, qAt, kTiles, first * FlashAttentionHopper.TILE, headDim);
             WarpGroup.commit(ctx);
-            passTurn(ctx, c);
+            passTurn(ctx, c, lo, turnLo, turnHi);
             WarpGroup.waitPending(ctx, 0);
-            Mbarrier.arrive(ctx, bars, EMPTY_K);
-            maskIfNeeded(s, firstTile, row0, t4, keyLo, keyEnd, fullLo, fullEnd, p, a, causal);
+            Mbarrier.arrive(ctx, bars, 2 * stages + first);
+            maskIfNeeded(s, firstTile + lo * BKV, row0, t4, keyLo, keyEnd, fullLo, fullEnd, p, a, causal);
             FlashAttention.exponentiate(ctx, s, stats, rescale, BKV);
             FlashAttention.packP(s, pf, BKV);   // O is still zero: no rescale
             // Step t: S_t = Q·K_tᵀ and O += P_{t-1}·V_{t-1} in flight together; S_t's softmax under P·V.
-            for (int t = 1; t < tiles; t++) {
-                int st = t % STAGES;
-                int prev = (t - 1) % STAGES;
-                Mbarrier.waitParity(ctx, bars, FULL_K + st, (t / STAGES) & 1);
+            for (int t = lo + 1; t < end; t++) {
+                int st = t % stages;
+                int prev = (t - 1) % stages;
+                Mbarrier.waitParity(ctx, bars, st, (t / stages) & 1);
                 WarpGroup.fenceAsyncProxy(ctx);
-                takeTurn(ctx, c);
+                takeTurn(ctx, c, t, turnLo, turnHi);
                 WarpGroup.fence(ctx);
                 FlashAttentionHopper.scores(ctx, s, qTile, qAt, kTiles, st * FlashAttentionHopper.TILE, headDim);
                 WarpGroup.commit(ctx);
-                Mbarrier.waitParity(ctx, bars, FULL_V + prev, ((t - 1) / STAGES) & 1);
+                Mbarrier.waitParity(ctx, bars, stages + prev, ((t - 1) / stages) & 1);
                 WarpGroup.fenceAsyncProxy(ctx);
                 FlashAttention.rescale(o, rescale, headDim);
                 WarpGroup.fence(ctx);
                 FlashAttentionHopper.accumulate(ctx, o, pf, vTiles, prev * FlashAttentionHopper.TILE, headDim);
                 WarpGroup.commit(ctx);
-                passTurn(ctx, c);
+                passTurn(ctx, c, t, turnLo, turnHi);
                 WarpGroup.waitPending(ctx, 1);   // S_t is in
-                Mbarrier.arrive(ctx, bars, EMPTY_K + st);
+                Mbarrier.arrive(ctx, bars, 2 * stages + st);
                 maskIfNeeded(s, firstTile + t * BKV, row0, t4, keyLo, keyEnd, fullLo, fullEnd, p, a, causal);
                 FlashAttention.exponentiate(ctx, s, stats, rescale, BKV);
                 WarpGroup.waitPending(ctx, 0);   // P_{t-1}·V_{t-1} is in: P and O are free
-                Mbarrier.arrive(ctx, bars, EMPTY_V + prev);
+                Mbarrier.arrive(ctx, bars, 3 * stages + prev);
                 FlashAttention.packP(s, pf, BKV);
             }
-            // The last P·V.
-            int last = (tiles - 1) % STAGES;
-            Mbarrier.waitParity(ctx, bars, FULL_V + last, ((tiles - 1) / STAGES) & 1);
+            // Step end: the last P·V.
+            int last = (end - 1) % stages;
+            Mbarrier.waitParity(ctx, bars, stages + last, ((end - 1) / stages) & 1);
             WarpGroup.fenceAsyncProxy(ctx);
-            takeTurn(ctx, c);
+            takeTurn(ctx, c, end, turnLo, turnHi);
             FlashAttention.rescale(o, rescale, headDim);
             WarpGroup.fence(ctx);
             FlashAttentionHopper.accumulate(ctx, o, pf, vTiles, last * FlashAttentionHopper.TILE, headDim);
             WarpGroup.commit(ctx);
-            // Consumer 1's last pass would have no turn of consumer 0 left to open.
-            if (c == 0) passTurn(ctx, c);
+            passTurn(ctx, c, end, turnLo, turnHi);
             WarpGroup.waitPending(ctx, 0);
+            Mbarrier.arrive(ctx, bars, 3 * stages + last);   // the producer may still load a tile into it
         }
         if (bf16Out) {
             FlashAttention.storeBf16(ctx, outBf16, lse, o, stats, row0, nq, nHeads, h, t4, headDim);
         } else {
             FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, t4, headDim);
         }
+        release(ctx, bars, end, tiles, stages);   // an empty range is [0, 0)
     }
 
-    /** Masks the tile's scores unless every row of the group sees all its keys. */
+    /**
+     * Releases the group's tiles [from, to) that this consumer does not read, in ring order: each
+     * once it has landed (so that the arrival counts toward that tile's round of the empty
+     * barriers, not an earlier one).
+     */
+    private static void release(KernelContext ctx, long[] bars, int from, int to, int stages) {
+        for (int t = from; t < to; t++) {
+            int st = t % stages;
+            int parity = (t / stages) & 1;
+            Mbarrier.waitParity(ctx, bars, st, parity);
+            Mbarrier.arrive(ctx, bars, 2 * stages + st);
+            Mbarrier.waitParity(ctx, bars, stages + st, parity);
+            Mbarrier.arrive(ctx, bars, 3 * stages + st);
+        }
+    }
+
+    /** Masks the tile's scores unless every row of the consumer sees all its keys. */
     private static void maskIfNeeded(float[] s, int kt, int row0, int t4, int keyLo, int keyEnd, int fullLo, int fullEnd,
                                      int p, int a, boolean causal) {
         if (kt < fullLo || kt + BKV > fullEnd) FlashAttention.mask(s, BKV, kt, row0, t4, keyLo, keyEnd, p, a, causal);
     }
 
-    /** Waits until it is consumer c's turn to issue products. */
-    private static void takeTurn(KernelContext ctx, int c) {
-        if (c == 0) {
-            NamedBarrier.sync(ctx, TURN_0, 2 * WarpGroup.SIZE);
-        } else {
-            NamedBarrier.sync(ctx, TURN_1, 2 * WarpGroup.SIZE);
+    /** Waits until it is consumer c's turn to issue the products of {@code step}, if both consumers run that step. */
+    private static void takeTurn(KernelContext ctx, int c, int step, int turnLo, int turnHi) {
+        if (step >= turnLo && step <= turnHi) {
+            if (c == 0) {
+                NamedBarrier.sync(ctx, TURN_0, 2 * WarpGroup.SIZE);
+            } else {
+                NamedBarrier.sync(ctx, TURN_1, 2 * WarpGroup.SIZE);
+            }
         }
     }
 
-    /** Hands the turn to the other consumer once c's products are issued. */
-    private static void passTurn(KernelContext ctx, int c) {
-        if (c == 0) {
-            NamedBarrier.arrive(ctx, TURN_1, 2 * WarpGroup.SIZE);
-        } else {
-            NamedBarrier.arrive(ctx, TURN_0, 2 * WarpGroup.SIZE);
+    /**
+     * Hands the turn to the other consumer once c's products of {@code step} are issued: always
+     * from consumer 0 in a shared step, from consumer 1 unless it was the last shared step (no
+     * turn of consumer 0 is left to open).
+     */
+    private static void passTurn(KernelContext ctx, int c, int step, int turnLo, int turnHi) {
+        if (step >= turnLo && step <= turnHi) {
+            if (c == 0) {
+                NamedBarrier.arrive(ctx, TURN_1, 2 * WarpGroup.SIZE);
+            } else if (step < turnHi) {
+                NamedBarrier.arrive(ctx, TURN_0, 2 * WarpGroup.SIZE);
+            }
         }
     }
 }

@@ -42,12 +42,22 @@ public final class KernelOps implements AutoCloseable {
      * rounding. OpenCL has no hand-offs between work-items and keeps {@link FlashAttentionHopper}.
      */
     public static final String PIPELINED_ATTENTION_PROPERTY = "apbj.attention.pipelined";
+    /** {@code elementwise}: split decode attention merged by {@link Attention#mergeSplits}, not {@link DecodeMerge}. */
+    public static final String DECODE_MERGE_PROPERTY = "apbj.attention.decodeMerge";
+
+    /**
+     * The {@link FlashAttentionHopperWs.Schedule} of the pipelined attention (K/V ring depth,
+     * causal launch order, per-consumer key ranges), e.g. {@code -Dapbj.attention.schedule=s3+longest-first};
+     * default {@link FlashAttentionHopperWs.Schedule#DEFAULT}. Same results either way.
+     */
+    public static final String ATTENTION_SCHEDULE_PROPERTY = "apbj.attention.schedule";
 
     private final Device device;
     private final int reductionThreads;
     private final boolean tensorCores;
     private boolean hopperAttention;
     private boolean pipelinedAttention;
+    private FlashAttentionHopperWs.Schedule schedule;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -80,7 +90,24 @@ public final class KernelOps implements AutoCloseable {
         this.hopperAttention = tensorCores && device.capabilities().warpGroupMma()
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
+        this.warpDecodeMerge = !"elementwise".equals(System.getProperty(DECODE_MERGE_PROPERTY));
+        this.schedule = FlashAttentionHopperWs.Schedule.parse(
+                System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
     }
+
+    /**
+     * Chooses the merge of {@link DecodeAttention}'s key splits: {@link DecodeMerge} (a warp per
+     * (row, head) pair, the default) or the elementwise {@link Attention#mergeSplits}; same result
+     * up to the order of the sums. For benchmarks of the two; the default follows
+     * {@value #DECODE_MERGE_PROPERTY} ({@code elementwise} selects the old one).
+     */
+    public KernelOps useWarpDecodeMerge(boolean on) {
+        this.warpDecodeMerge = on;
+        return this;
+    }
+
+    /** Whether split decode attention is merged by {@link DecodeMerge}. */
+    public boolean warpDecodeMerge() { return warpDecodeMerge; }
 
     /**
      * Chooses the attention kernel of {@link #attention}: {@link FlashAttentionHopper} (wgmma)
@@ -109,6 +136,18 @@ public final class KernelOps implements AutoCloseable {
         this.pipelinedAttention = on;
         return this;
     }
+
+    /**
+     * Chooses how {@link FlashAttentionHopperWs} lays out its work. For tests and benchmarks; the
+     * default follows {@value #ATTENTION_SCHEDULE_PROPERTY}.
+     */
+    public KernelOps usePipelinedSchedule(FlashAttentionHopperWs.Schedule schedule) {
+        this.schedule = java.util.Objects.requireNonNull(schedule, "schedule");
+        return this;
+    }
+
+    /** The schedule {@link FlashAttentionHopperWs} launches with. */
+    public FlashAttentionHopperWs.Schedule pipelinedSchedule() { return schedule; }
 
     /** Whether {@link #attention} runs on {@link FlashAttentionHopperWs}. */
     public boolean pipelinedAttention() {
@@ -481,7 +520,8 @@ public final class KernelOps implements AutoCloseable {
         // The Hopper kernels' fusion arguments; unused ones get stand-ins of the right type (never read).
         I32Array unusedInts = new I32Array(out.buffer());
         if (split.splits() == 1) {
-            Object[] args = {out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, (int) Math.max(keys, 1)};
+            Object[] args = attentionArgs(pipelined, out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim,
+                    scale, (int) Math.max(keys, 1));
             if (hopper) {
                 args = withFusion(args, outBf16 != null ? new I32Array(outBf16.buffer()) : unusedInts, outBf16 != null,
                         ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
@@ -491,7 +531,8 @@ public final class KernelOps implements AutoCloseable {
         }
         F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
         F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
-        Object[] args = {partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale, split.keysPerSplit()};
+        Object[] args = attentionArgs(pipelined, partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim,
+                scale, split.keysPerSplit());
         if (hopper) args = withFusion(args, unusedInts, false, ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
         device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1), args);
         device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
@@ -538,6 +579,18 @@ public final class KernelOps implements AutoCloseable {
     }
 
     /**
+     * The prefill attention kernels' launch arguments; the pipelined kernel takes its schedule
+     * after them (and both Hopper kernels then the dense-prefill arguments, {@link #withFusion}).
+     */
+    private Object[] attentionArgs(boolean pipelined, Object... args) {
+        if (!pipelined) return args;
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = schedule.stages();
+        all[args.length + 1] = schedule.flags();
+        return all;
+    }
+
+    /**
      * {@link #attention} of a decode step whose cache length lives on the device: the keys are
      * [0, step[0]) of the cache followed by a + b new rows (already written at rows step[0]..),
      * so p = step[0] is read by the kernel, not passed. The launch geometry (the key splits) is
@@ -575,8 +628,15 @@ public final class KernelOps implements AutoCloseable {
         F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
         device.launch(KernelLibrary.DECODE_ATTENTION, grid, partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads,
                 nKvHeads, headDim, scale, split.keysPerSplit(), stepArg, keysFromStep);
-        device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
-                split.splits(), nq, nHeads, headDim);
+        if (warpDecodeMerge) {
+            long pairs = (long) nq * nHeads;
+            device.launch(KernelLibrary.DECODE_MERGE,
+                    Grid.groups((int) ((pairs + DecodeMerge.WARPS - 1) / DecodeMerge.WARPS), DecodeMerge.THREADS),
+                    out, lse, partOut, partLse, split.splits(), nq, nHeads, headDim);
+        } else {
+            device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut,
+                    partLse, split.splits(), nq, nHeads, headDim);
+        }
     }
 
     private void checkAttention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
@@ -611,6 +671,7 @@ public final class KernelOps implements AutoCloseable {
     }
 
     private boolean decodeAttention = true;
+    private boolean warpDecodeMerge;
 
     /** Turns the decode kernel off (every call on the prefill kernels) or on (the default); for tests and benchmarks of those kernels. */
     public KernelOps decodeAttention(boolean on) {
@@ -697,7 +758,8 @@ public final class KernelOps implements AutoCloseable {
     /** Groups that keep a large GPU busy (about two per streaming multiprocessor of an H100). */
     static final int TARGET_GROUPS = 264;
     static final int MIN_KEYS_PER_SPLIT = 4 * Attention.BKV;
-    static final int MAX_SPLITS = 64;
+    /** The most key splits; {@link DecodeMerge} holds that many lse values in a warp (two per lane). */
+    static final int MAX_SPLITS = DecodeMerge.MAX_SPLITS;
 
     // Partial results of split attention, reused across calls (launches on one device run in order).
     private F32Array scratchOut;

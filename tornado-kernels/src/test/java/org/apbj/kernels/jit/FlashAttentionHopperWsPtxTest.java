@@ -23,18 +23,30 @@ import org.junit.jupiter.api.io.TempDir;
  * the products own: no local memory, no spills, no "wgmma serialized" warning (which ptxas gives
  * when an instruction touches a product's registers while it runs, e.g. if the softmax of S_j
  * read P_{j−1} under its P·V product), and the register split setmaxnreg asks for is one the
- * launch allotment can honour. OpenCL refuses it (hand-offs between work-items).
+ * launch allotment can honour; with two K/V stages and with three (224 KiB of shared memory, within
+ * what a block may opt into). OpenCL refuses it (hand-offs between work-items).
  */
 class FlashAttentionHopperWsPtxTest {
     @TempDir
     static Path work;
 
+    /** Every schedule choice: three stages (a specialisation of its own), launch order and per-consumer key ranges (run-time flags). */
+    private static final FlashAttentionHopperWs.Schedule ALL_CHANGES = FlashAttentionHopperWs.Schedule.parse(
+            "s3+longest-first+own-ranges");
+    /** The most shared memory a block may opt into on H100/H200 (227 KiB). */
+    private static final int H100_SHARED_OPT_IN = 227 * 1024;
+
     @TestFactory
     Stream<DynamicTest> registersOnlyNoSerialisation() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return Stream.of(64, 128).flatMap(d -> Stream.of(false, true).flatMap(causal -> Stream.of(false, true).map(fused ->
-                DynamicTest.dynamicTest("headDim " + d + (causal ? " causal" : "") + (fused ? " RoPE on Q, bf16 out" : ""), () -> {
-                    String ptx = compile(Target.SM_90A, causal, d, fused).source();
+        // every schedule in the plain form; the default schedule also in dense prefill's form (RoPE on Q, bf16 out)
+        return Stream.of(FlashAttentionHopperWs.Schedule.DEFAULT, ALL_CHANGES).flatMap(sch -> Stream.of(false, true)
+                .filter(fused -> !fused || sch == FlashAttentionHopperWs.Schedule.DEFAULT).flatMap(fused -> Stream.of(64, 128)
+                .flatMap(d -> Stream.of(false, true).map(causal ->
+                DynamicTest.dynamicTest("headDim " + d + (causal ? " causal" : "") + " " + sch
+                        + (fused ? " RoPE on Q, bf16 out" : ""), () -> {
+                    CompiledKernel kernel = compile(Target.SM_90A, causal, d, sch, fused);
+                    String ptx = kernel.source();
                     Matcher qk = Pattern.compile("wgmma\\.mma_async\\.sync\\.aligned\\.m64n" + FlashAttentionHopperWs.BKV
                             + "k16\\.f32\\.bf16\\.bf16 \\{[^}]*\\}, %\\w+, %\\w+, %\\w+, 1, 1, 0, 0;").matcher(ptx);
                     assertEquals(2 * d / 16, qk.results().count(), "S products (shared-memory operands): first tile and loop");
@@ -54,7 +66,8 @@ class FlashAttentionHopperWsPtxTest {
                     assertFalse(r.report().contains("serializ"), r::report);
                     assertEquals(0, r.spillStoreBytes(), r::report);
                     assertTrue(r.registers() <= FlashAttentionHopperWsTesting.launchRegisters(), r::report);
-                }))));
+                    assertTrue(kernel.sharedBytes() <= H100_SHARED_OPT_IN, kernel.sharedBytes() + " bytes of shared memory");
+                })))));
     }
 
     /** setmaxnreg.inc waits until registers are free: the consumers may grow only by what the producer gives up. */
@@ -71,20 +84,28 @@ class FlashAttentionHopperWsPtxTest {
                         + FlashAttentionHopperWs.CONSUMERS * 128L * (consumer - launch));
     }
 
+    /** Three stages take the Q tile and 3 × (K + V) tiles: 224 KiB and the barriers, within the 227 KiB a block may opt into. */
+    @Test
+    void threeStagesFitInSharedMemory() {
+        int bytes = compile(Target.SM_90A, true, 128, ALL_CHANGES).sharedBytes();
+        assertTrue(bytes >= 224 * 1024 && bytes <= H100_SHARED_OPT_IN, bytes + " bytes of shared memory");
+    }
+
     @Test
     void openClRefusesTheHandOffs() {
         var e = org.junit.jupiter.api.Assertions.assertThrows(KernelCompileException.class,
-                () -> compile(Target.OPENCL, true, 128));
+                () -> compile(Target.OPENCL, true, 128, FlashAttentionHopperWs.Schedule.DEFAULT));
         assertTrue(e.getMessage().contains("cannot run on OpenCL"), e.getMessage());
     }
 
-    private static CompiledKernel compile(Target t, boolean causal, int d) {
-        return compile(t, causal, d, false);
+    private static CompiledKernel compile(Target t, boolean causal, int d, FlashAttentionHopperWs.Schedule sch) {
+        return compile(t, causal, d, sch, false);
     }
 
     /** fused: Q rotated by RoPE as it is loaded and the output stored as bf16 (the dense-prefill form). */
-    private static CompiledKernel compile(Target t, boolean causal, int d, boolean fused) {
-        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0, null, fused, null, null, fused};
+    private static CompiledKernel compile(Target t, boolean causal, int d, FlashAttentionHopperWs.Schedule sch, boolean fused) {
+        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0, sch.stages(), sch.flags(),
+                null, fused, null, null, fused};
         return KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, t,
                 KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, args));
     }

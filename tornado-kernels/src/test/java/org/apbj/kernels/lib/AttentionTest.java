@@ -128,6 +128,52 @@ class AttentionTest {
         check(backend, kernel, r, 300, 260, 131, true, 2, 2, 64);
     }
 
+    /** Every schedule choice of the pipelined kernel, alone and together (and the original schedule). */
+    static java.util.stream.Stream<String> pipelinedSchedules() {
+        return java.util.stream.Stream.of("original", "default", "s3", "own-ranges", "s3+longest-first+own-ranges");
+    }
+
+    /**
+     * The pipelined kernel's schedules on the Java device, where its hand-offs really block: the
+     * cases where the two consumers' own key ranges differ, which changes the turns they take.
+     * An anchor consumer whose first tile is 5 tiles after the other's (it releases 5 tiles,
+     * more than the ring holds, before its first turn); ragged offsets, so the lower consumer
+     * stops a tile before the upper one and releases the last tile after storing; a consumer
+     * with no row below nq; several causal groups per head and GQA (launch order); key splits
+     * with rows that see no key of a split; d = 128.
+     */
+    @ParameterizedTest
+    @MethodSource("pipelinedSchedules")
+    void pipelinedSchedulesAgree(String spec) {
+        pipelinedScheduleCases(Backend.JAVA, spec);
+    }
+
+    /** {@link #pipelinedSchedulesAgree}'s cases on one backend (the CUDA tests run them too). */
+    void pipelinedScheduleCases(Backend backend, String spec) {
+        AttentionKernel kernel = AttentionKernel.HOPPER_PIPELINED;
+        FlashAttentionHopperWs.Schedule schedule = FlashAttentionHopperWs.Schedule.parse(spec);
+        Random r = random("pipelinedSchedulesAgree " + backend + " " + spec);
+        Device d = device(backend);
+        int[][] cases = {   // p, a, b, causal, heads, kv heads, head dim
+                {700, 64, 100, 1, 2, 1, 64},    // rows 0..63 anchors (keys 700..763), rows 64.. see keys from 0
+                {37, 29, 250, 1, 4, 2, 64},     // ragged: consumer 0 ends a tile before consumer 1
+                {200, 0, 50, 1, 2, 1, 64},      // consumer 1 has no row below nq
+                {0, 0, 300, 1, 4, 2, 64},       // three causal groups per head, GQA
+                {150, 70, 190, 1, 2, 1, 128},
+                {520, 0, 3, 1, 2, 1, 64},       // split over keys
+                {560, 2, 2, 1, 2, 1, 64},       // anchors see no key of split 0
+        };
+        for (int[] c : cases) {
+            int nq = c[1] + c[2];
+            runAndCompare(backend + " (" + kernel + " " + schedule + ")", true, d, r, nq, c[0] + c[1] + c[2], c[0], c[1],
+                    c[3] == 1, c[4], c[5], c[6], (q, k, v, out, lse) -> kernel.ops(d).usePipelinedSchedule(schedule)
+                            .attention(q, nq, k, v, c[0], c[1], c[2], c[3] == 1, c[4], c[5], c[6], out, lse));
+        }
+        runAndCompare(backend + " (" + kernel + " " + schedule + ")", true, d, r, 130, 700, 0, 0, false, 2, 1, 64,
+                (q, k, v, out, lse) -> kernel.ops(d).usePipelinedSchedule(schedule)
+                        .attention(q, 130, k, v, 0, 0, 700, false, 2, 1, 64, out, lse));
+    }
+
     /**
      * Few queries against many keys run split over key ranges (flash-decoding) and merged:
      * decoding after a long cache, and anchor rows that see no key of the first splits.

@@ -48,4 +48,19 @@ class HopperAttentionCudaTest {
             System.clearProperty(Mbarrier.DEBUG_SPINS_PROPERTY);
         }
     }
+
+    /**
+     * Every schedule of the pipelined kernel (ring depth, launch order, per-consumer key ranges
+     * with their different turn counts) on the cases where they differ, mbarrier waits bounded
+     * as above. A turn (named barrier) cannot be bounded: the protocol is the one the Java device
+     * runs with blocking hand-offs in AttentionTest, so a hang here would be GPU-only.
+     */
+    @Test void pipelinedAttentionSchedules() {
+        System.setProperty(Mbarrier.DEBUG_SPINS_PROPERTY, "1000000");
+        try {
+            AttentionTest.pipelinedSchedules().forEach(spec -> new AttentionTest().pipelinedScheduleCases(CUDA, spec));
+        } finally {
+            System.clearProperty(Mbarrier.DEBUG_SPINS_PROPERTY);
+        }
+    }
 }
