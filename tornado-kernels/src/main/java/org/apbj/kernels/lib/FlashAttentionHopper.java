@@ -32,7 +32,7 @@ import org.apbj.kernels.api.WarpGroup;
  * <p>The last five arguments select dense prefill's form (both constant flags off otherwise):
  * {@code ropeQ} rotates Q by RoPE as it is loaded (query row r at {@code positions[r]},
  * {@link #storeRotatedQ}), {@code bf16Out} stores the output as bf16 pairs into {@code outBf16}
- * instead of out (one key split only). {@link FlashAttentionHopperWs} takes the same.
+ * instead of out (one key split only). {@link FlashAttentionHopperWs} takes the same after its schedule.
  *
  * <p>Grid: {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, splits, THREADS, 1, 1)}. K and V rows
  * must start 16-byte aligned (head dims are 64 or 128, arrays are allocated aligned).
