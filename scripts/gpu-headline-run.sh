@@ -5,6 +5,9 @@
 #   PART=engine (default): the kernel/decode GPU tests, the 8B-shaped dense prefill at 32K and its
 #     decode next to HF transformers + SDPA, decode ms/token at 4K/32K/128K (CUDA graphs), the
 #     decode matvecs against the same run's copy bandwidth.
+#   PART=last: the attention/decode/golden/graph GPU tests, the 8B-shaped prefill at 32K and 128K
+#     next to HF transformers (PREFILL_JVM adds JVM options), the cross-check set, attention
+#     schedules, and decode attention against the copy bandwidth.
 #   PART=final: the attention, golden, graph and strategy GPU tests, the cross-check set, and
 #     attention (pipelined and single-role Hopper kernels) next to SDPA at 4K-64K causal.
 #   PART=prefill: the strategy GPU tests, the pipelined attention at 32K under a bounded mbarrier
@@ -34,6 +37,30 @@ if [[ ${PART:-engine} == engine ]]; then
   timeout 80 $r org.apbj.model.bench.DecodeBench --model $m --contexts 4096,32768,131072 --decode 16 --graphs on --device cuda \
     > "$o/decode.json" 2> "$o/decode.err"; grep -E '"(context|decode_ms_per_token)"' "$o/decode.json"
   timeout 50 $r org.apbj.kernels.bench.MatvecBench > "$o/matvec.txt" 2>&1; grep -v '^{' "$o/matvec.txt" | tail -12
+elif [[ $PART == last ]]; then
+  OUT=/tmp/junit timeout 150 .device/run-gpu.sh tests --include-classname \
+    '.*(HopperAttentionCudaTest|DecodeAttentionCudaTest|FusedPrefillCudaTest|TinyNiahGoldenCudaTest|GeneratorCudaGraphTest)' \
+    > "$o/gpu-tests.txt" 2>&1
+  grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -16
+  m=/tmp/llama-8b
+  timeout 130 $r org.apbj.examples.Main synth-model --shape=llama-3.1-8b --out=$m > "$o/synth.txt" 2>&1; echo "synth rc=$?"
+  for t in 32768 131072; do
+    extra=""; [[ $t == 32768 ]] && extra="--fusion-too"   # then once more with the fused dense prefill, same load
+    timeout 90 $r ${PREFILL_JVM:-} org.apbj.model.bench.PrefillBench --model $m --tokens $t --decode 16 --device cuda $extra \
+      > "$o/prefill-$t.json" 2> "$o/prefill-$t.err"; echo "prefill $t rc=$?"
+    grep -E '"(prefill_seconds|gemm|attention|other|decode_seconds_per_token|fused_prefill|logits_max_abs_diff_over_range|same_greedy_token)' "$o/prefill-$t.json" | tr -d '\n '; echo
+  done
+  timeout 120 python3 scripts/peer/hf_prefill_decode.py --lengths 32k,128k --decode 16 --warmup 1 --repeat 1 > "$o/hf.json" 2> "$o/hf.err"
+  echo "hf rc=$?"; grep -E '"(tokens|prefill_seconds|decode_ms_per_token)"' "$o/hf.json"
+  gunzip -c .device/crosscheck/tiny-niah-72.samples.jsonl.gz > /tmp/cc.jsonl
+  timeout 90 $r org.apbj.examples.Main eval --model=models/tiny-niah --dataset=/tmp/cc.jsonl --methods=dense,apb,star --ranks=4 \
+    --device=cuda --in-process --out="$o/crosscheck.json" > "$o/crosscheck.txt" 2>&1
+  python3 scripts/crosscheck.py "$o/crosscheck.samples.jsonl" .device/crosscheck/tiny-niah-72.reference.jsonl | tee "$o/crosscheck-compare.txt"
+  timeout 50 $r -Dapbj.bench.attentionKernels=hopper-pipelined:original,hopper-pipelined:default,hopper-pipelined:s3+longest-first \
+    org.apbj.kernels.bench.AttentionBench 4096 32768 > "$o/attention.txt" 2>&1; echo "attention rc=$?"
+  grep -v '^{' "$o/attention.txt" | grep -v "^device" | tail -12
+  timeout 45 $r org.apbj.kernels.bench.DecodeAttentionBench > "$o/decode-attention.txt" 2>&1; echo "decode attention rc=$?"
+  grep -E "rows=1 |marginal|copy" "$o/decode-attention.txt" | grep -v '^{' | head -12
 elif [[ $PART == final ]]; then
   OUT=/tmp/junit timeout 120 .device/run-gpu.sh tests --include-classname \
     '.*(HopperAttentionCudaTest|TinyNiahGoldenCudaTest|GeneratorCudaGraphTest|CudaStrategiesTest)' > "$o/gpu-tests.txt" 2>&1
