@@ -37,7 +37,9 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
      * output stored as bf16 for the o-projection (no separate RoPE pass over q, no fp32 output
      * and no conversion pass); and the RMSNorms that feed bf16 GEMMs read x once, in 16-byte
      * loads. Same values as the unfused steps (the norm's sum of squares in another order).
-     * Off by default (opt-in).
+     * On by default (the 8B-shaped 32K prefill's small kernels went from 0.095 to 0.027 s on the
+     * H200, logits within 1.1% of their range of the unfused run, the same greedy token);
+     * {@code -Dapbj.prefill.fused=false} runs the unfused steps.
      */
     public static final String FUSED_PREFILL_PROPERTY = "apbj.prefill.fused";
 
@@ -49,7 +51,7 @@ public final class DeviceModel implements LayerSteps, AutoCloseable {
     private LayerScratch scratch;
     private long scratchGeneration;
     private int reservedKeys;
-    private boolean fusedPrefill = Boolean.getBoolean(FUSED_PREFILL_PROPERTY);
+    private boolean fusedPrefill = !"false".equals(System.getProperty(FUSED_PREFILL_PROPERTY));
     private boolean closed;
 
     private DeviceModel(Device device, ModelConfig cfg, DeviceWeights weights, int rows, int keys) {
