@@ -48,6 +48,15 @@ public final class WarpGroup {
     public static final int ATOM_INTS = 256;
 
     /**
+     * This work-item's warpgroup within its group (work-items 128·g … 128·g + 127 form warpgroup
+     * g), read from lane 0 so that the compiler and ptxas see one value per warp: the role a
+     * warp-specialised kernel branches on.
+     */
+    public static int index(KernelContext ctx) {
+        return ctx.broadcast(ctx.localLinearId() / SIZE, 0);
+    }
+
+    /**
      * The int index of 16-byte chunk {@code chunk} (0..7, bf16 elements 8·chunk … 8·chunk + 7)
      * of row {@code row} of the swizzled tile starting at int index {@code tileAt}.
      */

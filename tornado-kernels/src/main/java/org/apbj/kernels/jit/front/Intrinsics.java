@@ -169,7 +169,7 @@ final class Intrinsics {
             API + "KernelMath", Set.of("silu(F)F"),
             API + "TensorCore", Set.of("halfOf(II)F", "fragmentOffset(" + CTX_DESC + "I)I", "matrixOffsetA(" + CTX_DESC + "I)I",
                     "matrixOffsetB(" + CTX_DESC + "I)I", "loadA([I[III)V", "loadB([I[II)V"),
-            API + "WarpGroup", Set.of("swizzled(III)I", "element([IIII)F"),
+            API + "WarpGroup", Set.of("swizzled(III)I", "element([IIII)F", "index(" + CTX_DESC + ")I"),
             API + "WarpGroup/portable", Set.of("mmaBf16(" + CTX_DESC + "[FII[II[IIZ)V", MMA_REG_A, "fence(" + CTX_DESC + ")V",
                     "setMaxRegisters(" + CTX_DESC + "IZ)V",
                     "commit(" + CTX_DESC + ")V", "waitPending(" + CTX_DESC + "I)V", "fenceAsyncProxy(" + CTX_DESC + ")V"),
