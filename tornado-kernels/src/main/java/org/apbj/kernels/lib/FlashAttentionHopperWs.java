@@ -186,7 +186,7 @@ public final class FlashAttentionHopperWs {
             }
         }
         ctx.localBarrier();
-        int role = WarpGroup.index(ctx);
+        int role = ctx.broadcast(ctx.localIdx >> 7, 0);   // warp-uniform for ptxas
         if (role == 0) {
             WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
             produce(ctx, kTiles, vTiles, bars, k, v, firstTile, tiles, nKeys, kvStride, kvOffset, ctx.localIdx, headDim,

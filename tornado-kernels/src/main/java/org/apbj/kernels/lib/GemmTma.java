@@ -159,7 +159,7 @@ public final class GemmTma {
             }
         }
         ctx.localBarrier();
-        return WarpGroup.index(ctx);
+        return ctx.broadcast(ctx.localIdx >> 7, 0);   // warp-uniform for ptxas
     }
 
     /**
