@@ -101,9 +101,9 @@ public final class KernelOps implements AutoCloseable {
 
     /**
      * Chooses the merge of {@link DecodeAttention}'s key splits: {@link DecodeMerge} (a warp per
-     * (row, head) pair, the default) or the elementwise {@link Attention#mergeSplits}; same result
+     * (row, head) pair) or the elementwise {@link Attention#mergeSplits} (the default); same result
      * up to the order of the sums. For benchmarks of the two; the default follows
-     * {@value #DECODE_MERGE_PROPERTY} ({@code elementwise} selects the old one).
+     * {@value #DECODE_MERGE_PROPERTY} ({@code warp} selects DecodeMerge).
      */
     public KernelOps useWarpDecodeMerge(boolean on) {
         this.warpDecodeMerge = on;
