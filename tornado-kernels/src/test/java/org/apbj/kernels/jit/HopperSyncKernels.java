@@ -80,13 +80,7 @@ public final class HopperSyncKernels {
     public static void bulkTile(KernelContext ctx, I32Array out, TensorMap map, int x, int y, int boxBytes) {
         int[] tile = ctx.allocateIntLocalArray(BOX_INTS);
         long[] bars = ctx.allocateLongLocalArray(1);
-        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
-        ctx.localBarrier();
-        if (ctx.localIdx == 0) {
-            Mbarrier.arriveExpectTx(ctx, bars, 0, boxBytes);
-            BulkCopy.load2d(ctx, tile, 0, map, x, y, bars, 0);
-        }
-        Mbarrier.waitParity(ctx, bars, 0, 0);
+        landBox(ctx, tile, bars, map, x, y, 0, false, boxBytes);
         for (int i = ctx.localIdx; i < boxBytes / 4; i += ctx.localGroupSizeX) out.set(i, tile[i]);
     }
 
@@ -94,13 +88,7 @@ public final class HopperSyncKernels {
     public static void bulkTile3d(KernelContext ctx, I32Array out, TensorMap map, int x, int y, int z, int boxBytes) {
         int[] tile = ctx.allocateIntLocalArray(BOX_INTS);
         long[] bars = ctx.allocateLongLocalArray(1);
-        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
-        ctx.localBarrier();
-        if (ctx.localIdx == 0) {
-            Mbarrier.arriveExpectTx(ctx, bars, 0, boxBytes);
-            BulkCopy.load3d(ctx, tile, 0, map, x, y, z, bars, 0);
-        }
-        Mbarrier.waitParity(ctx, bars, 0, 0);
+        landBox(ctx, tile, bars, map, x, y, z, true, boxBytes);
         for (int i = ctx.localIdx; i < boxBytes / 4; i += ctx.localGroupSizeX) out.set(i, tile[i]);
     }
 
@@ -113,13 +101,7 @@ public final class HopperSyncKernels {
                                      int boxBytes) {
         int[] tile = ctx.allocateIntLocalArray(BOX_INTS);
         long[] bars = ctx.allocateLongLocalArray(1);
-        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
-        ctx.localBarrier();
-        if (ctx.localIdx == 0) {
-            Mbarrier.arriveExpectTx(ctx, bars, 0, boxBytes);
-            BulkCopy.load2d(ctx, tile, 0, src, x, y, bars, 0);
-        }
-        Mbarrier.waitParity(ctx, bars, 0, 0);
+        landBox(ctx, tile, bars, src, x, y, 0, false, boxBytes);
         for (int i = ctx.localIdx; i < boxBytes / 4; i += ctx.localGroupSizeX) tile[i] = tile[i] + 0x00010001;
         WarpGroup.fenceAsyncProxy(ctx);
         ctx.localBarrier();
@@ -128,5 +110,22 @@ public final class HopperSyncKernels {
             BulkCopy.commit(ctx);
             BulkCopy.waitPending(ctx, 0);
         }
+    }
+
+    /**
+     * Work-item 0 initialises {@code bars[0]}, arms it with {@code boxBytes} and issues the copy of
+     * the box at (x, y[, z]) of {@code map} into {@code tile} (load3d when {@code rank3}, a
+     * compile-time constant); every work-item returns once the box has landed.
+     */
+    private static void landBox(KernelContext ctx, int[] tile, long[] bars, TensorMap map, int x, int y, int z, boolean rank3,
+                                int boxBytes) {
+        if (ctx.localIdx == 0) Mbarrier.init(ctx, bars, 0, 1);
+        ctx.localBarrier();
+        if (ctx.localIdx == 0) {
+            Mbarrier.arriveExpectTx(ctx, bars, 0, boxBytes);
+            if (rank3) BulkCopy.load3d(ctx, tile, 0, map, x, y, z, bars, 0);
+            else BulkCopy.load2d(ctx, tile, 0, map, x, y, bars, 0);
+        }
+        Mbarrier.waitParity(ctx, bars, 0, 0);
     }
 }
