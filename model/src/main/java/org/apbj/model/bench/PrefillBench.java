@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
  * <pre>
  * java -cp ... org.apbj.model.bench.PrefillBench (--model DIR | --synthetic llama-3.1-8b|qwen-2.5-14b|tiny)
  *      [--layers N] [--tokens 32768] [--decode 16] [--chunk 4096] [--device cuda|opencl|java] [--no-breakdown] [--seed S]
- *      [--fusion-too]
+ *      [--fusion-too] [--chunks-too 8192,32768]
  * </pre>
  * ({@code --help} describes every option.)
  * The prefill and decode figures come from plain runs: work is enqueued and the host waits only
@@ -53,7 +53,7 @@ public final class PrefillBench {
     private PrefillBench() {}
 
     public record Args(Path model, String synthetic, Integer layers, int tokens, int decode, int chunk, String device,
-                       boolean breakdown, long seed, boolean fusionToo) {
+                       boolean breakdown, long seed, boolean fusionToo, List<Integer> chunksToo) {
 
         /** Parses the command line; a bad one is an IllegalArgumentException with the usage. */
         static Args parse(String[] a) {
@@ -61,10 +61,10 @@ public final class PrefillBench {
             CommandLine cl = new CommandLine(cli);
             try {
                 cl.parseArgs(a);
+                return cli.args(cl);
             } catch (CommandLine.ParameterException e) {
                 throw new IllegalArgumentException(e.getMessage() + "\n" + cl.getUsageMessage(), e);
             }
-            return cli.args(cl);
         }
     }
 
@@ -88,13 +88,17 @@ public final class PrefillBench {
         @Option(names = "--seed", defaultValue = "1", description = "seed of the prompt and synthetic weights (default: ${DEFAULT-VALUE})") long seed;
         @Option(names = "--fusion-too", description = "then prefill again with the fused dense prefill (" + DeviceModel.FUSED_PREFILL_PROPERTY
                 + ") switched the other way, in the same load: its times, breakdown and how far its logits are from the first run's") boolean fusionToo;
+        @Option(names = "--chunks-too", paramLabel = "N,N", split = ",", description = "then prefill again with each of these chunk sizes, "
+                + "in the same load (a generator each on the loaded model): times, breakdown and how far the logits are from the first run's") List<Integer> chunksToo;
 
         Args args(CommandLine cl) {
             if (layers != null && layers <= 0) throw new CommandLine.ParameterException(cl, "--layers must be positive, got " + layers);
             if (tokens <= 0) throw new CommandLine.ParameterException(cl, "--tokens must be positive, got " + tokens);
             if (chunk <= 0) throw new CommandLine.ParameterException(cl, "--chunk must be positive, got " + chunk);
             if (decode < 0) throw new CommandLine.ParameterException(cl, "--decode must be >= 0, got " + decode);
-            return new Args(source.model, source.synthetic, layers, tokens, decode, chunk, device, !noBreakdown, seed, fusionToo);
+            List<Integer> others = chunksToo == null ? List.of() : List.copyOf(chunksToo);
+            for (int c : others) if (c <= 0) throw new CommandLine.ParameterException(cl, "--chunks-too sizes must be positive, got " + c);
+            return new Args(source.model, source.synthetic, layers, tokens, decode, chunk, device, !noBreakdown, seed, fusionToo, others);
         }
 
         @Override
@@ -203,6 +207,13 @@ public final class PrefillBench {
             out.put("decode_tokens", args.decode());
             out.put("decode_seconds_per_token", args.decode() == 0 ? null : round(decodeSeconds / args.decode()));
             if (args.fusionToo()) out.put("other_fusion", otherFusion(gen, prompt, chunk, logits, args.breakdown()));
+            if (!args.chunksToo().isEmpty()) {
+                List<Map<String, Object>> others = new java.util.ArrayList<>();
+                for (int other : args.chunksToo()) {
+                    others.add(otherChunk(gen.model(), prompt, Math.min(other, n), n + args.decode(), logits, args.breakdown()));
+                }
+                out.put("other_chunks", others);
+            }
             var mem = device.memory();
             out.put("device_peak_bytes", mem.peakBytes());
             out.put("memory_plan_bytes", gen.memoryPlan().totalBytes());
@@ -228,30 +239,65 @@ public final class PrefillBench {
             long p0 = System.nanoTime();
             float[] logits = gen.prefill(prompt);
             o.put("prefill_seconds", round((System.nanoTime() - p0) / 1e9));
-            double maxDiff = 0, lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
-            for (int i = 0; i < logits.length; i++) {
-                maxDiff = Math.max(maxDiff, Math.abs(logits[i] - firstLogits[i]));
-                lo = Math.min(lo, firstLogits[i]);
-                hi = Math.max(hi, firstLogits[i]);
-            }
-            o.put("logits_max_abs_diff_over_range", round(maxDiff / (hi - lo)));
+            o.put("logits_max_abs_diff_over_range", round(maxDiffOverRange(logits, firstLogits)));
             o.put("same_greedy_token", argmax(logits) == argmax(firstLogits));
-            if (breakdown) {
-                gen.setProfiling(true);
-                gen.resetTiming();
-                gen.prefill(prompt);
-                KernelTimes t = gen.timing();
-                gen.setProfiling(false);
-                Map<String, Object> kinds = new LinkedHashMap<>();
-                kinds.put("gemm", round(t.gemmNanos() / 1e9));
-                kinds.put("attention", round(t.attentionNanos() / 1e9));
-                kinds.put("other", round(t.otherNanos() / 1e9));
-                o.put("prefill_kernel_seconds", kinds);
-            }
+            if (breakdown) o.putAll(profiled(gen, prompt));
             return o;
         } finally {
             model.useFusedPrefill(was);
         }
+    }
+
+    /**
+     * The prefill again through a second generator on the same loaded model with chunks of
+     * {@code chunk} rows (its own KV cache and buffers, released after): wall time, the
+     * breakdown when asked, and its logits against the first run's.
+     */
+    private static Map<String, Object> otherChunk(DeviceModel model, int[] prompt, int chunk, int context, float[] firstLogits,
+                                                  boolean breakdown) {
+        try (DenseGenerator gen = DenseGenerator.on(model, DenseGenerator.Options.context(context).withPrefillChunk(chunk))) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("prefill_chunk", chunk);
+            gen.prefill(java.util.Arrays.copyOf(prompt, Math.min(prompt.length, chunk)));   // compiles this chunk's launches
+            long p0 = System.nanoTime();
+            float[] logits = gen.prefill(prompt);
+            double seconds = (System.nanoTime() - p0) / 1e9;
+            o.put("prefill_seconds", round(seconds));
+            o.put("prefill_tokens_per_second", round(prompt.length / seconds));
+            o.put("logits_max_abs_diff_over_range", round(maxDiffOverRange(logits, firstLogits)));
+            o.put("same_greedy_token", argmax(logits) == argmax(firstLogits));
+            if (breakdown) o.putAll(profiled(gen, prompt));
+            return o;
+        }
+    }
+
+    /** A profiled prefill of {@code prompt}: device seconds per kernel kind and achieved TFLOP/s. */
+    private static Map<String, Object> profiled(DenseGenerator gen, int[] prompt) {
+        gen.setProfiling(true);
+        gen.resetTiming();
+        gen.prefill(prompt);
+        KernelTimes t = gen.timing();
+        gen.setProfiling(false);
+        Map<String, Object> o = new LinkedHashMap<>();
+        Map<String, Object> kinds = new LinkedHashMap<>();
+        kinds.put("gemm", round(t.gemmNanos() / 1e9));
+        kinds.put("attention", round(t.attentionNanos() / 1e9));
+        kinds.put("other", round(t.otherNanos() / 1e9));
+        o.put("prefill_kernel_seconds", kinds);
+        o.put("gemm_tflops_per_second", round(t.gemmTflops()));
+        o.put("attention_tflops_per_second", round(t.attentionTflops()));
+        return o;
+    }
+
+    /** max |a − b| over the range of b. */
+    private static double maxDiffOverRange(float[] a, float[] b) {
+        double maxDiff = 0, lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+        for (int i = 0; i < a.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+            lo = Math.min(lo, b[i]);
+            hi = Math.max(hi, b[i]);
+        }
+        return maxDiff / (hi - lo);
     }
 
     private static int argmax(float[] v) {

@@ -3,6 +3,7 @@ package org.apbj.model.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -30,5 +31,31 @@ class PrefillBenchTest {
         double perToken = 2.0 * 2 * (256 * 256 + 2 * 256 * 128 + 256 * 256 + 3 * 256 * 512);
         double expected = (perToken * 48 + 2.0 * 256 * (int) r.get("vocab")) / 1e12;
         assertEquals(expected, (double) r.get("gemm_tflop"), expected * 1e-5);
+    }
+
+    @Test
+    void otherChunkSizesPrefillTheSamePromptToTheSameLogits() {
+        var args = PrefillBench.Args.parse(new String[] {"--synthetic", "tiny", "--layers", "2", "--tokens", "40",
+                "--decode", "0", "--chunk", "16", "--chunks-too", "40,7", "--device", "java", "--no-breakdown"});
+        Map<String, Object> r = PrefillBench.run(args);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> others = (List<Map<String, Object>>) r.get("other_chunks");
+        assertEquals(2, others.size(), r.toString());
+        assertEquals(40, others.get(0).get("prefill_chunk"));
+        assertEquals(7, others.get(1).get("prefill_chunk"));
+        for (Map<String, Object> o : others) {
+            assertTrue((double) o.get("prefill_seconds") > 0, o.toString());
+            // one chunking or another computes the same rows; the order of partial sums and where bf16
+            // rounding happens may differ (3.5e-4 of the range seen), a wrong chunk would be far off
+            assertTrue((double) o.get("logits_max_abs_diff_over_range") < 2e-3, o.toString());
+            assertEquals(true, o.get("same_greedy_token"), o.toString());
+        }
+    }
+
+    @Test
+    void aNonPositiveOtherChunkIsRefusedWithTheOptionName() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> PrefillBench.Args.parse(
+                new String[] {"--synthetic", "tiny", "--chunks-too", "64,0"}));
+        assertTrue(e.getMessage().contains("--chunks-too"), e.getMessage());
     }
 }
