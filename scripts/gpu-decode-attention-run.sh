@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Decode attention on the GPU, one short step (about 1.5 minutes, each part with its own timeout):
-#   1. DecodeAttentionCudaTest: the decode kernel and both merges of its key splits (DecodeMerge,
-#      the default, and the elementwise one) against fp64, up to 64 splits;
+#   1. DecodeAttentionCudaTest: the decode kernel and the merge of its key splits against fp64,
+#      up to 64 splits;
 #   2. DecodeAttentionBench: GB/s of K+V and the fraction of the same run's copy bandwidth at
-#      4K/32K/128K, 1/4/16 query rows, each merge (device time of back-to-back calls), the
+#      4K/32K/128K, 1/4/16 query rows (device time of back-to-back calls), the
 #      host-synchronised single call (as AttentionBench times it) and the marginal 32K->128K rate.
 # Run from the repository root on the GPU machine after scripts/gpu-bundle.sh here (carry .device).
 # Results under $OUT: decode-attention-tests.txt, decode-attention.txt.

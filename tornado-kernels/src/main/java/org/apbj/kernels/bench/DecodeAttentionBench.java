@@ -16,9 +16,7 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * of the timed runs (CUDA events) after a warm-up, GB/s of K and V read once, and that as a
  * fraction of the device's copy bandwidth measured in the same run ({@link RuntimeBench#deviceCopy};
  * the target: at least 0.70 at 128K); each line also as a JSON object ({"bench":
- * "decode_attention", ...}). The decode kernel runs with each merge of its key splits
- * ({@code merge=warp}: {@link org.apbj.kernels.lib.DecodeMerge}, the default;
- * {@code merge=elementwise}: the old {@code Attention.mergeSplits}). With one query row it also
+ * "decode_attention", ...}). With one query row it also
  * times a single call between two host synchronisations ({@code timing=host-sync}, as
  * AttentionBench's decode line does: launch and synchronisation latency included), and at the end
  * the marginal GB/s from 32K to 128K (the streaming rate, fixed costs per call cancelled).
@@ -45,21 +43,19 @@ public final class DecodeAttentionBench {
                     F32Array q = dev.upload(gaussians(r, (long) nq * HEADS * HEAD_DIM, 0.5f));
                     F32Array out = dev.allocF32((long) nq * HEADS * HEAD_DIM);
                     F32Array lse = dev.allocF32((long) nq * HEADS);
-                    for (String kernel : new String[] {"decode", "decode", "tensor-core-prefill"}) {
+                    for (String kernel : new String[] {"decode", "tensor-core-prefill"}) {
                         boolean decodeKernel = !kernel.equals("tensor-core-prefill");
                         if (!decodeKernel && nq != 1) continue;
-                        // the two decode passes: the warp merge, then the elementwise one
-                        String merge = !decodeKernel ? "-" : usAt.containsKey(key(cache, nq, "warp")) ? "elementwise" : "warp";
                         try (KernelOps ops = new KernelOps(dev)) {
-                            ops.decodeAttention(decodeKernel).useWarpDecodeMerge(merge.equals("warp"));
+                            ops.decodeAttention(decodeKernel);
                             // nq new rows at the end of the cache, causal among themselves
                             int p = cache - nq;
                             // one cache (a layer's): at 4K it stays in L2 between launches, so that figure is high
                             double ms = MatvecBench.median(dev, 1,
                                     i -> ops.attention(q, nq, k, v, p, 0, nq, true, HEADS, KV_HEADS, HEAD_DIM, out, lse));
-                            usAt.put(key(cache, nq, merge), ms * 1000);
-                            report(kernel, merge, "device-batched", cache, nq, ms, kvBytes, copy);
-                            if (decodeKernel && nq == 1 && merge.equals("warp")) {
+                            if (decodeKernel) usAt.put(key(cache, nq), ms * 1000);
+                            report(kernel, "device-batched", cache, nq, ms, kvBytes, copy);
+                            if (decodeKernel && nq == 1) {
                                 double[] host = new double[11];
                                 for (int i = 0; i < host.length; i++) {
                                     dev.synchronize();
@@ -69,7 +65,7 @@ public final class DecodeAttentionBench {
                                     host[i] = (System.nanoTime() - t0) / 1e6;
                                 }
                                 java.util.Arrays.sort(host);
-                                report(kernel, merge, "host-sync", cache, nq, host[host.length / 2], kvBytes, copy);
+                                report(kernel, "host-sync", cache, nq, host[host.length / 2], kvBytes, copy);
                             }
                         }
                     }
@@ -80,25 +76,22 @@ public final class DecodeAttentionBench {
                 k.close();
                 v.close();
             }
-            for (String merge : new String[] {"warp", "elementwise"}) {
-                double dUs = usAt.get(key(131072, 1, merge)) - usAt.get(key(32768, 1, merge));
-                double gbs = 2.0 * (131072 - 32768) * KV_HEADS * HEAD_DIM * 2 / (dUs * 1e-6) / 1e9;
-                System.out.printf(Locale.ROOT, "decode_attention_marginal merge=%s from=32768 to=131072 rows=1 kv_gbs=%.0f of_copy=%.2f"
-                        + " fixed_us_per_call=%.1f%n", merge, gbs, gbs / copy,
-                        usAt.get(key(131072, 1, merge)) - 2.0 * 131072 * KV_HEADS * HEAD_DIM * 2 / (gbs * 1e9) * 1e6);
-            }
+            double dUs = usAt.get(key(131072, 1)) - usAt.get(key(32768, 1));
+            double gbs = 2.0 * (131072 - 32768) * KV_HEADS * HEAD_DIM * 2 / (dUs * 1e-6) / 1e9;
+            System.out.printf(Locale.ROOT, "decode_attention_marginal from=32768 to=131072 rows=1 kv_gbs=%.0f of_copy=%.2f"
+                    + " fixed_us_per_call=%.1f%n", gbs, gbs / copy,
+                    usAt.get(key(131072, 1)) - 2.0 * 131072 * KV_HEADS * HEAD_DIM * 2 / (gbs * 1e9) * 1e6);
         }
     }
 
-    private static String key(int cache, int nq, String merge) { return cache + "/" + nq + "/" + merge; }
+    private static String key(int cache, int nq) { return cache + "/" + nq; }
 
-    private static void report(String kernel, String merge, String timing, int cache, int nq, double ms, double kvBytes,
-                               double copy) {
+    private static void report(String kernel, String timing, int cache, int nq, double ms, double kvBytes, double copy) {
         double gbs = kvBytes / (ms * 1e-3) / 1e9;
         System.out.printf(Locale.ROOT,
-                "decode_attention kernel=%s merge=%s timing=%s cache=%d rows=%d us=%.1f kv_gbs=%.0f of_copy=%.2f%n",
-                kernel, merge, timing, cache, nq, ms * 1000, gbs, gbs / copy);
-        RuntimeBench.emit("decode_attention", "kernel", kernel, "merge", merge, "timing", timing, "cache", cache,
+                "decode_attention kernel=%s timing=%s cache=%d rows=%d us=%.1f kv_gbs=%.0f of_copy=%.2f%n",
+                kernel, timing, cache, nq, ms * 1000, gbs, gbs / copy);
+        RuntimeBench.emit("decode_attention", "kernel", kernel, "timing", timing, "cache", cache,
                 "rows", nq, "heads", HEADS, "kv_heads", KV_HEADS, "head_dim", HEAD_DIM, "us", ms * 1000,
                 "kv_bytes", kvBytes, "gbps", gbs, "copy_gbps", copy, "of_copy", gbs / copy, "goal_of_copy", 0.70);
     }

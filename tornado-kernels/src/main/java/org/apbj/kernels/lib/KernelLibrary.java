@@ -39,7 +39,6 @@ public final class KernelLibrary {
     public static final Kernel FLASH_ATTENTION_HOPPER = Kernel.of(FlashAttentionHopper.class, "attention");
     public static final Kernel FLASH_ATTENTION_HOPPER_WS = Kernel.of(FlashAttentionHopperWs.class, "attention");
     public static final Kernel MERGE_SPLITS = Kernel.of(Attention.class, "mergeSplits");
-    public static final Kernel DECODE_MERGE = Kernel.of(DecodeMerge.class, "merge");
     public static final Kernel MERGE_ATTENTION = Kernel.of(LseMerge.class, "mergeAttention");
     public static final Kernel RETAINING_HIDDEN = Kernel.of(RetainingHeads.class, "retainingHidden");
     public static final Kernel RETAINING_PACK = Kernel.of(RetainingHeads.class, "packInput");
@@ -51,7 +50,7 @@ public final class KernelLibrary {
 
     private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, RMS_NORM_BF16_WIDE, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
             MATMUL_TC, MATMUL_TC_BF16_OUT,
-            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, DECODE_MERGE, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_PACK, RETAINING_POOL,
+            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_PACK, RETAINING_POOL,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */

@@ -43,13 +43,6 @@ public final class KernelOps implements AutoCloseable {
      */
     public static final String PIPELINED_ATTENTION_PROPERTY = "apbj.attention.pipelined";
     /**
-     * {@code warp}: split decode attention merged by {@link DecodeMerge} (a warp per row and head)
-     * instead of {@link Attention#mergeSplits}. Off by default: on the H200 it was no faster at
-     * 32K and 128K and slower at 4K (51.6 against 33.8 µs).
-     */
-    public static final String DECODE_MERGE_PROPERTY = "apbj.attention.decodeMerge";
-
-    /**
      * The {@link FlashAttentionHopperWs.Schedule} of the pipelined attention (K/V ring depth,
      * causal launch order, per-consumer key ranges), e.g. {@code -Dapbj.attention.schedule=s3+longest-first};
      * default {@link FlashAttentionHopperWs.Schedule#DEFAULT}. Same results either way.
@@ -94,24 +87,9 @@ public final class KernelOps implements AutoCloseable {
         this.hopperAttention = tensorCores && device.capabilities().warpGroupMma()
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
-        this.warpDecodeMerge = "warp".equals(System.getProperty(DECODE_MERGE_PROPERTY));
         this.schedule = FlashAttentionHopperWs.Schedule.parse(
                 System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
     }
-
-    /**
-     * Chooses the merge of {@link DecodeAttention}'s key splits: {@link DecodeMerge} (a warp per
-     * (row, head) pair) or the elementwise {@link Attention#mergeSplits} (the default); same result
-     * up to the order of the sums. For benchmarks of the two; the default follows
-     * {@value #DECODE_MERGE_PROPERTY} ({@code warp} selects DecodeMerge).
-     */
-    public KernelOps useWarpDecodeMerge(boolean on) {
-        this.warpDecodeMerge = on;
-        return this;
-    }
-
-    /** Whether split decode attention is merged by {@link DecodeMerge}. */
-    public boolean warpDecodeMerge() { return warpDecodeMerge; }
 
     /**
      * Chooses the attention kernel of {@link #attention}: {@link FlashAttentionHopper} (wgmma)
@@ -632,15 +610,8 @@ public final class KernelOps implements AutoCloseable {
         F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
         device.launch(KernelLibrary.DECODE_ATTENTION, grid, partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads,
                 nKvHeads, headDim, scale, split.keysPerSplit(), stepArg, keysFromStep);
-        if (warpDecodeMerge) {
-            long pairs = (long) nq * nHeads;
-            device.launch(KernelLibrary.DECODE_MERGE,
-                    Grid.groups((int) ((pairs + DecodeMerge.WARPS - 1) / DecodeMerge.WARPS), DecodeMerge.THREADS),
-                    out, lse, partOut, partLse, split.splits(), nq, nHeads, headDim);
-        } else {
-            device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut,
-                    partLse, split.splits(), nq, nHeads, headDim);
-        }
+        device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut,
+                partLse, split.splits(), nq, nHeads, headDim);
     }
 
     private void checkAttention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
@@ -675,7 +646,6 @@ public final class KernelOps implements AutoCloseable {
     }
 
     private boolean decodeAttention = true;
-    private boolean warpDecodeMerge;
 
     /** Turns the decode kernel off (every call on the prefill kernels) or on (the default); for tests and benchmarks of those kernels. */
     public KernelOps decodeAttention(boolean on) {
@@ -762,8 +732,8 @@ public final class KernelOps implements AutoCloseable {
     /** Groups that keep a large GPU busy (about two per streaming multiprocessor of an H100). */
     static final int TARGET_GROUPS = 264;
     static final int MIN_KEYS_PER_SPLIT = 4 * Attention.BKV;
-    /** The most key splits; {@link DecodeMerge} holds that many lse values in a warp (two per lane). */
-    static final int MAX_SPLITS = DecodeMerge.MAX_SPLITS;
+    /** The most key splits: past 64 the merge's fixed cost outgrows what more splits add to a decode call. */
+    static final int MAX_SPLITS = 64;
 
     // Partial results of split attention, reused across calls (launches on one device run in order).
     private F32Array scratchOut;

@@ -45,26 +45,6 @@ class DecodeAttentionPtxTest {
                 }))));
     }
 
-    /** The split merge: partial outputs and weights in registers, the splits' loads batched, shuffles for the reductions. */
-    @TestFactory
-    Stream<DynamicTest> mergeRegistersOnly() {
-        assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return Stream.of(64, 128).flatMap(d -> Stream.of(Target.SM_80, Target.SM_90).map(t ->
-                DynamicTest.dynamicTest("merge headDim " + d + " " + t, () -> {
-                    Object[] args = {null, null, null, null, 0, 0, 0, d};
-                    CompiledKernel k = KernelCompiler.compileUncached(KernelLibrary.DECODE_MERGE, t,
-                            KernelCompiler.constantValues(KernelLibrary.DECODE_MERGE, args));
-                    String ptx = k.source();
-                    assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
-                    assertTrue(count(ptx, "shfl.sync.idx") > 0, "split weights broadcast by shuffles");
-                    Ptxas.Resources r = Ptxas.resources(ptx, t.arch(), work);
-                    System.out.println("DecodeMerge d=" + d + " " + t + ": " + r.registers() + " registers, "
-                            + r.spillStoreBytes() + " bytes spilled");
-                    assertEquals(0, r.spillStoreBytes(), r::report);
-                    assertTrue(r.registers() <= 128, r::report);
-                })));
-    }
-
     private static int count(String text, String what) {
         return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
     }

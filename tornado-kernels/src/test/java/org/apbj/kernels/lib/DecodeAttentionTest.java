@@ -98,25 +98,16 @@ class DecodeAttentionTest {
         }
     }
 
-    /**
-     * Many key splits: 33 (as at a 128K Llama-3-8B cache) and 64 (the most), so the merge's weights come from both lse values
-     * each lane holds ({@link DecodeMerge}; {@link #elementwiseMerge} covers the other merge).
-     */
+    /** Many key splits: 33 (as at a 128K Llama-3-8B cache) and 64 (the most), merged by {@link Attention#mergeSplits}. */
     @ParameterizedTest
     @MethodSource("backends")
     void manySplits(Backend backend) {
         Device d = device(backend);
         assertEquals(33, KernelOps.KeySplit.of(KernelOps.decodeGroups(1, 4, 1), 10500).splits());
         assertEquals(KernelOps.MAX_SPLITS, KernelOps.KeySplit.of(KernelOps.decodeGroups(1, 2, 1), 20200).splits());
-        check(backend, d, random("manySplits 33 " + backend), 1, 10500, 10499, 0, true, 4, 1, 64, true);
-        check(backend, d, random("manySplits 64 " + backend), 2, 20200, 20198, 0, true, 2, 1, 64, true);
-    }
-
-    /** The decode kernel's splits merged by the elementwise {@link Attention#mergeSplits} ({@value KernelOps#DECODE_MERGE_PROPERTY}=elementwise). */
-    @ParameterizedTest
-    @MethodSource("backends")
-    void elementwiseMerge(Backend backend) {
-        check(backend, device(backend), random("elementwiseMerge " + backend), 5, 600, 0, 0, false, 8, 2, 128, false);
+        check(backend, d, random("manySplits 33 " + backend), 1, 10500, 10499, 0, true, 4, 1, 64);
+        check(backend, d, random("manySplits 64 " + backend), 2, 20200, 20198, 0, true, 2, 1, 64);
+        check(backend, d, random("manySplits 5 rows " + backend), 5, 600, 0, 0, false, 8, 2, 128);
     }
 
     /** KernelOps takes the decode kernel for decode-sized calls only; prefill-sized calls stay on the prefill kernels. */
@@ -134,16 +125,11 @@ class DecodeAttentionTest {
     }
 
     static void check(Backend backend, Device d, Random r, int nq, int keys, int p, int a, boolean causal, int nH,
-                              int nKv, int hd) {
-        check(backend, d, r, nq, keys, p, a, causal, nH, nKv, hd, true);
-    }
-
-    static void check(Backend backend, Device d, Random r, int nq, int keys, int p, int a, boolean causal, int nH,
-                      int nKv, int hd, boolean warpMerge) {
+                      int nKv, int hd) {
         int b = keys - p - a;
-        try (KernelOps ops = ops(d).useWarpDecodeMerge(warpMerge)) {
+        try (KernelOps ops = ops(d)) {
             assertTrue(ops.usesDecodeAttention(nq, nH, nKv), "this case must run on the decode kernel");
-            AttentionTest.runAndCompare(backend + " (decode, " + (warpMerge ? "warp" : "elementwise") + " merge)", true, d, r, nq, keys, p, a, causal, nH, nKv, hd,
+            AttentionTest.runAndCompare(backend + " (decode)", true, d, r, nq, keys, p, a, causal, nH, nKv, hd,
                     (q, k, v, out, lse) -> ops.attention(q, nq, k, v, p, a, b, causal, nH, nKv, hd, out, lse));
         }
     }
