@@ -69,7 +69,7 @@ elif [[ $PART == final ]]; then
   timeout 110 $r org.apbj.examples.Main eval --model=models/tiny-niah --dataset=/tmp/cc.jsonl --methods=dense,apb,star --ranks=4 \
     --device=cuda --in-process --out="$o/crosscheck.json" > "$o/crosscheck.txt" 2>&1
   python3 scripts/crosscheck.py "$o/crosscheck.samples.jsonl" .device/crosscheck/tiny-niah-72.reference.jsonl | tee "$o/crosscheck-compare.txt"
-  python3 scripts/peer/sdpa_attention.py 4096 16384 32768 65536 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt" | head -4
+  python3 scripts/peer/sdpa_attention.py 4096 16384 32768 65536 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt" | head -12
   timeout 150 $r -Dapbj.bench.attentionKernels=hopper-pipelined,hopper org.apbj.kernels.bench.AttentionBench 4096 16384 32768 65536 \
     > "$o/attention.txt" 2>&1; echo "attention rc=$?"; grep -v '^{' "$o/attention.txt" | tail -12
 elif [[ $PART == prefill ]]; then
@@ -93,7 +93,7 @@ else
   OUT=/tmp/junit timeout 150 .device/run-gpu.sh tests --include-classname \
     '.*(CudaBulkCopyTest|HopperAttentionCudaTest|CudaRetainingTest|CudaCollectivesTest|CudaStrategiesTest|TinyNiahGoldenCudaTest)' \
     > "$o/gpu-tests.txt" 2>&1; grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -24
-  python3 scripts/peer/sdpa_attention.py 4096 16384 32768 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt" | head -4
+  python3 scripts/peer/sdpa_attention.py 4096 16384 32768 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt" | head -12
   timeout 100 $r -Dapbj.bench.attentionKernels=hopper,hopper-pipelined org.apbj.kernels.bench.AttentionBench 4096 16384 32768 \
     > "$o/attention.txt" 2>&1; grep -v '^{' "$o/attention.txt" | tail -10
   timeout 60 $r org.apbj.kernels.bench.RetainingBench 131072 4 > "$o/retaining.txt" 2>&1; tail -12 "$o/retaining.txt"
