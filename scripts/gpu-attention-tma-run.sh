@@ -24,14 +24,14 @@ out=${OUT:-gpu-out}; mkdir -p "$out"
 (( $# )) || set -- 4096 16384 32768 65536
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader > "$out/summary.txt" 2>&1
 if [[ -z ${NO_TESTS:-} ]]; then
-  timeout 90 .device/run-gpu.sh tests --include-classname '.*\.HopperAttentionCudaTest\$TmaProducer' \
+  timeout 80 .device/run-gpu.sh tests --include-classname '.*\.HopperAttentionCudaTest\$TmaProducer' \
     > "$out/gpu-tests.txt" 2>&1
   echo "gpu tests rc=$?"
   grep -E "tests (successful|failed|skipped|aborted)" "$out/gpu-tests.txt"; grep -A3 "✘" "$out/gpu-tests.txt" | head -40
 fi
 PYTHONUNBUFFERED=1 timeout 45 python3 scripts/peer/sdpa_attention.py "$@" > "$out/sdpa.txt" 2>&1
 echo "sdpa rc=$?"
-timeout 100 .device/run-gpu.sh main -Dapbj.bench.attentionKernels="${KERNELS:-hopper-pipelined,hopper-tma,hopper-tma:s3}" \
+timeout 110 .device/run-gpu.sh main -Dapbj.bench.attentionKernels="${KERNELS:-hopper-pipelined,hopper-tma,hopper-tma:k-ahead,hopper-tma:s3,hopper-tma:s3+k-ahead}" \
   org.apbj.kernels.bench.AttentionBench "$@" > "$out/attention.txt" 2>&1
 echo "bench rc=$?"
 cat "$out/sdpa.txt" "$out/attention.txt"

@@ -41,7 +41,12 @@ import org.apbj.kernels.api.WarpGroup;
  * of every head first, so the last wave is made of the shortest groups; else the longest of
  * each head first, head after head) and each consumer walking only the key tiles its own 64
  * rows see ({@code ownKeyRanges}; the tiles it skips it only releases, and it takes turns only
- * over the steps both consumers run, see {@link #consume}).
+ * over the steps both consumers run, see {@link #consume}); a fourth, for the TMA producer only,
+ * the order of its loads ({@code kAhead}, {@link #K_AHEAD}).
+ *
+ * <p>{@link #attentionTma} is the same kernel with another producer: one work-item issuing bulk
+ * tensor copies (TMA) of K and V through tensor maps ({@link #kvMap}), as FlashAttention-3 feeds
+ * its consumers; opt-in ({@code -Dapbj.attention.producer=tma}, see {@link KernelOps}).
  *
  * <p>Runs on sm_90a and on the Java device (whose work-items are threads); OpenCL has no
  * hand-offs between work-items and runs {@link FlashAttentionHopper}. Grid:

@@ -34,6 +34,7 @@ class HopperAttentionCudaTest {
         new WarpGroupRegATest().productMatchesReference(CUDA);   // the P·V product alone first: its layouts
         CudaKernelsTest.attentionCases(new AttentionTest(), AttentionTest.AttentionKernel.HOPPER);
         new AttentionTest().longKeyRangesManyTurns(CUDA, AttentionTest.AttentionKernel.HOPPER);
+        new AttentionTest().rowsPastTheKeysAreNotSeen(CUDA, AttentionTest.AttentionKernel.HOPPER);
     }
 
     /**
@@ -45,6 +46,7 @@ class HopperAttentionCudaTest {
         try {
             CudaKernelsTest.attentionCases(new AttentionTest(), AttentionTest.AttentionKernel.HOPPER_PIPELINED);
             new AttentionTest().longKeyRangesManyTurns(CUDA, AttentionTest.AttentionKernel.HOPPER_PIPELINED);
+            new AttentionTest().rowsPastTheKeysAreNotSeen(CUDA, AttentionTest.AttentionKernel.HOPPER_PIPELINED);
         } finally {
             System.clearProperty(Mbarrier.DEBUG_SPINS_PROPERTY);
         }
