@@ -158,8 +158,8 @@ public final class FlashAttentionHopperWs {
     /**
      * {@link FlashAttentionHopper#attention}'s arguments, then the {@link Schedule}: {@code stages}
      * (2 or 3; sizes shared memory, so a specialisation each) and {@link Schedule#flags()}
-     * ({@link #LONGEST_FIRST}, {@link #OWN_KEY_RANGES}: they change only scalar values at the
-     * start, not the code, so they stay run-time arguments).
+     * ({@link #LONGEST_FIRST}, {@link #OWN_KEY_RANGES}, and for {@link #attentionTma} {@link #K_AHEAD}:
+     * they change only scalar values, not the code, so they stay run-time arguments).
      */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
