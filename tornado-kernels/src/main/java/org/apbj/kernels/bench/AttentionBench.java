@@ -15,8 +15,9 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * decode (one query against a long cache), for the wgmma kernels (on sm_90a devices: the
  * single-role one and the warp-specialised pipelined one), the tensor-core kernel and the fp32
  * one; the pipelined one with any {@link FlashAttentionHopperWs.Schedule} ({@code
- * hopper-pipelined:original}, {@code hopper-pipelined:s3+longest-first}, ...) to time them in one
- * run. Besides causal at each length: the APB shape and the last 4096-row chunk of a 32K prefill
+ * hopper-pipelined:original}, {@code hopper-pipelined:s3+longest-first}, ...) and with either
+ * producer ({@code hopper-pipelined...}: cp.async, {@code hopper-tma[:SCHEDULE]}: bulk tensor
+ * copies, {@link FlashAttentionHopperWs#attentionTma}) to time them in one run. Besides causal at each length: the APB shape and the last 4096-row chunk of a 32K prefill
  * ({@code mask=chunk}: 4096 causal rows after 28672 cached keys). Inputs are made once per shape
  * and every kernel runs on them. Prints one line per case: milliseconds (median of the timed
  * runs after one warm-up), TFLOP/s counting only the visible (unmasked) query-key pairs at 4·d
@@ -36,20 +37,24 @@ public final class AttentionBench {
         try (CudaDevice dev = CudaDevice.open(0)) {
             System.out.println("device: " + dev.name());
             // hopper: FlashAttentionHopper (wgmma, sm_90a only); hopper-pipelined: FlashAttentionHopperWs
-            // (hopper-pipelined:SCHEDULE with a FlashAttentionHopperWs.Schedule spec, e.g.
-            // hopper-pipelined:original); tensor-core: FlashAttention (mma.sync); fp32: Attention
+            // with its cp.async producer, hopper-tma: with its TMA producer (either with :SCHEDULE, a
+            // FlashAttentionHopperWs.Schedule spec, e.g. hopper-tma:s3); tensor-core: FlashAttention
+            // (mma.sync); fp32: Attention
             String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-pipelined,tensor-core,fp32");
             java.util.Map<String, KernelOps> ops = new java.util.LinkedHashMap<>();
             for (String kernel : kernels.split(",")) {
-                boolean hopper = kernel.startsWith("hopper");
-                if (hopper && !dev.capabilities().warpGroupMma()) continue;
-                boolean pipelined = kernel.startsWith("hopper-pipelined");
-                KernelOps o = new KernelOps(dev, 1024, !kernel.equals("fp32")).useHopperAttention(hopper)
-                        .usePipelinedAttention(pipelined);
                 int colon = kernel.indexOf(':');
-                if (pipelined && colon >= 0) {
-                    o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));
+                String base = colon >= 0 ? kernel.substring(0, colon) : kernel;
+                if (!java.util.List.of("hopper", "hopper-pipelined", "hopper-tma", "tensor-core", "fp32").contains(base)
+                        || (colon >= 0 && !pipelined(base))) {
+                    throw new IllegalArgumentException("attention kernel '" + kernel + "': use hopper, hopper-pipelined[:SCHEDULE],"
+                            + " hopper-tma[:SCHEDULE], tensor-core or fp32");
                 }
+                boolean hopper = base.startsWith("hopper");
+                if (hopper && !dev.capabilities().warpGroupMma()) continue;
+                KernelOps o = new KernelOps(dev, 1024, !base.equals("fp32")).useHopperAttention(hopper)
+                        .usePipelinedAttention(pipelined(base)).useTmaAttentionProducer(base.equals("hopper-tma"));
+                if (colon >= 0) o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));
                 ops.put(kernel, o);
             }
             // One upload per shape, every kernel on it (the inputs take longer to make than to attend).
@@ -67,7 +72,7 @@ public final class AttentionBench {
         java.util.List<String> kernels = ops.keySet().stream()
                 .filter(k -> !(k.equals("fp32") && n > 16384))   // the fp32 kernel takes minutes there; 16K tells its rate
                 // decode runs DecodeAttention whatever the prefill kernel: once, unless only pipelined ones are timed
-                .filter(k -> !mask.equals("decode") || !k.startsWith("hopper-pipelined"))
+                .filter(k -> !mask.equals("decode") || !pipelined(k.split(":")[0]))
                 .limit(mask.equals("decode") ? 1 : Long.MAX_VALUE).toList();
         if (kernels.isEmpty()) return;
         int nq = a + b;
@@ -80,6 +85,11 @@ public final class AttentionBench {
         F32Array lse = dev.allocF32((long) nq * HEADS);
         for (String kernel : kernels) run(dev, ops.get(kernel), kernel, mask, n, p, a, b, causal, q, k, v, out, lse);
         q.close(); k.close(); v.close(); out.close(); lse.close();
+    }
+
+    /** Whether the kernel name (before any ':SCHEDULE') is a form of FlashAttentionHopperWs. */
+    private static boolean pipelined(String base) {
+        return base.equals("hopper-pipelined") || base.equals("hopper-tma");
     }
 
     /** nq query rows; keys [P ; A ; B]; decode: p = cache, b = 1 new token. */

@@ -2,6 +2,7 @@ package org.apbj.kernels.lib;
 
 import org.apbj.kernels.api.AsyncCopy;
 import org.apbj.kernels.api.BF16Array;
+import org.apbj.kernels.api.BulkCopy;
 import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
@@ -10,6 +11,7 @@ import org.apbj.kernels.api.KernelMath;
 import org.apbj.kernels.api.LaunchBounds;
 import org.apbj.kernels.api.Mbarrier;
 import org.apbj.kernels.api.NamedBarrier;
+import org.apbj.kernels.api.TensorMap;
 import org.apbj.kernels.api.WarpGroup;
 
 /**
@@ -39,7 +41,12 @@ import org.apbj.kernels.api.WarpGroup;
  * of every head first, so the last wave is made of the shortest groups; else the longest of
  * each head first, head after head) and each consumer walking only the key tiles its own 64
  * rows see ({@code ownKeyRanges}; the tiles it skips it only releases, and it takes turns only
- * over the steps both consumers run, see {@link #consume}).
+ * over the steps both consumers run, see {@link #consume}); a fourth, for the TMA producer only,
+ * the order of its loads ({@code kAhead}, {@link #K_AHEAD}).
+ *
+ * <p>{@link #attentionTma} is the same kernel with another producer: one work-item issuing bulk
+ * tensor copies (TMA) of K and V through tensor maps ({@link #kvMap}), as FlashAttention-3 feeds
+ * its consumers; opt-in ({@code -Dapbj.attention.producer=tma}, see {@link KernelOps}).
  *
  * <p>Runs on sm_90a and on the Java device (whose work-items are threads); OpenCL has no
  * hand-offs between work-items and runs {@link FlashAttentionHopper}. Grid:
@@ -56,14 +63,22 @@ public final class FlashAttentionHopperWs {
     public static final int LONGEST_FIRST = 1;
     /** Schedule flag: each consumer works only on the key tiles its own rows see. */
     public static final int OWN_KEY_RANGES = 2;
+    /**
+     * Schedule flag of the TMA producer ({@link #attentionTma}): K of tile t + 1 is loaded before
+     * V of tile t, in the order the consumers need them (step t + 1 starts with S_{t+1}, while
+     * P_t·V_t comes second), as FlashAttention-3's producer does. With two stages, K_{t+1} then
+     * waits only until both consumers' S_{t−1} products are done rather than their P_{t−2}·V_{t−2}.
+     */
+    public static final int K_AHEAD = 4;
     /** The most K (and V) tiles in the ring: 3 × 2 × 32 KiB + Q's 32 KiB = 224 KiB at d = 128 (227 KiB fit). */
     public static final int MAX_STAGES = 3;
 
     /**
      * How a launch lays out its work (the {@code @Constant} arguments after keysPerSplit): K/V
-     * ring depth, causal launch order, per-consumer key ranges. Same results either way.
+     * ring depth, causal launch order, per-consumer key ranges, and for the TMA producer the order
+     * of its loads ({@code kAhead}). Same results either way.
      */
-    public record Schedule(int stages, boolean longestFirst, boolean ownKeyRanges) {
+    public record Schedule(int stages, boolean longestFirst, boolean ownKeyRanges, boolean kAhead) {
         /** The schedule measured before these choices existed: 2 stages, head-by-head order, shared key range. */
         public static final Schedule ORIGINAL = new Schedule(2, false, false);
         /**
@@ -79,39 +94,46 @@ public final class FlashAttentionHopperWs {
             }
         }
 
+        /** A schedule with the producer's loads in the plain order (K_t, V_t, K_{t+1}, ...). */
+        public Schedule(int stages, boolean longestFirst, boolean ownKeyRanges) {
+            this(stages, longestFirst, ownKeyRanges, false);
+        }
+
         /**
          * Parses {@code original}, {@code default} or '+'-joined parts {@code s2}/{@code s3},
-         * {@code longest-first}, {@code own-ranges} (absent parts: 2 stages, off), e.g.
-         * {@code s3+longest-first+own-ranges}.
+         * {@code longest-first}, {@code own-ranges}, {@code k-ahead} (TMA producer only; absent
+         * parts: 2 stages, off), e.g. {@code s3+longest-first+own-ranges}.
          */
         public static Schedule parse(String spec) {
             String t = spec.trim();
             if (t.equals("original")) return ORIGINAL;
             if (t.equals("default")) return DEFAULT;
             int stages = 2;
-            boolean longest = false, own = false;
+            boolean longest = false, own = false, kAhead = false;
             for (String part : t.split("\\+")) {
                 switch (part.trim()) {
                     case "s2" -> stages = 2;
                     case "s3" -> stages = 3;
                     case "longest-first" -> longest = true;
                     case "own-ranges" -> own = true;
+                    case "k-ahead" -> kAhead = true;
                     default -> throw new IllegalArgumentException("unknown part '" + part + "' of attention schedule '"
-                            + spec + "': use original, default, or s2|s3 [+longest-first] [+own-ranges] joined by '+'");
+                            + spec + "': use original, default, or s2|s3 [+longest-first] [+own-ranges] [+k-ahead] joined by '+'");
                 }
             }
-            return new Schedule(stages, longest, own);
+            return new Schedule(stages, longest, own, kAhead);
         }
 
-        /** The kernel's {@code scheduleFlags} argument: {@link #LONGEST_FIRST} | {@link #OWN_KEY_RANGES}. */
+        /** The kernel's {@code scheduleFlags} argument: {@link #LONGEST_FIRST} | {@link #OWN_KEY_RANGES} | {@link #K_AHEAD}. */
         public int flags() {
-            return (longestFirst ? LONGEST_FIRST : 0) | (ownKeyRanges ? OWN_KEY_RANGES : 0);
+            return (longestFirst ? LONGEST_FIRST : 0) | (ownKeyRanges ? OWN_KEY_RANGES : 0) | (kAhead ? K_AHEAD : 0);
         }
 
         /** The spec {@link #parse} reads back. */
         @Override
         public String toString() {
-            return "s" + stages + (longestFirst ? "+longest-first" : "") + (ownKeyRanges ? "+own-ranges" : "");
+            return "s" + stages + (longestFirst ? "+longest-first" : "") + (ownKeyRanges ? "+own-ranges" : "")
+                    + (kAhead ? "+k-ahead" : "");
         }
     }
 
@@ -136,8 +158,8 @@ public final class FlashAttentionHopperWs {
     /**
      * {@link FlashAttentionHopper#attention}'s arguments, then the {@link Schedule}: {@code stages}
      * (2 or 3; sizes shared memory, so a specialisation each) and {@link Schedule#flags()}
-     * ({@link #LONGEST_FIRST}, {@link #OWN_KEY_RANGES}: they change only scalar values at the
-     * start, not the code, so they stay run-time arguments).
+     * ({@link #LONGEST_FIRST}, {@link #OWN_KEY_RANGES}, and for {@link #attentionTma} {@link #K_AHEAD}:
+     * they change only scalar values, not the code, so they stay run-time arguments).
      */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
@@ -145,59 +167,144 @@ public final class FlashAttentionHopperWs {
                                  @Constant int headDim, float scale, int keysPerSplit, @Constant int stages,
                                  int scheduleFlags, I32Array outBf16, @Constant boolean bf16Out, I32Array positions,
                                  F32Array invFreq, @Constant boolean ropeQ) {
-        boolean longestFirst = (scheduleFlags & LONGEST_FIRST) != 0;
-        boolean ownKeyRanges = (scheduleFlags & OWN_KEY_RANGES) != 0;
         int[] qTile = ctx.allocateIntLocalArray(FlashAttentionHopper.Q_BLOCK
                 * (FlashAttentionHopper.MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS));
         int[] kTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
         int[] vTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
         long[] bars = ctx.allocateLongLocalArray(4 * stages);
-        // Causal groups late in the sequence see the most keys: start those first (shorter tail).
-        // Blocks start in launch order, x fastest: longestFirst numbers the groups across heads
-        // (all heads' last query block, then the one before, ...), so the last wave holds only
-        // the shortest groups; otherwise each head's groups run longest first, head after head,
-        // and the last head's longest group starts near the end.
-        int groupsX = ctx.globalGroupSizeX / THREADS;
-        int qBlock = ctx.groupIdx;
-        int h = ctx.groupIdy;
-        if (causal && longestFirst) {
-            int order = ctx.groupIdx + groupsX * ctx.groupIdy;
-            qBlock = groupsX - 1 - order / nHeads;
-            h = order % nHeads;
-        } else if (causal) {
-            qBlock = groupsX - 1 - ctx.groupIdx;
-        }
-        int q0 = qBlock * BQ;
-        int split = ctx.groupIdz;
+        int q0 = queryBlock(ctx, causal, scheduleFlags, nHeads) * BQ;
+        int h = head(ctx, causal, scheduleFlags, nHeads);
         int kvOffset = (h / (nHeads / nKvHeads)) * headDim;
-        int kvStride = nKvHeads * headDim;
         int nKeys = p + a + b;
         int[] keys = new int[4];
-        FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, split, keysPerSplit, nKeys, p, a, causal);
+        FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, ctx.groupIdz, keysPerSplit, nKeys, p, a, causal);
         int firstTile = keys[0] - keys[0] % BKV;
         int tiles = keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
+        // full K and V: each producer work-item's copies arrive
+        int role = startBarriers(ctx, bars, stages, WarpGroup.SIZE);
+        if (role == 0) {
+            WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
+            produce(ctx, kTiles, vTiles, bars, k, v, firstTile, tiles, nKeys, nKvHeads * headDim, kvOffset, ctx.localIdx,
+                    headDim, stages);
+            return;
+        }
+        consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads, h, headDim,
+                scale, keysPerSplit, keys, firstTile, tiles, stages, scheduleFlags, false, outBf16, bf16Out, positions,
+                invFreq, ropeQ);
+    }
 
+    /**
+     * {@link #attention} with K and V fed by the tensor memory accelerator (TMA), as FlashAttention-3
+     * feeds them: {@code kMap} and {@code vMap} are {@link #kvMap} of K and V. One work-item of
+     * the producer warpgroup issues, per K (and V) tile, one bulk tensor copy per 64-dim column
+     * block (a 64 × BKV box, 128-byte swizzled: the layout the cp.async producer writes and the
+     * consumers' products read), completing on the stage's full barrier armed with the tile's
+     * bytes; keys past nKeys are rows outside the map and land as zeros. The rest of the producer
+     * warpgroup has nothing to do but give its registers to the consumers. The consumers are
+     * {@link #attention}'s, less the proxy fence after each wait (the copies write through the
+     * async proxy that the products read through). Same results as {@link #attention}.
+     */
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
+    public static void attentionTma(KernelContext ctx, F32Array out, F32Array lse, F32Array q, TensorMap kMap,
+                                    TensorMap vMap, int nq, int p, int a, int b, @Constant boolean causal, int nHeads,
+                                    int nKvHeads, @Constant int headDim, float scale, int keysPerSplit,
+                                    @Constant int stages, int scheduleFlags, I32Array outBf16, @Constant boolean bf16Out,
+                                    I32Array positions, F32Array invFreq, @Constant boolean ropeQ) {
+        int[] qTile = ctx.allocateIntLocalArray(FlashAttentionHopper.Q_BLOCK
+                * (FlashAttentionHopper.MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS));
+        int[] kTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
+        int[] vTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
+        long[] bars = ctx.allocateLongLocalArray(4 * stages);
+        int q0 = queryBlock(ctx, causal, scheduleFlags, nHeads) * BQ;
+        int h = head(ctx, causal, scheduleFlags, nHeads);
+        int nKeys = p + a + b;
+        int[] keys = new int[4];
+        FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, ctx.groupIdz, keysPerSplit, nKeys, p, a, causal);
+        int firstTile = keys[0] - keys[0] % BKV;
+        int tiles = keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
+        // full K and V: the one issuing work-item's arrival (with the tile's bytes) and the copies' bytes
+        int role = startBarriers(ctx, bars, stages, 1);
+        if (role == 0) {
+            WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
+            if (ctx.localIdx == 0) {
+                produceByTma(ctx, kTiles, vTiles, bars, kMap, vMap, firstTile, tiles,
+                        (h / (nHeads / nKvHeads)) * headDim, headDim, stages, scheduleFlags);
+            }
+            return;
+        }
+        consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads, h, headDim,
+                scale, keysPerSplit, keys, firstTile, tiles, stages, scheduleFlags, true, outBf16, bf16Out, positions,
+                invFreq, ropeQ);
+    }
+
+    /**
+     * The tensor map {@link #attentionTma} reads K (or V) [keys, kvStride] through: nKeys rows
+     * (later rows read as zeros) of kvStride = nKvHeads·headDim columns, in boxes of 64 columns
+     * (one column block of a head) × BKV keys, 128-byte swizzled. Built on the host per launch.
+     */
+    public static TensorMap kvMap(BF16Array kv, int nKeys, int kvStride) {
+        return TensorMap.tiled2d(kv, kvStride, nKeys, kvStride, WarpGroup.ROW_ELEMENTS, BKV, TensorMap.Swizzle.B128);
+    }
+
+    /**
+     * The query block (of BQ rows) this group works on. Blocks start in launch order, x fastest.
+     * Causal groups late in the sequence see the most keys: those start first (shorter tail).
+     * With {@link #LONGEST_FIRST} the groups are numbered across heads (all heads' last query
+     * block, then the one before, ...), so the last wave holds only the shortest groups;
+     * otherwise each head's groups run longest first, head after head, and the last head's
+     * longest group starts near the end.
+     */
+    private static int queryBlock(KernelContext ctx, boolean causal, int scheduleFlags, int nHeads) {
+        int groupsX = ctx.globalGroupSizeX / THREADS;
+        if (causal && (scheduleFlags & LONGEST_FIRST) != 0) {
+            return groupsX - 1 - (ctx.groupIdx + groupsX * ctx.groupIdy) / nHeads;
+        }
+        return causal ? groupsX - 1 - ctx.groupIdx : ctx.groupIdx;
+    }
+
+    /** The head this group works on ({@link #queryBlock}'s numbering). */
+    private static int head(KernelContext ctx, boolean causal, int scheduleFlags, int nHeads) {
+        if (causal && (scheduleFlags & LONGEST_FIRST) != 0) {
+            return (ctx.groupIdx + ctx.globalGroupSizeX / THREADS * ctx.groupIdy) % nHeads;
+        }
+        return ctx.groupIdy;
+    }
+
+    /**
+     * Sets up the ring's barriers (full K at 0, full V at stages, empty K at 2·stages, empty V at
+     * 3·stages, one per stage each): full ones complete on {@code fullArrivals} arrivals (and the
+     * bytes armed on them), empty ones when every consumer work-item released the stage. Returns
+     * this work-item's warpgroup, warp-uniform for ptxas: 0 the producer, 1 and 2 the consumers.
+     */
+    private static int startBarriers(KernelContext ctx, long[] bars, int stages, int fullArrivals) {
         if (ctx.localIdx == 0) {
             for (int s = 0; s < stages; s++) {
-                Mbarrier.init(ctx, bars, s, WarpGroup.SIZE);                             // full K: each producer work-item's copies
-                Mbarrier.init(ctx, bars, stages + s, WarpGroup.SIZE);                    // full V
-                Mbarrier.init(ctx, bars, 2 * stages + s, CONSUMERS * WarpGroup.SIZE);    // empty K: every consumer work-item
-                Mbarrier.init(ctx, bars, 3 * stages + s, CONSUMERS * WarpGroup.SIZE);    // empty V
+                Mbarrier.init(ctx, bars, s, fullArrivals);
+                Mbarrier.init(ctx, bars, stages + s, fullArrivals);
+                Mbarrier.init(ctx, bars, 2 * stages + s, CONSUMERS * WarpGroup.SIZE);
+                Mbarrier.init(ctx, bars, 3 * stages + s, CONSUMERS * WarpGroup.SIZE);
             }
         }
         ctx.localBarrier();
-        int role = ctx.broadcast(ctx.localIdx >> 7, 0);   // warp-uniform for ptxas
-        if (role == 0) {
-            WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
-            produce(ctx, kTiles, vTiles, bars, k, v, firstTile, tiles, nKeys, kvStride, kvOffset, ctx.localIdx, headDim,
-                    stages);
-            return;
-        }
+        return ctx.broadcast(ctx.localIdx >> 7, 0);
+    }
+
+    /**
+     * Consumer c (0 or 1) of both kernels: takes its registers, finds the tiles it works on
+     * ({@link #OWN_KEY_RANGES}: only those its own rows see) and runs {@link #consume}.
+     * {@code asyncCopies}: the tiles were written by bulk tensor copies (no proxy fence needed).
+     */
+    private static void consumer(KernelContext ctx, F32Array out, F32Array lse, F32Array q, int[] qTile, int[] kTiles,
+                                 int[] vTiles, long[] bars, int c, int q0, int nq, int p, int a, int nKeys,
+                                 boolean causal, int nHeads, int h, int headDim, float scale, int keysPerSplit, int[] keys,
+                                 int firstTile,
+                                 int tiles, int stages, int scheduleFlags, boolean asyncCopies, I32Array outBf16,
+                                 boolean bf16Out, I32Array positions, F32Array invFreq, boolean ropeQ) {
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
-        int c = role - 1;
+        int split = ctx.groupIdz;
         // The tiles [lo, end) of the group's [0, tiles) that consumer c works on, and the other's.
         int lo = 0, end = tiles, otherLo = 0, otherEnd = tiles;
-        if (ownKeyRanges) {
+        if ((scheduleFlags & OWN_KEY_RANGES) != 0) {
             consumerKeys(keys, c, q0, nq, split, keysPerSplit, nKeys, p, a, causal);
             int[] others = new int[4];
             consumerKeys(others, 1 - c, q0, nq, split, keysPerSplit, nKeys, p, a, causal);
@@ -208,7 +315,7 @@ public final class FlashAttentionHopperWs {
         }
         consume(ctx, out, lse, q, qTile, kTiles, vTiles, bars, c, q0, nq, p, a, causal, nHeads, h, split, headDim,
                 scale, keys[0], keys[1], keys[2], keys[3], firstTile, tiles, lo, end, otherLo, otherEnd, stages,
-                outBf16, bf16Out, positions, invFreq, ropeQ);
+                asyncCopies, outBf16, bf16Out, positions, invFreq, ropeQ);
     }
 
     /**
@@ -257,6 +364,53 @@ public final class FlashAttentionHopperWs {
     }
 
     /**
+     * {@link #attentionTma}'s producer, one work-item: K tile t, then V tile t, or with
+     * {@link #K_AHEAD} K tile t + 1 before V tile t (K_0, K_1, V_0, K_2, V_1, ...), each into stage
+     * t % stages once the consumers released that stage's previous tile (as {@link #produce}),
+     * armed on its full barrier with the tile's bytes before its copies are issued. K-ahead
+     * cannot deadlock: V_t now also waits for the release of K_{t+1−stages}, which each consumer
+     * makes (working on or releasing tile t + 1 − stages) before it waits for V_t, and the turns
+     * it may wait for on the way are the other consumer's at steps up to t + 1 − stages, whose
+     * V tiles (up to t − stages) come before K_{t+1} in the load order.
+     */
+    private static void produceByTma(KernelContext ctx, int[] kTiles, int[] vTiles, long[] bars, TensorMap kMap,
+                                     TensorMap vMap, int firstTile, int tiles, int kvOffset, int headDim, int stages,
+                                     int scheduleFlags) {
+        boolean kAhead = (scheduleFlags & K_AHEAD) != 0;
+        for (int t = 0; t < tiles; t++) {
+            if (!kAhead || t == 0) loadStage(ctx, kTiles, bars, 0, kMap, t, firstTile, kvOffset, headDim, stages);
+            if (kAhead && t + 1 < tiles) loadStage(ctx, kTiles, bars, 0, kMap, t + 1, firstTile, kvOffset, headDim, stages);
+            loadStage(ctx, vTiles, bars, stages, vMap, t, firstTile, kvOffset, headDim, stages);
+        }
+    }
+
+    /**
+     * Tile t of K (fullAt 0) or V (fullAt stages) into stage t % stages: waits for the stage's
+     * empty barrier (fullAt + 2·stages) from round 1 on, arms its full barrier with the tile's
+     * bytes, issues the copies.
+     */
+    private static void loadStage(KernelContext ctx, int[] tiles, long[] bars, int fullAt, TensorMap map, int t,
+                                  int firstTile, int kvOffset, int headDim, int stages) {
+        int s = t % stages;
+        if (t >= stages) Mbarrier.waitParity(ctx, bars, fullAt + 2 * stages + s, (t / stages - 1) & 1);
+        Mbarrier.arriveExpectTx(ctx, bars, fullAt + s, 2 * BKV * headDim);   // headDim / 64 boxes of 64 bf16 × BKV keys
+        loadTile(ctx, tiles, s * FlashAttentionHopper.TILE, map, firstTile + t * BKV, kvOffset, headDim, bars, fullAt + s);
+    }
+
+    /**
+     * The bulk copies of key rows [key0, key0 + BKV) of one KV head into the swizzled tile at
+     * {@code at}: column block j (dims 64j … 64j + 63) is one box, landing at at + j·BLOCK, where
+     * {@link FlashAttentionHopper#copyTile} puts it; completing on {@code bars[bar]}.
+     */
+    private static void loadTile(KernelContext ctx, int[] tiles, int at, TensorMap map, int key0, int kvOffset,
+                                 int headDim, long[] bars, int bar) {
+        for (int j = 0; j < headDim / WarpGroup.ROW_ELEMENTS; j++) {
+            BulkCopy.load2d(ctx, tiles, at + j * FlashAttentionHopper.BLOCK, map, kvOffset + j * WarpGroup.ROW_ELEMENTS,
+                    key0, bars, bar);
+        }
+    }
+
+    /**
      * The producer's copies of key rows [key0, key0 + BKV) into the swizzled tile at {@code at}
      * ({@link FlashAttentionHopper#copyTile}'s layout): a rolled loop, since the producer keeps
      * only {@link #PRODUCER_REGISTERS} registers. A work-item copies one 16-byte chunk of every
@@ -301,8 +455,8 @@ public final class FlashAttentionHopperWs {
                                 int[] vTiles, long[] bars, int c, int q0, int nq, int p, int a, boolean causal,
                                 int nHeads, int h, int split, int headDim, float scale, int keyLo, int keyEnd,
                                 int fullLo, int fullEnd, int firstTile, int tiles, int lo, int end, int otherLo,
-                                int otherEnd, int stages, I32Array outBf16, boolean bf16Out, I32Array positions,
-                                F32Array invFreq, boolean ropeQ) {
+                                int otherEnd, int stages, boolean asyncCopies, I32Array outBf16, boolean bf16Out,
+                                I32Array positions, F32Array invFreq, boolean ropeQ) {
         int tid = ctx.localIdx & (WarpGroup.SIZE - 1);
         int lane = ctx.laneId();
         int t4 = lane & 3;
@@ -338,7 +492,7 @@ public final class FlashAttentionHopperWs {
             // Step lo: S_lo only.
             int first = lo % stages;
             Mbarrier.waitParity(ctx, bars, first, (lo / stages) & 1);
-            WarpGroup.fenceAsyncProxy(ctx);
+            landed(ctx, asyncCopies);
             takeTurn(ctx, c, lo, turnLo, turnHi);
             WarpGroup.fence(ctx);
             FlashAttentionHopper.scores(ctx, s, qTile, qAt, kTiles, first * FlashAttentionHopper.TILE, headDim);
@@ -354,13 +508,13 @@ public final class FlashAttentionHopperWs {
                 int st = t % stages;
                 int prev = (t - 1) % stages;
                 Mbarrier.waitParity(ctx, bars, st, (t / stages) & 1);
-                WarpGroup.fenceAsyncProxy(ctx);
+                landed(ctx, asyncCopies);
                 takeTurn(ctx, c, t, turnLo, turnHi);
                 WarpGroup.fence(ctx);
                 FlashAttentionHopper.scores(ctx, s, qTile, qAt, kTiles, st * FlashAttentionHopper.TILE, headDim);
                 WarpGroup.commit(ctx);
                 Mbarrier.waitParity(ctx, bars, stages + prev, ((t - 1) / stages) & 1);
-                WarpGroup.fenceAsyncProxy(ctx);
+                landed(ctx, asyncCopies);
                 FlashAttention.rescale(o, rescale, headDim);
                 WarpGroup.fence(ctx);
                 FlashAttentionHopper.accumulate(ctx, o, pf, vTiles, prev * FlashAttentionHopper.TILE, headDim);
@@ -377,7 +531,7 @@ public final class FlashAttentionHopperWs {
             // Step end: the last P·V.
             int last = (end - 1) % stages;
             Mbarrier.waitParity(ctx, bars, stages + last, ((end - 1) / stages) & 1);
-            WarpGroup.fenceAsyncProxy(ctx);
+            landed(ctx, asyncCopies);
             takeTurn(ctx, c, end, turnLo, turnHi);
             FlashAttention.rescale(o, rescale, headDim);
             WarpGroup.fence(ctx);
@@ -393,6 +547,15 @@ public final class FlashAttentionHopperWs {
             FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, t4, headDim);
         }
         release(ctx, bars, end, tiles, stages);   // an empty range is [0, 0)
+    }
+
+    /**
+     * After waiting for a tile to land: cp.async copies wrote it through the generic proxy, so a
+     * proxy fence hands it to the products (which read through the async proxy); bulk tensor
+     * copies already wrote through the async proxy.
+     */
+    private static void landed(KernelContext ctx, boolean asyncCopies) {
+        if (!asyncCopies) WarpGroup.fenceAsyncProxy(ctx);
     }
 
     /**

@@ -49,12 +49,21 @@ public final class KernelOps implements AutoCloseable {
      */
     public static final String ATTENTION_SCHEDULE_PROPERTY = "apbj.attention.schedule";
 
+    /**
+     * How {@link FlashAttentionHopperWs}'s producer feeds K and V: {@code cp-async} (the default:
+     * a warpgroup's 16-byte copies, {@link FlashAttentionHopperWs#attention}) or {@code tma} (one
+     * work-item's bulk tensor copies, {@link FlashAttentionHopperWs#attentionTma}), e.g.
+     * {@code -Dapbj.attention.producer=tma}. Same results either way.
+     */
+    public static final String ATTENTION_PRODUCER_PROPERTY = "apbj.attention.producer";
+
     private final Device device;
     private final int reductionThreads;
     private final boolean tensorCores;
     private boolean hopperAttention;
     private boolean pipelinedAttention;
     private FlashAttentionHopperWs.Schedule schedule;
+    private boolean tmaProducer;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -89,6 +98,18 @@ public final class KernelOps implements AutoCloseable {
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
         this.schedule = FlashAttentionHopperWs.Schedule.parse(
                 System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
+        this.tmaProducer = tmaProducerAsked(System.getProperty(ATTENTION_PRODUCER_PROPERTY));
+    }
+
+    /** {@value #ATTENTION_PRODUCER_PROPERTY}'s value: true for {@code tma}, false when absent or {@code cp-async}. */
+    static boolean tmaProducerAsked(String asked) {
+        if (asked == null) return false;
+        return switch (asked.trim()) {
+            case "tma" -> true;
+            case "cp-async" -> false;
+            default -> throw new IllegalArgumentException("-D" + ATTENTION_PRODUCER_PROPERTY + "=" + asked
+                    + ": the pipelined attention's producer is 'tma' or 'cp-async'");
+        };
     }
 
     /**
@@ -130,6 +151,19 @@ public final class KernelOps implements AutoCloseable {
 
     /** The schedule {@link FlashAttentionHopperWs} launches with. */
     public FlashAttentionHopperWs.Schedule pipelinedSchedule() { return schedule; }
+
+    /**
+     * Chooses {@link FlashAttentionHopperWs}'s producer: bulk tensor copies issued by one
+     * work-item ({@link FlashAttentionHopperWs#attentionTma}) or a warpgroup's cp.async copies.
+     * For tests and benchmarks; the default follows {@value #ATTENTION_PRODUCER_PROPERTY}.
+     */
+    public KernelOps useTmaAttentionProducer(boolean on) {
+        this.tmaProducer = on;
+        return this;
+    }
+
+    /** Whether {@link FlashAttentionHopperWs} (when {@link #pipelinedAttention()}) loads K and V by TMA. */
+    public boolean tmaAttentionProducer() { return tmaProducer; }
 
     /** Whether {@link #attention} runs on {@link FlashAttentionHopperWs}. */
     public boolean pipelinedAttention() {
@@ -488,7 +522,14 @@ public final class KernelOps implements AutoCloseable {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         boolean pipelined = pipelinedAttention();
         boolean hopper = hopperAttention;   // either Hopper kernel (pipelined implies it)
-        Kernel kernel = pipelined ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS
+        // With no key there is no tile to load (and no row for a tensor map): the cp.async form, same result.
+        if (pipelined && schedule.kAhead() && !tmaProducer) {
+            throw new IllegalStateException("attention schedule " + schedule + ": k-ahead orders the TMA producer's loads; set -D"
+                    + ATTENTION_PRODUCER_PROPERTY + "=tma or drop k-ahead");
+        }
+        boolean tma = pipelined && tmaProducer && keys > 0;
+        Kernel kernel = tma ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA
+                : pipelined ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS
                 : hopperAttention ? KernelLibrary.FLASH_ATTENTION_HOPPER
                 : tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
         int threads = pipelined ? FlashAttentionHopperWs.THREADS : hopperAttention ? FlashAttentionHopper.THREADS
@@ -502,8 +543,9 @@ public final class KernelOps implements AutoCloseable {
         // The Hopper kernels' fusion arguments; unused ones get stand-ins of the right type (never read).
         I32Array unusedInts = new I32Array(out.buffer());
         if (split.splits() == 1) {
-            Object[] args = attentionArgs(pipelined, out, lse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim,
-                    scale, (int) Math.max(keys, 1));
+            Object[] args = attentionArgs(pipelined, out, lse, q, kvArg(tma, k, keys, nKvHeads * headDim),
+                    kvArg(tma, v, keys, nKvHeads * headDim), nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale,
+                    (int) Math.max(keys, 1));
             if (hopper) {
                 args = withFusion(args, outBf16 != null ? new I32Array(outBf16.buffer()) : unusedInts, outBf16 != null,
                         ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
@@ -513,13 +555,19 @@ public final class KernelOps implements AutoCloseable {
         }
         F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
         F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
-        Object[] args = attentionArgs(pipelined, partOut, partLse, q, k, v, nq, p, a, b, causal, nHeads, nKvHeads, headDim,
-                scale, split.keysPerSplit());
+        Object[] args = attentionArgs(pipelined, partOut, partLse, q, kvArg(tma, k, keys, nKvHeads * headDim),
+                kvArg(tma, v, keys, nKvHeads * headDim), nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale,
+                split.keysPerSplit());
         if (hopper) args = withFusion(args, unusedInts, false, ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
         device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1), args);
         device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
                 split.splits(), nq, nHeads, headDim);
         if (outBf16 != null) toBf16(outBf16, out, (long) nq * nHeads * headDim);   // partial results merge in fp32
+    }
+
+    /** K or V as the attention kernel takes it: the array, or with the TMA producer its {@link FlashAttentionHopperWs#kvMap}. */
+    private static Object kvArg(boolean tma, BF16Array kv, long keys, int kvStride) {
+        return tma ? FlashAttentionHopperWs.kvMap(kv, (int) keys, kvStride) : kv;
     }
 
     private static Object[] withFusion(Object[] args, I32Array outBf16, boolean bf16Out, I32Array positions, F32Array invFreq,

@@ -47,12 +47,7 @@ class FlashAttentionHopperWsPtxTest {
                         + (fused ? " RoPE on Q, bf16 out" : ""), () -> {
                     CompiledKernel kernel = compile(Target.SM_90A, causal, d, sch, fused);
                     String ptx = kernel.source();
-                    Matcher qk = Pattern.compile("wgmma\\.mma_async\\.sync\\.aligned\\.m64n" + FlashAttentionHopperWs.BKV
-                            + "k16\\.f32\\.bf16\\.bf16 \\{[^}]*\\}, %\\w+, %\\w+, %\\w+, 1, 1, 0, 0;").matcher(ptx);
-                    assertEquals(2 * d / 16, qk.results().count(), "S products (shared-memory operands): first tile and loop");
-                    Matcher pv = Pattern.compile("wgmma\\.mma_async\\.sync\\.aligned\\.m64n" + d
-                            + "k16\\.f32\\.bf16\\.bf16 \\{[^}]*\\}, \\{%\\w+, %\\w+, %\\w+, %\\w+\\}, %\\w+, %\\w+, 1, 1, 1;").matcher(ptx);
-                    assertEquals(2 * FlashAttentionHopperWs.BKV / 16, pv.results().count(), "P·V products: loop and last tile");
+                    assertProducts(ptx, d);
                     assertTrue(ptx.contains("setmaxnreg.dec.sync.aligned.u32 " + FlashAttentionHopperWsTesting.producerRegisters()),
                             "producer gives registers up");
                     assertTrue(ptx.contains("setmaxnreg.inc.sync.aligned.u32 " + FlashAttentionHopperWsTesting.consumerRegisters()),
@@ -68,6 +63,56 @@ class FlashAttentionHopperWsPtxTest {
                     assertTrue(r.registers() <= FlashAttentionHopperWsTesting.launchRegisters(), r::report);
                     assertTrue(kernel.sharedBytes() <= H100_SHARED_OPT_IN, kernel.sharedBytes() + " bytes of shared memory");
                 })))));
+    }
+
+    /**
+     * The TMA-fed form ({@link FlashAttentionHopperWs#attentionTma}) in every specialisation
+     * CI compiles for it: the same products, register split and resource checks, its K and V
+     * tiles loaded by bulk tensor copies of the two maps (one per 64-dim column block) completing
+     * on mbarriers armed with the tile's bytes (three places: K in the plain order, K ahead, V), no
+     * cp.async left, and the proxy fence only after the consumers' own stores of Q (the copies
+     * write through the async proxy already).
+     */
+    @TestFactory
+    Stream<DynamicTest> tmaProducerRegistersAndCopies() {
+        assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
+        return Stream.of(FlashAttentionHopperWs.Schedule.DEFAULT, ALL_CHANGES).flatMap(sch -> Stream.of(false, true)
+                .flatMap(fused -> Stream.of(64, 128).flatMap(d -> Stream.of(false, true).map(causal ->
+                DynamicTest.dynamicTest("TMA headDim " + d + (causal ? " causal" : "") + " " + sch
+                        + (fused ? " RoPE on Q, bf16 out" : ""), () -> {
+                    CompiledKernel kernel = compileTma(causal, d, sch, fused);
+                    String ptx = kernel.source();
+                    assertProducts(ptx, d);
+                    assertTrue(ptx.contains("setmaxnreg.dec.sync.aligned.u32 " + FlashAttentionHopperWsTesting.producerRegisters()),
+                            "producer gives registers up");
+                    assertTrue(ptx.contains("setmaxnreg.inc.sync.aligned.u32 " + FlashAttentionHopperWsTesting.consumerRegisters()),
+                            "consumers grow");
+                    long loads = count(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes");
+                    assertTrue(loads >= 2, loads + " bulk tensor loads: K's and V's");
+                    assertEquals(3, count(ptx, "mbarrier.arrive.expect_tx"),
+                            "full barriers armed with the tile's bytes: K in order, K ahead, V");
+                    assertEquals(0, count(ptx, "cp.async.cg") + count(ptx, "cp.async.ca") + count(ptx, "cp.async.mbarrier"),
+                            "no cp.async left");
+                    assertEquals(1, count(ptx, "fence.proxy.async"), "one proxy fence: after the Q stores");
+                    assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
+                    Ptxas.Resources r = Ptxas.resources(ptx, "sm_90a", work);
+                    System.out.println("FlashAttentionHopperWs.attentionTma d=" + d + " causal=" + causal + " sm_90a: "
+                            + r.registers() + " registers, " + r.spillStoreBytes() + " bytes spilled\n" + r.report());
+                    assertFalse(r.report().contains("serializ"), r::report);
+                    assertEquals(0, r.spillStoreBytes(), r::report);
+                    assertTrue(r.registers() <= FlashAttentionHopperWsTesting.launchRegisters(), r::report);
+                    assertTrue(kernel.sharedBytes() <= H100_SHARED_OPT_IN, kernel.sharedBytes() + " bytes of shared memory");
+                })))));
+    }
+
+    /** S = Q·Kᵀ issued in two places (first tile, loop) and O += P·V in two (loop, last tile). */
+    private static void assertProducts(String ptx, int d) {
+        Matcher qk = Pattern.compile("wgmma\\.mma_async\\.sync\\.aligned\\.m64n" + FlashAttentionHopperWs.BKV
+                + "k16\\.f32\\.bf16\\.bf16 \\{[^}]*\\}, %\\w+, %\\w+, %\\w+, 1, 1, 0, 0;").matcher(ptx);
+        assertEquals(2 * d / 16, qk.results().count(), "S products (shared-memory operands): first tile and loop");
+        Matcher pv = Pattern.compile("wgmma\\.mma_async\\.sync\\.aligned\\.m64n" + d
+                + "k16\\.f32\\.bf16\\.bf16 \\{[^}]*\\}, \\{%\\w+, %\\w+, %\\w+, %\\w+\\}, %\\w+, %\\w+, 1, 1, 1;").matcher(ptx);
+        assertEquals(2 * FlashAttentionHopperWs.BKV / 16, pv.results().count(), "P·V products: loop and last tile");
     }
 
     /** setmaxnreg.inc waits until registers are free: the consumers may grow only by what the producer gives up. */
@@ -108,6 +153,14 @@ class FlashAttentionHopperWsPtxTest {
                 null, fused, null, null, fused};
         return KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, t,
                 KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, args));
+    }
+
+    /** {@link FlashAttentionHopperWs#attentionTma} for sm_90a (fused as in {@link #compile}). */
+    private static CompiledKernel compileTma(boolean causal, int d, FlashAttentionHopperWs.Schedule sch, boolean fused) {
+        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0, sch.stages(), sch.flags(),
+                null, fused, null, null, fused};
+        return KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA, Target.SM_90A,
+                KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA, args));
     }
 
     private static int count(String text, String what) {

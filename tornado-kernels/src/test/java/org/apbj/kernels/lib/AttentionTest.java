@@ -40,17 +40,25 @@ class AttentionTest {
          * {@link FlashAttentionHopperWs}, warp-specialised and pipelined: its hand-offs (mbarriers,
          * named barriers) run for real on the Java device; OpenCL cannot run it.
          */
-        HOPPER_PIPELINED;
+        HOPPER_PIPELINED,
+        /**
+         * {@link FlashAttentionHopperWs#attentionTma}: the pipelined kernel with K and V fed by
+         * bulk tensor copies (one work-item's, completing on transaction bytes; the Java device
+         * runs their meaning: the box copied at once, rows past the keys as zeros).
+         */
+        HOPPER_TMA;
 
         boolean roundsToBf16() { return this != FP32; }
 
-        boolean runsOn(Backend backend) { return this != HOPPER_PIPELINED || backend != Backend.OPENCL; }
+        boolean pipelined() { return this == HOPPER_PIPELINED || this == HOPPER_TMA; }
+
+        boolean runsOn(Backend backend) { return !pipelined() || backend != Backend.OPENCL; }
 
         KernelOps ops(Device d) {
             KernelOps ops = new KernelOps(d, REDUCTION_THREADS, this != FP32)
-                    .useHopperAttention(this == HOPPER || this == HOPPER_PIPELINED)
-                    .usePipelinedAttention(this == HOPPER_PIPELINED).decodeAttention(false);
-            if (ops.pipelinedAttention() != (this == HOPPER_PIPELINED)) {
+                    .useHopperAttention(this == HOPPER || pipelined())
+                    .usePipelinedAttention(pipelined()).useTmaAttentionProducer(this == HOPPER_TMA).decodeAttention(false);
+            if (ops.pipelinedAttention() != pipelined() || ops.tmaAttentionProducer() != (this == HOPPER_TMA)) {
                 throw new IllegalStateException(this + " on " + d.backend() + " would run another kernel");
             }
             return ops;
@@ -63,9 +71,9 @@ class AttentionTest {
                 .filter(k -> k.runsOn(b)).map(k -> org.junit.jupiter.params.provider.Arguments.of(b, k)));
     }
 
-    /** The two Hopper kernels on the Java device (for cases that are slow on the others). */
+    /** The Hopper kernels on the Java device (for cases that are slow on the others). */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hopperKernelsOnJava() {
-        return java.util.stream.Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED)
+        return java.util.stream.Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED, AttentionKernel.HOPPER_TMA)
                 .map(k -> org.junit.jupiter.params.provider.Arguments.of(Backend.JAVA, k));
     }
 
@@ -133,8 +141,21 @@ class AttentionTest {
         return java.util.stream.Stream.of("original", "default", "s3", "own-ranges", "s3+longest-first+own-ranges");
     }
 
+    /** The TMA producer's schedules: {@link #pipelinedSchedules} and its load order (K of the next tile ahead of V). */
+    static java.util.stream.Stream<String> tmaSchedules() {
+        return java.util.stream.Stream.concat(pipelinedSchedules(), java.util.stream.Stream.of("k-ahead",
+                "s3+k-ahead", "s3+longest-first+own-ranges+k-ahead"));
+    }
+
+    /** Both producers of the pipelined kernel with every schedule each takes. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> pipelinedKernelsAndSchedules() {
+        return java.util.stream.Stream.concat(
+                pipelinedSchedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(AttentionKernel.HOPPER_PIPELINED, spec)),
+                tmaSchedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(AttentionKernel.HOPPER_TMA, spec)));
+    }
+
     /**
-     * The pipelined kernel's schedules on the Java device, where its hand-offs really block: the
+     * The pipelined kernel's schedules (with either producer) on the Java device, where its hand-offs really block: the
      * cases where the two consumers' own key ranges differ, which changes the turns they take.
      * An anchor consumer whose first tile is 5 tiles after the other's (it releases 5 tiles,
      * more than the ring holds, before its first turn); ragged offsets, so the lower consumer
@@ -143,16 +164,15 @@ class AttentionTest {
      * with rows that see no key of a split; d = 128.
      */
     @ParameterizedTest
-    @MethodSource("pipelinedSchedules")
-    void pipelinedSchedulesAgree(String spec) {
-        pipelinedScheduleCases(Backend.JAVA, spec);
+    @MethodSource("pipelinedKernelsAndSchedules")
+    void pipelinedSchedulesAgree(AttentionKernel kernel, String spec) {
+        pipelinedScheduleCases(Backend.JAVA, kernel, spec);
     }
 
     /** {@link #pipelinedSchedulesAgree}'s cases on one backend (the CUDA tests run them too). */
-    void pipelinedScheduleCases(Backend backend, String spec) {
-        AttentionKernel kernel = AttentionKernel.HOPPER_PIPELINED;
+    void pipelinedScheduleCases(Backend backend, AttentionKernel kernel, String spec) {
         FlashAttentionHopperWs.Schedule schedule = FlashAttentionHopperWs.Schedule.parse(spec);
-        Random r = random("pipelinedSchedulesAgree " + backend + " " + spec);
+        Random r = random("pipelinedSchedulesAgree " + backend + " " + kernel + " " + spec);
         Device d = device(backend);
         int[][] cases = {   // p, a, b, causal, heads, kv heads, head dim
                 {700, 64, 100, 1, 2, 1, 64},    // rows 0..63 anchors (keys 700..763), rows 64.. see keys from 0
@@ -172,6 +192,39 @@ class AttentionTest {
         runAndCompare(backend + " (" + kernel + " " + schedule + ")", true, d, r, 130, 700, 0, 0, false, 2, 1, 64,
                 (q, k, v, out, lse) -> kernel.ops(d).usePipelinedSchedule(schedule)
                         .attention(q, 130, k, v, 0, 0, 700, false, 2, 1, 64, out, lse));
+    }
+
+    /**
+     * K and V rows past the keys (a cache's rows not yet written) hold NaN: the kernels read them
+     * as zeros or not at all (a NaN value row under a zero weight would still poison the output,
+     * 0·NaN = NaN). Causal with a ragged last key tile and GQA, d = 64; non-causal, d = 128.
+     */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void rowsPastTheKeysAreNotSeen(Backend backend, AttentionKernel kernel) {
+        Random r = random("rowsPastTheKeysAreNotSeen " + backend + " " + kernel);
+        Device d = device(backend);
+        int[][] cases = {   // nq, p, a, b, causal, heads, kv heads, head dim
+                {90, 40, 0, 90, 1, 4, 2, 64},
+                {20, 0, 0, 150, 0, 2, 1, 128},
+        };
+        for (int[] c : cases) {
+            int keys = c[1] + c[2] + c[3];
+            long used = (long) keys * c[6] * c[7], padded = used + 100L * c[6] * c[7];
+            runAndCompare(backend + " (" + kernel + ", NaN rows past the keys)", kernel.roundsToBf16(), d, r, c[0], keys,
+                    c[1], c[2], c[4] == 1, c[5], c[6], c[7], (q, k, v, out, lse) -> kernel.ops(d).attention(q, c[0],
+                            nanPadded(d, k, used, padded), nanPadded(d, v, used, padded), c[1], c[2], c[3], c[4] == 1, c[5],
+                            c[6], c[7], out, lse));
+        }
+    }
+
+    /** A device array of {@code padded} bf16: src's first {@code used}, then NaN. */
+    private static BF16Array nanPadded(Device d, BF16Array src, long used, long padded) {
+        BF16Array host = BF16Array.allocate(padded);
+        for (long i = used; i < padded; i++) host.setFloat(i, Float.NaN);
+        BF16Array out = d.upload(host);
+        d.copy(out, 0, src, 0, used);
+        return out;
     }
 
     /**

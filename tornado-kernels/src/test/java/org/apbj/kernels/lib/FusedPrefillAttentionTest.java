@@ -23,8 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link KernelOps#attentionRopedToBf16} (dense prefill: RoPE on Q fused into the attention's Q
  * load, the output stored as bf16) against an fp64 reference that rotates q in double (angle
  * positions·invFreq rounded to fp32, as Hugging Face does), attends in double and compares the
- * bf16 output, on both Hopper kernels (fused) and on the mma.sync kernel (the unfused fallback:
- * rope, attention, conversion), on every backend that runs them.
+ * bf16 output, on the Hopper kernels (fused; the pipelined one with either producer) and on the
+ * mma.sync kernel (the unfused fallback: rope, attention, conversion), on every backend that runs
+ * them.
  *
  * <p>Tolerances: {@link AttentionTest}'s (fp32 sums, P rounded to bf16: 2^-8·Σp|v|), plus the
  * output's own rounding to bf16 (half a bf16 step: up to 2^-8·|out|), plus, for the (row, head) pairs where a Q element
@@ -38,7 +39,7 @@ class FusedPrefillAttentionTest {
 
     static Stream<Arguments> kernels() {
         return LibTesting.backends().stream().flatMap(b -> Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED,
-                AttentionKernel.TENSOR_CORES).filter(k -> k.runsOn(b)).map(k -> Arguments.of(b, k)));
+                AttentionKernel.HOPPER_TMA, AttentionKernel.TENSOR_CORES).filter(k -> k.runsOn(b)).map(k -> Arguments.of(b, k)));
     }
 
     /** A chunk after 150 cached keys (two query groups of the Hopper kernels), GQA 4/2, d = 64, Llama-3 scaled frequencies. */

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The wgmma attention kernels on the CUDA device, every case of {@link AttentionTest} against
- * its fp64 reference: {@link FlashAttentionHopper} and the pipelined {@link FlashAttentionHopperWs}.
+ * its fp64 reference: {@link FlashAttentionHopper} and the pipelined {@link FlashAttentionHopperWs}
+ * (with the cp.async producer and with the TMA one).
  * Skips where the GPU has no wgmma. Apart from {@link CudaKernelsTest} so that one device call
  * (scripts/gpu-attention-run.sh) can check them alone before timing them.
  */
@@ -33,6 +34,7 @@ class HopperAttentionCudaTest {
         new WarpGroupRegATest().productMatchesReference(CUDA);   // the P·V product alone first: its layouts
         CudaKernelsTest.attentionCases(new AttentionTest(), AttentionTest.AttentionKernel.HOPPER);
         new AttentionTest().longKeyRangesManyTurns(CUDA, AttentionTest.AttentionKernel.HOPPER);
+        new AttentionTest().rowsPastTheKeysAreNotSeen(CUDA, AttentionTest.AttentionKernel.HOPPER);
     }
 
     /**
@@ -44,6 +46,7 @@ class HopperAttentionCudaTest {
         try {
             CudaKernelsTest.attentionCases(new AttentionTest(), AttentionTest.AttentionKernel.HOPPER_PIPELINED);
             new AttentionTest().longKeyRangesManyTurns(CUDA, AttentionTest.AttentionKernel.HOPPER_PIPELINED);
+            new AttentionTest().rowsPastTheKeysAreNotSeen(CUDA, AttentionTest.AttentionKernel.HOPPER_PIPELINED);
         } finally {
             System.clearProperty(Mbarrier.DEBUG_SPINS_PROPERTY);
         }
@@ -58,9 +61,71 @@ class HopperAttentionCudaTest {
     @Test void pipelinedAttentionSchedules() {
         System.setProperty(Mbarrier.DEBUG_SPINS_PROPERTY, "1000000");
         try {
-            AttentionTest.pipelinedSchedules().forEach(spec -> new AttentionTest().pipelinedScheduleCases(CUDA, spec));
+            AttentionTest.pipelinedSchedules().forEach(spec -> new AttentionTest().pipelinedScheduleCases(CUDA,
+                    AttentionTest.AttentionKernel.HOPPER_PIPELINED, spec));
         } finally {
             System.clearProperty(Mbarrier.DEBUG_SPINS_PROPERTY);
+        }
+    }
+
+    /**
+     * The pipelined kernel fed by bulk tensor copies ({@link FlashAttentionHopperWs#attentionTma},
+     * {@code -Dapbj.attention.producer=tma}) against the fp64 reference, apart so that one device
+     * call (scripts/gpu-attention-tma-run.sh) can check it alone. mbarrier waits are bounded as in
+     * the outer class: a box whose bytes never arrive (a wrong expect_tx count, a map the
+     * hardware refused to read) traps instead of hanging the GPU. A class of its own (static, not
+     * nested in the outer one's run): {@code --include-classname '.*\.HopperAttentionCudaTest\$TmaProducer'}
+     * selects it alone, the outer class's pattern leaves it out.
+     */
+    @Tag("gpu")
+    @ExtendWith(TestSeed.class)
+    static class TmaProducer {
+        @BeforeAll
+        static void needsWgmma() {
+            HopperAttentionCudaTest.needsWgmma();
+        }
+
+        /**
+         * Every case of {@link AttentionTest} (causal, APB [P;A;B] with ragged blocks, non-causal
+         * with lse, fully masked rows in key splits, GQA, d = 64 and 128), many key tiles, and K/V
+         * arrays whose rows past the keys hold NaN (the map's rows end at the keys: a box's rows
+         * past them land as zeros).
+         */
+        @Test void everyMask() {
+            bounded(() -> {
+                AttentionTest t = new AttentionTest();
+                CudaKernelsTest.attentionCases(t, AttentionTest.AttentionKernel.HOPPER_TMA);
+                t.longKeyRangesManyTurns(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
+                t.rowsPastTheKeysAreNotSeen(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
+            });
+        }
+
+        /**
+         * Every schedule (ring depth 2 and 3, launch order, per-consumer key ranges, K of the next
+         * tile loaded ahead of V) on the cases where they differ.
+         */
+        @Test void everySchedule() {
+            bounded(() -> AttentionTest.tmaSchedules().forEach(spec -> new AttentionTest().pipelinedScheduleCases(CUDA,
+                    AttentionTest.AttentionKernel.HOPPER_TMA, spec)));
+        }
+
+        /** Dense prefill's form: Q rotated by RoPE as it is loaded, the output stored as bf16. */
+        @Test void ropeOnQBf16Out() {
+            bounded(() -> {
+                FusedPrefillAttentionTest t = new FusedPrefillAttentionTest();
+                t.chunkAfterCache(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
+                t.headDim128ScatteredPositions(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
+                t.keySplitsMergeThenRound(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
+            });
+        }
+
+        private static void bounded(Runnable cases) {
+            System.setProperty(Mbarrier.DEBUG_SPINS_PROPERTY, "1000000");
+            try {
+                cases.run();
+            } finally {
+                System.clearProperty(Mbarrier.DEBUG_SPINS_PROPERTY);
+            }
         }
     }
 }

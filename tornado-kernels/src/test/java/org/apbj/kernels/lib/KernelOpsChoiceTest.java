@@ -2,6 +2,7 @@ package org.apbj.kernels.lib;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
@@ -43,5 +44,43 @@ class KernelOpsChoiceTest {
             else System.setProperty(KernelOps.FP32_GEMM_PROPERTY, before);
         }
         assertEquals(true, new KernelOps(reporting(DeviceCapabilities.cuda(9, 0, 227 * 1024, 1024, 132))).tensorCores());
+    }
+
+    /** -Dapbj.attention.producer: absent or cp-async keeps the cp.async producer, tma picks bulk copies, anything else is refused. */
+    @Test
+    void theProducerPropertyPicksTheAttentionProducer() {
+        String before = System.getProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY);
+        Device hopper = reporting(DeviceCapabilities.cuda(9, 0, 227 * 1024, 1024, 132));
+        try {
+            System.clearProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY);
+            assertFalse(new KernelOps(hopper).tmaAttentionProducer(), "the default stays cp.async");
+            System.setProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY, "tma");
+            assertTrue(new KernelOps(hopper).tmaAttentionProducer());
+            System.setProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY, "cp-async");
+            assertFalse(new KernelOps(hopper).tmaAttentionProducer());
+            System.setProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY, "bulk");
+            String error = assertThrows(IllegalArgumentException.class, () -> new KernelOps(hopper)).getMessage();
+            assertTrue(error.contains("'tma' or 'cp-async'"), error);
+        } finally {
+            if (before == null) System.clearProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY);
+            else System.setProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY, before);
+        }
+    }
+
+    /** k-ahead orders the TMA producer's loads: with the cp.async producer the launch is refused, naming the fix. */
+    @Test
+    void kAheadNeedsTheTmaProducer() {
+        Device d = LibTesting.device(Backend.JAVA);
+        try (KernelOps ops = new KernelOps(d, LibTesting.REDUCTION_THREADS, true).useHopperAttention(true)
+                .usePipelinedAttention(true).useTmaAttentionProducer(false).decodeAttention(false)
+                .usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse("k-ahead"))) {
+            var q = d.allocF32(130 * 2 * 64);
+            var k = d.allocBF16(130 * 64);
+            var v = d.allocBF16(130 * 64);
+            String error = assertThrows(IllegalStateException.class, () -> ops.attention(q, 130, k, v, 0, 0, 130, true, 2, 1,
+                    64, d.allocF32(130 * 2 * 64), d.allocF32(130 * 2))).getMessage();
+            assertTrue(error.contains("apbj.attention.producer=tma"), error);
+        }
+        assertEquals("s3+own-ranges+k-ahead", FlashAttentionHopperWs.Schedule.parse("k-ahead+s3+own-ranges").toString());
     }
 }
