@@ -198,7 +198,9 @@ final class AnchoredPrefill extends RankStrategy {
             timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.retainingScores(l, q, k, v, 0, rows, scores));   // before RoPE
             timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.rope(q, k, 0, rows, pos));
         });
-        selection.mainAfter();   // the attention reads the roped q and k
+        // the attention reads the roped q and k; and the scores must be done before the compute queue
+        // goes on anyway: a model may keep their input in scratch its FFN reuses (DeviceModel's hBf16)
+        selection.mainAfter();
         Transfer[] started = new Transfer[1];
         selection.run(() -> {
             timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.selectTopK(scores, rows, plan.selectionExcludeFirst(), lp, picked));
