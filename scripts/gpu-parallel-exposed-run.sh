@@ -14,7 +14,8 @@
 #       ipc     APB as rank processes over CUDA IPC (mpjrun), 128K only.
 #     Exposed communication = device time the slowest rank's compute stream stood still at its
 #     waits (device marks around them): for the passing data, and (early) for the selection queue
-#     before the next layer's projections. Target <= 3% of APB prefill on the device paths.
+#     before the next layer's projections. Target <= 3% of APB prefill on the device paths. Every
+#     rank's exposed ms are printed too (a faster rank may stand still while the slowest catches up).
 #  4. AllGatherBench --kind=prefix (APB's passing-block gather, 128K/H=8 shape, 8 MiB per rank):
 #     threads on the device path and processes over IPC.
 # Run from the repository root on the GPU machine after scripts/gpu-bundle.sh here (carry .device).
@@ -79,8 +80,10 @@ print(f"{'schedule':8} {'variant':16} {'path':6} {'len':>5} {'prefill ms':>10} {
 for tag, c in rows:
     b = c["breakdownMs"]
     sched = tag if c["method"].startswith("apb") else "-"
+    per_rank = " / ".join(f"{e:.1f}" for e in c.get("exposedPerRankMs", []))
     print(f"{sched:8} {c['method']:16} {c['commPath']:6} {c['length'] // 1024:>4}K {c['medianPrefillMs']:10.1f} "
-          f"{100 * c['exposedShare']:7.2f}% {b['exposed_communication']:10.1f} {b['communication']:8.1f} {100 * c['retainingShare']:8.1f}%")
+          f"{100 * c['exposedShare']:7.2f}% {b['exposed_communication']:10.1f} {b['communication']:8.1f} {100 * c['retainingShare']:8.1f}%"
+          f"   exposed per rank {per_rank} ms")
 by = {(tag, c["method"], c["length"]): c for tag, c in rows}
 for n in sorted({c["length"] for _, c in rows}):
     e, i, r, rn = (by.get(k) for k in [("early", "apb", n), ("inline", "apb", n), ("early", "ring", n), ("early", "ring/no-overlap", n)])
