@@ -112,6 +112,27 @@ class EarlySelectionTest {
         }
     }
 
+    @Test
+    void theOptOutPropertyIsReadAndABadValueNamesIt() {
+        String key = StrategyOptions.EARLY_SELECTION_PROPERTY;
+        String saved = System.getProperty(key);
+        try {
+            System.clearProperty(key);
+            assertTrue(StrategyOptions.defaults(2, 2).earlySelection(), "early selection is the default");
+            System.setProperty(key, "false");
+            assertFalse(StrategyOptions.defaults(2, 2).earlySelection());
+            assertFalse(new StrategyOptions(null, null, 2, 2, LayerObserver.NONE, org.apbj.parallel.transfer.CommPath.AUTO, true)
+                    .earlySelection(), "the rank job's constructor reads it too");
+            System.setProperty(key, "sometimes");
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> StrategyOptions.defaults(2, 2));
+            assertTrue(e.getMessage().contains("-D" + key + "=sometimes") && e.getMessage().contains("true or false"), e.getMessage());
+        } finally {
+            if (saved == null) System.clearProperty(key);
+            else System.setProperty(key, saved);
+        }
+    }
+
     /** The entries from layer l's projections up to the next layer's (or the end). */
     private static List<String> layerOf(List<String> log, int l, int layers) {
         int from = log.indexOf("main:projectQkv/" + l);
