@@ -21,6 +21,13 @@ import org.apbj.weights.ModelConfig;
  * </ul>
  * A {@code rows} argument says how many leading rows of a (possibly larger, reused) buffer
  * are in use.
+ *
+ * <p>Queues: APB may enqueue a layer's {@link #retainingScores}, {@link #rope},
+ * {@link #selectTopK} and {@link #gatherKv} on the device's second queue
+ * ({@link Device#openSecondQueue}). The first two run between the compute queue's
+ * {@link #projectQkv} and {@link #attention} of the layer (nothing else runs beside them); the
+ * last two may run beside {@link #attention}, {@link #mergeAttention} and {@link #finishLayer}, so
+ * they must use no scratch that those use.
  */
 public interface LayerSteps {
 

@@ -21,6 +21,7 @@ import org.apbj.parallel.transfer.CommPath;
 import org.apbj.parallel.rank.RankArgs;
 import org.apbj.parallel.rank.RankJob;
 import org.apbj.parallel.rank.RunReport;
+import org.apbj.parallel.strategy.Category;
 import org.apbj.tokenizer.ApbPrompt;
 import org.apbj.weights.ProgressListener;
 
@@ -133,18 +134,20 @@ final class EngineRuntime {
 
     static Result toResult(Apbj engine, ApbPrompt prompt, RunReport rep, boolean decodeText) {
         double[] perRank = new double[rep.perRank().size()];
+        double[] exposedPerRank = new double[perRank.length];
         RunReport.RankTiming slowest = rep.perRank().getFirst();
         double queryMs = 0, decodeMs = 0;
         for (int i = 0; i < perRank.length; i++) {
             RunReport.RankTiming t = rep.perRank().get(i);
             perRank[i] = t.prefillSeconds() * 1000;
+            exposedPerRank[i] = t.totalsMs().getOrDefault("prefill", Map.of()).getOrDefault(RunReport.category(Category.EXPOSED_COMMUNICATION), 0.0);
             if (t.prefillSeconds() > slowest.prefillSeconds()) slowest = t;
             queryMs = Math.max(queryMs, sum(t.totalsMs().get("query")));
             decodeMs = Math.max(decodeMs, sum(t.totalsMs().get("decode")));
         }
         Timing timing = new Timing(rep.prefillSeconds() * 1000, queryMs, decodeMs,
                 slowest.totalsMs().getOrDefault("prefill", Map.of()), perRank, rep.kernelPreparationSeconds() * 1000,
-                rep.retainingShare());
+                rep.retainingShare(), exposedPerRank);
         return new Result(decodeText ? engine.decode(rep.generated()) : null, rep.generated(), timing, prompt.context().length,
                 prompt.query().length, engine.options().method(), rep.ranks(), rep.perRank().getFirst().device(),
                 rep.requestIndex(), ColdStart.of(rep.coldStart()), rep.commPath());

@@ -18,13 +18,16 @@ import java.util.Map;
  * @param prefillRetainingShare the share of prefill device time the retaining heads took (scores,
  *                           top-k, gathering the passing block) on the rank where it was largest;
  *                           0 without them (every method but APB on several ranks)
+ * @param prefillExposedPerRankMs every rank's exposed communication in prefill (device time its
+ *                           compute stream stood still at communication waits), rank order
  */
 public record Timing(double prefillMs, double queryMs, double decodeMs, Map<String, Double> prefillBreakdownMs,
                      double[] prefillPerRankMs, double kernelPreparationMs,
-                     double prefillRetainingShare) {
+                     double prefillRetainingShare, double[] prefillExposedPerRankMs) {
     public Timing {
         prefillBreakdownMs = Map.copyOf(prefillBreakdownMs);
         prefillPerRankMs = prefillPerRankMs.clone();
+        prefillExposedPerRankMs = prefillExposedPerRankMs.clone();
     }
 
     /** Context tokens per second of prefill. */

@@ -81,12 +81,14 @@ final class BenchRunner {
     /**
      * One (variant, length) of the table. {@code method} is the variant's label ("apb",
      * "ring/no-overlap", "apb@host"); {@code commPath} the path the ranks took (device, ipc, host;
-     * none on one rank); {@code exposedShare} the slowest rank's exposed communication over prefill.
+     * none on one rank); {@code exposedShare} the slowest rank's exposed communication over prefill;
+     * {@code exposedPerRankMs} every rank's (a rank that is not the slowest may stand still longer
+     * while the slowest catches up: on a shared GPU the others' kernels run meanwhile).
      */
     record Cell(String method, int ranks, int length, String device, List<Double> warmupPrefillMs, List<Double> prefillMs,
                 double medianPrefillMs, double tokensPerSecond, Map<String, Double> breakdownMs, double[] perRankPrefillMs,
                 Double decodeMsPerToken, Double peerPrefillRatio, Double peerDecodeRatio, double retainingShare,
-                String commPath, boolean overlap, double exposedShare) {}
+                String commPath, boolean overlap, double exposedShare, double[] exposedPerRankMs) {}
 
     /**
      * One method's rank job before its requests ran warm.
@@ -214,7 +216,7 @@ final class BenchRunner {
         }
         return new Cell(label, ranks, length, median.device(), warm, timed, ms, length / (ms / 1000), breakdown,
                 median.timing().prefillPerRankMs(), decode, prefillRatio, decodeRatio, median.timing().prefillRetainingShare(),
-                median.commPath(), overlap, breakdown.get("exposed_communication") / ms);
+                median.commPath(), overlap, breakdown.get("exposed_communication") / ms, median.timing().prefillExposedPerRankMs());
     }
 
     static void printColdStarts(PrintWriter out, List<ColdStartRow> rows) {
@@ -273,10 +275,12 @@ final class BenchRunner {
         for (Cell c : cells) {
             StringBuilder b = new StringBuilder();
             for (String k : CATEGORIES) b.append(b.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.1f", c.breakdownMs().get(k)));
-            out.printf(Locale.ROOT, "%-16s %5d %6s %7s %12.1f %10.0f %12s %8.1f%% %7.2f%%   %s   (warm-up %s ms, excluded)%n", c.method(),
-                    c.ranks(), c.commPath(), Lengths.format(c.length()), c.medianPrefillMs(), c.tokensPerSecond(),
+            StringBuilder perRank = new StringBuilder();
+            for (double e : c.exposedPerRankMs()) perRank.append(perRank.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.1f", e));
+            out.printf(Locale.ROOT, "%-16s %5d %6s %7s %12.1f %10.0f %12s %8.1f%% %7.2f%%   %s   (exposed per rank %s ms; warm-up %s ms, excluded)%n",
+                    c.method(), c.ranks(), c.commPath(), Lengths.format(c.length()), c.medianPrefillMs(), c.tokensPerSecond(),
                     c.decodeMsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", c.decodeMsPerToken()), 100 * c.retainingShare(),
-                    100 * c.exposedShare(), b, c.warmupPrefillMs().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
+                    100 * c.exposedShare(), b, perRank, c.warmupPrefillMs().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
         }
     }
 

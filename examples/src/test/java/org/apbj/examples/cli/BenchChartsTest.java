@@ -17,7 +17,7 @@ class BenchChartsTest {
         Map<String, Double> breakdown = new LinkedHashMap<>();
         for (int i = 0; i < BenchRunner.CATEGORIES.size(); i++) breakdown.put(BenchRunner.CATEGORIES.get(i), ms / 10 * (i + 1));
         return new BenchRunner.Cell(method, perRankMs.length, length, "java", List.of(), List.of(ms), ms, length / (ms / 1000),
-                breakdown, perRankMs, null, null, null, 0.0, "device", true, 0.8);
+                breakdown, perRankMs, null, null, null, 0.0, "device", true, 0.8, new double[perRankMs.length]);
     }
 
     static List<Object> y(CategoryChart c, String series) { return new ArrayList<>(c.getSeriesMap().get(series).getYData()); }

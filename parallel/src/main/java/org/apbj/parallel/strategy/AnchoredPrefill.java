@@ -3,6 +3,7 @@ package org.apbj.parallel.strategy;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
+import org.apbj.kernels.runtime.SecondQueue;
 import org.apbj.model.AttentionMask;
 import org.apbj.model.LayerSteps;
 import org.apbj.parallel.comm.Communicator;
@@ -27,6 +28,17 @@ import java.util.List;
  * ranks to have read this rank's passing block only when the next layer writes it again.
  * Without overlap the same arithmetic runs after the gather, so results are identical.
  * Only the block's real rows go to the KV cache.
+ *
+ * <p>Early selection ({@link StrategyOptions#earlySelection}, the default): on a rank that
+ * selects, the layer's retaining scores, RoPE, top-l_p and gather run on a second device queue
+ * ({@link SecondQueue}: a CUDA stream of the greatest priority) as soon as the projections have
+ * written q/k/v, and the gather's start is marked there, so the rank's passing block is ready and
+ * on its way while its own attention over [A ; B] runs on the compute queue, and its small
+ * kernels are not queued behind the long attention kernels of ranks that share the GPU. The
+ * compute queue waits for the second queue twice per layer: for the roped q and k before the
+ * attention, and for the gather (and the later ranks' release of the send arrays) before the next
+ * layer's projections overwrite q/k/v; that second wait is charged to exposed communication.
+ * The same kernels run on the same data in the same dependency order: results are identical.
  */
 final class AnchoredPrefill extends RankStrategy {
 
@@ -43,6 +55,11 @@ final class AnchoredPrefill extends RankStrategy {
     }
 
     @Override public Method method() { return method; }
+
+    @Override protected boolean priorityCopies() { return method == Method.APB && options.earlySelection(); }
+
+    /** APB's selection queue with early selection on a rank that selects (opened by the first prefill, closed with the strategy). */
+    private SecondQueue selection;
 
     // the request's plan and buffers, from prepare()
     private RankPlan plan;
@@ -110,25 +127,31 @@ final class AnchoredPrefill extends RankStrategy {
         int kvDim = cfg.kvDim();
 
         embed(Phase.PREFILL, plan.rowTokens(), plan.rowPositions(), tok, pos, x);
+        boolean early = selects && options.earlySelection();
+        if (early && selection == null) selection = device.openSecondQueue();
         Transfer sent = null;   // the last gather, whose readers may still be reading sendK/sendV
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
             final int l = layer;
-            // the retaining heads' work is timed apart from the projections, so its share of a layer can be read off
             timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.projectQkv(l, x, rows, q, k, v, 0));
-            if (selects) timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.retainingScores(l, q, k, v, 0, rows, scores));   // before RoPE
-            timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.rope(q, k, 0, rows, pos));
-            if (sent != null) timer.releaseSend(Phase.PREFILL, l, sent);   // sendK/sendV are written next
-            sent = null;
-            if (selects) {
-                timer.time(Phase.PREFILL, l, Category.RETAINING, () -> {
-                    steps.selectTopK(scores, rows, plan.selectionExcludeFirst(), lp, picked);
-                    steps.gatherKv(k, v, 0, picked, lp, sendK, sendV, 0);
-                });
+            Transfer passingBlocks;
+            if (early) {
+                passingBlocks = selectEarly(l, sent);
+                sent = null;
+            } else {
+                // the retaining heads' work is timed apart from the projections, so its share of a layer can be read off
+                if (selects) timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.retainingScores(l, q, k, v, 0, rows, scores));   // before RoPE
+                timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.rope(q, k, 0, rows, pos));
+                if (sent != null) timer.releaseSend(Phase.PREFILL, l, sent);   // sendK/sendV are written next
+                sent = null;
+                if (selects) {
+                    timer.time(Phase.PREFILL, l, Category.RETAINING, () -> {
+                        steps.selectTopK(scores, rows, plan.selectionExcludeFirst(), lp, picked);
+                        steps.gatherKv(k, v, 0, picked, lp, sendK, sendV, 0);
+                    });
+                }
+                if (selects) options.observer().selected(l, picked, lp, a, plan.blockPositions()[0]);
+                passingBlocks = passing ? startGather(lp * kvDim) : null;
             }
-            if (selects) options.observer().selected(l, picked, lp, a, plan.blockPositions()[0]);
-            // P = the blocks of ranks 0..r-1 in rank order: rows [0, p) of passK/passV once the gather lands
-            Transfer passingBlocks = passing ? collectives().allGatherPrefix(lp * kvDim,
-                    List.of(new Exchange.Part(sendK, 0, passK, 0), new Exchange.Part(sendV, 0, passV, 0))) : null;
             if (passingBlocks != null && !options.overlap()) await(Phase.PREFILL, l, passingBlocks);
             timer.time(Phase.PREFILL, l, Category.ATTENTION, () -> steps.attention(q, rows, k, v, AttentionMask.anchored(a, b), out, lse));
             if (passingBlocks != null) {
@@ -150,17 +173,60 @@ final class AnchoredPrefill extends RankStrategy {
                 device.enqueueCopy(cacheK[l], 0, k, (long) a * kvDim, (long) plan.realBlockLength() * kvDim);
                 device.enqueueCopy(cacheV[l], 0, v, (long) a * kvDim, (long) plan.realBlockLength() * kvDim);
             });
+            if (early) {
+                // the next layer's projections overwrite q/k/v, which the gather read: the compute queue
+                // waits for the selection queue (its gather, and the later ranks' release of sendK/sendV)
+                timer.time(Phase.PREFILL, l, Category.EXPOSED_COMMUNICATION, selection::mainAfter);
+                options.observer().selected(l, picked, lp, a, plan.blockPositions()[0]);
+            }
         }
         if (sent != null) timer.releaseSend(Phase.PREFILL, cfg.numLayers() - 1, sent);
         cachedRows = plan.realBlockLength();
     }
 
+    /**
+     * Early selection of layer {@code l} on the selection queue, after the projections: scores on
+     * the pre-RoPE q/k/v, RoPE (the compute queue waits for it before the attention), top-l_p,
+     * the gather into sendK/sendV once the later ranks have read the previous layer's ({@code sent}),
+     * and the start of this layer's prefix gather, marked on the selection queue.
+     */
+    private Transfer selectEarly(int l, Transfer sent) {
+        int rows = plan.queryRows();
+        int lp = plan.passingPerHost();
+        selection.afterMain();   // q, k, v of layer l are written
+        selection.run(() -> {
+            timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.retainingScores(l, q, k, v, 0, rows, scores));   // before RoPE
+            timer.time(Phase.PREFILL, l, Category.QKV, () -> steps.rope(q, k, 0, rows, pos));
+        });
+        // the attention reads the roped q and k; and the scores must be done before the compute queue
+        // goes on anyway: a model may keep their input in scratch its FFN reuses (DeviceModel's hBf16)
+        selection.mainAfter();
+        Transfer[] started = new Transfer[1];
+        selection.run(() -> {
+            timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.selectTopK(scores, rows, plan.selectionExcludeFirst(), lp, picked));
+            // sendK/sendV are written next: this queue (not the compute queue) waits for the later ranks to have read them
+            if (sent != null) sent.releaseSend();
+            timer.time(Phase.PREFILL, l, Category.RETAINING, () -> steps.gatherKv(k, v, 0, picked, lp, sendK, sendV, 0));
+            started[0] = startGather(lp * cfg.kvDim());   // its start is marked here, after the gather
+        });
+        return started[0];
+    }
+
+    /** P = the blocks of ranks 0..r-1 in rank order: rows [0, p) of passK/passV once the gather lands. */
+    private Transfer startGather(int count) {
+        return collectives().allGatherPrefix(count, List.of(new Exchange.Part(sendK, 0, passK, 0), new Exchange.Part(sendV, 0, passV, 0)));
+    }
+
     @Override
     public void close() {
         try {
-            super.close();
+            if (selection != null) selection.close();   // waits for its work: before the buffers it used are freed
         } finally {
-            if (anchorMask != null) anchorMask.close();
+            try {
+                super.close();
+            } finally {
+                if (anchorMask != null) anchorMask.close();
+            }
         }
     }
 }

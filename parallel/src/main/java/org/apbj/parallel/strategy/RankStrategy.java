@@ -72,7 +72,7 @@ abstract class RankStrategy implements Strategy {
         RequestDemand demand = demand(context.length, query.length);
         requireMemory(demand, context.length, query.length);
         steps.reserve(demand.rows(), demand.keys());
-        if (comm.size() > 1) collectives = DeviceCollectives.open(comm, device, options.commPath());
+        if (comm.size() > 1) collectives = DeviceCollectives.open(comm, device, options.commPath(), priorityCopies());
         this.contextLength = context.length;
         this.query = query.clone();
         prepare(context.clone(), this.query);
@@ -157,6 +157,9 @@ abstract class RankStrategy implements Strategy {
             return false;   // a length the split refuses (too short for the ranks)
         }
     }
+
+    /** Whether this method's copies between ranks go on a stream of the greatest priority (CUDA); default no. */
+    protected boolean priorityCopies() { return false; }
 
     /** The request's device collectives (null on a single rank). */
     protected final DeviceCollectives collectives() { return collectives; }

@@ -12,7 +12,8 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * The lane of a CUDA device: side work runs on a second stream ({@link CudaCopyQueue}) that waits
  * for events, so copies between ranks overlap the compute stream. Exports are (device pointer,
  * context, ordinal): a peer on the same GPU copies device to device, one on another GPU copies
- * peer to peer. With {@code interprocess} its start and done events can be opened by other processes (IPC).
+ * peer to peer. With {@code interprocess} its start and done events can be opened by other processes (IPC);
+ * with {@code highPriority} the second stream has the context's greatest priority.
  */
 final class CudaLane implements Lane {
     private final CudaDevice device;
@@ -22,9 +23,9 @@ final class CudaLane implements Lane {
     private final I8Array[] staging = new I8Array[2];
     private final Set<Long> peerContexts = ConcurrentHashMap.newKeySet();
 
-    CudaLane(CudaDevice device, boolean interprocess) {
+    CudaLane(CudaDevice device, boolean interprocess, boolean highPriority) {
         this.device = device;
-        this.queue = CudaCopyQueue.open(device);
+        this.queue = CudaCopyQueue.open(device, highPriority);
         this.start = queue.createEvent(interprocess);
         this.done = queue.createEvent(interprocess);   // peer processes wait for it before reusing their send arrays
         for (int i = 0; i < slots.length; i++) slots[i] = queue.createEvent(false);

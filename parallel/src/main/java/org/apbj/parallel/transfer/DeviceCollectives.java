@@ -66,10 +66,23 @@ public final class DeviceCollectives implements AutoCloseable {
 
     /** Collective: chooses the path ({@code requested}, or the fastest the ranks share for AUTO) on every rank. */
     public static DeviceCollectives open(Communicator comm, Device device, CommPath requested) {
-        return open(comm, device, requested, CommTimeout.fromSystemProperty());
+        return open(comm, device, requested, CommTimeout.fromSystemProperty(), false);
+    }
+
+    /**
+     * As {@link #open(Communicator, Device, CommPath)}; with {@code priorityCopies} a CUDA rank's
+     * copies run on a stream of the greatest priority, ahead of the kernels of ranks that share its GPU.
+     */
+    public static DeviceCollectives open(Communicator comm, Device device, CommPath requested, boolean priorityCopies) {
+        return open(comm, device, requested, CommTimeout.fromSystemProperty(), priorityCopies);
     }
 
     public static DeviceCollectives open(Communicator comm, Device device, CommPath requested, Duration timeout) {
+        return open(comm, device, requested, timeout, false);
+    }
+
+    public static DeviceCollectives open(Communicator comm, Device device, CommPath requested, Duration timeout,
+                                         boolean priorityCopies) {
         RankPlacement where = RankPlacement.of(comm, device.backend());
         int[] asked = new int[comm.size()];
         comm.allGather(new int[] {requested.ordinal()}, asked);
@@ -84,7 +97,7 @@ public final class DeviceCollectives implements AutoCloseable {
         int[] keyHalves = {(int) (key >>> 32), (int) key};
         comm.broadcast(keyHalves, 0);
         String jobKey = Integer.toHexString(keyHalves[0]) + Integer.toHexString(keyHalves[1]);
-        Lane lane = device instanceof CudaDevice cuda ? new CudaLane(cuda, path == CommPath.IPC)
+        Lane lane = device instanceof CudaDevice cuda ? new CudaLane(cuda, path == CommPath.IPC, priorityCopies)
                 : device.backend() == Backend.JAVA ? new HostMemoryLane() : new QueueLane(device);
         try {
             PathRunner runner = switch (path) {

@@ -82,4 +82,37 @@ class CudaStrategiesTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(reference.lastAnswer().tokens(), other.lastAnswer().tokens(), what + ": tokens");
         }
     }
+
+    /**
+     * APB's early selection (second queue of the greatest priority, priority copy streams) on 4
+     * ranks of the GPU(s): the same bits, selections and tokens as the in-line schedule without
+     * overlap, with overlap on the device and the host path (a selection that raced the compute
+     * queue, or a copy that raced the selection, would not give them).
+     */
+    @Test
+    void earlySelectionGivesTheBitsOfTheInlineScheduleOnGpus() {
+        assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
+        int[][] req = TinyNiah.request(TinyNiah.GOLDEN_CONTEXT);
+        StrategyOptions o = StrategyOptions.defaults(TinyNiah.QPOS, 3);
+        RankRun reference = RankRun.run(Method.APB, 4, req[0], req[1],
+                o.withCommunication(CommPath.DEVICE, false).withEarlySelection(false), 3, c -> loadOnGpu(c.rank()));
+        for (CommPath path : List.of(CommPath.DEVICE, CommPath.HOST)) {
+            RankRun early = RankRun.run(Method.APB, 4, req[0], req[1], o.withCommunication(path, true).withEarlySelection(true), 3,
+                    c -> loadOnGpu(c.rank()));
+            String what = "apb with early selection over the " + path.id() + " path";
+            for (String phaseLayer : reference.hidden.keySet()) {
+                for (var e : reference.hidden.get(phaseLayer).entrySet()) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(e.getValue(), early.hidden.get(phaseLayer).get(e.getKey()),
+                            what + ": " + phaseLayer + " position " + e.getKey());
+                }
+            }
+            for (var e : reference.selections.entrySet()) {
+                for (int h = 0; h < e.getValue().length; h++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(e.getValue()[h], early.selections.get(e.getKey())[h],
+                            what + ": selection " + e.getKey() + " head " + h);
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(reference.lastAnswer().tokens(), early.lastAnswer().tokens(), what + ": tokens");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package org.apbj.parallel.strategy;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.DeviceArray;
 import org.apbj.kernels.api.F16Array;
@@ -13,9 +14,45 @@ import org.apbj.kernels.runtime.Backend;
 import org.apbj.kernels.runtime.Device;
 import org.apbj.kernels.runtime.DeviceCapabilities;
 import org.apbj.kernels.runtime.Grid;
+import org.apbj.kernels.runtime.SecondQueue;
 
-/** A test device whose arrays are plain host memory; it launches no kernels (HostLayerSteps computes in Java). */
+/**
+ * A test device whose arrays are plain host memory; it launches no kernels (HostLayerSteps computes
+ * in Java). Its second queue runs work in place; given a log, it writes down the queue's orderings
+ * ("afterMain", "mainAfter") and tells {@link #inSecondQueue} while its run is under way.
+ */
 final class HostDevice implements Device {
+    private final List<String> log;
+    private boolean inSecond;
+
+    HostDevice() { this(null); }
+
+    HostDevice(List<String> log) { this.log = log; }
+
+    /** Whether a second queue's run is under way (work enqueued now goes to that queue). */
+    boolean inSecondQueue() { return inSecond; }
+
+    @Override
+    public SecondQueue openSecondQueue() {
+        if (log != null) log.add("openSecondQueue");
+        return new SecondQueue() {
+            @Override
+            public void run(Runnable body) {
+                if (inSecond) throw new IllegalStateException("nested second-queue run");
+                inSecond = true;
+                try {
+                    body.run();
+                } finally {
+                    inSecond = false;
+                }
+            }
+
+            @Override public void afterMain() { if (log != null) log.add("afterMain"); }
+            @Override public void mainAfter() { if (log != null) log.add("mainAfter"); }
+            @Override public boolean concurrent() { return false; }
+            @Override public void close() {}
+        };
+    }
 
     @Override public Backend backend() { return Backend.JAVA; }
     @Override public String name() { return "host test device"; }

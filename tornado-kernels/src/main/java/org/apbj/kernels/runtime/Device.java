@@ -121,6 +121,21 @@ public interface Device extends AutoCloseable {
     /** Whether {@link #capture} records a device graph (CUDA) rather than a host re-run. */
     default boolean capturesGraphs() { return false; }
 
+    /**
+     * A second queue of work on this device ({@link SecondQueue}): on CUDA a stream of the
+     * greatest priority, whose work runs beside the main stream's and is scheduled ahead of other
+     * streams'; devices with one in-order queue run its work in place. Close it before the device.
+     * A device whose backend is CUDA must implement it: the default refuses, so that a wrapper
+     * that forgets to forward it never silently runs the work in order.
+     */
+    default SecondQueue openSecondQueue() {
+        if (backend() == Backend.CUDA) {
+            throw new UnsupportedOperationException(name() + " is a CUDA device but " + getClass().getName()
+                    + " does not implement openSecondQueue: forward it to the device it wraps");
+        }
+        return SecondQueue.inOrder();
+    }
+
     /** Bytes allocated now and at peak through this device, and the device's free/total. */
     MemoryStats memory();
 

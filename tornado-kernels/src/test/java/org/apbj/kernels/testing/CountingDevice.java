@@ -66,6 +66,10 @@ public final class CountingDevice implements Device {
     @Override
     public boolean capturesGraphs() { return inner.capturesGraphs(); }
 
+    /** Forwarded: the work run on it is counted like any other (it goes through this device). */
+    @Override
+    public org.apbj.kernels.runtime.SecondQueue openSecondQueue() { return inner.openSecondQueue(); }
+
     @Override
     public void synchronize() {
         synchronizations.incrementAndGet();

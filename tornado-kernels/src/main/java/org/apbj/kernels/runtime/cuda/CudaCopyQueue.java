@@ -36,7 +36,7 @@ public final class CudaCopyQueue implements AutoCloseable {
     private static final MemoryLayout IPC_HANDLE = MemoryLayout.structLayout(MemoryLayout.sequenceLayout(IPC_HANDLE_BYTES, JAVA_BYTE));
 
     /** The driver functions only communication needs, looked up once. */
-    private record Calls(MethodHandle streamWaitEvent, MethodHandle eventQuery, MethodHandle memcpyPeerAsync,
+    private record Calls(MethodHandle eventQuery, MethodHandle memcpyPeerAsync,
                          MethodHandle ctxEnablePeerAccess, MethodHandle ipcGetMemHandle, MethodHandle ipcOpenMemHandle,
                          MethodHandle ipcCloseMemHandle, MethodHandle ipcGetEventHandle, MethodHandle ipcOpenEventHandle) {
         static Calls load() {
@@ -46,7 +46,6 @@ public final class CudaCopyQueue implements AutoCloseable {
             var I = JAVA_INT;
             var L = JAVA_LONG;
             return new Calls(
-                    lib.function("cuStreamWaitEvent", FunctionDescriptor.of(I, P, P, I)),
                     lib.function("cuEventQuery", FunctionDescriptor.of(I, P)),
                     lib.function("cuMemcpyPeerAsync", FunctionDescriptor.of(I, L, P, L, P, L, P)),
                     lib.function("cuCtxEnablePeerAccess", FunctionDescriptor.of(I, P, I)),
@@ -81,16 +80,29 @@ public final class CudaCopyQueue implements AutoCloseable {
     private final Set<Long> openedMemory = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private CudaCopyQueue(CudaDevice device) {
+    private CudaCopyQueue(CudaDevice device, boolean highPriority) {
         this.device = device;
         this.drv = device.driver();
         this.fn = calls();
         device.enterContext();
-        this.side = drv.createHandle(drv.streamCreate, "cuStreamCreate", CudaDriver.STREAM_NON_BLOCKING);
+        this.side = highPriority ? device.createPriorityStream()
+                : drv.createHandle(drv.streamCreate, "cuStreamCreate", CudaDriver.STREAM_NON_BLOCKING);
     }
 
     /** A communication stream on {@code device}; close it before the device. */
-    public static CudaCopyQueue open(CudaDevice device) { return new CudaCopyQueue(device); }
+    public static CudaCopyQueue open(CudaDevice device) { return new CudaCopyQueue(device, false); }
+
+    /**
+     * As {@link #open}, with {@code highPriority} a stream of the context's greatest priority: its
+     * copies are scheduled ahead of other streams' kernels (ranks that share a GPU).
+     */
+    public static CudaCopyQueue open(CudaDevice device, boolean highPriority) { return new CudaCopyQueue(device, highPriority); }
+
+    /** The priority of the communication stream (numerically smaller is scheduled first). */
+    public int priority() {
+        enter();
+        return drv.streamPriority(side);
+    }
 
     public CudaDevice device() { return device; }
 
@@ -127,10 +139,13 @@ public final class CudaCopyQueue implements AutoCloseable {
         return e;
     }
 
-    /** Records {@code event} at the current end of the device's compute stream. */
+    /**
+     * Records {@code event} at the current end of the device's compute stream (inside
+     * {@link org.apbj.kernels.runtime.SecondQueue#run}: of its second queue, where that work is going).
+     */
     public void recordOnMain(long event) {
         enter();
-        call(drv.eventRecord, "cuEventRecord", h(event), device.mainStream());
+        call(drv.eventRecord, "cuEventRecord", h(event), device.currentStream());
     }
 
     /** Records {@code event} at the current end of the communication stream. */
@@ -142,13 +157,13 @@ public final class CudaCopyQueue implements AutoCloseable {
     /** Later work on the communication stream waits for {@code event} (of any context or process); the host does not wait. */
     public void sideWaitsFor(long event) {
         enter();
-        call(fn.streamWaitEvent(), "cuStreamWaitEvent", side, h(event), 0);
+        call(drv.streamWaitEvent, "cuStreamWaitEvent", side, h(event), 0);
     }
 
-    /** Later work on the compute stream waits for {@code event}; the host does not wait. */
+    /** Later work on the compute stream (inside a second queue's run: that queue) waits for {@code event}; the host does not wait. */
     public void mainWaitsFor(long event) {
         enter();
-        call(fn.streamWaitEvent(), "cuStreamWaitEvent", device.mainStream(), h(event), 0);
+        call(drv.streamWaitEvent, "cuStreamWaitEvent", device.currentStream(), h(event), 0);
     }
 
     /**

@@ -31,6 +31,7 @@ import org.apbj.kernels.runtime.DeviceCapabilities;
 import org.apbj.kernels.runtime.DeviceMemoryException;
 import org.apbj.kernels.runtime.DeviceUnavailableException;
 import org.apbj.kernels.runtime.Grid;
+import org.apbj.kernels.runtime.SecondQueue;
 import org.apbj.kernels.runtime.KernelBuildException;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.KernelParams;
@@ -63,6 +64,13 @@ public final class CudaDevice implements Device {
     private final long totalMemory;
     private final MemorySegment context;
     private final MemorySegment stream;
+    /**
+     * Where launches, copies and marks go now: {@link #stream}, or a second queue's stream while
+     * its {@link SecondQueue#run} runs (on the thread that drives the device).
+     */
+    private MemorySegment current;
+    /** Orders an allocation's zero-fill (on the main stream) before a second queue's work. */
+    private MemorySegment allocFence;
     private final MemorySegment timerStart, timerEnd;
     private final MemoryTracker memory = new MemoryTracker();
     private final AtomicLong pinnedBytes = new AtomicLong();
@@ -94,6 +102,7 @@ public final class CudaDevice implements Device {
         this.context = drv.createHandle(drv.primaryCtxRetain, "cuDevicePrimaryCtxRetain", device);
         makeCurrent();
         this.stream = drv.createHandle(drv.streamCreate, "cuStreamCreate", CudaDriver.STREAM_NON_BLOCKING);
+        this.current = stream;
         this.timerStart = drv.createHandle(drv.eventCreate, "cuEventCreate", CudaDriver.EVENT_DEFAULT);
         this.timerEnd = drv.createHandle(drv.eventCreate, "cuEventCreate", CudaDriver.EVENT_DEFAULT);
     }
@@ -170,9 +179,11 @@ public final class CudaDevice implements Device {
             drv.check(r, "cuMemAlloc_v2", "&ptr", physical);
             ptr = out.get(JAVA_LONG, 0);
         }
-        // zero-fill in stream order: later copies and launches on the stream see zeros
+        // zero-fill in stream order: later copies and launches on the stream see zeros (and, inside
+        // a second queue's run, that queue's later work too)
         try {
             drv.check(drv.invoke(drv.memsetD8Async, ptr, (byte) 0, physical, stream), "cuMemsetD8Async", ptr, 0, physical, stream);
+            if (current != stream) waitOn(current, stream, allocFence);
         } catch (RuntimeException e) {
             drv.invoke(drv.memFree, ptr);
             throw e;
@@ -284,14 +295,14 @@ public final class CudaDevice implements Device {
         } else if (d == Side.DEVICE && s == Side.HOST) {
             long to = ptr(dst) + dstOff;
             MemorySegment from = src.segment().asSlice(srcOff, bytes);
-            drv.check(drv.invoke(drv.memcpyHtoDAsync, to, from, bytes, stream), "cuMemcpyHtoDAsync_v2", to, from, bytes, stream);
+            drv.check(drv.invoke(drv.memcpyHtoDAsync, to, from, bytes, current), "cuMemcpyHtoDAsync_v2", to, from, bytes, current);
         } else if (d == Side.HOST) {
             MemorySegment to = dst.segment().asSlice(dstOff, bytes);
             long from = ptr(src) + srcOff;
-            drv.check(drv.invoke(drv.memcpyDtoHAsync, to, from, bytes, stream), "cuMemcpyDtoHAsync_v2", to, from, bytes, stream);
+            drv.check(drv.invoke(drv.memcpyDtoHAsync, to, from, bytes, current), "cuMemcpyDtoHAsync_v2", to, from, bytes, current);
         } else {
             long to = ptr(dst) + dstOff, from = ptr(src) + srcOff;
-            drv.check(drv.invoke(drv.memcpyDtoDAsync, to, from, bytes, stream), "cuMemcpyDtoDAsync_v2", to, from, bytes, stream);
+            drv.check(drv.invoke(drv.memcpyDtoDAsync, to, from, bytes, current), "cuMemcpyDtoDAsync_v2", to, from, bytes, current);
         }
     }
 
@@ -368,7 +379,7 @@ public final class CudaDevice implements Device {
         int r;
         try {
             r = (int) drv.launchKernel.invokeExact(k.function(), grid.groupCount(0), grid.groupCount(1), grid.groupCount(2),
-                    grid.localSize(0), grid.localSize(1), grid.localSize(2), k.dynamicSharedBytes(), stream,
+                    grid.localSize(0), grid.localSize(1), grid.localSize(2), k.dynamicSharedBytes(), current,
                     scratch.pointers, MemorySegment.NULL);
         } catch (Throwable t) {
             throw new KernelLaunchException("cuLaunchKernel could not be called for " + displayName + ": " + t, t);
@@ -377,7 +388,7 @@ public final class CudaDevice implements Device {
             throw new KernelLaunchException("launching " + displayName + " over " + grid + " (dynamic shared "
                     + k.dynamicSharedBytes() + " bytes) failed: " + drv.error(r, "cuLaunchKernel", k.function(),
                     grid.groupCount(0), grid.groupCount(1), grid.groupCount(2), grid.localSize(0), grid.localSize(1),
-                    grid.localSize(2), k.dynamicSharedBytes(), stream, "params", "NULL").getMessage()
+                    grid.localSize(2), k.dynamicSharedBytes(), current, "params", "NULL").getMessage()
                     + "; kernels launched before: " + recentKernels());
         }
         synchronized (recent) {
@@ -516,12 +527,18 @@ public final class CudaDevice implements Device {
     /** How many times the host has waited for this device's stream (synchronize, synchronous copies). */
     public long streamSynchronizations() { return streamSyncs.get(); }
 
+    /** Waits for the main stream and, inside a second queue's run, for that queue's stream too. */
     private void syncStream(String what) {
+        if (current != stream) syncStream(what, current);
+        syncStream(what, stream);
+    }
+
+    private void syncStream(String what, MemorySegment s) {
         streamSyncs.incrementAndGet();
-        int r = drv.invoke(drv.streamSynchronize, stream);
+        int r = drv.invoke(drv.streamSynchronize, s);
         if (r != 0) {
             throw new KernelLaunchException(name + ": " + what + ": the stream reported "
-                    + drv.error(r, "cuStreamSynchronize", stream).getMessage()
+                    + drv.error(r, "cuStreamSynchronize", s).getMessage()
                     + "; kernels launched last (oldest first): " + recentKernels()
                     + (r == 700 || r == 719 ? " — the context is now unusable; restart the process" : ""));
         }
@@ -542,7 +559,7 @@ public final class CudaDevice implements Device {
             event = drv.createHandle(drv.eventCreate, "cuEventCreate", CudaDriver.EVENT_DEFAULT);
             markerEvents.add(event.address());
         }
-        drv.check(drv.invoke(drv.eventRecord, event, stream), "cuEventRecord", event, stream);
+        drv.check(drv.invoke(drv.eventRecord, event, current), "cuEventRecord", event, current);
         return new EventMarker(event);
     }
 
@@ -586,10 +603,10 @@ public final class CudaDevice implements Device {
      */
     public synchronized float timeMillis(Runnable work) {
         enter();
-        drv.check(drv.invoke(drv.eventRecord, timerStart, stream), "cuEventRecord", timerStart, stream);
+        drv.check(drv.invoke(drv.eventRecord, timerStart, current), "cuEventRecord", timerStart, current);
         work.run();
         makeCurrent();
-        drv.check(drv.invoke(drv.eventRecord, timerEnd, stream), "cuEventRecord", timerEnd, stream);
+        drv.check(drv.invoke(drv.eventRecord, timerEnd, current), "cuEventRecord", timerEnd, current);
         int r = drv.invoke(drv.eventSynchronize, timerEnd);
         if (r != 0) {
             throw new KernelLaunchException(name + ": timed work failed: " + drv.error(r, "cuEventSynchronize", timerEnd).getMessage()
@@ -618,6 +635,7 @@ public final class CudaDevice implements Device {
             throw new UnsupportedOperationException(name + ": the CUDA driver (version " + drv.driverVersion()
                     + ") has no cuStreamBeginCapture_v2 / cuGraphInstantiateWithFlags: update the driver, or turn graphs off");
         }
+        if (current != stream) throw new IllegalStateException(name + ": capture inside a second queue's run: capture on the main stream");
         drv.check(drv.invoke(drv.streamBeginCapture, stream, CudaDriver.CAPTURE_MODE_THREAD_LOCAL),
                 "cuStreamBeginCapture_v2", stream, "THREAD_LOCAL");
         MemorySegment graph;
@@ -712,6 +730,7 @@ public final class CudaDevice implements Device {
         freeEvents.clear();
         drv.invoke(drv.eventDestroy, timerStart);
         drv.invoke(drv.eventDestroy, timerEnd);
+        if (allocFence != null) drv.invoke(drv.eventDestroy, allocFence);
         drv.invoke(drv.streamDestroy, stream);
         closed = true;
         drv.invoke(drv.primaryCtxRelease, device);
@@ -726,8 +745,107 @@ public final class CudaDevice implements Device {
         return context;
     }
 
-    /** The stream every launch and copy of this device goes through. */
-    MemorySegment mainStream() { return stream; }
+    /** The stream launches and copies of this device go to now: the main stream, or a second queue's inside its run. */
+    MemorySegment currentStream() { return current; }
+
+    /** A new non-blocking stream of the context's greatest priority (destroyed by its owner). */
+    MemorySegment createPriorityStream() {
+        enter();
+        int greatest = drv.streamPriorityRange()[1];
+        return drv.createHandle(drv.streamCreateWithPriority, "cuStreamCreateWithPriority", CudaDriver.STREAM_NON_BLOCKING, greatest);
+    }
+
+    /** Later work of {@code waiter} waits for the work {@code on} holds now, through {@code event} (re-recorded each time). */
+    private void waitOn(MemorySegment waiter, MemorySegment on, MemorySegment event) {
+        drv.check(drv.invoke(drv.eventRecord, event, on), "cuEventRecord", event, on);
+        drv.check(drv.invoke(drv.streamWaitEvent, waiter, event, 0), "cuStreamWaitEvent", waiter, event, 0);
+    }
+
+    // --- a second queue: a stream of the greatest priority -----------------------------------------
+
+    /**
+     * A second queue on a stream of the context's greatest priority ({@link SecondQueue}): its
+     * kernels and copies run beside the main stream's and are scheduled ahead of other streams'
+     * (of this device and of other ranks that share the GPU).
+     */
+    @Override
+    public synchronized SecondQueue openSecondQueue() {
+        enter();
+        if (allocFence == null) allocFence = drv.createHandle(drv.eventCreate, "cuEventCreate", EVENT_NO_TIMING);
+        return new PriorityQueue();
+    }
+
+    private static final int EVENT_NO_TIMING = 2;
+
+    private final class PriorityQueue implements SecondQueue {
+        private final MemorySegment second;
+        private final MemorySegment toSecond, toMain;
+        private boolean open = true;
+
+        PriorityQueue() {
+            second = createPriorityStream();
+            toSecond = drv.createHandle(drv.eventCreate, "cuEventCreate", EVENT_NO_TIMING);
+            toMain = drv.createHandle(drv.eventCreate, "cuEventCreate", EVENT_NO_TIMING);
+        }
+
+        private void requireOpen() {
+            if (!open) throw new IllegalStateException("the second queue of " + name + " is closed");
+            enter();
+        }
+
+        @Override
+        public void run(Runnable body) {
+            requireOpen();
+            if (current != stream) throw new IllegalStateException(name + ": a second queue's run inside another's: not nested");
+            current = second;
+            try {
+                body.run();
+            } finally {
+                current = stream;
+            }
+        }
+
+        @Override public void afterMain() { requireOpen(); waitOn(second, stream, toSecond); }
+        @Override public void mainAfter() { requireOpen(); waitOn(stream, second, toMain); }
+        @Override public boolean concurrent() { return true; }
+
+        /** The priority its stream was created with (numerically smaller is scheduled first). */
+        int priority() {
+            requireOpen();
+            return drv.streamPriority(second);
+        }
+
+        /** Waits for its work, then frees its stream and events. */
+        @Override
+        public void close() {
+            if (!open || closed) return;
+            open = false;
+            makeCurrent();
+            try {
+                syncStream("closing a second queue", second);
+            } finally {
+                drv.invoke(drv.eventDestroy, toSecond);
+                drv.invoke(drv.eventDestroy, toMain);
+                drv.invoke(drv.streamDestroy, second);
+            }
+        }
+
+        private CudaDevice owner() { return CudaDevice.this; }
+
+        @Override public String toString() { return "second queue (greatest priority) of " + name; }
+    }
+
+    /** The stream priority of {@code q}, a second queue of this device; for tests. */
+    public int secondQueuePriority(SecondQueue q) {
+        if (!(q instanceof PriorityQueue p) || p.owner() != this) throw new IllegalArgumentException(q + " is not a second queue of " + name);
+        return p.priority();
+    }
+
+    /** The context's stream priorities {least, greatest} (greatest numerically smallest); for tests. */
+    public int[] streamPriorityRange() {
+        enter();
+        return drv.streamPriorityRange();
+    }
 
     /** The CUdeviceptr of an array allocated on a CUDA device. */
     static long devicePointer(DeviceArray a) {

@@ -47,6 +47,10 @@ public final class CudaDriver {
             memHostAlloc, memFreeHost, memcpyHtoDAsync, memcpyDtoHAsync,
             memcpyDtoDAsync, memsetD8Async, memGetInfo, moduleLoadDataEx, moduleGetFunction, moduleUnload,
             funcSetAttribute, launchKernel, getErrorName, getErrorString;
+    /** Stream priorities: the context's range, a stream created at a priority, a stream's priority. */
+    final MethodHandle ctxGetStreamPriorityRange, streamCreateWithPriority, streamGetPriority;
+    /** cuStreamWaitEvent: later work of a stream waits for an event (of any stream, context or, opened through IPC, process). */
+    final MethodHandle streamWaitEvent;
     /** Stream capture and graphs (CUDA 11.4+ drivers); null where the driver lacks them. */
     final MethodHandle streamBeginCapture, streamEndCapture, graphInstantiate, graphLaunch, graphExecDestroy, graphDestroy;
     /** cuTensorMapEncodeTiled (CUDA 12+ drivers); null where the driver lacks it. */
@@ -71,6 +75,10 @@ public final class CudaDriver {
         streamCreate = lib.function("cuStreamCreate", FunctionDescriptor.of(I, P, I));
         streamSynchronize = lib.function("cuStreamSynchronize", FunctionDescriptor.of(I, P));
         streamDestroy = lib.function("cuStreamDestroy_v2", FunctionDescriptor.of(I, P));
+        ctxGetStreamPriorityRange = lib.function("cuCtxGetStreamPriorityRange", FunctionDescriptor.of(I, P, P));
+        streamCreateWithPriority = lib.function("cuStreamCreateWithPriority", FunctionDescriptor.of(I, P, I, I));
+        streamGetPriority = lib.function("cuStreamGetPriority", FunctionDescriptor.of(I, P, P));
+        streamWaitEvent = lib.function("cuStreamWaitEvent", FunctionDescriptor.of(I, P, P, I));
         eventCreate = lib.function("cuEventCreate", FunctionDescriptor.of(I, P, I));
         eventRecord = lib.function("cuEventRecord", FunctionDescriptor.of(I, P, P));
         eventSynchronize = lib.function("cuEventSynchronize", FunctionDescriptor.of(I, P));
@@ -256,6 +264,28 @@ public final class CudaDriver {
             MemorySegment ms = a.allocate(JAVA_FLOAT);
             check(invoke(eventElapsedTime, ms, start, end), "cuEventElapsedTime", "&ms", start, end);
             return ms.get(JAVA_FLOAT, 0);
+        }
+    }
+
+    /**
+     * The current context's stream priorities {least, greatest}; the greatest is the numerically
+     * smallest (0 and -5 on Hopper). Work of a higher-priority stream is scheduled first whenever
+     * the GPU has room for a new block; running blocks are not preempted.
+     */
+    int[] streamPriorityRange() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment least = a.allocate(JAVA_INT), greatest = a.allocate(JAVA_INT);
+            check(invoke(ctxGetStreamPriorityRange, least, greatest), "cuCtxGetStreamPriorityRange", "&least", "&greatest");
+            return new int[] {least.get(JAVA_INT, 0), greatest.get(JAVA_INT, 0)};
+        }
+    }
+
+    /** The priority {@code stream} was created with. */
+    int streamPriority(MemorySegment stream) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_INT);
+            check(invoke(streamGetPriority, stream, out), "cuStreamGetPriority", stream, "&priority");
+            return out.get(JAVA_INT, 0);
         }
     }
 
