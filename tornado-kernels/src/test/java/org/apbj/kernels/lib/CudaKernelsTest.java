@@ -76,31 +76,6 @@ class CudaKernelsTest {
         }
     }
 
-    /**
-     * The ping-pong TMA GEMM (opt-in, {@code -Dapbj.gemm.kernel=tma-pingpong}), both tile
-     * widths, with the same bound on its mbarrier waits: every epilogue at ragged shapes, 64
-     * k-slices, and shapes with more tiles than multiprocessors so that both consumers of a
-     * group run and pass the turn.
-     */
-    @Test void tmaPingPongGemm() {
-        Assumptions.assumeTrue(new KernelOps(device(CUDA), 1024).hasBf16InputGemm(), "no wgmma on this GPU");
-        System.setProperty(org.apbj.kernels.api.Mbarrier.DEBUG_SPINS_PROPERTY, "1000000");
-        try {
-            for (String width : new String[] {"192", "128"}) {
-                GemmTest.withPingPong(width, () -> {
-                    GemmTest t = new GemmTest();
-                    t.bf16InputMatmulMatchesReference(CUDA);
-                    t.bf16InputMatmulDeep(CUDA);
-                    t.swiGluMatmulMatchesReference(CUDA);
-                    t.swiGluMatmulDeep(CUDA);
-                    t.bf16InputMatmulManyTiles(CUDA);
-                });
-            }
-        } finally {
-            System.clearProperty(org.apbj.kernels.api.Mbarrier.DEBUG_SPINS_PROPERTY);
-        }
-    }
-
     @Test void attention() {
         AttentionTest t = new AttentionTest();
         for (AttentionTest.AttentionKernel kernel : new AttentionTest.AttentionKernel[] {
