@@ -21,7 +21,7 @@ import org.apbj.kernels.api.WarpGroup;
  *
  * <p>A group is three warpgroups. Warpgroup 0 is the producer: one work-item issues, for every
  * k-slice of every tile the group owns (in order), a bulk tensor copy of the {@value #BM}×64 box
- * of x and two (tileColumns/2)×64 boxes of W into one of {@value #STAGES} stages, completing on
+ * of x and two (tileColumns/2)×64 boxes of W into one of {@link #stages} stages, completing on
  * the stage's "full" mbarrier, after the stage's "empty" mbarrier said its reader released it.
  * The group's tiles j = 0, 1, 2, … go to consumer j % 2 (warpgroup 1 + j % 2): tile j's slices
  * are slice numbers j·kTiles … in the producer's order, so each consumer skips the other's.
@@ -49,7 +49,12 @@ public final class GemmTmaPingPong {
     public static final int BK = WarpGroup.ROW_ELEMENTS;
     /** The tile widths the kernels are compiled for (tileColumns). */
     public static final int NARROW = 128, WIDE = 192;
-    public static final int STAGES = 5;
+    /**
+     * Stages per tile width: as many as fit the H200's 227 KiB of shared memory (a stage is
+     * 16 KiB of x and tileColumns·128 bytes of W), so the producer runs about as far ahead in
+     * time with the narrow tiles, whose slices are multiplied faster.
+     */
+    static int stages(int tileColumns) { return tileColumns == NARROW ? 7 : 5; }
     public static final int THREADS = 3 * WarpGroup.SIZE;
     static final int A_STAGE = BM * WarpGroup.ROW_INTS;
     /**
@@ -67,11 +72,11 @@ public final class GemmTmaPingPong {
     public static void matmul(KernelContext ctx, I64Array y, int yRow0, TensorMap xMap, int xRow0, TensorMap wMap,
                               BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
                               @Constant boolean accumulate, @Constant int tileColumns) {
-        int[] aTiles = ctx.allocateIntLocalArray(STAGES * A_STAGE);
-        int[] bTiles = ctx.allocateIntLocalArray(STAGES * tileColumns * WarpGroup.ROW_INTS);
-        long[] full = ctx.allocateLongLocalArray(STAGES);
-        long[] empty = ctx.allocateLongLocalArray(STAGES);
-        int group = start(ctx, full, empty);
+        int[] aTiles = ctx.allocateIntLocalArray(stages(tileColumns) * A_STAGE);
+        int[] bTiles = ctx.allocateIntLocalArray(stages(tileColumns) * tileColumns * WarpGroup.ROW_INTS);
+        long[] full = ctx.allocateLongLocalArray(stages(tileColumns));
+        long[] empty = ctx.allocateLongLocalArray(stages(tileColumns));
+        int group = start(ctx, full, empty, stages(tileColumns));
         if (group == 0) {
             produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, tileColumns, tileColumns, k);
             return;
@@ -93,11 +98,11 @@ public final class GemmTmaPingPong {
     public static void matmulBf16Out(KernelContext ctx, I32Array y, int yRow0, TensorMap xMap, int xRow0, TensorMap wMap,
                                      BF16Array bias, int rows, int n, int k, @Constant boolean hasBias,
                                      @Constant int tileColumns) {
-        int[] aTiles = ctx.allocateIntLocalArray(STAGES * A_STAGE);
-        int[] bTiles = ctx.allocateIntLocalArray(STAGES * tileColumns * WarpGroup.ROW_INTS);
-        long[] full = ctx.allocateLongLocalArray(STAGES);
-        long[] empty = ctx.allocateLongLocalArray(STAGES);
-        int group = start(ctx, full, empty);
+        int[] aTiles = ctx.allocateIntLocalArray(stages(tileColumns) * A_STAGE);
+        int[] bTiles = ctx.allocateIntLocalArray(stages(tileColumns) * tileColumns * WarpGroup.ROW_INTS);
+        long[] full = ctx.allocateLongLocalArray(stages(tileColumns));
+        long[] empty = ctx.allocateLongLocalArray(stages(tileColumns));
+        int group = start(ctx, full, empty, stages(tileColumns));
         if (group == 0) {
             produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, tileColumns, tileColumns, k);
             return;
@@ -122,11 +127,11 @@ public final class GemmTmaPingPong {
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
     public static void matmulSwiGlu(KernelContext ctx, I32Array h, TensorMap xMap, TensorMap gateMap, TensorMap upMap,
                                     int rows, int inter, int k, @Constant int tileColumns) {
-        int[] aTiles = ctx.allocateIntLocalArray(STAGES * A_STAGE);
-        int[] bTiles = ctx.allocateIntLocalArray(STAGES * tileColumns * WarpGroup.ROW_INTS);
-        long[] full = ctx.allocateLongLocalArray(STAGES);
-        long[] empty = ctx.allocateLongLocalArray(STAGES);
-        int group = start(ctx, full, empty);
+        int[] aTiles = ctx.allocateIntLocalArray(stages(tileColumns) * A_STAGE);
+        int[] bTiles = ctx.allocateIntLocalArray(stages(tileColumns) * tileColumns * WarpGroup.ROW_INTS);
+        long[] full = ctx.allocateLongLocalArray(stages(tileColumns));
+        long[] empty = ctx.allocateLongLocalArray(stages(tileColumns));
+        int group = start(ctx, full, empty, stages(tileColumns));
         if (group == 0) {
             produce(ctx, aTiles, bTiles, full, empty, xMap, 0, gateMap, upMap, true, rows, inter, tileColumns / 2,
                     tileColumns, k);
@@ -170,9 +175,9 @@ public final class GemmTmaPingPong {
      * 2 the consumers. "full" completes when the producer armed it with the stage's bytes and the
      * copies delivered them; "empty" when the one consumer that read the stage released it.
      */
-    private static int start(KernelContext ctx, long[] full, long[] empty) {
+    private static int start(KernelContext ctx, long[] full, long[] empty, int stages) {
         if (ctx.localIdx == 0) {
-            for (int s = 0; s < STAGES; s++) {
+            for (int s = 0; s < stages; s++) {
                 Mbarrier.init(ctx, full, s, 1);
                 Mbarrier.init(ctx, empty, s, WarpGroup.SIZE);
             }
@@ -183,7 +188,7 @@ public final class GemmTmaPingPong {
 
     /**
      * The producer, as {@link GemmTma#produce} with this kernel's stages: slice number
-     * {@code slice} (counted over all the group's tiles, in order) goes to stage slice % STAGES
+     * {@code slice} (counted over all the group's tiles, in order) goes to stage slice % stages
      * once that stage's previous slice was released (round r waits for parity (r − 1) % 2 of its
      * empty barrier). Only work-item 0 issues copies. {@code width}: output columns per tile
      * (tileColumns, or tileColumns/2 when the two W boxes come from two maps).
@@ -193,6 +198,7 @@ public final class GemmTmaPingPong {
                                 int tileColumns, int k) {
         WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
         if (ctx.localIdx != 0) return;
+        int stages = stages(tileColumns);
         int bStage = tileColumns * WarpGroup.ROW_INTS;
         int boxRows = tileColumns / 2;
         int stageBytes = 4 * (A_STAGE + bStage);
@@ -202,8 +208,8 @@ public final class GemmTmaPingPong {
             int rowBase = GemmWgmma.rasterTile(tile, rows, n, width, BM, false) * BM;
             int colBase = GemmWgmma.rasterTile(tile, rows, n, width, BM, true) * width;
             for (int t = 0; t < kTiles; t++) {
-                int s = slice % STAGES;
-                if (slice >= STAGES) Mbarrier.waitParity(ctx, empty, s, (slice / STAGES - 1) & 1);
+                int s = slice % stages;
+                if (slice >= stages) Mbarrier.waitParity(ctx, empty, s, (slice / stages - 1) & 1);
                 Mbarrier.arriveExpectTx(ctx, full, s, stageBytes);
                 int k0 = t * BK;
                 BulkCopy.load2d(ctx, aTiles, s * A_STAGE, xMap, k0, xRow0 + rowBase, full, s);
@@ -218,13 +224,14 @@ public final class GemmTmaPingPong {
     /**
      * Consumer c's products for the group's tile j (of {@code owned}): slices j·kTiles …. It waits
      * for its turn (not before the group's first tile), then for each slice (parity
-     * (slice / STAGES) % 2 of its full barrier), issues the slice's products and releases the
+     * (slice / stages) % 2 of its full barrier), issues the slice's products and releases the
      * previous slice's stage once those products are done; with the last products issued it
      * hands the turn to the other consumer (if that one has a tile after this), then waits for
      * them and releases the last stage. The accumulators are then this tile's.
      */
     private static void multiply(KernelContext ctx, float[] acc, int[] aTiles, int[] bTiles, long[] full, long[] empty,
                                  int c, int j, int owned, int k, int tileColumns) {
+        int stages = stages(tileColumns);
         int bStage = tileColumns * WarpGroup.ROW_INTS;
         int kTiles = (k + BK - 1) / BK;
         if (j > 0) {
@@ -236,13 +243,13 @@ public final class GemmTmaPingPong {
         }
         int slice = j * kTiles;
         for (int t = 0; t < kTiles; t++) {
-            int s = slice % STAGES;
-            Mbarrier.waitParity(ctx, full, s, (slice / STAGES) & 1);
+            int s = slice % stages;
+            Mbarrier.waitParity(ctx, full, s, (slice / stages) & 1);
             WarpGroup.fence(ctx);
             GemmWgmma.multiplyStage(ctx, acc, aTiles, s * A_STAGE, bTiles, s * bStage, 2, tileColumns, t == 0);
             WarpGroup.commit(ctx);
             WarpGroup.waitPending(ctx, 1);
-            if (t > 0) Mbarrier.arrive(ctx, empty, (slice - 1) % STAGES);
+            if (t > 0) Mbarrier.arrive(ctx, empty, (slice - 1) % stages);
             slice++;
         }
         if (j + 1 < owned) {
@@ -253,6 +260,6 @@ public final class GemmTmaPingPong {
             }
         }
         WarpGroup.waitPending(ctx, 0);
-        Mbarrier.arrive(ctx, empty, (slice - 1) % STAGES);
+        Mbarrier.arrive(ctx, empty, (slice - 1) % stages);
     }
 }

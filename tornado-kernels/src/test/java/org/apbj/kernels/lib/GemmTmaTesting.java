@@ -10,4 +10,5 @@ public final class GemmTmaTesting {
     public static int pingPongLaunchRegisters() { return GemmTmaPingPong.LAUNCH_REGISTERS; }
     public static int pingPongProducerRegisters() { return GemmTmaPingPong.PRODUCER_REGISTERS; }
     public static int pingPongConsumerRegisters() { return GemmTmaPingPong.CONSUMER_REGISTERS; }
+    public static int pingPongStages(int tileColumns) { return GemmTmaPingPong.stages(tileColumns); }
 }
