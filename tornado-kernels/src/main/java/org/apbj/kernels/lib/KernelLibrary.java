@@ -24,6 +24,9 @@ public final class KernelLibrary {
     public static final Kernel MATMUL_TMA = Kernel.of(GemmTma.class, "matmul");
     public static final Kernel MATMUL_TMA_BF16_OUT = Kernel.of(GemmTma.class, "matmulBf16Out");
     public static final Kernel MATMUL_TMA_SWIGLU = Kernel.of(GemmTma.class, "matmulSwiGlu");
+    public static final Kernel MATMUL_PINGPONG = Kernel.of(GemmTmaPingPong.class, "matmul");
+    public static final Kernel MATMUL_PINGPONG_BF16_OUT = Kernel.of(GemmTmaPingPong.class, "matmulBf16Out");
+    public static final Kernel MATMUL_PINGPONG_SWIGLU = Kernel.of(GemmTmaPingPong.class, "matmulSwiGlu");
     public static final Kernel RMS_NORM_BF16 = Kernel.of(RmsNorm.class, "rmsNormBf16");
     public static final Kernel RMS_NORM_BF16_WIDE = Kernel.of(RmsNorm.class, "rmsNormBf16Wide");
     public static final Kernel TO_BF16 = Kernel.of(Convert.class, "toBf16");
@@ -56,12 +59,13 @@ public final class KernelLibrary {
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
     private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT, MATMUL_WGMMA_SWIGLU,
-            MATMUL_TMA, MATMUL_TMA_BF16_OUT, MATMUL_TMA_SWIGLU, FLASH_ATTENTION_HOPPER, FLASH_ATTENTION_HOPPER_WS,
-            FLASH_ATTENTION_HOPPER_WS_TMA);
+            MATMUL_TMA, MATMUL_TMA_BF16_OUT, MATMUL_TMA_SWIGLU, MATMUL_PINGPONG, MATMUL_PINGPONG_BF16_OUT,
+            MATMUL_PINGPONG_SWIGLU, FLASH_ATTENTION_HOPPER, FLASH_ATTENTION_HOPPER_WS, FLASH_ATTENTION_HOPPER_WS_TMA);
 
     /** Hopper kernels that hand work between warpgroups through mbarriers, fed by tensor maps: no OpenCL version. */
     private static final List<Kernel> GPU_ONLY = List.of(MATMUL_TMA, MATMUL_TMA_BF16_OUT, MATMUL_TMA_SWIGLU,
-            FLASH_ATTENTION_HOPPER_WS, FLASH_ATTENTION_HOPPER_WS_TMA);
+            MATMUL_PINGPONG, MATMUL_PINGPONG_BF16_OUT, MATMUL_PINGPONG_SWIGLU, FLASH_ATTENTION_HOPPER_WS,
+            FLASH_ATTENTION_HOPPER_WS_TMA);
 
     /** The kernels every target compiles (PTX sm_80 and later, OpenCL). */
     public static List<Kernel> all() { return ALL; }
@@ -120,6 +124,7 @@ public final class KernelLibrary {
             case "headDim" -> List.of(64, 128);
             case "rows" -> List.of(1, Matvec.MAX_ROWS);
             case "mTiles" -> List.of(GemmWgmma.MAX_M_TILES);
+            case "tileColumns" -> List.of(GemmTmaPingPong.NARROW, GemmTmaPingPong.WIDE);   // the ping-pong GEMM's tile widths
             case "stages" -> List.of(2, FlashAttentionHopperWs.MAX_STAGES);   // the K/V ring of the pipelined attention
             case "nKv" -> List.of(4, 8);   // KV heads of the supported families (Qwen-2.5-7B, Yi-6B: 4; Llama-3, Qwen-14B, Yi-34B: 8)
             default -> throw new IllegalStateException(k.qualifiedName() + ": no representative values for @Constant "

@@ -299,7 +299,13 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
-        if (tmaGemm()) {
+        HopperGemm kernel = hopperGemm();
+        if (kernel == HopperGemm.TMA_PINGPONG) {
+            int width = pingPongColumns();
+            device.launch(KernelLibrary.MATMUL_PINGPONG, gemmPingPongGrid(rows, n, width), new I64Array(y.buffer()), yRow0,
+                    xMap(x, xRow0 + rows, k), xRow0, wMap(w, n, k, width / 2), b, rows, n, k, bias != null, accumulate,
+                    width);
+        } else if (kernel == HopperGemm.TMA) {
             device.launch(KernelLibrary.MATMUL_TMA, gemmTmaGrid(rows, n, GemmTma.BN), new I64Array(y.buffer()), yRow0,
                     xMap(x, xRow0 + rows, k), xRow0, wMap(w, n, k), b, rows, n, k, bias != null, accumulate);
         } else {
@@ -314,7 +320,12 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
-        if (tmaGemm()) {
+        HopperGemm kernel = hopperGemm();
+        if (kernel == HopperGemm.TMA_PINGPONG) {
+            int width = pingPongColumns();
+            device.launch(KernelLibrary.MATMUL_PINGPONG_BF16_OUT, gemmPingPongGrid(rows, n, width), new I32Array(y.buffer()),
+                    yRow0, xMap(x, xRow0 + rows, k), xRow0, wMap(w, n, k, width / 2), b, rows, n, k, bias != null, width);
+        } else if (kernel == HopperGemm.TMA) {
             device.launch(KernelLibrary.MATMUL_TMA_BF16_OUT, gemmTmaGrid(rows, n, GemmTma.BN), new I32Array(y.buffer()),
                     yRow0, xMap(x, xRow0 + rows, k), xRow0, wMap(w, n, k), b, rows, n, k, bias != null);
         } else {
@@ -331,7 +342,13 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(h, 0, x, 0, wGate, null, rows, inter, k);
         need(wUp, "up weight [inter, k]", (long) inter * k);
         if (rows == 0) return;
-        if (tmaGemm()) {
+        HopperGemm kernel = hopperGemm();
+        if (kernel == HopperGemm.TMA_PINGPONG) {
+            int width = pingPongColumns();
+            device.launch(KernelLibrary.MATMUL_PINGPONG_SWIGLU, gemmPingPongGrid(rows, inter, width / 2),
+                    new I32Array(h.buffer()), xMap(x, rows, k), wMap(wGate, inter, k, width / 2),
+                    wMap(wUp, inter, k, width / 2), rows, inter, k, width);
+        } else if (kernel == HopperGemm.TMA) {
             device.launch(KernelLibrary.MATMUL_TMA_SWIGLU, gemmTmaGrid(rows, inter, GemmTma.W_BOX_ROWS),
                     new I32Array(h.buffer()), xMap(x, rows, k), wMap(wGate, inter, k), wMap(wUp, inter, k), rows, inter, k);
         } else {
@@ -991,6 +1008,12 @@ public final class KernelOps implements AutoCloseable {
         return Grid.of(groups * GemmTma.THREADS, 1, GemmTma.THREADS, 1);
     }
 
+    /** Groups of the ping-pong GEMM: one per multiprocessor, fewer when there are fewer tiles of width columns. */
+    private Grid gemmPingPongGrid(int rows, int n, int width) {
+        int groups = Math.min(GemmTmaPingPong.tiles(rows, n, width), device.capabilities().computeUnits());
+        return Grid.of(groups * GemmTmaPingPong.THREADS, 1, GemmTmaPingPong.THREADS, 1);
+    }
+
     /** x [height, k] as boxes of 64 columns × {@link GemmTma#BM} rows, 128-byte swizzled. */
     private static TensorMap xMap(BF16Array x, int height, int k) {
         return TensorMap.tiled2d(x, k, height, k, GemmTma.BK, GemmTma.BM, TensorMap.Swizzle.B128);
@@ -998,30 +1021,58 @@ public final class KernelOps implements AutoCloseable {
 
     /** W [n, k] as boxes of 64 columns × {@link GemmTma#W_BOX_ROWS} rows, 128-byte swizzled. */
     private static TensorMap wMap(BF16Array w, int n, int k) {
-        return TensorMap.tiled2d(w, k, n, k, GemmTma.BK, GemmTma.W_BOX_ROWS, TensorMap.Swizzle.B128);
+        return wMap(w, n, k, GemmTma.W_BOX_ROWS);
     }
 
+    /** W [n, k] as boxes of 64 columns × {@code boxRows} rows, 128-byte swizzled. */
+    private static TensorMap wMap(BF16Array w, int n, int k, int boxRows) {
+        return TensorMap.tiled2d(w, k, n, k, GemmTma.BK, boxRows, TensorMap.Swizzle.B128);
+    }
+
+    /** The Hopper GEMM kernels {@link #GEMM_KERNEL_PROPERTY} picks from. */
+    private enum HopperGemm { TMA, TMA_PINGPONG, CP_ASYNC }
+
     /**
-     * Whether the Hopper GEMM is {@link GemmTma} (TMA-fed, warp-specialised, persistent) rather
-     * than {@link GemmWgmma} (cp.async, one role), as system property {@value #GEMM_KERNEL_PROPERTY}
-     * asks ({@code tma} or {@code cp-async}). Default: TMA on sm_90a GPUs, where it measured faster,
-     * and on the Java device, which checks its hand-offs; OpenCL always runs GemmWgmma (no
-     * mbarriers, no tensor maps).
+     * Which Hopper GEMM runs, as system property {@value #GEMM_KERNEL_PROPERTY} asks: {@code tma}
+     * ({@link GemmTma}: TMA-fed, warp-specialised, persistent; the default on sm_90a GPUs, where
+     * it measured faster than cp.async, and on the Java device, which checks its hand-offs),
+     * {@code tma-pingpong} ({@link GemmTmaPingPong}: the same with one tile per consumer
+     * warpgroup, so that stores overlap products; opt-in until measured) or {@code cp-async}
+     * ({@link GemmWgmma}, one role). OpenCL always runs GemmWgmma (no mbarriers, no tensor maps).
      */
-    private boolean tmaGemm() {
-        if (device.backend() == Backend.OPENCL) return false;
+    private HopperGemm hopperGemm() {
+        if (device.backend() == Backend.OPENCL) return HopperGemm.CP_ASYNC;
         String asked = System.getProperty(GEMM_KERNEL_PROPERTY);
-        if (asked == null) return true;
+        if (asked == null) return HopperGemm.TMA;
         return switch (asked) {
-            case "tma" -> true;
-            case "cp-async" -> false;
+            case "tma" -> HopperGemm.TMA;
+            case "tma-pingpong" -> HopperGemm.TMA_PINGPONG;
+            case "cp-async" -> HopperGemm.CP_ASYNC;
             default -> throw new IllegalArgumentException("-D" + GEMM_KERNEL_PROPERTY + "=" + asked
-                    + ": the Hopper GEMM is 'tma' or 'cp-async'");
+                    + ": the Hopper GEMM is 'tma', 'tma-pingpong' or 'cp-async'");
         };
     }
 
-    /** System property: {@code tma} or {@code cp-async} picks the Hopper GEMM kernel. */
+    /** System property: {@code tma}, {@code tma-pingpong} or {@code cp-async} picks the Hopper GEMM kernel. */
     public static final String GEMM_KERNEL_PROPERTY = "apbj.gemm.kernel";
+
+    /**
+     * The ping-pong GEMM's tile width, as system property {@value #PINGPONG_COLUMNS_PROPERTY}
+     * asks: {@value GemmTmaPingPong#WIDE} (default) or {@value GemmTmaPingPong#NARROW}.
+     */
+    private static int pingPongColumns() {
+        String asked = System.getProperty(PINGPONG_COLUMNS_PROPERTY);
+        if (asked == null) return GemmTmaPingPong.WIDE;
+        return switch (asked) {
+            case "192" -> GemmTmaPingPong.WIDE;
+            case "128" -> GemmTmaPingPong.NARROW;
+            default -> throw new IllegalArgumentException("-D" + PINGPONG_COLUMNS_PROPERTY + "=" + asked
+                    + ": the ping-pong GEMM's tiles are 192 or 128 columns wide");
+        };
+    }
+
+    /** System property: the ping-pong GEMM's tile width, 192 or 128 columns. */
+    public static final String PINGPONG_COLUMNS_PROPERTY = "apbj.gemm.pingpongColumns";
 
     static Grid matvecGrid(int n) {
         int perGroup = Matvec.WARPS * Matvec.ROWS_PER_WARP;

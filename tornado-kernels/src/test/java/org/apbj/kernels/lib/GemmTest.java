@@ -118,6 +118,47 @@ class GemmTest {
     }
 
     /**
+     * The ping-pong TMA GEMM ({@link GemmTmaPingPong}) on the Java device, both tile widths:
+     * every epilogue, ragged rows, n and k; shapes where the two groups own odd and even numbers
+     * of tiles, so each consumer runs several tiles and the turns pass both ways.
+     */
+    @org.junit.jupiter.api.Test
+    void pingPongBf16InputMatmulOnJava() {
+        for (String width : new String[] {"192", "128"}) {
+            Random r = random("pingPongBf16InputMatmulOnJava " + width);
+            withPingPong(width, () -> {
+                checkBf16Input(Backend.JAVA, r, 300, 400, 136, true, true, false);
+                checkBf16Input(Backend.JAVA, r, 130, 264, 40, true, false, true);
+                checkBf16Input(Backend.JAVA, r, 9, 40, 72, false, false, false);
+                checkSwiGlu(Backend.JAVA, r, 270, 200, 72);
+            });
+        }
+    }
+
+    /** Runs {@code body} with KernelOps picking the ping-pong GEMM with tiles {@code width} columns wide. */
+    static void withPingPong(String width, Runnable body) {
+        System.setProperty(KernelOps.GEMM_KERNEL_PROPERTY, "tma-pingpong");
+        System.setProperty(KernelOps.PINGPONG_COLUMNS_PROPERTY, width);
+        try {
+            body.run();
+        } finally {
+            System.clearProperty(KernelOps.GEMM_KERNEL_PROPERTY);
+            System.clearProperty(KernelOps.PINGPONG_COLUMNS_PROPERTY);
+        }
+    }
+
+    /**
+     * For the GPU tests: more tiles than an H200 has multiprocessors (132), so that groups own
+     * one, two or three tiles and both consumers of a group run; ragged in rows, n and k.
+     */
+    void bf16InputMatmulManyTiles(Backend backend) {
+        Random r = random("bf16InputMatmulManyTiles " + backend);
+        checkBf16Input(backend, r, 1100, 4000, 136, true, true, false);
+        checkBf16Input(backend, r, 1100, 3000, 200, false, false, true);
+        checkSwiGlu(backend, r, 1100, 3000, 136);
+    }
+
+    /**
      * The fused gate/up + SwiGLU GEMM: h = silu(x·Wgᵀ)·(x·Wuᵀ) in bf16 against fp64; the bound
      * carries each product's accumulation bound through silu (|silu'| ≤ 1.1) and the product.
      */
