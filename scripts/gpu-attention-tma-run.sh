@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One device call (about 3 min, at most 4): the pipelined Hopper attention fed by TMA
 # (FlashAttentionHopperWs.attentionTma, -Dapbj.attention.producer=tma) checked against the fp64
-# reference, then timed next to its cp.async producer (the default) and PyTorch SDPA flash on the
+# reference, then timed next to its cp.async producer (hopper-pipelined) and PyTorch SDPA on the
 # same shapes. Run from the repository root on the GPU machine after scripts/gpu-bundle.sh here
 # (carry .device). Results under $OUT.
 # Usage: scripts/gpu-attention-tma-run.sh [lengths...]   (default 4096 16384 32768 65536)

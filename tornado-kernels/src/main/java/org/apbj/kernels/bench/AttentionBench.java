@@ -40,7 +40,7 @@ public final class AttentionBench {
             // with its cp.async producer, hopper-tma: with its TMA producer (either with :SCHEDULE, a
             // FlashAttentionHopperWs.Schedule spec, e.g. hopper-tma:s3); tensor-core: FlashAttention
             // (mma.sync); fp32: Attention
-            String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-pipelined,tensor-core,fp32");
+            String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-tma,hopper-pipelined,tensor-core,fp32");
             java.util.Map<String, KernelOps> ops = new java.util.LinkedHashMap<>();
             for (String kernel : kernels.split(",")) {
                 int colon = kernel.indexOf(':');

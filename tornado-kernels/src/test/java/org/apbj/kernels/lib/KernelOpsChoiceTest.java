@@ -46,14 +46,14 @@ class KernelOpsChoiceTest {
         assertEquals(true, new KernelOps(reporting(DeviceCapabilities.cuda(9, 0, 227 * 1024, 1024, 132))).tensorCores());
     }
 
-    /** -Dapbj.attention.producer: absent or cp-async keeps the cp.async producer, tma picks bulk copies, anything else is refused. */
+    /** -Dapbj.attention.producer: absent or tma picks bulk copies, cp-async the cp.async producer, anything else is refused. */
     @Test
     void theProducerPropertyPicksTheAttentionProducer() {
         String before = System.getProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY);
         Device hopper = reporting(DeviceCapabilities.cuda(9, 0, 227 * 1024, 1024, 132));
         try {
             System.clearProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY);
-            assertFalse(new KernelOps(hopper).tmaAttentionProducer(), "the default stays cp.async");
+            assertTrue(new KernelOps(hopper).tmaAttentionProducer(), "the default is the TMA producer");
             System.setProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY, "tma");
             assertTrue(new KernelOps(hopper).tmaAttentionProducer());
             System.setProperty(KernelOps.ATTENTION_PRODUCER_PROPERTY, "cp-async");
