@@ -300,7 +300,7 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
-        HopperGemm kernel = hopperGemm();
+        HopperGemm kernel = hopperGemm(GemmOutput.F32, k);
         if (kernel == HopperGemm.TMA_PINGPONG) {
             int width = pingPongColumns();
             device.launch(KernelLibrary.MATMUL_PINGPONG, gemmPingPongGrid(rows, n, width), new I64Array(y.buffer()), yRow0,
@@ -321,7 +321,7 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(y, yRow0, x, xRow0, w, bias, rows, n, k);
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
-        HopperGemm kernel = hopperGemm();
+        HopperGemm kernel = hopperGemm(GemmOutput.BF16, k);
         if (kernel == HopperGemm.TMA_PINGPONG) {
             int width = pingPongColumns();
             device.launch(KernelLibrary.MATMUL_PINGPONG_BF16_OUT, gemmPingPongGrid(rows, n, width), new I32Array(y.buffer()),
@@ -343,7 +343,7 @@ public final class KernelOps implements AutoCloseable {
         checkBf16Product(h, 0, x, 0, wGate, null, rows, inter, k);
         need(wUp, "up weight [inter, k]", (long) inter * k);
         if (rows == 0) return;
-        HopperGemm kernel = hopperGemm();
+        HopperGemm kernel = hopperGemm(GemmOutput.SWIGLU, k);
         if (kernel == HopperGemm.TMA_PINGPONG) {
             int width = pingPongColumns();
             device.launch(KernelLibrary.MATMUL_PINGPONG_SWIGLU, gemmPingPongGrid(rows, inter, width / 2),
@@ -1031,30 +1031,46 @@ public final class KernelOps implements AutoCloseable {
     }
 
     /** The Hopper GEMM kernels {@link #GEMM_KERNEL_PROPERTY} picks from. */
-    private enum HopperGemm { TMA, TMA_PINGPONG, CP_ASYNC }
+    enum HopperGemm { TMA, TMA_PINGPONG, CP_ASYNC }
+
+    /** What a Hopper GEMM's epilogue writes. */
+    enum GemmOutput { F32, BF16, SWIGLU }
 
     /**
-     * Which Hopper GEMM runs, as system property {@value #GEMM_KERNEL_PROPERTY} asks: {@code tma}
-     * ({@link GemmTma}: TMA-fed, warp-specialised, persistent; the default on sm_90a GPUs, where
-     * it measured faster than cp.async, and on the Java device, which checks its hand-offs),
-     * {@code tma-pingpong} ({@link GemmTmaPingPong}: the same with one tile per consumer
-     * warpgroup, so that stores overlap products; opt-in until measured) or {@code cp-async}
-     * ({@link GemmWgmma}, one role). OpenCL always runs GemmWgmma (no mbarriers, no tensor maps).
+     * Which Hopper GEMM runs, as system property {@value #GEMM_KERNEL_PROPERTY} asks: {@code auto}
+     * (the default on sm_90a GPUs and the Java device: {@link #autoGemm}), {@code tma}
+     * ({@link GemmTma}: TMA-fed, warp-specialised, persistent), {@code tma-pingpong}
+     * ({@link GemmTmaPingPong}: the same with one tile per consumer warpgroup, so that one tile's
+     * stores overlap the other's products) or {@code cp-async} ({@link GemmWgmma}, one role).
+     * OpenCL always runs GemmWgmma (no mbarriers, no tensor maps).
      */
-    private HopperGemm hopperGemm() {
+    private HopperGemm hopperGemm(GemmOutput output, int k) {
         if (device.backend() == Backend.OPENCL) return HopperGemm.CP_ASYNC;
         String asked = System.getProperty(GEMM_KERNEL_PROPERTY);
-        if (asked == null) return HopperGemm.TMA;
+        if (asked == null) return autoGemm(output, k);
         return switch (asked) {
+            case "auto" -> autoGemm(output, k);
             case "tma" -> HopperGemm.TMA;
             case "tma-pingpong" -> HopperGemm.TMA_PINGPONG;
             case "cp-async" -> HopperGemm.CP_ASYNC;
             default -> throw new IllegalArgumentException("-D" + GEMM_KERNEL_PROPERTY + "=" + asked
-                    + ": the Hopper GEMM is 'tma', 'tma-pingpong' or 'cp-async'");
+                    + ": the Hopper GEMM is 'auto', 'tma', 'tma-pingpong' or 'cp-async'");
         };
     }
 
-    /** System property: {@code tma}, {@code tma-pingpong} or {@code cp-async} picks the Hopper GEMM kernel. */
+    /**
+     * The measured choice (H200, cuBLAS in the same call): the ping-pong GEMM where a tile's
+     * products are short enough for its stores to show (k ≤ {@value #PINGPONG_MAX_K}) and it
+     * stores fp32 or the fused SwiGLU (gate/up + SwiGLU 729 against 699 TFLOP/s, qkv 690 against
+     * 666, o equal); {@link GemmTma} for bf16 outputs and long k (down, k = 14336: 712 against 665).
+     */
+    static HopperGemm autoGemm(GemmOutput output, int k) {
+        return output != GemmOutput.BF16 && k <= PINGPONG_MAX_K ? HopperGemm.TMA_PINGPONG : HopperGemm.TMA;
+    }
+
+    static final int PINGPONG_MAX_K = 4096;
+
+    /** System property: {@code auto}, {@code tma}, {@code tma-pingpong} or {@code cp-async} picks the Hopper GEMM kernel. */
     public static final String GEMM_KERNEL_PROPERTY = "apbj.gemm.kernel";
 
     /**

@@ -83,4 +83,14 @@ class KernelOpsChoiceTest {
         }
         assertEquals("s3+own-ranges+k-ahead", FlashAttentionHopperWs.Schedule.parse("k-ahead+s3+own-ranges").toString());
     }
+
+    /** auto: the ping-pong GEMM for fp32 and SwiGLU outputs at k <= 4096, the one-tile-per-group TMA GEMM otherwise. */
+    @Test
+    void autoPicksTheGemmMeasuredFasterForTheShape() {
+        assertEquals(KernelOps.HopperGemm.TMA_PINGPONG, KernelOps.autoGemm(KernelOps.GemmOutput.F32, 4096));
+        assertEquals(KernelOps.HopperGemm.TMA_PINGPONG, KernelOps.autoGemm(KernelOps.GemmOutput.SWIGLU, 4096));
+        assertEquals(KernelOps.HopperGemm.TMA, KernelOps.autoGemm(KernelOps.GemmOutput.BF16, 4096));
+        assertEquals(KernelOps.HopperGemm.TMA, KernelOps.autoGemm(KernelOps.GemmOutput.F32, 14336));
+        assertEquals(KernelOps.HopperGemm.TMA, KernelOps.autoGemm(KernelOps.GemmOutput.SWIGLU, 4104));
+    }
 }
