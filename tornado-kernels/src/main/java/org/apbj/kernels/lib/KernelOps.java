@@ -42,6 +42,15 @@ public final class KernelOps implements AutoCloseable {
      * rounding. OpenCL has no hand-offs between work-items and keeps {@link FlashAttentionHopper}.
      */
     public static final String PIPELINED_ATTENTION_PROPERTY = "apbj.attention.pipelined";
+
+    /**
+     * The mma.sync prefill attention (the tensor-core kernel off wgmma devices, or with the Hopper
+     * one off): {@code original} ({@link FlashAttention}: 16 query rows per warp, Q in registers,
+     * three groups per multiprocessor; the default) or {@code fa2} ({@link FlashAttentionFa2}:
+     * FlashAttention-2's layout, 32 rows per warp, Q re-read from shared memory, two groups),
+     * e.g. {@code -Dapbj.attention.sm80=fa2}. Same results to fp32 rounding.
+     */
+    public static final String SM80_ATTENTION_PROPERTY = "apbj.attention.sm80";
     /**
      * {@code warp}: split decode attention merged by {@link DecodeMerge} (a warp per row and head)
      * instead of {@link Attention#mergeSplits}. Off by default: on the H200 it was no faster at
@@ -61,6 +70,7 @@ public final class KernelOps implements AutoCloseable {
     private final boolean tensorCores;
     private boolean hopperAttention;
     private boolean pipelinedAttention;
+    private boolean fa2Attention;
     private FlashAttentionHopperWs.Schedule schedule;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
@@ -94,6 +104,7 @@ public final class KernelOps implements AutoCloseable {
         this.hopperAttention = tensorCores && device.capabilities().warpGroupMma()
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
+        this.fa2Attention = sm80AttentionIsFa2(System.getProperty(SM80_ATTENTION_PROPERTY, "original"));
         this.warpDecodeMerge = "warp".equals(System.getProperty(DECODE_MERGE_PROPERTY));
         this.schedule = FlashAttentionHopperWs.Schedule.parse(
                 System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
@@ -152,6 +163,28 @@ public final class KernelOps implements AutoCloseable {
 
     /** The schedule {@link FlashAttentionHopperWs} launches with. */
     public FlashAttentionHopperWs.Schedule pipelinedSchedule() { return schedule; }
+
+    /**
+     * Chooses the mma.sync prefill attention: {@link FlashAttentionFa2} or {@link FlashAttention}
+     * (what {@link #attention} runs with {@link #tensorCores()} and without {@link #hopperAttention()}).
+     * For tests and benchmarks; the default follows {@value #SM80_ATTENTION_PROPERTY}.
+     */
+    public KernelOps useFa2Attention(boolean on) {
+        this.fa2Attention = on;
+        return this;
+    }
+
+    /** Whether the mma.sync prefill attention is {@link FlashAttentionFa2}. */
+    public boolean fa2Attention() { return fa2Attention; }
+
+    private static boolean sm80AttentionIsFa2(String value) {
+        return switch (value) {
+            case "fa2" -> true;
+            case "original" -> false;
+            default -> throw new IllegalArgumentException("-D" + SM80_ATTENTION_PROPERTY + "=" + value
+                    + " is not a kernel: use fa2 (FlashAttentionFa2) or original (FlashAttention)");
+        };
+    }
 
     /** Whether {@link #attention} runs on {@link FlashAttentionHopperWs}. */
     public boolean pipelinedAttention() {
@@ -478,8 +511,9 @@ public final class KernelOps implements AutoCloseable {
      * Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. A few query
      * rows ({@link #usesDecodeAttention}: decoding, the APB phase-2 query) run on
      * {@link DecodeAttention} on every device, which reads each K/V tile once per KV head; more
-     * rows run on tensor cores with {@link #tensorCores()} ({@link FlashAttention}: Q and P
-     * rounded to bf16), with {@link #hopperAttention()} on wgmma ({@link FlashAttentionHopper},
+     * rows run on tensor cores with {@link #tensorCores()} ({@link FlashAttention}, or with
+     * {@link #fa2Attention()} {@link FlashAttentionFa2}: Q and P rounded to bf16), with
+     * {@link #hopperAttention()} on wgmma ({@link FlashAttentionHopper},
      * same rounding), else on fp32 units ({@link Attention}).
      */
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
@@ -512,11 +546,12 @@ public final class KernelOps implements AutoCloseable {
         boolean hopper = hopperAttention;   // either Hopper kernel (pipelined implies it)
         Kernel kernel = pipelined ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS
                 : hopperAttention ? KernelLibrary.FLASH_ATTENTION_HOPPER
-                : tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
+                : tensorCores ? (fa2Attention ? KernelLibrary.FLASH_ATTENTION_FA2 : KernelLibrary.FLASH_ATTENTION)
+                : KernelLibrary.ATTENTION;
         int threads = pipelined ? FlashAttentionHopperWs.THREADS : hopperAttention ? FlashAttentionHopper.THREADS
-                : tensorCores ? FlashAttention.THREADS : Attention.THREADS;
+                : tensorCores ? (fa2Attention ? FlashAttentionFa2.THREADS : FlashAttention.THREADS) : Attention.THREADS;
         int rowsPerGroup = pipelined ? FlashAttentionHopperWs.BQ : hopperAttention ? FlashAttentionHopper.BQ
-                : tensorCores ? FlashAttention.BQ : Attention.BQ;
+                : tensorCores ? (fa2Attention ? FlashAttentionFa2.BQ : FlashAttention.BQ) : Attention.BQ;
         int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
         KeySplit split = KeySplit.of(prefillGroups(nq, nHeads), keys);
         boolean ropeQ = positions != null;

@@ -34,6 +34,8 @@ class AttentionTest {
         FP32,
         /** {@link FlashAttention}, mma.sync. */
         TENSOR_CORES,
+        /** {@link FlashAttentionFa2}, mma.sync laid out as FlashAttention-2 (32 rows per warp, Q in shared memory). */
+        TENSOR_CORES_FA2,
         /** {@link FlashAttentionHopper}, wgmma (its Java bodies off sm_90a). */
         HOPPER,
         /**
@@ -49,7 +51,8 @@ class AttentionTest {
         KernelOps ops(Device d) {
             KernelOps ops = new KernelOps(d, REDUCTION_THREADS, this != FP32)
                     .useHopperAttention(this == HOPPER || this == HOPPER_PIPELINED)
-                    .usePipelinedAttention(this == HOPPER_PIPELINED).decodeAttention(false);
+                    .usePipelinedAttention(this == HOPPER_PIPELINED).useFa2Attention(this == TENSOR_CORES_FA2)
+                    .decodeAttention(false);
             if (ops.pipelinedAttention() != (this == HOPPER_PIPELINED)) {
                 throw new IllegalStateException(this + " on " + d.backend() + " would run another kernel");
             }
