@@ -15,7 +15,8 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * decode (one query against a long cache), for the wgmma kernels (on sm_90a devices: the
  * single-role one and the warp-specialised pipelined one), the two mma.sync kernels (run on
  * Hopper too: {@code tensor-core} is {@link org.apbj.kernels.lib.FlashAttention}, {@code
- * tensor-core-fa2} {@link org.apbj.kernels.lib.FlashAttentionFa2}) and the fp32 one; the pipelined one with any {@link FlashAttentionHopperWs.Schedule} ({@code
+ * tensor-core-fa2} {@link org.apbj.kernels.lib.FlashAttentionFa2}, {@code tensor-core-fa2-32} the
+ * same with its softmax in steps of 32 keys) and the fp32 one; the pipelined one with any {@link FlashAttentionHopperWs.Schedule} ({@code
  * hopper-pipelined:original}, {@code hopper-pipelined:s3+longest-first}, ...) to time them in one
  * run. Besides causal at each length: the APB shape and the last 4096-row chunk of a 32K prefill
  * ({@code mask=chunk}: 4096 causal rows after 28672 cached keys). Inputs are made once per shape
@@ -39,7 +40,8 @@ public final class AttentionBench {
             // hopper: FlashAttentionHopper (wgmma, sm_90a only); hopper-pipelined: FlashAttentionHopperWs
             // (hopper-pipelined:SCHEDULE with a FlashAttentionHopperWs.Schedule spec, e.g.
             // hopper-pipelined:original); tensor-core: FlashAttention (mma.sync, 16 rows per warp);
-            // tensor-core-fa2: FlashAttentionFa2 (mma.sync, FlashAttention-2's layout); fp32: Attention
+            // tensor-core-fa2: FlashAttentionFa2 (mma.sync, FlashAttention-2's layout; tensor-core-fa2-32:
+            // its softmax in steps of 32 keys); fp32: Attention
             String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-pipelined,tensor-core,fp32");
             java.util.Map<String, KernelOps> ops = new java.util.LinkedHashMap<>();
             for (String kernel : kernels.split(",")) {
@@ -47,7 +49,9 @@ public final class AttentionBench {
                 if (hopper && !dev.capabilities().warpGroupMma()) continue;
                 boolean pipelined = kernel.startsWith("hopper-pipelined");
                 KernelOps o = new KernelOps(dev, 1024, !kernel.equals("fp32")).useHopperAttention(hopper)
-                        .usePipelinedAttention(pipelined).useFa2Attention(kernel.equals("tensor-core-fa2"));
+                        .usePipelinedAttention(pipelined).useFa2Attention(false);
+                if (kernel.equals("tensor-core-fa2")) o.useFa2Attention(true);
+                if (kernel.equals("tensor-core-fa2-32")) o.useFa2Attention(32);
                 int colon = kernel.indexOf(':');
                 if (pipelined && colon >= 0) {
                     o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));

@@ -18,13 +18,17 @@ import org.apbj.kernels.api.Unroll;
  *
  * <p>What differs from {@link FlashAttention}: a group of {@link #WARPS} warps owns {@link #BQ}
  * query rows and each warp 32 of them (two m16 row tiles), so every K or V fragment read from
- * shared memory by ldmatrix feeds two mma.sync (two thirds of the shared-memory reads per
- * product of the 16-rows-per-warp kernel for S = Q·Kᵀ, half for P·V, which is what bounds it).
- * Q does not fit in registers next to 128 accumulators of O and 64 of S per lane, so it is
- * stored once into shared memory as bf16 and re-read by ldmatrix at each k step. K and V tiles
+ * shared memory by ldmatrix feeds two mma.sync: per product, S = Q·Kᵀ reads three quarters and
+ * P·V half of what the 16-rows-per-warp kernel reads from shared memory, which bounds that
+ * kernel. Q does not fit in registers next to 128 accumulators of O and 64 of S per lane, so it
+ * is stored once into shared memory as bf16 and re-read by ldmatrix at each k step. K and V tiles
  * of {@link #BKV} keys arrive by cp.async into a two-stage ring: tile j + 1 is copied while tile
  * j is used, one barrier per tile. The mask, the online softmax step (base 2, two shuffles per
  * row), P packed from the S registers as P·V's A operand, and the store are {@link FlashAttention}'s.
+ *
+ * <p>{@code stepKeys} ({@link #STEP_KEYS}) is how many keys of a tile one softmax step takes:
+ * all 64 (FlashAttention-2's choice), or 32 twice, which halves S's registers (ptxas spills
+ * less) at the price of reading Q's fragments twice per tile and rescaling O twice.
  *
  * <p>Grid: {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, splits, THREADS, 1, 1)}. K and V rows
  * must start 16-byte aligned (head dims are multiples of 8, arrays are allocated aligned).
@@ -45,13 +49,15 @@ public final class FlashAttentionFa2 {
     /** Ints of one padded K or V tile at the largest head dim (one ring stage). */
     static final int TILE = BKV * (MAX_HEAD_DIM / 2 + 4);
 
+    /** The softmax steps a key tile may be taken in: FlashAttention-2's one step of BKV keys, or two of 32. */
+    public static final int[] STEP_KEYS = {BKV, BKV / 2};
     private static final float LOG2E = 1.4426950408889634f;
 
     /** Two groups per multiprocessor (≤ 255 registers; 2 × 102 KiB of shared memory). */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 2)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
                                  int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
-                                 @Constant int headDim, float scale, int keysPerSplit) {
+                                 @Constant int headDim, float scale, int keysPerSplit, @Constant int stepKeys) {
         int stride = FlashAttention.stride(headDim);
         int[] qTile = ctx.allocateIntLocalArray(BQ * (MAX_HEAD_DIM / 2 + 4));
         int[] kTiles = ctx.allocateIntLocalArray(2 * TILE);
@@ -83,7 +89,8 @@ public final class FlashAttentionFa2 {
         AsyncCopy.commit(ctx);
         storeQ(q, qTile, q0, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim);
 
-        // Per row tile m (rows row0 + 16m and row0 + 16m + 8 of this lane): S, O, P and the statistics.
+        // Per row tile m (rows row0 + 16m and row0 + 16m + 8 of this lane): S, O, P and the
+        // statistics (S and P of one softmax step: the registers past stepKeys are never used).
         float[] s0 = new float[4 * (BKV / 8)];
         float[] s1 = new float[4 * (BKV / 8)];
         float[] o0 = new float[4 * (MAX_HEAD_DIM / 8)];
@@ -110,14 +117,8 @@ public final class FlashAttentionFa2 {
                 FlashAttention.copyTile(ctx, vTiles, next, v, kt + BKV, nKeys, kvStride, kvOffset, stride, headDim);
                 AsyncCopy.commit(ctx);
             }
-            scores(ctx, s0, s1, qTile, qAt, kTiles, stage * TILE + kAt, headDim);
-            if (kt < fullLo || kt + BKV > fullEnd) {
-                FlashAttention.mask(s0, BKV, kt, row0, lane & 3, keyLo, keyEnd, p, a, causal);
-                FlashAttention.mask(s1, BKV, kt, row0 + 16, lane & 3, keyLo, keyEnd, p, a, causal);
-            }
-            FlashAttention.softmax(ctx, s0, o0, pf0, stats0, BKV, headDim);
-            FlashAttention.softmax(ctx, s1, o1, pf1, stats1, BKV, headDim);
-            accumulate(ctx, o0, o1, pf0, pf1, vTiles, stage * TILE + vAt, headDim);
+            steps(ctx, s0, s1, o0, o1, pf0, pf1, stats0, stats1, qTile, qAt, kTiles, stage * TILE + kAt, vTiles,
+                    stage * TILE + vAt, kt, row0, lane & 3, keyLo, keyEnd, fullLo, fullEnd, p, a, causal, stepKeys, headDim);
             stage ^= 1;
         }
         FlashAttention.store(ctx, out, lse, o0, stats0, row0, nq, nHeads, h, split, lane & 3, headDim);
@@ -148,23 +149,46 @@ public final class FlashAttentionFa2 {
     }
 
     /**
+     * The key tile at kt (K at kAt, V at vAt) in BKV / step softmax steps: S of both row tiles,
+     * the mask where the step holds a key some row does not see, the online softmax step, O += P·V.
+     */
+    @Unroll
+    private static void steps(KernelContext ctx, float[] s0, float[] s1, float[] o0, float[] o1, int[] pf0, int[] pf1,
+                              float[] stats0, float[] stats1, int[] qTile, int qAt, int[] kTiles, int kAt, int[] vTiles,
+                              int vAt, int kt, int row0, int t, int keyLo, int keyEnd, int fullLo, int fullEnd, int p,
+                              int a, boolean causal, int step, int headDim) {
+        int stride = FlashAttention.stride(headDim);
+        for (int j = 0; j < BKV / step; j++) {
+            int k0 = kt + step * j;
+            scores(ctx, s0, s1, qTile, qAt, kTiles, kAt + step * j * stride, step, headDim);
+            if (k0 < fullLo || k0 + step > fullEnd) {
+                FlashAttention.mask(s0, step, k0, row0, t, keyLo, keyEnd, p, a, causal);
+                FlashAttention.mask(s1, step, k0, row0 + 16, t, keyLo, keyEnd, p, a, causal);
+            }
+            FlashAttention.softmax(ctx, s0, o0, pf0, stats0, step, headDim);
+            FlashAttention.softmax(ctx, s1, o1, pf1, stats1, step, headDim);
+            accumulate(ctx, o0, o1, pf0, pf1, vTiles, vAt + step * j * stride, step, headDim);
+        }
+    }
+
+    /**
      * s0, s1 = Q·Kᵀ for the warp's two row tiles and the tile's BKV keys (log2 units: Q carries
      * scale·log2 e). Per k step: the two Q fragments, then each ldmatrix of K feeds four products.
      */
     @Unroll
     private static void scores(KernelContext ctx, float[] s0, float[] s1, int[] qTile, int qAt, int[] kTiles, int kAt,
-                               int headDim) {
+                               int tileKeys, int headDim) {
         int stride = FlashAttention.stride(headDim);
         int[] qf = new int[8];
         int[] kf = new int[4];
-        for (int i = 0; i < 4 * (BKV / 8); i++) {
+        for (int i = 0; i < 4 * (tileKeys / 8); i++) {
             s0[i] = 0.0f;
             s1[i] = 0.0f;
         }
         for (int ks = 0; ks < headDim / 16; ks++) {
             TensorCore.loadMatrixX4(ctx, qf, 0, qTile, qAt + 8 * ks);
             TensorCore.loadMatrixX4(ctx, qf, 4, qTile, qAt + 16 * stride + 8 * ks);
-            for (int np = 0; np < BKV / 16; np++) {
+            for (int np = 0; np < tileKeys / 16; np++) {
                 TensorCore.loadMatrixX4(ctx, kf, 0, kTiles, kAt + 16 * np * stride + 8 * ks);
                 TensorCore.mmaBf16(ctx, s0, 8 * np, qf, 0, kf, 0);
                 TensorCore.mmaBf16(ctx, s0, 8 * np + 4, qf, 0, kf, 2);
@@ -177,10 +201,10 @@ public final class FlashAttentionFa2 {
     /** O += P·V for both row tiles: each ldmatrix.trans of V (keys × dims, k-major) feeds four products. */
     @Unroll
     private static void accumulate(KernelContext ctx, float[] o0, float[] o1, int[] pf0, int[] pf1, int[] vTiles, int vAt,
-                                   int headDim) {
+                                   int tileKeys, int headDim) {
         int stride = FlashAttention.stride(headDim);
         int[] vf = new int[4];
-        for (int kk = 0; kk < BKV / 16; kk++) {
+        for (int kk = 0; kk < tileKeys / 16; kk++) {
             for (int dp = 0; dp < headDim / 16; dp++) {
                 TensorCore.loadMatrixX4Trans(ctx, vf, 0, vTiles, vAt + 16 * kk * stride + 8 * dp);
                 TensorCore.mmaBf16(ctx, o0, 8 * dp, pf0, 4 * kk, vf, 0);

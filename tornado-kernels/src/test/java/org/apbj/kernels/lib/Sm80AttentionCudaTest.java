@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The mma.sync attention kernels on the CUDA device (on Hopper too: {@link KernelOps} is told to
  * leave the wgmma ones off), every case of {@link AttentionTest} against its fp64 reference:
- * {@link FlashAttentionFa2} and, next to it, {@link FlashAttention}. Apart from
+ * {@link FlashAttentionFa2} (softmax steps of 64 and of 32 keys) and, next to it, {@link FlashAttention}. Apart from
  * {@link CudaKernelsTest} so that one device call (scripts/gpu-attention-sm80-run.sh) can check
  * them alone before timing them.
  */
@@ -32,6 +32,10 @@ class Sm80AttentionCudaTest {
 
     @Test void fa2Attention() {
         every(AttentionTest.AttentionKernel.TENSOR_CORES_FA2);
+    }
+
+    @Test void fa2AttentionSteps32() {
+        every(AttentionTest.AttentionKernel.TENSOR_CORES_FA2_STEP32);
     }
 
     @Test void originalAttention() {
