@@ -32,8 +32,9 @@ import org.apbj.kernels.api.Unroll;
  *
  * <p>Grid: {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, splits, THREADS, 1, 1)}. K and V rows
  * must start 16-byte aligned (head dims are multiples of 8, arrays are allocated aligned).
- * Shared memory: 102 KiB at any head dim (tiles sized for {@link #MAX_HEAD_DIM}), two groups per
- * multiprocessor of an A100/H100/H200.
+ * Shared memory: 102 KiB at any head dim (tiles sized for {@link #MAX_HEAD_DIM}): two groups per
+ * multiprocessor of an H100/H200 (228 KiB), one of an A100 (164 KiB; FlashAttention-2 fits two
+ * there with single K and V tiles).
  */
 public final class FlashAttentionFa2 {
     private FlashAttentionFa2() {}
