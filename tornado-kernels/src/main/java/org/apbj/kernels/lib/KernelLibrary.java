@@ -37,6 +37,7 @@ public final class KernelLibrary {
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
     public static final Kernel ATTENTION = Kernel.of(Attention.class, "attention");
     public static final Kernel FLASH_ATTENTION = Kernel.of(FlashAttention.class, "attention");
+    public static final Kernel FLASH_ATTENTION_FA2 = Kernel.of(FlashAttentionFa2.class, "attention");
     public static final Kernel DECODE_ATTENTION = Kernel.of(DecodeAttention.class, "attention");
     public static final Kernel DECODE_ADVANCE = Kernel.of(DecodeStep.class, "advance");
     public static final Kernel FLASH_ATTENTION_HOPPER = Kernel.of(FlashAttentionHopper.class, "attention");
@@ -54,7 +55,7 @@ public final class KernelLibrary {
 
     private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, RMS_NORM_BF16_WIDE, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
             MATMUL_TC, MATMUL_TC_BF16_OUT,
-            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_PACK, RETAINING_POOL,
+            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, FLASH_ATTENTION_FA2, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_PACK, RETAINING_POOL,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
@@ -126,6 +127,7 @@ public final class KernelLibrary {
             case "mTiles" -> List.of(GemmWgmma.MAX_M_TILES);
             case "tileColumns" -> List.of(GemmTmaPingPong.NARROW, GemmTmaPingPong.WIDE);   // the ping-pong GEMM's tile widths
             case "stages" -> List.of(2, FlashAttentionHopperWs.MAX_STAGES);   // the K/V ring of the pipelined attention
+            case "stepKeys" -> List.of(FlashAttentionFa2.STEP_KEYS[0], FlashAttentionFa2.STEP_KEYS[1]);   // its softmax steps
             case "nKv" -> List.of(4, 8);   // KV heads of the supported families (Qwen-2.5-7B, Yi-6B: 4; Llama-3, Qwen-14B, Yi-34B: 8)
             default -> throw new IllegalStateException(k.qualifiedName() + ": no representative values for @Constant "
                     + p.type() + " " + p.name() + ": add them to KernelLibrary.constantValues");

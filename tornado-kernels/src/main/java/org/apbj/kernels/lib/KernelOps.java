@@ -42,6 +42,16 @@ public final class KernelOps implements AutoCloseable {
      * rounding. OpenCL has no hand-offs between work-items and keeps {@link FlashAttentionHopper}.
      */
     public static final String PIPELINED_ATTENTION_PROPERTY = "apbj.attention.pipelined";
+
+    /**
+     * The mma.sync prefill attention (the tensor-core kernel off wgmma devices, or with the Hopper
+     * one off): {@code original} ({@link FlashAttention}: 16 query rows per warp, Q in registers,
+     * three groups per multiprocessor; the default) or {@code fa2} ({@link FlashAttentionFa2}:
+     * FlashAttention-2's layout, 32 rows per warp, Q re-read from shared memory, two groups), or
+     * {@code fa2-32} (the same with the softmax in steps of 32 keys: 32 fewer registers of S),
+     * e.g. {@code -Dapbj.attention.sm80=fa2}. Same results to fp32 rounding.
+     */
+    public static final String SM80_ATTENTION_PROPERTY = "apbj.attention.sm80";
     /**
      * The {@link FlashAttentionHopperWs.Schedule} of the pipelined attention (K/V ring depth,
      * causal launch order, per-consumer key ranges), e.g. {@code -Dapbj.attention.schedule=s3+longest-first};
@@ -63,6 +73,8 @@ public final class KernelOps implements AutoCloseable {
     private final boolean tensorCores;
     private boolean hopperAttention;
     private boolean pipelinedAttention;
+    /** The softmax step of {@link FlashAttentionFa2} in keys, 0 for {@link FlashAttention}. */
+    private int fa2StepKeys;
     private FlashAttentionHopperWs.Schedule schedule;
     private boolean tmaProducer;
 
@@ -97,6 +109,7 @@ public final class KernelOps implements AutoCloseable {
         this.hopperAttention = tensorCores && device.capabilities().warpGroupMma()
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
+        this.fa2StepKeys = fa2StepKeys(System.getProperty(SM80_ATTENTION_PROPERTY, "original"));
         this.schedule = FlashAttentionHopperWs.Schedule.parse(
                 System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
         this.tmaProducer = tmaProducerAsked(System.getProperty(ATTENTION_PRODUCER_PROPERTY));
@@ -165,6 +178,45 @@ public final class KernelOps implements AutoCloseable {
 
     /** Whether {@link FlashAttentionHopperWs} (when {@link #pipelinedAttention()}) loads K and V by TMA. */
     public boolean tmaAttentionProducer() { return tmaProducer; }
+
+    /**
+     * Chooses the mma.sync prefill attention: {@link FlashAttentionFa2} or {@link FlashAttention}
+     * (what {@link #attention} runs with {@link #tensorCores()} and without {@link #hopperAttention()}).
+     * For tests and benchmarks; the default follows {@value #SM80_ATTENTION_PROPERTY}.
+     */
+    public KernelOps useFa2Attention(boolean on) {
+        this.fa2StepKeys = on ? FlashAttentionFa2.BKV : 0;
+        return this;
+    }
+
+    /**
+     * {@link #useFa2Attention(boolean) useFa2Attention(true)} with the softmax in steps of
+     * {@code stepKeys} keys (one of {@link FlashAttentionFa2#STEP_KEYS}).
+     */
+    public KernelOps useFa2Attention(int stepKeys) {
+        if (java.util.Arrays.stream(FlashAttentionFa2.STEP_KEYS).noneMatch(k -> k == stepKeys)) {
+            throw new IllegalArgumentException("FlashAttentionFa2 takes softmax steps of "
+                    + java.util.Arrays.toString(FlashAttentionFa2.STEP_KEYS) + " keys, not " + stepKeys);
+        }
+        this.fa2StepKeys = stepKeys;
+        return this;
+    }
+
+    /** Whether the mma.sync prefill attention is {@link FlashAttentionFa2}. */
+    public boolean fa2Attention() { return fa2StepKeys > 0; }
+
+    /** The softmax step of {@link FlashAttentionFa2} in keys (when {@link #fa2Attention()}). */
+    public int fa2StepKeys() { return fa2StepKeys; }
+
+    private static int fa2StepKeys(String value) {
+        return switch (value) {
+            case "fa2" -> FlashAttentionFa2.BKV;
+            case "fa2-32" -> 32;
+            case "original" -> 0;
+            default -> throw new IllegalArgumentException("-D" + SM80_ATTENTION_PROPERTY + "=" + value
+                    + " is not a kernel: use fa2 or fa2-32 (FlashAttentionFa2) or original (FlashAttention)");
+        };
+    }
 
     /** Whether {@link #attention} runs on {@link FlashAttentionHopperWs}. */
     public boolean pipelinedAttention() {
@@ -508,8 +560,9 @@ public final class KernelOps implements AutoCloseable {
      * Flash attention with the APB mask (see {@link Attention}); scale 1/√headDim. A few query
      * rows ({@link #usesDecodeAttention}: decoding, the APB phase-2 query) run on
      * {@link DecodeAttention} on every device, which reads each K/V tile once per KV head; more
-     * rows run on tensor cores with {@link #tensorCores()} ({@link FlashAttention}: Q and P
-     * rounded to bf16), with {@link #hopperAttention()} on wgmma ({@link FlashAttentionHopper},
+     * rows run on tensor cores with {@link #tensorCores()} ({@link FlashAttention}, or with
+     * {@link #fa2Attention()} {@link FlashAttentionFa2}: Q and P rounded to bf16), with
+     * {@link #hopperAttention()} on wgmma ({@link FlashAttentionHopper},
      * same rounding), else on fp32 units ({@link Attention}).
      */
     public void attention(F32Array q, int nq, BF16Array k, BF16Array v, int p, int a, int b, boolean causal,
@@ -549,11 +602,12 @@ public final class KernelOps implements AutoCloseable {
         Kernel kernel = tma ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA
                 : pipelined ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS
                 : hopperAttention ? KernelLibrary.FLASH_ATTENTION_HOPPER
-                : tensorCores ? KernelLibrary.FLASH_ATTENTION : KernelLibrary.ATTENTION;
+                : tensorCores ? (fa2Attention() ? KernelLibrary.FLASH_ATTENTION_FA2 : KernelLibrary.FLASH_ATTENTION)
+                : KernelLibrary.ATTENTION;
         int threads = pipelined ? FlashAttentionHopperWs.THREADS : hopperAttention ? FlashAttentionHopper.THREADS
-                : tensorCores ? FlashAttention.THREADS : Attention.THREADS;
+                : tensorCores ? (fa2Attention() ? FlashAttentionFa2.THREADS : FlashAttention.THREADS) : Attention.THREADS;
         int rowsPerGroup = pipelined ? FlashAttentionHopperWs.BQ : hopperAttention ? FlashAttentionHopper.BQ
-                : tensorCores ? FlashAttention.BQ : Attention.BQ;
+                : tensorCores ? (fa2Attention() ? FlashAttentionFa2.BQ : FlashAttention.BQ) : Attention.BQ;
         int tiles = (nq + rowsPerGroup - 1) / rowsPerGroup;
         KeySplit split = KeySplit.of(prefillGroups(nq, nHeads), keys);
         boolean ropeQ = positions != null;
@@ -628,9 +682,16 @@ public final class KernelOps implements AutoCloseable {
 
     /**
      * The prefill attention kernels' launch arguments; the pipelined kernel takes its schedule
-     * after them (and both Hopper kernels then the dense-prefill arguments, {@link #withFusion}).
+     * after them (and both Hopper kernels then the dense-prefill arguments, {@link #withFusion}),
+     * {@link FlashAttentionFa2} its softmax step.
      */
     private Object[] attentionArgs(boolean pipelined, Object... args) {
+        boolean fa2 = tensorCores && !hopperAttention && fa2Attention();
+        if (fa2) {
+            Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
+            all[args.length] = fa2StepKeys;
+            return all;
+        }
         if (!pipelined) return args;
         Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
         all[args.length] = schedule.stages();

@@ -6,45 +6,101 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.lib.FlashAttention;
+import org.apbj.kernels.lib.FlashAttentionFa2;
 import org.apbj.kernels.lib.KernelLibrary;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The tensor-core attention as ptxas sees it: its @Unroll helpers leave every fragment and
- * accumulator in registers (no private array in local memory; ptxas may spill a few words to
- * fit three groups per multiprocessor), the loops are gone (mma count per key tile as the tile
- * sizes say), and K and V arrive by cp.async and ldmatrix(.trans).
+ * The mma.sync attention kernels as ptxas sees them: their @Unroll helpers leave every fragment
+ * and accumulator in registers (no private array in local memory), the loops are gone (mma and
+ * ldmatrix counts per key tile as the tile sizes say), K and V arrive by cp.async, and the
+ * registers fit the groups per multiprocessor their @LaunchBounds ask for.
+ * {@link FlashAttention} (16 rows per warp, three groups) may spill a few words;
+ * {@link FlashAttentionFa2} (32 rows per warp, Q re-read from shared memory, two groups) a few
+ * at d = 128 and none at d = 64.
  */
 class FlashAttentionPtxTest {
     @TempDir
     static Path work;
 
     @TestFactory
-    Stream<DynamicTest> registersOnlyNoSpills() {
+    Stream<DynamicTest> sixteenRowsPerWarp() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return Stream.of(64, 128).flatMap(d -> Stream.of(false, true).flatMap(causal -> Stream.of(Target.SM_80, Target.SM_90).map(t ->
-                DynamicTest.dynamicTest("headDim " + d + (causal ? " causal " : " ") + t, () -> {
-                    Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0};
-                    CompiledKernel k = KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION, t,
-                            KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION, args));
-                    String ptx = k.source();
-                    int mmaPerTile = 2 * (FlashAttention.BKV / 16) * (d / 16) * 2;   // S and P·V, two n-tiles per ldmatrix
-                    assertEquals(mmaPerTile, count(ptx, "mma.sync.aligned.m16n8k16"), "mma per key tile");
-                    assertEquals(FlashAttention.BKV / 16 * d / 16, count(ptx, "ldmatrix.sync.aligned.m8n8.x4.trans"), "ldmatrix.trans per tile");
-                    assertTrue(count(ptx, "cp.async.cg.shared.global") > 0, "K and V by cp.async");
-                    assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
-                    Ptxas.Resources r = Ptxas.resources(ptx, t.arch(), work);
-                    System.out.println("FlashAttention d=" + d + " causal=" + causal + " " + t + ": " + r.registers()
-                            + " registers, " + r.sharedBytes() + " bytes shared, " + r.spillStoreBytes() + " bytes spilled");
-                    // Three groups of 128 per multiprocessor (its @LaunchBounds): at most 170 registers; for
-                    // d = 128 ptxas spills a few words (8–44 B, outside the mma loops), which measured
-                    // faster than two groups without spills.
-                    assertTrue(r.registers() <= 65536 / (3 * FlashAttention.THREADS), r::report);
-                    assertTrue(r.spillStoreBytes() <= 64, () -> "spills grew:\n" + r.report());
-                }))));
+        return cases().map(c -> DynamicTest.dynamicTest(c.label(), () -> {
+            int d = c.headDim();
+            String ptx = compile(KernelLibrary.FLASH_ATTENTION, c);
+            int kSteps = d / 16;
+            int keySteps = FlashAttention.BKV / 16;
+            // S and P·V, two n-tiles per ldmatrix
+            assertEquals(2 * keySteps * kSteps * 2, count(ptx, "mma.sync.aligned.m16n8k16"), "mma per key tile");
+            assertEquals(keySteps * kSteps, count(ptx, "ldmatrix.sync.aligned.m8n8.x4.trans"), "ldmatrix.trans per tile");
+            Ptxas.Resources r = resources("FlashAttention", ptx, c);
+            // Three groups of 128 per multiprocessor (its @LaunchBounds): at most 170 registers; for
+            // d = 128 ptxas spills a few words (8–44 B, outside the mma loops), which measured
+            // faster than two groups without spills.
+            assertTrue(r.registers() <= 65536 / (3 * FlashAttention.THREADS), r::report);
+            assertTrue(r.spillStoreBytes() <= 64, () -> "spills grew:\n" + r.report());
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> thirtyTwoRowsPerWarp() {
+        assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
+        return cases().flatMap(c -> java.util.Arrays.stream(FlashAttentionFa2.STEP_KEYS).mapToObj(step ->
+                DynamicTest.dynamicTest(c.label() + " steps of " + step + " keys", () -> {
+            int d = c.headDim();
+            String ptx = compile(KernelLibrary.FLASH_ATTENTION_FA2, c, step);
+            int kSteps = d / 16;
+            int keySteps = FlashAttentionFa2.BKV / 16;
+            // S and P·V for two row tiles, each ldmatrix of K or V feeding four products
+            assertEquals(2 * 2 * keySteps * kSteps * 2, count(ptx, "mma.sync.aligned.m16n8k16"), "mma per key tile");
+            assertEquals(keySteps * kSteps, count(ptx, "ldmatrix.sync.aligned.m8n8.x4.trans"), "ldmatrix.trans per tile");
+            // K: one per 16 keys and k step; Q: two per k step of each softmax step (re-read from
+            // shared memory, not held in registers)
+            assertEquals(kSteps * (keySteps + 2 * FlashAttentionFa2.BKV / step),
+                    count(ptx, "ldmatrix.sync.aligned.m8n8.x4.shared"), "ldmatrix of Q and K per tile");
+            Ptxas.Resources r = resources("FlashAttentionFa2 step " + step, ptx, c);
+            // Two groups of 128 per multiprocessor: at most 255 registers. For d = 128 O (128) and S
+            // (64) take 192 per lane and ptxas spills 12–16 words (48–64 B): it does so only once O
+            // is rescaled between tiles (without the rescale, 254 registers and no spill).
+            // FlashAttention-2's own 128×64 kernel spills 172 B at d = 128.
+            assertTrue(r.registers() <= 65536 / (2 * FlashAttentionFa2.THREADS), r::report);
+            assertTrue(r.spillStoreBytes() <= (d == 128 ? 64 : 0), () -> "spills grew:\n" + r.report());
+        })));
+    }
+
+    record Case(int headDim, boolean causal, Target target) {
+        String label() { return "headDim " + headDim + (causal ? " causal " : " ") + target; }
+    }
+
+    private static Stream<Case> cases() {
+        return Stream.of(64, 128).flatMap(d -> Stream.of(false, true).flatMap(causal ->
+                Stream.of(Target.SM_80, Target.SM_90).map(t -> new Case(d, causal, t))));
+    }
+
+    private static String compile(Kernel kernel, Case c, Object... more) {
+        Object[] args = {null, null, null, null, null, 0, 0, 0, 0, c.causal(), 0, 0, c.headDim(), 0f, 0};
+        args = Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(more)).toArray();
+        String ptx = KernelCompiler.compileUncached(kernel, c.target(), KernelCompiler.constantValues(kernel, args)).source();
+        assertTrue(count(ptx, "cp.async.cg.shared.global") > 0, "K and V by cp.async");
+        assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
+        return ptx;
+    }
+
+    private static Ptxas.Resources resources(String name, String ptx, Case c) throws Exception {
+        Ptxas.Resources r = Ptxas.resources(ptx, c.target().arch(), work);
+        System.out.println(name + " d=" + c.headDim() + " causal=" + c.causal() + " " + c.target() + ": " + r.registers()
+                + " registers, " + r.sharedBytes() + " bytes shared, " + r.spillStoreBytes() + " bytes spilled");
+        String dump = System.getProperty("apbj.test.dumpPtx");   // a folder: keep the PTX to read it
+        if (dump != null) {
+            java.nio.file.Files.writeString(Path.of(dump, name + "_d" + c.headDim() + (c.causal() ? "_causal_" : "_")
+                    + c.target().arch() + ".ptx"), ptx);
+        }
+        return r;
     }
 
     private static int count(String text, String what) {

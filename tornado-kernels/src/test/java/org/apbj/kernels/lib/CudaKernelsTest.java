@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Every kernel-library check on the CUDA device (the same references and tolerances as on the
  * other devices), plus timings of the two kernels that dominate prefill. The wgmma attention
- * kernels: {@link HopperAttentionCudaTest}. Runs with
+ * kernels: {@link HopperAttentionCudaTest}; {@link FlashAttentionFa2}: {@link Sm80AttentionCudaTest}. Runs with
  * {@code ./apbj test-gpu}; skips where no CUDA device exists.
  */
 @Tag("gpu")
