@@ -2,18 +2,17 @@
 # One device call (about 2-3 minutes; at most 4, each step has its own timeout): the mma.sync
 # attention kernels' GPU tests, then their speed next to PyTorch SDPA flash (FlashAttention-2,
 # same call): FlashAttention (16 rows per warp, "original", AttentionBench kernel tensor-core)
-# against FlashAttentionFa2 (FlashAttention-2's layout, -Dapbj.attention.sm80=fa2:
-# tensor-core-fa2; its softmax in steps of 32 keys, -Dapbj.attention.sm80=fa2-32:
-# tensor-core-fa2-32), all forced onto mma.sync on Hopper too. Run from the repository root on
+# against FlashAttentionFa2 (FlashAttention-2's layout, the default -Dapbj.attention.sm80=fa2:
+# tensor-core-fa2), both forced onto mma.sync on Hopper too. Run from the repository root on
 # the GPU machine after scripts/gpu-bundle.sh here (carry .device). Results under $OUT.
 # Usage: scripts/gpu-attention-sm80-run.sh [lengths...]   (default 4096 16384 32768)
-#   KERNELS=tensor-core,tensor-core-fa2,tensor-core-fa2-32,hopper-pipelined to time more kernels
-#   (AttentionBench names; the default is the three mma.sync ones)
-#   gpu-tests.txt  Sm80AttentionCudaTest: the three kernels against the fp64 reference: causal, APB
+#   KERNELS=tensor-core,tensor-core-fa2,hopper-tma to time more kernels
+#   (AttentionBench names; the default is the two mma.sync ones)
+#   gpu-tests.txt  Sm80AttentionCudaTest: both kernels against the fp64 reference: causal, APB
 #                  [P;A;B] with ragged blocks, non-causal with lse, key splits with fully masked
 #                  rows, GQA, d = 64 and 128, long key ranges, 1100-row causal (nine groups)
 #   sdpa.txt       PyTorch SDPA flash at the same causal lengths (and decode)
-#   attention.txt  AttentionBench: kernel=tensor-core / tensor-core-fa2 / tensor-core-fa2-32 lines
+#   attention.txt  AttentionBench: kernel=tensor-core / tensor-core-fa2 lines
 #                  for causal at each length, the APB shape p=14336 a=4096 b=16384 and the 32K prefill's last chunk
 #   summary.txt    per causal length and kernel: TFLOP/s, / SDPA, / original
 set -uo pipefail
@@ -25,7 +24,7 @@ echo "gpu tests rc=$?"
 grep -E "tests (successful|failed|skipped|aborted)" "$out/gpu-tests.txt"; grep -A3 "✘" "$out/gpu-tests.txt" | head -40
 timeout 50 python3 scripts/peer/sdpa_attention.py "${lengths[@]}" > "$out/sdpa.txt" 2>&1
 echo "sdpa rc=$?"
-timeout 80 .device/run-gpu.sh main -Dapbj.bench.attentionKernels="${KERNELS:-tensor-core,tensor-core-fa2,tensor-core-fa2-32}" \
+timeout 80 .device/run-gpu.sh main -Dapbj.bench.attentionKernels="${KERNELS:-tensor-core,tensor-core-fa2}" \
   org.apbj.kernels.bench.AttentionBench "${lengths[@]}" > "$out/attention.txt" 2>&1
 echo "bench rc=$?"
 cat "$out/sdpa.txt" "$out/attention.txt"

@@ -15,8 +15,7 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * decode (one query against a long cache), for the wgmma kernels (on sm_90a devices: the
  * single-role one and the warp-specialised pipelined one), the two mma.sync kernels (run on
  * Hopper too: {@code tensor-core} is {@link org.apbj.kernels.lib.FlashAttention}, {@code
- * tensor-core-fa2} {@link org.apbj.kernels.lib.FlashAttentionFa2}, {@code tensor-core-fa2-32} the
- * same with its softmax in steps of 32 keys) and the fp32 one; the pipelined one with any
+ * tensor-core-fa2} {@link org.apbj.kernels.lib.FlashAttentionFa2}) and the fp32 one; the pipelined one with any
  * {@link FlashAttentionHopperWs.Schedule} ({@code hopper-pipelined:original}, {@code
  * hopper-pipelined:s3+longest-first}, ...) and with either producer ({@code hopper-pipelined...}:
  * cp.async, {@code hopper-tma[:SCHEDULE]}: bulk tensor copies, {@link FlashAttentionHopperWs#attentionTma})
@@ -43,23 +42,22 @@ public final class AttentionBench {
             // with its cp.async producer, hopper-tma: with its TMA producer (either with :SCHEDULE, a
             // FlashAttentionHopperWs.Schedule spec, e.g. hopper-tma:s3); tensor-core: FlashAttention
             // (mma.sync, 16 rows per warp); tensor-core-fa2: FlashAttentionFa2 (mma.sync, FlashAttention-2's
-            // layout; tensor-core-fa2-32: its softmax in steps of 32 keys); fp32: Attention
-            String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-tma,hopper-pipelined,tensor-core,fp32");
+            // layout); fp32: Attention
+            String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-tma,hopper-pipelined,tensor-core-fa2,tensor-core,fp32");
             java.util.Map<String, KernelOps> ops = new java.util.LinkedHashMap<>();
             for (String kernel : kernels.split(",")) {
                 int colon = kernel.indexOf(':');
                 String base = colon >= 0 ? kernel.substring(0, colon) : kernel;
-                if (!java.util.List.of("hopper", "hopper-pipelined", "hopper-tma", "tensor-core", "tensor-core-fa2",
-                        "tensor-core-fa2-32", "fp32").contains(base) || (colon >= 0 && !pipelined(base))) {
+                if (!java.util.List.of("hopper", "hopper-pipelined", "hopper-tma", "tensor-core", "tensor-core-fa2", "fp32")
+                        .contains(base) || (colon >= 0 && !pipelined(base))) {
                     throw new IllegalArgumentException("attention kernel '" + kernel + "': use hopper, hopper-pipelined[:SCHEDULE],"
-                            + " hopper-tma[:SCHEDULE], tensor-core, tensor-core-fa2, tensor-core-fa2-32 or fp32");
+                            + " hopper-tma[:SCHEDULE], tensor-core, tensor-core-fa2 or fp32");
                 }
                 boolean hopper = base.startsWith("hopper");
                 if (hopper && !dev.capabilities().warpGroupMma()) continue;
                 KernelOps o = new KernelOps(dev, 1024, !base.equals("fp32")).useHopperAttention(hopper)
                         .usePipelinedAttention(pipelined(base)).useTmaAttentionProducer(base.equals("hopper-tma"))
                         .useFa2Attention(base.equals("tensor-core-fa2"));
-                if (base.equals("tensor-core-fa2-32")) o.useFa2Attention(32);
                 if (colon >= 0) o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));
                 ops.put(kernel, o);
             }

@@ -26,10 +26,6 @@ import org.apbj.kernels.api.Unroll;
  * j is used, one barrier per tile. The mask, the online softmax step (base 2, two shuffles per
  * row), P packed from the S registers as P·V's A operand, and the store are {@link FlashAttention}'s.
  *
- * <p>{@code stepKeys} ({@link #STEP_KEYS}) is how many keys of a tile one softmax step takes:
- * all 64 (FlashAttention-2's choice), or 32 twice, which halves S's registers (ptxas spills
- * less) at the price of reading Q's fragments twice per tile and rescaling O twice.
- *
  * <p>Grid: {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, splits, THREADS, 1, 1)}. K and V rows
  * must start 16-byte aligned (head dims are multiples of 8, arrays are allocated aligned).
  * Shared memory: 102 KiB at any head dim (tiles sized for {@link #MAX_HEAD_DIM}): two groups per
@@ -50,15 +46,13 @@ public final class FlashAttentionFa2 {
     /** Ints of one padded K or V tile at the largest head dim (one ring stage). */
     static final int TILE = BKV * (MAX_HEAD_DIM / 2 + 4);
 
-    /** The softmax steps a key tile may be taken in: FlashAttention-2's one step of BKV keys, or two of 32. */
-    public static final int[] STEP_KEYS = {BKV, BKV / 2};
     private static final float LOG2E = 1.4426950408889634f;
 
     /** Two groups per multiprocessor (≤ 255 registers; 2 × 102 KiB of shared memory). */
     @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 2)
     public static void attention(KernelContext ctx, F32Array out, F32Array lse, F32Array q, BF16Array k, BF16Array v,
                                  int nq, int p, int a, int b, @Constant boolean causal, int nHeads, int nKvHeads,
-                                 @Constant int headDim, float scale, int keysPerSplit, @Constant int stepKeys) {
+                                 @Constant int headDim, float scale, int keysPerSplit) {
         int stride = FlashAttention.stride(headDim);
         int[] qTile = ctx.allocateIntLocalArray(BQ * (MAX_HEAD_DIM / 2 + 4));
         int[] kTiles = ctx.allocateIntLocalArray(2 * TILE);
@@ -91,7 +85,7 @@ public final class FlashAttentionFa2 {
         storeQ(q, qTile, q0, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim);
 
         // Per row tile m (rows row0 + 16m and row0 + 16m + 8 of this lane): S, O, P and the
-        // statistics (S and P of one softmax step: the registers past stepKeys are never used).
+        // statistics.
         float[] s0 = new float[4 * (BKV / 8)];
         float[] s1 = new float[4 * (BKV / 8)];
         float[] o0 = new float[4 * (MAX_HEAD_DIM / 8)];
@@ -118,8 +112,8 @@ public final class FlashAttentionFa2 {
                 FlashAttention.copyTile(ctx, vTiles, next, v, kt + BKV, nKeys, kvStride, kvOffset, stride, headDim);
                 AsyncCopy.commit(ctx);
             }
-            steps(ctx, s0, s1, o0, o1, pf0, pf1, stats0, stats1, qTile, qAt, kTiles, stage * TILE + kAt, vTiles,
-                    stage * TILE + vAt, kt, row0, lane & 3, keyLo, keyEnd, fullLo, fullEnd, p, a, causal, stepKeys, headDim);
+            tile(ctx, s0, s1, o0, o1, pf0, pf1, stats0, stats1, qTile, qAt, kTiles, stage * TILE + kAt, vTiles,
+                    stage * TILE + vAt, kt, row0, lane & 3, keyLo, keyEnd, fullLo, fullEnd, p, a, causal, headDim);
             stage ^= 1;
         }
         FlashAttention.store(ctx, out, lse, o0, stats0, row0, nq, nHeads, h, split, lane & 3, headDim);
@@ -150,26 +144,22 @@ public final class FlashAttentionFa2 {
     }
 
     /**
-     * The key tile at kt (K at kAt, V at vAt) in BKV / step softmax steps: S of both row tiles,
-     * the mask where the step holds a key some row does not see, the online softmax step, O += P·V.
+     * The key tile at kt (K at kAt, V at vAt): S of both row tiles, the mask where the tile holds
+     * a key some row does not see, the online softmax step, O += P·V.
      */
     @Unroll
-    private static void steps(KernelContext ctx, float[] s0, float[] s1, float[] o0, float[] o1, int[] pf0, int[] pf1,
-                              float[] stats0, float[] stats1, int[] qTile, int qAt, int[] kTiles, int kAt, int[] vTiles,
-                              int vAt, int kt, int row0, int t, int keyLo, int keyEnd, int fullLo, int fullEnd, int p,
-                              int a, boolean causal, int step, int headDim) {
-        int stride = FlashAttention.stride(headDim);
-        for (int j = 0; j < BKV / step; j++) {
-            int k0 = kt + step * j;
-            scores(ctx, s0, s1, qTile, qAt, kTiles, kAt + step * j * stride, step, headDim);
-            if (k0 < fullLo || k0 + step > fullEnd) {
-                FlashAttention.mask(s0, step, k0, row0, t, keyLo, keyEnd, p, a, causal);
-                FlashAttention.mask(s1, step, k0, row0 + 16, t, keyLo, keyEnd, p, a, causal);
-            }
-            FlashAttention.softmax(ctx, s0, o0, pf0, stats0, step, headDim);
-            FlashAttention.softmax(ctx, s1, o1, pf1, stats1, step, headDim);
-            accumulate(ctx, o0, o1, pf0, pf1, vTiles, vAt + step * j * stride, step, headDim);
+    private static void tile(KernelContext ctx, float[] s0, float[] s1, float[] o0, float[] o1, int[] pf0, int[] pf1,
+                             float[] stats0, float[] stats1, int[] qTile, int qAt, int[] kTiles, int kAt, int[] vTiles,
+                             int vAt, int kt, int row0, int t, int keyLo, int keyEnd, int fullLo, int fullEnd, int p,
+                             int a, boolean causal, int headDim) {
+        scores(ctx, s0, s1, qTile, qAt, kTiles, kAt, BKV, headDim);
+        if (kt < fullLo || kt + BKV > fullEnd) {
+            FlashAttention.mask(s0, BKV, kt, row0, t, keyLo, keyEnd, p, a, causal);
+            FlashAttention.mask(s1, BKV, kt, row0 + 16, t, keyLo, keyEnd, p, a, causal);
         }
+        FlashAttention.softmax(ctx, s0, o0, pf0, stats0, BKV, headDim);
+        FlashAttention.softmax(ctx, s1, o1, pf1, stats1, BKV, headDim);
+        accumulate(ctx, o0, o1, pf0, pf1, vTiles, vAt, BKV, headDim);
     }
 
     /**

@@ -45,11 +45,11 @@ public final class KernelOps implements AutoCloseable {
 
     /**
      * The mma.sync prefill attention (the tensor-core kernel off wgmma devices, or with the Hopper
-     * one off): {@code original} ({@link FlashAttention}: 16 query rows per warp, Q in registers,
-     * three groups per multiprocessor; the default) or {@code fa2} ({@link FlashAttentionFa2}:
-     * FlashAttention-2's layout, 32 rows per warp, Q re-read from shared memory, two groups), or
-     * {@code fa2-32} (the same with the softmax in steps of 32 keys: 32 fewer registers of S),
-     * e.g. {@code -Dapbj.attention.sm80=fa2}. Same results to fp32 rounding.
+     * one off): {@code fa2} ({@link FlashAttentionFa2}: FlashAttention-2's layout, 32 rows per
+     * warp, Q re-read from shared memory, two groups per multiprocessor; the default, 1.20–1.32×
+     * the other on the H200) or {@code original} ({@link FlashAttention}: 16 query rows per warp,
+     * Q in registers, three groups), e.g. {@code -Dapbj.attention.sm80=original}. Same results to
+     * fp32 rounding.
      */
     public static final String SM80_ATTENTION_PROPERTY = "apbj.attention.sm80";
     /**
@@ -73,8 +73,8 @@ public final class KernelOps implements AutoCloseable {
     private final boolean tensorCores;
     private boolean hopperAttention;
     private boolean pipelinedAttention;
-    /** The softmax step of {@link FlashAttentionFa2} in keys, 0 for {@link FlashAttention}. */
-    private int fa2StepKeys;
+    /** Whether the mma.sync prefill attention is {@link FlashAttentionFa2} (else {@link FlashAttention}). */
+    private boolean fa2Attention;
     private FlashAttentionHopperWs.Schedule schedule;
     private boolean tmaProducer;
 
@@ -109,7 +109,7 @@ public final class KernelOps implements AutoCloseable {
         this.hopperAttention = tensorCores && device.capabilities().warpGroupMma()
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
-        this.fa2StepKeys = fa2StepKeys(System.getProperty(SM80_ATTENTION_PROPERTY, "original"));
+        this.fa2Attention = fa2Asked(System.getProperty(SM80_ATTENTION_PROPERTY, "fa2"));
         this.schedule = FlashAttentionHopperWs.Schedule.parse(
                 System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
         this.tmaProducer = tmaProducerAsked(System.getProperty(ATTENTION_PRODUCER_PROPERTY));
@@ -185,36 +185,19 @@ public final class KernelOps implements AutoCloseable {
      * For tests and benchmarks; the default follows {@value #SM80_ATTENTION_PROPERTY}.
      */
     public KernelOps useFa2Attention(boolean on) {
-        this.fa2StepKeys = on ? FlashAttentionFa2.BKV : 0;
-        return this;
-    }
-
-    /**
-     * {@link #useFa2Attention(boolean) useFa2Attention(true)} with the softmax in steps of
-     * {@code stepKeys} keys (one of {@link FlashAttentionFa2#STEP_KEYS}).
-     */
-    public KernelOps useFa2Attention(int stepKeys) {
-        if (java.util.Arrays.stream(FlashAttentionFa2.STEP_KEYS).noneMatch(k -> k == stepKeys)) {
-            throw new IllegalArgumentException("FlashAttentionFa2 takes softmax steps of "
-                    + java.util.Arrays.toString(FlashAttentionFa2.STEP_KEYS) + " keys, not " + stepKeys);
-        }
-        this.fa2StepKeys = stepKeys;
+        this.fa2Attention = on;
         return this;
     }
 
     /** Whether the mma.sync prefill attention is {@link FlashAttentionFa2}. */
-    public boolean fa2Attention() { return fa2StepKeys > 0; }
+    public boolean fa2Attention() { return fa2Attention; }
 
-    /** The softmax step of {@link FlashAttentionFa2} in keys (when {@link #fa2Attention()}). */
-    public int fa2StepKeys() { return fa2StepKeys; }
-
-    private static int fa2StepKeys(String value) {
+    private static boolean fa2Asked(String value) {
         return switch (value) {
-            case "fa2" -> FlashAttentionFa2.BKV;
-            case "fa2-32" -> 32;
-            case "original" -> 0;
+            case "fa2" -> true;
+            case "original" -> false;
             default -> throw new IllegalArgumentException("-D" + SM80_ATTENTION_PROPERTY + "=" + value
-                    + " is not a kernel: use fa2 or fa2-32 (FlashAttentionFa2) or original (FlashAttention)");
+                    + " is not a kernel: use fa2 (FlashAttentionFa2) or original (FlashAttention)");
         };
     }
 
@@ -682,16 +665,9 @@ public final class KernelOps implements AutoCloseable {
 
     /**
      * The prefill attention kernels' launch arguments; the pipelined kernel takes its schedule
-     * after them (and both Hopper kernels then the dense-prefill arguments, {@link #withFusion}),
-     * {@link FlashAttentionFa2} its softmax step.
+     * after them (and both Hopper kernels then the dense-prefill arguments, {@link #withFusion}).
      */
     private Object[] attentionArgs(boolean pipelined, Object... args) {
-        boolean fa2 = tensorCores && !hopperAttention && fa2Attention();
-        if (fa2) {
-            Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
-            all[args.length] = fa2StepKeys;
-            return all;
-        }
         if (!pipelined) return args;
         Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
         all[args.length] = schedule.stages();

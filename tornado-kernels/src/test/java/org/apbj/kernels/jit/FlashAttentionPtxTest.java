@@ -50,27 +50,26 @@ class FlashAttentionPtxTest {
     @TestFactory
     Stream<DynamicTest> thirtyTwoRowsPerWarp() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return cases().flatMap(c -> java.util.Arrays.stream(FlashAttentionFa2.STEP_KEYS).mapToObj(step ->
-                DynamicTest.dynamicTest(c.label() + " steps of " + step + " keys", () -> {
+        return cases().map(c -> DynamicTest.dynamicTest(c.label(), () -> {
             int d = c.headDim();
-            String ptx = compile(KernelLibrary.FLASH_ATTENTION_FA2, c, step);
+            String ptx = compile(KernelLibrary.FLASH_ATTENTION_FA2, c);
             int kSteps = d / 16;
             int keySteps = FlashAttentionFa2.BKV / 16;
             // S and P·V for two row tiles, each ldmatrix of K or V feeding four products
             assertEquals(2 * 2 * keySteps * kSteps * 2, count(ptx, "mma.sync.aligned.m16n8k16"), "mma per key tile");
             assertEquals(keySteps * kSteps, count(ptx, "ldmatrix.sync.aligned.m8n8.x4.trans"), "ldmatrix.trans per tile");
-            // K: one per 16 keys and k step; Q: two per k step of each softmax step (re-read from
-            // shared memory, not held in registers)
-            assertEquals(kSteps * (keySteps + 2 * FlashAttentionFa2.BKV / step),
-                    count(ptx, "ldmatrix.sync.aligned.m8n8.x4.shared"), "ldmatrix of Q and K per tile");
-            Ptxas.Resources r = resources("FlashAttentionFa2 step " + step, ptx, c);
+            // K: one per 16 keys and k step; Q: two per k step (re-read from shared memory, not held
+            // in registers)
+            assertEquals(kSteps * (keySteps + 2), count(ptx, "ldmatrix.sync.aligned.m8n8.x4.shared"),
+                    "ldmatrix of Q and K per tile");
+            Ptxas.Resources r = resources("FlashAttentionFa2", ptx, c);
             // Two groups of 128 per multiprocessor: at most 255 registers. For d = 128 O (128) and S
             // (64) take 192 per lane and ptxas spills 12–16 words (48–64 B): it does so only once O
             // is rescaled between tiles (without the rescale, 254 registers and no spill).
             // FlashAttention-2's own 128×64 kernel spills 172 B at d = 128.
             assertTrue(r.registers() <= 65536 / (2 * FlashAttentionFa2.THREADS), r::report);
             assertTrue(r.spillStoreBytes() <= (d == 128 ? 64 : 0), () -> "spills grew:\n" + r.report());
-        })));
+        }));
     }
 
     record Case(int headDim, boolean causal, Target target) {

@@ -37,7 +37,6 @@ class AttentionTest {
         /** {@link FlashAttentionFa2}, mma.sync laid out as FlashAttention-2 (32 rows per warp, Q in shared memory). */
         TENSOR_CORES_FA2,
         /** {@link FlashAttentionFa2} with its softmax in steps of 32 keys (the Java device and CUDA only: see {@link #runsOn}). */
-        TENSOR_CORES_FA2_STEP32,
         /** {@link FlashAttentionHopper}, wgmma (its Java bodies off sm_90a). */
         HOPPER,
         /**
@@ -56,21 +55,14 @@ class AttentionTest {
 
         boolean pipelined() { return this == HOPPER_PIPELINED || this == HOPPER_TMA; }
 
-        /**
-         * The pipelined kernels cannot run on OpenCL; FlashAttentionFa2's 32-key steps are the same
-         * code as its 64-key steps but for the step loop, and PoCL takes minutes to build each
-         * FlashAttentionFa2 specialisation, so OpenCL checks the 64-key form only.
-         */
-        boolean runsOn(Backend backend) {
-            return backend != Backend.OPENCL || (!pipelined() && this != TENSOR_CORES_FA2_STEP32);
-        }
+        /** The pipelined kernels cannot run on OpenCL (no hand-offs between work-items). */
+        boolean runsOn(Backend backend) { return backend != Backend.OPENCL || !pipelined(); }
 
         KernelOps ops(Device d) {
             KernelOps ops = new KernelOps(d, REDUCTION_THREADS, this != FP32)
                     .useHopperAttention(this == HOPPER || pipelined())
                     .usePipelinedAttention(pipelined()).useTmaAttentionProducer(this == HOPPER_TMA)
                     .useFa2Attention(this == TENSOR_CORES_FA2).decodeAttention(false);
-            if (this == TENSOR_CORES_FA2_STEP32) ops.useFa2Attention(32);
             if (ops.pipelinedAttention() != pipelined() || ops.tmaAttentionProducer() != (this == HOPPER_TMA)) {
                 throw new IllegalStateException(this + " on " + d.backend() + " would run another kernel");
             }

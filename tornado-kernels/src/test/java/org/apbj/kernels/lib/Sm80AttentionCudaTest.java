@@ -34,10 +34,6 @@ class Sm80AttentionCudaTest {
         every(AttentionTest.AttentionKernel.TENSOR_CORES_FA2);
     }
 
-    @Test void fa2AttentionSteps32() {
-        every(AttentionTest.AttentionKernel.TENSOR_CORES_FA2_STEP32);
-    }
-
     @Test void originalAttention() {
         every(AttentionTest.AttentionKernel.TENSOR_CORES);
     }
