@@ -46,19 +46,32 @@ class AttentionTest {
          * bulk tensor copies (one work-item's, completing on transaction bytes; the Java device
          * runs their meaning: the box copied at once, rows past the keys as zeros).
          */
-        HOPPER_TMA;
+        HOPPER_TMA,
+        /**
+         * {@link FlashAttentionHopperWs#attentionTmaPersistent}: {@link #HOPPER_TMA} with groups
+         * that walk the work items, here at most {@link #PERSISTENT_GROUPS} of them, so that
+         * every case wraps each group around several items (the K/V ring across items).
+         */
+        HOPPER_TMA_PERSISTENT;
+
+        /** The persistent kernel's group count in tests: fewer than the work items of most cases. */
+        static final int PERSISTENT_GROUPS = 3;
 
         boolean roundsToBf16() { return this != FP32; }
 
-        boolean pipelined() { return this == HOPPER_PIPELINED || this == HOPPER_TMA; }
+        boolean pipelined() { return this == HOPPER_PIPELINED || tma(); }
+
+        boolean tma() { return this == HOPPER_TMA || this == HOPPER_TMA_PERSISTENT; }
 
         boolean runsOn(Backend backend) { return !pipelined() || backend != Backend.OPENCL; }
 
         KernelOps ops(Device d) {
             KernelOps ops = new KernelOps(d, REDUCTION_THREADS, this != FP32)
                     .useHopperAttention(this == HOPPER || pipelined())
-                    .usePipelinedAttention(pipelined()).useTmaAttentionProducer(this == HOPPER_TMA).decodeAttention(false);
-            if (ops.pipelinedAttention() != pipelined() || ops.tmaAttentionProducer() != (this == HOPPER_TMA)) {
+                    .usePipelinedAttention(pipelined()).useTmaAttentionProducer(tma())
+                    .usePersistentAttention(this == HOPPER_TMA_PERSISTENT).persistentAttentionGroupsAtMost(PERSISTENT_GROUPS)
+                    .decodeAttention(false);
+            if (ops.pipelinedAttention() != pipelined() || ops.tmaAttentionProducer() != tma()) {
                 throw new IllegalStateException(this + " on " + d.backend() + " would run another kernel");
             }
             return ops;
@@ -73,7 +86,8 @@ class AttentionTest {
 
     /** The Hopper kernels on the Java device (for cases that are slow on the others). */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hopperKernelsOnJava() {
-        return java.util.stream.Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED, AttentionKernel.HOPPER_TMA)
+        return java.util.stream.Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED, AttentionKernel.HOPPER_TMA,
+                        AttentionKernel.HOPPER_TMA_PERSISTENT)
                 .map(k -> org.junit.jupiter.params.provider.Arguments.of(Backend.JAVA, k));
     }
 
@@ -151,7 +165,8 @@ class AttentionTest {
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> pipelinedKernelsAndSchedules() {
         return java.util.stream.Stream.concat(
                 pipelinedSchedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(AttentionKernel.HOPPER_PIPELINED, spec)),
-                tmaSchedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(AttentionKernel.HOPPER_TMA, spec)));
+                java.util.stream.Stream.of(AttentionKernel.HOPPER_TMA, AttentionKernel.HOPPER_TMA_PERSISTENT).flatMap(k ->
+                        tmaSchedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(k, spec))));
     }
 
     /**
@@ -364,6 +379,59 @@ class AttentionTest {
         for (int i = 0; i < outTol.length; i++) outTol[i] = 2e-5 + (bf16Rounding ? 0x1p-8 * weightedAbs[i] : 0);
         assertClose(what + ": out", wantOut, read(d, out), outTol);
         assertClose(what + ": lse", wantLse, read(d, lse), constant(wantLse.length, bf16Rounding ? 5e-5 : 2e-5));
+    }
+
+    /**
+     * The persistent kernel does what {@link FlashAttentionHopperWs#attentionTma} does, in the same
+     * order, only with fewer groups that each walk several work items: its out and lse are the
+     * same bits, on fresh inputs. Causal with an anchor and GQA (10 items over 3 groups), key
+     * splits (rows that see no key of a split), non-causal with a ragged last block; every
+     * schedule choice the persistent kernel takes.
+     */
+    @ParameterizedTest
+    @MethodSource("tmaSchedules")
+    void persistentMatchesTmaBitForBit(String spec) {
+        persistentAgreesBitForBit(Backend.JAVA, spec);
+    }
+
+    /** {@link #persistentMatchesTmaBitForBit} on one backend (the CUDA tests run it too). */
+    void persistentAgreesBitForBit(Backend backend, String spec) {
+        FlashAttentionHopperWs.Schedule schedule = FlashAttentionHopperWs.Schedule.parse(spec);
+        Random r = random("persistentMatchesTmaBitForBit " + backend + " " + spec);
+        Device d = device(backend);
+        int[][] cases = {   // p, a, b, causal, heads, kv heads, head dim, nq
+                {150, 70, 190, 1, 4, 2, 64, 260},
+                {560, 2, 2, 1, 2, 1, 64, 4},
+                {0, 0, 300, 0, 2, 1, 128, 140},
+        };
+        for (int[] c : cases) {
+            int keys = c[0] + c[1] + c[2], nq = c[7], nH = c[4], nKv = c[5], hd = c[6];
+            F32Array q = f32(d, gaussians(r, nq * nH * hd, 2.5 / Math.pow(hd, 0.25)));
+            BF16Array k = bf16(d, bf16Gaussians(r, keys * nKv * hd, 1.0 / Math.pow(hd, 0.25)));
+            BF16Array v = bf16(d, bf16Gaussians(r, keys * nKv * hd, 1.0));
+            float[][] got = new float[4][];
+            for (AttentionKernel kernel : new AttentionKernel[] {AttentionKernel.HOPPER_TMA, AttentionKernel.HOPPER_TMA_PERSISTENT}) {
+                F32Array out = d.allocF32((long) nq * nH * hd);
+                F32Array lse = d.allocF32((long) nq * nH);
+                kernel.ops(d).usePipelinedSchedule(schedule).attention(q, nq, k, v, c[0], c[1], c[2], c[3] == 1, nH, nKv,
+                        hd, out, lse);
+                d.synchronize();
+                int at = kernel == AttentionKernel.HOPPER_TMA ? 0 : 2;
+                got[at] = read(d, out);
+                got[at + 1] = read(d, lse);
+            }
+            String what = "p=" + c[0] + " a=" + c[1] + " b=" + c[2] + " nq=" + nq + " causal=" + (c[3] == 1) + " heads "
+                    + nH + "/" + nKv + " d=" + hd + " " + spec + " on " + backend;
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(got[0]), bits(got[2]), "persistent out differs from attentionTma's: " + what);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(got[1]), bits(got[3]), "persistent lse differs from attentionTma's: " + what);
+        }
+    }
+
+    /** The float bits (NaN payloads and signed zeros included), so that equal means bit for bit. */
+    private static int[] bits(float[] values) {
+        int[] out = new int[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = Float.floatToRawIntBits(values[i]);
+        return out;
     }
 
     /** The mask of APB-SPEC.md, phase 1 step 6, stated per query row. */
