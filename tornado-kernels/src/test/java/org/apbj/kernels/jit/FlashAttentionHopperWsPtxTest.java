@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.lib.FlashAttentionHopperWs;
 import org.apbj.kernels.lib.FlashAttentionHopperWsTesting;
 import org.apbj.kernels.lib.KernelLibrary;
@@ -71,16 +72,19 @@ class FlashAttentionHopperWsPtxTest {
      * tiles loaded by bulk tensor copies of the two maps (one per 64-dim column block) completing
      * on mbarriers armed with the tile's bytes (three places: K in the plain order, K ahead, V), no
      * cp.async left, and the proxy fence only after the consumers' own stores of Q (the copies
-     * write through the async proxy already).
+     * write through the async proxy already). The same for its persistent form
+     * ({@link FlashAttentionHopperWs#attentionTmaPersistent}), whose products, copies and
+     * registers must survive the loop over work items around them.
      */
     @TestFactory
     Stream<DynamicTest> tmaProducerRegistersAndCopies() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return Stream.of(FlashAttentionHopperWs.Schedule.DEFAULT, ALL_CHANGES).flatMap(sch -> Stream.of(false, true)
+        return Stream.of(KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA, KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA_PERSISTENT)
+                .flatMap(tmaKernel -> Stream.of(FlashAttentionHopperWs.Schedule.DEFAULT, ALL_CHANGES).flatMap(sch -> Stream.of(false, true)
                 .flatMap(fused -> Stream.of(64, 128).flatMap(d -> Stream.of(false, true).map(causal ->
-                DynamicTest.dynamicTest("TMA headDim " + d + (causal ? " causal" : "") + " " + sch
+                DynamicTest.dynamicTest(tmaKernel.name() + " headDim " + d + (causal ? " causal" : "") + " " + sch
                         + (fused ? " RoPE on Q, bf16 out" : ""), () -> {
-                    CompiledKernel kernel = compileTma(causal, d, sch, fused);
+                    CompiledKernel kernel = compileTma(tmaKernel, causal, d, sch, fused);
                     String ptx = kernel.source();
                     assertProducts(ptx, d);
                     assertTrue(ptx.contains("setmaxnreg.dec.sync.aligned.u32 " + FlashAttentionHopperWsTesting.producerRegisters()),
@@ -96,13 +100,13 @@ class FlashAttentionHopperWsPtxTest {
                     assertEquals(1, count(ptx, "fence.proxy.async"), "one proxy fence: after the Q stores");
                     assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
                     Ptxas.Resources r = Ptxas.resources(ptx, "sm_90a", work);
-                    System.out.println("FlashAttentionHopperWs.attentionTma d=" + d + " causal=" + causal + " sm_90a: "
-                            + r.registers() + " registers, " + r.spillStoreBytes() + " bytes spilled\n" + r.report());
+                    System.out.println("FlashAttentionHopperWs." + tmaKernel.name() + " d=" + d + " causal=" + causal
+                            + " " + sch + (fused ? " fused" : "") + " sm_90a: " + r.registers() + " registers, " + r.spillStoreBytes() + " bytes spilled\n" + r.report());
                     assertFalse(r.report().contains("serializ"), r::report);
                     assertEquals(0, r.spillStoreBytes(), r::report);
                     assertTrue(r.registers() <= FlashAttentionHopperWsTesting.launchRegisters(), r::report);
                     assertTrue(kernel.sharedBytes() <= H100_SHARED_OPT_IN, kernel.sharedBytes() + " bytes of shared memory");
-                })))));
+                }))))));
     }
 
     /** S = Q·Kᵀ issued in two places (first tile, loop) and O += P·V in two (loop, last tile). */
@@ -155,12 +159,16 @@ class FlashAttentionHopperWsPtxTest {
                 KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, args));
     }
 
-    /** {@link FlashAttentionHopperWs#attentionTma} for sm_90a (fused as in {@link #compile}). */
-    private static CompiledKernel compileTma(boolean causal, int d, FlashAttentionHopperWs.Schedule sch, boolean fused) {
+    /**
+     * {@link FlashAttentionHopperWs#attentionTma} or {@link FlashAttentionHopperWs#attentionTmaPersistent}
+     * (which takes the split count last) for sm_90a (fused as in {@link #compile}).
+     */
+    private static CompiledKernel compileTma(Kernel tmaKernel, boolean causal, int d, FlashAttentionHopperWs.Schedule sch,
+                                             boolean fused) {
         Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0, sch.stages(), sch.flags(),
                 null, fused, null, null, fused};
-        return KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA, Target.SM_90A,
-                KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA, args));
+        if (tmaKernel == KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA_PERSISTENT) args = java.util.Arrays.copyOf(args, args.length + 1);
+        return KernelCompiler.compileUncached(tmaKernel, Target.SM_90A, KernelCompiler.constantValues(tmaKernel, args));
     }
 
     private static int count(String text, String what) {
