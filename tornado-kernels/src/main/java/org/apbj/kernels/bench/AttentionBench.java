@@ -18,7 +18,8 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * hopper-pipelined:original}, {@code hopper-pipelined:s3+longest-first}, ...) and with either
  * producer ({@code hopper-pipelined...}: cp.async, {@code hopper-tma[:SCHEDULE]}: bulk tensor
  * copies, {@link FlashAttentionHopperWs#attentionTma}; {@code hopper-tma-persistent[:SCHEDULE]}: its
- * persistent form, {@link FlashAttentionHopperWs#attentionTmaPersistent}) to time them in one run. Besides causal at each length: the APB shape and the last 4096-row chunk of a 32K prefill
+ * persistent form, {@link FlashAttentionHopperWs#attentionTmaPersistent}, {@code hopper-tma-persistent-q[:SCHEDULE]}:
+ * that with Q stored ahead by the producer warpgroup) to time them in one run. Besides causal at each length: the APB shape and the last 4096-row chunk of a 32K prefill
  * ({@code mask=chunk}: 4096 causal rows after 28672 cached keys). Inputs are made once per shape
  * and every kernel runs on them. Prints one line per case: milliseconds (median of the timed
  * runs after one warm-up), TFLOP/s counting only the visible (unmasked) query-key pairs at 4·d
@@ -40,23 +41,25 @@ public final class AttentionBench {
             // hopper: FlashAttentionHopper (wgmma, sm_90a only); hopper-pipelined: FlashAttentionHopperWs
             // with its cp.async producer, hopper-tma: with its TMA producer (either with :SCHEDULE, a
             // FlashAttentionHopperWs.Schedule spec, e.g. hopper-tma:s3), hopper-tma-persistent: the TMA
-            // producer's persistent form (one group per SM walking the work items); tensor-core: FlashAttention
+            // producer's persistent form (one group per SM walking the work items), hopper-tma-persistent-q: that
+            // with each item's Q stored ahead by the producer warpgroup; tensor-core: FlashAttention
             // (mma.sync); fp32: Attention
             String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-tma,hopper-pipelined,tensor-core,fp32");
             java.util.Map<String, KernelOps> ops = new java.util.LinkedHashMap<>();
             for (String kernel : kernels.split(",")) {
                 int colon = kernel.indexOf(':');
                 String base = colon >= 0 ? kernel.substring(0, colon) : kernel;
-                if (!java.util.List.of("hopper", "hopper-pipelined", "hopper-tma", "hopper-tma-persistent", "tensor-core", "fp32")
-                        .contains(base) || (colon >= 0 && !pipelined(base))) {
+                if (!java.util.List.of("hopper", "hopper-pipelined", "hopper-tma", "hopper-tma-persistent",
+                        "hopper-tma-persistent-q", "tensor-core", "fp32").contains(base) || (colon >= 0 && !pipelined(base))) {
                     throw new IllegalArgumentException("attention kernel '" + kernel + "': use hopper, hopper-pipelined[:SCHEDULE],"
-                            + " hopper-tma[:SCHEDULE], hopper-tma-persistent[:SCHEDULE], tensor-core or fp32");
+                            + " hopper-tma[:SCHEDULE], hopper-tma-persistent[-q][:SCHEDULE], tensor-core or fp32");
                 }
                 boolean hopper = base.startsWith("hopper");
                 if (hopper && !dev.capabilities().warpGroupMma()) continue;
                 KernelOps o = new KernelOps(dev, 1024, !base.equals("fp32")).useHopperAttention(hopper)
                         .usePipelinedAttention(pipelined(base)).useTmaAttentionProducer(base.startsWith("hopper-tma"))
-                        .usePersistentAttention(base.equals("hopper-tma-persistent"));
+                        .usePersistentAttention(base.startsWith("hopper-tma-persistent"))
+                        .persistentQByProducer(base.equals("hopper-tma-persistent-q"));
                 if (colon >= 0) o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));
                 ops.put(kernel, o);
             }
@@ -92,7 +95,7 @@ public final class AttentionBench {
 
     /** Whether the kernel name (before any ':SCHEDULE') is a form of FlashAttentionHopperWs. */
     private static boolean pipelined(String base) {
-        return base.equals("hopper-pipelined") || base.equals("hopper-tma") || base.equals("hopper-tma-persistent");
+        return base.equals("hopper-pipelined") || base.startsWith("hopper-tma");
     }
 
     /** nq query rows; keys [P ; A ; B]; decode: p = cache, b = 1 new token. */

@@ -143,6 +143,21 @@ public final class FlashAttentionHopperWs {
      * SIZE·(LAUNCH − PRODUCER) ≥ CONSUMERS·SIZE·(CONSUMER − LAUNCH), else setmaxnreg.inc waits forever.
      */
     static final int PRODUCER_REGISTERS = 24;
+    /**
+     * Work-items of the producer warpgroup that store Q in {@link #attentionTmaPersistent} with
+     * qByProducer: its last two warps (the first holds the work-item that issues the copies).
+     */
+    static final int Q_LOADERS = 64;
+    /**
+     * The register split of {@link #attentionTmaPersistent} with qByProducer and ropeQ: storing Q
+     * rotated by RoPE (angles, sines, cosines) spills in {@link #PRODUCER_REGISTERS} (ptxas, sm_90a:
+     * 32–44 bytes), so the consumers give up 8 (the same rule: 128·(168 − 40) ≥ 2·128·(232 − 168)).
+     * Plain Q fits the usual split, and there 232 consumer registers spilled once (d = 64 causal).
+     */
+    static final int Q_LOADER_PRODUCER_REGISTERS = 40;
+    static final int Q_LOADER_CONSUMER_REGISTERS = 232;
+    /** Ints of a Q tile (BQ rows at the largest head dim). */
+    private static final int Q_TILE = FlashAttentionHopper.Q_BLOCK * (FlashAttentionHopper.MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS);
     static final int CONSUMER_REGISTERS = 240;
     /** What ptxas allots each of the THREADS work-items at launch: 65536 / 384, rounded down to 8. */
     static final int LAUNCH_REGISTERS = 65536 / THREADS / 8 * 8;
@@ -191,7 +206,7 @@ public final class FlashAttentionHopperWs {
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
         consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads, h, headDim,
                 scale, keysPerSplit, ctx.groupIdz, keys, firstTile, tiles, 0, stages, scheduleFlags, false, outBf16,
-                bf16Out, positions, invFreq, ropeQ);
+                bf16Out, positions, invFreq, ropeQ, 0, false);
     }
 
     /**
@@ -236,7 +251,7 @@ public final class FlashAttentionHopperWs {
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
         consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads, h, headDim,
                 scale, keysPerSplit, ctx.groupIdz, keys, firstTile, tiles, 0, stages, scheduleFlags, true, outBf16,
-                bf16Out, positions, invFreq, ropeQ);
+                bf16Out, positions, invFreq, ropeQ, 0, false);
     }
 
     /**
@@ -250,8 +265,13 @@ public final class FlashAttentionHopperWs {
      * (each consumer releases every ring tile in order, as in one item; the turns balance within
      * each item, so they start over cleanly in the next). Each consumer stores its 64 rows of the
      * next item's Q once all its warps' last products of the current one are done (its own rows
-     * only, so the other consumer's products are not held up). The {@link Schedule}'s own key ranges and
-     * k-ahead apply; {@code longestFirst} is always on. {@code splits}: the key splits
+     * only, so the other consumer's products are not held up); or, with {@code qByProducer},
+     * {@link #Q_LOADERS} work-items of the producer warpgroup (idle otherwise) store each item's
+     * whole Q tile into one of two Q buffers while the consumers work on the previous item, so a
+     * consumer goes from one item's last product to the next's first without a trip to global
+     * memory (buffer n % 2 for the group's n-th item, handed over on two "Q stored" and two "Q
+     * read" mbarriers; 2 × 32 KiB of Q and two K/V stages make 192 KiB, so only with two stages).
+     * The {@link Schedule}'s own key ranges and k-ahead apply; {@code longestFirst} is always on. {@code splits}: the key splits
      * (keysPerSplit each). Same results as {@link #attentionTma}, bit for bit. Grid:
      * {@code Grid.of(groups·THREADS, 1, 1, THREADS, 1, 1)}.
      */
@@ -261,21 +281,31 @@ public final class FlashAttentionHopperWs {
                                               int nHeads, int nKvHeads, @Constant int headDim, float scale,
                                               int keysPerSplit, @Constant int stages, int scheduleFlags,
                                               I32Array outBf16, @Constant boolean bf16Out, I32Array positions,
-                                              F32Array invFreq, @Constant boolean ropeQ, int splits) {
-        int[] qTile = ctx.allocateIntLocalArray(FlashAttentionHopper.Q_BLOCK
-                * (FlashAttentionHopper.MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS));
+                                              F32Array invFreq, @Constant boolean ropeQ, @Constant boolean qByProducer,
+                                              int splits) {
+        int[] qTile = ctx.allocateIntLocalArray((qByProducer ? 2 : 1) * Q_TILE);
         int[] kTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
         int[] vTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
-        long[] bars = ctx.allocateLongLocalArray(4 * stages);
+        long[] bars = ctx.allocateLongLocalArray(4 * stages + 4);   // the ring's, then Q's (qByProducer)
         int groups = ctx.globalGroupSizeX / THREADS;
         int blocks = (nq + BQ - 1) / BQ;
         int items = blocks * nHeads * splits;
         int nKeys = p + a + b;
         int[] keys = new int[4];
         int[] item = new int[3];
-        int role = startBarriers(ctx, bars, stages, 1);
+        if (qByProducer && ctx.localIdx == 0) {
+            for (int buffer = 0; buffer < 2; buffer++) {
+                Mbarrier.init(ctx, bars, 4 * stages + buffer, Q_LOADERS);                          // Q stored
+                Mbarrier.init(ctx, bars, 4 * stages + 2 + buffer, CONSUMERS * WarpGroup.SIZE);     // Q read
+            }
+        }
+        int role = startBarriers(ctx, bars, stages, 1);   // its group-wide barrier also publishes Q's
         if (role == 0) {
-            WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
+            if (qByProducer && ropeQ) {
+                WarpGroup.setMaxRegisters(ctx, Q_LOADER_PRODUCER_REGISTERS, false);
+            } else {
+                WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
+            }
             if (ctx.localIdx == 0) {
                 int ringBase = 0;
                 for (int i = ctx.groupIdx; i < items; i += groups) {
@@ -289,11 +319,30 @@ public final class FlashAttentionHopperWs {
                             (item[1] / (nHeads / nKvHeads)) * headDim, headDim, stages, scheduleFlags);
                     ringBase += tiles;
                 }
+            } else if (qByProducer && ctx.localIdx >= WarpGroup.SIZE - Q_LOADERS) {
+                // The group's n-th item's Q into buffer n % 2 once both consumers are done with item n − 2's.
+                int n = 0;
+                for (int i = ctx.groupIdx; i < items; i += groups) {
+                    workItem(item, i, blocks, nHeads, splits, causal);
+                    int buffer = n & 1;
+                    if (n >= 2) Mbarrier.waitParity(ctx, bars, 4 * stages + 2 + buffer, ((n >> 1) - 1) & 1);
+                    storeQTile(q, qTile, buffer * Q_TILE, item[0] * BQ, 0, BQ, Q_LOADERS,
+                            ctx.localIdx - (WarpGroup.SIZE - Q_LOADERS), nq, nHeads, item[1], scale, headDim, positions,
+                            invFreq, ropeQ);
+                    WarpGroup.fenceAsyncProxy(ctx);   // the products read Q through the async proxy
+                    Mbarrier.arrive(ctx, bars, 4 * stages + buffer);
+                    n++;
+                }
             }
             return;
         }
-        WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
+        if (qByProducer && ropeQ) {
+            WarpGroup.setMaxRegisters(ctx, Q_LOADER_CONSUMER_REGISTERS, true);
+        } else {
+            WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
+        }
         int ringBase = 0;
+        int n = 0;
         for (int i = ctx.groupIdx; i < items; i += groups) {
             workItem(item, i, blocks, nHeads, splits, causal);
             int q0 = item[0] * BQ;
@@ -301,11 +350,18 @@ public final class FlashAttentionHopperWs {
                     causal);
             int firstTile = keys[0] - keys[0] % BKV;
             int tiles = keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
+            int buffer = qByProducer ? n & 1 : 0;
+            if (qByProducer) Mbarrier.waitParity(ctx, bars, 4 * stages + buffer, (n >> 1) & 1);
             consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads,
                     item[1], headDim, scale, keysPerSplit, item[2], keys, firstTile, tiles, ringBase, stages,
-                    scheduleFlags, true, outBf16, bf16Out, positions, invFreq, ropeQ);
+                    scheduleFlags, true, outBf16, bf16Out, positions, invFreq, ropeQ, buffer * Q_TILE, qByProducer);
             ringBase += tiles;
-            consumerBarrier(ctx, role - 1);   // the next item's Q goes where this one's was read
+            if (qByProducer) {
+                Mbarrier.arrive(ctx, bars, 4 * stages + 2 + buffer);   // its products are done: the buffer is free
+            } else {
+                consumerBarrier(ctx, role - 1);   // the next item's Q goes where this one's was read
+            }
+            n++;
         }
     }
 
@@ -379,13 +435,14 @@ public final class FlashAttentionHopperWs {
      * {@code split}) whose tiles are the ring's tiles ringBase … ringBase + tiles − 1: finds the
      * tiles it works on ({@link #OWN_KEY_RANGES}: only those its own rows see) and runs {@link #consume}.
      * {@code asyncCopies}: the tiles were written by bulk tensor copies (no proxy fence needed).
+     * The item's Q tile is at {@code qBase}; {@code qStored}: already there (else c stores its rows).
      */
     private static void consumer(KernelContext ctx, F32Array out, F32Array lse, F32Array q, int[] qTile, int[] kTiles,
                                  int[] vTiles, long[] bars, int c, int q0, int nq, int p, int a, int nKeys,
                                  boolean causal, int nHeads, int h, int headDim, float scale, int keysPerSplit,
                                  int split, int[] keys, int firstTile, int tiles, int ringBase, int stages,
                                  int scheduleFlags, boolean asyncCopies, I32Array outBf16, boolean bf16Out,
-                                 I32Array positions, F32Array invFreq, boolean ropeQ) {
+                                 I32Array positions, F32Array invFreq, boolean ropeQ, int qBase, boolean qStored) {
         // The tiles [lo, end) of the group's [0, tiles) that consumer c works on, and the other's.
         int lo = 0, end = tiles, otherLo = 0, otherEnd = tiles;
         if ((scheduleFlags & OWN_KEY_RANGES) != 0) {
@@ -399,7 +456,7 @@ public final class FlashAttentionHopperWs {
         }
         consume(ctx, out, lse, q, qTile, kTiles, vTiles, bars, c, q0, nq, p, a, causal, nHeads, h, split, headDim,
                 scale, keys[0], keys[1], keys[2], keys[3], firstTile, tiles, lo, end, otherLo, otherEnd, ringBase, stages,
-                asyncCopies, outBf16, bf16Out, positions, invFreq, ropeQ);
+                asyncCopies, outBf16, bf16Out, positions, invFreq, ropeQ, qBase, qStored);
     }
 
     /**
@@ -543,21 +600,19 @@ public final class FlashAttentionHopperWs {
                                 int nHeads, int h, int split, int headDim, float scale, int keyLo, int keyEnd,
                                 int fullLo, int fullEnd, int firstTile, int tiles, int lo, int end, int otherLo,
                                 int otherEnd, int ringBase, int stages, boolean asyncCopies, I32Array outBf16,
-                                boolean bf16Out, I32Array positions, F32Array invFreq, boolean ropeQ) {
+                                boolean bf16Out, I32Array positions, F32Array invFreq, boolean ropeQ, int qBase,
+                                boolean qStored) {
         int tid = ctx.localIdx & (WarpGroup.SIZE - 1);
         int lane = ctx.laneId();
         int t4 = lane & 3;
         int row0 = q0 + WarpGroup.M * c + 16 * (tid >> 5) + (lane >> 2);
-        int qAt = c * WarpGroup.M * WarpGroup.ROW_INTS;
-        if (ropeQ) {
-            FlashAttentionHopper.storeRotatedQ(q, qTile, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq,
-                    nHeads * headDim, h * headDim, scale * LOG2E, headDim, positions, invFreq);
-        } else {
-            FlashAttentionHopper.storeQ(q, qTile, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq,
-                    nHeads * headDim, h * headDim, scale * LOG2E, headDim);
+        int qAt = qBase + c * WarpGroup.M * WarpGroup.ROW_INTS;
+        if (!qStored) {
+            storeQTile(q, qTile, qBase, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq, nHeads, h, scale,
+                    headDim, positions, invFreq, ropeQ);
+            WarpGroup.fenceAsyncProxy(ctx);
+            consumerBarrier(ctx, c);
         }
-        WarpGroup.fenceAsyncProxy(ctx);
-        consumerBarrier(ctx, c);
         // The steps both consumers run (empty when either runs none).
         int turnLo = KernelMath.max(lo, otherLo);
         int turnHi = KernelMath.min(end, otherEnd);
@@ -631,6 +686,23 @@ public final class FlashAttentionHopperWs {
             FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, t4, headDim);
         }
         release(ctx, bars, ringBase + end, ringBase + tiles, stages);   // an empty range is [0, 0)
+    }
+
+    /**
+     * Rows firstRow … firstRow + rows − 1 of query block q0 of head h into the Q tile at qBase
+     * by {@code threads} work-items: scaled by scale·log2 e, rotated by RoPE first when ropeQ
+     * ({@link FlashAttentionHopper#storeQ}, {@link FlashAttentionHopper#storeRotatedQ}).
+     */
+    private static void storeQTile(F32Array q, int[] qTile, int qBase, int q0, int firstRow, int rows, int threads,
+                                   int tid, int nq, int nHeads, int h, float scale, int headDim, I32Array positions,
+                                   F32Array invFreq, boolean ropeQ) {
+        if (ropeQ) {
+            FlashAttentionHopper.storeRotatedQ(q, qTile, qBase, q0, firstRow, rows, threads, tid, nq, nHeads * headDim,
+                    h * headDim, scale * LOG2E, headDim, positions, invFreq);
+        } else {
+            FlashAttentionHopper.storeQ(q, qTile, qBase, q0, firstRow, rows, threads, tid, nq, nHeads * headDim,
+                    h * headDim, scale * LOG2E, headDim);
+        }
     }
 
     /**

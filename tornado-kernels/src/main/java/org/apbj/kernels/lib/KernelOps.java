@@ -61,8 +61,10 @@ public final class KernelOps implements AutoCloseable {
     /**
      * The TMA-fed attention runs as a persistent kernel ({@link FlashAttentionHopperWs#attentionTmaPersistent}:
      * one group per multiprocessor walking the work items, the K/V ring going on from item to
-     * item) with {@code -Dapbj.attention.persistent=true}; off by default until measured. Same
-     * results either way.
+     * item) with {@code -Dapbj.attention.persistent=true} (each consumer stores its rows of the
+     * next item's Q) or {@code =q-by-producer} (two warps of the producer warpgroup store the
+     * next item's Q into a second buffer while the current item runs; two K/V stages only); off
+     * ({@code false}) by default until measured. Same results either way.
      */
     public static final String PERSISTENT_ATTENTION_PROPERTY = "apbj.attention.persistent";
 
@@ -74,6 +76,7 @@ public final class KernelOps implements AutoCloseable {
     private FlashAttentionHopperWs.Schedule schedule;
     private boolean tmaProducer;
     private boolean persistentAttention;
+    private boolean qByProducer;
     private int persistentGroupsCap = Integer.MAX_VALUE;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
@@ -110,7 +113,13 @@ public final class KernelOps implements AutoCloseable {
         this.schedule = FlashAttentionHopperWs.Schedule.parse(
                 System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
         this.tmaProducer = tmaProducerAsked(System.getProperty(ATTENTION_PRODUCER_PROPERTY));
-        this.persistentAttention = Boolean.getBoolean(PERSISTENT_ATTENTION_PROPERTY);
+        String persistent = System.getProperty(PERSISTENT_ATTENTION_PROPERTY, "false").trim();
+        if (!java.util.List.of("false", "true", "q-by-producer").contains(persistent)) {
+            throw new IllegalArgumentException("-D" + PERSISTENT_ATTENTION_PROPERTY + "=" + persistent
+                    + ": the persistent attention is 'false', 'true' or 'q-by-producer'");
+        }
+        this.persistentAttention = !persistent.equals("false");
+        this.qByProducer = persistent.equals("q-by-producer");
     }
 
     /** {@value #ATTENTION_PRODUCER_PROPERTY}'s value: true when absent or {@code tma}, false for {@code cp-async}. */
@@ -189,6 +198,19 @@ public final class KernelOps implements AutoCloseable {
 
     /** Whether the TMA-fed attention runs persistent (when {@link #tmaAttentionProducer()}). */
     public boolean persistentAttention() { return persistentAttention; }
+
+    /**
+     * In the persistent attention, whether the producer warpgroup stores each item's Q into a
+     * second buffer ahead of the consumers (true) or each consumer stores its rows (false). For
+     * tests and benchmarks; the default follows {@value #PERSISTENT_ATTENTION_PROPERTY}.
+     */
+    public KernelOps persistentQByProducer(boolean on) {
+        this.qByProducer = on;
+        return this;
+    }
+
+    /** Whether the persistent attention's Q is stored by the producer warpgroup. */
+    public boolean persistentQByProducer() { return qByProducer; }
 
     /**
      * At most {@code groups} groups for the persistent attention (default: one per multiprocessor).
@@ -581,6 +603,11 @@ public final class KernelOps implements AutoCloseable {
         }
         boolean tma = pipelined && tmaProducer && keys > 0;
         boolean persistent = tma && persistentAttention;
+        if (persistent && qByProducer && schedule.stages() != 2) {
+            throw new IllegalStateException("attention schedule " + schedule + ": the persistent attention with Q stored by"
+                    + " the producer holds two Q tiles, which leaves room for two K/V stages only; use s2 or -D"
+                    + PERSISTENT_ATTENTION_PROPERTY + "=true");
+        }
         Kernel kernel = persistent ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA_PERSISTENT
                 : tma ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA
                 : pipelined ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS
@@ -622,7 +649,7 @@ public final class KernelOps implements AutoCloseable {
     /**
      * Launches a prefill attention kernel over tiles query blocks × nHeads × splits: a group
      * each, or persistent, min(work items, multiprocessors, {@link #persistentAttentionGroupsAtMost})
-     * groups walking them (with the split count as its last argument).
+     * groups walking them (with who stores Q and the split count as its last arguments).
      */
     private void launchAttention(Kernel kernel, boolean persistent, int tiles, int nHeads, int splits, int threads,
                                  Object[] args) {
@@ -632,8 +659,9 @@ public final class KernelOps implements AutoCloseable {
         }
         long items = (long) tiles * nHeads * splits;
         int groups = (int) Math.min(Math.min(items, device.capabilities().computeUnits()), persistentGroupsCap);
-        Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
-        all[args.length] = splits;
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = qByProducer;
+        all[args.length + 1] = splits;
         device.launch(kernel, Grid.of(groups * threads, 1, 1, threads, 1, 1), all);
     }
 

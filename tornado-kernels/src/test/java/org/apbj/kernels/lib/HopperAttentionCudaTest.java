@@ -87,17 +87,24 @@ class HopperAttentionCudaTest {
      * {@link TmaProducer}'s cases on the persistent form ({@link FlashAttentionHopperWs#attentionTmaPersistent},
      * {@code -Dapbj.attention.persistent=true}) with 3 groups, so that each walks several work
      * items and the K/V ring, the turns and Q go on from item to item; and its out and lse are
-     * attentionTma's bit for bit. {@code --include-classname '.*\.HopperAttentionCudaTest\$TmaPersistent'}.
+     * attentionTma's bit for bit ({@link TmaKernelCases#sameBitsAsAttentionTma}). {@code --include-classname '.*\.HopperAttentionCudaTest\$TmaPersistent'}.
      */
     @Tag("gpu")
     @ExtendWith(TestSeed.class)
     static class TmaPersistent extends TmaKernelCases {
         @Override AttentionTest.AttentionKernel kernel() { return AttentionTest.AttentionKernel.HOPPER_TMA_PERSISTENT; }
 
-        /** Same bits as attentionTma, with every schedule choice the persistent kernel takes. */
-        @Test void sameBitsAsAttentionTma() {
-            bounded(() -> AttentionTest.tmaSchedules().forEach(spec -> new AttentionTest().persistentAgreesBitForBit(CUDA, spec)));
-        }
+    }
+
+    /**
+     * {@link TmaPersistent} with each item's Q stored ahead into a second buffer by the producer
+     * warpgroup ({@code -Dapbj.attention.persistent=q-by-producer}).
+     * {@code --include-classname '.*\.HopperAttentionCudaTest\$TmaPersistentQ'}.
+     */
+    @Tag("gpu")
+    @ExtendWith(TestSeed.class)
+    static class TmaPersistentQ extends TmaKernelCases {
+        @Override AttentionTest.AttentionKernel kernel() { return AttentionTest.AttentionKernel.HOPPER_TMA_PERSISTENT_Q; }
     }
 
     /** The GPU cases of a TMA-fed attention kernel, with bounded mbarrier waits. */
@@ -129,8 +136,15 @@ class HopperAttentionCudaTest {
          * tile loaded ahead of V) on the cases where they differ.
          */
         @Test void everySchedule() {
-            bounded(() -> AttentionTest.tmaSchedules().forEach(spec -> new AttentionTest().pipelinedScheduleCases(CUDA,
+            bounded(() -> kernel().schedules().forEach(spec -> new AttentionTest().pipelinedScheduleCases(CUDA,
                     kernel(), spec)));
+        }
+
+        /** The persistent forms: out and lse are attentionTma's bit for bit, with every schedule each takes. */
+        @Test void sameBitsAsAttentionTma() {
+            org.junit.jupiter.api.Assumptions.assumeTrue(kernel().persistent(), "only the persistent forms");
+            bounded(() -> kernel().schedules().forEach(spec -> new AttentionTest().persistentAgreesBitForBit(CUDA, kernel(),
+                    spec)));
         }
 
         /** Dense prefill's form: Q rotated by RoPE as it is loaded, the output stored as bf16. */
