@@ -49,6 +49,9 @@ public final class KernelContext {
     /** {@link NamedBarrier}'s meaning: the group's barrier {@code id} among {@code threads} work-items. */
     void namedBarrier(int id, int threads, boolean waits) { group.namedBarrier(this, id, threads, waits); }
 
+    /** {@link WarpGroup#setMaxRegisters}'s meaning in Java: this work-item's warpgroup has a role of its own. */
+    void warpSpecialised() { group.warpSpecialised(); }
+
     // --- shared memory; n must be a compile-time constant -------------------------------------
     public float[] allocateFloatLocalArray(int n) { return group.localFloats(nextLocalSlot++, n); }
     public int[] allocateIntLocalArray(int n) { return group.localInts(nextLocalSlot++, n); }

@@ -160,9 +160,12 @@ public final class WarpGroup {
      * constant, a multiple of 8 in 24..256), moving them between warpgroups: producers that only
      * issue copies give theirs up ({@code increase} false) so the consumers that hold
      * accumulators can grow (setmaxnreg.dec / .inc; sm_90a). Every work-item of the warpgroup
-     * calls it. Nothing to do in Java.
+     * calls it. In Java only a mark that the warpgroups have roles of their own (their warps may
+     * reach different shuffles, {@link WorkGroup#warpSpecialised}), whether or not they use named barriers.
      */
-    public static void setMaxRegisters(KernelContext ctx, int count, boolean increase) {}
+    public static void setMaxRegisters(KernelContext ctx, int count, boolean increase) {
+        ctx.warpSpecialised();
+    }
 
     /**
      * Makes this work-item's earlier shared-memory writes (stores, finished cp.async copies)

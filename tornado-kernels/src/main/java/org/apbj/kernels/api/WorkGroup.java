@@ -15,6 +15,13 @@ public interface WorkGroup {
      */
     void namedBarrier(KernelContext ctx, int id, int threads, boolean waits);
 
+    /**
+     * A work-item gave its warpgroup a role of its own ({@link WarpGroup#setMaxRegisters}): warps
+     * may then reach different warp operations (checked per warp, not per group), as after a
+     * named barrier. Nothing to do where warp operations are not checked.
+     */
+    default void warpSpecialised() {}
+
     /** The group's shared array for the {@code slot}-th allocation of the kernel. */
     float[] localFloats(int slot, int length);
     int[] localInts(int slot, int length);

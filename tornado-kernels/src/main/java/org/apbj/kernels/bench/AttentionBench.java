@@ -18,7 +18,9 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * tensor-core-fa2} {@link org.apbj.kernels.lib.FlashAttentionFa2}) and the fp32 one; the pipelined one with any
  * {@link FlashAttentionHopperWs.Schedule} ({@code hopper-pipelined:original}, {@code
  * hopper-pipelined:s3+longest-first}, ...) and with either producer ({@code hopper-pipelined...}:
- * cp.async, {@code hopper-tma[:SCHEDULE]}: bulk tensor copies, {@link FlashAttentionHopperWs#attentionTma})
+ * cp.async, {@code hopper-tma[:SCHEDULE]}: bulk tensor copies, {@link FlashAttentionHopperWs#attentionTma};
+ * {@code hopper-tma-persistent[:SCHEDULE]}: its persistent form, {@link FlashAttentionHopperWs#attentionTmaPersistent},
+ * {@code hopper-tma-persistent-q[:SCHEDULE]}: that with Q stored ahead by the producer warpgroup)
  * to time them in one run. Besides causal at each length: the APB shape and the last 4096-row chunk of a 32K prefill
  * ({@code mask=chunk}: 4096 causal rows after 28672 cached keys). Inputs are made once per shape
  * and every kernel runs on them. Prints one line per case: milliseconds (median of the timed
@@ -40,7 +42,9 @@ public final class AttentionBench {
             System.out.println("device: " + dev.name());
             // hopper: FlashAttentionHopper (wgmma, sm_90a only); hopper-pipelined: FlashAttentionHopperWs
             // with its cp.async producer, hopper-tma: with its TMA producer (either with :SCHEDULE, a
-            // FlashAttentionHopperWs.Schedule spec, e.g. hopper-tma:s3); tensor-core: FlashAttention
+            // FlashAttentionHopperWs.Schedule spec, e.g. hopper-tma:s3), hopper-tma-persistent: the TMA
+            // producer's persistent form (one group per SM walking the work items), hopper-tma-persistent-q: that
+            // with each item's Q stored ahead by the producer warpgroup; tensor-core: FlashAttention
             // (mma.sync, 16 rows per warp); tensor-core-fa2: FlashAttentionFa2 (mma.sync, FlashAttention-2's
             // layout); fp32: Attention
             String kernels = System.getProperty("apbj.bench.attentionKernels", "hopper,hopper-tma,hopper-pipelined,tensor-core-fa2,tensor-core,fp32");
@@ -48,15 +52,18 @@ public final class AttentionBench {
             for (String kernel : kernels.split(",")) {
                 int colon = kernel.indexOf(':');
                 String base = colon >= 0 ? kernel.substring(0, colon) : kernel;
-                if (!java.util.List.of("hopper", "hopper-pipelined", "hopper-tma", "tensor-core", "tensor-core-fa2", "fp32")
-                        .contains(base) || (colon >= 0 && !pipelined(base))) {
+                if (!java.util.List.of("hopper", "hopper-pipelined", "hopper-tma", "hopper-tma-persistent",
+                        "hopper-tma-persistent-q", "tensor-core", "tensor-core-fa2", "fp32").contains(base)
+                        || (colon >= 0 && !pipelined(base))) {
                     throw new IllegalArgumentException("attention kernel '" + kernel + "': use hopper, hopper-pipelined[:SCHEDULE],"
-                            + " hopper-tma[:SCHEDULE], tensor-core, tensor-core-fa2 or fp32");
+                            + " hopper-tma[:SCHEDULE], hopper-tma-persistent[-q][:SCHEDULE], tensor-core, tensor-core-fa2 or fp32");
                 }
                 boolean hopper = base.startsWith("hopper");
                 if (hopper && !dev.capabilities().warpGroupMma()) continue;
                 KernelOps o = new KernelOps(dev, 1024, !base.equals("fp32")).useHopperAttention(hopper)
-                        .usePipelinedAttention(pipelined(base)).useTmaAttentionProducer(base.equals("hopper-tma"))
+                        .usePipelinedAttention(pipelined(base)).useTmaAttentionProducer(base.startsWith("hopper-tma"))
+                        .usePersistentAttention(base.startsWith("hopper-tma-persistent"))
+                        .persistentQByProducer(base.equals("hopper-tma-persistent-q"))
                         .useFa2Attention(base.equals("tensor-core-fa2"));
                 if (colon >= 0) o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));
                 ops.put(kernel, o);
@@ -93,7 +100,7 @@ public final class AttentionBench {
 
     /** Whether the kernel name (before any ':SCHEDULE') is a form of FlashAttentionHopperWs. */
     private static boolean pipelined(String base) {
-        return base.equals("hopper-pipelined") || base.equals("hopper-tma");
+        return base.equals("hopper-pipelined") || base.startsWith("hopper-tma");
     }
 
     /** nq query rows; keys [P ; A ; B]; decode: p = cache, b = 1 new token. */

@@ -89,10 +89,10 @@ public final class FlashAttentionHopper {
         float[] stats = new float[4];   // running max (base 2) and sum of rows g and g + 8 of this lane
         int row0 = q0 + 16 * warp + (lane >> 2);
         if (ropeQ) {
-            storeRotatedQ(q, qTile, q0, 0, BQ, THREADS, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim,
+            storeRotatedQ(q, qTile, 0, q0, 0, BQ, THREADS, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim,
                     positions, invFreq);
         } else {
-            storeQ(q, qTile, q0, 0, BQ, THREADS, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim);
+            storeQ(q, qTile, 0, q0, 0, BQ, THREADS, tid, nq, nHeads * headDim, h * headDim, scale * LOG2E, headDim);
         }
         FlashAttention.initStats(stats);
 
@@ -140,18 +140,18 @@ public final class FlashAttentionHopper {
 
     /**
      * Rows firstRow … firstRow + rows − 1 of the group's Q tile, scaled and rounded to bf16 into
-     * the swizzled Q tile (rows past nq are zeros) by {@code threads} work-items (tid 0 …
-     * threads − 1): 16-byte chunks of 8 dims, dims 64c… in column block c.
+     * the swizzled Q tile at {@code qAt} (rows past nq are zeros) by {@code threads} work-items
+     * (tid 0 … threads − 1): 16-byte chunks of 8 dims, dims 64c… in column block c.
      */
     @Unroll
-    static void storeQ(F32Array q, int[] qTile, int q0, int firstRow, int rows, int threads, int tid, int nq, int qStride,
+    static void storeQ(F32Array q, int[] qTile, int qAt, int q0, int firstRow, int rows, int threads, int tid, int nq, int qStride,
                        int qOffset, float scale, int headDim) {
         int chunksPerRow = headDim / 8;
         for (int i = 0; i < rows * chunksPerRow / threads; i++) {
             int c = tid + threads * i;
             int row = firstRow + c / chunksPerRow;
             int chunk = c % chunksPerRow;
-            int at = WarpGroup.swizzled((chunk >> 3) * Q_BLOCK, row, chunk & 7);
+            int at = WarpGroup.swizzled(qAt + (chunk >> 3) * Q_BLOCK, row, chunk & 7);
             boolean in = q0 + row < nq;
             int src = (q0 + row) * qStride + qOffset + 8 * chunk;
             for (int j = 0; j < 4; j++) {
@@ -168,7 +168,7 @@ public final class FlashAttentionHopper {
      * position {@code positions[q0 + r]}, pair (i, i + headDim/2) turns by positions·invFreq[i].
      * A work-item takes a chunk of 8 dims of the first half and its partner chunk of the second.
      */
-    static void storeRotatedQ(F32Array q, int[] qTile, int q0, int firstRow, int rows, int threads, int tid, int nq,
+    static void storeRotatedQ(F32Array q, int[] qTile, int qAt, int q0, int firstRow, int rows, int threads, int tid, int nq,
                               int qStride, int qOffset, float scale, int headDim, I32Array positions, F32Array invFreq) {
         int half = headDim / 2;
         int halfChunks = half / 8;
@@ -176,8 +176,8 @@ public final class FlashAttentionHopper {
             int row = firstRow + c / halfChunks;
             int chunk = c % halfChunks;
             int partner = chunk + halfChunks;
-            int atLo = WarpGroup.swizzled((chunk >> 3) * Q_BLOCK, row, chunk & 7);
-            int atHi = WarpGroup.swizzled((partner >> 3) * Q_BLOCK, row, partner & 7);
+            int atLo = WarpGroup.swizzled(qAt + (chunk >> 3) * Q_BLOCK, row, chunk & 7);
+            int atHi = WarpGroup.swizzled(qAt + (partner >> 3) * Q_BLOCK, row, partner & 7);
             boolean in = q0 + row < nq;
             int src = (q0 + row) * qStride + qOffset + 8 * chunk;
             int position = in ? positions.get(q0 + row) : 0;

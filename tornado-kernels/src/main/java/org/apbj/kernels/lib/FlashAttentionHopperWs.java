@@ -143,6 +143,21 @@ public final class FlashAttentionHopperWs {
      * SIZE·(LAUNCH − PRODUCER) ≥ CONSUMERS·SIZE·(CONSUMER − LAUNCH), else setmaxnreg.inc waits forever.
      */
     static final int PRODUCER_REGISTERS = 24;
+    /**
+     * Work-items of the producer warpgroup that store Q in {@link #attentionTmaPersistent} with
+     * qByProducer: its last two warps (the first holds the work-item that issues the copies).
+     */
+    static final int Q_LOADERS = 64;
+    /**
+     * The register split of {@link #attentionTmaPersistent} with qByProducer and ropeQ: storing Q
+     * rotated by RoPE (angles, sines, cosines) spills in {@link #PRODUCER_REGISTERS} (ptxas, sm_90a:
+     * 32–44 bytes), so the consumers give up 8 (the same rule: 128·(168 − 40) ≥ 2·128·(232 − 168)).
+     * Plain Q fits the usual split, and there 232 consumer registers spilled once (d = 64 causal).
+     */
+    static final int Q_LOADER_PRODUCER_REGISTERS = 40;
+    static final int Q_LOADER_CONSUMER_REGISTERS = 232;
+    /** Ints of a Q tile (BQ rows at the largest head dim). */
+    private static final int Q_TILE = FlashAttentionHopper.Q_BLOCK * (FlashAttentionHopper.MAX_HEAD_DIM / WarpGroup.ROW_ELEMENTS);
     static final int CONSUMER_REGISTERS = 240;
     /** What ptxas allots each of the THREADS work-items at launch: 65536 / 384, rounded down to 8. */
     static final int LAUNCH_REGISTERS = 65536 / THREADS / 8 * 8;
@@ -188,9 +203,10 @@ public final class FlashAttentionHopperWs {
                     headDim, stages);
             return;
         }
+        WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
         consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads, h, headDim,
-                scale, keysPerSplit, keys, firstTile, tiles, stages, scheduleFlags, false, outBf16, bf16Out, positions,
-                invFreq, ropeQ);
+                scale, keysPerSplit, ctx.groupIdz, keys, firstTile, tiles, 0, stages, scheduleFlags, false, outBf16,
+                bf16Out, positions, invFreq, ropeQ, 0, false);
     }
 
     /**
@@ -227,14 +243,139 @@ public final class FlashAttentionHopperWs {
         if (role == 0) {
             WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
             if (ctx.localIdx == 0) {
-                produceByTma(ctx, kTiles, vTiles, bars, kMap, vMap, firstTile, tiles,
+                produceByTma(ctx, kTiles, vTiles, bars, kMap, vMap, firstTile, tiles, 0,
                         (h / (nHeads / nKvHeads)) * headDim, headDim, stages, scheduleFlags);
             }
             return;
         }
+        WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
         consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads, h, headDim,
-                scale, keysPerSplit, keys, firstTile, tiles, stages, scheduleFlags, true, outBf16, bf16Out, positions,
-                invFreq, ropeQ);
+                scale, keysPerSplit, ctx.groupIdz, keys, firstTile, tiles, 0, stages, scheduleFlags, true, outBf16,
+                bf16Out, positions, invFreq, ropeQ, 0, false);
+    }
+
+    /**
+     * {@link #attentionTma} as a persistent kernel, FlashAttention-3 style: each group (one per
+     * multiprocessor, or fewer when there are fewer work items) walks the work items
+     * groupIdx, groupIdx + groups, groupIdx + 2·groups, ... of {@link #workItem}'s fixed order
+     * (longest first across heads when causal), so no group waits for a launch and no group's
+     * start-up (barrier set-up, register hand-over) is paid per item. The K/V ring goes on from
+     * item to item: the ring's tile r sits in stage r % stages whichever item it belongs to, so the
+     * producer runs ahead into the next item's tiles while the consumers finish the current one
+     * (each consumer releases every ring tile in order, as in one item; the turns balance within
+     * each item, so they start over cleanly in the next). Each consumer stores its 64 rows of the
+     * next item's Q once all its warps' last products of the current one are done (its own rows
+     * only, so the other consumer's products are not held up); or, with {@code qByProducer},
+     * {@link #Q_LOADERS} work-items of the producer warpgroup (idle otherwise) store each item's
+     * whole Q tile into one of two Q buffers while the consumers work on the previous item, so a
+     * consumer goes from one item's last product to the next's first without a trip to global
+     * memory (buffer n % 2 for the group's n-th item, handed over on two "Q stored" and two "Q
+     * read" mbarriers; 2 × 32 KiB of Q and two K/V stages make 192 KiB, so only with two stages).
+     * The {@link Schedule}'s own key ranges and k-ahead apply; {@code longestFirst} is always on. {@code splits}: the key splits
+     * (keysPerSplit each). Same results as {@link #attentionTma}, bit for bit. Grid:
+     * {@code Grid.of(groups·THREADS, 1, 1, THREADS, 1, 1)}.
+     */
+    @LaunchBounds(threads = THREADS, minGroupsPerMultiprocessor = 1)
+    public static void attentionTmaPersistent(KernelContext ctx, F32Array out, F32Array lse, F32Array q, TensorMap kMap,
+                                              TensorMap vMap, int nq, int p, int a, int b, @Constant boolean causal,
+                                              int nHeads, int nKvHeads, @Constant int headDim, float scale,
+                                              int keysPerSplit, @Constant int stages, int scheduleFlags,
+                                              I32Array outBf16, @Constant boolean bf16Out, I32Array positions,
+                                              F32Array invFreq, @Constant boolean ropeQ, @Constant boolean qByProducer,
+                                              int splits) {
+        int[] qTile = ctx.allocateIntLocalArray((qByProducer ? 2 : 1) * Q_TILE);
+        int[] kTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
+        int[] vTiles = ctx.allocateIntLocalArray(stages * FlashAttentionHopper.TILE);
+        long[] bars = ctx.allocateLongLocalArray(4 * stages + 4);   // the ring's, then Q's (qByProducer)
+        int groups = ctx.globalGroupSizeX / THREADS;
+        int blocks = (nq + BQ - 1) / BQ;
+        int items = blocks * nHeads * splits;
+        int nKeys = p + a + b;
+        int[] keys = new int[4];
+        int[] item = new int[3];
+        if (qByProducer && ctx.localIdx == 0) {
+            for (int buffer = 0; buffer < 2; buffer++) {
+                Mbarrier.init(ctx, bars, 4 * stages + buffer, Q_LOADERS);                          // Q stored
+                Mbarrier.init(ctx, bars, 4 * stages + 2 + buffer, CONSUMERS * WarpGroup.SIZE);     // Q read
+            }
+        }
+        int role = startBarriers(ctx, bars, stages, 1);   // its group-wide barrier also publishes Q's
+        if (role == 0) {
+            if (qByProducer && ropeQ) {
+                WarpGroup.setMaxRegisters(ctx, Q_LOADER_PRODUCER_REGISTERS, false);
+            } else {
+                WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
+            }
+            if (ctx.localIdx == 0) {
+                int ringBase = 0;
+                for (int i = ctx.groupIdx; i < items; i += groups) {
+                    workItem(item, i, blocks, nHeads, splits, causal);
+                    int q0 = item[0] * BQ;
+                    FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, item[2], keysPerSplit, nKeys, p,
+                            a, causal);
+                    int firstTile = keys[0] - keys[0] % BKV;
+                    int tiles = keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
+                    produceByTma(ctx, kTiles, vTiles, bars, kMap, vMap, firstTile, tiles, ringBase,
+                            (item[1] / (nHeads / nKvHeads)) * headDim, headDim, stages, scheduleFlags);
+                    ringBase += tiles;
+                }
+            } else if (qByProducer && ctx.localIdx >= WarpGroup.SIZE - Q_LOADERS) {
+                // The group's n-th item's Q into buffer n % 2 once both consumers are done with item n − 2's.
+                int n = 0;
+                for (int i = ctx.groupIdx; i < items; i += groups) {
+                    workItem(item, i, blocks, nHeads, splits, causal);
+                    int buffer = n & 1;
+                    if (n >= 2) Mbarrier.waitParity(ctx, bars, 4 * stages + 2 + buffer, ((n >> 1) - 1) & 1);
+                    storeQTile(q, qTile, buffer * Q_TILE, item[0] * BQ, 0, BQ, Q_LOADERS,
+                            ctx.localIdx - (WarpGroup.SIZE - Q_LOADERS), nq, nHeads, item[1], scale, headDim, positions,
+                            invFreq, ropeQ);
+                    WarpGroup.fenceAsyncProxy(ctx);   // the products read Q through the async proxy
+                    Mbarrier.arrive(ctx, bars, 4 * stages + buffer);
+                    n++;
+                }
+            }
+            return;
+        }
+        if (qByProducer && ropeQ) {
+            WarpGroup.setMaxRegisters(ctx, Q_LOADER_CONSUMER_REGISTERS, true);
+        } else {
+            WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
+        }
+        int ringBase = 0;
+        int n = 0;
+        for (int i = ctx.groupIdx; i < items; i += groups) {
+            workItem(item, i, blocks, nHeads, splits, causal);
+            int q0 = item[0] * BQ;
+            FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, item[2], keysPerSplit, nKeys, p, a,
+                    causal);
+            int firstTile = keys[0] - keys[0] % BKV;
+            int tiles = keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
+            int buffer = qByProducer ? n & 1 : 0;
+            if (qByProducer) Mbarrier.waitParity(ctx, bars, 4 * stages + buffer, (n >> 1) & 1);
+            consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads,
+                    item[1], headDim, scale, keysPerSplit, item[2], keys, firstTile, tiles, ringBase, stages,
+                    scheduleFlags, true, outBf16, bf16Out, positions, invFreq, ropeQ, buffer * Q_TILE, qByProducer);
+            ringBase += tiles;
+            if (qByProducer) {
+                Mbarrier.arrive(ctx, bars, 4 * stages + 2 + buffer);   // its products are done: the buffer is free
+            } else {
+                consumerBarrier(ctx, role - 1);   // the next item's Q goes where this one's was read
+            }
+            n++;
+        }
+    }
+
+    /**
+     * Work item i of {@link #attentionTmaPersistent}: into {@code item} its query block, head and
+     * key split. Splits are numbered fastest, then heads, then query blocks, causal ones from the
+     * last (the longest) back: {@link #LONGEST_FIRST}'s order, each block's splits side by side.
+     */
+    static void workItem(int[] item, int i, int blocks, int nHeads, int splits, boolean causal) {
+        int blockAndHead = i / splits;
+        int j = blockAndHead / nHeads;
+        item[0] = causal ? blocks - 1 - j : j;
+        item[1] = blockAndHead % nHeads;
+        item[2] = i % splits;
     }
 
     /**
@@ -290,18 +431,18 @@ public final class FlashAttentionHopperWs {
     }
 
     /**
-     * Consumer c (0 or 1) of both kernels: takes its registers, finds the tiles it works on
-     * ({@link #OWN_KEY_RANGES}: only those its own rows see) and runs {@link #consume}.
+     * Consumer c (0 or 1) of every kernel, for one work item (query block q0 of head h, key split
+     * {@code split}) whose tiles are the ring's tiles ringBase … ringBase + tiles − 1: finds the
+     * tiles it works on ({@link #OWN_KEY_RANGES}: only those its own rows see) and runs {@link #consume}.
      * {@code asyncCopies}: the tiles were written by bulk tensor copies (no proxy fence needed).
+     * The item's Q tile is at {@code qBase}; {@code qStored}: already there (else c stores its rows).
      */
     private static void consumer(KernelContext ctx, F32Array out, F32Array lse, F32Array q, int[] qTile, int[] kTiles,
                                  int[] vTiles, long[] bars, int c, int q0, int nq, int p, int a, int nKeys,
-                                 boolean causal, int nHeads, int h, int headDim, float scale, int keysPerSplit, int[] keys,
-                                 int firstTile,
-                                 int tiles, int stages, int scheduleFlags, boolean asyncCopies, I32Array outBf16,
-                                 boolean bf16Out, I32Array positions, F32Array invFreq, boolean ropeQ) {
-        WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
-        int split = ctx.groupIdz;
+                                 boolean causal, int nHeads, int h, int headDim, float scale, int keysPerSplit,
+                                 int split, int[] keys, int firstTile, int tiles, int ringBase, int stages,
+                                 int scheduleFlags, boolean asyncCopies, I32Array outBf16, boolean bf16Out,
+                                 I32Array positions, F32Array invFreq, boolean ropeQ, int qBase, boolean qStored) {
         // The tiles [lo, end) of the group's [0, tiles) that consumer c works on, and the other's.
         int lo = 0, end = tiles, otherLo = 0, otherEnd = tiles;
         if ((scheduleFlags & OWN_KEY_RANGES) != 0) {
@@ -314,8 +455,8 @@ public final class FlashAttentionHopperWs {
             otherEnd = endTileOf(others, firstTile);
         }
         consume(ctx, out, lse, q, qTile, kTiles, vTiles, bars, c, q0, nq, p, a, causal, nHeads, h, split, headDim,
-                scale, keys[0], keys[1], keys[2], keys[3], firstTile, tiles, lo, end, otherLo, otherEnd, stages,
-                asyncCopies, outBf16, bf16Out, positions, invFreq, ropeQ);
+                scale, keys[0], keys[1], keys[2], keys[3], firstTile, tiles, lo, end, otherLo, otherEnd, ringBase, stages,
+                asyncCopies, outBf16, bf16Out, positions, invFreq, ropeQ, qBase, qStored);
     }
 
     /**
@@ -374,25 +515,28 @@ public final class FlashAttentionHopperWs {
      * V tiles (up to t − stages) come before K_{t+1} in the load order.
      */
     private static void produceByTma(KernelContext ctx, int[] kTiles, int[] vTiles, long[] bars, TensorMap kMap,
-                                     TensorMap vMap, int firstTile, int tiles, int kvOffset, int headDim, int stages,
-                                     int scheduleFlags) {
+                                     TensorMap vMap, int firstTile, int tiles, int ringBase, int kvOffset, int headDim,
+                                     int stages, int scheduleFlags) {
         boolean kAhead = (scheduleFlags & K_AHEAD) != 0;
         for (int t = 0; t < tiles; t++) {
-            if (!kAhead || t == 0) loadStage(ctx, kTiles, bars, 0, kMap, t, firstTile, kvOffset, headDim, stages);
-            if (kAhead && t + 1 < tiles) loadStage(ctx, kTiles, bars, 0, kMap, t + 1, firstTile, kvOffset, headDim, stages);
-            loadStage(ctx, vTiles, bars, stages, vMap, t, firstTile, kvOffset, headDim, stages);
+            if (!kAhead || t == 0) loadStage(ctx, kTiles, bars, 0, kMap, t, firstTile, ringBase, kvOffset, headDim, stages);
+            if (kAhead && t + 1 < tiles) {
+                loadStage(ctx, kTiles, bars, 0, kMap, t + 1, firstTile, ringBase, kvOffset, headDim, stages);
+            }
+            loadStage(ctx, vTiles, bars, stages, vMap, t, firstTile, ringBase, kvOffset, headDim, stages);
         }
     }
 
     /**
-     * Tile t of K (fullAt 0) or V (fullAt stages) into stage t % stages: waits for the stage's
-     * empty barrier (fullAt + 2·stages) from round 1 on, arms its full barrier with the tile's
-     * bytes, issues the copies.
+     * The item's tile t of K (fullAt 0) or V (fullAt stages), the ring's tile r = ringBase + t,
+     * into stage r % stages: waits for the stage's empty barrier (fullAt + 2·stages) from round 1
+     * on, arms its full barrier with the tile's bytes, issues the copies.
      */
     private static void loadStage(KernelContext ctx, int[] tiles, long[] bars, int fullAt, TensorMap map, int t,
-                                  int firstTile, int kvOffset, int headDim, int stages) {
-        int s = t % stages;
-        if (t >= stages) Mbarrier.waitParity(ctx, bars, fullAt + 2 * stages + s, (t / stages - 1) & 1);
+                                  int firstTile, int ringBase, int kvOffset, int headDim, int stages) {
+        int r = ringBase + t;
+        int s = r % stages;
+        if (r >= stages) Mbarrier.waitParity(ctx, bars, fullAt + 2 * stages + s, (r / stages - 1) & 1);
         Mbarrier.arriveExpectTx(ctx, bars, fullAt + s, 2 * BKV * headDim);   // headDim / 64 boxes of 64 bf16 × BKV keys
         loadTile(ctx, tiles, s * FlashAttentionHopper.TILE, map, firstTile + t * BKV, kvOffset, headDim, bars, fullAt + s);
     }
@@ -455,25 +599,19 @@ public final class FlashAttentionHopperWs {
                                 int[] vTiles, long[] bars, int c, int q0, int nq, int p, int a, boolean causal,
                                 int nHeads, int h, int split, int headDim, float scale, int keyLo, int keyEnd,
                                 int fullLo, int fullEnd, int firstTile, int tiles, int lo, int end, int otherLo,
-                                int otherEnd, int stages, boolean asyncCopies, I32Array outBf16, boolean bf16Out,
-                                I32Array positions, F32Array invFreq, boolean ropeQ) {
+                                int otherEnd, int ringBase, int stages, boolean asyncCopies, I32Array outBf16,
+                                boolean bf16Out, I32Array positions, F32Array invFreq, boolean ropeQ, int qBase,
+                                boolean qStored) {
         int tid = ctx.localIdx & (WarpGroup.SIZE - 1);
         int lane = ctx.laneId();
         int t4 = lane & 3;
         int row0 = q0 + WarpGroup.M * c + 16 * (tid >> 5) + (lane >> 2);
-        int qAt = c * WarpGroup.M * WarpGroup.ROW_INTS;
-        if (ropeQ) {
-            FlashAttentionHopper.storeRotatedQ(q, qTile, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq,
-                    nHeads * headDim, h * headDim, scale * LOG2E, headDim, positions, invFreq);
-        } else {
-            FlashAttentionHopper.storeQ(q, qTile, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq,
-                    nHeads * headDim, h * headDim, scale * LOG2E, headDim);
-        }
-        WarpGroup.fenceAsyncProxy(ctx);
-        if (c == 0) {
-            NamedBarrier.sync(ctx, Q_READY_0, WarpGroup.SIZE);
-        } else {
-            NamedBarrier.sync(ctx, Q_READY_1, WarpGroup.SIZE);
+        int qAt = qBase + c * WarpGroup.M * WarpGroup.ROW_INTS;
+        if (!qStored) {
+            storeQTile(q, qTile, qBase, q0, WarpGroup.M * c, WarpGroup.M, WarpGroup.SIZE, tid, nq, nHeads, h, scale,
+                    headDim, positions, invFreq, ropeQ);
+            WarpGroup.fenceAsyncProxy(ctx);
+            consumerBarrier(ctx, c);
         }
         // The steps both consumers run (empty when either runs none).
         int turnLo = KernelMath.max(lo, otherLo);
@@ -487,11 +625,11 @@ public final class FlashAttentionHopperWs {
         float[] rescale = new float[2];
         FlashAttention.initStats(stats);
         if (c == 1 && turnLo <= turnHi) NamedBarrier.arrive(ctx, TURN_0, 2 * WarpGroup.SIZE);   // consumer 0 goes first
-        release(ctx, bars, 0, lo, stages);
+        release(ctx, bars, ringBase, ringBase + lo, stages);
         if (end > lo) {
-            // Step lo: S_lo only.
-            int first = lo % stages;
-            Mbarrier.waitParity(ctx, bars, first, (lo / stages) & 1);
+            // Step lo: S_lo only. (Ring tile ringBase + t holds the item's tile t.)
+            int first = (ringBase + lo) % stages;
+            Mbarrier.waitParity(ctx, bars, first, ((ringBase + lo) / stages) & 1);
             landed(ctx, asyncCopies);
             takeTurn(ctx, c, lo, turnLo, turnHi);
             WarpGroup.fence(ctx);
@@ -505,15 +643,16 @@ public final class FlashAttentionHopperWs {
             FlashAttention.packP(s, pf, BKV);   // O is still zero: no rescale
             // Step t: S_t = Q·K_tᵀ and O += P_{t-1}·V_{t-1} in flight together; S_t's softmax under P·V.
             for (int t = lo + 1; t < end; t++) {
-                int st = t % stages;
-                int prev = (t - 1) % stages;
-                Mbarrier.waitParity(ctx, bars, st, (t / stages) & 1);
+                int r = ringBase + t;
+                int st = r % stages;
+                int prev = (r - 1) % stages;
+                Mbarrier.waitParity(ctx, bars, st, (r / stages) & 1);
                 landed(ctx, asyncCopies);
                 takeTurn(ctx, c, t, turnLo, turnHi);
                 WarpGroup.fence(ctx);
                 FlashAttentionHopper.scores(ctx, s, qTile, qAt, kTiles, st * FlashAttentionHopper.TILE, headDim);
                 WarpGroup.commit(ctx);
-                Mbarrier.waitParity(ctx, bars, stages + prev, ((t - 1) / stages) & 1);
+                Mbarrier.waitParity(ctx, bars, stages + prev, ((r - 1) / stages) & 1);
                 landed(ctx, asyncCopies);
                 FlashAttention.rescale(o, rescale, headDim);
                 WarpGroup.fence(ctx);
@@ -529,8 +668,8 @@ public final class FlashAttentionHopperWs {
                 FlashAttention.packP(s, pf, BKV);
             }
             // Step end: the last P·V.
-            int last = (end - 1) % stages;
-            Mbarrier.waitParity(ctx, bars, stages + last, ((end - 1) / stages) & 1);
+            int last = (ringBase + end - 1) % stages;
+            Mbarrier.waitParity(ctx, bars, stages + last, ((ringBase + end - 1) / stages) & 1);
             landed(ctx, asyncCopies);
             takeTurn(ctx, c, end, turnLo, turnHi);
             FlashAttention.rescale(o, rescale, headDim);
@@ -546,7 +685,37 @@ public final class FlashAttentionHopperWs {
         } else {
             FlashAttention.store(ctx, out, lse, o, stats, row0, nq, nHeads, h, split, t4, headDim);
         }
-        release(ctx, bars, end, tiles, stages);   // an empty range is [0, 0)
+        release(ctx, bars, ringBase + end, ringBase + tiles, stages);   // an empty range is [0, 0)
+    }
+
+    /**
+     * Rows firstRow … firstRow + rows − 1 of query block q0 of head h into the Q tile at qBase
+     * by {@code threads} work-items: scaled by scale·log2 e, rotated by RoPE first when ropeQ
+     * ({@link FlashAttentionHopper#storeQ}, {@link FlashAttentionHopper#storeRotatedQ}).
+     */
+    private static void storeQTile(F32Array q, int[] qTile, int qBase, int q0, int firstRow, int rows, int threads,
+                                   int tid, int nq, int nHeads, int h, float scale, int headDim, I32Array positions,
+                                   F32Array invFreq, boolean ropeQ) {
+        if (ropeQ) {
+            FlashAttentionHopper.storeRotatedQ(q, qTile, qBase, q0, firstRow, rows, threads, tid, nq, nHeads * headDim,
+                    h * headDim, scale * LOG2E, headDim, positions, invFreq);
+        } else {
+            FlashAttentionHopper.storeQ(q, qTile, qBase, q0, firstRow, rows, threads, tid, nq, nHeads * headDim,
+                    h * headDim, scale * LOG2E, headDim);
+        }
+    }
+
+    /**
+     * Every work-item of consumer c gets here before any goes on: after storing Q (every warp's
+     * products read all 64 rows), and in {@link #attentionTmaPersistent} before the next item's Q
+     * overwrites rows another warp's last product of this item may still read.
+     */
+    private static void consumerBarrier(KernelContext ctx, int c) {
+        if (c == 0) {
+            NamedBarrier.sync(ctx, Q_READY_0, WarpGroup.SIZE);
+        } else {
+            NamedBarrier.sync(ctx, Q_READY_1, WarpGroup.SIZE);
+        }
     }
 
     /**
@@ -559,7 +728,7 @@ public final class FlashAttentionHopperWs {
     }
 
     /**
-     * Releases the group's tiles [from, to) that this consumer does not read, in ring order: each
+     * Releases the ring's tiles [from, to) that this consumer does not read, in ring order: each
      * once it has landed (so that the arrival counts toward that tile's round of the empty
      * barriers, not an earlier one).
      */

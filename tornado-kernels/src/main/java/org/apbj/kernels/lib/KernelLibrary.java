@@ -43,6 +43,8 @@ public final class KernelLibrary {
     public static final Kernel FLASH_ATTENTION_HOPPER = Kernel.of(FlashAttentionHopper.class, "attention");
     public static final Kernel FLASH_ATTENTION_HOPPER_WS = Kernel.of(FlashAttentionHopperWs.class, "attention");
     public static final Kernel FLASH_ATTENTION_HOPPER_WS_TMA = Kernel.of(FlashAttentionHopperWs.class, "attentionTma");
+    public static final Kernel FLASH_ATTENTION_HOPPER_WS_TMA_PERSISTENT =
+            Kernel.of(FlashAttentionHopperWs.class, "attentionTmaPersistent");
     public static final Kernel MERGE_SPLITS = Kernel.of(Attention.class, "mergeSplits");
     public static final Kernel MERGE_ATTENTION = Kernel.of(LseMerge.class, "mergeAttention");
     public static final Kernel RETAINING_HIDDEN = Kernel.of(RetainingHeads.class, "retainingHidden");
@@ -61,12 +63,13 @@ public final class KernelLibrary {
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */
     private static final List<Kernel> HOPPER = List.of(MATMUL_WGMMA, MATMUL_WGMMA_BF16_OUT, MATMUL_WGMMA_SWIGLU,
             MATMUL_TMA, MATMUL_TMA_BF16_OUT, MATMUL_TMA_SWIGLU, MATMUL_PINGPONG, MATMUL_PINGPONG_BF16_OUT,
-            MATMUL_PINGPONG_SWIGLU, FLASH_ATTENTION_HOPPER, FLASH_ATTENTION_HOPPER_WS, FLASH_ATTENTION_HOPPER_WS_TMA);
+            MATMUL_PINGPONG_SWIGLU, FLASH_ATTENTION_HOPPER, FLASH_ATTENTION_HOPPER_WS, FLASH_ATTENTION_HOPPER_WS_TMA,
+            FLASH_ATTENTION_HOPPER_WS_TMA_PERSISTENT);
 
     /** Hopper kernels that hand work between warpgroups through mbarriers, fed by tensor maps: no OpenCL version. */
     private static final List<Kernel> GPU_ONLY = List.of(MATMUL_TMA, MATMUL_TMA_BF16_OUT, MATMUL_TMA_SWIGLU,
             MATMUL_PINGPONG, MATMUL_PINGPONG_BF16_OUT, MATMUL_PINGPONG_SWIGLU, FLASH_ATTENTION_HOPPER_WS,
-            FLASH_ATTENTION_HOPPER_WS_TMA);
+            FLASH_ATTENTION_HOPPER_WS_TMA, FLASH_ATTENTION_HOPPER_WS_TMA_PERSISTENT);
 
     /** The kernels every target compiles (PTX sm_80 and later, OpenCL). */
     public static List<Kernel> all() { return ALL; }

@@ -68,6 +68,16 @@ public final class KernelOps implements AutoCloseable {
      */
     public static final String ATTENTION_PRODUCER_PROPERTY = "apbj.attention.producer";
 
+    /**
+     * The TMA-fed attention runs as a persistent kernel ({@link FlashAttentionHopperWs#attentionTmaPersistent}:
+     * one group per multiprocessor walking the work items, the K/V ring going on from item to
+     * item) with {@code -Dapbj.attention.persistent=true} (each consumer stores its rows of the
+     * next item's Q) or {@code =q-by-producer} (two warps of the producer warpgroup store the
+     * next item's Q into a second buffer while the current item runs; two K/V stages only); off
+     * ({@code false}) by default until measured. Same results either way.
+     */
+    public static final String PERSISTENT_ATTENTION_PROPERTY = "apbj.attention.persistent";
+
     private final Device device;
     private final int reductionThreads;
     private final boolean tensorCores;
@@ -77,6 +87,9 @@ public final class KernelOps implements AutoCloseable {
     private boolean fa2Attention;
     private FlashAttentionHopperWs.Schedule schedule;
     private boolean tmaProducer;
+    private boolean persistentAttention;
+    private boolean qByProducer;
+    private int persistentGroupsCap = Integer.MAX_VALUE;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -113,6 +126,13 @@ public final class KernelOps implements AutoCloseable {
         this.schedule = FlashAttentionHopperWs.Schedule.parse(
                 System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
         this.tmaProducer = tmaProducerAsked(System.getProperty(ATTENTION_PRODUCER_PROPERTY));
+        String persistent = System.getProperty(PERSISTENT_ATTENTION_PROPERTY, "false").trim();
+        if (!java.util.List.of("false", "true", "q-by-producer").contains(persistent)) {
+            throw new IllegalArgumentException("-D" + PERSISTENT_ATTENTION_PROPERTY + "=" + persistent
+                    + ": the persistent attention is 'false', 'true' or 'q-by-producer'");
+        }
+        this.persistentAttention = !persistent.equals("false");
+        this.qByProducer = persistent.equals("q-by-producer");
     }
 
     /** {@value #ATTENTION_PRODUCER_PROPERTY}'s value: true when absent or {@code tma}, false for {@code cp-async}. */
@@ -199,6 +219,42 @@ public final class KernelOps implements AutoCloseable {
             default -> throw new IllegalArgumentException("-D" + SM80_ATTENTION_PROPERTY + "=" + value
                     + " is not a kernel: use fa2 (FlashAttentionFa2) or original (FlashAttention)");
         };
+    }
+
+    /**
+     * Chooses the persistent form of the TMA-fed attention ({@link FlashAttentionHopperWs#attentionTmaPersistent})
+     * when {@link #tmaAttentionProducer()}. For tests and benchmarks; the default follows
+     * {@value #PERSISTENT_ATTENTION_PROPERTY}.
+     */
+    public KernelOps usePersistentAttention(boolean on) {
+        this.persistentAttention = on;
+        return this;
+    }
+
+    /** Whether the TMA-fed attention runs persistent (when {@link #tmaAttentionProducer()}). */
+    public boolean persistentAttention() { return persistentAttention; }
+
+    /**
+     * In the persistent attention, whether the producer warpgroup stores each item's Q into a
+     * second buffer ahead of the consumers (true) or each consumer stores its rows (false). For
+     * tests and benchmarks; the default follows {@value #PERSISTENT_ATTENTION_PROPERTY}.
+     */
+    public KernelOps persistentQByProducer(boolean on) {
+        this.qByProducer = on;
+        return this;
+    }
+
+    /** Whether the persistent attention's Q is stored by the producer warpgroup. */
+    public boolean persistentQByProducer() { return qByProducer; }
+
+    /**
+     * At most {@code groups} groups for the persistent attention (default: one per multiprocessor).
+     * For tests: few groups make every group walk several work items.
+     */
+    public KernelOps persistentAttentionGroupsAtMost(int groups) {
+        if (groups < 1) throw new IllegalArgumentException("the persistent attention needs at least one group, not " + groups);
+        this.persistentGroupsCap = groups;
+        return this;
     }
 
     /** Whether {@link #attention} runs on {@link FlashAttentionHopperWs}. */
@@ -582,7 +638,14 @@ public final class KernelOps implements AutoCloseable {
                     + ATTENTION_PRODUCER_PROPERTY + "=tma or drop k-ahead");
         }
         boolean tma = pipelined && tmaProducer && keys > 0;
-        Kernel kernel = tma ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA
+        boolean persistent = tma && persistentAttention;
+        if (persistent && qByProducer && schedule.stages() != 2) {
+            throw new IllegalStateException("attention schedule " + schedule + ": the persistent attention with Q stored by"
+                    + " the producer holds two Q tiles, which leaves room for two K/V stages only; use s2 or -D"
+                    + PERSISTENT_ATTENTION_PROPERTY + "=true");
+        }
+        Kernel kernel = persistent ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA_PERSISTENT
+                : tma ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA
                 : pipelined ? KernelLibrary.FLASH_ATTENTION_HOPPER_WS
                 : hopperAttention ? KernelLibrary.FLASH_ATTENTION_HOPPER
                 : tensorCores ? (fa2Attention() ? KernelLibrary.FLASH_ATTENTION_FA2 : KernelLibrary.FLASH_ATTENTION)
@@ -605,7 +668,7 @@ public final class KernelOps implements AutoCloseable {
                 args = withFusion(args, outBf16 != null ? new I32Array(outBf16.buffer()) : unusedInts, outBf16 != null,
                         ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
             }
-            device.launch(kernel, Grid.of(tiles * threads, nHeads, 1, threads, 1, 1), args);
+            launchAttention(kernel, persistent, tiles, nHeads, 1, threads, args);
             return;
         }
         F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
@@ -614,10 +677,29 @@ public final class KernelOps implements AutoCloseable {
                 kvArg(tma, v, keys, nKvHeads * headDim), nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale,
                 split.keysPerSplit());
         if (hopper) args = withFusion(args, unusedInts, false, ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
-        device.launch(kernel, Grid.of(tiles * threads, nHeads, split.splits(), threads, 1, 1), args);
+        launchAttention(kernel, persistent, tiles, nHeads, split.splits(), threads, args);
         device.launch(KernelLibrary.MERGE_SPLITS, elementwise((long) nq * nHeads * headDim), out, lse, partOut, partLse,
                 split.splits(), nq, nHeads, headDim);
         if (outBf16 != null) toBf16(outBf16, out, (long) nq * nHeads * headDim);   // partial results merge in fp32
+    }
+
+    /**
+     * Launches a prefill attention kernel over tiles query blocks × nHeads × splits: a group
+     * each, or persistent, min(work items, multiprocessors, {@link #persistentAttentionGroupsAtMost})
+     * groups walking them (with who stores Q and the split count as its last arguments).
+     */
+    private void launchAttention(Kernel kernel, boolean persistent, int tiles, int nHeads, int splits, int threads,
+                                 Object[] args) {
+        if (!persistent) {
+            device.launch(kernel, Grid.of(tiles * threads, nHeads, splits, threads, 1, 1), args);
+            return;
+        }
+        long items = (long) tiles * nHeads * splits;
+        int groups = (int) Math.min(Math.min(items, device.capabilities().computeUnits()), persistentGroupsCap);
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = qByProducer;
+        all[args.length + 1] = splits;
+        device.launch(kernel, Grid.of(groups * threads, 1, 1, threads, 1, 1), all);
     }
 
     /** K or V as the attention kernel takes it: the array, or with the TMA producer its {@link FlashAttentionHopperWs#kvMap}. */

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apbj.kernels.api.Kernel;
 import org.apbj.kernels.lib.FlashAttentionHopperWs;
 import org.apbj.kernels.lib.FlashAttentionHopperWsTesting;
 import org.apbj.kernels.lib.KernelLibrary;
@@ -71,38 +72,48 @@ class FlashAttentionHopperWsPtxTest {
      * tiles loaded by bulk tensor copies of the two maps (one per 64-dim column block) completing
      * on mbarriers armed with the tile's bytes (three places: K in the plain order, K ahead, V), no
      * cp.async left, and the proxy fence only after the consumers' own stores of Q (the copies
-     * write through the async proxy already).
+     * write through the async proxy already). The same for its persistent form
+     * ({@link FlashAttentionHopperWs#attentionTmaPersistent}), whose products, copies and
+     * registers must survive the loop over work items around them, with Q stored by the
+     * consumers or by two warps of the producer warpgroup (within its setmaxnreg registers).
      */
     @TestFactory
     Stream<DynamicTest> tmaProducerRegistersAndCopies() {
         assumeTrue(Ptxas.available(), "ptxas is not on the PATH: skipping the PTX resource checks");
-        return Stream.of(FlashAttentionHopperWs.Schedule.DEFAULT, ALL_CHANGES).flatMap(sch -> Stream.of(false, true)
+        // attentionTma, attentionTmaPersistent with Q stored by the consumers, and by the producer (two stages only)
+        return Stream.of("attentionTma", "persistent", "persistent, Q by producer").flatMap(form -> Stream.of(
+                FlashAttentionHopperWs.Schedule.DEFAULT, ALL_CHANGES)
+                .filter(sch -> !form.endsWith("producer") || sch.stages() == 2).flatMap(sch -> Stream.of(false, true)
                 .flatMap(fused -> Stream.of(64, 128).flatMap(d -> Stream.of(false, true).map(causal ->
-                DynamicTest.dynamicTest("TMA headDim " + d + (causal ? " causal" : "") + " " + sch
+                DynamicTest.dynamicTest(form + " headDim " + d + (causal ? " causal" : "") + " " + sch
                         + (fused ? " RoPE on Q, bf16 out" : ""), () -> {
-                    CompiledKernel kernel = compileTma(causal, d, sch, fused);
+                    CompiledKernel kernel = compileTma(form, causal, d, sch, fused);
                     String ptx = kernel.source();
                     assertProducts(ptx, d);
-                    assertTrue(ptx.contains("setmaxnreg.dec.sync.aligned.u32 " + FlashAttentionHopperWsTesting.producerRegisters()),
-                            "producer gives registers up");
-                    assertTrue(ptx.contains("setmaxnreg.inc.sync.aligned.u32 " + FlashAttentionHopperWsTesting.consumerRegisters()),
-                            "consumers grow");
+                    boolean qLoaders = form.endsWith("producer") && fused;   // RoPE on Q in the producer warpgroup
+                    assertTrue(ptx.contains("setmaxnreg.dec.sync.aligned.u32 " + (qLoaders
+                            ? FlashAttentionHopperWsTesting.qLoaderProducerRegisters()
+                            : FlashAttentionHopperWsTesting.producerRegisters())), "producer gives registers up");
+                    assertTrue(ptx.contains("setmaxnreg.inc.sync.aligned.u32 " + (qLoaders
+                            ? FlashAttentionHopperWsTesting.qLoaderConsumerRegisters()
+                            : FlashAttentionHopperWsTesting.consumerRegisters())), "consumers grow");
                     long loads = count(ptx, "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes");
                     assertTrue(loads >= 2, loads + " bulk tensor loads: K's and V's");
                     assertEquals(3, count(ptx, "mbarrier.arrive.expect_tx"),
                             "full barriers armed with the tile's bytes: K in order, K ahead, V");
                     assertEquals(0, count(ptx, "cp.async.cg") + count(ptx, "cp.async.ca") + count(ptx, "cp.async.mbarrier"),
                             "no cp.async left");
-                    assertEquals(1, count(ptx, "fence.proxy.async"), "one proxy fence: after the Q stores");
+                    assertEquals(1, count(ptx, "fence.proxy.async"), "one proxy fence: after the Q stores (the consumers'"
+                            + " or the producer's)");
                     assertEquals(0, count(ptx, ".local"), "no private array left in local memory");
                     Ptxas.Resources r = Ptxas.resources(ptx, "sm_90a", work);
-                    System.out.println("FlashAttentionHopperWs.attentionTma d=" + d + " causal=" + causal + " sm_90a: "
-                            + r.registers() + " registers, " + r.spillStoreBytes() + " bytes spilled\n" + r.report());
+                    System.out.println("FlashAttentionHopperWs " + form + " d=" + d + " causal=" + causal
+                            + " " + sch + (fused ? " fused" : "") + " sm_90a: " + r.registers() + " registers, " + r.spillStoreBytes() + " bytes spilled\n" + r.report());
                     assertFalse(r.report().contains("serializ"), r::report);
                     assertEquals(0, r.spillStoreBytes(), r::report);
                     assertTrue(r.registers() <= FlashAttentionHopperWsTesting.launchRegisters(), r::report);
                     assertTrue(kernel.sharedBytes() <= H100_SHARED_OPT_IN, kernel.sharedBytes() + " bytes of shared memory");
-                })))));
+                }))))));
     }
 
     /** S = Q·Kᵀ issued in two places (first tile, loop) and O += P·V in two (loop, last tile). */
@@ -118,9 +129,15 @@ class FlashAttentionHopperWsPtxTest {
     /** setmaxnreg.inc waits until registers are free: the consumers may grow only by what the producer gives up. */
     @Test
     void consumersGrowOnlyByWhatTheProducerGivesUp() {
+        consumersGrowOnlyByWhatTheProducerGivesUp(FlashAttentionHopperWsTesting.producerRegisters(),
+                FlashAttentionHopperWsTesting.consumerRegisters());
+        // the persistent kernel whose producer warpgroup also stores Q
+        consumersGrowOnlyByWhatTheProducerGivesUp(FlashAttentionHopperWsTesting.qLoaderProducerRegisters(),
+                FlashAttentionHopperWsTesting.qLoaderConsumerRegisters());
+    }
+
+    private static void consumersGrowOnlyByWhatTheProducerGivesUp(int producer, int consumer) {
         int launch = FlashAttentionHopperWsTesting.launchRegisters();
-        int producer = FlashAttentionHopperWsTesting.producerRegisters();
-        int consumer = FlashAttentionHopperWsTesting.consumerRegisters();
         assertEquals(65536 / FlashAttentionHopperWs.THREADS / 8 * 8, launch);
         assertTrue(consumer > launch && producer < launch && consumer <= 256 && producer >= 24, launch + " / " + producer
                 + " / " + consumer);
@@ -155,12 +172,22 @@ class FlashAttentionHopperWsPtxTest {
                 KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS, args));
     }
 
-    /** {@link FlashAttentionHopperWs#attentionTma} for sm_90a (fused as in {@link #compile}). */
-    private static CompiledKernel compileTma(boolean causal, int d, FlashAttentionHopperWs.Schedule sch, boolean fused) {
+    /**
+     * {@link FlashAttentionHopperWs#attentionTma} or {@link FlashAttentionHopperWs#attentionTmaPersistent}
+     * (which takes the split count last) for sm_90a (fused as in {@link #compile}).
+     */
+    private static CompiledKernel compileTma(String form, boolean causal, int d, FlashAttentionHopperWs.Schedule sch,
+                                             boolean fused) {
         Object[] args = {null, null, null, null, null, 0, 0, 0, 0, causal, 0, 0, d, 0f, 0, sch.stages(), sch.flags(),
                 null, fused, null, null, fused};
-        return KernelCompiler.compileUncached(KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA, Target.SM_90A,
-                KernelCompiler.constantValues(KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA, args));
+        Kernel tmaKernel = KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA;
+        if (!form.equals("attentionTma")) {   // qByProducer, splits
+            tmaKernel = KernelLibrary.FLASH_ATTENTION_HOPPER_WS_TMA_PERSISTENT;
+            args = java.util.Arrays.copyOf(args, args.length + 2);
+            args[args.length - 2] = form.endsWith("producer");
+            args[args.length - 1] = 0;
+        }
+        return KernelCompiler.compileUncached(tmaKernel, Target.SM_90A, KernelCompiler.constantValues(tmaKernel, args));
     }
 
     private static int count(String text, String what) {

@@ -49,11 +49,36 @@ class AttentionTest {
          * bulk tensor copies (one work-item's, completing on transaction bytes; the Java device
          * runs their meaning: the box copied at once, rows past the keys as zeros).
          */
-        HOPPER_TMA;
+        HOPPER_TMA,
+        /**
+         * {@link FlashAttentionHopperWs#attentionTmaPersistent}: {@link #HOPPER_TMA} with groups
+         * that walk the work items, here at most {@link #PERSISTENT_GROUPS} of them, so that
+         * every case wraps each group around several items (the K/V ring across items).
+         */
+        HOPPER_TMA_PERSISTENT,
+        /**
+         * {@link #HOPPER_TMA_PERSISTENT} with each item's Q stored ahead into a second buffer by
+         * the producer warpgroup ({@code -Dapbj.attention.persistent=q-by-producer}; two K/V stages only).
+         */
+        HOPPER_TMA_PERSISTENT_Q;
+
+        /** The persistent kernel's group count in tests: fewer than the work items of most cases. */
+        static final int PERSISTENT_GROUPS = 3;
 
         boolean roundsToBf16() { return this != FP32; }
 
-        boolean pipelined() { return this == HOPPER_PIPELINED || this == HOPPER_TMA; }
+        boolean pipelined() { return this == HOPPER_PIPELINED || tma(); }
+
+        boolean tma() { return this == HOPPER_TMA || persistent(); }
+
+        boolean persistent() { return this == HOPPER_TMA_PERSISTENT || this == HOPPER_TMA_PERSISTENT_Q; }
+
+        /** The schedules (specs) this kernel runs: a TMA producer's all, Q by the producer only with two stages. */
+        java.util.stream.Stream<String> schedules() {
+            if (!tma()) return pipelinedSchedules();
+            return tmaSchedules().filter(spec -> this != HOPPER_TMA_PERSISTENT_Q
+                    || FlashAttentionHopperWs.Schedule.parse(spec).stages() == 2);
+        }
 
         /** The pipelined kernels cannot run on OpenCL (no hand-offs between work-items). */
         boolean runsOn(Backend backend) { return backend != Backend.OPENCL || !pipelined(); }
@@ -61,9 +86,11 @@ class AttentionTest {
         KernelOps ops(Device d) {
             KernelOps ops = new KernelOps(d, REDUCTION_THREADS, this != FP32)
                     .useHopperAttention(this == HOPPER || pipelined())
-                    .usePipelinedAttention(pipelined()).useTmaAttentionProducer(this == HOPPER_TMA)
+                    .usePipelinedAttention(pipelined()).useTmaAttentionProducer(tma())
+                    .usePersistentAttention(persistent()).persistentQByProducer(this == HOPPER_TMA_PERSISTENT_Q)
+                    .persistentAttentionGroupsAtMost(PERSISTENT_GROUPS)
                     .useFa2Attention(this == TENSOR_CORES_FA2).decodeAttention(false);
-            if (ops.pipelinedAttention() != pipelined() || ops.tmaAttentionProducer() != (this == HOPPER_TMA)) {
+            if (ops.pipelinedAttention() != pipelined() || ops.tmaAttentionProducer() != tma()) {
                 throw new IllegalStateException(this + " on " + d.backend() + " would run another kernel");
             }
             return ops;
@@ -78,7 +105,8 @@ class AttentionTest {
 
     /** The Hopper kernels on the Java device (for cases that are slow on the others). */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hopperKernelsOnJava() {
-        return java.util.stream.Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED, AttentionKernel.HOPPER_TMA)
+        return java.util.stream.Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED, AttentionKernel.HOPPER_TMA,
+                        AttentionKernel.HOPPER_TMA_PERSISTENT, AttentionKernel.HOPPER_TMA_PERSISTENT_Q)
                 .map(k -> org.junit.jupiter.params.provider.Arguments.of(Backend.JAVA, k));
     }
 
@@ -152,11 +180,17 @@ class AttentionTest {
                 "s3+k-ahead", "s3+longest-first+own-ranges+k-ahead"));
     }
 
-    /** Both producers of the pipelined kernel with every schedule each takes. */
+    /** Both producers of the pipelined kernel (and the persistent forms) with every schedule each takes. */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> pipelinedKernelsAndSchedules() {
-        return java.util.stream.Stream.concat(
-                pipelinedSchedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(AttentionKernel.HOPPER_PIPELINED, spec)),
-                tmaSchedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(AttentionKernel.HOPPER_TMA, spec)));
+        return java.util.stream.Stream.of(AttentionKernel.HOPPER_PIPELINED, AttentionKernel.HOPPER_TMA,
+                AttentionKernel.HOPPER_TMA_PERSISTENT, AttentionKernel.HOPPER_TMA_PERSISTENT_Q).flatMap(k ->
+                k.schedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(k, spec)));
+    }
+
+    /** The persistent forms with every schedule each takes. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> persistentKernelsAndSchedules() {
+        return java.util.stream.Stream.of(AttentionKernel.HOPPER_TMA_PERSISTENT, AttentionKernel.HOPPER_TMA_PERSISTENT_Q)
+                .flatMap(k -> k.schedules().map(spec -> org.junit.jupiter.params.provider.Arguments.of(k, spec)));
     }
 
     /**
@@ -369,6 +403,71 @@ class AttentionTest {
         for (int i = 0; i < outTol.length; i++) outTol[i] = 2e-5 + (bf16Rounding ? 0x1p-8 * weightedAbs[i] : 0);
         assertClose(what + ": out", wantOut, read(d, out), outTol);
         assertClose(what + ": lse", wantLse, read(d, lse), constant(wantLse.length, bf16Rounding ? 5e-5 : 2e-5));
+    }
+
+    /**
+     * The persistent kernel does what {@link FlashAttentionHopperWs#attentionTma} does, in the same
+     * order, only with fewer groups that each walk several work items: its out and lse are the
+     * same bits, on fresh inputs. Causal with an anchor and GQA (10 items over 3 groups), key
+     * splits (rows that see no key of a split), non-causal with a ragged last block; every
+     * schedule choice each persistent form takes.
+     */
+    @ParameterizedTest
+    @MethodSource("persistentKernelsAndSchedules")
+    void persistentMatchesTmaBitForBit(AttentionKernel persistent, String spec) {
+        persistentAgreesBitForBit(Backend.JAVA, persistent, spec);
+    }
+
+    /** {@link #persistentMatchesTmaBitForBit} on one backend (the CUDA tests run it too). */
+    void persistentAgreesBitForBit(Backend backend, AttentionKernel persistent, String spec) {
+        FlashAttentionHopperWs.Schedule schedule = FlashAttentionHopperWs.Schedule.parse(spec);
+        Random r = random("persistentMatchesTmaBitForBit " + backend + " " + persistent + " " + spec);
+        Device d = device(backend);
+        int[][] cases = {   // p, a, b, causal, heads, kv heads, head dim, nq
+                {150, 70, 190, 1, 4, 2, 64, 260},
+                {560, 2, 2, 1, 2, 1, 64, 4},
+                {0, 0, 300, 0, 2, 1, 128, 140},
+        };
+        for (int[] c : cases) {
+            int keys = c[0] + c[1] + c[2], nq = c[7], nH = c[4], nKv = c[5], hd = c[6];
+            F32Array q = f32(d, gaussians(r, nq * nH * hd, 2.5 / Math.pow(hd, 0.25)));
+            BF16Array k = bf16(d, bf16Gaussians(r, keys * nKv * hd, 1.0 / Math.pow(hd, 0.25)));
+            BF16Array v = bf16(d, bf16Gaussians(r, keys * nKv * hd, 1.0));
+            float[][] got = new float[4][];
+            for (AttentionKernel kernel : new AttentionKernel[] {AttentionKernel.HOPPER_TMA, persistent}) {
+                F32Array out = d.allocF32((long) nq * nH * hd);
+                F32Array lse = d.allocF32((long) nq * nH);
+                kernel.ops(d).usePipelinedSchedule(schedule).attention(q, nq, k, v, c[0], c[1], c[2], c[3] == 1, nH, nKv,
+                        hd, out, lse);
+                d.synchronize();
+                int at = kernel == AttentionKernel.HOPPER_TMA ? 0 : 2;
+                got[at] = read(d, out);
+                got[at + 1] = read(d, lse);
+            }
+            String what = "p=" + c[0] + " a=" + c[1] + " b=" + c[2] + " nq=" + nq + " causal=" + (c[3] == 1) + " heads "
+                    + nH + "/" + nKv + " d=" + hd + " " + persistent + " " + spec + " on " + backend;
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(got[0]), bits(got[2]), "persistent out differs from attentionTma's: " + what);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(got[1]), bits(got[3]), "persistent lse differs from attentionTma's: " + what);
+        }
+    }
+
+    /** Q stored by the producer takes a second Q tile: with three K/V stages it would not fit, and says so. */
+    @org.junit.jupiter.api.Test
+    void qByProducerRefusesThreeStages() {
+        Device d = device(Backend.JAVA);
+        F32Array q = d.allocF32(128L * 64);
+        BF16Array kv = d.allocBF16(128L * 64);
+        KernelOps ops = AttentionKernel.HOPPER_TMA_PERSISTENT_Q.ops(d).usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse("s3"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> ops.attention(q, 128, kv,
+                kv, 0, 0, 128, true, 1, 1, 64, d.allocF32(128L * 64), d.allocF32(128)));
+        assertTrue(e.getMessage().contains("two K/V stages"), e.getMessage());
+    }
+
+    /** The float bits (NaN payloads and signed zeros included), so that equal means bit for bit. */
+    private static int[] bits(float[] values) {
+        int[] out = new int[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = Float.floatToRawIntBits(values[i]);
+        return out;
     }
 
     /** The mask of APB-SPEC.md, phase 1 step 6, stated per query row. */

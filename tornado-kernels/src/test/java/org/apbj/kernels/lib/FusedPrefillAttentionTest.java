@@ -39,7 +39,8 @@ class FusedPrefillAttentionTest {
 
     static Stream<Arguments> kernels() {
         return LibTesting.backends().stream().flatMap(b -> Stream.of(AttentionKernel.HOPPER, AttentionKernel.HOPPER_PIPELINED,
-                AttentionKernel.HOPPER_TMA, AttentionKernel.TENSOR_CORES).filter(k -> k.runsOn(b)).map(k -> Arguments.of(b, k)));
+                AttentionKernel.HOPPER_TMA, AttentionKernel.HOPPER_TMA_PERSISTENT,
+                AttentionKernel.HOPPER_TMA_PERSISTENT_Q, AttentionKernel.TENSOR_CORES).filter(k -> k.runsOn(b)).map(k -> Arguments.of(b, k)));
     }
 
     /** A chunk after 150 cached keys (two query groups of the Hopper kernels), GQA 4/2, d = 64, Llama-3 scaled frequencies. */

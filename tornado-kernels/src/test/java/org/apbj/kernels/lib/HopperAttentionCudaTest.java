@@ -79,7 +79,38 @@ class HopperAttentionCudaTest {
      */
     @Tag("gpu")
     @ExtendWith(TestSeed.class)
-    static class TmaProducer {
+    static class TmaProducer extends TmaKernelCases {
+        @Override AttentionTest.AttentionKernel kernel() { return AttentionTest.AttentionKernel.HOPPER_TMA; }
+    }
+
+    /**
+     * {@link TmaProducer}'s cases on the persistent form ({@link FlashAttentionHopperWs#attentionTmaPersistent},
+     * {@code -Dapbj.attention.persistent=true}) with 3 groups, so that each walks several work
+     * items and the K/V ring, the turns and Q go on from item to item; and its out and lse are
+     * attentionTma's bit for bit ({@link TmaKernelCases#sameBitsAsAttentionTma}). {@code --include-classname '.*\.HopperAttentionCudaTest\$TmaPersistent'}.
+     */
+    @Tag("gpu")
+    @ExtendWith(TestSeed.class)
+    static class TmaPersistent extends TmaKernelCases {
+        @Override AttentionTest.AttentionKernel kernel() { return AttentionTest.AttentionKernel.HOPPER_TMA_PERSISTENT; }
+
+    }
+
+    /**
+     * {@link TmaPersistent} with each item's Q stored ahead into a second buffer by the producer
+     * warpgroup ({@code -Dapbj.attention.persistent=q-by-producer}).
+     * {@code --include-classname '.*\.HopperAttentionCudaTest\$TmaPersistentQ'}.
+     */
+    @Tag("gpu")
+    @ExtendWith(TestSeed.class)
+    static class TmaPersistentQ extends TmaKernelCases {
+        @Override AttentionTest.AttentionKernel kernel() { return AttentionTest.AttentionKernel.HOPPER_TMA_PERSISTENT_Q; }
+    }
+
+    /** The GPU cases of a TMA-fed attention kernel, with bounded mbarrier waits. */
+    abstract static class TmaKernelCases {
+        abstract AttentionTest.AttentionKernel kernel();
+
         @BeforeAll
         static void needsWgmma() {
             HopperAttentionCudaTest.needsWgmma();
@@ -94,9 +125,9 @@ class HopperAttentionCudaTest {
         @Test void everyMask() {
             bounded(() -> {
                 AttentionTest t = new AttentionTest();
-                CudaKernelsTest.attentionCases(t, AttentionTest.AttentionKernel.HOPPER_TMA);
-                t.longKeyRangesManyTurns(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
-                t.rowsPastTheKeysAreNotSeen(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
+                CudaKernelsTest.attentionCases(t, kernel());
+                t.longKeyRangesManyTurns(CUDA, kernel());
+                t.rowsPastTheKeysAreNotSeen(CUDA, kernel());
             });
         }
 
@@ -105,21 +136,28 @@ class HopperAttentionCudaTest {
          * tile loaded ahead of V) on the cases where they differ.
          */
         @Test void everySchedule() {
-            bounded(() -> AttentionTest.tmaSchedules().forEach(spec -> new AttentionTest().pipelinedScheduleCases(CUDA,
-                    AttentionTest.AttentionKernel.HOPPER_TMA, spec)));
+            bounded(() -> kernel().schedules().forEach(spec -> new AttentionTest().pipelinedScheduleCases(CUDA,
+                    kernel(), spec)));
+        }
+
+        /** The persistent forms: out and lse are attentionTma's bit for bit, with every schedule each takes. */
+        @Test void sameBitsAsAttentionTma() {
+            org.junit.jupiter.api.Assumptions.assumeTrue(kernel().persistent(), "only the persistent forms");
+            bounded(() -> kernel().schedules().forEach(spec -> new AttentionTest().persistentAgreesBitForBit(CUDA, kernel(),
+                    spec)));
         }
 
         /** Dense prefill's form: Q rotated by RoPE as it is loaded, the output stored as bf16. */
         @Test void ropeOnQBf16Out() {
             bounded(() -> {
                 FusedPrefillAttentionTest t = new FusedPrefillAttentionTest();
-                t.chunkAfterCache(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
-                t.headDim128ScatteredPositions(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
-                t.keySplitsMergeThenRound(CUDA, AttentionTest.AttentionKernel.HOPPER_TMA);
+                t.chunkAfterCache(CUDA, kernel());
+                t.headDim128ScatteredPositions(CUDA, kernel());
+                t.keySplitsMergeThenRound(CUDA, kernel());
             });
         }
 
-        private static void bounded(Runnable cases) {
+        static void bounded(Runnable cases) {
             System.setProperty(Mbarrier.DEBUG_SPINS_PROPERTY, "1000000");
             try {
                 cases.run();

@@ -67,6 +67,29 @@ class KernelOpsChoiceTest {
         }
     }
 
+    /** -Dapbj.attention.persistent: absent or false off, true on, q-by-producer on with Q stored by the producer, else refused. */
+    @Test
+    void thePersistentPropertyPicksTheForm() {
+        String before = System.getProperty(KernelOps.PERSISTENT_ATTENTION_PROPERTY);
+        Device hopper = reporting(DeviceCapabilities.cuda(9, 0, 227 * 1024, 1024, 132));
+        try {
+            System.clearProperty(KernelOps.PERSISTENT_ATTENTION_PROPERTY);
+            assertFalse(new KernelOps(hopper).persistentAttention(), "off by default until measured");
+            System.setProperty(KernelOps.PERSISTENT_ATTENTION_PROPERTY, "true");
+            assertTrue(new KernelOps(hopper).persistentAttention());
+            assertFalse(new KernelOps(hopper).persistentQByProducer());
+            System.setProperty(KernelOps.PERSISTENT_ATTENTION_PROPERTY, "q-by-producer");
+            assertTrue(new KernelOps(hopper).persistentAttention());
+            assertTrue(new KernelOps(hopper).persistentQByProducer());
+            System.setProperty(KernelOps.PERSISTENT_ATTENTION_PROPERTY, "yes");
+            String error = assertThrows(IllegalArgumentException.class, () -> new KernelOps(hopper)).getMessage();
+            assertTrue(error.contains("'false', 'true' or 'q-by-producer'"), error);
+        } finally {
+            if (before == null) System.clearProperty(KernelOps.PERSISTENT_ATTENTION_PROPERTY);
+            else System.setProperty(KernelOps.PERSISTENT_ATTENTION_PROPERTY, before);
+        }
+    }
+
     /** k-ahead orders the TMA producer's loads: with the cp.async producer the launch is refused, naming the fix. */
     @Test
     void kAheadNeedsTheTmaProducer() {

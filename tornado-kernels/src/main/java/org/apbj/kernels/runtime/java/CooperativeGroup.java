@@ -22,7 +22,7 @@ final class CooperativeGroup implements WorkGroup {
     /** Per work-item: warp operations reached, checked for group uniformity at the end. */
     private final int[] warpOps;
     private final List<Object> shared = new ArrayList<>();
-    /** Whether a work-item used a named barrier: the kernel is warp-specialised, not for OpenCL. */
+    /** Whether a work-item used a named barrier or setmaxnreg: the kernel is warp-specialised, not for OpenCL. */
     private volatile boolean warpSpecialised;
 
     /** A warp's exchange: double-buffered so one barrier per shuffle suffices. */
@@ -53,6 +53,9 @@ final class CooperativeGroup implements WorkGroup {
 
     @Override
     public void barrier(KernelContext ctx) { barrier.await(describe(ctx)); }
+
+    @Override
+    public void warpSpecialised() { warpSpecialised = true; }
 
     @Override
     public void namedBarrier(KernelContext ctx, int id, int threads, boolean waits) {
