@@ -13,6 +13,9 @@
 #   PART=prefill: the strategy GPU tests, the pipelined attention at 32K under a bounded mbarrier
 #     wait, and the 8B-shaped 32K prefill three ways (default, chunks of 16384 rows, pipelined
 #     attention) next to HF transformers + SDPA.
+#   PART=close: the persistent attention's GPU tests, attention (TMA producer, per launch and
+#     persistent) next to SDPA at 4K-64K causal, the 8B-shaped prefill at 32K (default, then with
+#     the persistent attention) and 128K next to HF transformers + SDPA, SM clocks sampled.
 #   PART=rest: the bulk-copy, attention, retaining-head, collective and strategy GPU tests,
 #     attention (Hopper and its pipelined variant) next to SDPA, the retaining heads' share of an
 #     APB layer at 128K, the cross-check set (dense/APB/Star on the tiny-niah model), APB, ring
@@ -72,6 +75,24 @@ elif [[ $PART == final ]]; then
   python3 scripts/peer/sdpa_attention.py 4096 16384 32768 65536 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt" | head -12
   timeout 150 $r -Dapbj.bench.attentionKernels=hopper-pipelined,hopper org.apbj.kernels.bench.AttentionBench 4096 16384 32768 65536 \
     > "$o/attention.txt" 2>&1; echo "attention rc=$?"; grep -v '^{' "$o/attention.txt" | tail -12
+elif [[ $PART == close ]]; then
+  OUT=/tmp/junit timeout 70 .device/run-gpu.sh tests --include-classname '.*\.HopperAttentionCudaTest\$TmaPersistent' \
+    > "$o/gpu-tests.txt" 2>&1; echo "gpu tests rc=$?"
+  grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -16
+  timeout 60 python3 scripts/peer/sdpa_attention.py 4096 16384 32768 65536 > "$o/sdpa.txt" 2>&1; grep -h "causal" "$o/sdpa.txt"
+  timeout 75 $r -Dapbj.bench.attentionKernels=hopper-tma,hopper-tma-persistent org.apbj.kernels.bench.AttentionBench \
+    4096 16384 32768 65536 > "$o/attention.txt" 2>&1; echo "attention rc=$?"; grep -v '^{' "$o/attention.txt" | grep -v decode | tail -12
+  m=/tmp/llama-8b
+  timeout 100 $r org.apbj.examples.Main synth-model --shape=llama-3.1-8b --out=$m > "$o/synth.txt" 2>&1; echo "synth rc=$?"
+  for v in "default:32768:" "persistent:32768:-Dapbj.attention.persistent=true" "default:131072:"; do
+    IFS=: read -r name t jvm <<< "$v"
+    scripts/gpu-clocks.sh "prefill-$name-$t" timeout 100 $r $jvm org.apbj.model.bench.PrefillBench --model $m --tokens $t \
+      --decode 16 --device cuda > "$o/prefill-$name-$t.json" 2> "$o/prefill-$name-$t.err"; echo "prefill $name $t rc=$?"
+    grep -E '"(prefill_seconds|gemm|attention|other|decode_seconds_per_token|attention_tflops_per_second|gemm_tflops_per_second)"' \
+      "$o/prefill-$name-$t.json" | tr -d '\n '; echo
+  done
+  scripts/gpu-clocks.sh hf timeout 110 python3 scripts/peer/hf_prefill_decode.py --lengths 32k,128k --decode 16 --warmup 1 --repeat 1 \
+    > "$o/hf.json" 2> "$o/hf.err"; echo "hf rc=$?"; grep -E '"(tokens|prefill_seconds|decode_ms_per_token)"' "$o/hf.json"
 elif [[ $PART == prefill ]]; then
   OUT=/tmp/junit timeout 50 .device/run-gpu.sh tests --include-classname '.*CudaStrategiesTest' > "$o/gpu-tests.txt" 2>&1
   grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -12
