@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command while sampling the GPU's SM clock, power draw and temperature every 100 ms into
-# $OUT/clocks-NAME.csv, then prints the samples' summary (those with the GPU busy: utilisation > 50%).
+# $OUT/clocks-NAME.csv, then prints the samples' summary on stderr (those with the GPU busy: utilisation > 50%),
+# so that the command's own stdout stays what it was.
 # Usage (GPU machine): scripts/gpu-clocks.sh NAME command args...
 # Why: a kernel timed alone can run at higher clocks than the same kernel between GEMMs in a
 # prefill, when the GPU is at its power limit; the samples say which clocks each figure had.
@@ -13,7 +14,7 @@ nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,utilizatio
 sampler=$!
 "$@"; rc=$?
 kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
-python3 - "$csv" "$name" <<'PY'
+python3 - "$csv" "$name" >&2 <<'PY'
 import sys, statistics
 rows = []
 for line in open(sys.argv[1]):
