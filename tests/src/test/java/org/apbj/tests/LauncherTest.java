@@ -131,4 +131,26 @@ class LauncherTest {
         assertTrue(old.waitFor(30, TimeUnit.SECONDS));
         assertEquals(1, old.exitValue(), "JDK 21 is refused");
     }
+    /** A crashed test JVM fails no test: the summary must still say what happened, with its crash report. */
+    @Test
+    void theSummaryNamesACrashedTestJvm() throws Exception {
+        Files.writeString(root.resolve("build/test.log"), String.join("\n",
+                "[INFO] Tests run: 407, Failures: 0, Errors: 0, Skipped: 0",
+                "[ERROR] The forked VM terminated without properly saying goodbye. VM crash or System.exit called?",
+                "[ERROR] Command was /bin/sh -c java -jar booter.jar",
+                "[ERROR] Process Exit Code: 139",
+                "[INFO] BUILD FAILURE", ""));
+        Files.writeString(root.resolve("weights/hs_err_pid42.log"), String.join("\n",
+                "# A fatal error has been detected by the Java Runtime Environment:",
+                "#  SIGSEGV (0xb) at pc=0x1, pid=42, tid=43",
+                "# Problematic frame:",
+                "# C  [libfoo.so+0x10]  bar+0x4", ""));
+        Process p = new ProcessBuilder("bash", "-c", "source ./apbj && summary build/test.log")
+                .directory(root.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("forked VM terminated") && out.contains("Process Exit Code: 139"), out);
+        assertTrue(out.contains("hs_err_pid42.log") && out.contains("SIGSEGV") && out.contains("libfoo.so"), out);
+    }
 }

@@ -102,6 +102,7 @@ public final class OpenCLDevice implements Device {
 
     private static OpenCLDevice openUnlocked(String selector) {
         Selection chosen = select(selector);
+        SignalChaining.requireFor(chosen.platform().name());
         return new OpenCLDevice(OpenCL.get(), chosen.platform(), chosen.deviceIndex());
     }
 
