@@ -19,7 +19,7 @@ class ProgressTest {
         try (Progress p = Progress.start(new PrintWriter(buf), "bench", 8, Progress.Mode.LINES, false)) {
             p.message("apb 4k (model load + 2 runs)");
             for (int i = 0; i < 4; i++) p.step("apb " + (4 << i) + "k done");
-            Thread.sleep(800); // the library renders on its own thread, every 500 ms
+            awaitText(buf, "50% (4/8)"); // the library renders on its own thread, every 500 ms
             for (int i = 0; i < 4; i++) p.step("ring " + (4 << i) + "k done");
         }
         String out = buf.toString();
@@ -49,9 +49,9 @@ class ProgressTest {
         try (Progress p = Progress.start(new PrintWriter(buf), "bench", 2, Progress.Mode.TERMINAL, false)) {
             ProgressListener load = p.loading("apb 32k");
             load.onProgress(50, 100, "layer 3");
-            Thread.sleep(600); // redrawn every 250 ms
+            awaitText(buf, ") apb 32k loading 50%"); // redrawn every 250 ms on the library's thread
             load.onProgress(100, 100, "layer 7");
-            Thread.sleep(600);
+            awaitText(buf, ") apb 32k running");
             p.step("apb 32k done");
         }
         String out = buf.toString();
@@ -93,5 +93,11 @@ class ProgressTest {
         }
         assertEquals("1m05s", Progress.duration(Duration.ofSeconds(65)));
         assertEquals("1h01m05s", Progress.duration(Duration.ofSeconds(3665)));
+    }
+
+    /** Waits for the library's render thread to have written {@code text} (a loaded machine can take seconds). */
+    private static void awaitText(StringWriter buf, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!buf.toString().contains(text) && System.nanoTime() < deadline) Thread.sleep(20);
     }
 }
