@@ -24,6 +24,21 @@ public final class KernelOps implements AutoCloseable {
     private static final int ELEMENTWISE_THREADS = 256;
     private static final int MAX_ELEMENTWISE_GROUPS = 65536;
 
+    /**
+     * How the one-row products split k across the warps of a group: {@code off} (the default:
+     * {@link Matvec}'s unsplit kernels), {@code auto} (per shape, {@link MatvecChoice#autoSplit}:
+     * about 8K warps, each streaming at least one unrolled chunk) or a forced 1, 2, 4 or 8; a
+     * forced value also sets the split of the tensor-core products.
+     */
+    public static final String MATVEC_SPLIT_PROPERTY = "apbj.matvec.split";
+
+    /**
+     * Which few-row products run on tensor cores ({@link MatvecTc}, x rounded to bf16):
+     * {@code false} (the default), {@code true} (2 to 8 rows) or {@code all} (1 to 8 rows, the
+     * fused q/k/v + RoPE product excepted).
+     */
+    public static final String MATVEC_TC_PROPERTY = "apbj.matvec.tc";
+
     /** Set to true to keep projections on the fp32 kernels on CUDA too ({@code -Dapbj.gemm.fp32=true}). */
     public static final String FP32_GEMM_PROPERTY = "apbj.gemm.fp32";
 
@@ -92,6 +107,10 @@ public final class KernelOps implements AutoCloseable {
     private boolean persistentAttention;
     private boolean qByProducer;
     private int persistentGroupsCap = Integer.MAX_VALUE;
+    /** {@link MatvecChoice#OFF}, {@link MatvecChoice#AUTO} or a forced split. */
+    private int matvecSplit;
+    /** The fewest rows a few-row product has to run on {@link MatvecTc} ({@link MatvecChoice#TC_NEVER}: none). */
+    private int matvecTcRows;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -135,6 +154,26 @@ public final class KernelOps implements AutoCloseable {
         }
         this.persistentAttention = !persistent.equals("false");
         this.qByProducer = persistent.equals("q-by-producer");
+        this.matvecSplit = MatvecChoice.parseSplit(System.getProperty(MATVEC_SPLIT_PROPERTY));
+        this.matvecTcRows = MatvecChoice.parseTensorCoreRows(System.getProperty(MATVEC_TC_PROPERTY));
+    }
+
+    /**
+     * The one-row products' split of k, as {@value #MATVEC_SPLIT_PROPERTY} takes it ({@code off},
+     * {@code auto}, 1, 2, 4, 8). For tests and benchmarks; the default follows the property.
+     */
+    public KernelOps useMatvecSplit(String split) {
+        this.matvecSplit = MatvecChoice.parseSplit(split);
+        return this;
+    }
+
+    /**
+     * Which few-row products run on {@link MatvecTc}, as {@value #MATVEC_TC_PROPERTY} takes it
+     * ({@code false}, {@code true}, {@code all}). For tests and benchmarks; the default follows the property.
+     */
+    public KernelOps useMatvecTensorCores(String which) {
+        this.matvecTcRows = MatvecChoice.parseTensorCoreRows(which);
+        return this;
     }
 
     /** {@value #ATTENTION_PRODUCER_PROPERTY}'s value: true when absent or {@code tma}, false for {@code cp-async}. */
@@ -349,8 +388,18 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
-                    bias != null, accumulate);
+            if (rows >= matvecTcRows) {
+                int tiles = MatvecChoice.tensorCoreTiles(n), split = MatvecChoice.tensorCoreSplit(matvecSplit, tiles, k);
+                device.launch(KernelLibrary.MATVEC_TC, MatvecChoice.tensorCoreGrid(tiles, split), y, yRow0, x, xRow0,
+                        words(w, k), b, n, k, rows, split, bias != null, accumulate);
+            } else if (rows == 1 && matvecSplit != MatvecChoice.OFF) {
+                int split = MatvecChoice.pairSplit(matvecSplit, n, k);
+                device.launch(KernelLibrary.MATVEC_SPLIT, MatvecChoice.pairGrid((n + 1) / 2, split), y, yRow0, x, xRow0,
+                        words(w, k), b, n, k, split, bias != null, accumulate);
+            } else {
+                device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
+                        bias != null, accumulate);
+            }
         } else {
             if (tensorCores) {
                 device.launch(KernelLibrary.MATMUL_TC, gemmTcGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
@@ -369,8 +418,18 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
-                    bias != null);
+            if (rows >= matvecTcRows) {
+                int tiles = MatvecChoice.tensorCoreTiles(n), split = MatvecChoice.tensorCoreSplit(matvecSplit, tiles, k);
+                device.launch(KernelLibrary.MATVEC_TC_BF16_OUT, MatvecChoice.tensorCoreGrid(tiles, split), y, yRow0, x,
+                        xRow0, words(w, k), b, n, k, rows, split, bias != null);
+            } else if (rows == 1 && matvecSplit != MatvecChoice.OFF) {
+                int split = MatvecChoice.pairSplit(matvecSplit, n, k);
+                device.launch(KernelLibrary.MATVEC_BF16_OUT_SPLIT, MatvecChoice.pairGrid((n + 1) / 2, split), y, yRow0, x,
+                        xRow0, words(w, k), b, n, k, split, bias != null);
+            } else {
+                device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k,
+                        rows, bias != null);
+            }
         } else {
             if (tensorCores) {
                 device.launch(KernelLibrary.MATMUL_TC_BF16_OUT, gemmTcGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n,
@@ -528,6 +587,12 @@ public final class KernelOps implements AutoCloseable {
                     + ": use matmul for the gate and up products and swiGlu");
         }
         if (rows == 0) return;
+        if (rows >= matvecTcRows) {
+            int tiles = MatvecChoice.tensorCoreSwiGluTiles(n), split = MatvecChoice.tensorCoreSplit(matvecSplit, tiles, k);
+            device.launch(KernelLibrary.MATVEC_TC_SWIGLU, MatvecChoice.tensorCoreGrid(tiles, split), h, x, xRow0,
+                    words(gate, k), words(up, k), n, k, rows, split);
+            return;
+        }
         device.launch(KernelLibrary.MATVEC_SWIGLU, Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
                 h, x, xRow0, words(gate, k), words(up, k), n, k, rows);
     }
@@ -562,6 +627,13 @@ public final class KernelOps implements AutoCloseable {
         need(step, "step", 1);
         need(invFreq, "invFreq", headDim / 2);
         int pairs = (qDim + 2 * kvDim) / 2;
+        if (matvecSplit != MatvecChoice.OFF) {
+            int split = MatvecChoice.split(matvecSplit, pairs, k / Matvec.PER_LOAD, 32 * Matvec.UNROLL);
+            device.launch(KernelLibrary.MATVEC_QKV_ROPE_SPLIT, MatvecChoice.pairGrid(pairs, split), q, kCache, vCache,
+                    step, x, words(wq, k), words(wk, k), words(wv, k), hasBias ? bq : wq, hasBias ? bk : wk,
+                    hasBias ? bv : wv, invFreq, qDim, kvDim, k, split, headDim, hasBias);
+            return;
+        }
         device.launch(KernelLibrary.MATVEC_QKV_ROPE, Grid.groups((pairs + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
                 q, kCache, vCache, step, x, words(wq, k), words(wk, k), words(wv, k), hasBias ? bq : wq, hasBias ? bk : wk,
                 hasBias ? bv : wv, invFreq, qDim, kvDim, k, headDim, hasBias);
