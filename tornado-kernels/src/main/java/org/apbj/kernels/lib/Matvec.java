@@ -35,6 +35,11 @@ import org.apbj.kernels.api.WideLoad;
  * <p>Grid: 1-D, {@code Grid.groups(ceil(n / (ROWS_PER_WARP·WARPS)), THREADS)} (for
  * {@link #matvecSwiGlu}: {@code ceil(n / WARPS)} groups; for {@link #matvecQkvRope}:
  * {@code ceil((qDim + 2·kvDim) / (2·WARPS))}); rows ≤ {@link #MAX_ROWS}.
+ *
+ * <p>The {@code *Split} kernels are the one-row products with k split across {@code split}
+ * warps of a group ({@link #matvecSplit}): products of few outputs (4096 launch 2048 warps, about
+ * 16 per multiprocessor of an H200) do not keep enough loads in flight to stream at memory speed;
+ * {@link MatvecChoice} picks the split. More rows on tensor cores: {@link MatvecTc}.
  */
 public final class Matvec {
     private Matvec() {}

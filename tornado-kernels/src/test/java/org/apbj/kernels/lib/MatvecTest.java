@@ -112,6 +112,26 @@ class MatvecTest {
         }
     }
 
+    /**
+     * The 8B decode shapes on the new forms against fp64: one row split per shape (o and down
+     * accumulated, k or v alone in bf16), eight and five rows on tensor cores (o, down, the LM
+     * head's width in a 16384-row slice with bias, gate/up with SwiGLU). Too slow for the Java
+     * device: CudaKernelsTest runs it (and {@link #qkvRopeDecodeShape} for the split q/k/v).
+     */
+    void fewRowDecodeShapes(Backend backend) {
+        Random r = random("fewRowDecodeShapes " + backend);
+        KernelOps split = new KernelOps(device(backend), REDUCTION_THREADS, false).useMatvecSplit("auto");
+        KernelOps tc = new KernelOps(device(backend), REDUCTION_THREADS, false).useMatvecSplit("auto")
+                .useMatvecTensorCores("true");
+        GemmTest.checkFewRows(split, backend, r, 1, 4096, 4096, false, true, false, false);
+        GemmTest.checkFewRows(split, backend, r, 1, 4096, 14336, false, true, false, false);
+        GemmTest.checkFewRows(split, backend, r, 1, 1024, 4096, false, false, true, false);
+        GemmTest.checkFewRows(tc, backend, r, 8, 4096, 4096, false, true, false, true);
+        GemmTest.checkFewRows(tc, backend, r, 8, 4096, 14336, false, true, false, true);
+        GemmTest.checkFewRows(tc, backend, r, 5, 16384, 4096, true, false, false, true);
+        checkSwiGlu(tc, backend, r, 8, 14336, 4096, true);
+    }
+
     /** The check's failure message with the setting it ran under in front. */
     private static void labelled(String setting, Runnable check) {
         try {
