@@ -131,7 +131,8 @@ public final class MatvecBench {
              F32Array inv = dev.upload(F32Array.fromArray(Rope.inverseFrequencies(HEAD_DIM, 500000.0, 0, 0, 0, 0)))) {
             double ms = median(dev, c, i -> ops.matvecQkvRope(q, kCache, vCache, step, x, wq[i], wk[i], wv[i], null, null, null,
                     inv, HEADS, KV_HEADS, HEAD_DIM, HIDDEN));
-            return report(form, table, "qkv+rope+cache", 1, qDim + 2 * kvDim, HIDDEN, ms, bytes, copy);
+            return report(form, ops.describeMatvec("qkv-rope", 1, qDim + 2 * kvDim, HIDDEN), table, "qkv+rope+cache", 1,
+                    qDim + 2 * kvDim, HIDDEN, ms, bytes, copy);
         } finally {
             for (int i = 0; i < c; i++) { wq[i].close(); wk[i].close(); wv[i].close(); }
         }
@@ -153,7 +154,8 @@ public final class MatvecBench {
             java.util.function.IntConsumer once = gated ? i -> ops.matvecSwiGlu(y, x, 0, w[i], w2[i], rows, n, k)
                     : i -> ops.matmul(y, 0, x, 0, w[i], null, rows, n, k, accumulate);
             double ms = median(dev, c, once);
-            return report(form, table, name, rows, gated ? 2 * n : n, k, ms, bytes, copy);
+            return report(form, ops.describeMatvec(gated ? "swiglu" : "plain", rows, n, k), table, name, rows,
+                    gated ? 2 * n : n, k, ms, bytes, copy);
         } finally {
             for (int i = 0; i < c; i++) {
                 w[i].close();
@@ -165,13 +167,13 @@ public final class MatvecBench {
     }
 
     /** Prints the human line and the JSON line; returns the time in µs. */
-    private static double report(String form, Map<String, Double> table, String shape, int rows, int n, int k, double ms,
-                                 double bytes, double copy) {
+    private static double report(String form, String kernel, Map<String, Double> table, String shape, int rows, int n,
+                                 int k, double ms, double bytes, double copy) {
         double gbs = bytes / (ms * 1e-3) / 1e9;
-        System.out.printf(Locale.ROOT, "matvec form=%s shape=%s rows=%d n=%d k=%d us=%.1f gbs=%.0f of_copy=%.2f%n",
-                form, shape, rows, n, k, ms * 1000, gbs, gbs / copy);
+        System.out.printf(Locale.ROOT, "matvec form=%s shape=%s rows=%d n=%d k=%d us=%.1f gbs=%.0f of_copy=%.2f (%s)%n",
+                form, shape, rows, n, k, ms * 1000, gbs, gbs / copy, kernel);
         table.put(shape + " (" + rows + ")", gbs / copy);
-        RuntimeBench.emit("matvec", "form", form, "shape", shape, "rows", rows, "n", n, "k", k, "us", ms * 1000,
+        RuntimeBench.emit("matvec", "form", form, "kernel", kernel, "shape", shape, "rows", rows, "n", n, "k", k, "us", ms * 1000,
                 "bytes", bytes, "gbps", gbs, "copy_gbps", copy, "of_copy", gbs / copy, "goal_of_copy", 0.80);
         return ms * 1000;
     }

@@ -168,6 +168,20 @@ public final class KernelOps implements AutoCloseable {
     }
 
     /**
+     * The kernel and split a few-row product of this shape launches (for benchmark logs):
+     * {@code kind} is {@code plain}, {@code swiglu} (n outputs of gate and up) or {@code qkv-rope}
+     * (n = qDim + 2·kvDim rows, one row of x).
+     */
+    public String describeMatvec(String kind, int rows, int n, int k) {
+        return switch (kind) {
+            case "plain" -> MatvecChoice.plain(matvecSplit, matvecTcRows, rows, n, k).describe();
+            case "swiglu" -> MatvecChoice.swiGlu(matvecSplit, matvecTcRows, rows, n, k).describe();
+            case "qkv-rope" -> MatvecChoice.qkvRope(matvecSplit, n / 2, k).describe();
+            default -> throw new IllegalArgumentException("describeMatvec: kind '" + kind + "' is plain, swiglu or qkv-rope");
+        };
+    }
+
+    /**
      * Which few-row products run on {@link MatvecTc}, as {@value #MATVEC_TC_PROPERTY} takes it
      * ({@code false}, {@code true}, {@code all}). For tests and benchmarks; the default follows the property.
      */
@@ -388,16 +402,13 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            if (rows >= matvecTcRows) {
-                int tiles = MatvecChoice.tensorCoreTiles(n), split = MatvecChoice.tensorCoreSplit(matvecSplit, tiles, k);
-                device.launch(KernelLibrary.MATVEC_TC, MatvecChoice.tensorCoreGrid(tiles, split), y, yRow0, x, xRow0,
-                        words(w, k), b, n, k, rows, split, bias != null, accumulate);
-            } else if (rows == 1 && matvecSplit != MatvecChoice.OFF) {
-                int split = MatvecChoice.pairSplit(matvecSplit, n, k);
-                device.launch(KernelLibrary.MATVEC_SPLIT, MatvecChoice.pairGrid((n + 1) / 2, split), y, yRow0, x, xRow0,
-                        words(w, k), b, n, k, split, bias != null, accumulate);
-            } else {
-                device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
+            MatvecChoice.Launch l = MatvecChoice.plain(matvecSplit, matvecTcRows, rows, n, k);
+            switch (l.form()) {
+                case TENSOR_CORES -> device.launch(KernelLibrary.MATVEC_TC, l.grid(), y, yRow0, x, xRow0, words(w, k), b, n,
+                        k, rows, l.split(), bias != null, accumulate);
+                case SPLIT -> device.launch(KernelLibrary.MATVEC_SPLIT, l.grid(), y, yRow0, x, xRow0, words(w, k), b, n, k,
+                        l.split(), bias != null, accumulate);
+                case UNSPLIT -> device.launch(KernelLibrary.MATVEC, l.grid(), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
                         bias != null, accumulate);
             }
         } else {
@@ -418,17 +429,14 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            if (rows >= matvecTcRows) {
-                int tiles = MatvecChoice.tensorCoreTiles(n), split = MatvecChoice.tensorCoreSplit(matvecSplit, tiles, k);
-                device.launch(KernelLibrary.MATVEC_TC_BF16_OUT, MatvecChoice.tensorCoreGrid(tiles, split), y, yRow0, x,
-                        xRow0, words(w, k), b, n, k, rows, split, bias != null);
-            } else if (rows == 1 && matvecSplit != MatvecChoice.OFF) {
-                int split = MatvecChoice.pairSplit(matvecSplit, n, k);
-                device.launch(KernelLibrary.MATVEC_BF16_OUT_SPLIT, MatvecChoice.pairGrid((n + 1) / 2, split), y, yRow0, x,
-                        xRow0, words(w, k), b, n, k, split, bias != null);
-            } else {
-                device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k,
-                        rows, bias != null);
+            MatvecChoice.Launch l = MatvecChoice.plain(matvecSplit, matvecTcRows, rows, n, k);
+            switch (l.form()) {
+                case TENSOR_CORES -> device.launch(KernelLibrary.MATVEC_TC_BF16_OUT, l.grid(), y, yRow0, x, xRow0, words(w, k),
+                        b, n, k, rows, l.split(), bias != null);
+                case SPLIT -> device.launch(KernelLibrary.MATVEC_BF16_OUT_SPLIT, l.grid(), y, yRow0, x, xRow0, words(w, k), b,
+                        n, k, l.split(), bias != null);
+                case UNSPLIT -> device.launch(KernelLibrary.MATVEC_BF16_OUT, l.grid(), y, yRow0, x, xRow0, words(w, k), b, n,
+                        k, rows, bias != null);
             }
         } else {
             if (tensorCores) {
@@ -587,14 +595,13 @@ public final class KernelOps implements AutoCloseable {
                     + ": use matmul for the gate and up products and swiGlu");
         }
         if (rows == 0) return;
-        if (rows >= matvecTcRows) {
-            int tiles = MatvecChoice.tensorCoreSwiGluTiles(n), split = MatvecChoice.tensorCoreSplit(matvecSplit, tiles, k);
-            device.launch(KernelLibrary.MATVEC_TC_SWIGLU, MatvecChoice.tensorCoreGrid(tiles, split), h, x, xRow0,
-                    words(gate, k), words(up, k), n, k, rows, split);
-            return;
+        MatvecChoice.Launch l = MatvecChoice.swiGlu(matvecSplit, matvecTcRows, rows, n, k);
+        if (l.form() == MatvecChoice.Form.TENSOR_CORES) {
+            device.launch(KernelLibrary.MATVEC_TC_SWIGLU, l.grid(), h, x, xRow0, words(gate, k), words(up, k), n, k, rows,
+                    l.split());
+        } else {
+            device.launch(KernelLibrary.MATVEC_SWIGLU, l.grid(), h, x, xRow0, words(gate, k), words(up, k), n, k, rows);
         }
-        device.launch(KernelLibrary.MATVEC_SWIGLU, Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
-                h, x, xRow0, words(gate, k), words(up, k), n, k, rows);
     }
 
     /**
@@ -627,14 +634,14 @@ public final class KernelOps implements AutoCloseable {
         need(step, "step", 1);
         need(invFreq, "invFreq", headDim / 2);
         int pairs = (qDim + 2 * kvDim) / 2;
-        if (matvecSplit != MatvecChoice.OFF) {
-            int split = MatvecChoice.split(matvecSplit, pairs, k / Matvec.PER_LOAD, 32 * Matvec.UNROLL);
-            device.launch(KernelLibrary.MATVEC_QKV_ROPE_SPLIT, MatvecChoice.pairGrid(pairs, split), q, kCache, vCache,
-                    step, x, words(wq, k), words(wk, k), words(wv, k), hasBias ? bq : wq, hasBias ? bk : wk,
-                    hasBias ? bv : wv, invFreq, qDim, kvDim, k, split, headDim, hasBias);
+        MatvecChoice.Launch l = MatvecChoice.qkvRope(matvecSplit, pairs, k);
+        if (l.form() == MatvecChoice.Form.SPLIT) {
+            device.launch(KernelLibrary.MATVEC_QKV_ROPE_SPLIT, l.grid(), q, kCache, vCache, step, x, words(wq, k),
+                    words(wk, k), words(wv, k), hasBias ? bq : wq, hasBias ? bk : wk, hasBias ? bv : wv, invFreq, qDim, kvDim,
+                    k, l.split(), headDim, hasBias);
             return;
         }
-        device.launch(KernelLibrary.MATVEC_QKV_ROPE, Grid.groups((pairs + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
+        device.launch(KernelLibrary.MATVEC_QKV_ROPE, l.grid(),
                 q, kCache, vCache, step, x, words(wq, k), words(wk, k), words(wv, k), hasBias ? bq : wq, hasBias ? bk : wk,
                 hasBias ? bv : wv, invFreq, qDim, kvDim, k, headDim, hasBias);
     }
@@ -1283,11 +1290,6 @@ public final class KernelOps implements AutoCloseable {
 
     /** System property: the ping-pong GEMM's tile width, 192 or 128 columns. */
     public static final String PINGPONG_COLUMNS_PROPERTY = "apbj.gemm.pingpongColumns";
-
-    static Grid matvecGrid(int n) {
-        int perGroup = Matvec.WARPS * Matvec.ROWS_PER_WARP;
-        return Grid.groups((n + perGroup - 1) / perGroup, Matvec.THREADS);
-    }
 
     static Grid elementwise(long count) {
         long groups = Math.min((count + ELEMENTWISE_THREADS - 1) / ELEMENTWISE_THREADS, MAX_ELEMENTWISE_GROUPS);

@@ -26,6 +26,62 @@ final class MatvecChoice {
     /** The tensor-core setting that keeps every row count on {@link Matvec}. */
     static final int TC_NEVER = Integer.MAX_VALUE;
 
+    /** The three forms of a few-row product. */
+    enum Form {
+        /** {@link Matvec}'s kernels as they were: a warp per two outputs, all of k. */
+        UNSPLIT,
+        /** {@link Matvec}'s one-row {@code *Split} kernels. */
+        SPLIT,
+        /** {@link MatvecTc}. */
+        TENSOR_CORES
+    }
+
+    /** What one product launches: the form, its split (1 for {@link Form#UNSPLIT}) and grid. */
+    record Launch(Form form, int split, Grid grid) {
+        /** For benchmark logs: the class and split. */
+        String describe() {
+            return (form == Form.TENSOR_CORES ? "MatvecTc" : "Matvec") + (form == Form.UNSPLIT ? " unsplit" : " split=" + split);
+        }
+    }
+
+    /**
+     * A plain product ({@link KernelOps#matmul}, {@link KernelOps#matmulBf16Out}) of rows ≤
+     * {@link Matvec#MAX_ROWS} rows, n outputs, depth k: tensor cores from {@code tensorCoreRows}
+     * rows up, else split for one row unless the split setting is {@link #OFF}, else unsplit.
+     */
+    static Launch plain(int splitSetting, int tensorCoreRows, int rows, int n, int k) {
+        if (rows >= tensorCoreRows) {
+            int tiles = tensorCoreTiles(n), split = tensorCoreSplit(splitSetting, tiles, k);
+            return new Launch(Form.TENSOR_CORES, split, tensorCoreGrid(tiles, split));
+        }
+        int pairs = (n + Matvec.ROWS_PER_WARP - 1) / Matvec.ROWS_PER_WARP;
+        if (rows == 1 && splitSetting != OFF) {
+            int split = pairSplit(splitSetting, n, k);
+            return new Launch(Form.SPLIT, split, pairGrid(pairs, split));
+        }
+        return new Launch(Form.UNSPLIT, 1, pairGrid(pairs, 1));
+    }
+
+    /**
+     * Gate, up and SwiGLU for n outputs ({@link KernelOps#matvecSwiGlu}): tensor cores from
+     * {@code tensorCoreRows} rows up, else {@link Matvec#matvecSwiGlu} (a warp per output: the
+     * decode's 14336 outputs launch enough warps unsplit).
+     */
+    static Launch swiGlu(int splitSetting, int tensorCoreRows, int rows, int n, int k) {
+        if (rows >= tensorCoreRows) {
+            int tiles = tensorCoreSwiGluTiles(n), split = tensorCoreSplit(splitSetting, tiles, k);
+            return new Launch(Form.TENSOR_CORES, split, tensorCoreGrid(tiles, split));
+        }
+        return new Launch(Form.UNSPLIT, 1, Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS));
+    }
+
+    /** A decode step's q/k/v + RoPE ({@link KernelOps#matvecQkvRope}) over {@code pairs} rotated pairs of rows. */
+    static Launch qkvRope(int splitSetting, int pairs, int k) {
+        if (splitSetting == OFF) return new Launch(Form.UNSPLIT, 1, pairGrid(pairs, 1));
+        int split = split(splitSetting, pairs, k / Matvec.PER_LOAD, 32 * Matvec.UNROLL);
+        return new Launch(Form.SPLIT, split, pairGrid(pairs, split));
+    }
+
     /** -D{@value KernelOps#MATVEC_SPLIT_PROPERTY}: {@code off}, {@code auto} or a forced split 1, 2, 4 or 8. */
     static int parseSplit(String asked) {
         if (asked == null) return OFF;

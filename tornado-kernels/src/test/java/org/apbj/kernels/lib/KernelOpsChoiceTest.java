@@ -151,6 +151,32 @@ class KernelOpsChoiceTest {
         assertEquals(256, MatvecChoice.tensorCoreGrid(256, 8).globalSize(0) / MatvecTc.THREADS, "one tile a group: 8 warps split its k");
     }
 
+    /**
+     * The form each product takes: tensor cores from the setting's row count up (SwiGLU too),
+     * split for one row unless the split is off, the unsplit kernels otherwise; the fused q/k/v
+     * + RoPE follows the split setting only. The unsplit grid is the one the kernels always had.
+     */
+    @Test
+    void theFormFollowsTheSettingsAndTheRows() {
+        int off = MatvecChoice.OFF, auto = MatvecChoice.AUTO, never = MatvecChoice.TC_NEVER;
+        assertEquals(MatvecChoice.Form.UNSPLIT, MatvecChoice.plain(off, never, 1, 4096, 4096).form());
+        assertEquals(256, MatvecChoice.plain(off, never, 8, 4096, 4096).grid().globalSize(0) / Matvec.THREADS,
+                "unsplit: ceil(n / 16) groups");
+        assertEquals(MatvecChoice.Form.SPLIT, MatvecChoice.plain(auto, never, 1, 4096, 4096).form());
+        assertEquals(MatvecChoice.Form.UNSPLIT, MatvecChoice.plain(auto, never, 2, 4096, 4096).form(), "split is for one row");
+        assertEquals(MatvecChoice.Form.TENSOR_CORES, MatvecChoice.plain(off, 2, 2, 4096, 4096).form());
+        assertEquals(MatvecChoice.Form.SPLIT, MatvecChoice.plain(auto, 2, 1, 4096, 4096).form(), "tc=true leaves one row");
+        assertEquals(MatvecChoice.Form.TENSOR_CORES, MatvecChoice.plain(off, 1, 1, 4096, 4096).form(), "tc=all takes it");
+        assertEquals(MatvecChoice.Form.TENSOR_CORES, MatvecChoice.swiGlu(off, 2, 8, 14336, 4096).form());
+        assertEquals(MatvecChoice.Form.UNSPLIT, MatvecChoice.swiGlu(auto, never, 1, 14336, 4096).form());
+        assertEquals(MatvecChoice.Form.UNSPLIT, MatvecChoice.qkvRope(off, 3072, 4096).form());
+        MatvecChoice.Launch qkv = MatvecChoice.qkvRope(auto, 3072, 4096);
+        assertEquals(MatvecChoice.Form.SPLIT, qkv.form());
+        assertEquals(4, qkv.split());
+        assertEquals(3072 / 2, qkv.grid().globalSize(0) / Matvec.THREADS, "two pairs of 4 warps a group");
+        assertEquals("Matvec split=4", qkv.describe());
+    }
+
     /** -Dapbj.matvec.split and -Dapbj.matvec.tc: the values each takes, anything else refused naming them. */
     @Test
     void theMatvecPropertiesTakeTheirValuesAndRefuseOthers() {
