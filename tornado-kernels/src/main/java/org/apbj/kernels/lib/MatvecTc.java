@@ -36,10 +36,11 @@ import org.apbj.kernels.api.WideLoad;
  * </ul>
  * Numerics: x is rounded to bf16 (round to nearest even, {@link TensorCore#packBf16}), the
  * rounding the prefill GEMMs apply to their activations ({@link GemmTc} packs x the same way;
- * the bf16-input GEMMs read x rounded by {@link KernelMath#floatToBf16}), so few-row products
- * and prefill agree on x; products of bf16 values are exact and accumulate in fp32, in the
- * tensor cores' order. The fp32 {@link Matvec} keeps x in fp32: the two differ by the rounding
- * of x (relative 2^-9 per element).
+ * the bf16-input GEMMs read x that {@link RmsNorm#rmsNormBf16Wide} packed the same way or that
+ * {@link KernelMath#floatToBf16} rounded, also to nearest even; only a NaN's payload can
+ * differ), so few-row products and prefill agree on x; products of bf16 values are exact and
+ * accumulate in fp32, in the tensor cores' order. The fp32 {@link Matvec} keeps x in fp32: the
+ * two differ by the rounding of x (relative 2^-9 per element).
  *
  * <p>Grid: 1-D, {@code Grid.groups(ceil(tiles / (WARPS / split)), THREADS)} with tiles =
  * {@code ceil(n / 16)} ({@link #matvecTcSwiGlu}: {@code ceil(n / 8)}); split 1, 2, 4 or 8; k a
