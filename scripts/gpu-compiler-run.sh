@@ -10,7 +10,7 @@ set -uo pipefail
 out=${OUT:-gpu-out}; mkdir -p "$out"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$out/gpu.txt" 2>&1
 timeout 360 .device/run-gpu.sh tests \
-  --include-classname '.*\.(CudaCorpusTest|CudaKernelsTest|HopperAttentionCudaTest|DeviceCapabilitiesTest)' > "$out/gpu-tests.txt" 2>&1
+  --include-classname '.*\.(CudaCorpusTest|CudaKernelsTest|MatvecCudaTest|HopperAttentionCudaTest|DeviceCapabilitiesTest)' > "$out/gpu-tests.txt" 2>&1
 echo "gpu tests rc=$?"
 grep -E "tests (successful|failed|skipped|aborted)" "$out/gpu-tests.txt"; grep -A3 "✘" "$out/gpu-tests.txt" | head -30
 grep -E "GFLOP|TFLOP|compute|sm_" "$out/gpu-tests.txt" | head -20

@@ -22,7 +22,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=c
 if [[ -z ${SKIP_TESTS:-} ]]; then
   # JUnit's report folder stays on the machine (only eight files come back)
   OUT=/tmp/decode-junit timeout 170 .device/run-gpu.sh tests --include-classname \
-    '.*(CudaKernelsTest|CudaCorpusTest|DecodeAttentionCudaTest|GeneratorCudaGraphTest|GeneratorCudaVsReferenceTest|GeneratorCudaWaitsTest|TinyNiahGoldenCudaTest)' \
+    '.*(CudaKernelsTest|MatvecCudaTest|CudaCorpusTest|DecodeAttentionCudaTest|GeneratorCudaGraphTest|GeneratorCudaVsReferenceTest|GeneratorCudaWaitsTest|TinyNiahGoldenCudaTest)' \
     > "$out/gpu-tests.txt" 2>&1; echo "gpu tests rc=$?"
   grep -E "tests (successful|failed|skipped|aborted)" "$out/gpu-tests.txt"; grep -A3 "✘" "$out/gpu-tests.txt" | head -30
 fi

@@ -6,7 +6,7 @@ set -uo pipefail
 out=${OUT:-gpu-out}; mkdir -p "$out"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=csv > "$out/gpu.txt" 2>&1
 if [[ ! ${SKIP_TESTS:-} ]]; then
-  timeout 300 .device/run-gpu.sh tests --include-classname '.*(CudaBulkCopyTest|CudaKernelsTest)' > "$out/gemm-tests.txt" 2>&1
+  timeout 300 .device/run-gpu.sh tests --include-classname '.*(CudaBulkCopyTest|CudaKernelsTest|MatvecCudaTest)' > "$out/gemm-tests.txt" 2>&1
   grep -E "✘|tests (successful|failed)|seed" "$out/gemm-tests.txt" | head -40
 fi
 python3 scripts/peer/cublas_gemm.py > "$out/cublas.txt" 2>&1

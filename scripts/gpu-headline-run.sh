@@ -30,7 +30,7 @@ r=".device/run-gpu.sh main"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$o/gpu.txt" 2>&1
 if [[ ${PART:-engine} == engine ]]; then
   OUT=/tmp/junit timeout 150 .device/run-gpu.sh tests --include-classname \
-    '.*(CudaKernelsTest|HopperAttentionCudaTest|CudaCorpusTest|CudaBulkCopyTest|DecodeAttentionCudaTest|GeneratorCudaGraphTest|TinyNiahGoldenCudaTest|CudaDeviceTest)' \
+    '.*(CudaKernelsTest|MatvecCudaTest|HopperAttentionCudaTest|CudaCorpusTest|CudaBulkCopyTest|DecodeAttentionCudaTest|GeneratorCudaGraphTest|TinyNiahGoldenCudaTest|CudaDeviceTest)' \
     > "$o/gpu-tests.txt" 2>&1; grep -E "tests (successful|failed)" "$o/gpu-tests.txt"; grep -A3 "✘" "$o/gpu-tests.txt" | head -24
   m=/tmp/llama-8b
   timeout 130 $r org.apbj.examples.Main synth-model --shape=llama-3.1-8b --out=$m > "$o/synth.txt" 2>&1; echo "synth rc=$?"

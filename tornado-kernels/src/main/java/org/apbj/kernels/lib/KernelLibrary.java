@@ -34,6 +34,12 @@ public final class KernelLibrary {
     public static final Kernel MATVEC_BF16_OUT = Kernel.of(Matvec.class, "matvecBf16Out");
     public static final Kernel MATVEC_SWIGLU = Kernel.of(Matvec.class, "matvecSwiGlu");
     public static final Kernel MATVEC_QKV_ROPE = Kernel.of(Matvec.class, "matvecQkvRope");
+    public static final Kernel MATVEC_SPLIT = Kernel.of(Matvec.class, "matvecSplit");
+    public static final Kernel MATVEC_BF16_OUT_SPLIT = Kernel.of(Matvec.class, "matvecBf16OutSplit");
+    public static final Kernel MATVEC_QKV_ROPE_SPLIT = Kernel.of(Matvec.class, "matvecQkvRopeSplit");
+    public static final Kernel MATVEC_TC = Kernel.of(MatvecTc.class, "matvecTc");
+    public static final Kernel MATVEC_TC_BF16_OUT = Kernel.of(MatvecTc.class, "matvecTcBf16Out");
+    public static final Kernel MATVEC_TC_SWIGLU = Kernel.of(MatvecTc.class, "matvecTcSwiGlu");
     public static final Kernel SWIGLU = Kernel.of(SwiGlu.class, "swiGlu");
     public static final Kernel ATTENTION = Kernel.of(Attention.class, "attention");
     public static final Kernel FLASH_ATTENTION = Kernel.of(FlashAttention.class, "attention");
@@ -57,7 +63,9 @@ public final class KernelLibrary {
 
     private static final List<Kernel> ALL = List.of(EMBED, RMS_NORM, RMS_NORM_BF16, RMS_NORM_BF16_WIDE, TO_BF16, ROPE_F32, ROPE_BF16, MATMUL, MATMUL_BF16_OUT,
             MATMUL_TC, MATMUL_TC_BF16_OUT,
-            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, SWIGLU, ATTENTION, FLASH_ATTENTION, FLASH_ATTENTION_FA2, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_PACK, RETAINING_POOL,
+            MATVEC, MATVEC_BF16_OUT, MATVEC_SWIGLU, MATVEC_QKV_ROPE, MATVEC_SPLIT, MATVEC_BF16_OUT_SPLIT, MATVEC_QKV_ROPE_SPLIT,
+            MATVEC_TC, MATVEC_TC_BF16_OUT, MATVEC_TC_SWIGLU,
+            SWIGLU, ATTENTION, FLASH_ATTENTION, FLASH_ATTENTION_FA2, DECODE_ATTENTION, DECODE_ADVANCE, MERGE_SPLITS, MERGE_ATTENTION, RETAINING_HIDDEN, RETAINING_PACK, RETAINING_POOL,
             TOP_K_ROWS, GATHER_KV, ARGMAX, SAMPLE_TOP_P);
 
     /** Kernels that use architecture-specific Hopper instructions (wgmma): PTX for sm_90a only. */

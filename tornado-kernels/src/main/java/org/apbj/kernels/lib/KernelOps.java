@@ -24,6 +24,21 @@ public final class KernelOps implements AutoCloseable {
     private static final int ELEMENTWISE_THREADS = 256;
     private static final int MAX_ELEMENTWISE_GROUPS = 65536;
 
+    /**
+     * How the one-row products split k across the warps of a group: {@code off} (the default:
+     * {@link Matvec}'s unsplit kernels), {@code auto} (per shape, {@link MatvecChoice#autoSplit}:
+     * about 8K warps, each streaming at least one unrolled chunk) or a forced 1, 2, 4 or 8; a
+     * forced value also sets the split of the tensor-core products.
+     */
+    public static final String MATVEC_SPLIT_PROPERTY = "apbj.matvec.split";
+
+    /**
+     * Which few-row products run on tensor cores ({@link MatvecTc}, x rounded to bf16):
+     * {@code false} (the default), {@code true} (2 to 8 rows) or {@code all} (1 to 8 rows, the
+     * fused q/k/v + RoPE product excepted).
+     */
+    public static final String MATVEC_TC_PROPERTY = "apbj.matvec.tc";
+
     /** Set to true to keep projections on the fp32 kernels on CUDA too ({@code -Dapbj.gemm.fp32=true}). */
     public static final String FP32_GEMM_PROPERTY = "apbj.gemm.fp32";
 
@@ -92,6 +107,10 @@ public final class KernelOps implements AutoCloseable {
     private boolean persistentAttention;
     private boolean qByProducer;
     private int persistentGroupsCap = Integer.MAX_VALUE;
+    /** {@link MatvecChoice#OFF}, {@link MatvecChoice#AUTO} or a forced split. */
+    private int matvecSplit;
+    /** The fewest rows a few-row product has to run on {@link MatvecTc} ({@link MatvecChoice#TC_NEVER}: none). */
+    private int matvecTcRows;
 
     /** Single-group reductions (top-k, sampling) and RMSNorm use up to 1024 work-items per group. */
     public KernelOps(Device device) { this(device, 1024); }
@@ -135,6 +154,40 @@ public final class KernelOps implements AutoCloseable {
         }
         this.persistentAttention = !persistent.equals("false");
         this.qByProducer = persistent.equals("q-by-producer");
+        this.matvecSplit = MatvecChoice.parseSplit(System.getProperty(MATVEC_SPLIT_PROPERTY));
+        this.matvecTcRows = MatvecChoice.parseTensorCoreRows(System.getProperty(MATVEC_TC_PROPERTY));
+    }
+
+    /**
+     * The one-row products' split of k, as {@value #MATVEC_SPLIT_PROPERTY} takes it ({@code off},
+     * {@code auto}, 1, 2, 4, 8). For tests and benchmarks; the default follows the property.
+     */
+    public KernelOps useMatvecSplit(String split) {
+        this.matvecSplit = MatvecChoice.parseSplit(split);
+        return this;
+    }
+
+    /**
+     * The kernel and split a few-row product of this shape launches (for benchmark logs):
+     * {@code kind} is {@code plain}, {@code swiglu} (n outputs of gate and up) or {@code qkv-rope}
+     * (n = qDim + 2·kvDim rows, one row of x).
+     */
+    public String describeMatvec(String kind, int rows, int n, int k) {
+        return switch (kind) {
+            case "plain" -> MatvecChoice.plain(matvecSplit, matvecTcRows, rows, n, k).describe();
+            case "swiglu" -> MatvecChoice.swiGlu(matvecSplit, matvecTcRows, rows, n, k).describe();
+            case "qkv-rope" -> MatvecChoice.qkvRope(matvecSplit, n / 2, k).describe();
+            default -> throw new IllegalArgumentException("describeMatvec: kind '" + kind + "' is plain, swiglu or qkv-rope");
+        };
+    }
+
+    /**
+     * Which few-row products run on {@link MatvecTc}, as {@value #MATVEC_TC_PROPERTY} takes it
+     * ({@code false}, {@code true}, {@code all}). For tests and benchmarks; the default follows the property.
+     */
+    public KernelOps useMatvecTensorCores(String which) {
+        this.matvecTcRows = MatvecChoice.parseTensorCoreRows(which);
+        return this;
     }
 
     /** {@value #ATTENTION_PRODUCER_PROPERTY}'s value: true when absent or {@code tma}, false for {@code cp-async}. */
@@ -349,8 +402,15 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            device.launch(KernelLibrary.MATVEC, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
-                    bias != null, accumulate);
+            MatvecChoice.Launch l = MatvecChoice.plain(matvecSplit, matvecTcRows, rows, n, k);
+            switch (l.form()) {
+                case TENSOR_CORES -> device.launch(KernelLibrary.MATVEC_TC, l.grid(), y, yRow0, x, xRow0, words(w, k), b, n,
+                        k, rows, l.split(), bias != null, accumulate);
+                case SPLIT -> device.launch(KernelLibrary.MATVEC_SPLIT, l.grid(), y, yRow0, x, xRow0, words(w, k), b, n, k,
+                        l.split(), bias != null, accumulate);
+                case UNSPLIT -> device.launch(KernelLibrary.MATVEC, l.grid(), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
+                        bias != null, accumulate);
+            }
         } else {
             if (tensorCores) {
                 device.launch(KernelLibrary.MATMUL_TC, gemmTcGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n, k,
@@ -369,8 +429,15 @@ public final class KernelOps implements AutoCloseable {
         if (rows == 0) return;
         BF16Array b = bias != null ? bias : w;
         if (rows <= MATVEC_MAX_ROWS) {
-            device.launch(KernelLibrary.MATVEC_BF16_OUT, matvecGrid(n), y, yRow0, x, xRow0, words(w, k), b, n, k, rows,
-                    bias != null);
+            MatvecChoice.Launch l = MatvecChoice.plain(matvecSplit, matvecTcRows, rows, n, k);
+            switch (l.form()) {
+                case TENSOR_CORES -> device.launch(KernelLibrary.MATVEC_TC_BF16_OUT, l.grid(), y, yRow0, x, xRow0, words(w, k),
+                        b, n, k, rows, l.split(), bias != null);
+                case SPLIT -> device.launch(KernelLibrary.MATVEC_BF16_OUT_SPLIT, l.grid(), y, yRow0, x, xRow0, words(w, k), b,
+                        n, k, l.split(), bias != null);
+                case UNSPLIT -> device.launch(KernelLibrary.MATVEC_BF16_OUT, l.grid(), y, yRow0, x, xRow0, words(w, k), b, n,
+                        k, rows, bias != null);
+            }
         } else {
             if (tensorCores) {
                 device.launch(KernelLibrary.MATMUL_TC_BF16_OUT, gemmTcGrid(rows, n), y, yRow0, x, xRow0, w, b, rows, n,
@@ -528,8 +595,13 @@ public final class KernelOps implements AutoCloseable {
                     + ": use matmul for the gate and up products and swiGlu");
         }
         if (rows == 0) return;
-        device.launch(KernelLibrary.MATVEC_SWIGLU, Grid.groups((n + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
-                h, x, xRow0, words(gate, k), words(up, k), n, k, rows);
+        MatvecChoice.Launch l = MatvecChoice.swiGlu(matvecSplit, matvecTcRows, rows, n, k);
+        if (l.form() == MatvecChoice.Form.TENSOR_CORES) {
+            device.launch(KernelLibrary.MATVEC_TC_SWIGLU, l.grid(), h, x, xRow0, words(gate, k), words(up, k), n, k, rows,
+                    l.split());
+        } else {
+            device.launch(KernelLibrary.MATVEC_SWIGLU, l.grid(), h, x, xRow0, words(gate, k), words(up, k), n, k, rows);
+        }
     }
 
     /**
@@ -562,7 +634,14 @@ public final class KernelOps implements AutoCloseable {
         need(step, "step", 1);
         need(invFreq, "invFreq", headDim / 2);
         int pairs = (qDim + 2 * kvDim) / 2;
-        device.launch(KernelLibrary.MATVEC_QKV_ROPE, Grid.groups((pairs + Matvec.WARPS - 1) / Matvec.WARPS, Matvec.THREADS),
+        MatvecChoice.Launch l = MatvecChoice.qkvRope(matvecSplit, pairs, k);
+        if (l.form() == MatvecChoice.Form.SPLIT) {
+            device.launch(KernelLibrary.MATVEC_QKV_ROPE_SPLIT, l.grid(), q, kCache, vCache, step, x, words(wq, k),
+                    words(wk, k), words(wv, k), hasBias ? bq : wq, hasBias ? bk : wk, hasBias ? bv : wv, invFreq, qDim, kvDim,
+                    k, l.split(), headDim, hasBias);
+            return;
+        }
+        device.launch(KernelLibrary.MATVEC_QKV_ROPE, l.grid(),
                 q, kCache, vCache, step, x, words(wq, k), words(wk, k), words(wv, k), hasBias ? bq : wq, hasBias ? bk : wk,
                 hasBias ? bv : wv, invFreq, qDim, kvDim, k, headDim, hasBias);
     }
@@ -1211,11 +1290,6 @@ public final class KernelOps implements AutoCloseable {
 
     /** System property: the ping-pong GEMM's tile width, 192 or 128 columns. */
     public static final String PINGPONG_COLUMNS_PROPERTY = "apbj.gemm.pingpongColumns";
-
-    static Grid matvecGrid(int n) {
-        int perGroup = Matvec.WARPS * Matvec.ROWS_PER_WARP;
-        return Grid.groups((n + perGroup - 1) / perGroup, Matvec.THREADS);
-    }
 
     static Grid elementwise(long count) {
         long groups = Math.min((count + ELEMENTWISE_THREADS - 1) / ELEMENTWISE_THREADS, MAX_ELEMENTWISE_GROUPS);

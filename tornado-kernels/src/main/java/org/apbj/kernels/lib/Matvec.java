@@ -35,6 +35,11 @@ import org.apbj.kernels.api.WideLoad;
  * <p>Grid: 1-D, {@code Grid.groups(ceil(n / (ROWS_PER_WARP·WARPS)), THREADS)} (for
  * {@link #matvecSwiGlu}: {@code ceil(n / WARPS)} groups; for {@link #matvecQkvRope}:
  * {@code ceil((qDim + 2·kvDim) / (2·WARPS))}); rows ≤ {@link #MAX_ROWS}.
+ *
+ * <p>The {@code *Split} kernels are the one-row products with k split across {@code split}
+ * warps of a group ({@link #matvecSplit}): products of few outputs (4096 launch 2048 warps, about
+ * 16 per multiprocessor of an H200) do not keep enough loads in flight to stream at memory speed;
+ * {@link MatvecChoice} picks the split. More rows on tensor cores: {@link MatvecTc}.
  */
 public final class Matvec {
     private Matvec() {}
@@ -139,24 +144,217 @@ public final class Matvec {
         }
         reduce(ctx, acc, 1);
         if (ctx.laneId() == 0 && p < pairs) {
-            float s0 = hasBias ? acc[0] + bias0 : acc[0];
-            float s1 = hasBias ? acc[MAX_ROWS] + bias1 : acc[MAX_ROWS];
-            if (c < qDim) {
-                float cs = Rope.cosOf(angle), sn = Rope.sinOf(angle);
-                q.set(c, s0 * cs - s1 * sn);
-                q.set(c + half, s1 * cs + s0 * sn);
-            } else if (c < qDim + kvDim) {
-                float cs = Rope.cosOf(angle), sn = Rope.sinOf(angle);
-                float k0 = KernelMath.bf16ToFloat(KernelMath.floatToBf16(s0));
-                float k1 = KernelMath.bf16ToFloat(KernelMath.floatToBf16(s1));
-                int at = pos * kvDim + c - qDim;
-                kCache.setFloat(at, k0 * cs - k1 * sn);
-                kCache.setFloat(at + half, k1 * cs + k0 * sn);
-            } else {
-                int at = pos * kvDim + c - qDim - kvDim;
-                vCache.setFloat(at, s0);
-                vCache.setFloat(at + half, s1);
+            storeRope(q, kCache, vCache, c, qDim, kvDim, half, pos, angle, hasBias ? acc[0] + bias0 : acc[0],
+                    hasBias ? acc[MAX_ROWS] + bias1 : acc[MAX_ROWS]);
+        }
+    }
+
+    /**
+     * The pair's sums s0 (row c of [q | k | v]) and s1 (row c + half), biases added, to where
+     * they go: q rotated in fp32; k rounded to bf16, rotated and rounded again into the cache row
+     * pos; v rounded once into its cache row.
+     */
+    private static void storeRope(F32Array q, BF16Array kCache, BF16Array vCache, int c, int qDim, int kvDim, int half,
+                                  int pos, float angle, float s0, float s1) {
+        if (c < qDim) {
+            float cs = Rope.cosOf(angle), sn = Rope.sinOf(angle);
+            q.set(c, s0 * cs - s1 * sn);
+            q.set(c + half, s1 * cs + s0 * sn);
+        } else if (c < qDim + kvDim) {
+            float cs = Rope.cosOf(angle), sn = Rope.sinOf(angle);
+            float k0 = KernelMath.bf16ToFloat(KernelMath.floatToBf16(s0));
+            float k1 = KernelMath.bf16ToFloat(KernelMath.floatToBf16(s1));
+            int at = pos * kvDim + c - qDim;
+            kCache.setFloat(at, k0 * cs - k1 * sn);
+            kCache.setFloat(at + half, k1 * cs + k0 * sn);
+        } else {
+            int at = pos * kvDim + c - qDim - kvDim;
+            vCache.setFloat(at, s0);
+            vCache.setFloat(at + half, s1);
+        }
+    }
+
+    // --- split k: the one-row products whose outputs alone launch too few warps ----------------
+
+    /**
+     * {@link #matvec} for one row with the k range of each weight pair split across {@code split}
+     * warps of a group (1, 2, 4 or 8): warp w takes pair slot w / split and part w % split, a
+     * contiguous range of 16-byte words (whole 32-lane chunks, then a masked tail chunk), and the
+     * parts' sums meet in shared memory in part order after a barrier ({@link #combine}), so the
+     * result is the same run to run (no atomics) though it differs from the unsplit kernel in
+     * the order of its fp32 additions. A product of n outputs launches
+     * {@code ceil(n / (ROWS_PER_WARP · WARPS / split))} groups: split times the warps of
+     * {@link #matvec}, each streaming 1/split of k.
+     */
+    public static void matvecSplit(KernelContext ctx, F32Array y, int yRow0, F32Array x, int xRow0, I64Array w,
+                                   BF16Array bias, int n, int k, int split, @Constant boolean hasBias,
+                                   @Constant boolean accumulate) {
+        float[] partial = ctx.allocateFloatLocalArray(WARPS * ROWS_PER_WARP * MAX_ROWS);
+        int part = ctx.warpId() % split;
+        int c0 = splitPairRow(ctx, split);
+        float[] acc = new float[ROWS_PER_WARP * MAX_ROWS];
+        float bias0 = hasBias ? bias.getFloat(rowOrLast(c0, n)) : 0.0f;
+        float bias1 = hasBias ? bias.getFloat(rowOrLast(c0 + 1, n)) : 0.0f;
+        int words = k / PER_LOAD;
+        dotRange(ctx, acc, x, xRow0, w, rowOrLast(c0, n), w, rowOrLast(c0 + 1, n), k, 1,
+                partBegin(words, split, part), partBegin(words, split, part + 1));
+        reduce(ctx, acc, 1);
+        combine(ctx, acc, partial, split, 1);
+        if (part == 0 && ctx.laneId() == 0) storeF32(acc, y, yRow0, c0, n, bias0, bias1, hasBias, accumulate, 1);
+    }
+
+    /** {@link #matvecBf16Out} for one row, k split as in {@link #matvecSplit}. */
+    public static void matvecBf16OutSplit(KernelContext ctx, BF16Array y, int yRow0, F32Array x, int xRow0, I64Array w,
+                                          BF16Array bias, int n, int k, int split, @Constant boolean hasBias) {
+        float[] partial = ctx.allocateFloatLocalArray(WARPS * ROWS_PER_WARP * MAX_ROWS);
+        int part = ctx.warpId() % split;
+        int c0 = splitPairRow(ctx, split);
+        float[] acc = new float[ROWS_PER_WARP * MAX_ROWS];
+        float bias0 = hasBias ? bias.getFloat(rowOrLast(c0, n)) : 0.0f;
+        float bias1 = hasBias ? bias.getFloat(rowOrLast(c0 + 1, n)) : 0.0f;
+        int words = k / PER_LOAD;
+        dotRange(ctx, acc, x, xRow0, w, rowOrLast(c0, n), w, rowOrLast(c0 + 1, n), k, 1,
+                partBegin(words, split, part), partBegin(words, split, part + 1));
+        reduce(ctx, acc, 1);
+        combine(ctx, acc, partial, split, 1);
+        if (part == 0 && ctx.laneId() == 0) storeBf16(acc, y, yRow0, c0, n, bias0, bias1, hasBias, 1);
+    }
+
+    /**
+     * {@link #matvecQkvRope} with k split as in {@link #matvecSplit} ({@code ceil(pairs / (WARPS /
+     * split))} groups).
+     */
+    public static void matvecQkvRopeSplit(KernelContext ctx, F32Array q, BF16Array kCache, BF16Array vCache,
+                                          I32Array step, F32Array x, I64Array wq, I64Array wk, I64Array wv, BF16Array bq,
+                                          BF16Array bk, BF16Array bv, F32Array invFreq, int qDim, int kvDim, int k,
+                                          int split, @Constant int headDim, @Constant boolean hasBias) {
+        float[] partial = ctx.allocateFloatLocalArray(WARPS * ROWS_PER_WARP * MAX_ROWS);
+        int half = headDim / 2;
+        int pairs = (qDim + 2 * kvDim) / 2;
+        int part = ctx.warpId() % split;
+        int p = ctx.groupIdx * (WARPS / split) + ctx.warpId() / split;
+        int pc = KernelMath.min(p, pairs - 1);   // spare warps of the last group redo the last pair and store nothing
+        int c = (pc / half) * headDim + pc % half;   // the pair's first row in [q | k | v]
+        int pos = step.get(0);
+        float angle = pos * invFreq.get(pc % half);
+        float[] acc = new float[ROWS_PER_WARP * MAX_ROWS];
+        int words = k / PER_LOAD;
+        int begin = partBegin(words, split, part), end = partBegin(words, split, part + 1);
+        float bias0 = 0.0f, bias1 = 0.0f;
+        // one branch per matrix (the compiler keeps one array per variable); uniform in the warp
+        if (c < qDim) {
+            if (hasBias) {
+                bias0 = bq.getFloat(c);
+                bias1 = bq.getFloat(c + half);
             }
+            dotRange(ctx, acc, x, 0, wq, c, wq, c + half, k, 1, begin, end);
+        } else if (c < qDim + kvDim) {
+            if (hasBias) {
+                bias0 = bk.getFloat(c - qDim);
+                bias1 = bk.getFloat(c - qDim + half);
+            }
+            dotRange(ctx, acc, x, 0, wk, c - qDim, wk, c - qDim + half, k, 1, begin, end);
+        } else {
+            if (hasBias) {
+                bias0 = bv.getFloat(c - qDim - kvDim);
+                bias1 = bv.getFloat(c - qDim - kvDim + half);
+            }
+            dotRange(ctx, acc, x, 0, wv, c - qDim - kvDim, wv, c - qDim - kvDim + half, k, 1, begin, end);
+        }
+        reduce(ctx, acc, 1);
+        combine(ctx, acc, partial, split, 1);
+        if (part == 0 && ctx.laneId() == 0 && p < pairs) {
+            storeRope(q, kCache, vCache, c, qDim, kvDim, half, pos, angle, hasBias ? acc[0] + bias0 : acc[0],
+                    hasBias ? acc[MAX_ROWS] + bias1 : acc[MAX_ROWS]);
+        }
+    }
+
+    /** The first of the two weight rows of this warp's slot when k is split {@code split} ways. */
+    private static int splitPairRow(KernelContext ctx, int split) {
+        return (ctx.groupIdx * (WARPS / split) + ctx.warpId() / split) * ROWS_PER_WARP;
+    }
+
+    /**
+     * Where part {@code part} of {@code split} begins in a row of {@code words} 16-byte words
+     * (part = split gives the end): equal ranges rounded up to whole 32-word warp loads, so that
+     * each warp load stays 512-byte aligned; the last part takes what is left (possibly nothing).
+     */
+    static int partBegin(int words, int split, int part) {
+        int per = ((words + split - 1) / split + 31) / 32 * 32;
+        return KernelMath.min(part * per, words);
+    }
+
+    /**
+     * As {@link #dot} over the words [begin, end) of both rows: whole chunks of 32·UNROLL words,
+     * then one chunk whose words past end are read at end - 1 and count as zeros, so that the
+     * tail's loads are in flight together too.
+     */
+    private static void dotRange(KernelContext ctx, float[] acc, F32Array x, int xRow0, I64Array wA, int rowA,
+                                 I64Array wB, int rowB, int k, int rows, int begin, int end) {
+        clear(acc);
+        int words = k / PER_LOAD;
+        int baseA = rowA * words;
+        int baseB = rowB * words;
+        int lane = ctx.laneId();
+        int chunk = 32 * UNROLL;
+        int full = begin + (end - begin) / chunk * chunk;
+        for (int j0 = begin; j0 < full; j0 += chunk) {
+            chunk(acc, x, xRow0, wA, baseA, wB, baseB, j0 + lane, k, rows);
+        }
+        if (full < end) tailChunk(acc, x, xRow0, wA, baseA, wB, baseB, full + lane, end, k, rows);
+    }
+
+    /** Words j, j + 32, ... below end of both rows, loads issued before use; the others are read at end - 1 and zeroed. */
+    @Unroll
+    private static void tailChunk(float[] acc, F32Array x, int xRow0, I64Array wA, int baseA, I64Array wB, int baseB,
+                                  int j, int end, int k, int rows) {
+        long[] a = new long[2 * UNROLL];
+        long[] b = new long[2 * UNROLL];
+        for (int u = 0; u < UNROLL; u++) {
+            int at = KernelMath.min(j + 32 * u, end - 1);
+            WideLoad.load2(a, 2 * u, wA, 2 * (baseA + at));
+            WideLoad.load2(b, 2 * u, wB, 2 * (baseB + at));
+        }
+        for (int u = 0; u < UNROLL; u++) {
+            boolean live = j + 32 * u < end;
+            word(acc, x, xRow0, live ? a[2 * u] : 0L, live ? a[2 * u + 1] : 0L, live ? b[2 * u] : 0L,
+                    live ? b[2 * u + 1] : 0L, KernelMath.min(j + 32 * u, end - 1), k, rows);
+        }
+    }
+
+    /**
+     * The split-k meeting point, after the warp reduction: lane 0 of every warp puts its sums in
+     * {@code partial}, and after the group's barrier (which every work-item reaches) each lane
+     * of a slot's part-0 warp adds the slot's parts in part order into acc.
+     */
+    private static void combine(KernelContext ctx, float[] acc, float[] partial, int split, int rows) {
+        int warp = ctx.warpId();
+        int slots = ROWS_PER_WARP * MAX_ROWS;
+        if (ctx.laneId() == 0) publish(acc, partial, warp * slots, rows);
+        ctx.localBarrier();
+        int first = warp - warp % split;
+        take(acc, partial, first * slots, rows);
+        for (int p = 1; p < split; p++) addPart(acc, partial, (first + p) * slots, rows);
+    }
+
+    @Unroll
+    private static void publish(float[] acc, float[] partial, int at, int rows) {
+        for (int s = 0; s < ROWS_PER_WARP; s++) {
+            for (int r = 0; r < rows; r++) partial[at + s * MAX_ROWS + r] = acc[s * MAX_ROWS + r];
+        }
+    }
+
+    @Unroll
+    private static void take(float[] acc, float[] partial, int at, int rows) {
+        for (int s = 0; s < ROWS_PER_WARP; s++) {
+            for (int r = 0; r < rows; r++) acc[s * MAX_ROWS + r] = partial[at + s * MAX_ROWS + r];
+        }
+    }
+
+    @Unroll
+    private static void addPart(float[] acc, float[] partial, int at, int rows) {
+        for (int s = 0; s < ROWS_PER_WARP; s++) {
+            for (int r = 0; r < rows; r++) acc[s * MAX_ROWS + r] += partial[at + s * MAX_ROWS + r];
         }
     }
 

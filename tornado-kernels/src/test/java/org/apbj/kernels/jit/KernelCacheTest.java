@@ -112,4 +112,11 @@ class KernelCacheTest {
         assertTrue(org.apbj.kernels.jit.front.CalleeScanner.bytecode(Kernel.of(ControlFlowKernels.class, "crossClass").method())
                 .keySet().stream().anyMatch(s -> s.startsWith("org.apbj.kernels.corpus.CorpusHelpers.polynomial")));
     }
+
+    /** The key hashes each method's instructions, not only its name: an edited kernel body must miss the disk cache. */
+    @Test
+    void keyCoversTheBytecodeOfEveryMethod() {
+        var code = org.apbj.kernels.jit.front.CalleeScanner.bytecode(Kernel.of(ControlFlowKernels.class, "crossClass").method());
+        code.forEach((method, bytes) -> assertTrue(bytes.length > 0, method + " has no bytecode in the key"));
+    }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Every kernel-library check on the CUDA device (the same references and tolerances as on the
  * other devices), plus timings of the two kernels that dominate prefill. The wgmma attention
- * kernels: {@link HopperAttentionCudaTest}; {@link FlashAttentionFa2}: {@link Sm80AttentionCudaTest}. Runs with
+ * kernels: {@link HopperAttentionCudaTest}; {@link FlashAttentionFa2}: {@link Sm80AttentionCudaTest}; the few-row
+ * products: {@link MatvecCudaTest}. Runs with
  * {@code ./apbj test-gpu}; skips where no CUDA device exists.
  */
 @Tag("gpu")
@@ -36,14 +37,9 @@ class CudaKernelsTest {
         GemmTest t = new GemmTest();
         t.tiledMatmulMatchesReference(CUDA);
         t.tiledMatmulBf16Output(CUDA);
-        t.matvecMatchesReference(CUDA);
         t.tensorCoreMatmulMatchesReference(CUDA);
         t.tensorCoreMatmulBf16Output(CUDA);
         t.tensorCoreMatmulDeep(CUDA);
-        t.matvecDecodeShapes(CUDA);
-        new MatvecTest().swiGluMatchesReference(CUDA);
-        new MatvecTest().qkvRopeMatchesReference(CUDA);
-        new MatvecTest().qkvRopeDecodeShape(CUDA);
     }
 
     /** The Hopper GEMM (wgmma), on devices that have it. */

@@ -248,6 +248,21 @@ class GemmTest {
         Device d = device(backend);
         KernelOps ops = path == Path.BF16_INPUT ? new KernelOps(d, REDUCTION_THREADS)
                 : new KernelOps(d, REDUCTION_THREADS, path == Path.TENSOR_CORES);
+        check(ops, backend, r, rows, n, k, bias, accumulate, bf16Out, path);
+    }
+
+    /**
+     * A few-row product on the kernels ops is set to choose ({@link MatvecTest}: split k, tensor
+     * cores), against the same fp64 reference: xBf16 when the kernel rounds x to bf16.
+     */
+    static void checkFewRows(KernelOps ops, Backend backend, Random r, int rows, int n, int k, boolean bias,
+                             boolean accumulate, boolean bf16Out, boolean xBf16) {
+        check(ops, backend, r, rows, n, k, bias, accumulate, bf16Out, xBf16 ? Path.TENSOR_CORES : Path.FP32);
+    }
+
+    private static void check(KernelOps ops, Backend backend, Random r, int rows, int n, int k, boolean bias,
+                              boolean accumulate, boolean bf16Out, Path path) {
+        Device d = ops.device();
         int xRow0 = 2;
         int yRow0 = 3;
         float[] x = path == Path.BF16_INPUT ? bf16Gaussians(r, (xRow0 + rows) * k, 1.0) : gaussians(r, (xRow0 + rows) * k, 1.0);

@@ -116,4 +116,79 @@ class KernelOpsChoiceTest {
         assertEquals(KernelOps.HopperGemm.TMA, KernelOps.autoGemm(KernelOps.GemmOutput.F32, 14336));
         assertEquals(KernelOps.HopperGemm.TMA, KernelOps.autoGemm(KernelOps.GemmOutput.SWIGLU, 4104));
     }
+
+    /**
+     * The split of k per decode shape (Llama-3.1-8B): the one-row products of 4096 outputs
+     * (o, down) and q/k/v (3072 pairs) split 4 ways to reach 8K warps, k/v alone (1024) 4 ways
+     * too (8 would leave a warp less than one chunk of 4096 / 8 words), the LM head and SwiGLU
+     * (enough warps unsplit) not at all; the tensor-core form splits its 256 tiles of o and down
+     * 8 ways. Every split keeps a whole unrolled chunk per warp.
+     */
+    @Test
+    void theSplitBringsEachDecodeShapeToAboutEightThousandWarps() {
+        int chunk = 32 * Matvec.UNROLL;
+        assertEquals(4, MatvecChoice.pairSplit(MatvecChoice.AUTO, 4096, 4096), "o");
+        assertEquals(4, MatvecChoice.pairSplit(MatvecChoice.AUTO, 4096, 14336), "down");
+        assertEquals(4, MatvecChoice.pairSplit(MatvecChoice.AUTO, 1024, 4096), "k or v alone");
+        assertEquals(1, MatvecChoice.pairSplit(MatvecChoice.AUTO, 128256, 4096), "lm_head");
+        assertEquals(4, MatvecChoice.split(MatvecChoice.AUTO, 3072, 4096 / Matvec.PER_LOAD, chunk), "q/k/v pairs");
+        assertEquals(2, MatvecChoice.pairSplit(MatvecChoice.AUTO, 4096, 2048), "a short k: one chunk per warp at most");
+        assertEquals(1, MatvecChoice.pairSplit(MatvecChoice.AUTO, 4096, 1024));
+        assertEquals(8, MatvecChoice.tensorCoreSplit(MatvecChoice.AUTO, MatvecChoice.tensorCoreTiles(4096), 4096), "o on tensor cores");
+        assertEquals(8, MatvecChoice.tensorCoreSplit(MatvecChoice.AUTO, MatvecChoice.tensorCoreSwiGluTiles(14336), 4096),
+                "gate/up: 1792 tiles of 8 outputs");
+        assertEquals(2, MatvecChoice.tensorCoreSplit(MatvecChoice.AUTO, MatvecChoice.tensorCoreTiles(128256), 4096), "lm_head");
+        for (int n : new int[] {8, 1000, 4096, 14336, 128256}) {
+            for (int k : new int[] {8, 72, 1064, 4096, 14336}) {
+                int s = MatvecChoice.pairSplit(MatvecChoice.AUTO, n, k);
+                assertTrue(s == 1 || k / Matvec.PER_LOAD / s >= chunk, n + "x" + k + ": split " + s + " leaves less than a chunk");
+                int t = MatvecChoice.tensorCoreSplit(MatvecChoice.AUTO, MatvecChoice.tensorCoreTiles(n), k);
+                assertTrue(t == 1 || k / 32 / t >= MatvecTc.UNROLL, n + "x" + k + ": tensor-core split " + t);
+            }
+        }
+        assertEquals(8, MatvecChoice.pairSplit(8, 128256, 8), "a forced split is taken as it is");
+        assertEquals(1024, MatvecChoice.pairGrid(2048, 4).globalSize(0) / Matvec.THREADS, "groups of 2 slots of 4 warps");
+        assertEquals(256, MatvecChoice.tensorCoreGrid(256, 8).globalSize(0) / MatvecTc.THREADS, "one tile a group: 8 warps split its k");
+    }
+
+    /**
+     * The form each product takes: tensor cores from the setting's row count up (SwiGLU too),
+     * split for one row unless the split is off, the unsplit kernels otherwise; the fused q/k/v
+     * + RoPE follows the split setting only. The unsplit grid is the one the kernels always had.
+     */
+    @Test
+    void theFormFollowsTheSettingsAndTheRows() {
+        int off = MatvecChoice.OFF, auto = MatvecChoice.AUTO, never = MatvecChoice.TC_NEVER;
+        assertEquals(MatvecChoice.Form.UNSPLIT, MatvecChoice.plain(off, never, 1, 4096, 4096).form());
+        assertEquals(256, MatvecChoice.plain(off, never, 8, 4096, 4096).grid().globalSize(0) / Matvec.THREADS,
+                "unsplit: ceil(n / 16) groups");
+        assertEquals(MatvecChoice.Form.SPLIT, MatvecChoice.plain(auto, never, 1, 4096, 4096).form());
+        assertEquals(MatvecChoice.Form.UNSPLIT, MatvecChoice.plain(auto, never, 2, 4096, 4096).form(), "split is for one row");
+        assertEquals(MatvecChoice.Form.TENSOR_CORES, MatvecChoice.plain(off, 2, 2, 4096, 4096).form());
+        assertEquals(MatvecChoice.Form.SPLIT, MatvecChoice.plain(auto, 2, 1, 4096, 4096).form(), "tc=true leaves one row");
+        assertEquals(MatvecChoice.Form.TENSOR_CORES, MatvecChoice.plain(off, 1, 1, 4096, 4096).form(), "tc=all takes it");
+        assertEquals(MatvecChoice.Form.TENSOR_CORES, MatvecChoice.swiGlu(off, 2, 8, 14336, 4096).form());
+        assertEquals(MatvecChoice.Form.UNSPLIT, MatvecChoice.swiGlu(auto, never, 1, 14336, 4096).form());
+        assertEquals(MatvecChoice.Form.UNSPLIT, MatvecChoice.qkvRope(off, 3072, 4096).form());
+        MatvecChoice.Launch qkv = MatvecChoice.qkvRope(auto, 3072, 4096);
+        assertEquals(MatvecChoice.Form.SPLIT, qkv.form());
+        assertEquals(4, qkv.split());
+        assertEquals(3072 / 2, qkv.grid().globalSize(0) / Matvec.THREADS, "two pairs of 4 warps a group");
+        assertEquals("Matvec split=4", qkv.describe());
+    }
+
+    /** -Dapbj.matvec.split and -Dapbj.matvec.tc: the values each takes, anything else refused naming them. */
+    @Test
+    void theMatvecPropertiesTakeTheirValuesAndRefuseOthers() {
+        assertEquals(MatvecChoice.OFF, MatvecChoice.parseSplit(null), "off until measured");
+        assertEquals(MatvecChoice.AUTO, MatvecChoice.parseSplit("auto"));
+        assertEquals(8, MatvecChoice.parseSplit("8"));
+        String error = assertThrows(IllegalArgumentException.class, () -> MatvecChoice.parseSplit("3")).getMessage();
+        assertTrue(error.contains("'off', 'auto' or one of 1, 2, 4, 8"), error);
+        assertEquals(MatvecChoice.TC_NEVER, MatvecChoice.parseTensorCoreRows(null));
+        assertEquals(2, MatvecChoice.parseTensorCoreRows("true"));
+        assertEquals(1, MatvecChoice.parseTensorCoreRows("all"));
+        error = assertThrows(IllegalArgumentException.class, () -> MatvecChoice.parseTensorCoreRows("yes")).getMessage();
+        assertTrue(error.contains("'false', 'true' (2 to 8 rows) or 'all'"), error);
+    }
 }

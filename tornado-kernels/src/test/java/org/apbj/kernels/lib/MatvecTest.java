@@ -35,9 +35,10 @@ class MatvecTest {
     @MethodSource("backends")
     void swiGluMatchesReference(Backend backend) {
         Random r = random("swiGluMatchesReference " + backend);
-        checkSwiGlu(backend, r, 1, 37, 1024 + 40);
-        checkSwiGlu(backend, r, 3, 9, 72);
-        checkSwiGlu(backend, r, 8, 20, 264);
+        KernelOps ops = new KernelOps(device(backend), REDUCTION_THREADS, false);
+        checkSwiGlu(ops, backend, r, 1, 37, 1024 + 40, false);
+        checkSwiGlu(ops, backend, r, 3, 9, 72, false);
+        checkSwiGlu(ops, backend, r, 8, 20, 264, false);
     }
 
     /** Widths the 16-byte loads cannot serve are refused with the reason, not read misaligned. */
@@ -56,13 +57,88 @@ class MatvecTest {
     @MethodSource("backends")
     void qkvRopeMatchesReference(Backend backend) {
         Random r = random("qkvRopeMatchesReference " + backend);
-        checkQkvRope(backend, r, 4, 2, 64, 1024 + 40, false);
-        checkQkvRope(backend, r, 3, 1, 16, 72, true);
+        checkQkvRope(backend, r, 4, 2, 64, 1024 + 40, false, "off");
+        checkQkvRope(backend, r, 3, 1, 16, 72, true, "off");
     }
 
     /** The 8B shape (32 query heads, 8 KV heads of 128, hidden 4096); too slow for the Java device: CudaKernelsTest runs it. */
     void qkvRopeDecodeShape(Backend backend) {
-        checkQkvRope(backend, random("qkvRopeDecodeShape " + backend), 32, 8, 128, 4096, false);
+        checkQkvRope(backend, random("qkvRopeDecodeShape " + backend), 32, 8, 128, 4096, false, "off");
+        checkQkvRope(backend, random("qkvRopeDecodeShape split " + backend), 32, 8, 128, 4096, false, "auto");
+    }
+
+    /**
+     * One row with k split 1, 2, 4 and 8 ways ({@link Matvec#matvecSplit},
+     * {@link Matvec#matvecBf16OutSplit}, {@link Matvec#matvecQkvRopeSplit}): ragged n (the last
+     * group's spare slots), k = 1064 (133 words: parts of whole 32-word loads, a masked tail,
+     * the last parts short or empty at split 8) and k = 72 (less than one warp load).
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void splitMatchesReference(Backend backend) {
+        Random r = random("splitMatchesReference " + backend);
+        for (String split : new String[] {"1", "2", "4", "8"}) {
+            KernelOps ops = new KernelOps(device(backend), REDUCTION_THREADS, false).useMatvecSplit(split);
+            labelled("split " + split, () -> {
+                GemmTest.checkFewRows(ops, backend, r, 1, 37, 1024 + 40, true, true, false, false);
+                GemmTest.checkFewRows(ops, backend, r, 1, 19, 72, true, false, true, false);
+                checkQkvRope(backend, r, 3, 1, 16, 1024 + 40, true, split);
+            });
+        }
+    }
+
+    /**
+     * The tensor-core few-row products ({@link MatvecTc}) for every row count 1..8, each at
+     * another split, against fp64 with x rounded to bf16 as the kernel does (twice the fp32
+     * bound: tensor cores sum in their own order): ragged n (a tile's rows past n), k = 1064 (34
+     * steps of 32, the last a quarter full: unrolled chunks, then checked steps) and k = 72;
+     * bias, accumulate, bf16 output and SwiGLU.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void tensorCoreMatchesReference(Backend backend) {
+        Random r = random("tensorCoreMatchesReference " + backend);
+        String[] splits = {"1", "2", "4", "8"};
+        for (int rows = 1; rows <= Matvec.MAX_ROWS; rows++) {
+            String split = splits[rows % 4];
+            KernelOps ops = new KernelOps(device(backend), REDUCTION_THREADS, false).useMatvecSplit(split)
+                    .useMatvecTensorCores("all");
+            int rr = rows;
+            labelled("rows " + rows + ", split " + split, () -> {
+                GemmTest.checkFewRows(ops, backend, r, rr, 37, rr % 2 == 0 ? 1024 + 40 : 72, rr > 4, rr % 3 == 0, false, true);
+                if (rr == 3 || rr == 8) GemmTest.checkFewRows(ops, backend, r, rr, 21, 1024 + 40, true, false, true, true);
+                if (rr == 2 || rr == 8) checkSwiGlu(ops, backend, r, rr, 13, 1024 + 40, true);
+            });
+        }
+    }
+
+    /**
+     * The 8B decode shapes on the new forms against fp64: one row split per shape (o and down
+     * accumulated, k or v alone in bf16), eight and five rows on tensor cores (o, down, the LM
+     * head's width in a 16384-row slice with bias, gate/up with SwiGLU). Too slow for the Java
+     * device: CudaKernelsTest runs it (and {@link #qkvRopeDecodeShape} for the split q/k/v).
+     */
+    void fewRowDecodeShapes(Backend backend) {
+        Random r = random("fewRowDecodeShapes " + backend);
+        KernelOps split = new KernelOps(device(backend), REDUCTION_THREADS, false).useMatvecSplit("auto");
+        KernelOps tc = new KernelOps(device(backend), REDUCTION_THREADS, false).useMatvecSplit("auto")
+                .useMatvecTensorCores("true");
+        GemmTest.checkFewRows(split, backend, r, 1, 4096, 4096, false, true, false, false);
+        GemmTest.checkFewRows(split, backend, r, 1, 4096, 14336, false, true, false, false);
+        GemmTest.checkFewRows(split, backend, r, 1, 1024, 4096, false, false, true, false);
+        GemmTest.checkFewRows(tc, backend, r, 8, 4096, 4096, false, true, false, true);
+        GemmTest.checkFewRows(tc, backend, r, 8, 4096, 14336, false, true, false, true);
+        GemmTest.checkFewRows(tc, backend, r, 5, 16384, 4096, true, false, false, true);
+        checkSwiGlu(tc, backend, r, 8, 14336, 4096, true);
+    }
+
+    /** The check's failure message with the setting it ran under in front. */
+    private static void labelled(String setting, Runnable check) {
+        try {
+            check.run();
+        } catch (AssertionError e) {
+            throw new AssertionError(setting + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -71,7 +147,8 @@ class MatvecTest {
      * (plus the bias add), carried through the rotation (|cos|, |sin| weights), the rotation's own
      * roundings and the sin/cos polynomials (a few ulp), and one bf16 rounding per bf16 step.
      */
-    private static void checkQkvRope(Backend backend, Random r, int nHeads, int nKv, int headDim, int k, boolean bias) {
+    private static void checkQkvRope(Backend backend, Random r, int nHeads, int nKv, int headDim, int k, boolean bias,
+                                     String split) {
         Device d = device(backend);
         int qDim = nHeads * headDim, kvDim = nKv * headDim, half = headDim / 2, cacheRows = 5;
         int pos = 1 + r.nextInt(cacheRows - 1);   // never 0: a rotation by angle 0 would check nothing
@@ -136,11 +213,11 @@ class MatvecTest {
         BF16Array bqd = bias ? bf16(d, bq) : null, bkd = bias ? bf16(d, bk) : null, bvd = bias ? bf16(d, bv) : null;
         F32Array inv = f32(d, invFreq);
         org.apbj.kernels.api.I32Array step = i32(d, new int[] {pos});
-        KernelOps ops = new KernelOps(d, REDUCTION_THREADS, false);
+        KernelOps ops = new KernelOps(d, REDUCTION_THREADS, false).useMatvecSplit(split);
         ops.matvecQkvRope(q, kCache, vCache, step, xd, wqd, wkd, wvd, bqd, bkd, bvd, inv, nHeads, nKv, headDim, k);
         d.synchronize();
         String what = nHeads + "/" + nKv + " heads of " + headDim + ", k " + k + (bias ? ", bias" : "") + ", pos " + pos
-                + " on " + backend;
+                + ", split " + split + " on " + backend;
         float[] gotQ = read(d, q), gotK = read(d, kCache), gotV = read(d, vCache);
         assertClose("q " + what, wantQ, gotQ, tolQ);
         assertClose("k " + what, wantK, java.util.Arrays.copyOfRange(gotK, pos * kvDim, (pos + 1) * kvDim), tolK);
@@ -167,8 +244,10 @@ class MatvecTest {
                 (pos + 1) * kvDim), "v vs the unfused launches, " + what);
     }
 
-    private static void checkSwiGlu(Backend backend, Random r, int rows, int n, int k) {
-        Device d = device(backend);
+    /** xBf16: the kernel rounds x to bf16 and sums in the tensor cores' order (twice the fp32 bound). */
+    private static void checkSwiGlu(KernelOps ops, Backend backend, Random r, int rows, int n, int k, boolean xBf16) {
+        Device d = ops.device();
+        int order = xBf16 ? 2 : 1;
         int xRow0 = 1;
         float[] x = gaussians(r, (xRow0 + rows) * k, 1.0);
         float[] gate = bf16Gaussians(r, n * k, 0.05), up = bf16Gaussians(r, n * k, 0.05);
@@ -177,7 +256,7 @@ class MatvecTest {
             for (int c = 0; c < n; c++) {
                 double g = 0, gAbs = 0, u = 0, uAbs = 0;
                 for (int j = 0; j < k; j++) {
-                    double xv = x[(xRow0 + t) * k + j];
+                    double xv = xBf16 ? roundBf16(x[(xRow0 + t) * k + j]) : x[(xRow0 + t) * k + j];
                     g += xv * gate[c * k + j];
                     gAbs += Math.abs(xv * gate[c * k + j]);
                     u += xv * up[c * k + j];
@@ -185,13 +264,14 @@ class MatvecTest {
                 }
                 double silu = g / (1 + Math.exp(-g));
                 want[t * n + c] = silu * u;
-                double eg = (k + 2) * 1.01 * EPS32 * gAbs, eu = (k + 2) * 1.01 * EPS32 * uAbs;
+                double eg = order * (k + 2) * 1.01 * EPS32 * gAbs, eu = order * (k + 2) * 1.01 * EPS32 * uAbs;
                 tol[t * n + c] = 1.1 * eg * (Math.abs(u) + eu) + Math.abs(silu) * eu + 8 * EPS32 * Math.abs(silu * u) + 1e-30;
             }
         }
         F32Array h = d.allocF32((long) rows * n);
-        new KernelOps(d, REDUCTION_THREADS, false).matvecSwiGlu(h, f32(d, x), xRow0, bf16(d, gate), bf16(d, up), rows, n, k);
+        ops.matvecSwiGlu(h, f32(d, x), xRow0, bf16(d, gate), bf16(d, up), rows, n, k);
         d.synchronize();
-        assertClose("swiglu(x·gateᵀ, x·upᵀ) " + rows + "x" + n + "x" + k + " on " + backend, want, read(d, h), tol);
+        assertClose("swiglu(x·gateᵀ, x·upᵀ) " + rows + "x" + n + "x" + k + (xBf16 ? " (x as bf16)" : "") + " on " + backend,
+                want, read(d, h), tol);
     }
 }

@@ -62,7 +62,9 @@ final class MethodCode {
         CodeModel code = m.code().orElseThrow(() -> new KernelCompileException(
                 className + "." + methodName + " has no bytecode (abstract or native): kernels and the methods they call must be plain static Java methods"));
         maxLocals = code.findAttribute(Attributes.code()).map(c -> c.maxLocals()).orElse(256);
-        codeBytes = code.findAttribute(Attributes.code()).map(c -> c.codeArray()).orElse(new byte[0]);
+        // the method's Code attribute (the CodeModel holds no Code attribute of its own: asking it gave
+        // empty bytes, so cache keys covered method names only and a changed kernel body hit stale entries)
+        codeBytes = m.findAttribute(Attributes.code()).map(c -> c.codeArray()).orElseThrow();
 
         List<Integer> bcis = new ArrayList<>();
         List<Integer> lines = new ArrayList<>();
