@@ -22,15 +22,18 @@ import org.apbj.kernels.api.Unroll;
  * P·V half of what the 16-rows-per-warp kernel reads from shared memory, which bounds that
  * kernel. Q does not fit in registers next to 128 accumulators of O and 64 of S per lane, so it
  * is stored once into shared memory as bf16 and re-read by ldmatrix at each k step. K and V tiles
- * of {@link #BKV} keys arrive by cp.async into a two-stage ring: tile j + 1 is copied while tile
- * j is used, one barrier per tile. The mask, the online softmax step (base 2, two shuffles per
- * row), P packed from the S registers as P·V's A operand, and the store are {@link FlashAttention}'s.
+ * of {@link #BKV} keys arrive by cp.async into a ring of two (or three) stages: tile j + 1 is
+ * copied while tile j is used, one barrier per tile. The mask, P packed from the S registers as
+ * P·V's A operand, and the store are {@link FlashAttention}'s; the online softmax step (base 2,
+ * two shuffles per row) is {@link FlashAttention}'s in the original {@link Form} and this class's
+ * own (maxNum maxima, O rescaled after both row tiles' steps, lazily) in the default one.
  *
  * <p>Grid: {@code Grid.of(ceil(nq/BQ)·THREADS, nHeads, splits, THREADS, 1, 1)}. K and V rows
  * must start 16-byte aligned (head dims are multiples of 8, arrays are allocated aligned).
- * Shared memory: 102 KiB at any head dim (tiles sized for {@link #MAX_HEAD_DIM}): two groups per
- * multiprocessor of an H100/H200 (228 KiB), one of an A100 (164 KiB; FlashAttention-2 fits two
- * there with single K and V tiles).
+ * Shared memory at any head dim (tiles sized for {@link #MAX_HEAD_DIM}): 102 KiB padded with two
+ * stages, 96 KiB swizzled (128 KiB with three): two groups per multiprocessor of an H100/H200
+ * (228 KiB) with two stages, one of an A100 (164 KiB; FlashAttention-2 fits two there with single
+ * K and V tiles).
  */
 public final class FlashAttentionFa2 {
     private FlashAttentionFa2() {}
@@ -237,8 +240,10 @@ public final class FlashAttentionFa2 {
             int aheadStage = stage + stages - 1;
             if (aheadStage >= stages) aheadStage -= stages;
             if (ahead < keyEnd) {
-                copyTile(ctx, kTiles, aheadStage * tileInts, k, ahead, nKeys, kvStride, kvOffset, rowInts, swizzle, headDim);
-                copyTile(ctx, vTiles, aheadStage * tileInts, v, ahead, nKeys, kvStride, kvOffset, rowInts, swizzle, headDim);
+                copyTile(ctx, kTiles, aheadStage * tileInts, k, ahead, nKeys, kvStride, kvOffset, rowInts,
+                        swizzle, headDim);
+                copyTile(ctx, vTiles, aheadStage * tileInts, v, ahead, nKeys, kvStride, kvOffset, rowInts,
+                        swizzle, headDim);
             }
             AsyncCopy.commit(ctx);
             tile(ctx, s0, s1, o0, o1, pf0, pf1, stats0, stats1, qTile, qAt, kTiles, stage * tileInts + kAt, vTiles,
@@ -253,6 +258,7 @@ public final class FlashAttentionFa2 {
     /**
      * Starts the copies of key rows [row0, row0 + BKV) of one KV head into the tile at int index
      * {@code at} (rows past nKeys read as zeros): 16 bytes per copy, THREADS copies at a time.
+     * (Offsets computed once per kernel instead, three more live registers, brought spills back.)
      */
     @Unroll
     private static void copyTile(KernelContext ctx, int[] tile, int at, BF16Array src, int row0, int nKeys, int kvStride,
@@ -319,25 +325,27 @@ public final class FlashAttentionFa2 {
             FlashAttention.softmax(ctx, s0, o0, pf0, stats0, BKV, headDim);
             FlashAttention.softmax(ctx, s1, o1, pf1, stats1, BKV, headDim);
         } else {
-            softmaxPair(ctx, s0, s1, o0, o1, pf0, pf1, stats0, stats1, (fa2Form & LAZY_RESCALE) != 0, headDim);
+            softmaxPair(ctx, s0, s1, o0, o1, pf0, pf1, stats0, stats1, (fa2Form & FAST_MAX) != 0,
+                    (fa2Form & LAZY_RESCALE) != 0, headDim);
         }
         accumulate(ctx, o0, o1, pf0, pf1, vTiles, vAt, yA, rowInts, swizzle, BKV, headDim);
     }
 
     /**
-     * The online softmax step of both row tiles with maxNum maxima: both exponentiated and packed
-     * into P first, O rescaled after (S is dead by then: fewer live registers than rescaling O
-     * between the two). With {@code lazy} O is rescaled only when some row of the warp moved its
-     * max (a warp reduction of the flags; the branch is uniform).
+     * The online softmax step of both row tiles (maxima by maxNum with {@code fastMax}, else by
+     * Java's max): both exponentiated and packed into P first, O rescaled after (S is dead by then:
+     * fewer live registers than rescaling O between the two). With {@code lazy} O is rescaled only
+     * when some row of the warp moved its max (a warp reduction of the flags; the branch is uniform).
      */
     @Unroll
     private static void softmaxPair(KernelContext ctx, float[] s0, float[] s1, float[] o0, float[] o1, int[] pf0,
-                                    int[] pf1, float[] stats0, float[] stats1, boolean lazy, int headDim) {
+                                    int[] pf1, float[] stats0, float[] stats1, boolean fastMax, boolean lazy,
+                                    int headDim) {
         float[] rescale0 = new float[2];
         float[] rescale1 = new float[2];
-        int moved = exponentiate(ctx, s0, stats0, rescale0, lazy);
+        int moved = exponentiate(ctx, s0, stats0, rescale0, fastMax, lazy);
         FlashAttention.packP(s0, pf0, BKV);
-        moved |= exponentiate(ctx, s1, stats1, rescale1, lazy);
+        moved |= exponentiate(ctx, s1, stats1, rescale1, fastMax, lazy);
         FlashAttention.packP(s1, pf1, BKV);
         if (!lazy || ctx.warpReduceMax(moved) != 0) {
             FlashAttention.rescale(o0, rescale0, headDim);
@@ -346,21 +354,22 @@ public final class FlashAttentionFa2 {
     }
 
     /**
-     * {@link FlashAttention#exponentiate} with maxNum maxima; with {@code lazy} a row keeps its max
+     * {@link FlashAttention#exponentiate}, maxima by maxNum with {@code fastMax}; with {@code lazy} a row keeps its max
      * unless the tile's exceeds it by more than {@link #RESCALE_THRESHOLD} (its factor is then
      * exactly 1). Returns 1 when a row's max moved, else 0.
      */
     @Unroll
-    private static int exponentiate(KernelContext ctx, float[] s, float[] stats, float[] rescale, boolean lazy) {
+    private static int exponentiate(KernelContext ctx, float[] s, float[] stats, float[] rescale, boolean fastMax,
+                                    boolean lazy) {
         int moved = 0;
         for (int r = 0; r < 2; r++) {
             float old = stats[r];
             float max = old;
             for (int n = 0; n < BKV / 8; n++) {
-                max = KernelMath.maxNum(max, KernelMath.maxNum(s[4 * n + 2 * r], s[4 * n + 2 * r + 1]));
+                max = max(max, max(s[4 * n + 2 * r], s[4 * n + 2 * r + 1], fastMax), fastMax);
             }
-            max = KernelMath.maxNum(max, ctx.shuffleXor(max, 1));
-            max = KernelMath.maxNum(max, ctx.shuffleXor(max, 2));
+            max = max(max, ctx.shuffleXor(max, 1), fastMax);
+            max = max(max, ctx.shuffleXor(max, 2), fastMax);
             // Lazy: -inf + threshold is -inf, so a row's first seen key always sets its max.
             if (lazy && max <= old + RESCALE_THRESHOLD) max = old;
             // A row that has seen no key yet keeps max -inf: its weights are 0, nothing to rescale.
@@ -380,6 +389,11 @@ public final class FlashAttentionFa2 {
             stats[2 + r] = stats[2 + r] * rescale[r] + sum;
         }
         return moved;
+    }
+
+    /** maxNum with {@code fast} (one instruction), else Java's max (four); fast is a compile-time constant. */
+    private static float max(float a, float b, boolean fast) {
+        return fast ? KernelMath.maxNum(a, b) : KernelMath.max(a, b);
     }
 
     /**
