@@ -335,7 +335,7 @@ public final class FlashAttentionFa2 {
      * The online softmax step of both row tiles (maxima by maxNum with {@code fastMax}, else by
      * Java's max): both exponentiated and packed into P first, O rescaled after (S is dead by then:
      * fewer live registers than rescaling O between the two). With {@code lazy} O is rescaled only
-     * when some row of the warp moved its max (a warp reduction of the flags; the branch is uniform).
+     * when some row of the warp moved its max (the flags ORed over the warp; the branch is uniform).
      */
     @Unroll
     private static void softmaxPair(KernelContext ctx, float[] s0, float[] s1, float[] o0, float[] o1, int[] pf0,
@@ -347,7 +347,13 @@ public final class FlashAttentionFa2 {
         FlashAttention.packP(s0, pf0, BKV);
         moved |= exponentiate(ctx, s1, stats1, rescale1, fastMax, lazy);
         FlashAttention.packP(s1, pf1, BKV);
-        if (!lazy || ctx.warpReduceMax(moved) != 0) {
+        // The four lanes of a row share its flags: OR over the warp's eight rows is three shuffles.
+        if (lazy) {
+            moved |= ctx.shuffleXor(moved, 4);
+            moved |= ctx.shuffleXor(moved, 8);
+            moved |= ctx.shuffleXor(moved, 16);
+        }
+        if (!lazy || moved != 0) {
             FlashAttention.rescale(o0, rescale0, headDim);
             FlashAttention.rescale(o1, rescale1, headDim);
         }
@@ -364,10 +370,14 @@ public final class FlashAttentionFa2 {
         int moved = 0;
         for (int r = 0; r < 2; r++) {
             float old = stats[r];
-            float max = old;
-            for (int n = 0; n < BKV / 8; n++) {
-                max = max(max, max(s[4 * n + 2 * r], s[4 * n + 2 * r + 1], fastMax), fastMax);
+            // The row's maxima as a tree (depth 4 over 16 scores, not 16): the softmax step's
+            // latency is what the other warp of the scheduler must cover with its products.
+            float[] level = new float[BKV / 8];
+            for (int n = 0; n < BKV / 8; n++) level[n] = max(s[4 * n + 2 * r], s[4 * n + 2 * r + 1], fastMax);
+            for (int width = BKV / 16; width >= 1; width /= 2) {
+                for (int n = 0; n < width; n++) level[n] = max(level[n], level[n + width], fastMax);
             }
+            float max = max(old, level[0], fastMax);
             max = max(max, ctx.shuffleXor(max, 1), fastMax);
             max = max(max, ctx.shuffleXor(max, 2), fastMax);
             // Lazy: -inf + threshold is -inf, so a row's first seen key always sets its max.
@@ -378,15 +388,18 @@ public final class FlashAttentionFa2 {
             rescale[r] = same ? 1.0f : KernelMath.exp2Approx(old - base);
             if (!same) moved = 1;
             stats[r] = max;
-            float sum = 0.0f;
+            // Two running sums (each key pair's weights added first): a chain of 8 additions, not 32.
+            float sum0 = 0.0f;
+            float sum1 = 0.0f;
             for (int n = 0; n < BKV / 8; n++) {
-                for (int j = 0; j < 2; j++) {
-                    float w = KernelMath.exp2Approx(s[4 * n + 2 * r + j] - base);
-                    s[4 * n + 2 * r + j] = w;
-                    sum += w;
-                }
+                float w0 = KernelMath.exp2Approx(s[4 * n + 2 * r] - base);
+                float w1 = KernelMath.exp2Approx(s[4 * n + 2 * r + 1] - base);
+                s[4 * n + 2 * r] = w0;
+                s[4 * n + 2 * r + 1] = w1;
+                if ((n & 1) == 0) sum0 += w0 + w1;
+                else sum1 += w0 + w1;
             }
-            stats[2 + r] = stats[2 + r] * rescale[r] + sum;
+            stats[2 + r] = stats[2 + r] * rescale[r] + (sum0 + sum1);
         }
         return moved;
     }
