@@ -5,6 +5,7 @@ import java.util.Random;
 
 import org.apbj.kernels.api.BF16Array;
 import org.apbj.kernels.api.F32Array;
+import org.apbj.kernels.lib.FlashAttentionFa2;
 import org.apbj.kernels.lib.FlashAttentionHopperWs;
 import org.apbj.kernels.lib.KernelOps;
 import org.apbj.kernels.runtime.cuda.CudaDevice;
@@ -15,7 +16,8 @@ import org.apbj.kernels.runtime.cuda.CudaDevice;
  * decode (one query against a long cache), for the wgmma kernels (on sm_90a devices: the
  * single-role one and the warp-specialised pipelined one), the two mma.sync kernels (run on
  * Hopper too: {@code tensor-core} is {@link org.apbj.kernels.lib.FlashAttention}, {@code
- * tensor-core-fa2} {@link org.apbj.kernels.lib.FlashAttentionFa2}) and the fp32 one; the pipelined one with any
+ * tensor-core-fa2[:FORM]} {@link org.apbj.kernels.lib.FlashAttentionFa2} in any {@link FlashAttentionFa2.Form},
+ * e.g. {@code tensor-core-fa2:original}) and the fp32 one; the pipelined one with any
  * {@link FlashAttentionHopperWs.Schedule} ({@code hopper-pipelined:original}, {@code
  * hopper-pipelined:s3+longest-first}, ...) and with either producer ({@code hopper-pipelined...}:
  * cp.async, {@code hopper-tma[:SCHEDULE]}: bulk tensor copies, {@link FlashAttentionHopperWs#attentionTma};
@@ -54,9 +56,9 @@ public final class AttentionBench {
                 String base = colon >= 0 ? kernel.substring(0, colon) : kernel;
                 if (!java.util.List.of("hopper", "hopper-pipelined", "hopper-tma", "hopper-tma-persistent",
                         "hopper-tma-persistent-q", "tensor-core", "tensor-core-fa2", "fp32").contains(base)
-                        || (colon >= 0 && !pipelined(base))) {
+                        || (colon >= 0 && !pipelined(base) && !base.equals("tensor-core-fa2"))) {
                     throw new IllegalArgumentException("attention kernel '" + kernel + "': use hopper, hopper-pipelined[:SCHEDULE],"
-                            + " hopper-tma[:SCHEDULE], hopper-tma-persistent[-q][:SCHEDULE], tensor-core, tensor-core-fa2 or fp32");
+                            + " hopper-tma[:SCHEDULE], hopper-tma-persistent[-q][:SCHEDULE], tensor-core, tensor-core-fa2[:FORM] or fp32");
                 }
                 boolean hopper = base.startsWith("hopper");
                 if (hopper && !dev.capabilities().warpGroupMma()) continue;
@@ -65,7 +67,8 @@ public final class AttentionBench {
                         .usePersistentAttention(base.startsWith("hopper-tma-persistent"))
                         .persistentQByProducer(base.equals("hopper-tma-persistent-q"))
                         .useFa2Attention(base.equals("tensor-core-fa2"));
-                if (colon >= 0) o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));
+                if (colon >= 0 && pipelined(base)) o.usePipelinedSchedule(FlashAttentionHopperWs.Schedule.parse(kernel.substring(colon + 1)));
+                if (colon >= 0 && !pipelined(base)) o.useFa2Form(FlashAttentionFa2.Form.parse(kernel.substring(colon + 1)));
                 ops.put(kernel, o);
             }
             // One upload per shape, every kernel on it (the inputs take longer to make than to attend).

@@ -138,6 +138,7 @@ public final class KernelLibrary {
             case "mTiles" -> List.of(GemmWgmma.MAX_M_TILES);
             case "tileColumns" -> List.of(GemmTmaPingPong.NARROW, GemmTmaPingPong.WIDE);   // the ping-pong GEMM's tile widths
             case "stages" -> List.of(2, FlashAttentionHopperWs.MAX_STAGES);   // the K/V ring of the pipelined attention
+            case "fa2Form" -> List.of(FlashAttentionFa2.Form.DEFAULT.bits());   // what the model launches (FlashAttentionPtxTest checks the others)
             case "nKv" -> List.of(4, 8);   // KV heads of the supported families (Qwen-2.5-7B, Yi-6B: 4; Llama-3, Qwen-14B, Yi-34B: 8)
             default -> throw new IllegalStateException(k.qualifiedName() + ": no representative values for @Constant "
                     + p.type() + " " + p.name() + ": add them to KernelLibrary.constantValues");

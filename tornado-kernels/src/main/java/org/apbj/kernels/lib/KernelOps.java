@@ -68,6 +68,13 @@ public final class KernelOps implements AutoCloseable {
      */
     public static final String SM80_ATTENTION_PROPERTY = "apbj.attention.sm80";
     /**
+     * The {@link FlashAttentionFa2.Form} of {@link FlashAttentionFa2} (softmax max instruction,
+     * lazy O rescale, padded or swizzled tiles, K/V ring depth), e.g. {@code
+     * -Dapbj.attention.fa2Form=original} or {@code fast-max+lazy-rescale+swizzle+s3}; default
+     * {@link FlashAttentionFa2.Form#DEFAULT}. Same results to fp32 rounding.
+     */
+    public static final String FA2_FORM_PROPERTY = "apbj.attention.fa2Form";
+    /**
      * The {@link FlashAttentionHopperWs.Schedule} of the pipelined attention (K/V ring depth,
      * causal launch order, per-consumer key ranges), e.g. {@code -Dapbj.attention.schedule=s3+longest-first};
      * default {@link FlashAttentionHopperWs.Schedule#DEFAULT}. Same results either way.
@@ -102,6 +109,7 @@ public final class KernelOps implements AutoCloseable {
     private boolean pipelinedAttention;
     /** Whether the mma.sync prefill attention is {@link FlashAttentionFa2} (else {@link FlashAttention}). */
     private boolean fa2Attention;
+    private FlashAttentionFa2.Form fa2Form;
     private FlashAttentionHopperWs.Schedule schedule;
     private boolean tmaProducer;
     private boolean persistentAttention;
@@ -144,6 +152,7 @@ public final class KernelOps implements AutoCloseable {
                 && !"false".equals(System.getProperty(HOPPER_ATTENTION_PROPERTY));
         this.pipelinedAttention = !"false".equals(System.getProperty(PIPELINED_ATTENTION_PROPERTY));
         this.fa2Attention = fa2Asked(System.getProperty(SM80_ATTENTION_PROPERTY, "fa2"));
+        this.fa2Form = FlashAttentionFa2.Form.parse(System.getProperty(FA2_FORM_PROPERTY, "default"));
         this.schedule = FlashAttentionHopperWs.Schedule.parse(
                 System.getProperty(ATTENTION_SCHEDULE_PROPERTY, FlashAttentionHopperWs.Schedule.DEFAULT.toString()));
         this.tmaProducer = tmaProducerAsked(System.getProperty(ATTENTION_PRODUCER_PROPERTY));
@@ -266,6 +275,15 @@ public final class KernelOps implements AutoCloseable {
 
     /** Whether the mma.sync prefill attention is {@link FlashAttentionFa2}. */
     public boolean fa2Attention() { return fa2Attention; }
+
+    /** Sets {@link FlashAttentionFa2}'s form; for tests and benchmarks (default from {@value #FA2_FORM_PROPERTY}). */
+    public KernelOps useFa2Form(FlashAttentionFa2.Form form) {
+        this.fa2Form = java.util.Objects.requireNonNull(form, "form");
+        return this;
+    }
+
+    /** {@link FlashAttentionFa2}'s form. */
+    public FlashAttentionFa2.Form fa2Form() { return fa2Form; }
 
     private static boolean fa2Asked(String value) {
         return switch (value) {
@@ -742,7 +760,7 @@ public final class KernelOps implements AutoCloseable {
         // The Hopper kernels' fusion arguments; unused ones get stand-ins of the right type (never read).
         I32Array unusedInts = new I32Array(out.buffer());
         if (split.splits() == 1) {
-            Object[] args = attentionArgs(pipelined, out, lse, q, kvArg(tma, k, keys, nKvHeads * headDim),
+            Object[] args = attentionArgs(kernel, pipelined, out, lse, q, kvArg(tma, k, keys, nKvHeads * headDim),
                     kvArg(tma, v, keys, nKvHeads * headDim), nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale,
                     (int) Math.max(keys, 1));
             if (hopper) {
@@ -754,7 +772,7 @@ public final class KernelOps implements AutoCloseable {
         }
         F32Array partOut = scratchOut(split.outFloats(nq, nHeads, headDim));
         F32Array partLse = scratchLse(split.lseFloats(nq, nHeads));
-        Object[] args = attentionArgs(pipelined, partOut, partLse, q, kvArg(tma, k, keys, nKvHeads * headDim),
+        Object[] args = attentionArgs(kernel, pipelined, partOut, partLse, q, kvArg(tma, k, keys, nKvHeads * headDim),
                 kvArg(tma, v, keys, nKvHeads * headDim), nq, p, a, b, causal, nHeads, nKvHeads, headDim, scale,
                 split.keysPerSplit());
         if (hopper) args = withFusion(args, unusedInts, false, ropeQ ? positions : unusedInts, ropeQ ? invFreq : lse, ropeQ);
@@ -827,10 +845,15 @@ public final class KernelOps implements AutoCloseable {
     }
 
     /**
-     * The prefill attention kernels' launch arguments; the pipelined kernel takes its schedule
-     * after them (and both Hopper kernels then the dense-prefill arguments, {@link #withFusion}).
+     * The prefill attention kernels' launch arguments; {@link FlashAttentionFa2} takes its form and
+     * the pipelined kernel its schedule after them (and both Hopper kernels then the dense-prefill arguments, {@link #withFusion}).
      */
-    private Object[] attentionArgs(boolean pipelined, Object... args) {
+    private Object[] attentionArgs(Kernel kernel, boolean pipelined, Object... args) {
+        if (kernel == KernelLibrary.FLASH_ATTENTION_FA2) {
+            Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
+            all[args.length] = fa2Form.bits();
+            return all;
+        }
         if (!pipelined) return args;
         Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
         all[args.length] = schedule.stages();

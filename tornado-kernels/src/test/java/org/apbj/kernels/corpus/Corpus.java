@@ -71,6 +71,7 @@ public final class Corpus {
         add(c, MathKernels.class, "sqrtRsqrt", g, r -> args(zerosF32(3 * N), floats(r, N)), Tolerance.ulps(1), 0);
         add(c, MathKernels.class, "power", g, r -> args(zerosF32(N), powBases(r, N), powExponents(r, N)), Tolerance.ulps(64), 0);
         add(c, MathKernels.class, "minMaxAbs", g, r -> args(zerosF32(7 * N), floats(r, N), floats(r, N)), exact, 0);
+        add(c, MathKernels.class, "maxNumbers", g, r -> args(zerosF32(2 * N), floats(r, N), floats(r, N)), exact, 0);
         add(c, MathKernels.class, "intMinMax", g, r -> args(zerosI32(3 * N), ints(r, N), ints(r, N)), exact, 0);
         add(c, MathKernels.class, "softmaxRows", Grid.of(32, 32), r -> args(zerosF32(32 * 40), floatsIn(r, 32 * 40, -20, 20), 40), Tolerance.ulps(8), 0);
 

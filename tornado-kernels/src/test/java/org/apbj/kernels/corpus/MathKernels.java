@@ -49,6 +49,17 @@ public final class MathKernels {
         out.set(7 * i + 6, (float) Math.floor(y));
     }
 
+    /**
+     * maxNum: a NaN operand yields the other (NaN and infinities among the edge inputs); + 0.0
+     * makes -0.0 +0.0, where the device may return either zero.
+     */
+    public static void maxNumbers(KernelContext ctx, F32Array out, F32Array a, F32Array b) {
+        int i = ctx.globalIdx;
+        float x = a.get(i), y = b.get(i);
+        out.set(2 * i, KernelMath.maxNum(x, y) + 0.0f);
+        out.set(2 * i + 1, KernelMath.maxNum(Float.NEGATIVE_INFINITY, x) + 0.0f);
+    }
+
     public static void intMinMax(KernelContext ctx, org.apbj.kernels.api.I32Array out, org.apbj.kernels.api.I32Array a,
                                  org.apbj.kernels.api.I32Array b) {
         int i = ctx.globalIdx;

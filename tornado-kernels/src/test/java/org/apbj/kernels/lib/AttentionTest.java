@@ -233,6 +233,49 @@ class AttentionTest {
     }
 
     /**
+     * {@link FlashAttentionFa2}'s forms other than the default (which every case above runs): the
+     * original, and the swizzled tiles with two and three stages (the softmax changes of the default
+     * with them).
+     */
+    static java.util.stream.Stream<String> fa2Forms() {
+        return java.util.stream.Stream.of("original", "fast-max+lazy-rescale+swizzle", "fast-max+lazy-rescale+swizzle+s3");
+    }
+
+    /**
+     * {@link #fa2FormCases}' first two on the Java device, which takes seconds a key tile (the CUDA
+     * test runs them all; PoCL only the default form, which every case above runs).
+     */
+    @ParameterizedTest
+    @MethodSource("fa2Forms")
+    void fa2FormsAgree(String form) {
+        fa2FormCases(Backend.JAVA, FlashAttentionFa2.Form.parse(form), 2);
+    }
+
+    /**
+     * The first {@code count} cases of one form of {@link FlashAttentionFa2} against the fp64
+     * reference: causal with keys whose logits grow along the sequence (running maxima move by
+     * less and by more than the lazy rescale's threshold), the APB mask with ragged blocks at d =
+     * 128 over four key tiles (the three-stage ring turns; swizzled chunks past 8), key splits
+     * where anchor rows see no key of a split, non-causal with lse and GQA.
+     */
+    void fa2FormCases(Backend backend, FlashAttentionFa2.Form form, int count) {
+        Random r = random("fa2FormCases " + backend + " " + form);
+        Device d = device(backend);
+        int[][] cases = {   // p, a, b, causal, heads, kv heads, head dim, key ramp
+                {0, 0, 200, 1, 1, 1, 64, 12},
+                {150, 5, 66, 1, 1, 1, 128, 0},
+                {560, 2, 2, 1, 2, 1, 64, 0},
+                {0, 0, 300, 0, 4, 2, 64, 0},   // non-causal: nq = 40 rows against all 300 keys
+        };
+        for (int[] c : java.util.Arrays.copyOf(cases, count)) {
+            int nq = c[3] == 1 ? c[1] + c[2] : 40;
+            runAndCompare(backend + " (FlashAttentionFa2 " + form + ")", true, d, r, nq, c[0] + c[1] + c[2], c[0], c[1],
+                    c[3] == 1, c[4], c[5], c[6], c[7], (q, k, v, out, lse) -> AttentionKernel.TENSOR_CORES_FA2.ops(d)
+                            .useFa2Form(form).attention(q, nq, k, v, c[0], c[1], c[2], c[3] == 1, c[4], c[5], c[6], out, lse));
+        }
+    }
+
+    /**
      * K and V rows past the keys (a cache's rows not yet written) hold NaN: the kernels read them
      * as zeros or not at all (a NaN value row under a zero weight would still poison the output,
      * 0·NaN = NaN). Causal with a ragged last key tile and GQA, d = 64; non-causal, d = 128.
@@ -351,11 +394,27 @@ class AttentionTest {
      */
     static void runAndCompare(String where, boolean bf16Rounding, Device d, Random r, int nq, int keys, int p,
                               int a, boolean causal, int nH, int nKv, int hd, Launch launch) {
+        runAndCompare(where, bf16Rounding, d, r, nq, keys, p, a, causal, nH, nKv, hd, 0.0, launch);
+    }
+
+    /**
+     * {@link #runAndCompare(String, boolean, Device, Random, int, int, int, int, boolean, int, int, int, Launch)}
+     * with K row {@code key} scaled by {@code 1 + keyRamp·key / keys}: with a ramp, later key tiles
+     * raise the rows' running maxima by a few units at a time, then by more (the online softmax's
+     * rescaling, and a lazy rescale's kept maxima, are then exercised at every tile).
+     */
+    static void runAndCompare(String where, boolean bf16Rounding, Device d, Random r, int nq, int keys, int p,
+                              int a, boolean causal, int nH, int nKv, int hd, double keyRamp, Launch launch) {
         int b = keys - p - a;
         // logits of spread ~2.5 so rows are neither uniform nor one-hot
         float[] q = gaussians(r, nq * nH * hd, 2.5 / Math.pow(hd, 0.25));
         float[] k = bf16Gaussians(r, keys * nKv * hd, 1.0 / Math.pow(hd, 0.25));
         float[] v = bf16Gaussians(r, keys * nKv * hd, 1.0);
+        for (int key = 0; key < keys && keyRamp != 0; key++) {
+            for (int i = key * nKv * hd; i < (key + 1) * nKv * hd; i++) {
+                k[i] = LibTesting.roundBf16((float) (k[i] * (1 + keyRamp * key / keys)));
+            }
+        }
 
         double[] wantOut = new double[nq * nH * hd];
         double[] weightedAbs = new double[nq * nH * hd];   // Σ p·|v|: what P's rounding to bf16 can move an output by

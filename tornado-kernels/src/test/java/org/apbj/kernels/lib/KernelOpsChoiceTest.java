@@ -67,6 +67,33 @@ class KernelOpsChoiceTest {
         }
     }
 
+    /**
+     * -Dapbj.attention.fa2Form: absent is the default form, a spec its parts (read back by
+     * toString), original the kernel before the forms; an unknown part is refused naming the parts.
+     */
+    @Test
+    void theFa2FormPropertyPicksTheForm() {
+        String before = System.getProperty(KernelOps.FA2_FORM_PROPERTY);
+        Device ampere = reporting(DeviceCapabilities.cuda(8, 0, 163 * 1024, 1024, 108));
+        try {
+            System.clearProperty(KernelOps.FA2_FORM_PROPERTY);
+            assertEquals(FlashAttentionFa2.Form.DEFAULT, new KernelOps(ampere).fa2Form());
+            System.setProperty(KernelOps.FA2_FORM_PROPERTY, "swizzle+s3+fast-max");
+            FlashAttentionFa2.Form form = new KernelOps(ampere).fa2Form();
+            assertEquals(new FlashAttentionFa2.Form(true, false, true, 3), form);
+            assertEquals(form, FlashAttentionFa2.Form.parse(form.toString()));
+            System.setProperty(KernelOps.FA2_FORM_PROPERTY, "original");
+            assertEquals(FlashAttentionFa2.Form.ORIGINAL, new KernelOps(ampere).fa2Form());
+            assertEquals("original", FlashAttentionFa2.Form.ORIGINAL.toString());
+            System.setProperty(KernelOps.FA2_FORM_PROPERTY, "fast-max+s4");
+            String error = assertThrows(IllegalArgumentException.class, () -> new KernelOps(ampere)).getMessage();
+            assertTrue(error.contains("'s4'") && error.contains("lazy-rescale"), error);
+        } finally {
+            if (before == null) System.clearProperty(KernelOps.FA2_FORM_PROPERTY);
+            else System.setProperty(KernelOps.FA2_FORM_PROPERTY, before);
+        }
+    }
+
     /** -Dapbj.attention.persistent: absent or false off, true on, q-by-producer on with Q stored by the producer, else refused. */
     @Test
     void thePersistentPropertyPicksTheForm() {

@@ -26,7 +26,7 @@ final class ConstantFolder {
                     case AND -> x & y; case OR -> x | y; case XOR -> x ^ y;
                     case SHL -> x << y; case SHR -> x >> y; case USHR -> x >>> y;
                     case MIN -> Math.min(x, y); case MAX -> Math.max(x, y);
-                    case POW -> null;
+                    case POW, MAX_NUM -> null;
                 };
                 return r == null ? null : Imm.ofInt(r);
             }
@@ -40,7 +40,7 @@ final class ConstantFolder {
                     case AND -> x & y; case OR -> x | y; case XOR -> x ^ y;
                     case SHL -> x << y; case SHR -> x >> y; case USHR -> x >>> y;
                     case MIN -> Math.min(x, y); case MAX -> Math.max(x, y);
-                    case POW -> null;
+                    case POW, MAX_NUM -> null;
                 };
                 return r == null ? null : Imm.ofLong(r);
             }
@@ -49,6 +49,7 @@ final class ConstantFolder {
                 Float r = switch (op) {
                     case ADD -> x + y; case SUB -> x - y; case MUL -> x * y; case DIV -> x / y;
                     case REM -> x % y; case MIN -> Math.min(x, y); case MAX -> Math.max(x, y);
+                    case MAX_NUM -> org.apbj.kernels.api.KernelMath.maxNum(x, y);
                     default -> null;
                 };
                 return r == null ? null : Imm.ofFloat(r);

@@ -695,6 +695,7 @@ final class Intrinsics {
             case "pow(FF)F" -> binary(in, BinOp.POW, Type.F32);
             case "min(FF)F" -> binary(in, BinOp.MIN, Type.F32);
             case "max(FF)F" -> binary(in, BinOp.MAX, Type.F32);
+            case "maxNum(FF)F" -> binary(in, BinOp.MAX_NUM, Type.F32);
             case "min(II)I" -> binary(in, BinOp.MIN, Type.I32);
             case "max(II)I" -> binary(in, BinOp.MAX, Type.I32);
             case "fma(FFF)F" -> fma(in, Type.F32);

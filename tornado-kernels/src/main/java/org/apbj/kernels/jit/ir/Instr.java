@@ -11,7 +11,7 @@ public sealed interface Instr {
 
     enum UnOp { NEG, ABS, SQRT, RSQRT, EXP, EXP2_APPROX, LOG, TANH, FLOOR, CEIL }
 
-    enum BinOp { ADD, SUB, MUL, DIV, REM, AND, OR, XOR, SHL, SHR, USHR, MIN, MAX, POW }
+    enum BinOp { ADD, SUB, MUL, DIV, REM, AND, OR, XOR, SHL, SHR, USHR, MIN, MAX, POW, MAX_NUM }
 
     enum CmpOp { EQ, NE, LT, LE, GT, GE }
 

@@ -221,6 +221,7 @@ public final class OpenClEmitter {
                 case MIN -> (f ? "apbj_minf(" : "apbj_min(") + x + ", " + y + ")";
                 case MAX -> (f ? "apbj_maxf(" : "apbj_max(") + x + ", " + y + ")";
                 case POW -> (f ? "apbj_powf(" : "apbj_pow(") + x + ", " + y + ")";
+                case MAX_NUM -> "fmax(" + x + ", " + y + ")";
                 default -> throw new IllegalStateException(b.op() + " on " + t);
             };
         }
@@ -239,6 +240,7 @@ public final class OpenClEmitter {
             case MIN -> "min(" + x + ", " + y + ")";
             case MAX -> "max(" + x + ", " + y + ")";
             case POW -> throw new IllegalStateException("integer pow");
+            case MAX_NUM -> throw new IllegalStateException("integer maxNum");
         };
     }
 

@@ -467,6 +467,7 @@ public final class PtxEmitter {
                 else line("%s.%s %s, %s, %s;", b.op() == BinOp.MAX ? "max" : "min", arith(t), d, x, y);
             }
             case POW -> PtxMath.pow(this, d, x, reg(b.b()));
+            case MAX_NUM -> line("max.%s %s, %s, %s;", arith(t), d, x, y);   // IEEE maxNum: a NaN operand yields the other
         }
     }
 
