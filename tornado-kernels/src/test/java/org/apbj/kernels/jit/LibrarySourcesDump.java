@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apbj.kernels.lib.KernelLibrary;
 
 /**
@@ -13,16 +14,20 @@ import org.apbj.kernels.lib.KernelLibrary;
  * ({@code DIR/sm_80}, {@code sm_90}, {@code sm_90a}, {@code opencl}), bypassing the kernel cache.
  * For refactors of kernel sources or the compiler that must not change what runs on a device:
  * dump before and after, then {@code diff -r}. Run with the test classpath:
- * {@code java -cp ... org.apbj.kernels.jit.LibrarySourcesDump DIR}.
+ * {@code java -cp ... org.apbj.kernels.jit.LibrarySourcesDump DIR [LABEL_REGEX]}; with a regex,
+ * only the specialisations whose label ({@code Class_method__constant=value...}) it matches.
  */
 public final class LibrarySourcesDump {
     private LibrarySourcesDump() {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) throw new IllegalArgumentException("usage: LibrarySourcesDump OUT_DIR (an empty or new folder)");
+        if (args.length < 1 || args.length > 2) {
+            throw new IllegalArgumentException("usage: LibrarySourcesDump OUT_DIR [LABEL_REGEX] (OUT_DIR: an empty or new folder)");
+        }
         Path out = Path.of(args[0]);
-        var all = KernelLibrary.specialisations();
-        var hopper = KernelLibrary.hopperSpecialisations();
+        Pattern only = Pattern.compile(args.length == 2 ? args[1] : ".*");
+        var all = KernelLibrary.specialisations().stream().filter(s -> only.matcher(s.label()).matches()).toList();
+        var hopper = KernelLibrary.hopperSpecialisations().stream().filter(s -> only.matcher(s.label()).matches()).toList();
         var portableHopper = hopper.stream().filter(h -> !KernelLibrary.gpuOnly().contains(h.kernel())).toList();
         int written = 0;
         written += dump(all, Target.SM_80, out.resolve("sm_80"));
