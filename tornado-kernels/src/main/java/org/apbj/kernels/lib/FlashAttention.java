@@ -52,16 +52,15 @@ public final class FlashAttention {
         int[] vTile = ctx.allocateIntLocalArray(BKV * (MAX_HEAD_DIM / 2 + 4));
         int lane = ctx.laneId();
         int warp = ctx.localIdx >> 5;
-        // Causal groups late in the sequence see the most keys: start those first (shorter tail).
-        int q0 = (causal ? ctx.globalGroupSizeX / THREADS - 1 - ctx.groupIdx : ctx.groupIdx) * BQ;
+        int q0 = queryBlockStart(ctx, causal, THREADS, BQ);
         int h = ctx.groupIdy;
         int split = ctx.groupIdz;
-        int kvOffset = (h / (nHeads / nKvHeads)) * headDim;
+        int kvOffset = kvHeadOffset(h, nHeads, nKvHeads, headDim);
         int kvStride = nKvHeads * headDim;
         int nKeys = p + a + b;
 
         int[] keys = new int[4];
-        keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, split, keysPerSplit, nKeys, p, a, causal);
+        blockKeyRange(keys, q0, BQ, nq, split, keysPerSplit, nKeys, p, a, causal);
         int keyLo = keys[0];
         int keyEnd = keys[1];
         int fullLo = keys[2];
@@ -123,6 +122,25 @@ public final class FlashAttention {
                 qf[4 * ks + r] = TensorCore.packBf16(lo, hi);
             }
         }
+    }
+
+    /**
+     * The first query row of this group's block of {@code bq} rows: causal groups late in the
+     * sequence see the most keys, so the grid's first groups take them (a shorter tail).
+     */
+    static int queryBlockStart(KernelContext ctx, boolean causal, int threads, int bq) {
+        return (causal ? ctx.globalGroupSizeX / threads - 1 - ctx.groupIdx : ctx.groupIdx) * bq;
+    }
+
+    /** Where query head h's KV head starts in a K or V row (grouped-query attention: nHeads / nKvHeads heads share one). */
+    static int kvHeadOffset(int h, int nHeads, int nKvHeads, int headDim) {
+        return (h / (nHeads / nKvHeads)) * headDim;
+    }
+
+    /** {@link #keyRange} of the query block q0 … q0 + bq − 1 (its rows below nq). */
+    static void blockKeyRange(int[] keys, int q0, int bq, int nq, int split, int keysPerSplit, int nKeys, int p, int a,
+                              boolean causal) {
+        keyRange(keys, q0, KernelMath.min(q0 + bq, nq) - 1, split, keysPerSplit, nKeys, p, a, causal);
     }
 
     /**

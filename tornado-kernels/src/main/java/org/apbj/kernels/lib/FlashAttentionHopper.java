@@ -68,16 +68,15 @@ public final class FlashAttentionHopper {
         int lane = ctx.laneId();
         int warp = tid >> 5;
         int group = tid >> 7;
-        // Causal groups late in the sequence see the most keys: start those first (shorter tail).
-        int q0 = (causal ? ctx.globalGroupSizeX / THREADS - 1 - ctx.groupIdx : ctx.groupIdx) * BQ;
+        int q0 = FlashAttention.queryBlockStart(ctx, causal, THREADS, BQ);
         int h = ctx.groupIdy;
         int split = ctx.groupIdz;
-        int kvOffset = (h / (nHeads / nKvHeads)) * headDim;
+        int kvOffset = FlashAttention.kvHeadOffset(h, nHeads, nKvHeads, headDim);
         int kvStride = nKvHeads * headDim;
         int nKeys = p + a + b;
 
         int[] keys = new int[4];
-        FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, split, keysPerSplit, nKeys, p, a, causal);
+        FlashAttention.blockKeyRange(keys, q0, BQ, nq, split, keysPerSplit, nKeys, p, a, causal);
         int keyLo = keys[0];
         int keyEnd = keys[1];
         int fullLo = keys[2];

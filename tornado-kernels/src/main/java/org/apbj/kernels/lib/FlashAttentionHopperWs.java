@@ -189,12 +189,11 @@ public final class FlashAttentionHopperWs {
         long[] bars = ctx.allocateLongLocalArray(4 * stages);
         int q0 = queryBlock(ctx, causal, scheduleFlags, nHeads) * BQ;
         int h = head(ctx, causal, scheduleFlags, nHeads);
-        int kvOffset = (h / (nHeads / nKvHeads)) * headDim;
+        int kvOffset = FlashAttention.kvHeadOffset(h, nHeads, nKvHeads, headDim);
         int nKeys = p + a + b;
         int[] keys = new int[4];
-        FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, ctx.groupIdz, keysPerSplit, nKeys, p, a, causal);
-        int firstTile = keys[0] - keys[0] % BKV;
-        int tiles = keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
+        int firstTile = firstKeyTile(keys, q0, ctx.groupIdz, nq, keysPerSplit, nKeys, p, a, causal);
+        int tiles = keyTiles(keys, firstTile);
         // full K and V: each producer work-item's copies arrive
         int role = startBarriers(ctx, bars, stages, WarpGroup.SIZE);
         if (role == 0) {
@@ -235,16 +234,15 @@ public final class FlashAttentionHopperWs {
         int h = head(ctx, causal, scheduleFlags, nHeads);
         int nKeys = p + a + b;
         int[] keys = new int[4];
-        FlashAttention.keyRange(keys, q0, KernelMath.min(q0 + BQ, nq) - 1, ctx.groupIdz, keysPerSplit, nKeys, p, a, causal);
-        int firstTile = keys[0] - keys[0] % BKV;
-        int tiles = keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
+        int firstTile = firstKeyTile(keys, q0, ctx.groupIdz, nq, keysPerSplit, nKeys, p, a, causal);
+        int tiles = keyTiles(keys, firstTile);
         // full K and V: the one issuing work-item's arrival (with the tile's bytes) and the copies' bytes
         int role = startBarriers(ctx, bars, stages, 1);
         if (role == 0) {
             WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
             if (ctx.localIdx == 0) {
                 produceByTma(ctx, kTiles, vTiles, bars, kMap, vMap, firstTile, tiles, 0,
-                        (h / (nHeads / nKvHeads)) * headDim, headDim, stages, scheduleFlags);
+                        FlashAttention.kvHeadOffset(h, nHeads, nKvHeads, headDim), headDim, stages, scheduleFlags);
             }
             return;
         }
@@ -252,6 +250,21 @@ public final class FlashAttentionHopperWs {
         consumer(ctx, out, lse, q, qTile, kTiles, vTiles, bars, role - 1, q0, nq, p, a, nKeys, causal, nHeads, h, headDim,
                 scale, keysPerSplit, ctx.groupIdz, keys, firstTile, tiles, 0, stages, scheduleFlags, true, outBf16,
                 bf16Out, positions, invFreq, ropeQ, 0, false);
+    }
+
+    /**
+     * Fills {@code keys} with the key range of query block q0 in key split {@code split}
+     * ({@link FlashAttention#keyRange}) and returns the first key of the BKV tile it starts in.
+     */
+    private static int firstKeyTile(int[] keys, int q0, int split, int nq, int keysPerSplit, int nKeys, int p, int a,
+                                    boolean causal) {
+        FlashAttention.blockKeyRange(keys, q0, BQ, nq, split, keysPerSplit, nKeys, p, a, causal);
+        return keys[0] - keys[0] % BKV;
+    }
+
+    /** The BKV-key tiles from {@code firstTile} that cover the key range (0 when it is empty). */
+    private static int keyTiles(int[] keys, int firstTile) {
+        return keys[0] < keys[1] ? (keys[1] - firstTile + BKV - 1) / BKV : 0;
     }
 
     /**

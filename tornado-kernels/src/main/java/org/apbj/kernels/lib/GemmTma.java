@@ -45,8 +45,6 @@ public final class GemmTma {
     public static final int THREADS = 3 * WarpGroup.SIZE;
     static final int A_STAGE = BM * WarpGroup.ROW_INTS;
     static final int B_STAGE = BN * WarpGroup.ROW_INTS;
-    /** Bytes the copies of one stage deliver (out-of-range elements included). */
-    static final int STAGE_BYTES = 4 * (A_STAGE + B_STAGE);
     /**
      * Registers per work-item after setmaxnreg. The launch gives every work-item
      * {@link #LAUNCH_REGISTERS}; consumers can only grow by what the producer gives up (else
@@ -66,9 +64,10 @@ public final class GemmTma {
         int[] bTiles = ctx.allocateIntLocalArray(STAGES * B_STAGE);
         long[] full = ctx.allocateLongLocalArray(STAGES);
         long[] empty = ctx.allocateLongLocalArray(STAGES);
-        int group = start(ctx, full, empty);
+        int group = start(ctx, full, empty, STAGES, 2 * WarpGroup.SIZE);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, BN, k);
+            produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, BN, BN, STAGES, k,
+                    PRODUCER_REGISTERS);
             return;
         }
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
@@ -89,9 +88,10 @@ public final class GemmTma {
         int[] bTiles = ctx.allocateIntLocalArray(STAGES * B_STAGE);
         long[] full = ctx.allocateLongLocalArray(STAGES);
         long[] empty = ctx.allocateLongLocalArray(STAGES);
-        int group = start(ctx, full, empty);
+        int group = start(ctx, full, empty, STAGES, 2 * WarpGroup.SIZE);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, BN, k);
+            produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, BN, BN, STAGES, k,
+                    PRODUCER_REGISTERS);
             return;
         }
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
@@ -115,9 +115,10 @@ public final class GemmTma {
         int[] bTiles = ctx.allocateIntLocalArray(STAGES * B_STAGE);
         long[] full = ctx.allocateLongLocalArray(STAGES);
         long[] empty = ctx.allocateLongLocalArray(STAGES);
-        int group = start(ctx, full, empty);
+        int group = start(ctx, full, empty, STAGES, 2 * WarpGroup.SIZE);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, xMap, 0, gateMap, upMap, true, rows, inter, W_BOX_ROWS, k);
+            produce(ctx, aTiles, bTiles, full, empty, xMap, 0, gateMap, upMap, true, rows, inter, W_BOX_ROWS, BN, STAGES,
+                    k, PRODUCER_REGISTERS);
             return;
         }
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
@@ -149,13 +150,16 @@ public final class GemmTma {
     /**
      * Sets up the stages' barriers and returns this work-item's warpgroup: 0 the producer, 1 and
      * 2 the consumers. "full" completes when the producer armed it with the stage's bytes and the
-     * copies delivered them; "empty" when every consumer work-item released the stage.
+     * copies delivered them; "empty" when {@code releasers} consumer work-items released the
+     * stage (both consumers here; in {@link GemmTmaPingPong} the one that read it). The split into
+     * roles that follows (producer returns, consumers take registers) stays in each kernel body:
+     * returned through a helper instead, ptxas ignored setmaxnreg (C7507) and serialised the wgmma.
      */
-    static int start(KernelContext ctx, long[] full, long[] empty) {
+    static int start(KernelContext ctx, long[] full, long[] empty, int stages, int releasers) {
         if (ctx.localIdx == 0) {
-            for (int s = 0; s < STAGES; s++) {
+            for (int s = 0; s < stages; s++) {
                 Mbarrier.init(ctx, full, s, 1);
-                Mbarrier.init(ctx, empty, s, 2 * WarpGroup.SIZE);
+                Mbarrier.init(ctx, empty, s, releasers);
             }
         }
         ctx.localBarrier();
@@ -163,29 +167,36 @@ public final class GemmTma {
     }
 
     /**
-     * The producer: slice number {@code slice} (counted over all the group's tiles) goes to stage
-     * slice % STAGES once the consumers released that stage's previous slice (round r waits for
-     * parity (r − 1) % 2 of its empty barrier). Only work-item 0 issues copies.
-     * {@code width}: output columns per tile (BN, or BN/2 when the W boxes come from two maps).
+     * The producer (of this kernel and of {@link GemmTmaPingPong}): slice number {@code slice}
+     * (counted over all the group's tiles, in order) goes to stage slice % stages once the
+     * consumers released that stage's previous slice (round r waits for parity (r − 1) % 2 of its
+     * empty barrier). A stage holds the BM×64 box of x and two (tileColumns/2)×64 boxes of W.
+     * Only work-item 0 issues copies; the warpgroup first gives up its registers, keeping
+     * {@code registers}. {@code width}: output columns per tile (tileColumns, or tileColumns/2
+     * when the two W boxes come from two maps).
      */
-    static void produce(KernelContext ctx, int[] aTiles, int[] bTiles, long[] full, long[] empty, TensorMap xMap, int xRow0,
-                        TensorMap wMap, TensorMap w2Map, boolean dual, int rows, int n, int width, int k) {
-        WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
+    static void produce(KernelContext ctx, int[] aTiles, int[] bTiles, long[] full, long[] empty, TensorMap xMap,
+                        int xRow0, TensorMap wMap, TensorMap w2Map, boolean dual, int rows, int n, int width,
+                        int tileColumns, int stages, int k, int registers) {
+        WarpGroup.setMaxRegisters(ctx, registers, false);
         if (ctx.localIdx != 0) return;
+        int bStage = tileColumns * WarpGroup.ROW_INTS;
+        int boxRows = tileColumns / 2;
+        int stageBytes = 4 * (A_STAGE + bStage);
         int kTiles = (k + BK - 1) / BK;
         int slice = 0;
         for (int tile = ctx.groupIdx; tile < tiles(rows, n, width); tile += ctx.globalGroupSizeX / THREADS) {
             int rowBase = GemmWgmma.rasterTile(tile, rows, n, width, BM, false) * BM;
             int colBase = GemmWgmma.rasterTile(tile, rows, n, width, BM, true) * width;
             for (int t = 0; t < kTiles; t++) {
-                int s = slice % STAGES;
-                if (slice >= STAGES) Mbarrier.waitParity(ctx, empty, s, (slice / STAGES - 1) & 1);
-                Mbarrier.arriveExpectTx(ctx, full, s, STAGE_BYTES);
+                int s = slice % stages;
+                if (slice >= stages) Mbarrier.waitParity(ctx, empty, s, (slice / stages - 1) & 1);
+                Mbarrier.arriveExpectTx(ctx, full, s, stageBytes);
                 int k0 = t * BK;
                 BulkCopy.load2d(ctx, aTiles, s * A_STAGE, xMap, k0, xRow0 + rowBase, full, s);
-                BulkCopy.load2d(ctx, bTiles, s * B_STAGE, wMap, k0, colBase, full, s);
-                if (dual) BulkCopy.load2d(ctx, bTiles, s * B_STAGE + B_STAGE / 2, w2Map, k0, colBase, full, s);
-                else BulkCopy.load2d(ctx, bTiles, s * B_STAGE + B_STAGE / 2, wMap, k0, colBase + W_BOX_ROWS, full, s);
+                BulkCopy.load2d(ctx, bTiles, s * bStage, wMap, k0, colBase, full, s);
+                if (dual) BulkCopy.load2d(ctx, bTiles, s * bStage + bStage / 2, w2Map, k0, colBase, full, s);
+                else BulkCopy.load2d(ctx, bTiles, s * bStage + bStage / 2, wMap, k0, colBase + boxRows, full, s);
                 slice++;
             }
         }

@@ -1,7 +1,6 @@
 package org.apbj.kernels.lib;
 
 import org.apbj.kernels.api.BF16Array;
-import org.apbj.kernels.api.BulkCopy;
 import org.apbj.kernels.api.Constant;
 import org.apbj.kernels.api.I32Array;
 import org.apbj.kernels.api.I64Array;
@@ -76,9 +75,10 @@ public final class GemmTmaPingPong {
         int[] bTiles = ctx.allocateIntLocalArray(stages(tileColumns) * tileColumns * WarpGroup.ROW_INTS);
         long[] full = ctx.allocateLongLocalArray(stages(tileColumns));
         long[] empty = ctx.allocateLongLocalArray(stages(tileColumns));
-        int group = start(ctx, full, empty, stages(tileColumns));
+        int group = GemmTma.start(ctx, full, empty, stages(tileColumns), WarpGroup.SIZE);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, tileColumns, tileColumns, k);
+            GemmTma.produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, tileColumns,
+                    tileColumns, stages(tileColumns), k, PRODUCER_REGISTERS);
             return;
         }
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
@@ -102,9 +102,10 @@ public final class GemmTmaPingPong {
         int[] bTiles = ctx.allocateIntLocalArray(stages(tileColumns) * tileColumns * WarpGroup.ROW_INTS);
         long[] full = ctx.allocateLongLocalArray(stages(tileColumns));
         long[] empty = ctx.allocateLongLocalArray(stages(tileColumns));
-        int group = start(ctx, full, empty, stages(tileColumns));
+        int group = GemmTma.start(ctx, full, empty, stages(tileColumns), WarpGroup.SIZE);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, tileColumns, tileColumns, k);
+            GemmTma.produce(ctx, aTiles, bTiles, full, empty, xMap, xRow0, wMap, wMap, false, rows, n, tileColumns,
+                    tileColumns, stages(tileColumns), k, PRODUCER_REGISTERS);
             return;
         }
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
@@ -131,10 +132,10 @@ public final class GemmTmaPingPong {
         int[] bTiles = ctx.allocateIntLocalArray(stages(tileColumns) * tileColumns * WarpGroup.ROW_INTS);
         long[] full = ctx.allocateLongLocalArray(stages(tileColumns));
         long[] empty = ctx.allocateLongLocalArray(stages(tileColumns));
-        int group = start(ctx, full, empty, stages(tileColumns));
+        int group = GemmTma.start(ctx, full, empty, stages(tileColumns), WarpGroup.SIZE);
         if (group == 0) {
-            produce(ctx, aTiles, bTiles, full, empty, xMap, 0, gateMap, upMap, true, rows, inter, tileColumns / 2,
-                    tileColumns, k);
+            GemmTma.produce(ctx, aTiles, bTiles, full, empty, xMap, 0, gateMap, upMap, true, rows, inter,
+                    tileColumns / 2, tileColumns, stages(tileColumns), k, PRODUCER_REGISTERS);
             return;
         }
         WarpGroup.setMaxRegisters(ctx, CONSUMER_REGISTERS, true);
@@ -168,57 +169,6 @@ public final class GemmTmaPingPong {
     /** The first output column of this work-item's accumulators in tile {@code tile}. */
     private static int firstColumn(KernelContext ctx, int tile, int rows, int n, int width) {
         return GemmWgmma.firstColumn(ctx, GemmWgmma.rasterTile(tile, rows, n, width, BM, true) * width);
-    }
-
-    /**
-     * Sets up the stages' barriers and returns this work-item's warpgroup: 0 the producer, 1 and
-     * 2 the consumers. "full" completes when the producer armed it with the stage's bytes and the
-     * copies delivered them; "empty" when the one consumer that read the stage released it.
-     */
-    private static int start(KernelContext ctx, long[] full, long[] empty, int stages) {
-        if (ctx.localIdx == 0) {
-            for (int s = 0; s < stages; s++) {
-                Mbarrier.init(ctx, full, s, 1);
-                Mbarrier.init(ctx, empty, s, WarpGroup.SIZE);
-            }
-        }
-        ctx.localBarrier();
-        return ctx.broadcast(ctx.localIdx >> 7, 0);   // warp-uniform for ptxas
-    }
-
-    /**
-     * The producer, as {@link GemmTma#produce} with this kernel's stages: slice number
-     * {@code slice} (counted over all the group's tiles, in order) goes to stage slice % stages
-     * once that stage's previous slice was released (round r waits for parity (r − 1) % 2 of its
-     * empty barrier). Only work-item 0 issues copies. {@code width}: output columns per tile
-     * (tileColumns, or tileColumns/2 when the two W boxes come from two maps).
-     */
-    private static void produce(KernelContext ctx, int[] aTiles, int[] bTiles, long[] full, long[] empty, TensorMap xMap,
-                                int xRow0, TensorMap wMap, TensorMap w2Map, boolean dual, int rows, int n, int width,
-                                int tileColumns, int k) {
-        WarpGroup.setMaxRegisters(ctx, PRODUCER_REGISTERS, false);
-        if (ctx.localIdx != 0) return;
-        int stages = stages(tileColumns);
-        int bStage = tileColumns * WarpGroup.ROW_INTS;
-        int boxRows = tileColumns / 2;
-        int stageBytes = 4 * (A_STAGE + bStage);
-        int kTiles = (k + BK - 1) / BK;
-        int slice = 0;
-        for (int tile = ctx.groupIdx; tile < tiles(rows, n, width); tile += ctx.globalGroupSizeX / THREADS) {
-            int rowBase = GemmWgmma.rasterTile(tile, rows, n, width, BM, false) * BM;
-            int colBase = GemmWgmma.rasterTile(tile, rows, n, width, BM, true) * width;
-            for (int t = 0; t < kTiles; t++) {
-                int s = slice % stages;
-                if (slice >= stages) Mbarrier.waitParity(ctx, empty, s, (slice / stages - 1) & 1);
-                Mbarrier.arriveExpectTx(ctx, full, s, stageBytes);
-                int k0 = t * BK;
-                BulkCopy.load2d(ctx, aTiles, s * A_STAGE, xMap, k0, xRow0 + rowBase, full, s);
-                BulkCopy.load2d(ctx, bTiles, s * bStage, wMap, k0, colBase, full, s);
-                if (dual) BulkCopy.load2d(ctx, bTiles, s * bStage + bStage / 2, w2Map, k0, colBase, full, s);
-                else BulkCopy.load2d(ctx, bTiles, s * bStage + bStage / 2, wMap, k0, colBase + boxRows, full, s);
-                slice++;
-            }
-        }
     }
 
     /**

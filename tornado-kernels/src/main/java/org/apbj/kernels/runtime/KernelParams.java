@@ -16,6 +16,7 @@ import org.apbj.kernels.api.TensorMap;
 import org.apbj.kernels.jit.CompiledKernel;
 import org.apbj.kernels.jit.CompiledKernel.Param;
 import org.apbj.kernels.jit.CompiledKernel.ParamKind;
+import org.apbj.kernels.jit.Target;
 
 /**
  * Turns launch arguments into the native values compiled kernels take: an array becomes its
@@ -43,6 +44,24 @@ public final class KernelParams {
             values[i] = javaArgs[at];
         }
         return values;
+    }
+
+    /**
+     * What every device checks before it launches compiled code: that {@code ck} was compiled for
+     * the device's kind of target, that {@code values} fit its parameters ({@link #check}), and that
+     * a kernel with warp operations runs in groups of whole warps.
+     */
+    public static void checkLaunch(CompiledKernel ck, Target.Kind kind, String displayName, Grid grid, Object[] values,
+                                   Device device) {
+        if (ck.target().kind() != kind) {
+            throw new KernelLaunchException(displayName + ": compiled for " + ck.target() + ", not "
+                    + (kind == Target.Kind.PTX ? "PTX" : "OpenCL"));
+        }
+        check(ck, values, device);
+        if (ck.usesWarpOps() && grid.workItemsPerGroup() % 32 != 0) {
+            throw new KernelLaunchException(displayName + " uses warp operations: its groups must be multiples of 32"
+                    + " work-items, " + grid + " has " + grid.workItemsPerGroup());
+        }
     }
 
     /** Checks {@code values} against the compiled parameters (count, kind, owning device). */

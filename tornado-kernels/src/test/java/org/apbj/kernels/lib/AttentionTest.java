@@ -416,10 +416,6 @@ class AttentionTest {
             }
         }
 
-        double[] wantOut = new double[nq * nH * hd];
-        double[] weightedAbs = new double[nq * nH * hd];   // Σ p·|v|: what P's rounding to bf16 can move an output by
-        double[] wantLse = new double[nq * nH];
-        double scale = 1.0 / Math.sqrt(hd);
         // The tensor-core kernel rounds q·scale·log2(e) to bf16 as it loads Q: the reference takes
         // the same rounded queries, so what remains is P's rounding to bf16 before P·V.
         float qScale = (float) (1.0 / Math.sqrt(hd)) * 1.4426950408889634f;
@@ -428,38 +424,7 @@ class AttentionTest {
             qUsed[i] = bf16Rounding ? org.apbj.kernels.api.KernelMath.bf16ToFloat(
                     org.apbj.kernels.api.KernelMath.floatToBf16(q[i] * qScale)) / (double) qScale : q[i];
         }
-        int group = nH / nKv;
-        for (int row = 0; row < nq; row++) {
-            for (int h = 0; h < nH; h++) {
-                int kvh = h / group;
-                double[] s = new double[keys];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int key = 0; key < keys; key++) {
-                    if (!visible(causal, p, a, row, key)) {
-                        s[key] = Double.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    double dot = 0;
-                    for (int c = 0; c < hd; c++) dot += qUsed[(row * nH + h) * hd + c] * k[(key * nKv + kvh) * hd + c];
-                    s[key] = dot * scale;
-                    max = Math.max(max, s[key]);
-                }
-                double z = 0;
-                for (int key = 0; key < keys; key++) if (s[key] != Double.NEGATIVE_INFINITY) z += Math.exp(s[key] - max);
-                wantLse[row * nH + h] = max + Math.log(z);
-                for (int c = 0; c < hd; c++) {
-                    double o = 0, oAbs = 0;
-                    for (int key = 0; key < keys; key++) {
-                        if (s[key] == Double.NEGATIVE_INFINITY) continue;
-                        double pv = Math.exp(s[key] - max) / z * v[(key * nKv + kvh) * hd + c];
-                        o += pv;
-                        oAbs += Math.abs(pv);
-                    }
-                    wantOut[(row * nH + h) * hd + c] = o;
-                    weightedAbs[(row * nH + h) * hd + c] = oAbs;
-                }
-            }
-        }
+        AttentionReference want = new AttentionReference(qUsed, k, v, nq, keys, p, a, causal, nH, nKv, hd);
 
         F32Array out = d.allocF32((long) nq * nH * hd);
         F32Array lse = d.allocF32((long) nq * nH);
@@ -471,10 +436,10 @@ class AttentionTest {
         // tile's running max, then rescaled exactly); twice that plus the fp32 bound leaves room for
         // ex2.approx and the split merge. A masking or rescaling error moves outputs by ~0.1.
         // lse does not see P's rounding.
-        double[] outTol = new double[wantOut.length];
-        for (int i = 0; i < outTol.length; i++) outTol[i] = 2e-5 + (bf16Rounding ? 0x1p-8 * weightedAbs[i] : 0);
-        assertClose(what + ": out", wantOut, read(d, out), outTol);
-        assertClose(what + ": lse", wantLse, read(d, lse), constant(wantLse.length, bf16Rounding ? 5e-5 : 2e-5));
+        double[] outTol = new double[want.out.length];
+        for (int i = 0; i < outTol.length; i++) outTol[i] = 2e-5 + (bf16Rounding ? 0x1p-8 * want.weightedAbs[i] : 0);
+        assertClose(what + ": out", want.out, read(d, out), outTol);
+        assertClose(what + ": lse", want.lse, read(d, lse), constant(want.lse.length, bf16Rounding ? 5e-5 : 2e-5));
     }
 
     /**
@@ -540,13 +505,5 @@ class AttentionTest {
         int[] out = new int[values.length];
         for (int i = 0; i < values.length; i++) out[i] = Float.floatToRawIntBits(values[i]);
         return out;
-    }
-
-    /** The mask of APB-SPEC.md, phase 1 step 6, stated per query row. */
-    static boolean visible(boolean causal, int p, int a, int row, int key) {
-        if (!causal) return true;
-        if (row < a) return key >= p && key <= p + row;   // anchor row i: keys p..p+i
-        int j = row - a;
-        return key <= p + a + j;                           // B row j: keys 0..p+a+j
     }
 }

@@ -115,44 +115,14 @@ class FusedPrefillAttentionTest {
             mayFlip[i / hd] |= KernelMath.floatToBf16((float) ((rotated[i] - slack) * qScale))
                     != KernelMath.floatToBf16((float) ((rotated[i] + slack) * qScale));
         }
+        // causal with no anchor: row t sees keys 0 .. p + t
+        AttentionReference ref = new AttentionReference(qUsed, k, v, nq, keys, p, 0, true, nH, nKv, hd);
+        double[] want = ref.out, tol = new double[q.length];
         double scale = 1.0 / Math.sqrt(hd);
-        double[] want = new double[q.length], tol = new double[q.length];
-        int group = nH / nKv;
-        for (int row = 0; row < nq; row++) {
-            for (int h = 0; h < nH; h++) {
-                int kvh = h / group;
-                double[] s = new double[keys];
-                double max = Double.NEGATIVE_INFINITY, maxTerm = 0;
-                for (int key = 0; key < keys; key++) {
-                    if (key > p + row) {   // causal: row t sees keys 0 .. p + t
-                        s[key] = Double.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    double dot = 0;
-                    for (int c = 0; c < hd; c++) {
-                        double term = qUsed[(row * nH + h) * hd + c] * k[(key * nKv + kvh) * hd + c];
-                        dot += term;
-                        maxTerm = Math.max(maxTerm, Math.abs(term));
-                    }
-                    s[key] = dot * scale;
-                    max = Math.max(max, s[key]);
-                }
-                double z = 0;
-                for (int key = 0; key < keys; key++) if (s[key] != Double.NEGATIVE_INFINITY) z += Math.exp(s[key] - max);
-                double qFlip = 2 * 0x1p-8 * maxTerm * scale;   // one bf16 step of one Q element, both ways
-                for (int c = 0; c < hd; c++) {
-                    double o = 0, oAbs = 0;
-                    for (int key = 0; key < keys; key++) {
-                        if (s[key] == Double.NEGATIVE_INFINITY) continue;
-                        double pv = Math.exp(s[key] - max) / z * v[(key * nKv + kvh) * hd + c];
-                        o += pv;
-                        oAbs += Math.abs(pv);
-                    }
-                    int at = (row * nH + h) * hd + c;
-                    want[at] = o;
-                    tol[at] = 2e-5 + 0x1p-8 * oAbs + 0x1p-8 * Math.abs(o) + (mayFlip[row * nH + h] ? qFlip * oAbs : 0);
-                }
-            }
+        for (int at = 0; at < tol.length; at++) {
+            double qFlip = 2 * 0x1p-8 * ref.maxTerm[at / hd] * scale;   // one bf16 step of one Q element, both ways
+            tol[at] = 2e-5 + 0x1p-8 * ref.weightedAbs[at] + 0x1p-8 * Math.abs(want[at])
+                    + (mayFlip[at / hd] ? qFlip * ref.weightedAbs[at] : 0);
         }
 
         try (KernelOps ops = kernel.ops(d).decodeAttention(false)) {

@@ -332,16 +332,7 @@ final class Intrinsics {
                     throw in.error("AsyncCopy.copy16 reads a device-array parameter", "pass one of the kernel's BF16Array parameters");
                 }
                 if (!in.emitting()) return true;
-                Operand pred;
-                Imm c = Interpreter.constOf(inBounds);
-                if (c != null) {
-                    pred = new Imm(Type.PRED, c.intValue() != 0 ? 1L : 0L);
-                } else {
-                    Reg p = in.temp(Type.PRED);
-                    in.emit(new Instr.Compare(Instr.CmpOp.NE, false, p, inBounds.op(), Imm.ofInt(0)));
-                    pred = p;
-                }
-                in.emit(new Instr.AsyncCopy16(shared, dstAt.op(), global, srcAt.op(), pred));
+                in.emit(new Instr.AsyncCopy16(shared, dstAt.op(), global, srcAt.op(), operandOf(in, inBounds)));
                 return true;
             }
             case String s when SMALL_COPIES.stream().anyMatch(c -> c.signature().equals(s)) -> {
@@ -358,16 +349,7 @@ final class Intrinsics {
                     throw in.error(what + " reads a device-array parameter", "pass one of the kernel's " + copy.srcArray() + " parameters");
                 }
                 if (!in.emitting()) return true;
-                Operand pred;
-                Imm c = Interpreter.constOf(inBounds);
-                if (c != null) {
-                    pred = new Imm(Type.PRED, c.intValue() != 0 ? 1L : 0L);
-                } else {
-                    Reg p = in.temp(Type.PRED);
-                    in.emit(new Instr.Compare(Instr.CmpOp.NE, false, p, inBounds.op(), Imm.ofInt(0)));
-                    pred = p;
-                }
-                in.emit(new Instr.AsyncCopyCa(copy.bytes(), shared, dstAt.op(), global, srcAt.op(), pred));
+                in.emit(new Instr.AsyncCopyCa(copy.bytes(), shared, dstAt.op(), global, srcAt.op(), operandOf(in, inBounds)));
                 return true;
             }
             case String s when s.equals("commit(" + ctx + ")V") -> {

@@ -340,18 +340,11 @@ public final class CudaDevice implements Device {
     /** {@code compileNanos}: what compiling ck took, booked as preparation if its module is new here. */
     private void launchPrepared(CompiledKernel ck, String displayName, Grid grid, long compileNanos, Object[] values) {
         enter();
-        if (ck.target().kind() != Target.Kind.PTX) {
-            throw new KernelLaunchException(displayName + ": compiled for " + ck.target() + ", not PTX");
-        }
-        KernelParams.check(ck, values, this);
+        KernelParams.checkLaunch(ck, Target.Kind.PTX, displayName, grid, values, this);
         int threads = grid.workItemsPerGroup();
         if (threads > maxThreadsPerBlock) {
             throw new KernelLaunchException(displayName + ": " + grid + " asks " + threads + " work-items per group; "
                     + name + " allows " + maxThreadsPerBlock);
-        }
-        if (ck.usesWarpOps() && threads % 32 != 0) {
-            throw new KernelLaunchException(displayName + " uses warp operations: its groups must be multiples of 32"
-                    + " work-items, " + grid + " has " + threads);
         }
         LoadedKernel k = modules.get(ck.cacheKey());
         if (k == null) {

@@ -309,14 +309,7 @@ public final class OpenCLDevice implements Device {
     /** {@code compileNanos}: what compiling ck took, booked as preparation if its program is new here. */
     private void launchPrepared(CompiledKernel ck, String displayName, Grid grid, long compileNanos, Object[] values) {
         ensureOpen();
-        if (ck.target().kind() != Target.Kind.OPENCL) {
-            throw new KernelLaunchException(displayName + ": compiled for " + ck.target() + ", not OpenCL");
-        }
-        KernelParams.check(ck, values, this);
-        if (ck.usesWarpOps() && grid.workItemsPerGroup() % 32 != 0) {
-            throw new KernelLaunchException(displayName + " uses warp operations: its groups must be multiples of 32"
-                    + " work-items, " + grid + " has " + grid.workItemsPerGroup());
-        }
+        KernelParams.checkLaunch(ck, Target.Kind.OPENCL, displayName, grid, values, this);
         Program p = programs.get(ck.cacheKey());
         if (p == null) {
             long t0 = System.nanoTime();

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.api.I32Array;
-import org.apbj.kernels.api.I64Array;
 import org.apbj.kernels.api.I8Array;
 import org.apbj.kernels.bench.BenchPtx;
 import org.apbj.kernels.jit.CompiledKernel;
@@ -23,22 +22,18 @@ import org.apbj.kernels.jit.CompiledKernel.Param;
 import org.apbj.kernels.jit.CompiledKernel.ParamKind;
 import org.apbj.kernels.jit.Target;
 import org.apbj.kernels.runtime.DeviceMemoryException;
-import org.apbj.kernels.runtime.Devices;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.KernelBuildException;
 import org.apbj.kernels.runtime.KernelLaunchException;
 import org.apbj.kernels.runtime.Marker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.apbj.kernels.runtime.ScalarKindsCheck;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The CUDA runtime with hand-written PTX (the compiler's kernels: CorpusTest). Needs a GPU. */
 @Tag("gpu")
 @org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
-class CudaDeviceTest {
-    private static CudaDevice device;
+class CudaDeviceTest extends OnCudaDevice {
     private final Random random = new Random(TestSeed.next());
 
     static final CompiledKernel SCALARS = new CompiledKernel("scalars", """
@@ -83,17 +78,6 @@ class CudaDeviceTest {
             new Param(3, "i", ParamKind.INT), new Param(4, "s", ParamKind.SHORT), new Param(5, "b", ParamKind.BYTE),
             new Param(6, "flag", ParamKind.BOOLEAN), new Param(7, "f", ParamKind.FLOAT), new Param(8, "d", ParamKind.DOUBLE)),
             false, false, 0, "test-ptx-scalars-1");
-
-    @BeforeAll
-    static void open() {
-        Assumptions.assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
-        device = CudaDevice.open(0);
-    }
-
-    @AfterAll
-    static void close() {
-        if (device != null) device.close();
-    }
 
     private F32Array randomHost(int n) {
         F32Array a = F32Array.allocate(n);
@@ -150,16 +134,7 @@ class CudaDeviceTest {
 
     @Test
     void everyScalarKindReachesTheKernel() {
-        long l = random.nextLong();
-        int i = random.nextInt();
-        short s = (short) random.nextInt();
-        byte b = (byte) random.nextInt();
-        try (I64Array out = device.allocI64(7)) {
-            device.launchCompiled(SCALARS, "scalars", Grid.of(1, 1), out, l, i, s, b, true, 1.25f, 2.5);
-            I64Array host = I64Array.allocate(7);
-            device.copyOut(host, out);
-            assertArrayEquals(new long[] {l, i, s, b, 1, 1250, 2_500_000}, host.toArray());
-        }
+        ScalarKindsCheck.check(device, random, values -> device.launchCompiled(SCALARS, "scalars", Grid.of(1, 1), values));
     }
 
     @Test

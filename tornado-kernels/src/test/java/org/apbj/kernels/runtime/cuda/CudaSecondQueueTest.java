@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.apbj.kernels.api.F32Array;
 import org.apbj.kernels.bench.BenchPtx;
-import org.apbj.kernels.runtime.Devices;
 import org.apbj.kernels.runtime.Grid;
 import org.apbj.kernels.runtime.Marker;
 import org.apbj.kernels.runtime.SecondQueue;
 import org.apbj.kernels.testing.TestSeed;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -26,23 +22,11 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("gpu")
 @org.junit.jupiter.api.extension.ExtendWith(TestSeed.class)
-class CudaSecondQueueTest {
+class CudaSecondQueueTest extends OnCudaDevice {
     private static final int N = 1 << 22;
     private static final Grid GRID = Grid.groups(N / 256, 256);
-    private static CudaDevice device;
     private final long seed = TestSeed.next();
     private final Random random = new Random(seed);
-
-    @BeforeAll
-    static void open() {
-        Assumptions.assumeTrue(Devices.cudaDeviceCount() > 0, "no CUDA device");
-        device = CudaDevice.open(0);
-    }
-
-    @AfterAll
-    static void close() {
-        if (device != null) device.close();
-    }
 
     private float[] upload(F32Array dst) {
         float[] x = new float[N];
