@@ -54,9 +54,9 @@ final class MatvecChoice {
             int tiles = tensorCoreTiles(n), split = tensorCoreSplit(splitSetting, tiles, k);
             return new Launch(Form.TENSOR_CORES, split, tensorCoreGrid(tiles, split));
         }
-        int pairs = (n + Matvec.ROWS_PER_WARP - 1) / Matvec.ROWS_PER_WARP;
+        int pairs = pairs(n);
         if (rows == 1 && splitSetting != OFF) {
-            int split = pairSplit(splitSetting, n, k);
+            int split = splitOfPairs(splitSetting, pairs, k);
             return new Launch(Form.SPLIT, split, pairGrid(pairs, split));
         }
         return new Launch(Form.UNSPLIT, 1, pairGrid(pairs, 1));
@@ -78,7 +78,7 @@ final class MatvecChoice {
     /** A decode step's q/k/v + RoPE ({@link KernelOps#matvecQkvRope}) over {@code pairs} rotated pairs of rows. */
     static Launch qkvRope(int splitSetting, int pairs, int k) {
         if (splitSetting == OFF) return new Launch(Form.UNSPLIT, 1, pairGrid(pairs, 1));
-        int split = split(splitSetting, pairs, k / Matvec.PER_LOAD, 32 * Matvec.UNROLL);
+        int split = splitOfPairs(splitSetting, pairs, k);
         return new Launch(Form.SPLIT, split, pairGrid(pairs, split));
     }
 
@@ -134,8 +134,16 @@ final class MatvecChoice {
 
     /** Split of a one-row {@link Matvec#matvecSplit} of n outputs over k (pairs of rows per warp). */
     static int pairSplit(int setting, int n, int k) {
-        return split(setting, (n + 1) / Matvec.ROWS_PER_WARP, k / Matvec.PER_LOAD, 32 * Matvec.UNROLL);
+        return splitOfPairs(setting, pairs(n), k);
     }
+
+    /** Split of a one-row {@link Matvec} split kernel over {@code pairs} warps' worth of row pairs and depth k. */
+    private static int splitOfPairs(int setting, int pairs, int k) {
+        return split(setting, pairs, k / Matvec.PER_LOAD, 32 * Matvec.UNROLL);
+    }
+
+    /** Warps of the unsplit one-row kernel: one per pair of outputs. */
+    private static int pairs(int n) { return (n + Matvec.ROWS_PER_WARP - 1) / Matvec.ROWS_PER_WARP; }
 
     /** Groups of {@link Matvec#matvecSplit} (and of the q/k/v kernel for {@code pairs} pairs) at this split. */
     static Grid pairGrid(int pairs, int split) {
